@@ -1,0 +1,32 @@
+"""BEaRT: beatmaps from audio, as a Hugging Face model package.
+
+Importing `beart` registers the BEaRT classes with the transformers Auto API (`AutoConfig`, `AutoModel`,
+`AutoTokenizer`, `AutoFeatureExtractor`, `AutoProcessor`) under the model type `beart`.
+"""
+
+from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoProcessor, AutoTokenizer
+
+from .audio import AudioError, load_audio
+from .modeling import BeartConfig, BeartModel, BeartOutput, BeartPreTrainedModel
+from .processing import BeartFeatureExtractor, BeartProcessor, BeartTokenizer
+
+
+__version__ = "0.1.0"
+
+AutoConfig.register(BeartConfig.model_type, BeartConfig, exist_ok=True)
+AutoModel.register(BeartConfig, BeartModel, exist_ok=True)
+AutoTokenizer.register(BeartConfig, slow_tokenizer_class=BeartTokenizer, exist_ok=True)
+AutoFeatureExtractor.register(BeartConfig, BeartFeatureExtractor, exist_ok=True)
+AutoProcessor.register(BeartConfig, BeartProcessor, exist_ok=True)
+
+__all__ = [
+    "AudioError",
+    "BeartConfig",
+    "BeartFeatureExtractor",
+    "BeartModel",
+    "BeartOutput",
+    "BeartPreTrainedModel",
+    "BeartProcessor",
+    "BeartTokenizer",
+    "load_audio",
+]

@@ -1,0 +1,90 @@
+"""Reading audio for BEaRT: files, bytes or arrays to one mono waveform at the model's sampling rate."""
+
+import io
+import os
+import warnings
+
+import librosa
+import numpy as np
+import soundfile
+
+
+class AudioError(ValueError):
+    """Raised when audio is missing, cannot be decoded, is empty or is silent."""
+
+
+def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: int = 44100) -> np.ndarray:
+    """
+    Decodes `audio` into a mono float32 waveform at `target_sampling_rate`.
+
+    Args:
+        audio (`str`, `os.PathLike`, `bytes` or `np.ndarray`):
+            A path to a wav/ogg/mp3/flac file, the bytes of such a file, or samples. An array is `(num_samples,)`,
+            `(channels, num_samples)` as librosa returns it, or `(num_samples, channels)` as soundfile returns it:
+            the axis of at most 8 entries is taken as the channels.
+        sampling_rate (`int`, *optional*):
+            Sampling rate of an array; required for arrays, ignored for files and bytes.
+        target_sampling_rate (`int`, *optional*, defaults to 44100):
+            Rate of the returned waveform; other rates are resampled with soxr (as `librosa.load` does).
+
+    Returns:
+        `np.ndarray` of shape `(num_samples,)`, float32.
+
+    Raises:
+        `FileNotFoundError`: the path does not exist.
+        `AudioError`: the audio cannot be decoded, holds no samples, or has no sound at all.
+    """
+    if isinstance(audio, (str, os.PathLike)):
+        waveform = _decode_file(os.fspath(audio), target_sampling_rate)
+        name = os.fspath(audio)
+    elif isinstance(audio, (bytes, bytearray)):
+        samples, sampling_rate = _decode_bytes(bytes(audio))
+        waveform = _to_mono_at_rate(samples, sampling_rate, target_sampling_rate)
+        name = "the given audio bytes"
+    else:
+        if sampling_rate is None:
+            raise AudioError("An audio array needs its `sampling_rate`.")
+        samples = np.asarray(audio, dtype=np.float32)
+        waveform = _to_mono_at_rate(samples, sampling_rate, target_sampling_rate)
+        name = "the given audio array"
+    if waveform.size == 0:
+        raise AudioError(f"No audio samples in {name}.")
+    if not np.isfinite(waveform).all():
+        raise AudioError(f"The audio in {name} holds NaN or infinite samples.")
+    return waveform
+
+
+def _decode_file(path: str, target_sampling_rate: int) -> np.ndarray:
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Audio file not found: {path}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            waveform, _ = librosa.load(path, sr=target_sampling_rate, mono=True)
+    except Exception as error:
+        raise AudioError(f"Cannot decode audio file {path}: {_describe(error)}") from error
+    return waveform
+
+
+def _decode_bytes(data: bytes) -> tuple[np.ndarray, int]:
+    try:
+        samples, sampling_rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except Exception as error:
+        raise AudioError(f"Cannot decode the given audio bytes: {_describe(error)}") from error
+    return samples.T, sampling_rate
+
+
+def _to_mono_at_rate(samples: np.ndarray, sampling_rate: int, target_sampling_rate: int) -> np.ndarray:
+    if samples.ndim == 2:
+        if samples.shape[0] > 8 and samples.shape[1] <= 8:
+            samples = samples.T
+        samples = librosa.to_mono(np.ascontiguousarray(samples))
+    elif samples.ndim != 1:
+        raise AudioError(f"Audio arrays must be 1-D or 2-D, got shape {samples.shape}.")
+    if samples.size and sampling_rate != target_sampling_rate:
+        samples = librosa.resample(samples, orig_sr=sampling_rate, target_sr=target_sampling_rate, res_type="soxr_hq")
+    return samples.astype(np.float32)
+
+
+def _describe(error: Exception) -> str:
+    return str(error) or f"{type(error).__name__} (not a readable audio format)"

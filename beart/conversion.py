@@ -1,0 +1,176 @@
+"""Conversion of checkpoints written by the original BeatLearning trainer into BEaRT transformers directories.
+
+The original trainer saves a pickle (`torch.save`) of a dict with `model_state_dict`, optimizer and scheduler
+states, and a `best` dict of numpy floats. It is loaded with `torch.load(weights_only=True)`, allowing only the numpy
+scalar and dtype classes that dict needs, so no arbitrary code from the file can run. A checkpoint that needs other
+classes is refused unless the caller trusts it (`trust_pickle=True`, a full unpickle).
+"""
+
+import os
+import re
+
+import numpy as np
+import torch
+from transformers.utils import logging
+
+from .modeling import BeartConfig, BeartModel
+from .processing import BeartFeatureExtractor, BeartProcessor, BeartTokenizer
+from .processing.beat_vocabulary import vocabulary_size
+
+
+logger = logging.get_logger(__name__)
+
+ORIGINAL_CHECKPOINT_NAME = "quaver_beart_v1.pt"
+ORIGINAL_FORESIGHT = {512: 64, 1024: 128}
+
+_LAYER_RENAMES = {
+    "self_attn.in_proj_weight": "attention.qkv.weight",
+    "self_attn.in_proj_bias": "attention.qkv.bias",
+    "self_attn.out_proj.weight": "attention.output.weight",
+    "self_attn.out_proj.bias": "attention.output.bias",
+    "linear1.weight": "intermediate.weight",
+    "linear1.bias": "intermediate.bias",
+    "linear2.weight": "output.weight",
+    "linear2.bias": "output.bias",
+    "norm1.weight": "attention_norm.weight",
+    "norm1.bias": "attention_norm.bias",
+    "norm2.weight": "output_norm.weight",
+    "norm2.bias": "output_norm.bias",
+}
+_TOP_LEVEL_RENAMES = {
+    "input_embedding.weight": "embeddings.token_embeddings.weight",
+    "segment_embedding.weight": "embeddings.track_embeddings.weight",
+    "audio_embedding.weight": "embeddings.audio_projection.weight",
+    "regression_head.weight": "tempo_head.weight",
+    "classification_head.weight": "token_head.weight",
+}
+
+
+class OriginalCheckpointError(ValueError):
+    """Raised when a file is not a readable checkpoint of the original BeatLearning trainer."""
+
+
+def _numpy_pickle_globals() -> list:
+    scalar = np._core.multiarray.scalar
+    dtypes = [np.dtypes.Float64DType, np.dtypes.Float32DType, np.dtypes.Int64DType, np.dtypes.Int32DType]
+    return [scalar, (scalar, "numpy.core.multiarray.scalar"), np.dtype, *dtypes]
+
+
+def load_original_checkpoint(path: str | os.PathLike, trust_pickle: bool = False) -> dict[str, torch.Tensor]:
+    """
+    Reads the model weights of an original checkpoint.
+
+    Args:
+        path (`str` or `os.PathLike`): the `.pt` file.
+        trust_pickle (`bool`, *optional*, defaults to `False`): unpickle everything in the file (only for files you
+            trust); by default only tensors, containers and numpy scalars are accepted.
+
+    Returns:
+        The original `model_state_dict`.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Checkpoint not found: {path}")
+    try:
+        if trust_pickle:
+            checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        else:
+            with torch.serialization.safe_globals(_numpy_pickle_globals()):
+                checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        hint = "" if trust_pickle else " If you trust the file, retry with trust_pickle=True (--trust-pickle)."
+        raise OriginalCheckpointError(f"Cannot read {path} as a BeatLearning checkpoint: {error}.{hint}") from error
+    state_dict = checkpoint.get("model_state_dict") if isinstance(checkpoint, dict) else None
+    if state_dict is None and isinstance(checkpoint, dict) and "input_embedding.weight" in checkpoint:
+        state_dict = checkpoint
+    if not isinstance(state_dict, dict) or "input_embedding.weight" not in state_dict:
+        raise OriginalCheckpointError(f"{path} holds no BEaRT `model_state_dict`.")
+    return state_dict
+
+
+def config_from_original_state_dict(state_dict: dict[str, torch.Tensor], **overrides) -> BeartConfig:
+    """
+    The [`BeartConfig`] of an original state dict, read from its weight shapes. What the shapes do not show takes the
+    original defaults: 4 heads, GELU, dropout 0.1, no mel gradient, foresight 64 for a context of 512 and 128 for
+    1024; any field can be overridden.
+    """
+    vocab, hidden_size = state_dict["input_embedding.weight"].shape
+    groups = next((g for g in range(2, 13) if vocabulary_size(g) == vocab), None)
+    if groups is None:
+        raise OriginalCheckpointError(f"A vocabulary of {vocab} tokens matches no beat-token window size.")
+    context_length = state_dict["positional_embedding.pe"].shape[1]
+    layer_indices = {int(m.group(1)) for key in state_dict if (m := re.match(r"transformers\.layers\.(\d+)\.", key))}
+    fields = {
+        "groups": groups,
+        "max_position_embeddings": context_length,
+        "audio_foresight": ORIGINAL_FORESIGHT.get(context_length, context_length // 8),
+        "hidden_size": hidden_size,
+        "num_hidden_layers": len(layer_indices),
+        "intermediate_size": state_dict["transformers.layers.0.linear1.weight"].shape[0],
+        "mel_bands": state_dict["audio_embedding.weight"].shape[1] // groups,
+    }
+    num_tracks = state_dict["segment_embedding.weight"].shape[0]
+    if num_tracks != 4:
+        fields["track_names"] = [f"TRACK_{index}" for index in range(num_tracks)]
+    return BeartConfig(**{**fields, **overrides})
+
+
+def convert_original_state_dict(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Renames the original weights to [`BeartModel`] names, dropping the fixed position table (recomputed) and the
+    unused `transformer_layer.*` copy the original keeps beside its encoder."""
+    converted = {}
+    for key, tensor in state_dict.items():
+        layer = re.match(r"transformers\.layers\.(\d+)\.(.+)", key)
+        if key in _TOP_LEVEL_RENAMES:
+            converted[_TOP_LEVEL_RENAMES[key]] = tensor
+        elif layer and layer.group(2) in _LAYER_RENAMES:
+            converted[f"layers.{layer.group(1)}.{_LAYER_RENAMES[layer.group(2)]}"] = tensor
+        elif not (key.startswith("transformer_layer.") or key == "positional_embedding.pe"):
+            raise OriginalCheckpointError(f"Unexpected weight {key!r} in the original checkpoint.")
+    return converted
+
+
+def processor_for_config(config: BeartConfig) -> BeartProcessor:
+    """A [`BeartProcessor`] matching a model configuration."""
+    return BeartProcessor(
+        BeartFeatureExtractor(groups=config.groups, mel_bands=config.mel_bands, mel_gradient=config.mel_gradient),
+        BeartTokenizer(groups=config.groups),
+        context_length=config.max_position_embeddings,
+        audio_foresight=config.audio_foresight,
+    )
+
+
+def model_from_original_checkpoint(
+    path: str | os.PathLike, trust_pickle: bool = False, **config_overrides
+) -> BeartModel:
+    """A [`BeartModel`] in eval mode holding the weights of an original checkpoint."""
+    state_dict = load_original_checkpoint(path, trust_pickle=trust_pickle)
+    config = config_from_original_state_dict(state_dict, **config_overrides)
+    model = BeartModel(config)
+    missing, unexpected = model.load_state_dict(convert_original_state_dict(state_dict), strict=False)
+    if missing or unexpected:
+        raise OriginalCheckpointError(f"Weights do not fit the model: missing {missing}, unexpected {unexpected}.")
+    table = state_dict["positional_embedding.pe"][0]
+    if not torch.allclose(table, model.embeddings.position_table, atol=1e-6):
+        raise OriginalCheckpointError("The checkpoint's position table is not the fixed sinusoid BEaRT uses.")
+    return model.eval()
+
+
+def convert_original_checkpoint(
+    path: str | os.PathLike, output_dir: str | os.PathLike, trust_pickle: bool = False, **config_overrides
+) -> str:
+    """
+    Writes a complete transformers directory (config.json, model.safetensors, tokenizer and preprocessor files) for
+    an original checkpoint, so that `AutoModel` and `AutoProcessor` load it. Nothing is written if the checkpoint
+    cannot be read.
+
+    Returns:
+        The output directory.
+    """
+    model = model_from_original_checkpoint(path, trust_pickle=trust_pickle, **config_overrides)
+    processor = processor_for_config(model.config)
+    output_dir = os.fspath(output_dir)
+    model.save_pretrained(output_dir)
+    processor.save_pretrained(output_dir)
+    logger.info("Converted %s into %s", path, output_dir)
+    return output_dir

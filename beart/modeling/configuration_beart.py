@@ -1,0 +1,199 @@
+"""BEaRT model configuration."""
+
+from transformers import PreTrainedConfig
+from transformers.activations import ACT2FN
+from transformers.utils import logging
+
+from ..processing.beat_vocabulary import vocabulary_size
+
+
+logger = logging.get_logger(__name__)
+
+DEFAULT_TRACK_NAMES = ("LEFT", "UP", "DOWN", "RIGHT")
+
+
+class BeartConfig(PreTrainedConfig):
+    r"""
+    Configuration of a [`BeartModel`]. The defaults give the original "Quaver" BEaRT; [`BeartConfig.from_preset`]
+    builds the original presets by name.
+
+    Args:
+        groups (`int`, *optional*, defaults to 10):
+            Number of 10 ms steps grouped into one beat token (and frames into one mel slice).
+        max_position_embeddings (`int`, *optional*, defaults to 512):
+            Length of the model's input (the original `context_length`), shared by all tracks.
+        audio_foresight (`int`, *optional*, defaults to 64):
+            Positions at the end of the context that carry only future audio, shared by all tracks; must be
+            divisible by every allowed track count.
+        hidden_size (`int`, *optional*, defaults to 32):
+            Width of the embeddings and encoder layers (the original `embedding_size`).
+        num_hidden_layers (`int`, *optional*, defaults to 8):
+            Number of encoder layers.
+        num_attention_heads (`int`, *optional*, defaults to 4):
+            Attention heads per layer; must divide `hidden_size`.
+        intermediate_size (`int`, *optional*, defaults to 64):
+            Width of the feed-forward block.
+        mel_bands (`int`, *optional*, defaults to 32):
+            Mel bands per 10 ms audio frame.
+        mel_gradient (`bool`, *optional*, defaults to `False`):
+            Whether the audio frames are gradients across the mel bands.
+        hidden_act (`str`, *optional*, defaults to `"gelu"`):
+            Activation of the feed-forward block.
+        embedding_dropout_prob (`float`, *optional*, defaults to 0.1):
+            Dropout on the summed embeddings.
+        hidden_dropout_prob (`float`, *optional*, defaults to 0.1):
+            Dropout after the attention and feed-forward blocks and inside the feed-forward block.
+        attention_probs_dropout_prob (`float`, *optional*, defaults to 0.1):
+            Dropout on the attention weights (the original uses the same value as `hidden_dropout_prob`).
+        layer_norm_eps (`float`, *optional*, defaults to 1e-5):
+            Epsilon of the post-norm layer norms.
+        initializer_range (`float`, *optional*, defaults to 1.0):
+            Standard deviation of the normal initialisation of linear and embedding weights (the original uses 1).
+        track_names (`list[str]`, *optional*, defaults to `["LEFT", "UP", "DOWN", "RIGHT"]`):
+            Names of the tracks; their number sets the size of the track embedding.
+        track_counts (`list[int]`, *optional*, defaults to `[1, 2, 4]`):
+            Numbers of tracks a map may use; each must divide both `max_position_embeddings` and
+            `audio_foresight`.
+        tempo_scale (`float`, *optional*, defaults to 100.0):
+            The tempo head predicts BPM divided by this value.
+        tempo_loss_weight (`float`, *optional*, defaults to 0.1):
+            Weight of the tempo mean squared error in the loss.
+        token_loss_weight (`float`, *optional*, defaults to 0.9):
+            Weight of the beat-token cross-entropy in the loss.
+        token_dropout (`float`, *optional*, defaults to 0.2):
+            Training augmentation: share of past beat tokens replaced by `[MASK]`.
+        mel_scaling (`list[float]`, *optional*, defaults to `[0.0, 1.1]`):
+            Training augmentation: range of the random factor the mel slices are scaled by.
+        mel_noise (`float`, *optional*, defaults to 0.05):
+            Training augmentation: standard deviation of the noise added to the mel slices.
+        augmentation_seed (`int`, *optional*, defaults to 69420):
+            Seed of the augmentation random generator.
+        vocab_size (`int`, *optional*):
+            Number of token ids; derived from `groups` (85 for 10) and checked if given.
+    """
+
+    model_type = "beart"
+    attribute_map = {
+        "context_length": "max_position_embeddings",
+        "embedding_size": "hidden_size",
+        "num_mel_bins": "mel_bands",
+    }
+
+    def __init__(
+        self,
+        groups: int = 10,
+        max_position_embeddings: int = 512,
+        audio_foresight: int = 64,
+        hidden_size: int = 32,
+        num_hidden_layers: int = 8,
+        num_attention_heads: int = 4,
+        intermediate_size: int = 64,
+        mel_bands: int = 32,
+        mel_gradient: bool = False,
+        hidden_act: str = "gelu",
+        embedding_dropout_prob: float = 0.1,
+        hidden_dropout_prob: float = 0.1,
+        attention_probs_dropout_prob: float = 0.1,
+        layer_norm_eps: float = 1e-5,
+        initializer_range: float = 1.0,
+        track_names: list[str] | None = None,
+        track_counts: list[int] | None = None,
+        tempo_scale: float = 100.0,
+        tempo_loss_weight: float = 0.1,
+        token_loss_weight: float = 0.9,
+        token_dropout: float = 0.2,
+        mel_scaling: list[float] | None = None,
+        mel_noise: float = 0.05,
+        augmentation_seed: int = 69420,
+        vocab_size: int | None = None,
+        **kwargs,
+    ):
+        self.groups = groups
+        self.max_position_embeddings = max_position_embeddings
+        self.audio_foresight = audio_foresight
+        self.hidden_size = hidden_size
+        self.num_hidden_layers = num_hidden_layers
+        self.num_attention_heads = num_attention_heads
+        self.intermediate_size = intermediate_size
+        self.mel_bands = mel_bands
+        self.mel_gradient = mel_gradient
+        self.hidden_act = hidden_act
+        self.embedding_dropout_prob = embedding_dropout_prob
+        self.hidden_dropout_prob = hidden_dropout_prob
+        self.attention_probs_dropout_prob = attention_probs_dropout_prob
+        self.layer_norm_eps = layer_norm_eps
+        self.initializer_range = initializer_range
+        self.track_names = list(track_names) if track_names is not None else list(DEFAULT_TRACK_NAMES)
+        self.track_counts = list(track_counts) if track_counts is not None else [1, 2, 4]
+        self.tempo_scale = tempo_scale
+        self.tempo_loss_weight = tempo_loss_weight
+        self.token_loss_weight = token_loss_weight
+        self.token_dropout = token_dropout
+        self.mel_scaling = list(mel_scaling) if mel_scaling is not None else [0.0, 1.1]
+        self.mel_noise = mel_noise
+        self.augmentation_seed = augmentation_seed
+        self.vocab_size = vocab_size if vocab_size is not None else self._derived_vocab_size()
+        super().__init__(**kwargs)
+        self._check_consistency()
+
+    @classmethod
+    def from_preset(cls, name: str, **kwargs) -> "BeartConfig":
+        """
+        The original model sizes: `"quaver"` (context 512, foresight 64) and `"crotchet"` (context 1024, foresight
+        128), both with 32 mel bands, hidden size 32, 8 layers, 4 heads and feed-forward size 64.
+        """
+        if name not in PRESETS:
+            raise ValueError(f"Unknown BEaRT preset {name!r}; choose one of {sorted(PRESETS)}.")
+        return cls(**{**PRESETS[name], **kwargs})
+
+    def _derived_vocab_size(self) -> int:
+        if not 2 <= self.groups <= 12:
+            raise ValueError(f"groups must be 2 to 12 steps of 10 ms per token, got {self.groups}.")
+        return vocabulary_size(self.groups)
+
+    def _check_consistency(self):
+        if self.vocab_size != self._derived_vocab_size():
+            raise ValueError(
+                f"vocab_size={self.vocab_size} does not match groups={self.groups}, which needs "
+                f"{self._derived_vocab_size()} token ids."
+            )
+        if self.hidden_size % self.num_attention_heads:
+            raise ValueError(
+                f"hidden_size ({self.hidden_size}) must be divisible by num_attention_heads "
+                f"({self.num_attention_heads})."
+            )
+        if self.hidden_act not in ACT2FN:
+            raise ValueError(f"Unknown activation {self.hidden_act!r}; choose one of {sorted(ACT2FN)}.")
+        if self.mel_bands < 2:
+            raise ValueError(f"mel_bands must be at least 2, got {self.mel_bands}.")
+        if not 0 <= self.audio_foresight < self.max_position_embeddings:
+            raise ValueError(
+                f"audio_foresight ({self.audio_foresight}) must lie in [0, max_position_embeddings="
+                f"{self.max_position_embeddings})."
+            )
+        if self.tempo_scale <= 0:
+            raise ValueError(f"tempo_scale must be positive, got {self.tempo_scale}.")
+        if len(set(self.track_names)) != len(self.track_names):
+            raise ValueError(f"track_names must be distinct, got {self.track_names}.")
+        for count in self.track_counts:
+            if not 1 <= count <= len(self.track_names):
+                raise ValueError(f"Track count {count} is not between 1 and the {len(self.track_names)} track names.")
+            if self.max_position_embeddings % count or self.audio_foresight % count:
+                raise ValueError(
+                    f"With {count} tracks, max_position_embeddings ({self.max_position_embeddings}) and "
+                    f"audio_foresight ({self.audio_foresight}) must both be divisible by {count}."
+                )
+            if self.max_position_embeddings // count - 1 <= self.audio_foresight // count:
+                raise ValueError(f"With {count} tracks the audio foresight leaves no room for past beat tokens.")
+        for name in ("embedding_dropout_prob", "hidden_dropout_prob", "attention_probs_dropout_prob"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must lie in [0, 1), got {getattr(self, name)}.")
+
+
+PRESETS = {
+    "quaver": {"max_position_embeddings": 512, "audio_foresight": 64},
+    "crotchet": {"max_position_embeddings": 1024, "audio_foresight": 128},
+}
+
+
+__all__ = ["BeartConfig"]

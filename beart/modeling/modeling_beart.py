@@ -1,0 +1,286 @@
+"""PyTorch BEaRT model: a BERT-like encoder over beat tokens and mel slices with a token head and a tempo head."""
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from transformers import PreTrainedModel
+from transformers import initialization as init
+from transformers.activations import ACT2FN
+from transformers.utils import ModelOutput, logging
+
+from .configuration_beart import BeartConfig
+
+
+logger = logging.get_logger(__name__)
+
+
+@dataclass
+class BeartOutput(ModelOutput):
+    """
+    Output of [`BeartModel`].
+
+    Args:
+        loss (`torch.FloatTensor` of shape `()`, *optional*, returned when `labels` or `tempo_labels` is given):
+            The "hearing loss": `tempo_loss_weight * tempo_loss + token_loss_weight * token_loss`.
+        logits (`torch.FloatTensor` of shape `(batch_size, sequence_length, vocab_size)`):
+            Beat-token scores at every position.
+        tempo (`torch.FloatTensor` of shape `(batch_size,)`):
+            Tempo predicted from the first position, in BPM (the head's output times `tempo_scale`).
+        token_loss (`torch.FloatTensor` of shape `()`, *optional*):
+            Cross-entropy over the positions whose label is not -100.
+        tempo_loss (`torch.FloatTensor` of shape `()`, *optional*):
+            Mean squared error of the tempo, in units of `tempo_scale` BPM, over rows with a known tempo.
+        hidden_states (`tuple(torch.FloatTensor)`, *optional*, returned when `output_hidden_states=True`):
+            The embeddings and the output of every layer, each `(batch_size, sequence_length, hidden_size)`.
+        attentions (`tuple(torch.FloatTensor)`, *optional*, returned when `output_attentions=True`):
+            Attention weights of every layer, each `(batch_size, num_heads, sequence_length, sequence_length)`.
+    """
+
+    loss: torch.FloatTensor | None = None
+    logits: torch.FloatTensor | None = None
+    tempo: torch.FloatTensor | None = None
+    token_loss: torch.FloatTensor | None = None
+    tempo_loss: torch.FloatTensor | None = None
+    hidden_states: tuple[torch.FloatTensor, ...] | None = None
+    attentions: tuple[torch.FloatTensor, ...] | None = None
+
+
+def sinusoidal_position_table(length: int, hidden_size: int) -> torch.Tensor:
+    """The fixed sine/cosine position table of the original: shape `(length, hidden_size)`."""
+    position = torch.arange(length).float().unsqueeze(1)
+    frequencies = torch.exp(torch.arange(0, hidden_size, 2) * (-math.log(10000.0) / hidden_size))
+    table = torch.zeros(length, hidden_size)
+    table[:, 0::2] = torch.sin(position * frequencies)
+    table[:, 1::2] = torch.cos(position * frequencies)
+    return table
+
+
+class BeartEmbeddings(nn.Module):
+    """Sum of the beat-token, position, track and audio embeddings, followed by dropout."""
+
+    def __init__(self, config: BeartConfig):
+        super().__init__()
+        self.token_embeddings = nn.Embedding(config.vocab_size, config.hidden_size)
+        self.track_embeddings = nn.Embedding(len(config.track_names), config.hidden_size)
+        self.audio_projection = nn.Linear(config.groups * config.mel_bands, config.hidden_size, bias=False)
+        self.dropout = nn.Dropout(config.embedding_dropout_prob)
+        self.register_buffer(
+            "position_table",
+            sinusoidal_position_table(config.max_position_embeddings, config.hidden_size),
+            persistent=False,
+        )
+
+    def forward(
+        self, input_ids: torch.LongTensor, token_type_ids: torch.LongTensor, input_features: torch.FloatTensor
+    ) -> torch.FloatTensor:
+        batch_size, sequence_length = input_ids.shape
+        mel_slices = input_features.reshape(batch_size, sequence_length, -1)
+        embeddings = self.token_embeddings(input_ids)
+        embeddings = embeddings + self.position_table[:sequence_length]
+        embeddings = embeddings + self.track_embeddings(token_type_ids)
+        embeddings = embeddings + self.audio_projection(mel_slices)
+        return self.dropout(embeddings)
+
+
+class BeartAttention(nn.Module):
+    """Multi-head self-attention over the whole context (no mask), as `torch.nn.MultiheadAttention` computes it."""
+
+    def __init__(self, config: BeartConfig):
+        super().__init__()
+        self.num_heads = config.num_attention_heads
+        self.head_dim = config.hidden_size // config.num_attention_heads
+        self.dropout_prob = config.attention_probs_dropout_prob
+        self.qkv = nn.Linear(config.hidden_size, 3 * config.hidden_size)
+        self.output = nn.Linear(config.hidden_size, config.hidden_size)
+
+    def forward(
+        self, hidden_states: torch.FloatTensor, output_attentions: bool = False, use_sdpa: bool = True
+    ) -> tuple[torch.FloatTensor, torch.FloatTensor | None]:
+        batch_size, sequence_length, hidden_size = hidden_states.shape
+        qkv = self.qkv(hidden_states).view(batch_size, sequence_length, 3, self.num_heads, self.head_dim)
+        query, key, value = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        dropout_prob = self.dropout_prob if self.training else 0.0
+        weights = None
+        if use_sdpa and not output_attentions:
+            context = F.scaled_dot_product_attention(query, key, value, dropout_p=dropout_prob)
+        else:
+            scores = torch.matmul(query, key.transpose(-1, -2)) / math.sqrt(self.head_dim)
+            weights = scores.softmax(dim=-1)
+            context = torch.matmul(F.dropout(weights, p=dropout_prob, training=self.training), value)
+        context = context.transpose(1, 2).reshape(batch_size, sequence_length, hidden_size)
+        return self.output(context), weights
+
+
+class BeartLayer(nn.Module):
+    """A post-norm encoder layer: attention and a GELU feed-forward block, each with dropout, residual and norm."""
+
+    def __init__(self, config: BeartConfig):
+        super().__init__()
+        self.attention = BeartAttention(config)
+        self.attention_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.intermediate = nn.Linear(config.hidden_size, config.intermediate_size)
+        self.activation = ACT2FN[config.hidden_act]
+        self.output = nn.Linear(config.intermediate_size, config.hidden_size)
+        self.output_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+
+    def forward(
+        self, hidden_states: torch.FloatTensor, output_attentions: bool = False, use_sdpa: bool = True
+    ) -> tuple[torch.FloatTensor, torch.FloatTensor | None]:
+        attended, weights = self.attention(hidden_states, output_attentions=output_attentions, use_sdpa=use_sdpa)
+        hidden_states = self.attention_norm(hidden_states + self.dropout(attended))
+        feed_forward = self.output(self.dropout(self.activation(self.intermediate(hidden_states))))
+        hidden_states = self.output_norm(hidden_states + self.dropout(feed_forward))
+        return hidden_states, weights
+
+
+class BeartPreTrainedModel(PreTrainedModel):
+    config_class = BeartConfig
+    base_model_prefix = "beart"
+    main_input_name = "input_ids"
+    _supports_sdpa = True
+    _no_split_modules = ["BeartLayer"]
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module):
+        """Normal(0, `initializer_range`) linear and embedding weights as in the original (the default, applied to
+        children first); the attention input projection keeps torch's Xavier init, which the original inherits from
+        `nn.MultiheadAttention`; the position table is the fixed sinusoid."""
+        super()._init_weights(module)
+        if isinstance(module, BeartAttention):
+            init.xavier_uniform_(module.qkv.weight)
+            init.zeros_(module.qkv.bias)
+        elif isinstance(module, BeartEmbeddings):
+            init.copy_(module.position_table, sinusoidal_position_table(*module.position_table.shape))
+
+
+class BeartModel(BeartPreTrainedModel):
+    """
+    BEaRT: a BERT-like encoder that reads, at every position, a beat token, its track and the mel slice heard at that
+    moment, and predicts the masked beat tokens (token head, every position) and the song's tempo (tempo head, first
+    position).
+
+    Args:
+        config ([`BeartConfig`]):
+            Model configuration.
+    """
+
+    def __init__(self, config: BeartConfig):
+        super().__init__(config)
+        self.embeddings = BeartEmbeddings(config)
+        self.layers = nn.ModuleList([BeartLayer(config) for _ in range(config.num_hidden_layers)])
+        self.tempo_head = nn.Linear(config.hidden_size, 1, bias=False)
+        self.token_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
+        self.post_init()
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.embeddings.token_embeddings
+
+    def set_input_embeddings(self, value: nn.Embedding):
+        self.embeddings.token_embeddings = value
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor,
+        input_features: torch.FloatTensor,
+        token_type_ids: torch.LongTensor | None = None,
+        labels: torch.LongTensor | None = None,
+        tempo_labels: torch.FloatTensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> BeartOutput | tuple:
+        r"""
+        Args:
+            input_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`):
+                Difficulty, layout and beat tokens (see [`BeartProcessor`]).
+            input_features (`torch.FloatTensor` of shape `(batch_size, sequence_length, groups, mel_bands)`):
+                The mel slice aligned with every position.
+            token_type_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`, *optional*):
+                Track index of every position; all zeros (one track) when not given.
+            labels (`torch.LongTensor` of shape `(batch_size, sequence_length)`, *optional*):
+                Target beat tokens; -100 where a position is not scored.
+            tempo_labels (`torch.FloatTensor` of shape `(batch_size,)`, *optional*):
+                Tempo of every row in BPM; 0 where unknown (not scored).
+            output_attentions (`bool`, *optional*):
+                Return the attention weights of every layer (computed on the eager path).
+            output_hidden_states (`bool`, *optional*):
+                Return the embeddings and every layer's output.
+            return_dict (`bool`, *optional*):
+                Return a [`BeartOutput`] instead of a tuple.
+        """
+        output_attentions = output_attentions if output_attentions is not None else self.config.output_attentions
+        output_hidden_states = (
+            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
+        )
+        return_dict = return_dict if return_dict is not None else self.config.return_dict
+        if token_type_ids is None:
+            token_type_ids = torch.zeros_like(input_ids)
+        self._check_inputs(input_ids, input_features, token_type_ids)
+        use_sdpa = self.config._attn_implementation != "eager"
+
+        hidden_states = self.embeddings(input_ids, token_type_ids, input_features)
+        all_hidden_states = (hidden_states,) if output_hidden_states else None
+        all_attentions = () if output_attentions else None
+        for layer in self.layers:
+            hidden_states, weights = layer(hidden_states, output_attentions=output_attentions, use_sdpa=use_sdpa)
+            if output_hidden_states:
+                all_hidden_states += (hidden_states,)
+            if output_attentions:
+                all_attentions += (weights,)
+
+        tempo_units = self.tempo_head(hidden_states[:, 0]).squeeze(-1)
+        logits = self.token_head(hidden_states)
+
+        loss = token_loss = tempo_loss = None
+        if labels is not None or tempo_labels is not None:
+            token_loss = self._token_loss(logits, labels)
+            tempo_loss = self._tempo_loss(tempo_units, tempo_labels)
+            loss = self.config.token_loss_weight * token_loss + self.config.tempo_loss_weight * tempo_loss
+
+        output = BeartOutput(
+            loss=loss,
+            logits=logits,
+            tempo=tempo_units * self.config.tempo_scale,
+            token_loss=token_loss,
+            tempo_loss=tempo_loss,
+            hidden_states=all_hidden_states,
+            attentions=all_attentions,
+        )
+        return output if return_dict else output.to_tuple()
+
+    def _check_inputs(self, input_ids, input_features, token_type_ids):
+        batch_size, sequence_length = input_ids.shape
+        if sequence_length > self.config.max_position_embeddings:
+            raise ValueError(
+                f"input_ids has {sequence_length} positions, more than max_position_embeddings="
+                f"{self.config.max_position_embeddings}."
+            )
+        expected = (batch_size, sequence_length, self.config.groups, self.config.mel_bands)
+        if tuple(input_features.shape) != expected:
+            raise ValueError(
+                f"input_features must have shape (batch_size, sequence_length, groups, mel_bands) = {expected}, got "
+                f"{tuple(input_features.shape)}."
+            )
+        if token_type_ids.shape != input_ids.shape:
+            raise ValueError(f"token_type_ids {tuple(token_type_ids.shape)} must match input_ids {tuple(input_ids.shape)}.")
+
+    def _token_loss(self, logits: torch.FloatTensor, labels: torch.LongTensor | None) -> torch.FloatTensor:
+        if labels is None or not (labels != -100).any():
+            return logits.new_zeros(())
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+
+    def _tempo_loss(self, tempo_units: torch.FloatTensor, tempo_labels: torch.FloatTensor | None) -> torch.FloatTensor:
+        if tempo_labels is None:
+            return tempo_units.new_zeros(())
+        known = tempo_labels > 0
+        if not known.any():
+            return tempo_units.new_zeros(())
+        return F.mse_loss(tempo_units[known], tempo_labels[known].to(tempo_units.dtype) / self.config.tempo_scale)
+
+
+__all__ = ["BeartModel", "BeartPreTrainedModel", "BeartOutput"]

@@ -1,0 +1,6 @@
+from .feature_extraction_beart import BeartFeatureExtractor
+from .processing_beart import BeartProcessor
+from .tokenization_beart import BeartTokenizer
+
+
+__all__ = ["BeartFeatureExtractor", "BeartProcessor", "BeartTokenizer"]

@@ -8,6 +8,9 @@ classes is refused unless the caller trusts it (`trust_pickle=True`, a full unpi
 
 import os
 import re
+import shutil
+import tempfile
+import zipfile
 
 import numpy as np
 import torch
@@ -71,6 +74,10 @@ def load_original_checkpoint(path: str | os.PathLike, trust_pickle: bool = False
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Checkpoint not found: {path}")
+    with open(path, "rb") as file:
+        is_legacy_pickle = file.read(1) == b"\x80"
+    if not (zipfile.is_zipfile(path) or is_legacy_pickle):
+        raise OriginalCheckpointError(f"{path} is not a PyTorch checkpoint (neither a torch.save zip nor a pickle).")
     try:
         if trust_pickle:
             checkpoint = torch.load(path, map_location="cpu", weights_only=False)
@@ -79,13 +86,22 @@ def load_original_checkpoint(path: str | os.PathLike, trust_pickle: bool = False
                 checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
         hint = "" if trust_pickle else " If you trust the file, retry with trust_pickle=True (--trust-pickle)."
-        raise OriginalCheckpointError(f"Cannot read {path} as a BeatLearning checkpoint: {error}.{hint}") from error
+        raise OriginalCheckpointError(
+            f"Cannot read {path} as a BeatLearning checkpoint: {_unpickling_reason(error)}.{hint}"
+        ) from error
     state_dict = checkpoint.get("model_state_dict") if isinstance(checkpoint, dict) else None
     if state_dict is None and isinstance(checkpoint, dict) and "input_embedding.weight" in checkpoint:
         state_dict = checkpoint
     if not isinstance(state_dict, dict) or "input_embedding.weight" not in state_dict:
         raise OriginalCheckpointError(f"{path} holds no BEaRT `model_state_dict`.")
     return state_dict
+
+
+def _unpickling_reason(error: Exception) -> str:
+    """The informative line of a `torch.load` error (the unsupported global or operand), not its whole essay."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    reasons = [line for line in lines if line.startswith(("Unsupported", "WeightsUnpickler"))]
+    return reasons[-1] if reasons else (lines[0] if lines else type(error).__name__)
 
 
 def config_from_original_state_dict(state_dict: dict[str, torch.Tensor], **overrides) -> BeartConfig:
@@ -130,6 +146,34 @@ def convert_original_state_dict(state_dict: dict[str, torch.Tensor]) -> dict[str
     return converted
 
 
+def find_original_checkpoint(pretrained_model_name_or_path: str | os.PathLike, **hub_kwargs) -> str | None:
+    """
+    The path of an original checkpoint (`quaver_beart_v1.pt`) in a local folder or a Hugging Face hub repository
+    (through the local cache when `HF_HUB_OFFLINE=1`), or `None` when there is none.
+
+    Args:
+        pretrained_model_name_or_path (`str` or `os.PathLike`): a folder or a hub repository id.
+        hub_kwargs: `revision`, `cache_dir`, `token`, `local_files_only` and `subfolder`, as for `from_pretrained`.
+    """
+    location = os.fspath(pretrained_model_name_or_path)
+    filename = hub_kwargs.pop("original_checkpoint", ORIGINAL_CHECKPOINT_NAME)
+    if os.path.isdir(location):
+        path = os.path.join(location, hub_kwargs.get("subfolder") or "", filename)
+        return path if os.path.isfile(path) else None
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+    download_kwargs = {
+        key: hub_kwargs[key]
+        for key in ("revision", "cache_dir", "token", "local_files_only", "subfolder")
+        if hub_kwargs.get(key) is not None
+    }
+    try:
+        return hf_hub_download(location, filename, **download_kwargs)
+    except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError):
+        return None
+
+
 def processor_for_config(config: BeartConfig) -> BeartProcessor:
     """A [`BeartProcessor`] matching a model configuration."""
     return BeartProcessor(
@@ -169,8 +213,17 @@ def convert_original_checkpoint(
     """
     model = model_from_original_checkpoint(path, trust_pickle=trust_pickle, **config_overrides)
     processor = processor_for_config(model.config)
-    output_dir = os.fspath(output_dir)
-    model.save_pretrained(output_dir)
-    processor.save_pretrained(output_dir)
+    output_dir = os.path.abspath(os.fspath(output_dir))
+    parent = os.path.dirname(output_dir)
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".beart-convert-", dir=parent)
+    try:
+        model.save_pretrained(staging)
+        processor.save_pretrained(staging)
+        os.makedirs(output_dir, exist_ok=True)
+        for name in os.listdir(staging):
+            os.replace(os.path.join(staging, name), os.path.join(output_dir, name))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     logger.info("Converted %s into %s", path, output_dir)
     return output_dir

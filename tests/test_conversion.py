@@ -1,0 +1,123 @@
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from transformers import AutoFeatureExtractor, AutoModel, AutoProcessor, AutoTokenizer
+
+import beart
+from beart.cli import main as beart_main
+from beart.conversion import OriginalCheckpointError, load_original_checkpoint
+
+
+SNAPSHOT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def test_command_line_conversion_writes_a_complete_directory(fixtures_dir, tmp_path, forward_io, capsys):
+    output_dir = tmp_path / "converted"
+    assert beart_main(["convert-checkpoint", str(fixtures_dir / "original_quaver_checkpoint.pt"), str(output_dir)]) == 0
+    assert "Converted" in capsys.readouterr().out
+    names = set(os.listdir(output_dir))
+    assert {"config.json", "model.safetensors", "tokenizer_config.json", "processor_config.json"} <= names
+    assert isinstance(AutoTokenizer.from_pretrained(output_dir), beart.BeartTokenizer)
+    assert isinstance(AutoFeatureExtractor.from_pretrained(output_dir), beart.BeartFeatureExtractor)
+    processor = AutoProcessor.from_pretrained(output_dir)
+    assert (processor.context_length, processor.audio_foresight) == (512, 64)
+    model = AutoModel.from_pretrained(output_dir)
+    with torch.no_grad():
+        logits = model(
+            input_ids=torch.from_numpy(forward_io["input_ids_1"]),
+            input_features=torch.from_numpy(forward_io["audio_1"]).reshape(2, 512, 10, 32),
+        ).logits
+    np.testing.assert_allclose(logits.numpy(), forward_io["logits_1"], atol=1e-4)
+
+
+def test_the_checkpoint_loads_without_unpickling_code(fixtures_dir):
+    state_dict = load_original_checkpoint(fixtures_dir / "original_quaver_checkpoint.pt")
+    assert state_dict["input_embedding.weight"].shape == (85, 32)
+
+
+def test_a_pickle_needing_arbitrary_classes_is_refused_unless_trusted(tmp_path, fixtures_dir):
+    state_dict = load_original_checkpoint(fixtures_dir / "original_quaver_checkpoint.pt")
+    path = tmp_path / "odd.pt"
+    torch.save({"model_state_dict": state_dict, "extra": ValueError("custom object")}, path)
+    with pytest.raises(OriginalCheckpointError, match="trust_pickle=True"):
+        load_original_checkpoint(path)
+    assert "input_embedding.weight" in load_original_checkpoint(path, trust_pickle=True)
+
+
+@pytest.mark.parametrize("content", [b"", b"hello, not a checkpoint", None])
+def test_bad_checkpoints_fail_cleanly_without_output(tmp_path, content, capsys):
+    path = tmp_path / "bad.pt"
+    if content is None:
+        torch.save({"model_state_dict": {"something": torch.zeros(2)}}, path)
+    else:
+        path.write_bytes(content)
+    output_dir = tmp_path / "out"
+    assert beart_main(["convert-checkpoint", str(path), str(output_dir)]) == 1
+    error = capsys.readouterr().err
+    assert "error:" in error and "Traceback" not in error
+    assert not output_dir.exists()
+    assert not [name for name in os.listdir(tmp_path) if name.startswith(".beart")]
+
+
+def _prepare_hub_cache(hf_home, files):
+    repo = hf_home / "hub" / "models--sedthh--BeatLearning"
+    snapshot = repo / "snapshots" / SNAPSHOT
+    snapshot.mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(SNAPSHOT)
+    for source, name in files:
+        shutil.copy(source, snapshot / name)
+
+
+def _run_offline(hf_home, code):
+    environment = {**os.environ, "HF_HOME": str(hf_home), "HF_HUB_OFFLINE": "1"}
+    environment.pop("HF_HUB_CACHE", None)
+    result = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_hub_id_loads_converted_files_offline(tmp_path, converted_dir):
+    _prepare_hub_cache(tmp_path, [(path, path.name) for path in converted_dir.iterdir()])
+    output = _run_offline(
+        tmp_path,
+        "import beart\n"
+        "from transformers import AutoModel, AutoProcessor\n"
+        "model = AutoModel.from_pretrained('sedthh/BeatLearning')\n"
+        "processor = AutoProcessor.from_pretrained('sedthh/BeatLearning')\n"
+        "print(type(model).__name__, type(processor).__name__, model.config.vocab_size)\n",
+    )
+    assert output.split() == ["BeartModel", "BeartProcessor", "85"]
+
+
+def test_hub_id_holding_only_the_original_checkpoint_converts_on_load(tmp_path, fixtures_dir, forward_io):
+    _prepare_hub_cache(tmp_path, [(fixtures_dir / "original_quaver_checkpoint.pt", "quaver_beart_v1.pt")])
+    output = _run_offline(
+        tmp_path,
+        "import numpy as np, torch, beart\n"
+        f"io = np.load({str(fixtures_dir / 'forward_io.npz')!r})\n"
+        "model = beart.BeartModel.from_pretrained('sedthh/BeatLearning')\n"
+        "with torch.no_grad():\n"
+        "    out = model(input_ids=torch.from_numpy(io['input_ids_4']),"
+        " token_type_ids=torch.from_numpy(io['segment_ids_4']),"
+        " input_features=torch.from_numpy(io['audio_4']).reshape(2, 512, 10, 32))\n"
+        "print(float(np.abs(out.logits.numpy() - io['logits_4']).max()))\n",
+    )
+    assert float(output.strip()) < 1e-4
+
+
+def test_missing_hub_repository_still_raises(tmp_path):
+    (tmp_path / "hub").mkdir()
+    environment_code = (
+        "import beart\n"
+        "try:\n"
+        "    beart.BeartModel.from_pretrained('sedthh/NoSuchModel')\n"
+        "except OSError as error:\n"
+        "    print('OSError')\n"
+    )
+    assert _run_offline(tmp_path, environment_code).strip() == "OSError"

@@ -1,0 +1,104 @@
+import numpy as np
+import pytest
+import soundfile
+from transformers import AutoFeatureExtractor
+
+import beart
+
+
+@pytest.fixture(scope="module")
+def feature_extractor():
+    return beart.BeartFeatureExtractor()
+
+
+@pytest.fixture(scope="module")
+def reference_slices(fixtures_dir):
+    reference = np.load(fixtures_dir / "mel_slices.npz")
+    padding = int(reference["padding"])
+    return reference["slices"][padding:-padding]
+
+
+def test_file_features_match_the_original(feature_extractor, fixtures_dir, reference_slices):
+    features = feature_extractor(str(fixtures_dir / "click_120bpm.wav"), return_tensors="np")["input_features"]
+    assert features.shape == (1, *reference_slices.shape)
+    np.testing.assert_allclose(features[0], reference_slices, atol=1e-5)
+
+
+def test_array_and_bytes_features_match_the_original(feature_extractor, fixtures_dir, reference_slices):
+    path = fixtures_dir / "click_120bpm.wav"
+    waveform, sampling_rate = soundfile.read(path, dtype="float32")
+    from_array = feature_extractor(waveform, sampling_rate=sampling_rate)["input_features"][0]
+    np.testing.assert_allclose(from_array, reference_slices, atol=1e-5)
+    stereo = np.stack([waveform, waveform], axis=1)
+    from_stereo = feature_extractor(stereo, sampling_rate=sampling_rate)["input_features"][0]
+    np.testing.assert_allclose(from_stereo, reference_slices, atol=1e-5)
+    from_bytes = feature_extractor.mel_slices(path.read_bytes())
+    np.testing.assert_allclose(from_bytes, reference_slices, atol=1e-5)
+
+
+def test_other_rates_are_resampled_to_the_same_timeline(feature_extractor, fixtures_dir, reference_slices):
+    waveform, sampling_rate = soundfile.read(fixtures_dir / "click_120bpm.wav", dtype="float32")
+    import librosa
+
+    at_22k = librosa.resample(waveform, orig_sr=sampling_rate, target_sr=22050)
+    slices = feature_extractor.mel_slices(at_22k, sampling_rate=22050)
+    assert slices.shape == reference_slices.shape
+    # The clicks stay on the same 10 ms frames: loudness envelopes agree closely.
+    envelope = slices.mean(axis=2).reshape(-1)
+    reference_envelope = reference_slices.mean(axis=2).reshape(-1)
+    assert np.corrcoef(envelope, reference_envelope)[0, 1] > 0.95
+
+
+def test_compressed_formats_decode(feature_extractor, corpus_dir):
+    mp3 = feature_extractor.mel_slices(corpus_dir / "ppy-osu-tests/audio/test-sample.mp3")
+    ogg = feature_extractor.mel_slices(corpus_dir / "ppy-osu-tests/audio/test-sample.ogg")
+    assert mp3.shape[1:] == ogg.shape[1:] == (10, 32)
+    assert abs(len(mp3) - len(ogg)) <= 1 and len(mp3) > 0
+    assert mp3.min() >= -1 and mp3.max() <= 1
+
+
+def test_batches_pad_to_the_longest_song(feature_extractor):
+    rate = 44100
+    time = np.arange(rate) / rate
+    short, long = np.sin(2 * np.pi * 440 * time[: rate // 2]), np.sin(2 * np.pi * 440 * time)
+    batch = feature_extractor([short, long], sampling_rate=rate, return_tensors="pt")
+    assert tuple(batch["input_features"].shape) == (2, 11, 10, 32)
+    assert batch["num_slices"].tolist() == [6, 11]
+    assert (batch["input_features"][0, 6:] == 0).all()
+
+
+def test_mel_gradient_option_differs_along_the_bands(fixtures_dir, reference_slices):
+    gradient = beart.BeartFeatureExtractor(mel_gradient=True).mel_slices(fixtures_dir / "click_120bpm.wav")
+    expected = np.clip(np.gradient(np.clip(reference_slices, -1, 1), axis=2), -1, 1)
+    # Away from the clipped edges the gradient is that of the plain features.
+    inside = (np.abs(reference_slices) < 1).all(axis=2)
+    np.testing.assert_allclose(gradient[inside], expected[inside], atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "name, error, message",
+    [
+        ("corrupt.wav", beart.AudioError, "Cannot decode"),
+        ("blank.wav", beart.AudioError, "No audio samples"),
+        ("missing.wav", FileNotFoundError, "not found"),
+    ],
+)
+def test_bad_audio_files_get_clear_errors(feature_extractor, corpus_dir, name, error, message):
+    with pytest.raises(error, match=message):
+        feature_extractor.mel_slices(corpus_dir / "ppy-osu-tests/audio" / name)
+
+
+def test_silent_and_unlabelled_arrays_are_refused(feature_extractor):
+    with pytest.raises(beart.AudioError, match="silent"):
+        feature_extractor(np.zeros(44100), sampling_rate=44100)
+    with pytest.raises(beart.AudioError, match="sampling_rate"):
+        feature_extractor(np.ones(44100))
+    with pytest.raises(beart.AudioError, match="Cannot decode"):
+        feature_extractor.mel_slices(b"not audio at all")
+
+
+def test_auto_feature_extractor_round_trip(tmp_path):
+    beart.BeartFeatureExtractor(mel_bands=16, mel_gradient=True).save_pretrained(tmp_path)
+    loaded = AutoFeatureExtractor.from_pretrained(tmp_path)
+    assert isinstance(loaded, beart.BeartFeatureExtractor)
+    assert (loaded.mel_bands, loaded.mel_gradient, loaded.groups) == (16, True, 10)

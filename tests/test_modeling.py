@@ -1,0 +1,167 @@
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+from transformers import AutoConfig, AutoModel
+
+import beart
+
+
+def tiny_config(**overrides):
+    fields = dict(max_position_embeddings=64, audio_foresight=8, num_hidden_layers=2, hidden_size=16)
+    return beart.BeartConfig(**{**fields, **overrides})
+
+
+def random_inputs(config, batch_size=3, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    length = config.max_position_embeddings
+    return {
+        "input_ids": torch.randint(0, config.vocab_size, (batch_size, length), generator=generator),
+        "token_type_ids": torch.randint(0, 4, (batch_size, length), generator=generator),
+        "input_features": torch.rand(batch_size, length, config.groups, config.mel_bands, generator=generator),
+    }
+
+
+@pytest.mark.parametrize("num_tracks", [1, 2, 4])
+def test_converted_checkpoint_reproduces_the_original_forward(converted_dir, forward_io, num_tracks):
+    model = AutoModel.from_pretrained(converted_dir)
+    assert isinstance(model, beart.BeartModel) and not model.training
+    with torch.no_grad():
+        output = model(
+            input_ids=torch.from_numpy(forward_io[f"input_ids_{num_tracks}"]),
+            token_type_ids=torch.from_numpy(forward_io[f"segment_ids_{num_tracks}"]),
+            input_features=torch.from_numpy(forward_io[f"audio_{num_tracks}"]).reshape(2, 512, 10, 32),
+        )
+    np.testing.assert_allclose(output.logits.numpy(), forward_io[f"logits_{num_tracks}"], atol=1e-4)
+    np.testing.assert_allclose(output.tempo.numpy() / 100.0, forward_io[f"regression_{num_tracks}"][:, 0], atol=1e-4)
+
+
+def test_eager_and_sdpa_attention_agree_and_eager_returns_weights(converted_dir, forward_io):
+    inputs = {
+        "input_ids": torch.from_numpy(forward_io["input_ids_2"]),
+        "token_type_ids": torch.from_numpy(forward_io["segment_ids_2"]),
+        "input_features": torch.from_numpy(forward_io["audio_2"]).reshape(2, 512, 10, 32),
+    }
+    sdpa = AutoModel.from_pretrained(converted_dir, attn_implementation="sdpa")
+    eager = AutoModel.from_pretrained(converted_dir, attn_implementation="eager")
+    with torch.no_grad():
+        fast = sdpa(**inputs)
+        slow = eager(**inputs, output_attentions=True, output_hidden_states=True)
+    torch.testing.assert_close(fast.logits, slow.logits, atol=1e-4, rtol=0)
+    assert len(slow.attentions) == 8 and slow.attentions[0].shape == (2, 4, 512, 512)
+    torch.testing.assert_close(slow.attentions[3].sum(-1), torch.ones(2, 4, 512))
+    assert len(slow.hidden_states) == 9
+
+
+def test_hearing_loss_matches_the_original_formula(converted_dir, forward_io):
+    model = AutoModel.from_pretrained(converted_dir)
+    rows = 6
+    scored = torch.from_numpy(forward_io["row_output_mask"][:rows]).long()
+    targets = torch.from_numpy(forward_io["row_output_data"][:rows]).long()
+    labels = torch.full_like(targets, -100)
+    labels[torch.arange(rows), scored] = targets[torch.arange(rows), scored]
+    tempo = torch.tensor([120.0, 0.0, 95.0, 120.0, 0.0, 140.0])
+    with torch.no_grad():
+        output = model(
+            input_ids=torch.from_numpy(forward_io["row_input_data"][:rows]).long(),
+            token_type_ids=torch.from_numpy(forward_io["row_segment_data"][:rows]).long(),
+            input_features=torch.from_numpy(forward_io["row_input_audio"][:rows]).reshape(rows, 512, 10, 32),
+            labels=labels,
+            tempo_labels=tempo,
+        )
+    # The original: MSE of tempo / 100 on rows with a tempo, cross-entropy of the one-hot target at the masked
+    # position, weighted 0.1 and 0.9.
+    known = tempo > 0
+    expected_tempo = F.mse_loss(output.tempo[known] / 100.0, tempo[known] / 100.0)
+    one_hot = F.one_hot(targets, 85).float()[torch.arange(rows), scored]
+    expected_token = F.cross_entropy(output.logits[torch.arange(rows), scored], one_hot)
+    torch.testing.assert_close(output.tempo_loss, expected_tempo)
+    torch.testing.assert_close(output.token_loss, expected_token)
+    torch.testing.assert_close(output.loss, 0.1 * expected_tempo + 0.9 * expected_token)
+
+
+def test_unknown_tempo_alone_gives_no_tempo_loss():
+    config = tiny_config()
+    model = beart.BeartModel(config)
+    output = model(**random_inputs(config), tempo_labels=torch.zeros(3))
+    assert output.tempo_loss.item() == 0.0 and output.token_loss.item() == 0.0
+
+
+def test_training_step_reduces_the_loss_and_gradients_reach_every_weight():
+    torch.manual_seed(0)
+    config = tiny_config(initializer_range=0.2)
+    model = beart.BeartModel(config).train()
+    inputs = random_inputs(config, batch_size=8)
+    labels = torch.full_like(inputs["input_ids"], -100)
+    labels[:, 40] = 20
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(15):
+        loss = model(**inputs, labels=labels, tempo_labels=torch.full((8,), 120.0)).loss
+        optimizer.zero_grad()
+        loss.backward()
+        losses.append(loss.item())
+        optimizer.step()
+    assert losses[-1] < 0.5 * losses[0]
+    assert all(parameter.grad is not None for parameter in model.parameters())
+
+
+def test_save_and_load_as_safetensors(tmp_path):
+    config = tiny_config()
+    model = beart.BeartModel(config).eval()
+    model.save_pretrained(tmp_path)
+    assert (tmp_path / "model.safetensors").is_file() and not list(tmp_path.glob("*.bin"))
+    loaded = AutoModel.from_pretrained(tmp_path)
+    inputs = random_inputs(config)
+    with torch.no_grad():
+        torch.testing.assert_close(model(**inputs).logits, loaded(**inputs).logits)
+    assert isinstance(AutoConfig.from_pretrained(tmp_path), beart.BeartConfig)
+
+
+def test_presets_match_the_original_sizes():
+    quaver = beart.BeartConfig.from_preset("quaver")
+    crotchet = beart.BeartConfig.from_preset("crotchet")
+    assert (quaver.context_length, quaver.audio_foresight, crotchet.context_length, crotchet.audio_foresight) == (
+        512,
+        64,
+        1024,
+        128,
+    )
+    for config in (quaver, crotchet):
+        assert (config.hidden_size, config.num_hidden_layers, config.num_attention_heads) == (32, 8, 4)
+        assert (config.intermediate_size, config.mel_bands, config.vocab_size) == (64, 32, 85)
+    # The original counts 92,736 parameters, including an unused copy of one encoder layer (8,544) that we drop.
+    model = beart.BeartModel(quaver)
+    layer_size = sum(p.numel() for p in model.layers[0].parameters())
+    assert layer_size == 8_544
+    assert sum(p.numel() for p in model.parameters()) == 92_736 - layer_size
+    with pytest.raises(ValueError, match="Unknown BEaRT preset"):
+        beart.BeartConfig.from_preset("minim")
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"audio_foresight": 62}, "divisible by 4"),
+        ({"groups": 1}, "groups must be"),
+        ({"hidden_act": "swoosh"}, "Unknown activation"),
+        ({"num_attention_heads": 5}, "divisible by num_attention_heads"),
+        ({"vocab_size": 90}, "does not match groups"),
+        ({"track_counts": [1, 8]}, "Track count 8"),
+        ({"hidden_dropout_prob": 1.5}, "hidden_dropout_prob"),
+        ({"max_position_embeddings": 64, "audio_foresight": 64}, "audio_foresight"),
+    ],
+)
+def test_impossible_configs_are_refused(fields, message):
+    with pytest.raises(ValueError, match=message):
+        beart.BeartConfig(**fields)
+
+
+def test_wrongly_shaped_inputs_get_clear_errors():
+    config = tiny_config()
+    model = beart.BeartModel(config)
+    inputs = random_inputs(config)
+    with pytest.raises(ValueError, match="input_features must have shape"):
+        model(input_ids=inputs["input_ids"], input_features=inputs["input_features"][:, :, :5])
+    with pytest.raises(ValueError, match="more than max_position_embeddings"):
+        model(input_ids=torch.zeros(1, 65, dtype=torch.long), input_features=torch.zeros(1, 65, 10, 32))

@@ -26,7 +26,7 @@ logger = logging.get_logger(__name__)
 ORIGINAL_CHECKPOINT_NAME = "quaver_beart_v1.pt"
 ORIGINAL_FORESIGHT = {512: 64, 1024: 128}
 
-_LAYER_RENAMES = {
+ORIGINAL_LAYER_NAMES = {
     "self_attn.in_proj_weight": "attention.qkv.weight",
     "self_attn.in_proj_bias": "attention.qkv.bias",
     "self_attn.out_proj.weight": "attention.output.weight",
@@ -40,7 +40,7 @@ _LAYER_RENAMES = {
     "norm2.weight": "output_norm.weight",
     "norm2.bias": "output_norm.bias",
 }
-_TOP_LEVEL_RENAMES = {
+ORIGINAL_TOP_LEVEL_NAMES = {
     "input_embedding.weight": "embeddings.token_embeddings.weight",
     "segment_embedding.weight": "embeddings.track_embeddings.weight",
     "audio_embedding.weight": "embeddings.audio_projection.weight",
@@ -137,10 +137,10 @@ def convert_original_state_dict(state_dict: dict[str, torch.Tensor]) -> dict[str
     converted = {}
     for key, tensor in state_dict.items():
         layer = re.match(r"transformers\.layers\.(\d+)\.(.+)", key)
-        if key in _TOP_LEVEL_RENAMES:
-            converted[_TOP_LEVEL_RENAMES[key]] = tensor
-        elif layer and layer.group(2) in _LAYER_RENAMES:
-            converted[f"layers.{layer.group(1)}.{_LAYER_RENAMES[layer.group(2)]}"] = tensor
+        if key in ORIGINAL_TOP_LEVEL_NAMES:
+            converted[ORIGINAL_TOP_LEVEL_NAMES[key]] = tensor
+        elif layer and layer.group(2) in ORIGINAL_LAYER_NAMES:
+            converted[f"layers.{layer.group(1)}.{ORIGINAL_LAYER_NAMES[layer.group(2)]}"] = tensor
         elif not (key.startswith("transformer_layer.") or key == "positional_embedding.pe"):
             raise OriginalCheckpointError(f"Unexpected weight {key!r} in the original checkpoint.")
     return converted

@@ -10,10 +10,6 @@ FIXTURES = SHARED / "fixtures" / "original"
 CORPUS = SHARED / "corpus"
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: long-running test, excluded by default (run with -m slow)")
-
-
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():

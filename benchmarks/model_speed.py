@@ -2,8 +2,8 @@
 
 The reference is the original architecture (torch `nn.TransformerEncoder`, post-norm, GELU, dropout 0.1 everywhere,
 attention weights included) carrying the same weights. BeartModel runs with its defaults (no dropout on attention
-weights; pass --attention-dropout 0.1 to time it with the original's). Both run on the same batch of Quaver inputs in this process; the script prints seconds
-and the speed-up ratios, and checks that eval outputs agree.
+weights; pass --attention-dropout 0.1 to time it with the original's). Both run on the same batch of Quaver inputs
+in this process; the script prints seconds and the speed-up ratios, and checks that eval outputs agree.
 
     python benchmarks/model_speed.py [--batch-size 32] [--repeats 3]
 """
@@ -138,7 +138,10 @@ def main():
         ),
     }
     print(f"batch {batch_size} x {length} Quaver inputs, {torch.get_num_threads()} threads, torch {torch.__version__}")
-    print(f"eval outputs agree: largest logit difference {difference:.1e}, tempo {tempo_difference.item():.1e} (relative)")
+    print(
+        f"eval outputs agree: largest logit difference {difference:.1e}, "
+        f"tempo {tempo_difference.item():.1e} (relative)"
+    )
     for name, (reference_seconds, beart_seconds) in results.items():
         print(
             f"{name:>12}: reference {reference_seconds:.3f} s, BeartModel {beart_seconds:.3f} s, "

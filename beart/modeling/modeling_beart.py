@@ -206,7 +206,7 @@ class BeartModel(BeartPreTrainedModel):
             checkpoint = find_original_checkpoint(pretrained_model_name_or_path, **kwargs)
             if checkpoint is None:
                 raise error
-        logger.info("No transformers weights in %s; converting the original checkpoint %s", pretrained_model_name_or_path, checkpoint)
+        logger.info("No transformers weights in %s; converting %s", pretrained_model_name_or_path, checkpoint)
         return model_from_original_checkpoint(checkpoint)
 
     def get_input_embeddings(self) -> nn.Embedding:
@@ -300,7 +300,9 @@ class BeartModel(BeartPreTrainedModel):
                 f"{tuple(input_features.shape)}."
             )
         if token_type_ids.shape != input_ids.shape:
-            raise ValueError(f"token_type_ids {tuple(token_type_ids.shape)} must match input_ids {tuple(input_ids.shape)}.")
+            raise ValueError(
+                f"token_type_ids {tuple(token_type_ids.shape)} must match input_ids {tuple(input_ids.shape)}."
+            )
 
     def _token_loss(self, logits: torch.FloatTensor, labels: torch.LongTensor | None) -> torch.FloatTensor:
         if labels is None or not (labels != -100).any():

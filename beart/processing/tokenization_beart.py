@@ -50,6 +50,8 @@ class BeartTokenizer(PreTrainedTokenizer):
         self.vocabulary = BeatVocabulary(groups)
         self._token_to_id = {name: index for index, name in enumerate(self.vocabulary.token_names)}
         self.foresight_token = foresight_token
+        # The difficulty and foresight tokens are always the extra special tokens; a saved tokenizer_config.json
+        # lists them again, which must not add them twice.
         kwargs.pop("extra_special_tokens", None)
         super().__init__(
             groups=groups,

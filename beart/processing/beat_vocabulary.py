@@ -107,9 +107,9 @@ def _token_layout(groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _block_offsets(groups: int) -> np.ndarray:
-    """Id (after the reserved tokens) of the first token of each kind."""
-    sizes = np.array([1, 1, groups, _pair_count(groups), groups, _pair_count(groups), groups, _pair_count(groups)])
-    return np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    """Id (after the reserved tokens) of the first token of each kind, read off the layout."""
+    kinds, _, _ = _token_layout(groups)
+    return np.searchsorted(kinds, np.arange(len(_KIND_ORDER)))
 
 
 def _render_windows(groups: int, kinds: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:

@@ -7,9 +7,6 @@ import sys
 from transformers.utils import logging as transformers_logging
 
 
-logger = logging.getLogger("beart")
-
-
 def _convert_checkpoint(arguments: argparse.Namespace) -> int:
     from .conversion import convert_original_checkpoint
 

@@ -107,8 +107,8 @@ def _unpickling_reason(error: Exception) -> str:
 def config_from_original_state_dict(state_dict: dict[str, torch.Tensor], **overrides) -> BeartConfig:
     """
     The [`BeartConfig`] of an original state dict, read from its weight shapes. What the shapes do not show takes the
-    original defaults: 4 heads, GELU, dropout 0.1, no mel gradient, foresight 64 for a context of 512 and 128 for
-    1024; any field can be overridden.
+    original defaults (4 heads, GELU, no mel gradient, foresight 64 for a context of 512 and 128 for 1024) and the
+    [`BeartConfig`] defaults for the rest (dropout 0.1, none on attention weights); any field can be overridden.
     """
     vocab, hidden_size = state_dict["input_embedding.weight"].shape
     groups = next((g for g in range(2, 13) if vocabulary_size(g) == vocab), None)

@@ -2,12 +2,9 @@
 
 from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
-from transformers.utils import logging
 
 from ..processing.beat_vocabulary import vocabulary_size
 
-
-logger = logging.get_logger(__name__)
 
 DEFAULT_TRACK_NAMES = ("LEFT", "UP", "DOWN", "RIGHT")
 

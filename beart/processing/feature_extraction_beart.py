@@ -3,12 +3,9 @@
 import librosa
 import numpy as np
 from transformers import BatchFeature, SequenceFeatureExtractor
-from transformers.utils import logging
 
 from ..audio import AudioError, load_audio
 
-
-logger = logging.get_logger(__name__)
 
 STEP_MS = 10
 

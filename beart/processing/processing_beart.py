@@ -2,10 +2,7 @@
 
 import numpy as np
 from transformers import BatchFeature, ProcessorMixin
-from transformers.utils import logging
 
-
-logger = logging.get_logger(__name__)
 
 MAX_TEMPO_BPM = 400.0
 
@@ -165,14 +162,14 @@ class BeartProcessor(ProcessorMixin):
         rows[:, 1:, 0] = self.tokenizer.sep_token_id
         rows[:, :, 1 : past + 1] = history
         rows[:, :, past + 1 :] = self.tokenizer.foresight_token_id
-        labels_rows = rows.reshape(len(steps), -1)
+        full_rows = rows.reshape(len(steps), -1)
 
-        scored_tracks = np.asarray(scored_tracks, dtype=np.int64)
         positions = self.scored_positions(num_tracks)
-        row_index = np.arange(len(steps))
-        labels = np.full_like(labels_rows, -100)
-        labels[row_index, positions[scored_tracks]] = labels_rows[row_index, positions[scored_tracks]]
-        input_ids = labels_rows.copy()
+        scored_tracks = np.asarray(scored_tracks, dtype=np.int64)
+        row_index, scored_position = np.arange(len(steps)), positions[scored_tracks]
+        labels = np.full_like(full_rows, -100)
+        labels[row_index, scored_position] = full_rows[row_index, scored_position]
+        input_ids = full_rows.copy()
         masked = np.arange(num_tracks)[None, :] >= scored_tracks[:, None]
         mask_rows, mask_tracks = np.nonzero(masked)
         input_ids[mask_rows, positions[mask_tracks]] = self.tokenizer.mask_token_id

@@ -2,12 +2,8 @@
 
 import numpy as np
 from transformers import PreTrainedTokenizer
-from transformers.utils import logging
 
-from .beat_vocabulary import DIFFICULTY_TOKENS, EVENT_HOLD, RESERVED_TOKENS, BeatVocabulary
-
-
-logger = logging.get_logger(__name__)
+from .beat_vocabulary import DIFFICULTY_TOKENS, RESERVED_TOKENS, BeatVocabulary
 
 
 class BeartTokenizer(PreTrainedTokenizer):

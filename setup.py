@@ -22,7 +22,8 @@ setup(
         "pandas>=2",
         "pyarrow>=14",
         "tqdm>=4.60",
+        "rosu-pp-py>=3",
     ],
-    extras_require={"tests": ["pytest>=8", "huggingface_hub>=0.30"]},
+    extras_require={"tests": ["pytest>=8", "huggingface_hub>=0.30", "slider>=0.8"]},
     entry_points={"console_scripts": ["beart=beart.cli:main"]},
 )

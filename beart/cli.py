@@ -20,6 +20,34 @@ def _convert_checkpoint(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _convert_beatmaps(arguments: argparse.Namespace) -> int:
+    from .beatmaps import convert_beatmaps
+
+    report = convert_beatmaps(
+        arguments.input,
+        arguments.output_dir,
+        for_training=not arguments.include_refused,
+        require_audio=not arguments.allow_missing_audio,
+        progress=not arguments.no_progress,
+    )
+    print(f"beart convert: {report.summary()} -> {arguments.output_dir}")
+    return 0 if report.converted else 1
+
+
+def _export_beatmap(arguments: argparse.Namespace) -> int:
+    from .beatmaps import IntermediateBeatmap, export_intermediate
+
+    metadata = {
+        key: getattr(arguments, key) for key in ("title", "artist", "creator", "version") if getattr(arguments, key)
+    }
+    output = export_intermediate(
+        arguments.input, arguments.output, mode=arguments.mode, audio=arguments.audio, seed=arguments.seed, **metadata
+    )
+    objects = IntermediateBeatmap.load(arguments.input).hit_objects()
+    print(f"beart export: wrote {output} ({len(objects)} hits and holds from {arguments.input})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="beart", description="BEaRT: rhythm-game beatmaps from audio.")
     parser.add_argument("--verbose", action="store_true", help="log progress details")
@@ -42,6 +70,41 @@ def build_parser() -> argparse.ArgumentParser:
         "--audio-foresight", type=int, help="foresight of the original config (default: 64 for context 512)"
     )
     convert.set_defaults(handler=_convert_checkpoint)
+
+    beatmaps = commands.add_parser(
+        "convert",
+        help="turn osu! beatmaps (.osz, .osu, or a folder of them) into intermediate .ibf files",
+        description="Turn every difficulty of every beatmap set under INPUT into OUTPUT_DIR/<set>/<difficulty>.ibf "
+        "plus the set's audio. Unreadable, refused (robots: disallow, AI-generated) and audio-less difficulties are "
+        "skipped with their reason; the exit status is 1 only when nothing was converted.",
+    )
+    beatmaps.add_argument("input", help="an .osz archive, an .osu file, or a folder searched recursively")
+    beatmaps.add_argument("output_dir", help="folder to write (created if missing)")
+    beatmaps.add_argument("--allow-missing-audio", action="store_true", help="convert maps whose audio is missing")
+    beatmaps.add_argument(
+        "--include-refused", action="store_true", help="also convert maps refused for training (not for datasets)"
+    )
+    beatmaps.add_argument("--no-progress", action="store_true", help="no progress bar")
+    beatmaps.set_defaults(handler=_convert_beatmaps)
+
+    export = commands.add_parser(
+        "export",
+        help="write an intermediate .ibf beatmap as a playable .osz in any osu! mode",
+        description="Write INPUT.ibf as a playable .osz (the .osu, the audio and a background). A map with another "
+        "track count than the mode's is folded or spread onto its tracks (see the README).",
+    )
+    export.add_argument("input", help="the .ibf file")
+    export.add_argument("output", help="the .osz to write")
+    export.add_argument(
+        "--mode", choices=["osu", "taiko", "catch", "mania"], help="game mode (default: the map's own)"
+    )
+    export.add_argument("--audio", help="the song (default: the audio file the .ibf names, beside it)")
+    export.add_argument("--title", help="song title (default: the map's)")
+    export.add_argument("--artist", help="song artist (default: the map's)")
+    export.add_argument("--creator", help="map creator (default: BEaRT)")
+    export.add_argument("--version", help="difficulty name")
+    export.add_argument("--seed", type=int, default=0, help="seed of the osu!standard object placement")
+    export.set_defaults(handler=_export_beatmap)
     return parser
 
 

@@ -1,0 +1,152 @@
+"""Converting many beatmaps at once into intermediate files: what `beart convert` runs.
+
+Each beatmap set (an `.osz` archive, or a folder of `.osu` files with their audio) becomes a folder
+`OUT_DIR/<set name>/` holding one `.ibf` per difficulty and the audio they share. A difficulty that cannot be
+converted is skipped with its reason; the others carry on. Every file appears complete or not at all.
+"""
+
+import collections
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+from tqdm.auto import tqdm
+from transformers.utils import logging
+
+from .errors import BeatmapError, BeatmapRefusedError
+from .osu_reader import BeatmapSet, OsuArchive, OsuFolder
+
+
+logger = logging.get_logger(__name__)
+
+
+@dataclass
+class ConversionReport:
+    """
+    What a batch conversion did.
+
+    Args:
+        converted (`list[str]`): the `.ibf` files written.
+        skipped (`list[tuple[str, str]]`): `(item, reason)` for each difficulty or set that was not converted.
+    """
+
+    converted: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+
+    def summary(self) -> str:
+        line = f"converted {len(self.converted)} difficulties, skipped {len(self.skipped)}"
+        if self.skipped:
+            kinds = collections.Counter(reason.split(":")[0] for _, reason in self.skipped)
+            line += " (" + ", ".join(f"{count} {kind}" for kind, count in kinds.most_common()) + ")"
+        return line
+
+
+def find_beatmap_sets(path) -> list[str]:
+    """The `.osz` files and the folders holding `.osu` files under `path` (or `path` itself), sorted."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No such file or folder: {path}")
+    if os.path.isfile(path):
+        if path.lower().endswith((".osz", ".osu")):
+            return [path]
+        raise BeatmapError(f"{path} is neither an .osz archive nor an .osu file.")
+    sets = []
+    for folder, _, files in os.walk(path):
+        sets.extend(os.path.join(folder, name) for name in files if name.lower().endswith(".osz"))
+        if any(name.lower().endswith(".osu") for name in files):
+            sets.append(folder)
+    return sorted(sets)
+
+
+def _open_set(source: str) -> BeatmapSet:
+    if os.path.isdir(source):
+        return OsuFolder(source)
+    if source.lower().endswith(".osu"):
+        return OsuFolder(os.path.dirname(os.path.abspath(source)), [os.path.basename(source)])
+    return OsuArchive(source)
+
+
+def _set_name(source: str) -> str:
+    name = os.path.basename(os.path.normpath(source))
+    return os.path.splitext(name)[0] if os.path.isfile(source) and source.lower().endswith(".osz") else name
+
+
+def _write_atomically(path: str, content: bytes) -> None:
+    handle, staging = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".", suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.replace(staging, path)
+    except BaseException:
+        os.remove(staging)
+        raise
+
+
+def convert_beatmap_set(
+    source: str, output_dir: str, report: ConversionReport, *, for_training: bool = True, require_audio: bool = True
+) -> None:
+    """Converts the difficulties of one set into `output_dir/<set name>/`, recording results in `report`."""
+    try:
+        beatmap_set = _open_set(source)
+    except (BeatmapError, OSError) as error:
+        report.skipped.append((source, f"unreadable: {error}"))
+        return
+    target = os.path.join(output_dir, _set_name(source))
+    for member in beatmap_set.difficulty_names:
+        item = f"{source} [{member}]" if os.path.basename(source) != member else source
+        try:
+            beatmap = beatmap_set.read(member, for_training=for_training)
+        except BeatmapRefusedError as error:
+            report.skipped.append((item, f"refused: {error}"))
+            continue
+        except (BeatmapError, OSError) as error:
+            report.skipped.append((item, f"unreadable: {error}"))
+            continue
+        audio_member = beatmap_set.find(beatmap.audio)
+        audio = beatmap_set.read_bytes(audio_member) if audio_member else b""
+        if not audio and require_audio:
+            if beatmap.audio:
+                reason = f"no audio: {beatmap.audio!r}, named in the map, is missing or empty"
+            else:
+                reason = "no audio: the map names no audio file"
+            report.skipped.append((item, reason))
+            continue
+        os.makedirs(target, exist_ok=True)
+        if audio:
+            audio_name = os.path.basename(audio_member)
+            beatmap.meta["audio"] = audio_name
+            if not os.path.exists(os.path.join(target, audio_name)):
+                _write_atomically(os.path.join(target, audio_name), audio)
+        output = os.path.join(target, os.path.splitext(os.path.basename(member))[0] + ".ibf")
+        report.converted.append(beatmap.save(output))
+
+
+def convert_beatmaps(
+    input_path, output_dir, *, for_training: bool = True, require_audio: bool = True, progress: bool = True
+) -> ConversionReport:
+    """
+    Converts every beatmap set found at `input_path` (see `find_beatmap_sets`) into intermediate files.
+
+    Args:
+        input_path (`str` or `os.PathLike`): an `.osz`, an `.osu`, or a folder searched recursively for both.
+        output_dir (`str` or `os.PathLike`): where the set folders go (created if missing).
+        for_training (`bool`, *optional*, defaults to `True`): skip maps refused for training (robots, AI-generated).
+        require_audio (`bool`, *optional*, defaults to `True`): skip difficulties whose audio is missing or empty.
+        progress (`bool`, *optional*, defaults to `True`): show a progress bar over the sets.
+
+    Returns:
+        `ConversionReport`: the files written and what was skipped and why.
+    """
+    sources = find_beatmap_sets(input_path)
+    output_dir = os.fspath(output_dir)
+    report = ConversionReport()
+    if not sources:
+        report.skipped.append((os.fspath(input_path), "empty: no .osz or .osu file found"))
+        return report
+    bar = tqdm(sources, desc="Converting beatmaps", unit="set", disable=not progress)
+    for source in bar:
+        convert_beatmap_set(source, output_dir, report, for_training=for_training, require_audio=require_audio)
+        bar.set_postfix(converted=len(report.converted), skipped=len(report.skipped))
+    for item, reason in report.skipped:
+        logger.warning(f"Skipped {item}: {reason}")
+    return report

@@ -1,0 +1,264 @@
+"""Reading osu! beatmaps (`.osu` files and `.osz` archives) into intermediate beatmaps, for all four game modes.
+
+| mode          | tracks                  | hits                | holds                                       |
+| ------------- | ----------------------- | ------------------- | ------------------------------------------- |
+| osu!, catch   | LEFT                    | circles / fruits    | sliders / juice streams, spinners / bananas |
+| taiko         | LEFT (don), RIGHT (kat) | notes, big ones too | drumrolls on their colour, swells on both   |
+| mania         | LEFT, DOWN, UP, RIGHT   | notes               | hold notes                                  |
+
+A note is a kat when its hitsound has whistle or clap, as in the game. Mania maps with K keys other than 4 are
+folded onto 4 tracks by position: column `c` goes to the 4K column its centre falls in, `floor((c + 0.5) * 4 / K)`
+(7K: 0 0 1 2 2 3 3); notes that then overlap merge, a hold winning over a hit. Spinners, swells and banana showers
+are holds on every track with the `SPINNER` flag; the unmapped intro before the first object and the map's breaks
+are flagged `EMPTY`; uninherited timing points give TEMPO.
+
+Difficulty in [0, 1] comes from the star rating (`rosu-pp-py`), piecewise linear through the boundaries of osu!'s
+difficulty names, so that BEaRT's four difficulty tokens line up with them: 0 stars -> 0, Easy/Normal 2.0 -> 0.25,
+Normal/Hard 2.7 -> 0.5, Hard/Insane 4.0 -> 0.75, 8 stars and above -> 1. Without `rosu-pp-py` (or when it cannot rate
+the map) the original BeatLearning rule is used: `min(1, overall_difficulty / 7)`.
+"""
+
+import os
+import re
+import zipfile
+
+import numpy as np
+import pandas as pd
+from transformers.utils import logging
+
+from .errors import AIGeneratedError, BeatmapError, RobotsDisallowedError
+from .intermediate import QUANTUM_MS, IntermediateBeatmap
+from .osu_file import HITSOUND_CLAP, HITSOUND_WHISTLE, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile, parse_osu
+from .tracks import GAME_MODE_TRACKS
+
+
+logger = logging.get_logger(__name__)
+
+GAME_MODES = ("osu", "taiko", "catch", "mania")
+STAR_POINTS = (0.0, 2.0, 2.7, 4.0, 8.0)
+DIFFICULTY_POINTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+MAX_MANIA_KEYS = 18
+AI_GENERATED_TAGS = re.compile(r"\b(ai[-_ ]?generated|generated[-_ ]by[-_ ]ai|beatlearning|beart)\b", re.IGNORECASE)
+
+
+def difficulty_from_stars(stars: float) -> float:
+    """Star rating -> difficulty in [0, 1] (see the module docstring)."""
+    return float(np.interp(stars, STAR_POINTS, DIFFICULTY_POINTS))
+
+
+def star_rating(content: bytes) -> float | None:
+    """Star rating of a map by `rosu-pp-py`, or `None` when it is not installed or cannot rate the map."""
+    try:
+        import rosu_pp_py
+    except ImportError:
+        return None
+    try:
+        return float(rosu_pp_py.Difficulty().calculate(rosu_pp_py.Beatmap(bytes=content)).stars)
+    except (rosu_pp_py.ParseError, rosu_pp_py.ConvertError, ValueError) as error:
+        logger.info(f"rosu-pp-py cannot rate the map ({error}); using its overall difficulty.")
+        return None
+
+
+def check_training_use(osu_file: OsuFile) -> None:
+    """Raises `RobotsDisallowedError` or `AIGeneratedError` for maps that must not be used for training."""
+    robots = " ".join(value for key, value in osu_file.sections["Metadata"].items() if key.lower() == "robots")
+    if "disallow" in robots.lower():
+        raise RobotsDisallowedError(f"{osu_file.name}: its creator disallows machine use ('robots: {robots}').")
+    tags = osu_file.value("Metadata", "Tags", "")
+    if AI_GENERATED_TAGS.search(tags):
+        raise AIGeneratedError(f"{osu_file.name}: its tags say it is AI-generated ({tags[:80]!r}).")
+
+
+def _mania_tracks(osu_file: OsuFile) -> np.ndarray:
+    keys = int(np.clip(round(osu_file.number("Difficulty", "CircleSize", 4)), 1, MAX_MANIA_KEYS))
+    columns = np.clip(np.floor(osu_file.hit_objects["x"].to_numpy() * keys / 512), 0, keys - 1)
+    if keys != len(GAME_MODE_TRACKS["mania"]):
+        logger.info(f"{osu_file.name}: {keys}K map folded onto 4 tracks.")
+    return np.floor((columns + 0.5) * len(GAME_MODE_TRACKS["mania"]) / keys).astype(np.int64)
+
+
+def _hit_object_frame(osu_file: OsuFile, mode: str) -> pd.DataFrame:
+    """Objects as `track`, `start`, `end` (ms); spinners get one row per track."""
+    objects = osu_file.hit_objects
+    tracks = GAME_MODE_TRACKS[mode]
+    object_types = objects["type"].to_numpy()
+    starts = objects["time"].to_numpy()
+    ends = osu_file.end_times()
+    is_spinner = (object_types & SPINNER) > 0
+    if mode == "mania":
+        track_index = _mania_tracks(osu_file)
+        ends = np.where((object_types & (MANIA_HOLD | SPINNER)) > 0, ends, starts)
+    elif mode == "taiko":
+        is_kat = (objects["hitsound"].to_numpy() & (HITSOUND_WHISTLE | HITSOUND_CLAP)) > 0
+        track_index = is_kat.astype(np.int64)
+        ends = np.where((object_types & (SLIDER | SPINNER)) > 0, ends, starts)
+    else:
+        track_index = np.zeros(len(objects), dtype=np.int64)
+        ends = np.where((object_types & (SLIDER | SPINNER)) > 0, ends, starts)
+    names = np.asarray(tracks)
+    frames = [
+        pd.DataFrame(
+            {"track": names[track_index[~is_spinner]], "start": starts[~is_spinner], "end": ends[~is_spinner]}
+        )
+    ]
+    for name in tracks:
+        frames.append(pd.DataFrame({"track": name, "start": starts[is_spinner], "end": ends[is_spinner]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool = True) -> IntermediateBeatmap:
+    """
+    Turns a parsed `.osu` file into an intermediate beatmap.
+
+    Args:
+        osu_file (`OsuFile`): the parsed map.
+        content (`bytes`): the file's bytes, for the star rating.
+        for_training (`bool`, *optional*, defaults to `True`):
+            Refuse maps that must not be used for training (`RobotsDisallowedError`, `AIGeneratedError`).
+    """
+    if for_training:
+        check_training_use(osu_file)
+    mode_number = osu_file.mode
+    if mode_number not in range(len(GAME_MODES)):
+        raise BeatmapError(f"{osu_file.name}: unknown game mode {mode_number}; osu! modes are 0-3 ({GAME_MODES}).")
+    mode = GAME_MODES[mode_number]
+    stars = star_rating(content)
+    overall_difficulty = osu_file.number("Difficulty", "OverallDifficulty", 5.0)
+    if stars is None:
+        difficulty = min(1.0, max(0.0, overall_difficulty / 7.0))
+    else:
+        difficulty = difficulty_from_stars(stars)
+
+    objects = _hit_object_frame(osu_file, mode)
+    first_start = float(objects["start"].min())
+    empty = pd.concat(
+        [osu_file.breaks, pd.DataFrame({"start": [0.0], "end": [first_start - QUANTUM_MS]})], ignore_index=True
+    )
+    empty = empty[empty["end"] >= empty["start"]]
+    spinners = osu_file.hit_objects[(osu_file.hit_objects["type"] & SPINNER) > 0]
+    uninherited = osu_file.timing_points[osu_file.timing_points["uninherited"]]
+    tempo = pd.DataFrame({"time": uninherited["time"], "bpm": 60000.0 / uninherited["beat_length"].clip(6, 60000)})
+    new_combo = osu_file.hit_objects["time"][(osu_file.hit_objects["type"] & NEW_COMBO) > 0]
+    meta = {
+        "audio": osu_file.value("General", "AudioFilename", ""),
+        "difficulty": difficulty,
+        "tracks": list(GAME_MODE_TRACKS[mode]),
+        "title": osu_file.value("Metadata", "Title", ""),
+        "artist": osu_file.value("Metadata", "Artist", ""),
+        "creator": osu_file.value("Metadata", "Creator", ""),
+        "version": osu_file.value("Metadata", "Version", ""),
+        "preview_time": osu_file.number("General", "PreviewTime", -1),
+        "source": {
+            "format": "osu",
+            "file": osu_file.name,
+            "format_version": osu_file.version,
+            "mode": mode,
+            "stars": stars,
+            "overall_difficulty": overall_difficulty,
+            "difficulty_from": "overall_difficulty" if stars is None else "stars",
+            "key_count": int(round(osu_file.number("Difficulty", "CircleSize", 4))) if mode == "mania" else None,
+            "beatmap_id": osu_file.value("Metadata", "BeatmapID"),
+            "beatmapset_id": osu_file.value("Metadata", "BeatmapSetID"),
+            "skipped_lines": osu_file.skipped_lines,
+        },
+    }
+    return IntermediateBeatmap.from_hit_objects(
+        objects,
+        meta,
+        tempo_changes=tempo,
+        flag_spans={"EMPTY": empty, "SPINNER": spinners.assign(start=spinners["time"], end=spinners["end_time"])},
+        new_combo_times=new_combo if mode in ("osu", "catch") else None,
+    )
+
+
+def read_osu(path, *, for_training: bool = True) -> IntermediateBeatmap:
+    """Reads one `.osu` file (see `osu_to_intermediate`)."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Beatmap not found: {path}")
+    with open(path, "rb") as file:
+        content = file.read()
+    name = os.path.basename(path)
+    return osu_to_intermediate(parse_osu(content, name), content, for_training=for_training)
+
+
+class BeatmapSet:
+    """The difficulties of one song and the files they share; `members` names the files, `read_bytes` reads one."""
+
+    path: str
+    members: list
+    difficulty_names: list
+
+    def read_bytes(self, member: str) -> bytes:
+        raise NotImplementedError
+
+    def find(self, filename: str) -> str | None:
+        """The member that a map names (osu! paths are case-insensitive and may use backslashes)."""
+        wanted = filename.replace("\\", "/").strip().lower()
+        return next((name for name in self.members if name.lower() == wanted), None) if wanted else None
+
+    def read(self, member: str, *, for_training: bool = True) -> IntermediateBeatmap:
+        """Reads one difficulty (see `osu_to_intermediate`)."""
+        content = self.read_bytes(member)
+        return osu_to_intermediate(parse_osu(content, member), content, for_training=for_training)
+
+
+class OsuArchive(BeatmapSet):
+    """
+    A beatmap set in an `.osz` archive: several difficulties (`.osu` files) sharing audio and images.
+
+    Args:
+        path (`str` or `os.PathLike`): the archive.
+
+    Raises:
+        `FileNotFoundError`: no such file. `BeatmapError`: not a zip archive, or it holds no `.osu` file.
+    """
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        if not os.path.isfile(self.path):
+            raise FileNotFoundError(f"Beatmap archive not found: {self.path}")
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                self.infos = {info.filename: info for info in archive.infolist() if not self._is_hidden(info.filename)}
+        except (zipfile.BadZipFile, OSError) as error:
+            raise BeatmapError(f"{self.path} is not a readable .osz (zip) archive: {error}")
+        self.members = list(self.infos)
+        self.difficulty_names = sorted(name for name in self.members if name.lower().endswith(".osu"))
+        if not self.difficulty_names:
+            raise BeatmapError(f"{self.path} holds no .osu difficulty.")
+
+    @staticmethod
+    def _is_hidden(name: str) -> bool:
+        return name.endswith("/") or any(part.startswith(("__MACOSX", "._")) for part in name.split("/"))
+
+    def read_bytes(self, member: str) -> bytes:
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                return archive.read(self.infos[member])
+        except (zipfile.BadZipFile, OSError, KeyError) as error:
+            raise BeatmapError(f"{self.path}: cannot read {member}: {error}")
+
+
+class OsuFolder(BeatmapSet):
+    """
+    A beatmap set as an extracted song folder: its `.osu` files and the audio beside them. Same interface as
+    `OsuArchive`.
+
+    Args:
+        path (`str` or `os.PathLike`): the folder.
+        difficulty_names (`list[str]`, *optional*): the `.osu` files to read; all in the folder when not given.
+    """
+
+    def __init__(self, path, difficulty_names: list[str] | None = None):
+        self.path = os.fspath(path)
+        if not os.path.isdir(self.path):
+            raise FileNotFoundError(f"Beatmap folder not found: {self.path}")
+        self.members = sorted(os.listdir(self.path))
+        self.difficulty_names = difficulty_names or [name for name in self.members if name.lower().endswith(".osu")]
+        if not self.difficulty_names:
+            raise BeatmapError(f"{self.path} holds no .osu difficulty.")
+
+    def read_bytes(self, member: str) -> bytes:
+        with open(os.path.join(self.path, member), "rb") as file:
+            return file.read()

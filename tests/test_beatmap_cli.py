@@ -1,0 +1,84 @@
+"""`beart convert` and `beart export` as a new user runs them."""
+
+import os
+import zipfile
+
+import pandas as pd
+import pytest
+
+from beart.beatmaps import IntermediateBeatmap, read_osu
+from beart.cli import main
+
+from conftest import CORPUS
+
+
+TESTS = CORPUS / "ppy-osu-tests"
+INSANE = TESTS / "decoder/Soleily - Renatus (Gamu) [Insane].osu"
+AUDIO_NAME = "03. Renatus - Soleily 192kbps.mp3"
+
+
+@pytest.fixture
+def beatmap_folder(tmp_path):
+    """A folder as users have them: a good .osz (its audio with another letter case), a refused one, junk."""
+    folder = tmp_path / "downloads"
+    (folder / "nested").mkdir(parents=True)
+    text = INSANE.read_text(encoding="utf-8-sig")
+    with zipfile.ZipFile(folder / "nested" / "Renatus.osz", "w") as archive:
+        archive.writestr(INSANE.name, text)
+        archive.writestr("Garbage [Broken].osu", "osu file format v14\n\n[General]\nMode: 0\n")
+        archive.writestr(AUDIO_NAME.upper(), (TESTS / "audio/test-sample.mp3").read_bytes())
+    with zipfile.ZipFile(folder / "Robots.osz", "w") as archive:
+        archive.writestr("robots.osu", text.replace("[Metadata]", "[Metadata]\nrobots: disallow"))
+        archive.writestr(AUDIO_NAME, b"ID3")
+    (folder / "Corrupt.osz").write_bytes(b"PK\x03\x04 not really")
+    return folder
+
+
+def test_convert_writes_one_file_per_difficulty_and_reports_the_rest(beatmap_folder, tmp_path, capsys):
+    output = tmp_path / "ibf"
+    assert main(["convert", str(beatmap_folder), str(output), "--no-progress"]) == 0
+    summary = capsys.readouterr().out
+    assert "converted 1 difficulties, skipped 3" in summary
+    assert "1 refused" in summary and "2 unreadable" in summary
+    assert sorted(os.listdir(output)) == ["Renatus"]
+    assert sorted(os.listdir(output / "Renatus")) == sorted(
+        [AUDIO_NAME.upper(), "Soleily - Renatus (Gamu) [Insane].ibf"]
+    )
+    beatmap = IntermediateBeatmap.load(output / "Renatus" / "Soleily - Renatus (Gamu) [Insane].ibf")
+    assert beatmap.audio == AUDIO_NAME.upper()
+    pd.testing.assert_frame_equal(beatmap.hit_objects(), read_osu(INSANE).hit_objects())
+
+
+def test_convert_exits_non_zero_only_when_nothing_converted(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["convert", str(tmp_path / "empty"), str(tmp_path / "out")]) == 1
+    assert "converted 0" in capsys.readouterr().out
+    assert (
+        main(["convert", str(TESTS / "archives/241526 Soleily - Renatus_virtual_quick.osz"), str(tmp_path / "out")])
+        == 1
+    )
+    assert "12 no audio" in capsys.readouterr().out
+    assert not (tmp_path / "out").exists()
+    assert main(["convert", str(tmp_path / "missing.osz"), str(tmp_path / "out")]) == 1
+    assert "No such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("mode", ["osu", "taiko", "catch", "mania"])
+def test_export_writes_a_playable_archive_in_every_mode(beatmap_folder, tmp_path, mode, capsys):
+    main(["convert", str(beatmap_folder), str(tmp_path / "ibf"), "--no-progress"])
+    source = tmp_path / "ibf" / "Renatus" / "Soleily - Renatus (Gamu) [Insane].ibf"
+    output = tmp_path / f"{mode}.osz"
+    assert main(["export", str(source), str(output), "--mode", mode, "--title", "Renatus"]) == 0
+    assert str(output) in capsys.readouterr().out
+    with zipfile.ZipFile(output) as archive:
+        names = archive.namelist()
+        text = archive.read(next(name for name in names if name.endswith(".osu"))).decode()
+    assert AUDIO_NAME.upper() in names and f"Mode: {['osu', 'taiko', 'catch', 'mania'].index(mode)}" in text
+
+
+def test_export_without_audio_fails_cleanly(tmp_path, capsys):
+    source = read_osu(INSANE).save(tmp_path / "lonely.ibf")
+    assert main(["export", source, str(tmp_path / "out.osz")]) == 1
+    assert "pass the song's file as audio" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["lonely.ibf"]
+    assert main(["export", source, str(tmp_path / "out.osz"), "--audio", str(TESTS / "audio/test-sample.mp3")]) == 0

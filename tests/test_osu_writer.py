@@ -1,0 +1,156 @@
+"""The osu! writer: written maps parse in rosu-pp-py and slider, and real maps survive a round trip."""
+
+import os
+import re
+import warnings
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from beart.beatmaps import (
+    AIGeneratedError,
+    BeatmapError,
+    IntermediateBeatmap,
+    OsuArchive,
+    intermediate_to_osu,
+    parse_osu,
+    read_osu,
+    retrack,
+    write_osz,
+)
+from beart.beatmaps.osu_reader import osu_to_intermediate
+
+from conftest import CORPUS
+
+
+TESTS = CORPUS / "ppy-osu-tests"
+MODES = ("osu", "taiko", "catch", "mania")
+REAL_MAPS = sorted(
+    path
+    for path in list(TESTS.glob("conversion/*/*.osu")) + list(TESTS.glob("decoder/Soleily*.osu"))
+    if path.stem not in ("old-stacking",)
+)
+
+
+def read_back(text: str) -> IntermediateBeatmap:
+    content = text.encode("utf-8")
+    return osu_to_intermediate(parse_osu(content, "written.osu"), content, for_training=False)
+
+
+def hit_object_lines(text: str) -> list[str]:
+    return text.split("[HitObjects]")[1].strip().splitlines()
+
+
+@pytest.mark.parametrize("path", REAL_MAPS, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_real_map_round_trip_keeps_every_hit_and_hold(path):
+    beatmap = read_osu(path)
+    written = read_back(intermediate_to_osu(beatmap))
+    pd.testing.assert_frame_equal(written.hit_objects(), beatmap.hit_objects())
+    steps = len(beatmap)
+    np.testing.assert_array_equal(written.data["EMPTY"].to_numpy()[:steps], beatmap.data["EMPTY"].to_numpy())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_mode_parses_in_rosu_with_one_object_per_line(mode):
+    rosu = pytest.importorskip("rosu_pp_py")
+    archive = OsuArchive(TESTS / "archives/241526 Soleily - Renatus_virtual.osz")
+    for name in archive.difficulty_names[::3]:
+        text = intermediate_to_osu(archive.read(name), mode=mode)
+        parsed = rosu.Beatmap(content=text)
+        attributes = rosu.Difficulty().calculate(parsed)
+        assert parsed.mode == getattr(
+            rosu.GameMode, {"osu": "Osu", "taiko": "Taiko", "catch": "Catch", "mania": "Mania"}[mode]
+        )
+        assert parsed.n_objects == len(hit_object_lines(text))
+        assert attributes.stars > 0
+
+
+def test_osu_standard_maps_parse_in_slider_with_the_same_times():
+    slider = pytest.importorskip("slider")
+    beatmap = read_osu(TESTS / "decoder/Soleily - Renatus (Gamu) [Insane].osu")
+    text = intermediate_to_osu(beatmap, mode="osu", title="Renatus", artist="Soleily")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = slider.Beatmap.parse(text)
+        hit_objects = parsed.hit_objects(stacking=False)
+    objects = beatmap.hit_objects().drop_duplicates(["start", "end"])
+    starts = [hit_object.time.total_seconds() * 1000 for hit_object in hit_objects]
+    ends = [getattr(hit_object, "end_time", hit_object.time).total_seconds() * 1000 for hit_object in hit_objects]
+    np.testing.assert_allclose(starts, objects["start"], atol=0.5)
+    np.testing.assert_allclose(ends, objects["end"], atol=1.0)
+    positions = np.array([[hit_object.position.x, hit_object.position.y] for hit_object in hit_objects])
+    assert positions.min() >= 0 and (positions <= [512, 384]).all()
+    spacing = np.linalg.norm(np.diff(positions, axis=0), axis=1)
+    assert np.median(spacing) > 20
+
+
+def test_timing_points_follow_the_tempo_column_and_sliders_end_on_time():
+    times = np.arange(400) * 10
+    tempo = np.where(times < 2000, 150.0, 96.0)
+    left = np.zeros(400, dtype=np.uint8)
+    left[[50, 80, 210, 290]] = 1
+    left[100:151] = 2
+    left[300:381] = 2
+    beatmap = IntermediateBeatmap(
+        {"TIME": times, "TEMPO": tempo, "LEFT": left}, {"audio": "a.ogg", "difficulty": 0.6, "tracks": ["LEFT"]}
+    )
+    text = intermediate_to_osu(beatmap, mode="osu")
+    timing = text.split("[TimingPoints]")[1].split("[HitObjects]")[0].split()
+    assert timing == ["0,400,4,1,0,70,1,0", "2000,625,4,1,0,70,1,0"]
+    sliders = [line.split(",") for line in hit_object_lines(text) if int(line.split(",")[3]) & 2]
+    durations = [float(parts[7]) * int(parts[6]) / (100 * 1.4) * beat for parts, beat in zip(sliders, (400, 625))]
+    np.testing.assert_allclose(durations, [500, 800])
+    assert "ai-generated" in text and "beart" in text.split("Tags:")[1].splitlines()[0]
+    with pytest.raises(AIGeneratedError):
+        osu_to_intermediate(parse_osu(text.encode()), text.encode())
+
+
+def test_taiko_and_mania_objects_are_written_as_the_game_expects():
+    beatmap = IntermediateBeatmap.from_hit_objects(
+        pd.DataFrame(
+            [("LEFT", 0, 0), ("RIGHT", 100, 100), ("LEFT", 200, 600), ("LEFT", 800, 1200), ("RIGHT", 800, 1200)],
+            columns=["track", "start", "end"],
+        ),
+        {"audio": "a.ogg", "difficulty": 0.3, "tracks": ["LEFT", "RIGHT"]},
+        tempo_changes=pd.DataFrame({"time": [0], "bpm": [120.0]}),
+    )
+    taiko = hit_object_lines(intermediate_to_osu(beatmap, mode="taiko"))
+    kinds = [(int(line.split(",")[3]) & 11, int(line.split(",")[4])) for line in taiko]
+    assert kinds == [(1, 0), (1, 2), (2, 0), (8, 0)]
+    mania = hit_object_lines(intermediate_to_osu(beatmap, mode="mania"))
+    holds = [line for line in mania if line.split(",")[3] == "128"]
+    assert all(line.split(",")[5].split(":")[0] in ("600", "1200") for line in holds)
+    columns = {int(line.split(",")[0]) * 4 // 512 for line in mania}
+    assert columns <= {0, 1, 2, 3} and len(columns) > 1
+
+
+def test_write_osz_holds_map_audio_and_background(tmp_path):
+    audio = TESTS / "audio/test-sample.ogg"
+    beatmap = read_osu(TESTS / "conversion/taiko/basic.osu")
+    path = write_osz(
+        beatmap, tmp_path / "out" / "song.osz", audio, mode="taiko", title="Basic", model_name="beart-test"
+    )
+    assert os.listdir(tmp_path / "out") == ["song.osz"]
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        osu_name = next(name for name in names if name.endswith(".osu"))
+        text = archive.read(osu_name).decode("utf-8")
+        assert archive.read("test-sample.ogg") == audio.read_bytes()
+        assert archive.read("background.png").startswith(b"\x89PNG\r\n\x1a\n")
+    assert re.search(r"AudioFilename: test-sample.ogg", text) and '"background.png"' in text
+    assert "beart-test" in text and osu_name.startswith("Unknown Artist - Basic (BEaRT)")
+    expected = retrack(beatmap, ["LEFT", "RIGHT"]).hit_objects()
+    pd.testing.assert_frame_equal(read_back(text).hit_objects(), expected)
+
+
+def test_failed_writes_leave_nothing_behind(tmp_path):
+    empty = IntermediateBeatmap(
+        {"TIME": [0, 10], "TEMPO": [0, 0], "LEFT": [0, 0]}, {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"]}
+    )
+    with pytest.raises(BeatmapError, match="nothing to write"):
+        write_osz(empty, tmp_path / "song.osz", TESTS / "audio/test-sample.ogg")
+    with pytest.raises(FileNotFoundError, match="Audio file not found"):
+        write_osz(empty, tmp_path / "song.osz", tmp_path / "missing.ogg")
+    assert os.listdir(tmp_path) == []

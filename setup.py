@@ -24,6 +24,8 @@ setup(
         "tqdm>=4.60",
         "rosu-pp-py>=3",
     ],
-    extras_require={"tests": ["pytest>=8", "huggingface_hub>=0.30", "slider>=0.8"]},
+    extras_require={
+        "tests": ["pytest>=8", "huggingface_hub>=0.30", "slider>=0.8", "simfile>=2.1", "setuptools<81"],
+    },
     entry_points={"console_scripts": ["beart=beart.cli:main"]},
 )

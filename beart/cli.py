@@ -6,6 +6,8 @@ import sys
 
 from transformers.utils import logging as transformers_logging
 
+from .beatmaps.export import EXPORT_MODES
+
 
 def _convert_checkpoint(arguments: argparse.Namespace) -> int:
     from .conversion import convert_original_checkpoint
@@ -40,11 +42,11 @@ def _export_beatmap(arguments: argparse.Namespace) -> int:
     metadata = {
         key: getattr(arguments, key) for key in ("title", "artist", "creator", "version") if getattr(arguments, key)
     }
-    output = export_intermediate(
+    written = export_intermediate(
         arguments.input, arguments.output, mode=arguments.mode, audio=arguments.audio, seed=arguments.seed, **metadata
     )
     objects = IntermediateBeatmap.load(arguments.input).hit_objects()
-    print(f"beart export: wrote {output} ({len(objects)} hits and holds from {arguments.input})")
+    print(f"beart export: wrote {', '.join(written)} ({len(objects)} hits and holds from {arguments.input})")
     return 0
 
 
@@ -73,12 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     beatmaps = commands.add_parser(
         "convert",
-        help="turn osu! beatmaps (.osz, .osu, or a folder of them) into intermediate .ibf files",
-        description="Turn every difficulty of every beatmap set under INPUT into OUTPUT_DIR/<set>/<difficulty>.ibf "
+        help="turn beatmaps (.osz, .osu, StepMania .sm/.ssc, or a folder of them) into intermediate .ibf files",
+        description="Turn every difficulty (osu!) or chart (StepMania) under INPUT into OUTPUT_DIR/<set>/<name>.ibf "
         "plus the set's audio. Unreadable, refused (robots: disallow, AI-generated) and audio-less difficulties are "
         "skipped with their reason; the exit status is 1 only when nothing was converted.",
     )
-    beatmaps.add_argument("input", help="an .osz archive, an .osu file, or a folder searched recursively")
+    beatmaps.add_argument("input", help="an .osz, .osu, .sm or .ssc file, or a folder searched recursively")
     beatmaps.add_argument("output_dir", help="folder to write (created if missing)")
     beatmaps.add_argument("--allow-missing-audio", action="store_true", help="convert maps whose audio is missing")
     beatmaps.add_argument(
@@ -89,15 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write an intermediate .ibf beatmap as a playable .osz in any osu! mode",
-        description="Write INPUT.ibf as a playable .osz (the .osu, the audio and a background). A map with another "
-        "track count than the mode's is folded or spread onto its tracks (see the README).",
+        help="write an intermediate .ibf beatmap as a playable .osz (any osu! mode) or StepMania song",
+        description="Write INPUT.ibf as a playable .osz (the .osu, the audio and a background) or, with --mode "
+        "stepmania, as .sm + .ssc simfiles with the audio (OUTPUT is then a folder or a .sm path). A map with "
+        "another track count than the mode's is folded or spread onto its tracks (see the README).",
     )
     export.add_argument("input", help="the .ibf file")
-    export.add_argument("output", help="the .osz to write")
-    export.add_argument(
-        "--mode", choices=["osu", "taiko", "catch", "mania"], help="game mode (default: the map's own)"
-    )
+    export.add_argument("output", help="the .osz to write (stepmania: a folder or a .sm path)")
+    export.add_argument("--mode", choices=EXPORT_MODES, help="game mode (default: the map's own osu! mode)")
     export.add_argument("--audio", help="the song (default: the audio file the .ibf names, beside it)")
     export.add_argument("--title", help="song title (default: the map's)")
     export.add_argument("--artist", help="song artist (default: the map's)")

@@ -1,11 +1,15 @@
-"""Beatmap formats: the intermediate 10 ms event grid and the osu! reader and writer."""
+"""Beatmap formats: the intermediate 10 ms event grid, osu! and StepMania readers and writers."""
 
 from .batch_conversion import ConversionReport, convert_beatmaps
 from .errors import AIGeneratedError, BeatmapError, BeatmapRefusedError, RobotsDisallowedError
 from .intermediate import QUANTUM_MS, TRACK_NAMES, IntermediateBeatmap
 from .osu_file import OsuFile, parse_osu
 from .osu_reader import OsuArchive, OsuFolder, difficulty_from_stars, read_osu
-from .osu_writer import export_intermediate, intermediate_to_osu, write_osz
+from .export import EXPORT_MODES, export_intermediate
+from .osu_writer import intermediate_to_osu, write_osz
+from .stepmania_file import StepManiaFile, parse_simfile
+from .stepmania_reader import StepManiaSimfile, chart_difficulty, read_simfile
+from .stepmania_writer import simfile_text, write_stepmania
 from .tracks import GAME_MODE_TRACKS, retrack, tracks_for_mode
 
 
@@ -14,6 +18,7 @@ __all__ = [
     "BeatmapError",
     "BeatmapRefusedError",
     "ConversionReport",
+    "EXPORT_MODES",
     "GAME_MODE_TRACKS",
     "IntermediateBeatmap",
     "OsuArchive",
@@ -21,14 +26,21 @@ __all__ = [
     "OsuFolder",
     "QUANTUM_MS",
     "RobotsDisallowedError",
+    "StepManiaFile",
+    "StepManiaSimfile",
     "TRACK_NAMES",
+    "chart_difficulty",
     "convert_beatmaps",
     "difficulty_from_stars",
     "export_intermediate",
     "intermediate_to_osu",
     "parse_osu",
+    "parse_simfile",
     "read_osu",
+    "read_simfile",
     "retrack",
+    "simfile_text",
     "tracks_for_mode",
     "write_osz",
+    "write_stepmania",
 ]

@@ -1,23 +1,29 @@
 """Converting many beatmaps at once into intermediate files: what `beart convert` runs.
 
-Each beatmap set (an `.osz` archive, or a folder of `.osu` files with their audio) becomes a folder
-`OUT_DIR/<set name>/` holding one `.ibf` per difficulty and the audio they share. A difficulty that cannot be
+Each beatmap set (an `.osz` archive, a folder of `.osu` files with their audio, or a StepMania `.sm` / `.ssc`
+simfile with its music beside it) becomes a folder `OUT_DIR/<set name>/` holding one `.ibf` per difficulty or chart
+and the audio they share. Where a song folder holds both a `.sm` and an `.ssc` of the same name, the `.ssc` is read
+(as StepMania does). A difficulty that cannot be
 converted is skipped with its reason; the others carry on. Every file appears complete or not at all.
 """
 
 import collections
 import os
-import tempfile
 from dataclasses import dataclass, field
 
 from tqdm.auto import tqdm
 from transformers.utils import logging
 
 from .errors import BeatmapError, BeatmapRefusedError
-from .osu_reader import BeatmapSet, OsuArchive, OsuFolder
+from .files import write_atomically
+from .beatmap_set import BeatmapSet
+from .osu_reader import OsuArchive, OsuFolder
+from .stepmania_reader import StepManiaSimfile
 
 
 logger = logging.get_logger(__name__)
+
+BEATMAP_EXTENSIONS = (".osz", ".osu", ".sm", ".ssc")
 
 
 @dataclass
@@ -42,17 +48,23 @@ class ConversionReport:
 
 
 def find_beatmap_sets(path) -> list[str]:
-    """The `.osz` files and the folders holding `.osu` files under `path` (or `path` itself), sorted."""
+    """The `.osz` and simfiles, and the folders holding `.osu` files, under `path` (or `path` itself), sorted."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such file or folder: {path}")
     if os.path.isfile(path):
-        if path.lower().endswith((".osz", ".osu")):
+        if path.lower().endswith(BEATMAP_EXTENSIONS):
             return [path]
-        raise BeatmapError(f"{path} is neither an .osz archive nor an .osu file.")
+        raise BeatmapError(f"{path} is not a beatmap ({', '.join(BEATMAP_EXTENSIONS)}).")
     sets = []
     for folder, _, files in os.walk(path):
-        sets.extend(os.path.join(folder, name) for name in files if name.lower().endswith(".osz"))
+        sets.extend(os.path.join(folder, name) for name in files if name.lower().endswith((".osz", ".ssc")))
+        ssc_stems = {os.path.splitext(name)[0].lower() for name in files if name.lower().endswith(".ssc")}
+        sets.extend(
+            os.path.join(folder, name)
+            for name in files
+            if name.lower().endswith(".sm") and os.path.splitext(name)[0].lower() not in ssc_stems
+        )
         if any(name.lower().endswith(".osu") for name in files):
             sets.append(folder)
     return sorted(sets)
@@ -61,6 +73,8 @@ def find_beatmap_sets(path) -> list[str]:
 def _open_set(source: str) -> BeatmapSet:
     if os.path.isdir(source):
         return OsuFolder(source)
+    if source.lower().endswith((".sm", ".ssc")):
+        return StepManiaSimfile(source)
     if source.lower().endswith(".osu"):
         return OsuFolder(os.path.dirname(os.path.abspath(source)), [os.path.basename(source)])
     return OsuArchive(source)
@@ -68,18 +82,7 @@ def _open_set(source: str) -> BeatmapSet:
 
 def _set_name(source: str) -> str:
     name = os.path.basename(os.path.normpath(source))
-    return os.path.splitext(name)[0] if os.path.isfile(source) and source.lower().endswith(".osz") else name
-
-
-def _write_atomically(path: str, content: bytes) -> None:
-    handle, staging = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".", suffix=".partial")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.replace(staging, path)
-    except BaseException:
-        os.remove(staging)
-        raise
+    return os.path.splitext(name)[0] if os.path.isfile(source) and not source.lower().endswith(".osu") else name
 
 
 def convert_beatmap_set(
@@ -116,7 +119,7 @@ def convert_beatmap_set(
             audio_name = os.path.basename(audio_member)
             beatmap.meta["audio"] = audio_name
             if not os.path.exists(os.path.join(target, audio_name)):
-                _write_atomically(os.path.join(target, audio_name), audio)
+                write_atomically(os.path.join(target, audio_name), audio)
         output = os.path.join(target, os.path.splitext(os.path.basename(member))[0] + ".ibf")
         report.converted.append(beatmap.save(output))
 
@@ -128,7 +131,8 @@ def convert_beatmaps(
     Converts every beatmap set found at `input_path` (see `find_beatmap_sets`) into intermediate files.
 
     Args:
-        input_path (`str` or `os.PathLike`): an `.osz`, an `.osu`, or a folder searched recursively for both.
+        input_path (`str` or `os.PathLike`): an `.osz`, `.osu`, `.sm` or `.ssc` file, or a folder searched
+            recursively for them.
         output_dir (`str` or `os.PathLike`): where the set folders go (created if missing).
         for_training (`bool`, *optional*, defaults to `True`): skip maps refused for training (robots, AI-generated).
         require_audio (`bool`, *optional*, defaults to `True`): skip difficulties whose audio is missing or empty.
@@ -141,7 +145,7 @@ def convert_beatmaps(
     output_dir = os.fspath(output_dir)
     report = ConversionReport()
     if not sources:
-        report.skipped.append((os.fspath(input_path), "empty: no .osz or .osu file found"))
+        report.skipped.append((os.fspath(input_path), "empty: no .osz, .osu, .sm or .ssc file found"))
         return report
     bar = tqdm(sources, desc="Converting beatmaps", unit="set", disable=not progress)
     for source in bar:

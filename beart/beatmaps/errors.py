@@ -1,4 +1,9 @@
-"""Errors raised while reading and writing beatmaps."""
+"""Errors raised while reading and writing beatmaps, and the markers that make a map refused for training."""
+
+import re
+
+
+AI_GENERATED_MARKERS = re.compile(r"\b(ai[-_ ]?generated|generated[-_ ]by[-_ ]ai|beatlearning|beart)\b", re.IGNORECASE)
 
 
 class BeatmapError(ValueError):

@@ -7,7 +7,6 @@ original BeatLearning code writes, so its files load here and ours load there.
 import io
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
@@ -15,6 +14,7 @@ import pandas as pd
 
 from ..processing.beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
 from .errors import BeatmapError
+from .files import write_atomically
 
 
 QUANTUM_MS = 10
@@ -279,21 +279,12 @@ class IntermediateBeatmap:
 
     def save(self, path: str | os.PathLike) -> str:
         """Writes the `.ibf` zip (`meta.json` + `data.pq`) atomically: the file appears complete or not at all."""
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        table = io.BytesIO()
+        table, archive_bytes = io.BytesIO(), io.BytesIO()
         self.data.to_parquet(table, engine="pyarrow", index=False)
-        handle, staging = tempfile.mkstemp(dir=folder, prefix=".", suffix=".ibf.partial")
-        try:
-            with os.fdopen(handle, "wb") as file, zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
-                archive.writestr("meta.json", json.dumps(self.meta, ensure_ascii=False, indent=1))
-                archive.writestr("data.pq", table.getvalue())
-            os.replace(staging, path)
-        except BaseException:
-            os.remove(staging)
-            raise
-        return path
+        with zipfile.ZipFile(archive_bytes, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("meta.json", json.dumps(self.meta, ensure_ascii=False, indent=1))
+            archive.writestr("data.pq", table.getvalue())
+        return write_atomically(path, archive_bytes.getvalue())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "IntermediateBeatmap":

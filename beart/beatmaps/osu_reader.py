@@ -19,14 +19,14 @@ the map) the original BeatLearning rule is used: `min(1, overall_difficulty / 7)
 """
 
 import os
-import re
 import zipfile
 
 import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
-from .errors import AIGeneratedError, BeatmapError, RobotsDisallowedError
+from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError, RobotsDisallowedError
+from .beatmap_set import BeatmapSet
 from .intermediate import QUANTUM_MS, IntermediateBeatmap
 from .osu_file import HITSOUND_CLAP, HITSOUND_WHISTLE, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile, parse_osu
 from .tracks import GAME_MODE_TRACKS
@@ -38,7 +38,6 @@ GAME_MODES = ("osu", "taiko", "catch", "mania")
 STAR_POINTS = (0.0, 2.0, 2.7, 4.0, 8.0)
 DIFFICULTY_POINTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 MAX_MANIA_KEYS = 18
-AI_GENERATED_TAGS = re.compile(r"\b(ai[-_ ]?generated|generated[-_ ]by[-_ ]ai|beatlearning|beart)\b", re.IGNORECASE)
 
 
 def difficulty_from_stars(stars: float) -> float:
@@ -65,7 +64,7 @@ def check_training_use(osu_file: OsuFile) -> None:
     if "disallow" in robots.lower():
         raise RobotsDisallowedError(f"{osu_file.name}: its creator disallows machine use ('robots: {robots}').")
     tags = osu_file.value("Metadata", "Tags", "")
-    if AI_GENERATED_TAGS.search(tags):
+    if AI_GENERATED_MARKERS.search(tags):
         raise AIGeneratedError(f"{osu_file.name}: its tags say it is AI-generated ({tags[:80]!r}).")
 
 
@@ -182,25 +181,9 @@ def read_osu(path, *, for_training: bool = True) -> IntermediateBeatmap:
     return osu_to_intermediate(parse_osu(content, name), content, for_training=for_training)
 
 
-class BeatmapSet:
-    """The difficulties of one song and the files they share; `members` names the files, `read_bytes` reads one."""
-
-    path: str
-    members: list
-    difficulty_names: list
-
-    def read_bytes(self, member: str) -> bytes:
-        raise NotImplementedError
-
-    def find(self, filename: str) -> str | None:
-        """The member that a map names (osu! paths are case-insensitive and may use backslashes)."""
-        wanted = filename.replace("\\", "/").strip().lower()
-        return next((name for name in self.members if name.lower() == wanted), None) if wanted else None
-
-    def read(self, member: str, *, for_training: bool = True) -> IntermediateBeatmap:
-        """Reads one difficulty (see `osu_to_intermediate`)."""
-        content = self.read_bytes(member)
-        return osu_to_intermediate(parse_osu(content, member), content, for_training=for_training)
+def _read_member(beatmap_set: BeatmapSet, member: str, for_training: bool) -> IntermediateBeatmap:
+    content = beatmap_set.read_bytes(member)
+    return osu_to_intermediate(parse_osu(content, member), content, for_training=for_training)
 
 
 class OsuArchive(BeatmapSet):
@@ -239,6 +222,10 @@ class OsuArchive(BeatmapSet):
         except (zipfile.BadZipFile, OSError, KeyError) as error:
             raise BeatmapError(f"{self.path}: cannot read {member}: {error}")
 
+    def read(self, member: str, *, for_training: bool = True) -> IntermediateBeatmap:
+        """Reads one difficulty (see `osu_to_intermediate`)."""
+        return _read_member(self, member, for_training)
+
 
 class OsuFolder(BeatmapSet):
     """
@@ -262,3 +249,7 @@ class OsuFolder(BeatmapSet):
     def read_bytes(self, member: str) -> bytes:
         with open(os.path.join(self.path, member), "rb") as file:
             return file.read()
+
+    def read(self, member: str, *, for_training: bool = True) -> IntermediateBeatmap:
+        """Reads one difficulty (see `osu_to_intermediate`)."""
+        return _read_member(self, member, for_training)

@@ -15,10 +15,10 @@ proportional to the time between them, turning smoothly and bouncing off the edg
 sliders repeat instead of leaving the playfield. The tags mark the map as AI-generated and name the model.
 """
 
+import io
 import os
 import re
 import struct
-import tempfile
 import zipfile
 import zlib
 
@@ -27,6 +27,7 @@ import pandas as pd
 from transformers.utils import logging
 
 from .errors import BeatmapError
+from .files import safe_filename, write_atomically
 from .intermediate import IntermediateBeatmap
 from .osu_reader import GAME_MODES
 from .tracks import retrack, tracks_for_mode
@@ -295,10 +296,6 @@ def background_png(seed: int = 0) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
 
 
-def _safe_filename(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", text).strip(" .") or "beatmap"
-
-
 def write_osz(
     beatmap: IntermediateBeatmap,
     output_path,
@@ -340,40 +337,11 @@ def write_osz(
         beatmap, mode=mode, audio_filename=audio_name, background_filename=background_name, **metadata
     )
     header = dict(re.findall(r"^(Artist|Title|Creator|Version):(.*?)\r?$", text, flags=re.MULTILINE))
-    osu_name = _safe_filename(f"{header['Artist']} - {header['Title']} ({header['Creator']}) [{header['Version']}]")
+    osu_name = safe_filename(f"{header['Artist']} - {header['Title']} ({header['Creator']}) [{header['Version']}]")
 
-    output_path = os.fspath(output_path)
-    folder = os.path.dirname(os.path.abspath(output_path))
-    os.makedirs(folder, exist_ok=True)
-    handle, staging = tempfile.mkstemp(dir=folder, prefix=".", suffix=".osz.partial")
-    try:
-        with os.fdopen(handle, "wb") as file, zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(f"{osu_name}.osu", text.encode("utf-8"))
-            archive.write(audio, audio_name, compress_type=zipfile.ZIP_STORED)
-            archive.writestr(background_name, background_bytes)
-        os.replace(staging, output_path)
-    except BaseException:
-        os.remove(staging)
-        raise
-    return output_path
-
-
-def export_intermediate(input_path, output_path, *, mode: str | None = None, audio=None, **metadata) -> str:
-    """
-    Writes an `.ibf` file as a playable `.osz` (what `beart export` runs).
-
-    Args:
-        input_path (`str` or `os.PathLike`): the intermediate beatmap.
-        output_path (`str` or `os.PathLike`): the `.osz` to write.
-        mode (`str`, *optional*): the game mode; defaults to `default_mode` of the beatmap.
-        audio (`str` or `os.PathLike`, *optional*): the song; defaults to the file the beatmap names, beside it.
-        **metadata: as for `write_osz`.
-    """
-    beatmap = IntermediateBeatmap.load(input_path)
-    if audio is None:
-        audio = os.path.join(os.path.dirname(os.path.abspath(os.fspath(input_path))), beatmap.audio)
-        if not beatmap.audio or not os.path.isfile(audio):
-            raise FileNotFoundError(
-                f"The audio {beatmap.audio!r} named by {input_path} is not beside it; pass the song's file as audio."
-            )
-    return write_osz(beatmap, output_path, audio, mode=mode, **metadata)
+    archive_bytes = io.BytesIO()
+    with zipfile.ZipFile(archive_bytes, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{osu_name}.osu", text.encode("utf-8"))
+        archive.write(audio, audio_name, compress_type=zipfile.ZIP_STORED)
+        archive.writestr(background_name, background_bytes)
+    return write_atomically(output_path, archive_bytes.getvalue())

@@ -1,0 +1,37 @@
+"""Writing an intermediate beatmap file as a playable game file: what `beart export` runs."""
+
+import os
+
+from .intermediate import IntermediateBeatmap
+from .osu_writer import write_osz
+from .stepmania_writer import write_stepmania
+
+
+EXPORT_MODES = ("osu", "taiko", "catch", "mania", "stepmania")
+
+
+def export_intermediate(input_path, output_path, *, mode: str | None = None, audio=None, **metadata) -> list[str]:
+    """
+    Writes an `.ibf` file as a playable `.osz` (osu!, taiko, catch, mania) or StepMania song (`.sm` + `.ssc`).
+
+    Args:
+        input_path (`str` or `os.PathLike`): the intermediate beatmap.
+        output_path (`str` or `os.PathLike`): the `.osz` to write; for `stepmania`, a folder or a `.sm` path.
+        mode (`str`, *optional*): one of `EXPORT_MODES`; defaults to the beatmap's own osu! mode.
+        audio (`str` or `os.PathLike`, *optional*): the song; defaults to the file the beatmap names, beside it.
+        **metadata: `title`, `artist`, `creator`, `version`, `model_name`, `seed` (osu! placement).
+
+    Returns:
+        `list[str]`: the files written.
+    """
+    beatmap = IntermediateBeatmap.load(input_path)
+    if audio is None:
+        audio = os.path.join(os.path.dirname(os.path.abspath(os.fspath(input_path))), beatmap.audio)
+        if not beatmap.audio or not os.path.isfile(audio):
+            raise FileNotFoundError(
+                f"The audio {beatmap.audio!r} named by {input_path} is not beside it; pass the song's file as audio."
+            )
+    if mode == "stepmania":
+        metadata = {key: value for key, value in metadata.items() if key in ("title", "artist", "model_name")}
+        return write_stepmania(beatmap, output_path, audio, **metadata)
+    return [write_osz(beatmap, output_path, audio, mode=mode, **metadata)]

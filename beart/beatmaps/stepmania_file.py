@@ -1,0 +1,402 @@
+"""Parsing StepMania simfiles (`.sm`, `.ssc`) and StepMania's timing rules.
+
+A simfile is a list of `#TAG:value;` entries (a value may span lines; a `#` starting a line also ends a value whose
+`;` is missing, as in StepMania; `//` starts a comment). A `.sm` chart is one `#NOTES` entry of six `:`-separated
+fields (steps type, description, difficulty slot, meter, radar values, notes); an `.ssc` chart is the block of
+entries from one `#NOTEDATA` to the next, and carries its own timing when it has any timing entry (format 0.7 on).
+
+Notes come in measures separated by `,`; a measure of N rows puts row r at beat `4 * (measure + r / N)`. StepMania
+keeps 48 rows per beat, so N must divide 192 (4ths to 192nds). Every beat here is an integer row (48 per beat).
+
+Timing, as StepMania computes it: a note at beat B sounds at
+`seconds(B) = -OFFSET + (time of the beats before B at their #BPMS, warped beats counting 0)
++ (#STOPS before B) + (#DELAYS at or before B)`:
+a stop pauses after the notes on its beat, a delay before them. Notes inside a warp (`#WARPS` beat=length, from its
+start up to its end) or a fake segment (`#FAKES`) cannot be hit, unless a stop or delay sits on their beat.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from transformers.utils import logging
+
+from .errors import BeatmapError
+
+
+logger = logging.get_logger(__name__)
+
+ROWS_PER_BEAT = 48
+ROWS_PER_MEASURE = 4 * ROWS_PER_BEAT
+MEASURE_ROW_COUNTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 192)
+TIMING_TAGS = ("OFFSET", "BPMS", "STOPS", "DELAYS", "WARPS", "FAKES")
+SSC_CHART_TIMING_TAGS = ("BPMS", "STOPS", "DELAYS", "WARPS", "FAKES", "TIMESIGNATURES", "TICKCOUNTS", "SPEEDS")
+NOTE_CHARACTERS = "01234MLFK"
+NOTE_DECORATIONS = re.compile(r"\[[^\]]*\]|\{[^}]*\}")
+
+
+@dataclass
+class SimfileEntry:
+    """One `#TAG:value;` entry: its value and the line it starts on."""
+
+    value: str
+    line: int
+
+
+@dataclass
+class SimfileChart:
+    """
+    One chart of a simfile.
+
+    Args:
+        steps_type (`str`): e.g. `dance-single`, `dance-double`, `pump-single`.
+        description (`str`): the chart's description (often the step author).
+        slot (`str`): the difficulty slot: Beginner, Easy, Medium, Hard, Challenge or Edit.
+        meter (`int`): the difficulty number.
+        credit (`str`): the chart's author where given.
+        notes (`SimfileEntry`): the note data and the line it starts on.
+        entries (`dict[str, SimfileEntry]`): the chart's own entries (`.ssc`).
+    """
+
+    steps_type: str
+    description: str
+    slot: str
+    meter: int
+    credit: str
+    notes: SimfileEntry | None
+    entries: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.steps_type} {self.slot} {self.meter}".strip()
+
+
+def _segments(entry: SimfileEntry | None, what: str, where: str) -> np.ndarray:
+    """`beat=value` pairs of a timing entry as an array `(n, 2)`: beat rows and values."""
+    if entry is None or not entry.value.strip():
+        return np.zeros((0, 2))
+    pairs = []
+    for item in entry.value.split(","):
+        if not item.strip():
+            continue
+        parts = item.split("=")
+        try:
+            beat, value = float(parts[0]), float(parts[1])
+        except (ValueError, IndexError):
+            raise BeatmapError(f"{where}, line {entry.line}: #{what} holds {item.strip()!r}, not beat=value.")
+        if not (np.isfinite(beat) and np.isfinite(value)):
+            raise BeatmapError(f"{where}, line {entry.line}: #{what} holds a non-finite number in {item.strip()!r}.")
+        pairs.append((round(beat * ROWS_PER_BEAT), value))
+    segments = np.array(pairs, dtype=np.float64).reshape(-1, 2)
+    return segments[np.argsort(segments[:, 0], kind="stable")]
+
+
+@dataclass
+class StepManiaTiming:
+    """
+    The timing of one chart, with every beat as a row (48 per beat).
+
+    Args:
+        offset (`float`): `#OFFSET` in seconds.
+        bpms (`np.ndarray`): `(n, 2)` rows and BPMs; the first applies from row 0 (and before it), wherever it is
+            written.
+        stops, delays (`np.ndarray`): `(n, 2)` rows and pause lengths in seconds.
+        warps, fakes (`np.ndarray`): `(n, 2)` rows and lengths in beats.
+    """
+
+    offset: float
+    bpms: np.ndarray
+    stops: np.ndarray
+    delays: np.ndarray
+    warps: np.ndarray
+    fakes: np.ndarray
+
+    @classmethod
+    def from_entries(cls, entries: dict, where: str) -> "StepManiaTiming":
+        offset_entry = entries.get("OFFSET")
+        try:
+            offset = float(offset_entry.value) if offset_entry and offset_entry.value.strip() else 0.0
+        except ValueError:
+            raise BeatmapError(f"{where}, line {offset_entry.line}: #OFFSET {offset_entry.value!r} is not a number.")
+        bpms = _segments(entries.get("BPMS"), "BPMS", where)
+        if not len(bpms):
+            raise BeatmapError(f"{where}: no #BPMS, so the notes cannot be timed.")
+        if (bpms[:, 1] <= 0).any():
+            line = entries["BPMS"].line
+            raise BeatmapError(
+                f"{where}, line {line}: #BPMS holds a BPM of {bpms[bpms[:, 1] <= 0][0, 1]:g}; negative and zero BPMs "
+                "(an old way of writing warps) are not supported, use #WARPS."
+            )
+        stops = _segments(entries.get("STOPS"), "STOPS", where)
+        delays = _segments(entries.get("DELAYS"), "DELAYS", where)
+        for name, pauses in (("STOPS", stops), ("DELAYS", delays)):
+            if (pauses[:, 1] < 0).any():
+                raise BeatmapError(f"{where}, line {entries[name].line}: #{name} holds a negative pause.")
+        return cls(
+            offset=offset,
+            bpms=bpms,
+            stops=stops,
+            delays=delays,
+            warps=_segments(entries.get("WARPS"), "WARPS", where),
+            fakes=_segments(entries.get("FAKES"), "FAKES", where),
+        )
+
+    def _bpm_seconds(self, rows: np.ndarray) -> np.ndarray:
+        """Seconds from row 0 to each row at the BPMs alone (negative before row 0)."""
+        starts = self.bpms[:, 0].copy()
+        starts[0] = 0.0
+        seconds_per_row = 60.0 / self.bpms[:, 1] / ROWS_PER_BEAT
+        start_seconds = np.concatenate(([0.0], np.cumsum(np.diff(starts) * seconds_per_row[:-1])))
+        segment = np.maximum(np.searchsorted(starts, rows, side="right") - 1, 0)
+        return start_seconds[segment] + (rows - starts[segment]) * seconds_per_row[segment]
+
+    def _spans(self, segments: np.ndarray) -> np.ndarray:
+        """`(n, 2)` start and end rows of segments given as (row, length in beats), overlapping ones merged."""
+        if not len(segments):
+            return np.zeros((0, 2))
+        spans = np.stack([segments[:, 0], segments[:, 0] + np.round(segments[:, 1] * ROWS_PER_BEAT)], axis=1)
+        spans = spans[np.argsort(spans[:, 0], kind="stable")]
+        reach = np.maximum.accumulate(spans[:, 1])
+        starts_new = np.concatenate(([True], spans[1:, 0] > reach[:-1]))
+        group = np.cumsum(starts_new) - 1
+        merged_starts = spans[starts_new, 0]
+        merged_ends = np.zeros(len(merged_starts))
+        np.maximum.at(merged_ends, group, spans[:, 1])
+        return np.stack([merged_starts, merged_ends], axis=1)
+
+    def seconds_at(self, rows) -> np.ndarray:
+        """The time (seconds of audio) at which a note on each row is hit."""
+        rows = np.asarray(rows, dtype=np.float64)
+        seconds = self._bpm_seconds(rows)
+        for start, end in self._spans(self.warps):
+            clipped = np.clip(rows, start, end)
+            seconds -= self._bpm_seconds(clipped) - self._bpm_seconds(np.full_like(rows, start))
+        seconds += (self.stops[:, 1][None, :] * (self.stops[:, 0][None, :] < rows[:, None])).sum(axis=1)
+        seconds += (self.delays[:, 1][None, :] * (self.delays[:, 0][None, :] <= rows[:, None])).sum(axis=1)
+        return seconds - self.offset
+
+    def hittable(self, rows) -> np.ndarray:
+        """Whether a note on each row can be hit: not inside a warp or fake segment, unless a pause sits on it."""
+        rows = np.asarray(rows, dtype=np.float64)
+        paused = np.isin(rows, np.concatenate((self.stops[:, 0], self.delays[:, 0])))
+        warped = np.zeros(len(rows), dtype=bool)
+        for start, end in self._spans(self.warps):
+            warped |= (rows >= start) & (rows < end) & ~paused
+        for start, end in self._spans(self.fakes):
+            warped |= (rows >= start) & (rows < end)
+        return ~warped
+
+
+@dataclass
+class StepManiaFile:
+    """
+    The parsed content of a `.sm` or `.ssc` file.
+
+    Args:
+        name (`str`): where it came from, for messages.
+        is_ssc (`bool`): the `.ssc` format.
+        entries (`dict[str, SimfileEntry]`): the song's entries (title, music, timing...).
+        charts (`list[SimfileChart]`): the charts in file order.
+    """
+
+    name: str
+    is_ssc: bool
+    entries: dict
+    charts: list
+
+    def value(self, tag: str, default: str = "") -> str:
+        entry = self.entries.get(tag)
+        return entry.value.strip() if entry else default
+
+    def timing(self, chart: SimfileChart) -> StepManiaTiming:
+        """The chart's timing: its own in `.ssc` files from format 0.7 when it has any, else the song's."""
+        try:
+            version = float(self.value("VERSION", "0") or 0)
+        except ValueError:
+            version = 0.0
+        has_own = self.is_ssc and version >= 0.7 and any(tag in chart.entries for tag in SSC_CHART_TIMING_TAGS)
+        entries = chart.entries if has_own else self.entries
+        return StepManiaTiming.from_entries(entries, f"{self.name} [{chart.name}]")
+
+
+def _strip_comment(line: str) -> str:
+    position = line.find("//")
+    return line if position < 0 else line[:position]
+
+
+def read_entries(text: str) -> list[tuple[str, SimfileEntry]]:
+    """The `#TAG:value;` entries of a simfile in order (tags upper-cased), with the line each starts on."""
+    entries, tag, parts, start_line = [], None, [], 0
+    for number, raw_line in enumerate(text.splitlines(), start=1):
+        line = _strip_comment(raw_line)
+        if tag is not None and line.lstrip().startswith("#"):
+            logger.warning(f"line {start_line}: #{tag} has no closing ';'; it ends where line {number} starts.")
+            entries.append((tag, SimfileEntry("\n".join(parts), start_line)))
+            tag = None
+        while True:
+            if tag is None:
+                hash_position = line.find("#")
+                if hash_position < 0:
+                    break
+                name, separator, rest = line[hash_position + 1 :].partition(":")
+                if not separator:
+                    break
+                tag, parts, start_line, line = name.strip().upper(), [], number, rest
+            value, separator, rest = line.partition(";")
+            parts.append(value)
+            if not separator:
+                break
+            entries.append((tag, SimfileEntry("\n".join(parts), start_line)))
+            tag, line = None, rest
+    if tag is not None:
+        entries.append((tag, SimfileEntry("\n".join(parts), start_line)))
+    return entries
+
+
+def _meter(text: str) -> int:
+    try:
+        return int(float(text.strip()))
+    except ValueError:
+        return 0
+
+
+def _sm_chart(entry: SimfileEntry) -> SimfileChart:
+    fields = entry.value.split(":", 5)
+    if len(fields) < 6:
+        return SimfileChart(fields[0].strip(), "", "", 0, "", None)
+    leading_lines = sum(field.count("\n") for field in fields[:5])
+    return SimfileChart(
+        steps_type=fields[0].strip().lower(),
+        description=fields[1].strip(),
+        slot=fields[2].strip(),
+        meter=_meter(fields[3]),
+        credit="",
+        notes=SimfileEntry(fields[5], entry.line + leading_lines),
+    )
+
+
+def _ssc_chart(entries: dict) -> SimfileChart:
+    def text(tag: str) -> str:
+        return entries[tag].value.strip() if tag in entries else ""
+
+    return SimfileChart(
+        steps_type=text("STEPSTYPE").lower(),
+        description=text("DESCRIPTION"),
+        slot=text("DIFFICULTY"),
+        meter=_meter(text("METER")),
+        credit=text("CREDIT"),
+        notes=entries.get("NOTES") or entries.get("NOTES2"),
+        entries=entries,
+    )
+
+
+def parse_simfile(content: bytes | str, name: str = "<simfile>", is_ssc: bool | None = None) -> StepManiaFile:
+    """
+    Parses a `.sm` or `.ssc` simfile.
+
+    Args:
+        content (`bytes` or `str`): the file (UTF-8, or Windows-1252 for old files).
+        name (`str`, *optional*): the file's name for messages; its extension tells `.ssc` from `.sm`.
+        is_ssc (`bool`, *optional*): the format, when the name does not tell.
+
+    Raises:
+        `BeatmapError`: the file holds no chart (no `#NOTES`).
+    """
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            content = content.decode("cp1252", errors="replace")
+    if is_ssc is None:
+        is_ssc = name.lower().endswith(".ssc")
+    song, charts, chart_entries = {}, [], None
+    for tag, entry in read_entries(content):
+        if is_ssc and tag == "NOTEDATA":
+            if chart_entries is not None:
+                charts.append(_ssc_chart(chart_entries))
+            chart_entries = {}
+        elif chart_entries is not None:
+            chart_entries[tag] = entry
+        elif tag == "NOTES":
+            charts.append(_sm_chart(entry))
+        else:
+            song.setdefault(tag, entry)
+    if chart_entries is not None:
+        charts.append(_ssc_chart(chart_entries))
+    if not charts:
+        raise BeatmapError(f"{name}: no chart (#NOTES) in the file.")
+    return StepManiaFile(name=name, is_ssc=is_ssc, entries=song, charts=charts)
+
+
+@dataclass
+class ChartNotes:
+    """
+    The notes of one chart, as rows (48 per beat) and columns.
+
+    Args:
+        rows (`np.ndarray`): row of each note.
+        columns (`np.ndarray`): column of each note.
+        kinds (`np.ndarray`): its character: `1` tap, `2` hold head, `3` tail, `4` roll head, `M` mine, `L` lift,
+            `F` fake, `K` keysound.
+        num_columns (`int`): the chart's width.
+    """
+
+    rows: np.ndarray
+    columns: np.ndarray
+    kinds: np.ndarray
+    num_columns: int
+
+
+def parse_notes(notes: SimfileEntry, num_columns: int, where: str) -> ChartNotes:
+    """
+    Reads a chart's note data.
+
+    Raises:
+        `BeatmapError`: naming the line of a row with the wrong width, an unknown note character, or a measure whose
+        row count StepMania cannot hold.
+    """
+    measure_rows, measure_lines, measures, current, current_lines = [], [], [], [], []
+    for offset, line in enumerate(notes.value.split("\n")):
+        pieces = line.split(",")
+        for index, piece in enumerate(pieces):
+            row = NOTE_DECORATIONS.sub("", piece.strip())
+            if row:
+                current.append(row)
+                current_lines.append(notes.line + offset)
+            if index < len(pieces) - 1:
+                measures.append((current, current_lines, notes.line + offset))
+                current, current_lines = [], []
+    measures.append((current, current_lines, notes.line + (notes.value.count("\n"))))
+
+    for number, (rows, lines, end_line) in enumerate(measures):
+        if rows and len(rows) not in MEASURE_ROW_COUNTS:
+            raise BeatmapError(
+                f"{where}, line {lines[0]}: measure {number + 1} has {len(rows)} rows; StepMania measures hold "
+                f"{', '.join(map(str, MEASURE_ROW_COUNTS))} rows."
+            )
+        for row, line in zip(rows, lines):
+            if len(row) != num_columns:
+                raise BeatmapError(
+                    f"{where}, line {line}: the row {row!r} has {len(row)} columns; this chart has {num_columns}."
+                )
+        measure_rows.extend(number * ROWS_PER_MEASURE + np.arange(len(rows)) * (ROWS_PER_MEASURE // max(len(rows), 1)))
+        measure_lines.extend(lines)
+
+    texts = [row for rows, _, _ in measures for row in rows]
+    if not texts:
+        return ChartNotes(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, "<U1"), num_columns)
+    grid = np.array([list(text) for text in texts])
+    unknown = ~np.isin(grid, list(NOTE_CHARACTERS))
+    if unknown.any():
+        row_index, column = np.argwhere(unknown)[0]
+        raise BeatmapError(
+            f"{where}, line {measure_lines[row_index]}: unknown note character {str(grid[row_index, column])!r} "
+            f"(StepMania notes are {', '.join(NOTE_CHARACTERS)})."
+        )
+    row_index, columns = np.nonzero(grid != "0")
+    return ChartNotes(
+        rows=np.asarray(measure_rows, dtype=np.int64)[row_index],
+        columns=columns.astype(np.int64),
+        kinds=grid[row_index, columns],
+        num_columns=num_columns,
+    )

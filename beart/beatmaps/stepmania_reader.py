@@ -1,0 +1,243 @@
+"""Reading StepMania charts (`.sm`, `.ssc`) into intermediate beatmaps.
+
+Every chart becomes a 4-track beatmap (LEFT, DOWN, UP, RIGHT, StepMania's panel order):
+
+| steps type                                  | columns -> tracks                                                  |
+| ------------------------------------------- | ------------------------------------------------------------------ |
+| 4 panels (dance-single, ...)                | as they are                                                        |
+| dance-double, dance-couple, dance-routine   | each pad's left, down, up, right onto LEFT, DOWN, UP, RIGHT         |
+| any other width K (dance-solo, pump-single) | column c to track `floor((c + 0.5) * 4 / K)`, by position          |
+
+Taps and lifts are hits; hold and roll heads are holds to their tails; mines, fakes, keysounds and notes that
+cannot be hit (inside warps or `#FAKES`) are left out. Where folded columns overlap, a hold wins over a hit.
+TEMPO comes from `#BPMS`; the intro before the first note is flagged `EMPTY`. Lights charts are refused.
+
+Difficulty in [0, 1]: the slot gives a band inside BEaRT's difficulty tokens and the meter places the chart in it,
+linearly over the meters the slot usually spans (`SLOT_RANGES`): Beginner 0-0.1 (meters 1-3), Easy 0.1-0.25 (1-6),
+Medium 0.25-0.5 (3-9), Hard 0.5-0.75 (6-12), Challenge 0.75-1 (8-16). Edit charts go by meter alone (1 -> 0,
+4 -> 0.25, 7 -> 0.5, 10 -> 0.75, 15 and above -> 1).
+"""
+
+import os
+
+import numpy as np
+import pandas as pd
+from transformers.utils import logging
+
+from .beatmap_set import BeatmapSet
+from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
+from .intermediate import QUANTUM_MS, IntermediateBeatmap
+from .stepmania_file import SimfileChart, StepManiaFile, parse_notes, parse_simfile
+from .tracks import GAME_MODE_TRACKS
+
+
+logger = logging.get_logger(__name__)
+
+STEPMANIA_TRACKS = GAME_MODE_TRACKS["mania"]
+STEPS_TYPE_COLUMNS = {
+    "dance-single": 4,
+    "dance-double": 8,
+    "dance-couple": 8,
+    "dance-routine": 8,
+    "dance-solo": 6,
+    "dance-threepanel": 3,
+    "pump-single": 5,
+    "pump-halfdouble": 6,
+    "pump-double": 10,
+    "pump-couple": 10,
+    "pump-routine": 10,
+    "kb7-single": 7,
+    "techno-single4": 4,
+    "techno-single5": 5,
+    "techno-single8": 8,
+    "techno-double4": 8,
+    "para-single": 5,
+    "ez2-single": 5,
+    "ds3ddx-single": 8,
+    "maniax-single": 4,
+    "maniax-double": 8,
+}
+PAD_PAIR_STEPS_TYPES = ("dance-double", "dance-couple", "dance-routine")
+SLOT_RANGES = {
+    "Beginner": ((0.0, 0.1), (1, 3)),
+    "Easy": ((0.1, 0.25), (1, 6)),
+    "Medium": ((0.25, 0.5), (3, 9)),
+    "Hard": ((0.5, 0.75), (6, 12)),
+    "Challenge": ((0.75, 1.0), (8, 16)),
+}
+SLOT_ALIASES = {
+    "beginner": "Beginner",
+    "easy": "Easy",
+    "basic": "Easy",
+    "light": "Easy",
+    "medium": "Medium",
+    "another": "Medium",
+    "trick": "Medium",
+    "standard": "Medium",
+    "hard": "Hard",
+    "maniac": "Hard",
+    "heavy": "Hard",
+    "challenge": "Challenge",
+    "smaniac": "Challenge",
+    "oni": "Challenge",
+    "expert": "Challenge",
+}
+EDIT_METERS = (1.0, 4.0, 7.0, 10.0, 15.0)
+EDIT_DIFFICULTIES = (0.0, 0.25, 0.5, 0.75, 1.0)
+TOP_OF_BAND = 0.999
+
+
+def chart_difficulty(slot: str, meter: int) -> float:
+    """Difficulty in [0, 1] from a chart's slot and meter (see the module docstring)."""
+    slot = SLOT_ALIASES.get(slot.lower())
+    if slot is None:
+        return float(np.interp(meter, EDIT_METERS, EDIT_DIFFICULTIES))
+    (low, high), (lowest_meter, highest_meter) = SLOT_RANGES[slot]
+    position = np.clip((meter - lowest_meter) / (highest_meter - lowest_meter), 0.0, TOP_OF_BAND)
+    return float(low + (high - low) * position)
+
+
+def _column_tracks(steps_type: str, num_columns: int) -> np.ndarray:
+    columns = np.arange(num_columns)
+    if num_columns == len(STEPMANIA_TRACKS):
+        return columns
+    if steps_type in PAD_PAIR_STEPS_TYPES:
+        return columns % len(STEPMANIA_TRACKS)
+    return np.floor((columns + 0.5) * len(STEPMANIA_TRACKS) / num_columns).astype(np.int64)
+
+
+def _chart_width(chart: SimfileChart, where: str) -> int:
+    if chart.steps_type in STEPS_TYPE_COLUMNS:
+        return STEPS_TYPE_COLUMNS[chart.steps_type]
+    first_row = next((line.strip() for line in chart.notes.value.split("\n") if line.strip(" ,")), "")
+    if not first_row:
+        raise BeatmapError(f"{where}: unknown steps type {chart.steps_type!r} and no notes to tell its width.")
+    logger.info(f"{where}: unknown steps type {chart.steps_type!r}; reading it as {len(first_row)} columns.")
+    return len(first_row.strip(","))
+
+
+def _hit_objects(simfile: StepManiaFile, chart: SimfileChart, where: str) -> tuple[pd.DataFrame, object]:
+    """The chart's playable objects (`track`, `start`, `end` in ms) and its timing."""
+    timing = simfile.timing(chart)
+    notes = parse_notes(chart.notes, _chart_width(chart, where), where)
+    tracks = _column_tracks(chart.steps_type, notes.num_columns)
+    playable = timing.hittable(notes.rows) & ~np.isin(notes.kinds, ["M", "F", "K"])
+    milliseconds = timing.seconds_at(notes.rows) * 1000.0
+    frames = []
+    is_tap = np.isin(notes.kinds, ["1", "L"]) & playable
+    frames.append(
+        pd.DataFrame({"column": notes.columns[is_tap], "start": milliseconds[is_tap], "end": milliseconds[is_tap]})
+    )
+    for column in range(notes.num_columns):
+        in_column = notes.columns == column
+        heads = np.flatnonzero(in_column & np.isin(notes.kinds, ["2", "4"]))
+        tails = np.flatnonzero(in_column & (notes.kinds == "3"))
+        tail_index = np.searchsorted(notes.rows[tails], notes.rows[heads], side="right")
+        has_tail = tail_index < len(tails)
+        if (~has_tail).any():
+            logger.warning(f"{where}: {int((~has_tail).sum())} hold(s) in column {column} never end; read as taps.")
+        ends = np.where(has_tail, milliseconds[tails[np.minimum(tail_index, len(tails) - 1)]] if len(tails) else 0, 0)
+        ends = np.where(has_tail, ends, milliseconds[heads])
+        keep = playable[heads]
+        frames.append(pd.DataFrame({"column": column, "start": milliseconds[heads][keep], "end": ends[keep]}))
+    objects = pd.concat(frames, ignore_index=True)
+    objects["track"] = np.asarray(STEPMANIA_TRACKS)[tracks[objects["column"].to_numpy(np.int64)]]
+    return objects[["track", "start", "end"]], timing
+
+
+def chart_to_intermediate(
+    simfile: StepManiaFile, chart: SimfileChart, *, for_training: bool = True
+) -> IntermediateBeatmap:
+    """
+    Turns one chart of a parsed simfile into an intermediate beatmap.
+
+    Args:
+        simfile (`StepManiaFile`): the parsed simfile.
+        chart (`SimfileChart`): one of its charts.
+        for_training (`bool`, *optional*, defaults to `True`): refuse charts credited as AI-generated.
+
+    Raises:
+        `BeatmapError`: naming the chart (and line) for missing notes, bad measures or timing, lights charts.
+        `AIGeneratedError`: the chart's credit or description says it is AI-generated.
+    """
+    where = f"{simfile.name} [{chart.name}]"
+    if for_training:
+        credits = " ".join([chart.credit, chart.description, simfile.value("CREDIT")])
+        if AI_GENERATED_MARKERS.search(credits):
+            raise AIGeneratedError(f"{where}: its credit says it is AI-generated ({credits.strip()[:80]!r}).")
+    if chart.steps_type.startswith("lights"):
+        raise BeatmapError(f"{where}: a lights chart drives cabinet lamps, it is not played.")
+    if chart.notes is None:
+        raise BeatmapError(f"{where}: the chart has no #NOTES.")
+    objects, timing = _hit_objects(simfile, chart, where)
+    if objects.empty:
+        raise BeatmapError(f"{where}: the chart has no playable note.")
+    first_start = float(objects["start"].min())
+    bpm_rows = timing.bpms[:, 0].copy()
+    bpm_rows[0] = 0.0
+    tempo = pd.DataFrame({"time": timing.seconds_at(bpm_rows) * 1000.0, "bpm": timing.bpms[:, 1]})
+    meta = {
+        "audio": simfile.value("MUSIC"),
+        "difficulty": chart_difficulty(chart.slot, chart.meter),
+        "tracks": list(STEPMANIA_TRACKS),
+        "title": simfile.value("TITLE"),
+        "artist": simfile.value("ARTIST"),
+        "creator": chart.credit or chart.description or simfile.value("CREDIT"),
+        "version": f"{chart.slot} {chart.meter}".strip(),
+        "preview_time": round(float(simfile.value("SAMPLESTART", "-0.001") or -0.001) * 1000),
+        "source": {
+            "format": "stepmania",
+            "file": simfile.name,
+            "mode": "stepmania",
+            "steps_type": chart.steps_type,
+            "slot": chart.slot,
+            "meter": chart.meter,
+            "description": chart.description,
+        },
+    }
+    empty = pd.DataFrame({"start": [0.0], "end": [first_start - QUANTUM_MS]})
+    return IntermediateBeatmap.from_hit_objects(
+        objects, meta, tempo_changes=tempo, flag_spans={"EMPTY": empty[empty["end"] >= 0]}
+    )
+
+
+class StepManiaSimfile(BeatmapSet):
+    """
+    The charts of one `.sm` or `.ssc` simfile, with the song's files in its folder.
+
+    Args:
+        path (`str` or `os.PathLike`): the simfile.
+
+    Raises:
+        `FileNotFoundError`: no such file. `BeatmapError`: the file holds no chart.
+    """
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        if not os.path.isfile(self.path):
+            raise FileNotFoundError(f"Simfile not found: {self.path}")
+        with open(self.path, "rb") as file:
+            self.simfile = parse_simfile(file.read(), os.path.basename(self.path))
+        self.folder = os.path.dirname(os.path.abspath(self.path))
+        self.members = sorted(os.listdir(self.folder))
+        self.charts = {}
+        for chart in self.simfile.charts:
+            name = chart.name
+            while name in self.charts:
+                name += "+"
+            self.charts[name] = chart
+        self.difficulty_names = list(self.charts)
+
+    def read_bytes(self, member: str) -> bytes:
+        with open(os.path.join(self.folder, member), "rb") as file:
+            return file.read()
+
+    def read(self, difficulty_name: str, *, for_training: bool = True) -> IntermediateBeatmap:
+        """One chart (see `chart_to_intermediate`)."""
+        return chart_to_intermediate(self.simfile, self.charts[difficulty_name], for_training=for_training)
+
+
+def read_simfile(path, *, for_training: bool = True) -> list[IntermediateBeatmap]:
+    """Every chart of a simfile as an intermediate beatmap; a chart that cannot be read raises its error."""
+    simfile = StepManiaSimfile(path)
+    return [simfile.read(name, for_training=for_training) for name in simfile.difficulty_names]

@@ -1,0 +1,244 @@
+"""Writing intermediate beatmaps as StepMania simfiles (`.sm` and `.ssc`), one dance-single chart per beatmap.
+
+Maps with 1 or 2 tracks are spread onto the four panels (see `beart.beatmaps.tracks`). The timing comes from the
+first beatmap's TEMPO column (120 BPM when unknown): beat 0 is at the start of the audio (`#OFFSET:0`) and every
+tempo change becomes a `#BPMS` entry on the nearest 192nd note; tempos below 62.5 BPM are written doubled so that
+a 192nd note stays within 10 ms. Each note goes to the coarsest subdivision of the beat (1/1, 1/2, 1/3, 1/4, 1/6,
+1/8, 1/12, 1/16, 1/24, 1/48) that lies within 5 ms of it, so it reads back on its own 10 ms step, and each measure is
+written with the fewest rows that hold its notes. Holds are head (`2`) and tail (`3`) pairs.
+
+The difficulty picks the slot and meter (the inverse of the reader's mapping); a second chart for a slot already
+taken becomes an Edit. The song credit and every chart's description and credit say the charts are AI-generated
+and name the model.
+"""
+
+import os
+import shutil
+
+import numpy as np
+import pandas as pd
+from transformers.utils import logging
+
+from .errors import BeatmapError
+from .files import safe_filename, write_atomically
+from .intermediate import IntermediateBeatmap
+from .stepmania_file import MEASURE_ROW_COUNTS, ROWS_PER_BEAT, ROWS_PER_MEASURE
+from .stepmania_reader import SLOT_RANGES, STEPMANIA_TRACKS
+from .tracks import retrack
+
+
+logger = logging.get_logger(__name__)
+
+DEFAULT_BPM = 120.0
+MIN_WRITTEN_BPM = 62.5
+BEAT_SUBDIVISIONS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 48)
+SNAP_TOLERANCE_MS = 5.0
+WRITTEN_MEASURE_ROWS = tuple(count for count in MEASURE_ROW_COUNTS if count >= 4)
+
+
+class _BeatGrid:
+    """Times (ms) <-> rows (48 per beat) for piecewise-constant tempos starting at time 0."""
+
+    def __init__(self, tempo: pd.DataFrame):
+        times, bpms = tempo["time"].to_numpy(np.float64), tempo["bpm"].to_numpy(np.float64)
+        bpms = bpms * 2.0 ** np.ceil(np.log2(np.maximum(MIN_WRITTEN_BPM / bpms, 1.0)))
+        rows, starts, kept_bpms = [0], [0.0], [bpms[0]]
+        for time, bpm in zip(times[1:], bpms[1:]):
+            ms_per_row = 60000.0 / kept_bpms[-1] / ROWS_PER_BEAT
+            row = rows[-1] + round((time - starts[-1]) / ms_per_row)
+            if row == rows[-1]:
+                kept_bpms[-1] = bpm
+                continue
+            if bpm == kept_bpms[-1]:
+                continue
+            starts.append(starts[-1] + (row - rows[-1]) * ms_per_row)
+            rows.append(row)
+            kept_bpms.append(bpm)
+        self.rows = np.array(rows, dtype=np.float64)
+        self.starts = np.array(starts)
+        self.bpms = np.array(kept_bpms)
+
+    def _segment(self, times: np.ndarray) -> np.ndarray:
+        return np.maximum(np.searchsorted(self.starts, times, side="right") - 1, 0)
+
+    def rows_at(self, times_ms) -> np.ndarray:
+        """Each time snapped to the coarsest beat subdivision within `SNAP_TOLERANCE_MS` (else to the 48th)."""
+        times = np.asarray(times_ms, dtype=np.float64)
+        segment = self._segment(times)
+        ms_per_row = 60000.0 / self.bpms[segment] / ROWS_PER_BEAT
+        exact = self.rows[segment] + (times - self.starts[segment]) / ms_per_row
+        steps = ROWS_PER_BEAT / np.array(BEAT_SUBDIVISIONS, dtype=np.float64)
+        candidates = np.round(exact[:, None] / steps[None, :]) * steps[None, :]
+        within = np.abs(candidates - exact[:, None]) * ms_per_row[:, None] <= SNAP_TOLERANCE_MS
+        within[:, -1] = True
+        return candidates[np.arange(len(times)), np.argmax(within, axis=1)].astype(np.int64)
+
+
+def _strictly_increasing(rows: np.ndarray) -> np.ndarray:
+    """Rows nudged later where needed so that each is after the one before (notes of one column never share a row)."""
+    index = np.arange(len(rows))
+    return np.maximum.accumulate(rows - index) + index
+
+
+def _measures(grid: np.ndarray) -> list[str]:
+    """Note rows `(num_rows, 4)` of characters as measures, each with the fewest rows holding its notes."""
+    measures = []
+    for start in range(0, len(grid), ROWS_PER_MEASURE):
+        block = grid[start : start + ROWS_PER_MEASURE]
+        used = np.flatnonzero((block != "0").any(axis=1))
+        count = next(count for count in WRITTEN_MEASURE_ROWS if not (used % (ROWS_PER_MEASURE // count)).any())
+        rows = block[:: ROWS_PER_MEASURE // count]
+        measures.append("\n".join("".join(row) for row in rows))
+    return measures
+
+
+def _chart_notes(beatmap: IntermediateBeatmap, grid: _BeatGrid) -> str:
+    objects = retrack(beatmap, list(STEPMANIA_TRACKS)).hit_objects()
+    if objects.empty:
+        raise BeatmapError("The beatmap has no hits or holds, so there is nothing to write.")
+    is_hold = (objects["end"] > objects["start"]).to_numpy()
+    points = pd.DataFrame(
+        {
+            "column": np.concatenate([objects["track"].map(STEPMANIA_TRACKS.index)] * 2),
+            "time": np.concatenate([objects["start"], objects["end"]]),
+            "character": np.concatenate([np.where(is_hold, "2", "1"), np.where(is_hold, "3", "")]),
+        }
+    )
+    points = points[points["character"] != ""].sort_values(["column", "time"], kind="stable")
+    points["row"] = grid.rows_at(points["time"])
+    for column in range(len(STEPMANIA_TRACKS)):
+        in_column = (points["column"] == column).to_numpy()
+        points.loc[in_column, "row"] = _strictly_increasing(points.loc[in_column, "row"].to_numpy())
+    num_rows = (points["row"].max() // ROWS_PER_MEASURE + 1) * ROWS_PER_MEASURE
+    notes = np.full((num_rows, len(STEPMANIA_TRACKS)), "0")
+    notes[points["row"].to_numpy(), points["column"].to_numpy()] = points["character"].to_numpy()
+    return "\n,\n".join(_measures(notes))
+
+
+def _slot_and_meter(difficulty: float, taken: set) -> tuple[str, int]:
+    """The slot whose band holds the difficulty (an Edit when taken) and the meter placing it in the band."""
+    slot = next((slot for slot, ((_, high), _) in SLOT_RANGES.items() if difficulty < high), "Challenge")
+    (low, high), (lowest_meter, highest_meter) = SLOT_RANGES[slot]
+    position = float(np.clip((difficulty - low) / (high - low), 0.0, 1.0))
+    meter = int(round(lowest_meter + position * (highest_meter - lowest_meter)))
+    return ("Edit" if slot in taken else slot), meter
+
+
+def simfile_text(
+    beatmaps: list[IntermediateBeatmap],
+    *,
+    ssc: bool = False,
+    audio_filename: str | None = None,
+    title: str | None = None,
+    artist: str | None = None,
+    model_name: str = "beart",
+) -> str:
+    """
+    The text of a `.sm` (or, with `ssc=True`, `.ssc`) simfile with one dance-single chart per beatmap.
+
+    Args:
+        beatmaps (`list[IntermediateBeatmap]`): the charts; the first one's TEMPO times them all.
+        ssc (`bool`, *optional*, defaults to `False`): write the `.ssc` format.
+        audio_filename (`str`, *optional*): `#MUSIC`; defaults to the first beatmap's audio.
+        title, artist (`str`, *optional*): default to the first beatmap's, else "Untitled" / "Unknown Artist".
+        model_name (`str`, *optional*, defaults to `"beart"`): the model named in the credits.
+    """
+    if not beatmaps:
+        raise BeatmapError("No beatmap to write.")
+    first = beatmaps[0]
+    tempo = first.tempo_changes()
+    if tempo.empty:
+        logger.warning(f"The beatmap's tempo is unknown; writing {DEFAULT_BPM:g} BPM.")
+        tempo = pd.DataFrame({"time": [0.0], "bpm": [DEFAULT_BPM]})
+    grid = _BeatGrid(tempo)
+    credit = f"AI-generated by {model_name}"
+    bpms = ",".join(f"{row / ROWS_PER_BEAT:.6f}={bpm:.6f}" for row, bpm in zip(grid.rows, grid.bpms))
+    preview = max(float(first.meta.get("preview_time", -1)), 0.0) / 1000
+    song = [
+        *(["#VERSION:0.83;"] if ssc else []),
+        f"#TITLE:{title or first.meta.get('title') or 'Untitled'};",
+        "#SUBTITLE:;",
+        f"#ARTIST:{artist or first.meta.get('artist') or 'Unknown Artist'};",
+        f"#CREDIT:{credit};",
+        f"#MUSIC:{audio_filename or first.audio};",
+        "#OFFSET:0.000000;",
+        f"#SAMPLESTART:{preview:.3f};",
+        "#SAMPLELENGTH:15.000;",
+        "#SELECTABLE:YES;",
+        f"#BPMS:{bpms};",
+        "#STOPS:;",
+        *(["#DELAYS:;", "#WARPS:;", "#FAKES:;"] if ssc else []),
+        "",
+    ]
+    charts, taken = [], set()
+    for beatmap in beatmaps:
+        slot, meter = _slot_and_meter(beatmap.difficulty, taken)
+        taken.add(slot)
+        notes = _chart_notes(beatmap, grid)
+        description = f"{credit} ({beatmap.difficulty:.2f})"
+        if ssc:
+            charts += [
+                "#NOTEDATA:;",
+                "#CHARTNAME:;",
+                "#STEPSTYPE:dance-single;",
+                f"#DESCRIPTION:{description};",
+                f"#DIFFICULTY:{slot};",
+                f"#METER:{meter};",
+                "#RADARVALUES:0,0,0,0,0;",
+                f"#CREDIT:{credit};",
+                f"#NOTES:\n{notes}\n;",
+                "",
+            ]
+        else:
+            charts += [
+                f"//---------------dance-single - {description}----------------",
+                f"#NOTES:\n     dance-single:\n     {description}:\n     {slot}:\n     {meter}:\n     0,0,0,0,0:",
+                f"{notes}\n;",
+                "",
+            ]
+    return "\n".join(song + charts)
+
+
+def write_stepmania(
+    beatmaps: list[IntermediateBeatmap] | IntermediateBeatmap, output_path, audio, *, formats=("sm", "ssc"), **metadata
+) -> list[str]:
+    """
+    Writes a StepMania song: `.sm` and `.ssc` simfiles and the audio beside them.
+
+    Args:
+        beatmaps (`IntermediateBeatmap` or a list of them): the charts.
+        output_path (`str` or `os.PathLike`): a folder (the files are named after the title), or a `.sm` / `.ssc`
+            path whose folder and name are used.
+        audio (`str` or `os.PathLike`): the song, copied beside the simfiles unless it already is there.
+        formats (`tuple[str]`, *optional*, defaults to `("sm", "ssc")`): which simfiles to write.
+        **metadata: `title`, `artist`, `model_name` for `simfile_text`.
+
+    Returns:
+        `list[str]`: the simfiles written. Each file appears complete or not at all; nothing is written when a text
+        cannot be made.
+    """
+    beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
+    audio = os.fspath(audio)
+    if not os.path.isfile(audio):
+        raise FileNotFoundError(f"Audio file not found: {audio}")
+    output_path = os.fspath(output_path)
+    if output_path.lower().endswith((".sm", ".ssc")):
+        folder, stem = (
+            os.path.dirname(os.path.abspath(output_path)),
+            os.path.splitext(os.path.basename(output_path))[0],
+        )
+    else:
+        folder = os.path.abspath(output_path)
+        stem = safe_filename(metadata.get("title") or beatmaps[0].meta.get("title") or "beatmap")
+    audio_name = os.path.basename(audio)
+    texts = {
+        extension: simfile_text(beatmaps, ssc=extension == "ssc", audio_filename=audio_name, **metadata)
+        for extension in formats
+    }
+    written = [
+        write_atomically(os.path.join(folder, f"{stem}.{extension}"), text.encode("utf-8"))
+        for extension, text in texts.items()
+    ]
+    if not os.path.exists(os.path.join(folder, audio_name)):
+        shutil.copyfile(audio, os.path.join(folder, audio_name))
+    return written

@@ -25,7 +25,15 @@ setup(
         "rosu-pp-py>=3",
     ],
     extras_require={
-        "tests": ["pytest>=8", "huggingface_hub>=0.30", "slider>=0.8", "simfile>=2.1", "setuptools<81"],
+        "train": ["tensorboard>=2.14"],
+        "tests": [
+            "pytest>=8",
+            "huggingface_hub>=0.30",
+            "slider>=0.8",
+            "simfile>=2.1",
+            "setuptools<81",
+            "tensorboard>=2.14",
+        ],
     },
     entry_points={"console_scripts": ["beart=beart.cli:main"]},
 )

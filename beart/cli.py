@@ -1,6 +1,7 @@
 """The `beart` command line: parses arguments and calls the library."""
 
 import argparse
+import json
 import logging
 import sys
 
@@ -47,6 +48,62 @@ def _export_beatmap(arguments: argparse.Namespace) -> int:
     )
     objects = IntermediateBeatmap.load(arguments.input).hit_objects()
     print(f"beart export: wrote {', '.join(written)} ({len(objects)} hits and holds from {arguments.input})")
+    return 0
+
+
+def _build_dataset(arguments: argparse.Namespace) -> int:
+    from .processing import BeartProcessor
+    from .training.corpus import build_corpus
+    from .training.trainer import load_start_model
+
+    processor = None
+    if arguments.model is not None:
+        processor = BeartProcessor.from_model_config(load_start_model(model_name_or_path=arguments.model).config)
+    report = build_corpus(
+        arguments.input,
+        arguments.output_dir,
+        feature_extractor=processor.feature_extractor if processor else None,
+        tokenizer=processor.tokenizer if processor else None,
+        test_size=arguments.test_size,
+        seed=arguments.seed,
+        max_empty_seconds=arguments.max_empty_seconds,
+        skip_lead_in=arguments.skip_lead_in,
+        progress=not arguments.no_progress,
+    )
+    where = arguments.output_dir if report.built else "nothing written"
+    print(f"beart dataset build: {report.summary()} -> {where}")
+    return 0 if report.built else 1
+
+
+def _train(arguments: argparse.Namespace, training_flags: list[str]) -> int:
+    from transformers import HfArgumentParser
+
+    from .training.trainer import BeartTrainingArguments, accelerator_available, train_beart
+
+    flags = ["--output_dir", arguments.output_dir, *training_flags]
+    if not accelerator_available() and not any(flag.lstrip("-").replace("-", "_") == "use_cpu" for flag in flags):
+        # Without `use_cpu`, processes started by torchrun / accelerate on a CPU machine would not form a group.
+        flags += ["--use_cpu", "true"]
+    (training_arguments,) = HfArgumentParser(BeartTrainingArguments).parse_args_into_dataclasses(flags)
+    overrides = {}
+    for item in arguments.config:
+        key, separator, value = item.partition("=")
+        if not separator:
+            raise ValueError(f"--config takes KEY=VALUE, got {item!r}.")
+        overrides[key] = json.loads(value) if value[:1] in "[{0123456789-tf" else value
+    trainer = train_beart(
+        arguments.corpus_dir,
+        training_arguments,
+        preset=arguments.preset,
+        model_name_or_path=arguments.model,
+        config_overrides=overrides,
+        resume_from_checkpoint=arguments.resume,
+    )
+    if trainer.is_world_process_zero():
+        print(
+            f"beart train: {trainer.state.global_step} steps -> {arguments.output_dir} "
+            "(load it with AutoModel.from_pretrained)"
+        )
     return 0
 
 
@@ -106,17 +163,65 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--version", help="difficulty name")
     export.add_argument("--seed", type=int, default=0, help="seed of the osu!standard object placement")
     export.set_defaults(handler=_export_beatmap)
+
+    dataset = commands.add_parser("dataset", help="build training corpora").add_subparsers(
+        dest="dataset_command", required=True, metavar="COMMAND"
+    )
+    build = dataset.add_parser(
+        "build",
+        help="beatmaps and their songs -> a datasets.DatasetDict for training",
+        description="Read every beatmap under INPUT (.osz, .osu, .sm, .ssc, or .ibf with its audio), compute each "
+        "song's features once, split songs (never difficulties) into train and test, and save the corpus with "
+        "save_to_disk. Refused, unreadable and audio-less maps are skipped with their reason; the exit status is 1 "
+        "only when nothing was built.",
+    )
+    build.add_argument("input", help="a beatmap file or a folder searched recursively")
+    build.add_argument("output_dir", help="where the corpus is saved (replaced if it exists)")
+    build.add_argument("--test-size", type=float, default=0.1, help="share of songs held out for testing")
+    build.add_argument("--seed", type=int, default=42, help="seed of the song split")
+    build.add_argument("--from", dest="model", help="take the feature settings of this model (default: Quaver)")
+    build.add_argument(
+        "--max-empty-seconds", type=float, default=4.0, help="skip steps after this long without events"
+    )
+    build.add_argument("--skip-lead-in", action="store_true", help="skip the steps before a map's first event")
+    build.add_argument("--no-progress", action="store_true", help="no progress bars")
+    build.set_defaults(handler=_build_dataset)
+
+    train = commands.add_parser(
+        "train",
+        help="train or fine-tune BEaRT on a corpus with transformers.Trainer",
+        description="Train on CORPUS_DIR (from `beart dataset build`) and save model and processor to OUTPUT_DIR. "
+        "Every TrainingArguments flag is accepted as well (--max_steps, --per_device_train_batch_size, "
+        "--learning_rate, --num_train_epochs, --eval_strategy, --save_steps, --report_to, ...), plus --lr_decay "
+        "(exponential, the original's, or scheduler), --lr_decay_gamma, --augment and --early_stopping_patience. "
+        "Runs unchanged under `accelerate launch -m beart train ...` and torchrun.",
+    )
+    train.add_argument("corpus_dir", help="a corpus from `beart dataset build`")
+    train.add_argument("output_dir", help="where checkpoints, logs and the final model go")
+    start = train.add_mutually_exclusive_group()
+    start.add_argument("--preset", choices=["quaver", "crotchet"], help="start from a fresh model (default quaver)")
+    start.add_argument("--from", dest="model", help="start from a model id, a folder, or the author's .pt checkpoint")
+    train.add_argument(
+        "--config", action="append", default=[], metavar="KEY=VALUE", help="change a field of a fresh model's config"
+    )
+    train.add_argument("--resume", nargs="?", const=True, help="resume from the last (or the given) checkpoint")
+    train.set_defaults(handler=_train, takes_training_flags=True)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    arguments = build_parser().parse_args(argv)
+    parser = build_parser()
+    arguments, extra = parser.parse_known_args(argv)
+    if extra and not getattr(arguments, "takes_training_flags", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(level=logging.INFO if arguments.verbose else logging.WARNING, format="%(message)s")
     if arguments.verbose:
         transformers_logging.set_verbosity_info()
     else:
         transformers_logging.set_verbosity_error()
     try:
+        if getattr(arguments, "takes_training_flags", False):
+            return arguments.handler(arguments, extra)
         return arguments.handler(arguments)
     except (OSError, ValueError) as error:
         print(f"beart {arguments.command}: error: {error}", file=sys.stderr)

@@ -17,7 +17,7 @@ import torch
 from transformers.utils import logging
 
 from .modeling import BeartConfig, BeartModel
-from .processing import BeartFeatureExtractor, BeartProcessor, BeartTokenizer
+from .processing import BeartProcessor
 from .processing.beat_vocabulary import vocabulary_size
 
 
@@ -174,16 +174,6 @@ def find_original_checkpoint(pretrained_model_name_or_path: str | os.PathLike, *
         return None
 
 
-def processor_for_config(config: BeartConfig) -> BeartProcessor:
-    """A [`BeartProcessor`] matching a model configuration."""
-    return BeartProcessor(
-        BeartFeatureExtractor(groups=config.groups, mel_bands=config.mel_bands, mel_gradient=config.mel_gradient),
-        BeartTokenizer(groups=config.groups),
-        context_length=config.max_position_embeddings,
-        audio_foresight=config.audio_foresight,
-    )
-
-
 def model_from_original_checkpoint(
     path: str | os.PathLike, trust_pickle: bool = False, **config_overrides
 ) -> BeartModel:
@@ -212,7 +202,7 @@ def convert_original_checkpoint(
         The output directory.
     """
     model = model_from_original_checkpoint(path, trust_pickle=trust_pickle, **config_overrides)
-    processor = processor_for_config(model.config)
+    processor = BeartProcessor.from_model_config(model.config)
     output_dir = os.path.abspath(os.fspath(output_dir))
     parent = os.path.dirname(output_dir)
     os.makedirs(parent, exist_ok=True)

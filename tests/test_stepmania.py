@@ -356,3 +356,13 @@ def test_write_stepmania_without_notes_leaves_nothing(tmp_path):
     with pytest.raises(BeatmapError, match="nothing to write"):
         write_stepmania(empty, tmp_path / "song", SONG / "Goin' Under.ogg")
     assert not (tmp_path / "song").exists()
+
+
+def test_dataset_build_takes_stepmania_songs(tmp_path, capsys):
+    from beart.training import load_corpus
+
+    shutil.copytree(SONG, tmp_path / "songs" / "Goin' Under")
+    assert main(["dataset", "build", str(tmp_path / "songs"), str(tmp_path / "corpus"), "--no-progress"]) == 0
+    assert "train: 1 songs, 9 maps" in capsys.readouterr().out
+    maps = load_corpus(tmp_path / "corpus")["maps"]
+    assert set(maps["num_tracks"]) == {4} and len(maps) == 9

@@ -70,7 +70,8 @@ def find_beatmap_sets(path) -> list[str]:
     return sorted(sets)
 
 
-def _open_set(source: str) -> BeatmapSet:
+def open_beatmap_set(source: str) -> BeatmapSet:
+    """The beatmap set at `source`: an `.osz`, a folder of `.osu` files, one `.osu`, or a `.sm` / `.ssc` simfile."""
     if os.path.isdir(source):
         return OsuFolder(source)
     if source.lower().endswith((".sm", ".ssc")):
@@ -90,7 +91,7 @@ def convert_beatmap_set(
 ) -> None:
     """Converts the difficulties of one set into `output_dir/<set name>/`, recording results in `report`."""
     try:
-        beatmap_set = _open_set(source)
+        beatmap_set = open_beatmap_set(source)
     except (BeatmapError, OSError) as error:
         report.skipped.append((source, f"unreadable: {error}"))
         return

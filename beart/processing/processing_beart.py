@@ -3,6 +3,9 @@
 import numpy as np
 from transformers import BatchFeature, ProcessorMixin
 
+from .feature_extraction_beart import BeartFeatureExtractor
+from .tokenization_beart import BeartTokenizer
+
 
 MAX_TEMPO_BPM = 400.0
 
@@ -44,6 +47,16 @@ class BeartProcessor(ProcessorMixin):
         self.context_length = context_length
         self.audio_foresight = audio_foresight
         super().__init__(feature_extractor, tokenizer)
+
+    @classmethod
+    def from_model_config(cls, config) -> "BeartProcessor":
+        """A processor matching a [`BeartConfig`]: its groups, mel bands, mel gradient, context and foresight."""
+        return cls(
+            BeartFeatureExtractor(groups=config.groups, mel_bands=config.mel_bands, mel_gradient=config.mel_gradient),
+            BeartTokenizer(groups=config.groups),
+            context_length=config.max_position_embeddings,
+            audio_foresight=config.audio_foresight,
+        )
 
     def __call__(
         self,

@@ -1,0 +1,145 @@
+"""The data collator: corpus example rows to BEaRT model inputs, with the original's augmentation on the fly."""
+
+from collections import OrderedDict
+
+import numpy as np
+import torch
+
+from ..processing import BeartProcessor
+
+
+class _LeastRecentlyUsed(OrderedDict):
+    """A small cache that forgets the entries used longest ago."""
+
+    def __init__(self, size: int, load):
+        super().__init__()
+        self.size = size
+        self.load = load
+
+    def fetch(self, key):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self.load(key)
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+class BeartDataCollator:
+    """
+    Builds batches of model inputs from corpus example rows (`map_index`, `step`, `scored_track`), reading the maps
+    and song features of the corpus (memory-mapped) through small caches.
+
+    Without augmentation a row scores its `scored_track` at the step, with every input as the original evaluation
+    rows have it. With augmentation (training), as in the original:
+    - a random track is scored, the current token of it and of every later track masked;
+    - each other beat token becomes `[MASK]` with probability `token_dropout`;
+    - the mel slices of a row are scaled by a random factor from `mel_scaling` and get Gaussian noise of standard
+      deviation `mel_noise`;
+    - the map and its audio are shifted by a random 0 to `groups - 1` 10 ms rows (`time_offsets`), so tokens see
+      their events at every phase.
+
+    Args:
+        processor ([`BeartProcessor`]): lays out the rows for the model's context and foresight.
+        maps (`datasets.Dataset`): the corpus's `maps` split.
+        songs (`datasets.Dataset`): the corpus's `songs` split.
+        augment (`bool`, *optional*, defaults to `False`): apply the augmentation above.
+        token_dropout (`float`, *optional*, defaults to 0.2): see above.
+        mel_scaling (`tuple[float, float]`, *optional*, defaults to `(0.0, 1.1)`): see above.
+        mel_noise (`float`, *optional*, defaults to 0.05): see above.
+        time_offsets (`bool`, *optional*, defaults to `True`): see above (only with `augment`).
+        seed (`int`, *optional*, defaults to 69420): seed of the augmentation generator.
+        cache_size (`int`, *optional*, defaults to 64): maps and songs kept decoded.
+    """
+
+    def __init__(
+        self,
+        processor: BeartProcessor,
+        maps,
+        songs,
+        augment: bool = False,
+        token_dropout: float = 0.2,
+        mel_scaling=(0.0, 1.1),
+        mel_noise: float = 0.05,
+        time_offsets: bool = True,
+        seed: int = 69420,
+        cache_size: int = 64,
+    ):
+        self.processor = processor
+        self.tokenizer = processor.tokenizer
+        self.groups = self.tokenizer.groups
+        self.augment = augment
+        self.token_dropout = token_dropout
+        self.mel_scaling = tuple(mel_scaling)
+        self.mel_noise = mel_noise
+        self.time_offsets = time_offsets
+        self.random = np.random.default_rng(seed)
+        maps = maps.with_format("numpy", columns=["song_index", "num_tracks", "difficulty", "events", "tempo"])
+        songs = songs.with_format("numpy", columns=["mel_frames"])
+        self.maps = _LeastRecentlyUsed(cache_size, lambda index: maps[int(index)])
+        self.songs = _LeastRecentlyUsed(cache_size, lambda index: songs[int(index)]["mel_frames"])
+        self.map_tokens = _LeastRecentlyUsed(cache_size, self._tokens)
+
+    def _tokens(self, key) -> tuple[np.ndarray, np.ndarray]:
+        """Beat tokens `(num_steps, num_tracks)` and step tempo of a map shifted by `offset` 10 ms rows."""
+        map_index, offset = key
+        row = self.maps.fetch(map_index)
+        events = row["events"].reshape(-1, int(row["num_tracks"]))[offset:]
+        return self.tokenizer.encode_events(events), self.processor.step_tempo(row["tempo"][offset:])
+
+    def _mel_slices(self, song_index: int, offset: int) -> np.ndarray:
+        frames = self.songs.fetch(song_index)[offset:]
+        num_slices = -(-len(frames) // self.groups)
+        padded = np.zeros((num_slices * self.groups, frames.shape[1]), dtype=np.float32)
+        padded[: len(frames)] = frames
+        return padded.reshape(num_slices, self.groups, frames.shape[1])
+
+    def __call__(self, features: list[dict]) -> dict:
+        map_index = np.array([int(feature["map_index"]) for feature in features])
+        steps = np.array([int(feature["step"]) for feature in features])
+        scored = np.array([int(feature["scored_track"]) for feature in features])
+        offsets = np.zeros(len(features), dtype=np.int64)
+        if self.augment and self.time_offsets:
+            offsets = self.random.integers(0, self.groups, size=len(features))
+
+        columns = {"input_ids": [], "token_type_ids": [], "labels": [], "input_features": [], "tempo_labels": []}
+        for row_index in range(len(features)):
+            map_row = self.maps.fetch(map_index[row_index])
+            num_tracks = int(map_row["num_tracks"])
+            tokens, tempo = self.map_tokens.fetch((int(map_index[row_index]), int(offsets[row_index])))
+            step = min(steps[row_index], len(tokens) - 1)
+            track = self.random.integers(0, num_tracks) if self.augment else scored[row_index] % num_tracks
+            input_ids, labels = self.processor.build_beat_context(
+                tokens, np.array([step]), float(map_row["difficulty"]), np.array([track])
+            )
+            slices = self._mel_slices(int(map_row["song_index"]), int(offsets[row_index]))
+            columns["input_ids"].append(input_ids[0])
+            columns["labels"].append(labels[0])
+            columns["token_type_ids"].append(self.processor.track_ids(num_tracks))
+            columns["input_features"].append(self.processor.audio_windows(slices, np.array([step]), num_tracks)[0])
+            columns["tempo_labels"].append(tempo[step])
+
+        batch = {name: np.stack(values) for name, values in columns.items()}
+        if self.augment:
+            self._augment(batch)
+        return {
+            "input_ids": torch.from_numpy(batch["input_ids"]),
+            "token_type_ids": torch.from_numpy(batch["token_type_ids"].astype(np.int64)),
+            "input_features": torch.from_numpy(batch["input_features"]),
+            "labels": torch.from_numpy(batch["labels"]),
+            "tempo_labels": torch.from_numpy(batch["tempo_labels"].astype(np.float32)),
+        }
+
+    def _augment(self, batch: dict) -> None:
+        input_ids = batch["input_ids"]
+        if self.token_dropout:
+            beat_tokens = input_ids >= self.tokenizer.num_reserved_tokens
+            dropped = self.random.random(input_ids.shape) < self.token_dropout
+            input_ids[beat_tokens & dropped] = self.tokenizer.mask_token_id
+        features = batch["input_features"]
+        scale = self.random.uniform(*self.mel_scaling, size=(len(features), 1, 1, 1)).astype(np.float32)
+        features *= scale
+        if self.mel_noise:
+            features += self.random.normal(0.0, self.mel_noise, size=features.shape).astype(np.float32)

@@ -1,0 +1,160 @@
+"""Training examples per second, end to end (data loading + training step), against an original-like reference.
+
+Ours: a corpus from `build_corpus`, batches from `BeartDataCollator` (augmentation on) through a DataLoader, a
+`BeartModel` training step with AdamW. The reference: a per-row dataset built like the original BeatLearning one (a
+pandas frame of token rows; every example assembled in `__getitem__` from a Python list of per-slice mel arrays,
+masked and dropped out row by row), torch's default collation, and the original architecture
+(`nn.TransformerEncoder`, train mode, dropout 0.1 everywhere) with its loss and AdamW. Both train on the same map and
+song (the reference fixture's, or `--song`/`--map`) with Quaver settings, in this process.
+
+    python benchmarks/training_speed.py [--batch-size 32] [--steps 3]
+"""
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from model_speed import OriginalLikeBeart, original_loss
+
+import beart
+from beart.beatmaps import IntermediateBeatmap
+from beart.training import BeartDataCollator, build_corpus, load_corpus
+
+
+SHARED = Path(os.environ.get("BEART_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+FIXTURES = SHARED / "fixtures" / "original"
+
+
+class PerRowDataset(torch.utils.data.Dataset):
+    """Examples assembled one by one, the way the original dataset does it."""
+
+    def __init__(self, processor: beart.BeartProcessor, beat_tokens, mel_slices, steps, difficulty, tempo, seed=0):
+        window, foresight = processor.track_layout(1)
+        input_ids, _ = processor.build_beat_context(beat_tokens, steps, difficulty, np.zeros(len(steps), np.int64))
+        self.frame = pd.DataFrame(
+            {"data": list(input_ids.astype(np.uint8)), "tempo": tempo[steps], "audio_position": steps + foresight}
+        )
+        silence = [np.zeros(mel_slices.shape[1:], np.float32) for _ in range(processor.context_length)]
+        self.audio = silence + list(mel_slices) + silence
+        self.window = window
+        self.context_length = processor.context_length
+        self.mask_positions = processor.scored_positions(1)
+        self.mask_token_id = processor.tokenizer.mask_token_id
+        self.num_reserved = processor.tokenizer.num_reserved_tokens
+        self.random = np.random.default_rng(seed)
+
+    def __len__(self):
+        return len(self.frame)
+
+    def __getitem__(self, index):
+        row = self.frame.loc[index]
+        output_data = row["data"].astype(np.int64)
+        input_data = output_data.copy()
+        choice = self.random.integers(0, len(self.mask_positions))
+        for position in self.mask_positions[choice:]:
+            input_data[position] = self.mask_token_id
+        dropped = (input_data >= self.num_reserved) & (self.random.uniform(size=len(input_data)) < 0.2)
+        input_data[dropped] = self.mask_token_id
+        position = row["audio_position"] + self.context_length
+        audio = np.vstack(self.audio[max(0, position - self.window) : position + 1]).astype(np.float32)
+        labels = np.full(len(output_data), -100)
+        labels[self.mask_positions[choice]] = output_data[self.mask_positions[choice]]
+        return {
+            "input_ids": input_data,
+            "token_type_ids": np.zeros(len(input_data), np.int64),
+            "input_audio": audio.ravel(),
+            "labels": labels,
+            "tempo": np.float32(row["tempo"]),
+        }
+
+
+def examples_per_second(batches, step, num_steps: int) -> float:
+    step(next(batches))
+    start = time.perf_counter()
+    for _ in range(num_steps):
+        step(next(batches))
+    return num_steps / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--song", default=str(FIXTURES / "click_120bpm.wav"))
+    parser.add_argument("--map", default=str(FIXTURES / "train_map_left.csv"))
+    arguments = parser.parse_args()
+    torch.manual_seed(0)
+    config = beart.BeartConfig.from_preset("quaver")
+    processor = beart.BeartProcessor.from_model_config(config)
+
+    with tempfile.TemporaryDirectory() as folder:
+        song_folder = Path(folder) / "song"
+        song_folder.mkdir()
+        audio_name = os.path.basename(arguments.song)
+        os.symlink(os.path.abspath(arguments.song), song_folder / audio_name)
+        data = pd.read_csv(arguments.map)
+        meta = {"audio": audio_name, "difficulty": 0.5, "tracks": ["LEFT"]}
+        IntermediateBeatmap(data, meta).save(song_folder / "map.ibf")
+        build_corpus(song_folder, Path(folder) / "corpus", test_size=0.0, progress=False)
+        corpus = load_corpus(Path(folder) / "corpus")
+
+        collator = BeartDataCollator(processor, corpus["maps"], corpus["songs"], augment=True)
+        ours = beart.BeartModel(config)
+        ours_optimizer = torch.optim.AdamW(ours.parameters(), lr=1e-4)
+        loader = torch.utils.data.DataLoader(
+            corpus["train"], batch_size=arguments.batch_size, shuffle=True, collate_fn=collator, drop_last=True
+        )
+
+        def ours_step(batch):
+            ours.train()
+            ours_optimizer.zero_grad()
+            ours(**batch).loss.backward()
+            ours_optimizer.step()
+
+        ours_rate = examples_per_second(iter(loader), ours_step, arguments.steps) * arguments.batch_size
+
+        map_row = corpus["maps"].with_format("numpy")[0]
+        tokens = processor.tokenizer.encode_events(map_row["events"].reshape(-1, 1))
+        slices = corpus["songs"].with_format("numpy")[0]["mel_frames"].reshape(-1, config.groups, config.mel_bands)
+        steps = np.asarray(corpus["train"]["step"])
+        dataset = PerRowDataset(processor, tokens, slices, steps, 0.5, processor.step_tempo(map_row["tempo"]))
+        reference = OriginalLikeBeart(config)
+        reference.load_from(beart.BeartModel(config))
+        reference_optimizer = torch.optim.AdamW(reference.parameters(), lr=1e-4)
+        reference_loader = torch.utils.data.DataLoader(
+            dataset, batch_size=arguments.batch_size, shuffle=True, drop_last=True
+        )
+
+        def reference_step(batch):
+            reference.train()
+            reference_optimizer.zero_grad()
+            features = batch["input_audio"].reshape(len(batch["input_ids"]), -1, config.groups, config.mel_bands)
+            outputs = reference(batch["input_ids"], batch["token_type_ids"], features)
+            original_loss(*outputs, batch["labels"], batch["tempo"], config).backward()
+            reference_optimizer.step()
+
+        reference_rate = examples_per_second(iter(reference_loader), reference_step, arguments.steps)
+        reference_rate *= arguments.batch_size
+
+    print(
+        json.dumps(
+            {
+                "batch_size": arguments.batch_size,
+                "threads": torch.get_num_threads(),
+                "torch": torch.__version__,
+                "reference_examples_per_second": round(reference_rate, 2),
+                "beart_examples_per_second": round(ours_rate, 2),
+                "speed_up": round(ours_rate / reference_rate, 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

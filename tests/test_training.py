@@ -1,0 +1,235 @@
+"""The training path: corpus building, the collator against the original's rows, Trainer on one and two processes."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from transformers import AutoModel, AutoProcessor
+
+from beart import BeartConfig, BeartModel, BeartProcessor
+from beart.beatmaps import IntermediateBeatmap
+from beart.cli import main
+from beart.training import (
+    BeartDataCollator,
+    BeartTrainingArguments,
+    build_corpus,
+    load_corpus,
+    parameter_groups,
+    train_beart,
+    training_steps,
+)
+
+from conftest import CORPUS
+
+
+TINY_MODEL = {"num_hidden_layers": 1, "hidden_size": 16, "intermediate_size": 32}
+RENATUS = CORPUS / "ppy-osu-tests" / "decoder" / "Soleily - Renatus (Gamu) [Insane].osu"
+
+
+def write_fixture_song(folder, fixtures_dir, name="left"):
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(fixtures_dir / "click_120bpm.wav", folder / "click_120bpm.wav")
+    data = pd.read_csv(fixtures_dir / "train_map_left.csv")
+    meta = json.loads((fixtures_dir / "train_map_left.json").read_text())
+    IntermediateBeatmap(data, meta).save(folder / f"{name}.ibf")
+
+
+@pytest.fixture(scope="module")
+def fixture_corpus(tmp_path_factory, fixtures_dir):
+    songs = tmp_path_factory.mktemp("songs")
+    write_fixture_song(songs / "first", fixtures_dir)
+    write_fixture_song(songs / "second", fixtures_dir)
+    output = tmp_path_factory.mktemp("corpus") / "corpus"
+    report = build_corpus(songs, output, test_size=0.5, progress=False)
+    assert report.built
+    return output
+
+
+def quaver_processor() -> BeartProcessor:
+    return BeartProcessor.from_model_config(BeartConfig.from_preset("quaver"))
+
+
+def test_collator_rows_equal_the_original_dataset_rows(tmp_path, fixtures_dir, forward_io):
+    write_fixture_song(tmp_path / "song", fixtures_dir)
+    build_corpus(tmp_path / "song", tmp_path / "corpus", test_size=0.0, progress=False)
+    corpus = load_corpus(tmp_path / "corpus")
+    collator = BeartDataCollator(quaver_processor(), corpus["maps"], corpus["songs"])
+    batch = collator([corpus["train"][index] for index in range(12)])
+    np.testing.assert_array_equal(batch["input_ids"].numpy(), forward_io["row_input_data"])
+    np.testing.assert_array_equal(batch["token_type_ids"].numpy(), forward_io["row_segment_data"])
+    np.testing.assert_array_equal(batch["input_features"].numpy().reshape(12, -1), forward_io["row_input_audio"])
+    np.testing.assert_allclose(batch["tempo_labels"].numpy(), forward_io["row_tempo"])
+    scored = forward_io["row_output_mask"]
+    labels = batch["labels"].numpy()
+    assert (labels != -100).sum(axis=1).tolist() == [1] * 12
+    np.testing.assert_array_equal(labels[np.arange(12), scored], forward_io["row_output_data"][np.arange(12), scored])
+    assert corpus["songs"].cache_files, "the corpus should be memory-mapped Arrow files"
+
+
+def test_training_steps_skip_empty_stretches_flags_and_lead_in():
+    empty, hit = 8, 20
+    tokens = np.full((100, 2), empty)
+    tokens[10, 0] = hit
+    tokens[95, 1] = hit
+    # 4 s of nothing on 2 tracks is 80 empty tokens: steps up to 49 stay (at most 80 tokens since the hit).
+    kept = training_steps(tokens, empty, groups=10)
+    assert kept.tolist() == list(range(0, 50)) + list(range(95, 100))
+    flags = np.zeros(1000, dtype=bool)
+    flags[200:300] = True
+    assert 25 not in training_steps(tokens, empty, 10, empty_flags=flags)
+    assert training_steps(tokens, empty, 10, max_empty_seconds=None, skip_lead_in=True)[0] == 10
+
+
+def test_augmentation_is_seeded_and_leaves_the_labels_alone(fixture_corpus):
+    corpus = load_corpus(fixture_corpus)
+    rows = [corpus["train"][index] for index in range(0, 256, 8)]
+    plain = BeartDataCollator(quaver_processor(), corpus["maps"], corpus["songs"])(rows)
+    first, second = (
+        BeartDataCollator(quaver_processor(), corpus["maps"], corpus["songs"], augment=True, seed=3)(rows)
+        for _ in range(2)
+    )
+    for name in first:
+        torch.testing.assert_close(first[name], second[name])
+    assert not torch.equal(first["input_features"], plain["input_features"])
+    masked = (first["input_ids"] == 6) & (plain["input_ids"] >= 8)
+    assert 0.1 < masked.sum() / (plain["input_ids"] >= 8).sum() < 0.3
+    no_offsets = BeartDataCollator(
+        quaver_processor(), corpus["maps"], corpus["songs"], augment=True, time_offsets=False, token_dropout=0.0
+    )(rows)
+    torch.testing.assert_close(no_offsets["labels"], plain["labels"])
+
+
+def osz_with_audio(path, osu_text: str, audio: bytes, audio_name="audio.mp3"):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("map [Hard].osu", osu_text.replace("03. Renatus - Soleily 192kbps.mp3", audio_name))
+        archive.writestr("map [Easy].osu", osu_text.replace("03. Renatus - Soleily 192kbps.mp3", audio_name))
+        archive.writestr(audio_name, audio)
+
+
+def test_build_splits_by_song_and_reports_what_it_skips(tmp_path, capsys):
+    text = RENATUS.read_text(encoding="utf-8-sig")
+    audio = (CORPUS / "ppy-osu-tests" / "audio" / "test-sample.mp3").read_bytes()
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    for index in range(4):
+        osz_with_audio(folder / f"set{index}.osz", text, audio)
+    osz_with_audio(folder / "robots.osz", text.replace("[Metadata]", "[Metadata]\nrobots: disallow"), audio)
+    osz_with_audio(folder / "corrupt.osz", text, (CORPUS / "ppy-osu-tests" / "audio" / "corrupt.wav").read_bytes())
+    assert (
+        main(["dataset", "build", str(folder), str(tmp_path / "corpus"), "--test-size", "0.25", "--no-progress"]) == 0
+    )
+    summary = capsys.readouterr().out
+    assert "train: 3 songs, 6 maps" in summary and "test: 1 songs, 2 maps" in summary
+    assert "2 refused" in summary and "2 bad audio" in summary
+    corpus = load_corpus(tmp_path / "corpus")
+    maps = corpus["maps"].to_pandas()
+    test_maps = set(corpus["test"].unique("map_index"))
+    train_maps = set(corpus["train"].unique("map_index"))
+    assert not test_maps & train_maps
+    songs_of = maps.set_index("map_index")["song_index"]
+    assert not set(songs_of[list(test_maps)]) & set(songs_of[list(train_maps)])
+
+
+def test_build_with_nothing_usable_writes_nothing(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["dataset", "build", str(tmp_path / "empty"), str(tmp_path / "corpus"), "--no-progress"]) == 1
+    assert "nothing written" in capsys.readouterr().out
+    assert sorted(os.listdir(tmp_path)) == ["empty"]
+
+
+def test_parameter_groups_leave_norms_biases_and_heads_undecayed():
+    model = BeartModel(BeartConfig.from_preset("quaver", **TINY_MODEL))
+    decay, no_decay = parameter_groups(model, 0.01)
+    names = {id(parameter): name for name, parameter in model.named_parameters()}
+    no_decay_names = {names[id(parameter)] for parameter in no_decay["params"]}
+    decay_names = {names[id(parameter)] for parameter in decay["params"]}
+    assert {"tempo_head.weight", "token_head.weight"} <= no_decay_names
+    assert all(name.endswith("bias") or "_norm." in name or "_head." in name for name in no_decay_names)
+    assert "embeddings.token_embeddings.weight" in decay_names and decay["weight_decay"] == 0.01
+    assert len(decay_names) + len(no_decay_names) == len(list(model.parameters()))
+
+
+def tiny_arguments(output_dir, **overrides) -> BeartTrainingArguments:
+    settings = {
+        "output_dir": str(output_dir),
+        "max_steps": 12,
+        "per_device_train_batch_size": 4,
+        "per_device_eval_batch_size": 16,
+        "learning_rate": 1e-2,
+        "logging_steps": 2,
+        "save_steps": 6,
+        "report_to": ["tensorboard"],
+        "use_cpu": True,
+        "disable_tqdm": True,
+        "seed": 0,
+    }
+    settings.update(overrides)
+    return BeartTrainingArguments(**settings)
+
+
+def test_trainer_learns_evaluates_logs_saves_and_resumes(fixture_corpus, tmp_path):
+    output = tmp_path / "run"
+    arguments = tiny_arguments(output, eval_strategy="steps", eval_steps=6)
+    trainer = train_beart(fixture_corpus, arguments, config_overrides=TINY_MODEL)
+    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+    assert losses[-1] < losses[0]
+    evaluation = [entry for entry in trainer.state.log_history if "eval_loss" in entry][-1]
+    assert 0.0 <= evaluation["eval_token_accuracy"] <= 1.0
+    assert evaluation["eval_perplexity"] >= 1.0 and evaluation["eval_tempo_mae_bpm"] >= 0.0
+    assert any(name.startswith("events.out.tfevents") for _, _, files in os.walk(output / "runs") for name in files)
+
+    model = AutoModel.from_pretrained(output)
+    processor = AutoProcessor.from_pretrained(output)
+    assert isinstance(model, BeartModel) and isinstance(processor, BeartProcessor)
+    assert model.config.num_hidden_layers == 1
+
+    resumed = train_beart(
+        fixture_corpus,
+        tiny_arguments(output, max_steps=16),
+        config_overrides=TINY_MODEL,
+        resume_from_checkpoint=str(output / "checkpoint-12"),
+    )
+    assert resumed.state.global_step == 16
+    assert [entry["step"] for entry in resumed.state.log_history if "loss" in entry][-2:] == [14, 16]
+
+
+def test_two_processes_train_with_accelerate_on_cpu(fixture_corpus, tmp_path):
+    output = tmp_path / "ddp"
+    command = [
+        sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+        "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29517",
+        "-m", "beart", "train", str(fixture_corpus), str(output),
+        "--max_steps", "16", "--per_device_train_batch_size", "4", "--learning_rate", "0.01", "--logging_steps", "2",
+        "--save_steps", "16", "--report_to", "none", "--disable_tqdm", "true", "--eval_strategy", "no",
+        *[argument for key, value in TINY_MODEL.items() for argument in ("--config", f"{key}={value}")],
+    ]  # fmt: skip
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=environment)
+    assert result.returncode == 0, result.stderr[-3000:]
+    state = json.loads((output / "checkpoint-16" / "trainer_state.json").read_text())
+    losses = [entry["loss"] for entry in state["log_history"] if "loss" in entry]
+    assert state["global_step"] == 16 and losses[-1] < losses[0]
+    # Two processes of 4 rows each: 16 steps cover 128 examples.
+    assert state["log_history"][-1]["epoch"] == pytest.approx(
+        16 * 8 / load_corpus(fixture_corpus)["train"].num_rows, rel=0.05
+    )
+    assert (output / "model.safetensors").exists()
+    assert "Training on 2 process(es)" in result.stderr
+
+
+def test_early_stopping_ends_a_run_that_does_not_improve(fixture_corpus, tmp_path):
+    arguments = tiny_arguments(
+        tmp_path / "stop", max_steps=40, learning_rate=0.0, eval_strategy="steps", eval_steps=2, save_steps=2,
+        early_stopping_patience=1, report_to="none", per_device_eval_batch_size=64,
+    )  # fmt: skip
+    trainer = train_beart(fixture_corpus, arguments, config_overrides=TINY_MODEL)
+    assert trainer.state.global_step == 4
+    with pytest.raises(ValueError, match="test split and an eval_strategy"):
+        train_beart(fixture_corpus, tiny_arguments(tmp_path / "no-eval", early_stopping_patience=1))

@@ -4,7 +4,8 @@ Ours: a corpus from `build_corpus`, batches from `BeartDataCollator` (augmentati
 `BeartModel` training step with AdamW. The reference: a per-row dataset built like the original BeatLearning one (a
 pandas frame of token rows; every example assembled in `__getitem__` from a Python list of per-slice mel arrays,
 masked and dropped out row by row), torch's default collation, and the original architecture
-(`nn.TransformerEncoder`, train mode, dropout 0.1 everywhere) with its loss and AdamW. Both train on the same map and
+(`nn.TransformerEncoder`, train mode, dropout 0.1 everywhere) with its loss and AdamW. Ours runs inside
+`flush_denormals()` as `train_beart` does; the reference runs as the original does. Both train on the same map and
 song (the reference fixture's, or `--song`/`--map`) with Quaver settings, in this process.
 
     python benchmarks/training_speed.py [--batch-size 32] [--steps 3]
@@ -25,6 +26,7 @@ from model_speed import OriginalLikeBeart, original_loss
 import beart
 from beart.beatmaps import IntermediateBeatmap
 from beart.training import BeartDataCollator, build_corpus, load_corpus
+from beart.training.trainer import flush_denormals
 
 
 SHARED = Path(os.environ.get("BEART_SHARED", Path(__file__).resolve().parents[2] / "shared"))
@@ -85,7 +87,8 @@ def examples_per_second(batches, step, num_steps: int) -> float:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=0, help="DataLoader workers for beart (Trainer's default 0)")
     parser.add_argument("--song", default=str(FIXTURES / "click_120bpm.wav"))
     parser.add_argument("--map", default=str(FIXTURES / "train_map_left.csv"))
     arguments = parser.parse_args()
@@ -108,7 +111,12 @@ def main():
         ours = beart.BeartModel(config)
         ours_optimizer = torch.optim.AdamW(ours.parameters(), lr=1e-4)
         loader = torch.utils.data.DataLoader(
-            corpus["train"], batch_size=arguments.batch_size, shuffle=True, collate_fn=collator, drop_last=True
+            corpus["train"],
+            batch_size=arguments.batch_size,
+            shuffle=True,
+            collate_fn=collator,
+            drop_last=True,
+            num_workers=arguments.workers,
         )
 
         def ours_step(batch):
@@ -117,7 +125,8 @@ def main():
             ours(**batch).loss.backward()
             ours_optimizer.step()
 
-        ours_rate = examples_per_second(iter(loader), ours_step, arguments.steps) * arguments.batch_size
+        with flush_denormals():
+            ours_rate = examples_per_second(iter(loader), ours_step, arguments.steps) * arguments.batch_size
 
         map_row = corpus["maps"].with_format("numpy")[0]
         tokens = processor.tokenizer.encode_events(map_row["events"].reshape(-1, 1))
@@ -146,6 +155,7 @@ def main():
         json.dumps(
             {
                 "batch_size": arguments.batch_size,
+                "beart_dataloader_workers": arguments.workers,
                 "threads": torch.get_num_threads(),
                 "torch": torch.__version__,
                 "reference_examples_per_second": round(reference_rate, 2),

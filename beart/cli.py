@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import os
 import sys
 
 from transformers.utils import logging as transformers_logging
@@ -107,6 +108,45 @@ def _train(arguments: argparse.Namespace, training_flags: list[str]) -> int:
     return 0
 
 
+def _generate(arguments: argparse.Namespace) -> int:
+    from transformers import pipeline
+
+    from .generation.pipeline_beatmap_generation import default_model_path
+
+    model = arguments.model or default_model_path()
+    output = arguments.output
+    if output is None:
+        stem = os.path.splitext(os.path.basename(arguments.song))[0]
+        output = stem if arguments.mode == "stepmania" else f"{stem}.osz"
+    generator = pipeline("beatmap-generation", model=model)
+    options = {
+        "mode": arguments.mode,
+        "tracks": arguments.tracks,
+        "difficulty": arguments.difficulty,
+        "temperature": arguments.temperature,
+        "top_k": arguments.top_k,
+        "beams": arguments.beams,
+        "max_beam_width": arguments.max_beam_width,
+        "seed": arguments.seed,
+        "start": arguments.start,
+        "end": arguments.end,
+        "strategy": arguments.strategy,
+        "title": arguments.title,
+        "artist": arguments.artist,
+        "progress": not arguments.no_progress,
+    }
+    beatmap = generator(
+        arguments.song, output_path=output, **{key: value for key, value in options.items() if value is not None}
+    )
+    objects = beatmap.hit_objects()
+    seconds = len(beatmap) * 10 / 1000
+    print(
+        f"beart generate: {len(objects)} objects ({int((objects['end'] > objects['start']).sum())} holds) over "
+        f"{seconds:.1f} s on {len(beatmap.tracks)} track(s) -> {beatmap.meta['output_path']}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="beart", description="BEaRT: rhythm-game beatmaps from audio.")
     parser.add_argument("--verbose", action="store_true", help="log progress details")
@@ -163,6 +203,31 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--version", help="difficulty name")
     export.add_argument("--seed", type=int, default=0, help="seed of the osu!standard object placement")
     export.set_defaults(handler=_export_beatmap)
+
+    generate = commands.add_parser(
+        "generate",
+        help="generate a playable beatmap for a song",
+        description="Generate a beatmap for SONG with a BEaRT model (the bundled default one unless --model) and "
+        "write it as an .osz (or a StepMania song with --mode stepmania).",
+    )
+    generate.add_argument("song", help="the song: a wav, ogg, mp3 or flac file")
+    generate.add_argument("-o", "--output", help="the .osz to write (default: SONG's name .osz in this folder)")
+    generate.add_argument("--mode", choices=["osu", "taiko", "catch", "mania", "stepmania"], help="default: osu")
+    generate.add_argument("--tracks", nargs="+", help="explicit track names, e.g. LEFT RIGHT")
+    generate.add_argument("--difficulty", type=float, help="0 (easiest) to 1 (hardest), default 0.5")
+    generate.add_argument("--model", help="a model id or folder (default: the bundled model)")
+    generate.add_argument("--seed", type=int, help="seed of the sampling")
+    generate.add_argument("--temperature", type=float, help="sampling temperature (default 1.0)")
+    generate.add_argument("--top-k", type=int, help="sample from the k most likely tokens (default 1)")
+    generate.add_argument("--beams", type=int, nargs="+", help="legacy strategy: beam widths per step")
+    generate.add_argument("--max-beam-width", type=int, help="legacy strategy: most candidates kept")
+    generate.add_argument("--strategy", choices=["fast", "legacy"], help="decoding strategy (default fast)")
+    generate.add_argument("--start", type=float, help="start of the part to map, in seconds")
+    generate.add_argument("--end", type=float, help="end of the part to map, in seconds")
+    generate.add_argument("--title", help="song title written in the map (default: the file name)")
+    generate.add_argument("--artist", help="song artist written in the map")
+    generate.add_argument("--no-progress", action="store_true", help="no progress bar")
+    generate.set_defaults(handler=_generate)
 
     dataset = commands.add_parser("dataset", help="build training corpora").add_subparsers(
         dest="dataset_command", required=True, metavar="COMMAND"

@@ -1,0 +1,227 @@
+"""Decoding strategies: turning a BEaRT model and a song's mel slices into beat tokens, left to right.
+
+Both strategies lay out every model input exactly as training does (`BeartProcessor.build_beat_context`): the
+history of generated tokens, the current token of the scored track and of every later track masked, foresight
+positions hearing the audio ahead.
+
+- `legacy`: the original BeatLearning beam search, ported faithfully. Every outer iteration decodes
+  `len(beams) // num_tracks` steps; beam `b` scores track `b % num_tracks` of step `b // num_tracks` for every
+  candidate so far, keeps its `beams[b]` most likely tokens (temperature, logit bias and the reserved tokens applied)
+  and multiplies the candidates' scores by their renormalised probabilities (at most `max_beam_width` candidates
+  survive). Then, as the original does, the `top_k + 1` best candidates are kept, the very best is dropped unless
+  this is the first iteration or the audio is silent (it is "almost always all empty", the original notes), and one
+  is drawn from `softmax(score / temperature)`. The song's last `2 * len(beams)` steps are left out, as the original
+  leaves them. The original crashes for 2 and 4 tracks (its masks all sit at one position and its audio advances
+  per beam); here each track has its own position and every beam of a step hears that step.
+- `fast`: one forward pass per step for all tracks at once (every current token masked, each track read at its own
+  position), sampling each track from its `top_k` most likely tokens; several songs share each forward pass.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..processing import BeartProcessor
+
+
+STRATEGIES = ("fast", "legacy")
+
+
+@dataclass
+class DecodingOptions:
+    """
+    Settings of a generation.
+
+    Args:
+        difficulty (`float`, *optional*, defaults to 0.5): the difficulty in [0, 1].
+        temperature (`float`, *optional*, defaults to 1.0): divides the logits; must be positive.
+        top_k (`int`, *optional*, defaults to 1): `legacy`: candidates kept for the final draw (plus one);
+            `fast`: tokens sampled from (1 is greedy).
+        beams (`list[int]`, *optional*): `legacy`: tokens kept per beam; a multiple of the track count long;
+            defaults to `[max(2, top_k)] * num_tracks`.
+        max_beam_width (`int`, *optional*): `legacy`: most candidates kept between beams.
+        logit_bias (`dict[int, float]`, *optional*): added to the logits of these token ids.
+        seed (`int`, *optional*): seed of the draws; a fresh random seed when not given.
+    """
+
+    difficulty: float = 0.5
+    temperature: float = 1.0
+    top_k: int = 1
+    beams: list | None = None
+    max_beam_width: int | None = None
+    logit_bias: dict = field(default_factory=dict)
+    seed: int | None = None
+
+    def validate(self, num_tracks: int) -> None:
+        if not 0.0 <= self.difficulty <= 1.0:
+            raise ValueError(f"difficulty must lie in [0, 1], got {self.difficulty}.")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be positive, got {self.temperature}.")
+        if int(self.top_k) < 1:
+            raise ValueError(f"top_k must be a positive integer, got {self.top_k}.")
+        if self.beams is not None:
+            if not self.beams or len(self.beams) % num_tracks or min(self.beams) < 1:
+                raise ValueError(
+                    f"beams must be positive widths, a multiple of the {num_tracks} track(s) long; got {self.beams}."
+                )
+        if self.max_beam_width is not None and self.max_beam_width < int(self.top_k) + 1:
+            raise ValueError(f"max_beam_width must be at least top_k + 1 = {int(self.top_k) + 1}.")
+
+
+class _Scorer:
+    """Runs the model on context rows and returns the tempo and the adjusted logits at given positions."""
+
+    def __init__(self, model, processor: BeartProcessor, options: DecodingOptions):
+        self.model = model
+        self.processor = processor
+        self.options = options
+        self.device = next(model.parameters()).device
+        self.num_reserved = processor.tokenizer.num_reserved_tokens
+
+    def __call__(self, input_ids: np.ndarray, token_type_ids: np.ndarray, input_features: np.ndarray, positions):
+        with torch.inference_mode():
+            outputs = self.model(
+                input_ids=torch.as_tensor(input_ids, device=self.device),
+                token_type_ids=torch.as_tensor(token_type_ids, device=self.device),
+                input_features=torch.as_tensor(input_features, device=self.device),
+            )
+        positions = torch.as_tensor(positions, device=self.device)
+        rows = torch.arange(len(input_ids), device=self.device).reshape(-1, *[1] * (positions.dim() - 1))
+        logits = outputs.logits[rows, positions].float()
+        logits = logits / self.options.temperature
+        logits[..., : self.num_reserved] = -float("inf")
+        for token, bias in self.options.logit_bias.items():
+            logits[..., int(token)] += bias
+        tempo = torch.clamp(outputs.tempo.float(), min=0.0)
+        return tempo.cpu(), logits.cpu()
+
+
+def _generator(seed: int | None) -> torch.Generator:
+    generator = torch.Generator()
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(seed)
+    return generator
+
+
+def legacy_beam_search(
+    model, processor: BeartProcessor, mel_slices: np.ndarray, num_tracks: int, options: DecodingOptions,
+    start_step: int = 0, end_step: int | None = None, progress: bool = True,
+) -> tuple[np.ndarray, np.ndarray, int]:  # fmt: skip
+    """
+    The original beam search (see the module docstring).
+
+    Returns:
+        `(beat_tokens, tempo, first_step)`: tokens `(num_steps, num_tracks)`, tempo per step in BPM, and the step
+        of the first token.
+    """
+    beams = list(options.beams or [max(2, int(options.top_k))] * num_tracks)
+    steps_per_iteration = len(beams) // num_tracks
+    top_k = int(options.top_k)
+    scorer = _Scorer(model, processor, options)
+    generator = _generator(options.seed)
+    positions = processor.scored_positions(num_tracks)
+    track_ids = processor.track_ids(num_tracks)[None, :]
+    last = len(mel_slices) - 2 * len(beams)
+    if end_step is not None:
+        last = min(last, end_step)
+    first = -(-start_step // steps_per_iteration) * steps_per_iteration
+    iterations = range(first, last, steps_per_iteration)
+    tokens = np.full((max(0, last - first) + steps_per_iteration, num_tracks), processor.tokenizer.pad_token_id)
+    tempo = np.zeros(len(tokens), dtype=np.float32)
+
+    for iteration, step in enumerate(tqdm(iterations, desc="Generating (legacy)", unit="step", disable=not progress)):
+        relative = step - first
+        candidates = np.zeros((1, steps_per_iteration, num_tracks), dtype=np.int64)
+        scores = torch.ones(1)
+        silent = True
+        beam_tempos = []
+        for beam_index, width in enumerate(beams):
+            track, offset = beam_index % num_tracks, beam_index // num_tracks
+            input_ids, _ = processor.build_beat_context(
+                tokens, np.array([relative + offset]), options.difficulty, np.array([track])
+            )
+            input_ids = np.repeat(input_ids, len(candidates), axis=0)
+            for earlier in range(offset + 1):
+                decided = num_tracks if earlier < offset else track
+                for decided_track in range(decided):
+                    input_ids[:, positions[decided_track] - (offset - earlier)] = candidates[:, earlier, decided_track]
+            audio = processor.audio_windows(mel_slices, np.array([step + offset]), num_tracks)
+            silent = silent and not audio.any()
+            features = np.repeat(audio, len(candidates), axis=0)
+            row_tempo, logits = scorer(
+                input_ids,
+                np.repeat(track_ids, len(candidates), axis=0),
+                features,
+                np.full(len(candidates), positions[track]),
+            )
+            values, indices = torch.topk(logits, width)
+            beam_tempos.append(float(row_tempo.mean()))
+            candidates = np.repeat(candidates, width, axis=0)
+            candidates[:, offset, track] = indices.reshape(-1).numpy()
+            scores = torch.repeat_interleave(scores, width) * torch.softmax(values, dim=-1).reshape(-1)
+            if options.max_beam_width is not None and len(candidates) > options.max_beam_width:
+                _, kept = torch.topk(scores, options.max_beam_width)
+                candidates, scores = candidates[kept.numpy()], scores[kept]
+
+        top_scores, _ = torch.topk(scores, min(top_k + 1, len(scores)))
+        scores = torch.where(scores < top_scores[-1], -float("inf"), scores)
+        if iteration > 0 and not silent:
+            scores = torch.where(scores == top_scores[0], -float("inf"), scores)
+        choice = torch.multinomial(torch.softmax(scores / options.temperature, dim=-1), 1, generator=generator)
+        tokens[relative : relative + steps_per_iteration] = candidates[int(choice)]
+        tempo[relative : relative + steps_per_iteration] = np.mean(
+            np.reshape(beam_tempos, (steps_per_iteration, num_tracks)), axis=1
+        )
+    generated = len(iterations) * steps_per_iteration
+    return tokens[:generated], tempo[:generated], first
+
+
+def fast_decoding(
+    model, processor: BeartProcessor, songs: list[np.ndarray], num_tracks: int, options: DecodingOptions,
+    start_step: int = 0, end_step: int | None = None, progress: bool = True,
+) -> list[tuple[np.ndarray, np.ndarray, int]]:  # fmt: skip
+    """
+    One forward pass per step for all tracks and all songs (see the module docstring).
+
+    Returns:
+        Per song, `(beat_tokens, tempo, first_step)` as `legacy_beam_search` returns them.
+    """
+    scorer = _Scorer(model, processor, options)
+    generator = _generator(options.seed)
+    positions = processor.scored_positions(num_tracks)
+    lengths = [len(slices) if end_step is None else min(len(slices), end_step) for slices in songs]
+    counts = [max(0, length - start_step) for length in lengths]
+    tokens = [np.full((count, num_tracks), processor.tokenizer.pad_token_id) for count in counts]
+    tempos = [np.zeros(count, dtype=np.float32) for count in counts]
+    track_ids = processor.track_ids(num_tracks)[None, :]
+    top_k = int(options.top_k)
+    for relative in tqdm(range(max(counts, default=0)), desc="Generating", unit="step", disable=not progress):
+        active = [index for index, count in enumerate(counts) if relative < count]
+        input_ids = np.concatenate(
+            [
+                processor.build_beat_context(
+                    tokens[index], np.array([relative]), options.difficulty, np.zeros(1, int)
+                )[0]
+                for index in active
+            ]
+        )
+        features = np.concatenate(
+            [processor.audio_windows(songs[index], np.array([start_step + relative]), num_tracks) for index in active]
+        )
+        row_tempo, logits = scorer(
+            input_ids, np.repeat(track_ids, len(active), axis=0), features, np.tile(positions, (len(active), 1))
+        )
+        if top_k == 1:
+            chosen = logits.argmax(dim=-1)
+        else:
+            values, indices = torch.topk(logits, top_k, dim=-1)
+            draws = torch.multinomial(torch.softmax(values, dim=-1).reshape(-1, top_k), 1, generator=generator)
+            chosen = torch.gather(indices.reshape(-1, top_k), 1, draws).reshape(len(active), num_tracks)
+        for row, index in enumerate(active):
+            tokens[index][relative] = chosen[row].numpy()
+            tempos[index][relative] = float(row_tempo[row])
+    return [(tokens[index], tempos[index], start_step) for index in range(len(songs))]

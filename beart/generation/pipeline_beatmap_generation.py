@@ -1,0 +1,241 @@
+"""The `beatmap-generation` pipeline: a song in, an intermediate beatmap (and optionally a playable file) out."""
+
+import os
+import tempfile
+
+import numpy as np
+import pandas as pd
+import soundfile
+from transformers import Pipeline
+from transformers.utils import logging
+
+from ..audio import AudioError, load_audio
+from ..beatmaps import BeatmapError, IntermediateBeatmap, tracks_for_mode, write_osz, write_stepmania
+from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
+from ..processing import BeartProcessor
+from .decoding import STRATEGIES, DecodingOptions, fast_decoding, legacy_beam_search
+
+
+logger = logging.get_logger(__name__)
+
+DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "default_model")
+GENERATION_MODES = ("osu", "taiko", "catch", "mania", "stepmania")
+MODE_FOR_TRACK_COUNT = {1: "osu", 2: "taiko", 4: "mania"}
+DECODING_KEYS = ("difficulty", "temperature", "top_k", "beams", "max_beam_width", "logit_bias", "seed")
+
+
+def default_model_path() -> str:
+    """The folder of the model bundled with the package (used when no model is given)."""
+    if not os.path.isfile(os.path.join(DEFAULT_MODEL_DIR, "config.json")):
+        raise FileNotFoundError(
+            f"This install has no bundled model ({DEFAULT_MODEL_DIR}); pass a model id or folder (--model)."
+        )
+    return DEFAULT_MODEL_DIR
+
+
+class BeatmapGenerationPipeline(Pipeline):
+    """
+    Generates a beatmap for a song with a BEaRT model.
+
+    Example:
+
+    ```python
+    >>> import beart
+    >>> from transformers import pipeline
+
+    >>> generator = pipeline("beatmap-generation", model="path/to/beart-model")
+    >>> beatmap = generator("song.mp3", mode="taiko", difficulty=0.7, seed=1, output_path="song.osz")
+    >>> beatmap.data.head()  # TIME (ms), TEMPO (BPM), LEFT, RIGHT: 0 none, 1 hit, 2 hold
+    ```
+
+    Call arguments (all optional but the audio):
+        audio (`str`, `bytes`, `np.ndarray`, or a list of them): the song(s): a path, a file's bytes, or samples
+            (then pass `sampling_rate`). A list is generated together, one forward pass per step for all songs.
+        mode (`str`, defaults to `"osu"`): `osu`, `taiko`, `catch`, `mania` or `stepmania`; sets the tracks.
+        tracks (`list[str]`): explicit track names (1, 2 or 4 of LEFT, UP, DOWN, RIGHT), e.g. `["LEFT", "RIGHT"]`.
+        difficulty (`float`, defaults to 0.5): in [0, 1].
+        temperature, top_k, beams, max_beam_width, logit_bias, seed: see [`DecodingOptions`].
+        start, end (`float`): the part of the song to map, in seconds.
+        strategy (`str`, defaults to `"fast"`): `"fast"` or `"legacy"` (the original beam search).
+        output_path (`str`): also write a playable file there: an `.osz`, or for `stepmania` a folder or `.sm` path.
+        title, artist, creator, version, model_name: metadata of the written file.
+        progress (`bool`, defaults to `True`): show a progress bar over the song.
+
+    Returns:
+        [`IntermediateBeatmap`] (a list of them for a list of songs): `.data` holds `TIME` (ms), `TEMPO` (the tempo
+        head's BPM per step) and one column per track; `.meta` the settings, and `output_path` when a file was written.
+    """
+
+    _load_processor = True
+    _load_feature_extractor = False
+    _load_image_processor = False
+    _load_tokenizer = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not isinstance(self.processor, BeartProcessor):
+            self.processor = BeartProcessor.from_model_config(self.model.config)
+        self.model.eval()
+
+    def _sanitize_parameters(
+        self, sampling_rate=None, start=None, end=None, mode=None, tracks=None, strategy=None, output_path=None,
+        progress=None, title=None, artist=None, creator=None, version=None, model_name=None, **decoding,
+    ):  # fmt: skip
+        unknown = set(decoding) - set(DECODING_KEYS)
+        if unknown:
+            raise TypeError(f"Unknown generation options {sorted(unknown)}.")
+        preprocess = {key: value for key, value in {"sampling_rate": sampling_rate}.items() if value is not None}
+        forward = {
+            key: value
+            for key, value in {
+                "start": start, "end": end, "mode": mode, "tracks": tracks, "strategy": strategy, "progress": progress,
+                **decoding,
+            }.items()
+            if value is not None
+        }  # fmt: skip
+        postprocess = {
+            key: value
+            for key, value in {
+                "output_path": output_path, "title": title, "artist": artist, "creator": creator, "version": version,
+                "model_name": model_name,
+            }.items()
+            if value is not None
+        }  # fmt: skip
+        return preprocess, forward, postprocess
+
+    def preprocess(self, audio, sampling_rate=None) -> dict:
+        """Decodes the song and computes its mel slices (once)."""
+        waveform = load_audio(
+            audio, sampling_rate=sampling_rate, target_sampling_rate=self.processor.feature_extractor.sampling_rate
+        )
+        slices = self.processor.feature_extractor.mel_slices(
+            waveform, sampling_rate=self.processor.feature_extractor.sampling_rate
+        )
+        if (
+            len(waveform)
+            < self.processor.feature_extractor.sampling_rate * self.processor.tokenizer.groups * QUANTUM_MS / 1000
+        ):
+            raise AudioError("The audio is shorter than one beat token (100 ms); there is nothing to map.")
+        source = os.fspath(audio) if isinstance(audio, (str, os.PathLike)) else None
+        return {"mel_slices": slices, "waveform": waveform, "source": source}
+
+    @staticmethod
+    def resolve_tracks(mode: str | None, tracks: list | None) -> tuple[str, list]:
+        """The game mode and track names from the `mode` and `tracks` arguments."""
+        if tracks is not None:
+            tracks = list(tracks)
+            if len(tracks) not in TRACK_COUNTS or len(set(tracks)) != len(tracks) or set(tracks) - set(TRACK_NAMES):
+                raise BeatmapError(f"tracks must be 1, 2 or 4 distinct names from {list(TRACK_NAMES)}; got {tracks}.")
+            return mode or MODE_FOR_TRACK_COUNT[len(tracks)], tracks
+        mode = mode or "osu"
+        if mode not in GENERATION_MODES:
+            raise BeatmapError(f"Unknown mode {mode!r}; choose one of {list(GENERATION_MODES)}.")
+        return mode, tracks_for_mode("mania" if mode == "stepmania" else mode)
+
+    def _decode(
+        self, songs: list, start=0.0, end=None, mode=None, tracks=None, strategy="fast", progress=True, **decoding
+    ):
+        mode, tracks = self.resolve_tracks(mode, tracks)
+        if strategy not in STRATEGIES:
+            raise ValueError(f"Unknown strategy {strategy!r}; choose one of {list(STRATEGIES)}.")
+        if start < 0 or (end is not None and end <= start):
+            raise ValueError(f"start and end must satisfy 0 <= start < end, got start={start}, end={end}.")
+        options = DecodingOptions(**decoding)
+        options.validate(len(tracks))
+        steps_per_second = 1000 // (self.processor.tokenizer.groups * QUANTUM_MS)
+        start_step = int(round(start * steps_per_second))
+        end_step = None if end is None else int(round(end * steps_per_second))
+        slices = [song["mel_slices"] for song in songs]
+        if strategy == "legacy":
+            results = [
+                legacy_beam_search(
+                    self.model, self.processor, song, len(tracks), options, start_step, end_step, progress
+                )
+                for song in slices
+            ]
+        else:
+            results = fast_decoding(
+                self.model, self.processor, slices, len(tracks), options, start_step, end_step, progress
+            )
+        settings = {"mode": mode, "tracks": tracks, "strategy": strategy, **options.__dict__}
+        return [{**song, "result": result, "settings": settings} for song, result in zip(songs, results)]
+
+    def _forward(self, model_inputs: dict, **forward_parameters) -> dict:
+        return self._decode([model_inputs], **forward_parameters)[0]
+
+    def postprocess(self, model_outputs: dict, output_path=None, **metadata) -> IntermediateBeatmap:
+        tokens, tempo, first_step = model_outputs["result"]
+        settings = model_outputs["settings"]
+        tracks = settings["tracks"]
+        events = self.processor.tokenizer.decode_events(tokens).reshape(-1, len(tracks))
+        groups = self.processor.tokenizer.groups
+        if not (events == 1).any() and not (events == 2).any():
+            raise BeatmapError(
+                "The model generated no hits or holds for this song with these settings. Try a higher temperature "
+                "(e.g. 1.0), top_k above 1, a higher difficulty, or a logit_bias raising hit tokens."
+            )
+        start_ms = first_step * groups * QUANTUM_MS
+        data = pd.DataFrame(
+            {
+                "TIME": start_ms + QUANTUM_MS * np.arange(len(events), dtype=np.int64),
+                "TEMPO": np.repeat(tempo.astype(np.float64), groups),
+                **{name: events[:, index] for index, name in enumerate(tracks)},
+            }
+        )
+        source = model_outputs["source"]
+        name_or_path = getattr(self.model, "name_or_path", "") or "beart"
+        meta = {
+            "audio": os.path.basename(source) if source else "audio.ogg",
+            "difficulty": float(settings["difficulty"]),
+            "tracks": tracks,
+            "title": metadata.get("title")
+            or (os.path.splitext(os.path.basename(source))[0] if source else "Untitled"),
+            "artist": metadata.get("artist") or "",
+            "source": {
+                "format": "beart",
+                "model": name_or_path,
+                **{k: v for k, v in settings.items() if k != "tracks"},
+            },
+        }
+        beatmap = IntermediateBeatmap(data, meta)
+        if output_path is not None:
+            beatmap.meta["output_path"] = self._write(beatmap, model_outputs, output_path, settings["mode"], metadata)
+        return beatmap
+
+    def _write(self, beatmap: IntermediateBeatmap, model_outputs: dict, output_path, mode: str, metadata: dict) -> str:
+        """Writes the playable file with a steady tempo (the median of the tempo head) for a clean beat grid."""
+        steady = beatmap.data.copy()
+        known = steady["TEMPO"][steady["TEMPO"] > 0]
+        steady["TEMPO"] = round(float(known.median()), 2) if len(known) else 0.0
+        steady_beatmap = IntermediateBeatmap(steady, beatmap.meta)
+        metadata = {key: value for key, value in metadata.items() if value is not None}
+        metadata.setdefault(
+            "model_name", os.path.basename(str(beatmap.meta["source"]["model"]).rstrip("/")) or "beart"
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            audio = model_outputs["source"]
+            if audio is None:
+                audio = os.path.join(folder, "audio.ogg")
+                soundfile.write(audio, model_outputs["waveform"], self.processor.feature_extractor.sampling_rate)
+            if mode == "stepmania":
+                allowed = {key: metadata[key] for key in ("title", "artist", "model_name") if key in metadata}
+                return write_stepmania(steady_beatmap, output_path, audio, **allowed)[0]
+            return write_osz(steady_beatmap, output_path, audio, mode=mode, **metadata)
+
+    def __call__(self, audio, **kwargs):
+        """Generates for one song, or for a list of songs together (see the class docstring)."""
+        if not isinstance(audio, (list, tuple)):
+            return super().__call__(audio, **kwargs)
+        preprocess, forward, postprocess = self._sanitize_parameters(**kwargs)
+        songs = [self.preprocess(song, **preprocess) for song in audio]
+        if forward.get("strategy", "fast") == "legacy":
+            outputs = [self._forward(song, **forward) for song in songs]
+        else:
+            outputs = self._decode(songs, **forward)
+        paths = postprocess.pop("output_path", None)
+        if paths is not None and len(paths) != len(audio):
+            raise ValueError("Give one output path per song.")
+        return [
+            self.postprocess(output, output_path=None if paths is None else paths[index], **postprocess)
+            for index, output in enumerate(outputs)
+        ]

@@ -1,0 +1,63 @@
+"""Rendering audio from a beatmap's own objects: training pairs for maps whose song is not at hand.
+
+Every hit becomes a short drum sound, a different one per track (a low kick, a snare, a clap, a hi-hat), and every
+hold a steady tone for its length, over quiet noise. A model trained on such pairs learns the rhythms real mappers
+write against sound that carries them; it does not learn what in real music makes a mapper place a note.
+"""
+
+import numpy as np
+
+from ..beatmaps import IntermediateBeatmap
+
+
+DRUMS = (
+    {"pitch": 55.0, "noise": 0.15, "decay": 0.12},
+    {"pitch": 190.0, "noise": 0.7, "decay": 0.09},
+    {"pitch": 330.0, "noise": 0.85, "decay": 0.05},
+    {"pitch": 2500.0, "noise": 0.95, "decay": 0.03},
+)
+HOLD_PITCHES = (220.0, 277.2, 329.6, 440.0)
+
+
+def _drum(pitch: float, noise: float, decay: float, sampling_rate: int, random: np.random.Generator) -> np.ndarray:
+    time = np.arange(int(sampling_rate * decay * 5)) / sampling_rate
+    envelope = np.exp(-time / decay)
+    body = np.sin(2 * np.pi * pitch * time * (1 + 0.5 * np.exp(-time / 0.02)))
+    return envelope * ((1 - noise) * body + noise * random.uniform(-1, 1, len(time)))
+
+
+def render_beatmap_audio(beatmap: IntermediateBeatmap, sampling_rate: int = 44100, seed: int = 0) -> np.ndarray:
+    """
+    Audio for a beatmap: a drum on every hit, a tone over every hold, quiet noise beneath.
+
+    Args:
+        beatmap (`IntermediateBeatmap`): the map.
+        sampling_rate (`int`, *optional*, defaults to 44100): of the returned waveform.
+        seed (`int`, *optional*, defaults to 0): seed of the noise.
+
+    Returns:
+        `np.ndarray` of shape `(num_samples,)`, float32 in [-1, 1], as long as the map plus one second.
+    """
+    random = np.random.default_rng(seed)
+    num_samples = int((beatmap.duration_ms / 1000 + 1.0) * sampling_rate)
+    mix = 0.01 * random.standard_normal(num_samples)
+    objects = beatmap.hit_objects()
+    for index, name in enumerate(beatmap.tracks):
+        on_track = objects[objects["track"] == name]
+        starts = np.round(on_track["start"].to_numpy() * sampling_rate / 1000).astype(np.int64)
+        impulses = np.zeros(num_samples)
+        np.add.at(impulses, starts[starts < num_samples], 1.0)
+        sound = _drum(**DRUMS[index % len(DRUMS)], sampling_rate=sampling_rate, random=random)
+        size = num_samples + len(sound)
+        mix += np.fft.irfft(np.fft.rfft(impulses, size) * np.fft.rfft(sound, size), size)[:num_samples]
+        holds = on_track[on_track["end"] > on_track["start"]]
+        held = np.zeros(num_samples + 1)
+        np.add.at(
+            held, np.round(holds["start"].to_numpy() * sampling_rate / 1000).astype(np.int64).clip(0, num_samples), 1
+        )
+        np.add.at(
+            held, np.round(holds["end"].to_numpy() * sampling_rate / 1000).astype(np.int64).clip(0, num_samples), -1
+        )
+        tone = np.sin(2 * np.pi * HOLD_PITCHES[index % len(HOLD_PITCHES)] * np.arange(num_samples) / sampling_rate)
+        mix += 0.2 * (np.cumsum(held)[:num_samples] > 0) * tone
+    return (0.9 * mix / max(np.abs(mix).max(), 1e-9)).astype(np.float32)

@@ -1,0 +1,101 @@
+"""Generation speed and onset quality of the `fast` and `legacy` strategies, same model, same songs, same run.
+
+Speed: seconds of compute per minute of audio for 1, 2 and 4 tracks. Quality: onset F1 (`mir_eval`, +-50 ms) of the
+generated objects' start times (all tracks together) against the known onsets of the songs: the reference fixture's
+click loop (its onset list) and songs rendered from synthetic rhythms (their hit times).
+
+    python benchmarks/generation_speed.py [--model DIR_OR_ID] [--seconds 30]
+"""
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import mir_eval
+import numpy as np
+import pandas as pd
+import torch
+from transformers import pipeline
+
+import beart  # noqa: F401  (registers the pipeline)
+from beart.beatmaps import IntermediateBeatmap
+from beart.generation.pipeline_beatmap_generation import default_model_path
+from beart.training.synthesis import render_beatmap_audio
+
+
+SHARED = Path(os.environ.get("BEART_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+FIXTURES = SHARED / "fixtures" / "original"
+SAMPLING_RATE = 44100
+
+
+def synthetic_song(seed: int, seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """A rendered rhythm: a random tempo, eighth and sixteenth notes on two drums; returns audio and onsets (s)."""
+    random = np.random.default_rng(seed)
+    beat = 60000.0 / random.uniform(110, 170)
+    grid = np.arange(1000, seconds * 1000 - 500, beat / 4)
+    keep = random.random(len(grid)) < np.where(np.arange(len(grid)) % 2 == 0, 0.8, 0.3)
+    starts = np.round(grid[keep])
+    tracks = np.where(np.arange(len(starts)) % 4 == 2, "RIGHT", "LEFT")
+    objects = pd.DataFrame({"track": tracks, "start": starts, "end": starts})
+    beatmap = IntermediateBeatmap.from_hit_objects(
+        objects, {"audio": "song.wav", "difficulty": 0.5, "tracks": ["LEFT", "RIGHT"]}, end_ms=seconds * 1000
+    )
+    return render_beatmap_audio(beatmap, SAMPLING_RATE, seed=seed)[: int(seconds * SAMPLING_RATE)], starts / 1000
+
+
+def onset_f1(beatmap, onsets: np.ndarray) -> float:
+    starts = np.unique(beatmap.hit_objects()["start"].to_numpy() / 1000.0)
+    return mir_eval.onset.f_measure(onsets, starts, window=0.05)[0]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="model id or folder (default: the bundled model)")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--songs", type=int, default=2, help="synthetic songs besides the fixture's")
+    arguments = parser.parse_args()
+    torch.set_flush_denormal(True)
+    generator = pipeline("beatmap-generation", model=arguments.model or default_model_path())
+
+    import soundfile
+
+    click, rate = soundfile.read(FIXTURES / "click_120bpm.wav", dtype="float32")
+    songs = [(click[: int(arguments.seconds * rate)], np.loadtxt(FIXTURES / "click_120bpm.onsets.txt"))]
+    songs += [synthetic_song(seed, arguments.seconds) for seed in range(arguments.songs)]
+    minutes = sum(len(audio) / SAMPLING_RATE for audio, _ in songs) / 60
+
+    rows = []
+    for num_tracks, mode in ((1, "osu"), (2, "taiko"), (4, "mania")):
+        for strategy in ("legacy", "fast"):
+            scores, start = [], time.perf_counter()
+            for seed, (audio, onsets) in enumerate(songs):
+                beatmap = generator(
+                    audio, sampling_rate=SAMPLING_RATE, mode=mode, strategy=strategy, seed=seed, progress=False
+                )
+                scores.append(onset_f1(beatmap, onsets[onsets < len(audio) / SAMPLING_RATE]))
+            seconds = time.perf_counter() - start
+            rows.append(
+                {
+                    "tracks": num_tracks,
+                    "strategy": strategy,
+                    "seconds_per_audio_minute": round(seconds / minutes, 2),
+                    "onset_f1_50ms": round(float(np.mean(scores)), 3),
+                }
+            )
+            print(json.dumps(rows[-1]), flush=True)
+    by_key = {(row["tracks"], row["strategy"]): row["seconds_per_audio_minute"] for row in rows}
+    print(
+        json.dumps(
+            {
+                "fast_speed_up_1_track": round(by_key[(1, "legacy")] / by_key[(1, "fast")], 2),
+                "fast_4_tracks_vs_1_track": round(by_key[(4, "fast")] / by_key[(1, "fast")], 2),
+                "legacy_4_tracks_vs_1_track": round(by_key[(4, "legacy")] / by_key[(1, "legacy")], 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

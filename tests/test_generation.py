@@ -1,0 +1,157 @@
+"""The beatmap-generation pipeline: the original's beam search reproduced, every track count, inputs, errors, CLI."""
+
+import io
+import os
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile
+from transformers import pipeline
+
+import beart  # noqa: F401  (registers the pipeline)
+from beart.audio import AudioError
+from beart.beatmaps import BeatmapError, IntermediateBeatmap, parse_osu, parse_simfile
+from beart.beatmaps.osu_reader import osu_to_intermediate
+from beart.cli import main
+from beart.training.synthesis import render_beatmap_audio
+
+from conftest import CORPUS
+
+
+@pytest.fixture(scope="module")
+def generator(converted_dir):
+    return pipeline("beatmap-generation", model=str(converted_dir))
+
+
+@pytest.fixture(scope="module")
+def song(fixtures_dir):
+    return str(fixtures_dir / "click_120bpm.wav")
+
+
+def test_legacy_strategy_reproduces_the_original_generation(generator, song, fixtures_dir):
+    expected = pd.read_csv(fixtures_dir / "generated_left_seed7.csv")
+    beatmap = generator(
+        song, strategy="legacy", difficulty=0.5, temperature=0.5, top_k=1, beams=[2], seed=7, progress=False
+    )
+    assert isinstance(beatmap, IntermediateBeatmap) and beatmap.tracks == ["LEFT"]
+    np.testing.assert_array_equal(beatmap.data["LEFT"].to_numpy(), expected["LEFT"].to_numpy())
+    np.testing.assert_array_equal(beatmap.data["TIME"].to_numpy(), expected["TIME"].to_numpy())
+    np.testing.assert_allclose(beatmap.data["TEMPO"].to_numpy(), expected["TEMPO"].to_numpy(), atol=1e-2)
+
+
+@pytest.mark.parametrize("mode, tracks", [("taiko", ["LEFT", "RIGHT"]), ("mania", ["LEFT", "DOWN", "UP", "RIGHT"])])
+@pytest.mark.parametrize("strategy", ["fast", "legacy"])
+def test_two_and_four_track_maps_are_generated_and_written(generator, song, tmp_path, mode, tracks, strategy):
+    beams = [2] + [1] * (len(tracks) - 1)
+    output = tmp_path / f"{mode}.osz"
+    beatmap = generator(
+        song, mode=mode, strategy=strategy, beams=beams, top_k=1, end=4.0, seed=0, output_path=str(output),
+        progress=False,
+    )  # fmt: skip
+    assert beatmap.tracks == tracks and len(beatmap.hit_objects()) > 0
+    assert beatmap.data["TIME"].iloc[-1] < 4000
+    with zipfile.ZipFile(output) as archive:
+        text = archive.read(next(name for name in archive.namelist() if name.endswith(".osu")))
+    written = osu_to_intermediate(parse_osu(text), text, for_training=False)
+    pd.testing.assert_frame_equal(written.hit_objects(), beatmap.hit_objects())
+
+
+def test_paths_bytes_and_arrays_give_the_same_map_and_lists_are_batched(generator, song):
+    settings = {"mode": "taiko", "top_k": 1, "end": 5.0, "progress": False}
+    from_path = generator(song, **settings).data
+    samples, rate = soundfile.read(song, dtype="float32")
+    from_array = generator(samples, sampling_rate=rate, **settings).data
+    from_bytes = generator(open(song, "rb").read(), **settings).data
+    pd.testing.assert_frame_equal(from_path, from_array)
+    pd.testing.assert_frame_equal(from_path, from_bytes)
+    other = str(CORPUS / "ppy-osu-tests" / "audio" / "test-sample.mp3")
+    batched = generator([song, other], **settings)
+    pd.testing.assert_frame_equal(batched[0].data, from_path)
+    pd.testing.assert_frame_equal(batched[1].data, generator(other, **settings).data)
+
+
+def test_sampling_is_seeded(generator, song):
+    first, second, third = (
+        generator(song, top_k=4, temperature=1.5, seed=seed, end=6.0, progress=False).data for seed in (3, 3, 4)
+    )
+    pd.testing.assert_frame_equal(first, second)
+    assert not first.equals(third)
+
+
+def test_bad_inputs_get_clear_errors(generator, song, tmp_path, fixtures_dir):
+    with pytest.raises(FileNotFoundError, match="not found"):
+        generator(str(tmp_path / "missing.mp3"))
+    with pytest.raises(AudioError, match="No audio samples"):
+        generator(str(CORPUS / "ppy-osu-tests" / "audio" / "blank.wav"))
+    with pytest.raises(AudioError, match="silent"):
+        generator(np.zeros(44100, dtype=np.float32), sampling_rate=44100)
+    with pytest.raises(AudioError, match="shorter than one beat token"):
+        generator(np.random.default_rng(0).uniform(-1, 1, 2000).astype(np.float32), sampling_rate=44100)
+    with pytest.raises(BeatmapError, match="Unknown mode 'drums'"):
+        generator(song, mode="drums", end=1.0)
+    with pytest.raises(BeatmapError, match="tracks must be"):
+        generator(song, tracks=["LEFT", "MIDDLE"], end=1.0)
+    with pytest.raises(ValueError, match="difficulty"):
+        generator(song, difficulty=1.5, end=1.0)
+    with pytest.raises(ValueError, match="start < end"):
+        generator(song, start=5.0, end=2.0)
+    with pytest.raises(TypeError, match="Unknown generation options"):
+        generator(song, beam_width=3)
+    empty_token = generator.processor.tokenizer.empty_token_id
+    with pytest.raises(BeatmapError, match="no hits or holds.*temperature"):
+        generator(song, logit_bias={empty_token: 1e6}, end=2.0, output_path=str(tmp_path / "none.osz"), progress=False)
+    assert not (tmp_path / "none.osz").exists()
+
+
+def test_command_line_generates_osz_and_stepmania(converted_dir, song, tmp_path, capsys):
+    output = tmp_path / "click.osz"
+    arguments = ["generate", song, "--model", str(converted_dir), "--end", "8", "--top-k", "3", "--seed", "1"]
+    assert main([*arguments, "-o", str(output), "--no-progress"]) == 0
+    summary = capsys.readouterr().out
+    assert "objects" in summary and str(output) in summary and output.exists()
+    folder = tmp_path / "stepmania"
+    assert main([*arguments, "--mode", "stepmania", "-o", str(folder), "--no-progress"]) == 0
+    written = parse_simfile((folder / "click_120bpm.sm").read_text(), "click_120bpm.sm")
+    assert written.charts[0].steps_type == "dance-single" and (folder / "click_120bpm.wav").exists()
+    assert main(["generate", str(tmp_path / "missing.mp3"), "--model", str(converted_dir)]) == 1
+    assert "not found" in capsys.readouterr().err
+
+
+def test_rendered_audio_carries_the_map_onsets():
+    import librosa
+
+    beatmap = IntermediateBeatmap.from_hit_objects(
+        pd.DataFrame(
+            [("LEFT", 500, 500), ("RIGHT", 1250, 1250), ("LEFT", 2000, 2600), ("RIGHT", 3100, 3100)],
+            columns=["track", "start", "end"],
+        ),
+        {"audio": "a.wav", "difficulty": 0.5, "tracks": ["LEFT", "RIGHT"]},
+    )
+    audio = render_beatmap_audio(beatmap, sampling_rate=22050)
+    assert np.abs(audio).max() <= 1.0 and len(audio) == int((beatmap.duration_ms / 1000 + 1.0) * 22050)
+    onsets = librosa.onset.onset_detect(y=audio, sr=22050, units="time", backtrack=False) * 1000
+    for start in (500, 1250, 2000, 3100):
+        assert np.min(np.abs(onsets - start)) < 40
+    assert soundfile.info(io.BytesIO(_wav(audio))).frames == len(audio)
+
+
+def _wav(audio) -> bytes:
+    buffer = io.BytesIO()
+    soundfile.write(buffer, audio, 22050, format="WAV")
+    return buffer.getvalue()
+
+
+EXAMPLE_SONG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "drums.ogg")
+
+
+def test_the_bundled_model_generates_without_naming_a_model(tmp_path, capsys):
+    generator = pipeline("beatmap-generation")
+    beatmap = generator(
+        EXAMPLE_SONG, mode="mania", seed=0, end=10.0, output_path=str(tmp_path / "d.osz"), progress=False
+    )
+    assert beatmap.tracks == ["LEFT", "DOWN", "UP", "RIGHT"] and len(beatmap.hit_objects()) > 0
+    assert (tmp_path / "d.osz").exists()
+    assert main(["generate", EXAMPLE_SONG, "-o", str(tmp_path / "cli.osz"), "--end", "6", "--no-progress"]) == 0
+    assert "objects" in capsys.readouterr().out

@@ -79,7 +79,7 @@ def _build_dataset(arguments: argparse.Namespace) -> int:
 def _train(arguments: argparse.Namespace, training_flags: list[str]) -> int:
     from transformers import HfArgumentParser
 
-    from .training.trainer import BeartTrainingArguments, accelerator_available, train_beart
+    from .training.trainer import BeartTrainingArguments, accelerator_available, finish_distributed, train_beart
 
     flags = ["--output_dir", arguments.output_dir, *training_flags]
     if not accelerator_available() and not any(flag.lstrip("-").replace("-", "_") == "use_cpu" for flag in flags):
@@ -105,6 +105,7 @@ def _train(arguments: argparse.Namespace, training_flags: list[str]) -> int:
             f"beart train: {trainer.state.global_step} steps -> {arguments.output_dir} "
             "(load it with AutoModel.from_pretrained)"
         )
+    finish_distributed()
     return 0
 
 

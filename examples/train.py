@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from transformers import HfArgumentParser
 
 from beart.training import BeartTrainingArguments, train_beart
+from beart.training.trainer import finish_distributed
 
 
 @dataclass
@@ -34,6 +35,7 @@ def main() -> None:
     )
     if trainer.is_world_process_zero():
         print(f"saved to {training.output_dir} after {trainer.state.global_step} steps")
+    finish_distributed()
 
 
 if __name__ == "__main__":

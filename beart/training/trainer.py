@@ -67,6 +67,16 @@ def flush_denormals():
             torch.set_flush_denormal(False)
 
 
+def finish_distributed() -> None:
+    """
+    Leaves the process group of a multi-process run cleanly (all ranks meet, then the group is destroyed), so that no
+    communication thread is still alive when the interpreter exits; without it a rank can abort at exit.
+    """
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+
+
 def accelerator_available() -> bool:
     """Whether torch sees a GPU (CUDA or Apple MPS) to train on."""
     return torch.cuda.is_available() or torch.backends.mps.is_available()
@@ -195,6 +205,8 @@ def train_beart(
     """
     corpus = load_corpus(corpus_dir)
     args.remove_unused_columns = False
+    if args.ddp_find_unused_parameters is None:
+        args.ddp_find_unused_parameters = False
     args.label_names = ["labels", "tempo_labels"]
     args.dataloader_pin_memory = args.dataloader_pin_memory and torch.cuda.is_available()
     model = load_start_model(preset, model_name_or_path, **(config_overrides or {}))

@@ -86,26 +86,35 @@ def _set_name(source: str) -> str:
     return os.path.splitext(name)[0] if os.path.isfile(source) and not source.lower().endswith(".osu") else name
 
 
-def convert_beatmap_set(
-    source: str, output_dir: str, report: ConversionReport, *, for_training: bool = True, require_audio: bool = True
-) -> None:
-    """Converts the difficulties of one set into `output_dir/<set name>/`, recording results in `report`."""
+def read_difficulties(source: str, skipped: list, *, for_training: bool = True):
+    """
+    Yields `(item, beatmap_set, member, beatmap)` for every difficulty of the set at `source` that reads, and
+    appends `(item, reason)` to `skipped` for the set or the difficulties that do not (refused or unreadable).
+    """
     try:
         beatmap_set = open_beatmap_set(source)
     except (BeatmapError, OSError) as error:
-        report.skipped.append((source, f"unreadable: {error}"))
+        skipped.append((source, f"unreadable: {error}"))
         return
-    target = os.path.join(output_dir, _set_name(source))
     for member in beatmap_set.difficulty_names:
         item = f"{source} [{member}]" if os.path.basename(source) != member else source
         try:
             beatmap = beatmap_set.read(member, for_training=for_training)
         except BeatmapRefusedError as error:
-            report.skipped.append((item, f"refused: {error}"))
+            skipped.append((item, f"refused: {error}"))
             continue
         except (BeatmapError, OSError) as error:
-            report.skipped.append((item, f"unreadable: {error}"))
+            skipped.append((item, f"unreadable: {error}"))
             continue
+        yield item, beatmap_set, member, beatmap
+
+
+def convert_beatmap_set(
+    source: str, output_dir: str, report: ConversionReport, *, for_training: bool = True, require_audio: bool = True
+) -> None:
+    """Converts the difficulties of one set into `output_dir/<set name>/`, recording results in `report`."""
+    target = os.path.join(output_dir, _set_name(source))
+    for item, beatmap_set, member, beatmap in read_difficulties(source, report.skipped, for_training=for_training):
         audio_member = beatmap_set.find(beatmap.audio)
         audio = beatmap_set.read_bytes(audio_member) if audio_member else b""
         if not audio and require_audio:

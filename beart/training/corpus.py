@@ -31,8 +31,8 @@ from tqdm.auto import tqdm
 from transformers.utils import logging
 
 from ..audio import AudioError
-from ..beatmaps import BeatmapError, BeatmapRefusedError, IntermediateBeatmap
-from ..beatmaps.batch_conversion import find_beatmap_sets, open_beatmap_set
+from ..beatmaps import BeatmapError, IntermediateBeatmap
+from ..beatmaps.batch_conversion import find_beatmap_sets, read_difficulties
 from ..processing import BeartFeatureExtractor, BeartTokenizer
 
 
@@ -168,21 +168,7 @@ def _catalog(input_path, report: CorpusReport, progress: bool) -> list[_Song]:
         if source.lower().endswith(".ibf"):
             _catalog_intermediate(source, songs, report)
             continue
-        try:
-            beatmap_set = open_beatmap_set(source)
-        except (BeatmapError, OSError) as error:
-            report.skipped.append((source, f"unreadable: {error}"))
-            continue
-        for member in beatmap_set.difficulty_names:
-            item = f"{source} [{member}]"
-            try:
-                beatmap = beatmap_set.read(member, for_training=True)
-            except BeatmapRefusedError as error:
-                report.skipped.append((item, f"refused: {error}"))
-                continue
-            except (BeatmapError, OSError) as error:
-                report.skipped.append((item, f"unreadable: {error}"))
-                continue
+        for item, beatmap_set, member, beatmap in read_difficulties(source, report.skipped):
             audio_member = beatmap_set.find(beatmap.audio)
             if audio_member is None:
                 report.skipped.append((item, f"no audio: {beatmap.audio!r}, named in the map, is missing"))

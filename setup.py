@@ -27,7 +27,11 @@ setup(
     ],
     extras_require={
         "train": ["tensorboard>=2.14"],
+        "evaluate": ["mir_eval>=0.7", "matplotlib>=3.7"],
+        "demo": ["gradio>=5"],
         "tests": [
+            "mir_eval>=0.7",
+            "matplotlib>=3.7",
             "pytest>=8",
             "huggingface_hub>=0.30",
             "slider>=0.8",

@@ -148,6 +148,36 @@ def _generate(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(arguments: argparse.Namespace) -> int:
+    from .evaluation import BeatmapEvaluator, summary_table
+    from .generation.pipeline_beatmap_generation import default_model_path
+    from .modeling import BeartModel
+
+    model = BeartModel.from_pretrained(arguments.model or default_model_path())
+    evaluator = BeatmapEvaluator(
+        model,
+        baselines=not arguments.no_baselines,
+        strategy=arguments.strategy,
+        seed=arguments.seed,
+        sweep_difficulties=arguments.difficulties,
+        start=arguments.start,
+        end=arguments.end,
+    )
+    report = evaluator.evaluate(
+        arguments.references,
+        arguments.output_dir,
+        dataset=arguments.dataset,
+        plot_seconds=arguments.plot_seconds,
+        progress=not arguments.no_progress,
+    )
+    print(summary_table(report).to_string(index=False))
+    if "dataset" in report:
+        for system, metrics in report["dataset"].items():
+            print(f"{system} on the dataset's test split: {json.dumps(metrics)}")
+    print(f"beart evaluate: {report['maps']} reference maps -> {os.path.join(arguments.output_dir, 'report.json')}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="beart", description="BEaRT: rhythm-game beatmaps from audio.")
     parser.add_argument("--verbose", action="store_true", help="log progress details")
@@ -229,6 +259,33 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--artist", help="song artist written in the map")
     generate.add_argument("--no-progress", action="store_true", help="no progress bar")
     generate.set_defaults(handler=_generate)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score generated maps against human maps of the same songs, beside baselines",
+        description="For every human map under REFERENCES (with its song), generate a map of the same song, tracks "
+        "and difficulty with the model, an untrained model and an audio-onset heuristic, and score them: onset "
+        "precision, recall and F1 per track and pooled at +-50/20/10 ms (one-to-one matching, mir_eval), signed "
+        "timing offsets, F1 against the audio's onsets, notes per second, hold share, star rating (rosu-pp) and its "
+        "correlation with the requested difficulty. Writes OUTPUT_DIR/report.json and PNG plots.",
+    )
+    evaluate.add_argument("references", help="human maps with their audio: .osz, song folders, .sm/.ssc, or a folder")
+    evaluate.add_argument("output_dir", help="where report.json and plots/ go")
+    evaluate.add_argument("--model", help="a model id or folder (default: the bundled model)")
+    evaluate.add_argument(
+        "--dataset", help="also score token accuracy, perplexity, tempo MAE on this corpus's test split"
+    )
+    evaluate.add_argument("--strategy", choices=["fast", "legacy"], default="fast", help="decoding strategy")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of generation and of the untrained model")
+    evaluate.add_argument(
+        "--difficulties", type=float, nargs="+", default=[0.1, 0.5, 0.9], help="extra difficulties generated per song"
+    )
+    evaluate.add_argument("--start", type=float, help="score from this second of each song")
+    evaluate.add_argument("--end", type=float, help="score up to this second of each song")
+    evaluate.add_argument("--no-baselines", action="store_true", help="skip the untrained model and the heuristic")
+    evaluate.add_argument("--plot-seconds", type=float, default=20.0, help="length of the piano-roll windows")
+    evaluate.add_argument("--no-progress", action="store_true", help="no progress bar")
+    evaluate.set_defaults(handler=_evaluate)
 
     dataset = commands.add_parser("dataset", help="build training corpora").add_subparsers(
         dest="dataset_command", required=True, metavar="COMMAND"

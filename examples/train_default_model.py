@@ -1,10 +1,12 @@
 """Train the model bundled with the package (`beart/default_model/`), as it was trained.
 
-    python examples/train_default_model.py ../shared/corpus OUTPUT_DIR [--max-steps 500]
+    python examples/train_default_model.py ../shared/corpus OUTPUT_DIR [--max-steps 500] [--from MODEL_DIR]
 
-The shared corpus holds real maps without their songs, so every osu! map (all four modes, at least 100 objects)
-gets audio rendered from its own objects (`beart.training.synthesis`): the model learns real mappers' rhythms
-against sound that carries them. StepMania songs with real music are left out of training and kept for evaluation.
+The shared corpus holds real maps without their songs, so every map whose song is missing (osu! maps of all four
+modes and StepMania charts, at least 100 objects) gets audio rendered from its objects (`beart.training.synthesis`):
+one song per set, in which every difficulty's objects sound, plus unmapped hits, so that the model learns real
+mappers' rhythms and which onsets a map of each difficulty keeps. Songs whose real music is at hand are held out of
+training and kept for `beart evaluate`.
 """
 
 import argparse
@@ -16,30 +18,39 @@ import soundfile
 from beart.beatmaps import BeatmapError, BeatmapRefusedError
 from beart.beatmaps.batch_conversion import find_beatmap_sets, open_beatmap_set
 from beart.training import BeartTrainingArguments, build_corpus, train_beart
-from beart.training.synthesis import render_beatmap_audio
+from beart.training.synthesis import render_song_audio
 
 
-def render_maps(corpus_dir: str, folder: str, min_objects: int) -> int:
+def render_maps(corpus_dir: str, folder: str, min_objects: int, unmapped_share: float) -> int:
+    """Renders one song per beatmap set (all its difficulties sound, plus unmapped hits) and stores every difficulty
+    beside it; returns the number of maps stored."""
     count = 0
-    sources = [source for source in find_beatmap_sets(corpus_dir) if not source.lower().endswith((".sm", ".ssc"))]
-    for source in sources:
+    for set_index, source in enumerate(find_beatmap_sets(corpus_dir)):
         try:
             beatmap_set = open_beatmap_set(source)
         except (BeatmapError, OSError):
             continue
+        beatmaps = []
         for name in beatmap_set.difficulty_names:
             try:
                 beatmap = beatmap_set.read(name)
             except (BeatmapError, BeatmapRefusedError, OSError):
                 continue
-            if len(beatmap.hit_objects()) < min_objects:
+            if beatmap_set.find(beatmap.audio) is not None:
+                print(f"held out (real music): {source} [{name}]")
                 continue
-            song = os.path.join(folder, f"map{count:03d}")
-            os.makedirs(song)
-            soundfile.write(os.path.join(song, "audio.wav"), render_beatmap_audio(beatmap, seed=count), 44100)
+            if len(beatmap.hit_objects()) >= min_objects:
+                beatmaps.append(beatmap)
+        if not beatmaps:
+            continue
+        song = os.path.join(folder, f"song{set_index:03d}")
+        os.makedirs(song)
+        audio = render_song_audio(beatmaps, seed=set_index, unmapped_share=unmapped_share)
+        soundfile.write(os.path.join(song, "audio.wav"), audio, 44100)
+        for index, beatmap in enumerate(beatmaps):
             beatmap.meta["audio"] = "audio.wav"
-            beatmap.save(os.path.join(song, "map.ibf"))
-            count += 1
+            beatmap.save(os.path.join(song, f"map{index:02d}.ibf"))
+        count += len(beatmaps)
     return count
 
 
@@ -50,11 +61,14 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=500)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--min-objects", type=int, default=100)
+    parser.add_argument("--from", dest="start_model", help="continue from this model instead of a fresh Quaver")
+    parser.add_argument("--unmapped-share", type=float, default=0.3, help="unmapped hits in the rendered songs")
+    parser.add_argument("--evaluations", type=int, default=5, help="held-out evaluations during training")
     arguments = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
         songs = os.path.join(folder, "songs")
-        print(f"rendered {render_maps(arguments.corpus, songs, arguments.min_objects)} maps")
+        print(f"rendered {render_maps(arguments.corpus, songs, arguments.min_objects, arguments.unmapped_share)} maps")
         report = build_corpus(songs, os.path.join(folder, "corpus"), test_size=0.1, seed=0)
         print(report.summary())
         training = BeartTrainingArguments(
@@ -65,16 +79,19 @@ def main() -> None:
             learning_rate=1e-3,
             warmup_steps=20,
             eval_strategy="steps",
-            eval_steps=max(1, arguments.max_steps // 5),
+            eval_steps=max(1, arguments.max_steps // max(1, arguments.evaluations)),
             save_strategy="no",
             logging_steps=10,
             report_to="none",
             use_cpu=True,
             seed=0,
         )
-        trainer = train_beart(
-            os.path.join(folder, "corpus"), training, preset="quaver", config_overrides={"initializer_range": 0.02}
-        )
+        if arguments.start_model:
+            trainer = train_beart(os.path.join(folder, "corpus"), training, model_name_or_path=arguments.start_model)
+        else:
+            trainer = train_beart(
+                os.path.join(folder, "corpus"), training, preset="quaver", config_overrides={"initializer_range": 0.02}
+            )
         trainer.save_model(arguments.output_dir)
         trainer.processing_class.save_pretrained(arguments.output_dir)
         print(trainer.evaluate())

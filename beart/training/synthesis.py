@@ -3,11 +3,17 @@
 Every hit becomes a short drum sound, a different one per track (a low kick, a snare, a clap, a hi-hat), and every
 hold a steady tone for its length, over quiet noise. A model trained on such pairs learns the rhythms real mappers
 write against sound that carries them; it does not learn what in real music makes a mapper place a note.
+
+`render_song_audio` renders one song for all the difficulties of a set, with unmapped hits besides: as in real music,
+the song then holds more onsets than an easy map plays, so the model has to learn which ones a map of a given
+difficulty keeps.
 """
 
 import numpy as np
+import pandas as pd
 
 from ..beatmaps import IntermediateBeatmap
+from ..beatmaps.intermediate import TRACK_NAMES
 
 
 DRUMS = (
@@ -60,4 +66,50 @@ def render_beatmap_audio(beatmap: IntermediateBeatmap, sampling_rate: int = 4410
         )
         tone = np.sin(2 * np.pi * HOLD_PITCHES[index % len(HOLD_PITCHES)] * np.arange(num_samples) / sampling_rate)
         mix += 0.2 * (np.cumsum(held)[:num_samples] > 0) * tone
+    return (0.9 * mix / max(np.abs(mix).max(), 1e-9)).astype(np.float32)
+
+
+def _unmapped_hits(objects: pd.DataFrame, tempo: pd.DataFrame, share: float, tracks: list, random) -> pd.DataFrame:
+    """Hits on the quarter-beat grid of the map's first tempo, away (> 40 ms) from every object, `share` as many
+    as there are objects, each on a random track."""
+    bpm = float(tempo["bpm"].iloc[0]) if len(tempo) else 120.0
+    first, last = float(objects["start"].min()), float(objects["end"].max())
+    grid = np.arange(first, last, 60000.0 / bpm / 4)
+    starts = np.sort(objects["start"].to_numpy(dtype=np.float64))
+    neighbours = np.concatenate(([-np.inf], starts, [np.inf]))
+    following = np.searchsorted(starts, grid)
+    distance = np.minimum(grid - neighbours[following], neighbours[following + 1] - grid)
+    free = grid[distance > 40.0]
+    count = min(len(free), int(round(share * len(objects))))
+    chosen = np.round(np.sort(random.choice(free, size=count, replace=False)))
+    return pd.DataFrame({"track": random.choice(tracks, size=count), "start": chosen, "end": chosen})
+
+
+def render_song_audio(
+    beatmaps: list, sampling_rate: int = 44100, seed: int = 0, unmapped_share: float = 0.3
+) -> np.ndarray:
+    """
+    One song's audio for all the difficulties of a set: every object of every map sounds, plus unmapped hits at half
+    the loudness, so that easier maps play a subset of the song's onsets.
+
+    Args:
+        beatmaps (`list[IntermediateBeatmap]`): the difficulties of one song.
+        sampling_rate (`int`, *optional*, defaults to 44100): of the returned waveform.
+        seed (`int`, *optional*, defaults to 0): seed of the noise and of the unmapped hits.
+        unmapped_share (`float`, *optional*, defaults to 0.3): unmapped hits, as a share of the song's objects.
+
+    Returns:
+        `np.ndarray` of shape `(num_samples,)`, float32 in [-1, 1], as long as the longest map plus one second.
+    """
+    random = np.random.default_rng(seed)
+    tracks = [name for name in TRACK_NAMES if any(name in beatmap.tracks for beatmap in beatmaps)]
+    objects = pd.concat([beatmap.hit_objects() for beatmap in beatmaps], ignore_index=True)
+    meta = {"audio": "audio.wav", "difficulty": 1.0, "tracks": tracks}
+    end_ms = max(beatmap.duration_ms for beatmap in beatmaps)
+    song = IntermediateBeatmap.from_hit_objects(objects, meta, end_ms=end_ms)
+    mix = render_beatmap_audio(song, sampling_rate, seed=seed)
+    unmapped = _unmapped_hits(objects, beatmaps[0].tempo_changes(), unmapped_share, tracks, random)
+    if len(unmapped):
+        extra = IntermediateBeatmap.from_hit_objects(unmapped, meta, end_ms=end_ms)
+        mix = mix + 0.5 * render_beatmap_audio(extra, sampling_rate, seed=seed + 1)
     return (0.9 * mix / max(np.abs(mix).max(), 1e-9)).astype(np.float32)

@@ -1,0 +1,62 @@
+"""A model's masked-token accuracy, perplexity and tempo error on a split of a corpus (the metrics of training)."""
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+from transformers import EvalPrediction
+
+from ..modeling import BeartModel
+from ..processing import BeartProcessor
+from ..training.collator import BeartDataCollator
+from ..training.corpus import load_corpus
+from ..training.trainer import compute_metrics, scored_predictions
+
+
+def dataset_metrics(
+    model: BeartModel,
+    corpus_dir,
+    split: str = "test",
+    batch_size: int = 64,
+    max_examples: int | None = None,
+    progress: bool = True,
+) -> dict:
+    """
+    Evaluates a model on a corpus split built by `beart dataset build`, without augmentation, exactly as training
+    evaluates it.
+
+    Args:
+        model (`BeartModel`): the model.
+        corpus_dir (`str`): the corpus folder.
+        split (`str`, *optional*, defaults to `"test"`): the split of examples (held-out songs).
+        batch_size (`int`, *optional*, defaults to 64): examples per forward pass.
+        max_examples (`int`, *optional*): evaluate on an evenly spaced subset of at most this many examples.
+        progress (`bool`, *optional*, defaults to `True`): show a progress bar.
+
+    Returns:
+        `dict`: `token_accuracy`, `perplexity`, `tempo_mae_bpm` and `examples` (the number evaluated).
+    """
+    corpus = load_corpus(corpus_dir)
+    if split not in corpus:
+        raise ValueError(f"The corpus at {corpus_dir} has no {split!r} split (it has {sorted(corpus)}).")
+    examples = corpus[split]
+    if max_examples is not None and len(examples) > max_examples:
+        examples = examples.select(np.linspace(0, len(examples) - 1, max_examples).astype(np.int64))
+    collator = BeartDataCollator(BeartProcessor.from_model_config(model.config), corpus["maps"], corpus["songs"])
+    predictions, tempo_labels = [], []
+    model.eval()
+    batches = range(0, len(examples), batch_size)
+    with torch.inference_mode():
+        for start in tqdm(batches, desc=f"evaluating on {split}", unit="batch", disable=not progress):
+            batch = collator([examples[index] for index in range(start, min(start + batch_size, len(examples)))])
+            outputs = model(
+                input_ids=batch["input_ids"],
+                input_features=batch["input_features"],
+                token_type_ids=batch["token_type_ids"],
+            )
+            predictions.append(scored_predictions((outputs.logits, outputs.tempo), batch["labels"]))
+            tempo_labels.append(batch["tempo_labels"])
+    evaluation = EvalPrediction(
+        predictions=torch.cat(predictions).numpy(),
+        label_ids=(None, torch.cat(tempo_labels).numpy()),
+    )
+    return {**compute_metrics(evaluation), "examples": len(examples)}

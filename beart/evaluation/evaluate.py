@@ -1,0 +1,356 @@
+"""`beart evaluate`: generated maps against human maps of the same songs, beside baselines, as a JSON report and
+PNG plots."""
+
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from tqdm.auto import tqdm
+from transformers.utils import logging
+
+from ..audio import AudioError, load_audio
+from ..beatmaps import BeatmapError, IntermediateBeatmap
+from ..beatmaps.batch_conversion import find_beatmap_sets, read_difficulties
+from ..beatmaps.files import safe_filename, write_atomically
+from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
+from ..modeling import BeartModel
+from ..processing import BeartProcessor
+from .baselines import OnsetHeuristic, detect_audio_onsets, untrained_model
+from .dataset_metrics import dataset_metrics
+from .map_statistics import map_statistics
+from .onset_metrics import TOLERANCES_MS, audio_onset_scores, micro_average, onset_scores
+from .plots import plot_f1_by_difficulty, plot_piano_roll, plot_stars_by_difficulty
+
+
+logger = logging.get_logger(__name__)
+
+SAMPLING_RATE = 44100
+MODEL = "model"
+UNTRAINED = "untrained_model"
+HEURISTIC = "onset_heuristic"
+REFERENCE = "reference"
+
+
+@dataclass
+class ReferenceSong:
+    """The human maps of one song and the song's audio (`source` the set it came from, `audio` the file's bytes)."""
+
+    source: str
+    audio_name: str
+    audio: bytes
+    maps: list = field(default_factory=list)
+
+
+def find_reference_songs(path, skipped: list) -> list[ReferenceSong]:
+    """
+    The songs under `path` (`.osz` archives, song folders, simfiles) with their human maps, grouped by audio file.
+    Sets without their audio, and maps that cannot be read, are added to `skipped` as `(item, reason)`.
+    """
+    songs = {}
+    for source in find_beatmap_sets(path):
+        for item, beatmap_set, difficulty_name, beatmap in read_difficulties(source, skipped, for_training=False):
+            member = beatmap_set.find(beatmap.audio)
+            if member is None:
+                skipped.append((item, f"its audio {beatmap.audio!r} is missing"))
+                continue
+            if (source, member) not in songs:
+                songs[(source, member)] = ReferenceSong(source, member, beatmap_set.read_bytes(member))
+            beatmap.meta["name"] = f"{os.path.basename(source)} [{difficulty_name}]"
+            songs[(source, member)].maps.append(beatmap)
+    return list(songs.values())
+
+
+def empty_beatmap(tracks: list[str], duration_ms: float, difficulty: float) -> IntermediateBeatmap:
+    """A map without objects: what a system that placed nothing is scored with."""
+    meta = {"audio": "audio.ogg", "difficulty": difficulty, "tracks": list(tracks)}
+    return IntermediateBeatmap.from_hit_objects(
+        pd.DataFrame(columns=["track", "start", "end"]), meta, end_ms=duration_ms
+    )
+
+
+class BeatmapEvaluator:
+    """
+    Generates maps for songs that have human maps, with a model and the baselines, and scores them.
+
+    For every human map the systems generate a map for the same song, tracks and difficulty; the maps are compared
+    onset by onset (`onset_scores`, per track and pooled, at every tolerance), against the audio's detected onsets,
+    and by density, hold share and star rating. A sweep of requested difficulties per song measures how the star
+    rating follows the difficulty setting.
+
+    Args:
+        model (`BeartModel`): the model to evaluate.
+        processor (`BeartProcessor`, *optional*): its processor; built from the model's configuration when not given.
+        baselines (`bool`, *optional*, defaults to `True`): also evaluate the onset heuristic and an untrained model.
+        strategy (`str`, *optional*, defaults to `"fast"`): the decoding strategy (`"fast"` or `"legacy"`).
+        seed (`int`, *optional*, defaults to 0): seed of generation and of the untrained model.
+        tolerances_ms (`tuple[float]`, *optional*, defaults to `(50, 20, 10)`): the onset match tolerances.
+        sweep_difficulties (`tuple[float]`, *optional*, defaults to `(0.1, 0.5, 0.9)`): difficulties generated for
+            each song besides those of its human maps, for the star rating correlation.
+        start, end (`float`, *optional*): the part of each song to map and score, in seconds.
+        generation_options (`dict`, *optional*): other generation options (temperature, top_k, ...).
+    """
+
+    def __init__(
+        self,
+        model: BeartModel,
+        processor: BeartProcessor | None = None,
+        baselines: bool = True,
+        strategy: str = "fast",
+        seed: int = 0,
+        tolerances_ms=TOLERANCES_MS,
+        sweep_difficulties=(0.1, 0.5, 0.9),
+        start: float | None = None,
+        end: float | None = None,
+        generation_options: dict | None = None,
+    ):
+        processor = processor or BeartProcessor.from_model_config(model.config)
+        self.generators = {MODEL: BeatmapGenerationPipeline(model=model, processor=processor)}
+        self.heuristic = None
+        if baselines:
+            self.generators[UNTRAINED] = BeatmapGenerationPipeline(
+                model=untrained_model(model.config, seed), processor=processor
+            )
+            self.heuristic = OnsetHeuristic()
+        self.model_name = getattr(model, "name_or_path", "") or "model"
+        self.strategy = strategy
+        self.seed = seed
+        self.tolerances_ms = tuple(tolerances_ms)
+        self.sweep_difficulties = tuple(sweep_difficulties)
+        self.start = start
+        self.end = end
+        self.generation_options = dict(generation_options or {})
+
+    @property
+    def systems(self) -> list[str]:
+        return [*self.generators, *([HEURISTIC] if self.heuristic else [])]
+
+    def generate(self, system: str, waveform: np.ndarray, tracks: list[str], difficulty: float) -> IntermediateBeatmap:
+        """One system's map of a song (an empty map when the system places nothing)."""
+        if system == HEURISTIC:
+            beatmap = self.heuristic(self._window(waveform), SAMPLING_RATE, tracks, difficulty)
+            return self._shift(beatmap)
+        try:
+            return self.generators[system](
+                waveform,
+                sampling_rate=SAMPLING_RATE,
+                tracks=tracks,
+                difficulty=difficulty,
+                strategy=self.strategy,
+                seed=self.seed,
+                start=self.start,
+                end=self.end,
+                progress=False,
+                **self.generation_options,
+            )
+        except BeatmapError as error:
+            logger.info(f"{system} placed nothing ({error}); scoring an empty map.")
+            return empty_beatmap(tracks, 1000.0 * len(waveform) / SAMPLING_RATE, difficulty)
+
+    def _window(self, waveform: np.ndarray) -> np.ndarray:
+        start = int((self.start or 0.0) * SAMPLING_RATE)
+        end = None if self.end is None else int(self.end * SAMPLING_RATE)
+        return waveform[start:end]
+
+    def _shift(self, beatmap: IntermediateBeatmap) -> IntermediateBeatmap:
+        """A map of the song's window moved to the song's time line."""
+        if not self.start:
+            return beatmap
+        objects = beatmap.hit_objects()
+        offset = 1000.0 * self.start
+        objects[["start", "end"]] += offset
+        tempo = beatmap.tempo_changes()
+        return IntermediateBeatmap.from_hit_objects(
+            objects, beatmap.meta, tempo_changes=tempo, end_ms=beatmap.duration_ms + offset
+        )
+
+    def evaluate(
+        self, references, output_dir, *, dataset=None, plot_seconds: float = 20.0, progress: bool = True
+    ) -> dict:
+        """
+        Evaluates on every song with human maps under `references` and writes `report.json` and the plots to
+        `output_dir`.
+
+        Args:
+            references (`str`): a folder of `.osz` archives, song folders or simfiles (with their audio), or one such.
+            output_dir (`str`): where the report and the plots go.
+            dataset (`str`, *optional*): a corpus (`beart dataset build`) whose `test` split the model (and the
+                untrained model) are also scored on: masked-token accuracy, perplexity, tempo MAE.
+            plot_seconds (`float`, *optional*, defaults to 20.0): length of the piano-roll windows.
+            progress (`bool`, *optional*, defaults to `True`): show a progress bar over the maps.
+
+        Returns:
+            `dict`: the report (see the README's `beart evaluate` section).
+        """
+        skipped = []
+        songs = find_reference_songs(references, skipped)
+        for item, reason in skipped:
+            logger.warning(f"skipped {item}: {reason}")
+        if not songs:
+            raise BeatmapError(f"No human maps with their audio found under {references}; nothing to evaluate.")
+        plots_dir = os.path.join(output_dir, "plots")
+        per_map, audio_rows, statistics, plots = [], [], [], []
+        total = sum(len(song.maps) + len(self.sweep_difficulties) for song in songs)
+        bar = tqdm(total=total * len(self.systems), desc="evaluating", unit="map", disable=not progress)
+        for song in songs:
+            try:
+                waveform = load_audio(song.audio, target_sampling_rate=SAMPLING_RATE)
+            except AudioError as error:
+                skipped.append((f"{song.source} [{song.audio_name}]", f"unreadable audio: {error}"))
+                logger.warning(f"skipped {song.source}: unreadable audio {song.audio_name} ({error})")
+                bar.update((len(song.maps) + len(self.sweep_difficulties)) * len(self.systems))
+                continue
+            audio_onsets = detect_audio_onsets(waveform, SAMPLING_RATE)
+            for reference in song.maps:
+                labels = {"song": song.source, "map": reference.meta["name"], "difficulty": reference.difficulty}
+                audio_rows.append(self._audio_rows(audio_onsets, reference, {**labels, "system": REFERENCE}))
+                statistics.append({**labels, "system": REFERENCE, "requested": None, **map_statistics(reference)})
+                generated = {}
+                for system in self.systems:
+                    beatmap = self.generate(system, waveform, reference.tracks, reference.difficulty)
+                    generated[system] = beatmap
+                    scores = onset_scores(reference, beatmap, self.tolerances_ms, self.start, self.end)
+                    per_map.append(scores.assign(**labels, system=system))
+                    audio_rows.append(self._audio_rows(audio_onsets, beatmap, {**labels, "system": system}))
+                    statistics.append(
+                        {**labels, "system": system, "requested": reference.difficulty, **map_statistics(beatmap)}
+                    )
+                    bar.update(1)
+                first_onset = reference.hit_objects()["start"].min() / 1000.0
+                plots.append(
+                    plot_piano_roll(
+                        reference,
+                        generated,
+                        os.path.join(plots_dir, f"piano_roll_{safe_filename(reference.meta['name'])}.png"),
+                        start=max(first_onset, self.start or 0.0),
+                        seconds=plot_seconds,
+                        title=reference.meta["name"],
+                    )
+                )
+            statistics += self._sweep(song, waveform, bar)
+        bar.close()
+        report = self._report(per_map, audio_rows, statistics, plots, plots_dir, skipped, output_dir)
+        if dataset is not None:
+            report["dataset"] = {
+                system: dataset_metrics(self.generators[system].model, dataset, progress=progress)
+                for system in self.generators
+            }
+        write_report(report, output_dir)
+        return report
+
+    def _audio_rows(self, audio_onsets: np.ndarray, beatmap: IntermediateBeatmap, labels: dict) -> pd.DataFrame:
+        return audio_onset_scores(audio_onsets, beatmap, self.tolerances_ms, self.start, self.end).assign(**labels)
+
+    def _sweep(self, song: ReferenceSong, waveform: np.ndarray, bar) -> list[dict]:
+        """Maps of the song at the sweep difficulties, with the tracks of its first human map."""
+        tracks = song.maps[0].tracks
+        rows = []
+        for difficulty in self.sweep_difficulties:
+            for system in self.systems:
+                beatmap = self.generate(system, waveform, tracks, difficulty)
+                rows.append(
+                    {
+                        "song": song.source,
+                        "map": f"sweep {difficulty:g}",
+                        "difficulty": None,
+                        "system": system,
+                        "requested": difficulty,
+                        **map_statistics(beatmap),
+                    }
+                )
+                bar.update(1)
+        return rows
+
+    def _report(self, per_map, audio_rows, statistics, plots, plots_dir, skipped, output_dir) -> dict:
+        per_map = pd.concat(per_map, ignore_index=True)
+        audio_rows = pd.concat(audio_rows, ignore_index=True)
+        statistics = pd.DataFrame(statistics)
+        micro = pd.concat(
+            [micro_average(rows).assign(system=system) for system, rows in per_map.groupby("system", sort=False)]
+        )
+        audio_micro = pd.concat(
+            [micro_average(rows).assign(system=system) for system, rows in audio_rows.groupby("system", sort=False)]
+        )
+        generated = statistics[statistics["system"] != REFERENCE]
+        plots.append(plot_f1_by_difficulty(per_map, os.path.join(plots_dir, "onset_f1_by_difficulty.png")))
+        plots.append(plot_stars_by_difficulty(generated, os.path.join(plots_dir, "stars_by_difficulty.png")))
+        report = {
+            "model": self.model_name,
+            "settings": {
+                "strategy": self.strategy,
+                "seed": self.seed,
+                "tolerances_ms": list(self.tolerances_ms),
+                "sweep_difficulties": list(self.sweep_difficulties),
+                "start": self.start,
+                "end": self.end,
+                **self.generation_options,
+            },
+            "systems": self.systems,
+            "maps": int(statistics[statistics["system"] == REFERENCE].shape[0]),
+            "onsets": {"micro": _records(micro), "per_map": _records(per_map)},
+            "audio_onsets": {"micro": _records(audio_micro), "per_map": _records(audio_rows)},
+            "map_statistics": _records(statistics),
+            "difficulty_correlation": difficulty_correlation(generated),
+            "skipped": [{"item": item, "reason": reason} for item, reason in skipped],
+            "plots": [os.path.relpath(path, output_dir) for path in plots],
+        }
+        return report
+
+
+def difficulty_correlation(statistics: pd.DataFrame) -> dict:
+    """
+    Per system, how the star rating of its maps follows the requested difficulty: Spearman and Pearson correlation
+    over all its generated maps (`None` with fewer than three rated maps or no spread).
+    """
+    correlations = {}
+    for system, rows in statistics.dropna(subset=["star_rating", "requested"]).groupby("system", sort=False):
+        requested, stars = rows["requested"].to_numpy(float), rows["star_rating"].to_numpy(float)
+        if len(rows) < 3 or np.ptp(requested) == 0 or np.ptp(stars) == 0:
+            correlations[system] = {"spearman": None, "pearson": None, "maps": len(rows)}
+            continue
+        correlations[system] = {
+            "spearman": float(stats.spearmanr(requested, stars).statistic),
+            "pearson": float(stats.pearsonr(requested, stars).statistic),
+            "maps": len(rows),
+        }
+    return correlations
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows of a frame as JSON-ready dicts (NaN as null)."""
+    return json.loads(frame.to_json(orient="records"))
+
+
+def write_report(report: dict, output_dir) -> str:
+    """Writes `report.json` (atomically)."""
+    return write_atomically(os.path.join(output_dir, "report.json"), json.dumps(report, indent=2).encode("utf-8"))
+
+
+def summary_table(report: dict, tolerance_ms: float = 50) -> pd.DataFrame:
+    """
+    One row per system: micro-averaged onset F1 of the pooled onsets at every tolerance, mean per-track F1 at
+    `tolerance_ms`, F1 against the audio's onsets, mean notes per second and star rating, difficulty correlation.
+    """
+    micro = pd.DataFrame(report["onsets"]["micro"])
+    audio = pd.DataFrame(report["audio_onsets"]["micro"])
+    statistics = pd.DataFrame(report["map_statistics"])
+    rows = []
+    for system in [REFERENCE, *report["systems"]]:
+        row = {"system": system}
+        if system != REFERENCE:
+            pooled = micro[(micro["system"] == system) & (micro["track"] == "all")]
+            for tolerance, f1 in zip(pooled["tolerance_ms"], pooled["f1"]):
+                row[f"f1_{tolerance:g}ms"] = round(f1, 3)
+            tracks = micro[(micro["system"] == system) & (micro["track"] != "all")]
+            row["track_f1"] = round(tracks[tracks["tolerance_ms"] == tolerance_ms]["f1"].mean(), 3)
+        audio_f1 = audio[(audio["system"] == system) & (audio["tolerance_ms"] == tolerance_ms)]["f1"]
+        row["audio_f1"] = round(float(audio_f1.iloc[0]), 3)
+        maps = statistics[(statistics["system"] == system) & statistics["difficulty"].notna()]
+        row["notes_per_second"] = round(maps["notes_per_second"].mean(), 2)
+        row["stars"] = round(maps["star_rating"].mean(), 2)
+        if system != REFERENCE:
+            row["star_spearman"] = report["difficulty_correlation"].get(system, {}).get("spearman")
+        rows.append(row)
+    return pd.DataFrame(rows)

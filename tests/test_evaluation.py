@@ -1,0 +1,227 @@
+"""Evaluation: onset scores against hand-computed matches and mir_eval, map statistics, baselines, the report."""
+
+import json
+
+import mir_eval
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile
+
+from beart import BeartConfig, BeartModel
+from beart.beatmaps import IntermediateBeatmap, read_simfile, write_osz
+from beart.cli import main
+from beart.evaluation import (
+    BeatmapEvaluator,
+    OnsetHeuristic,
+    difficulty_correlation,
+    drain_time_ms,
+    map_statistics,
+    micro_average,
+    onset_scores,
+    summary_table,
+)
+from beart.training.synthesis import render_beatmap_audio, render_song_audio
+
+from conftest import CORPUS
+
+
+TINY_MODEL = {"num_hidden_layers": 1, "hidden_size": 16, "intermediate_size": 32}
+GOIN_UNDER = CORPUS / "stepmania" / "Goin' Under" / "Goin' Under.ssc"
+
+
+def beatmap(objects, tracks=("LEFT", "RIGHT"), difficulty=0.5, **kwargs) -> IntermediateBeatmap:
+    meta = {"audio": "song.wav", "difficulty": difficulty, "tracks": list(tracks)}
+    frame = pd.DataFrame(objects, columns=["track", "start", "end"])
+    return IntermediateBeatmap.from_hit_objects(frame, meta, **kwargs)
+
+
+def row(scores: pd.DataFrame, track: str, tolerance: int) -> dict:
+    return scores[(scores["track"] == track) & (scores["tolerance_ms"] == tolerance)].iloc[0].to_dict()
+
+
+def test_onset_scores_match_hand_counted_one_to_one_matches():
+    reference = beatmap([("LEFT", 1000, 1000), ("LEFT", 1500, 1500), ("RIGHT", 2000, 2000), ("RIGHT", 2500, 2800)])
+    generated = beatmap(
+        [
+            ("LEFT", 1030, 1030),
+            ("LEFT", 1490, 1490),
+            ("LEFT", 2010, 2010),
+            ("RIGHT", 2020, 2020),
+            ("RIGHT", 2500, 2500),
+        ]
+    )
+    scores = onset_scores(reference, generated)
+    left_50 = row(scores, "LEFT", 50)
+    assert (left_50["matched"], left_50["reference"], left_50["estimated"]) == (2, 2, 3)
+    assert left_50["precision"] == pytest.approx(2 / 3) and left_50["recall"] == 1.0
+    assert left_50["f1"] == pytest.approx(0.8)
+    assert left_50["mean_offset_ms"] == pytest.approx((30 - 10) / 2)
+    assert row(scores, "LEFT", 20)["matched"] == 1
+    right_10 = row(scores, "RIGHT", 10)
+    assert right_10["matched"] == 1 and right_10["median_offset_ms"] == 0.0
+    # Pooled, 2010 and 2020 both lie near 2000: one-to-one matching counts only one of them.
+    pooled = row(scores, "all", 50)
+    assert (pooled["matched"], pooled["reference"], pooled["estimated"]) == (4, 4, 5)
+    expected = mir_eval.onset.f_measure(np.array([1.0, 1.5, 2.0, 2.5]), np.array([1.03, 1.49, 2.01, 2.02, 2.5]))
+    assert pooled["f1"] == pytest.approx(expected[0]) and pooled["precision"] == pytest.approx(expected[1])
+
+
+def test_generated_maps_on_other_tracks_are_laid_onto_the_reference_tracks():
+    reference = beatmap([("LEFT", 1000, 1000), ("RIGHT", 2000, 2000)])
+    generated = beatmap([("LEFT", 1000, 1000), ("LEFT", 2000, 2000)], tracks=["LEFT"])
+    scores = onset_scores(reference, generated)
+    assert row(scores, "all", 10)["f1"] == 1.0
+    assert set(scores["track"]) == {"LEFT", "RIGHT", "all"}
+
+
+def test_micro_average_weighs_every_onset_the_same():
+    reference = beatmap([("LEFT", 1000 + 500 * index, 1000 + 500 * index) for index in range(9)], tracks=["LEFT"])
+    good = onset_scores(reference, reference)
+    small = beatmap([("LEFT", 1000, 1000)], tracks=["LEFT"])
+    poor = onset_scores(small, beatmap([("LEFT", 3000, 3000)], tracks=["LEFT"]))
+    micro = micro_average(pd.concat([good, poor]))
+    pooled = row(micro, "all", 50)
+    assert (pooled["matched"], pooled["reference"], pooled["estimated"]) == (9, 10, 10)
+    assert pooled["f1"] == pytest.approx(0.9)  # the mean of the per-map F1s would be 0.5
+
+
+def test_map_statistics_count_density_over_drain_time_and_holds():
+    objects = [("LEFT", 1000, 1000), ("LEFT", 2000, 2990), ("LEFT", 9000, 9000), ("LEFT", 11000, 11000)]
+    with_break = beatmap(
+        objects, tracks=["LEFT"], flag_spans={"EMPTY": pd.DataFrame({"start": [4000], "end": [7990]})}
+    )
+    assert drain_time_ms(with_break) == 10000 - 4000
+    statistics = map_statistics(with_break)
+    assert statistics["objects"] == 4 and statistics["hold_share"] == 0.25
+    assert statistics["notes_per_second"] == pytest.approx(4 / 6.0)
+    assert statistics["star_rating"] > 0
+
+
+def test_star_rating_follows_the_human_difficulty_order(corpus_dir):
+    charts = read_simfile(GOIN_UNDER, for_training=False)
+    singles = [chart for chart in charts if chart.meta["source"]["steps_type"] == "dance-single"]
+    by_meter = sorted(singles, key=lambda chart: chart.meta["source"]["meter"])
+    stars = [map_statistics(chart)["star_rating"] for chart in by_meter]
+    assert stars == sorted(stars) and stars[0] < stars[-1] / 2
+
+
+def test_onset_heuristic_finds_rendered_onsets_and_thins_with_difficulty(fixtures_dir):
+    audio, rate = soundfile.read(fixtures_dir / "click_120bpm.wav", dtype="float32")
+    onsets = np.loadtxt(fixtures_dir / "click_120bpm.onsets.txt")
+    hard = OnsetHeuristic()(audio, rate, ["LEFT"], difficulty=1.0)
+    starts = hard.hit_objects()["start"].to_numpy() / 1000
+    assert mir_eval.onset.f_measure(onsets, starts, window=0.05)[0] > 0.95
+    assert abs(hard.tempo_changes()["bpm"].iloc[0] - 120) < 3
+    easy = OnsetHeuristic()(audio, rate, ["LEFT"], difficulty=0.0)
+    assert len(easy.hit_objects()) < 0.5 * len(hard.hit_objects())
+
+
+def test_onset_heuristic_puts_low_drums_on_the_first_track():
+    kicks = [("LEFT", 500 + 1000 * index, 500 + 1000 * index) for index in range(8)]
+    hats = [("RIGHT", 1000 + 1000 * index, 1000 + 1000 * index) for index in range(8)]
+    song = beatmap(kicks + hats)
+    audio = render_beatmap_audio(song, 44100, seed=1)
+    heuristic = OnsetHeuristic()(audio, 44100, ["LEFT", "RIGHT"], difficulty=1.0)
+    scores = onset_scores(song, heuristic)
+    assert row(scores, "LEFT", 50)["f1"] > 0.9 and row(scores, "RIGHT", 50)["f1"] > 0.9
+
+
+def test_song_audio_sounds_every_difficulty_and_unmapped_hits():
+    import librosa
+
+    easy = beatmap([("LEFT", 1000 * index, 1000 * index) for index in range(1, 9)], tracks=["LEFT"])
+    hard = beatmap([("LEFT", 500 + 1000 * index, 500 + 1000 * index) for index in range(1, 9)], tracks=["LEFT"])
+    tempo = {"tempo_changes": pd.DataFrame({"time": [0], "bpm": [60.0]})}
+    easy = IntermediateBeatmap.from_hit_objects(easy.hit_objects(), easy.meta, **tempo)
+    audio = render_song_audio([easy, hard], sampling_rate=22050, unmapped_share=0.5)
+    detected = librosa.onset.onset_detect(y=audio, sr=22050, units="time") * 1000
+    for start in [*easy.hit_objects()["start"], *hard.hit_objects()["start"]]:
+        assert np.min(np.abs(detected - start)) < 40
+    assert len(detected) > 16 + 4
+
+
+def test_difficulty_correlation_of_a_rising_and_a_flat_system():
+    statistics = pd.DataFrame(
+        {
+            "system": ["rising"] * 4 + ["flat"] * 4,
+            "requested": [0.1, 0.4, 0.7, 0.9] * 2,
+            "star_rating": [1.0, 2.0, 2.5, 4.0, 3.0, 3.0, 3.0, 3.0],
+        }
+    )
+    correlations = difficulty_correlation(statistics)
+    assert correlations["rising"]["spearman"] == pytest.approx(1.0)
+    assert correlations["flat"]["spearman"] is None
+
+
+@pytest.fixture(scope="module")
+def reference_songs(tmp_path_factory):
+    """Two osu! mania songs whose audio is rendered from their (human-like) maps, 8 s each."""
+    folder = tmp_path_factory.mktemp("references")
+    random = np.random.default_rng(0)
+    for index in range(2):
+        grid = np.arange(1000, 8000, 250)
+        starts = grid[random.random(len(grid)) < 0.6]
+        tracks = np.array(["LEFT", "DOWN", "UP", "RIGHT"])[random.integers(0, 4, len(starts))]
+        song = beatmap(
+            list(zip(tracks, starts, starts)),
+            tracks=["LEFT", "DOWN", "UP", "RIGHT"],
+            difficulty=0.4 + 0.3 * index,
+            tempo_changes=pd.DataFrame({"time": [0], "bpm": [120.0]}),
+        )
+        audio_path = folder / f"song{index}.wav"
+        soundfile.write(audio_path, render_beatmap_audio(song, seed=index)[: 9 * 44100], 44100)
+        write_osz(song, folder / f"song{index}.osz", audio_path, mode="mania", title=f"song {index}")
+        audio_path.unlink()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny")
+    model = BeartModel(BeartConfig.from_preset("quaver", **TINY_MODEL))
+    model.save_pretrained(folder)
+    from beart import BeartProcessor
+
+    BeartProcessor.from_model_config(model.config).save_pretrained(folder)
+    return folder
+
+
+def test_evaluator_writes_a_report_with_every_system_and_plots(reference_songs, tiny_model_dir, tmp_path):
+    model = BeartModel.from_pretrained(tiny_model_dir)
+    evaluator = BeatmapEvaluator(model, sweep_difficulties=(0.2, 0.8), end=6.0)
+    report = evaluator.evaluate(reference_songs, tmp_path / "report", progress=False)
+    written = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert written == json.loads(json.dumps(report))
+    assert report["systems"] == ["model", "untrained_model", "onset_heuristic"] and report["maps"] == 2
+    per_map = pd.DataFrame(report["onsets"]["per_map"])
+    assert len(per_map) == 2 * 3 * (4 + 1) * 3
+    assert per_map["estimated"].where(per_map["track"] == "all").max() > 0
+    # The audio was rendered from the reference maps: the onsets the heuristic keeps are the maps' onsets.
+    micro = pd.DataFrame(report["onsets"]["micro"])
+    heuristic = micro[(micro["system"] == "onset_heuristic") & (micro["track"] == "all")]
+    assert heuristic[heuristic["tolerance_ms"] == 50]["precision"].iloc[0] > 0.9
+    scored = per_map[per_map["track"] == "all"]
+    assert scored["reference"].max() <= len(np.arange(1000, 6000, 250))
+    statistics = pd.DataFrame(report["map_statistics"])
+    references = statistics[statistics["system"] == "reference"]["difficulty"]
+    assert set(statistics["requested"].dropna()) == {0.2, 0.8, *references}
+    assert set(report["difficulty_correlation"]) == {"model", "untrained_model", "onset_heuristic"}
+    for plot in report["plots"]:
+        assert (tmp_path / "report" / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(report["plots"]) == 2 + 2
+    table = summary_table(report)
+    assert list(table["system"]) == ["reference", "model", "untrained_model", "onset_heuristic"]
+
+
+def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, tmp_path, capsys):
+    output = tmp_path / "cli"
+    arguments = ["evaluate", str(reference_songs), str(output), "--model", str(tiny_model_dir), "--no-baselines"]
+    assert main([*arguments, "--end", "4", "--difficulties", "0.5", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "f1_50ms" in printed and "2 reference maps" in printed and (output / "report.json").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["evaluate", str(empty), str(tmp_path / "none"), "--model", str(tiny_model_dir)]) == 1
+    assert "nothing to evaluate" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists()

@@ -178,6 +178,25 @@ def _evaluate(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect(arguments: argparse.Namespace) -> int:
+    from transformers import pipeline
+
+    from .generation.pipeline_beatmap_generation import default_model_path
+    from .inspection import inspect_generation
+
+    generator = pipeline("beatmap-generation", model=arguments.model or default_model_path())
+    options = {"mode": arguments.mode, "difficulty": arguments.difficulty, "seed": arguments.seed}
+    paths = inspect_generation(
+        generator,
+        arguments.song,
+        arguments.output_dir,
+        at=arguments.at,
+        **{key: value for key, value in options.items() if value is not None},
+    )
+    print(f"beart inspect: wrote {', '.join(paths)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="beart", description="BEaRT: rhythm-game beatmaps from audio.")
     parser.add_argument("--verbose", action="store_true", help="log progress details")
@@ -286,6 +305,22 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--plot-seconds", type=float, default=20.0, help="length of the piano-roll windows")
     evaluate.add_argument("--no-progress", action="store_true", help="no progress bar")
     evaluate.set_defaults(handler=_evaluate)
+
+    inspect = commands.add_parser(
+        "inspect",
+        help="plot a model's attention at one generation step and its token embeddings",
+        description="Generate a map of SONG up to --at seconds, then save the attention maps of every layer and head "
+        "for the prediction at that step (OUTPUT_DIR/attention_step_<step>.png) and a 2-D principal-component "
+        "projection of the token embeddings (OUTPUT_DIR/token_embeddings.png).",
+    )
+    inspect.add_argument("song", help="the song: a wav, ogg, mp3 or flac file")
+    inspect.add_argument("output_dir", help="where the PNGs go")
+    inspect.add_argument("--at", type=float, default=10.0, help="the moment inspected, in seconds (default 10)")
+    inspect.add_argument("--model", help="a model id or folder (default: the bundled model)")
+    inspect.add_argument("--mode", choices=["osu", "taiko", "catch", "mania"], help="default: osu")
+    inspect.add_argument("--difficulty", type=float, help="0 (easiest) to 1 (hardest), default 0.5")
+    inspect.add_argument("--seed", type=int, help="seed of the sampling")
+    inspect.set_defaults(handler=_inspect)
 
     dataset = commands.add_parser("dataset", help="build training corpora").add_subparsers(
         dest="dataset_command", required=True, metavar="COMMAND"

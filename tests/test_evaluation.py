@@ -225,3 +225,32 @@ def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, t
     assert main(["evaluate", str(empty), str(tmp_path / "none"), "--model", str(tiny_model_dir)]) == 1
     assert "nothing to evaluate" in capsys.readouterr().err
     assert not (tmp_path / "none").exists()
+
+
+def test_attention_of_a_generation_step_and_the_embedding_plot(tiny_model_dir, tmp_path, capsys, fixtures_dir):
+    from beart import BeartProcessor
+    from beart.inspection import step_attentions, token_kind
+
+    model = BeartModel.from_pretrained(tiny_model_dir)
+    processor = BeartProcessor.from_pretrained(tiny_model_dir)
+    song = str(fixtures_dir / "click_120bpm.wav")
+    mel_slices = processor.feature_extractor.mel_slices(song)
+    beat_tokens = np.full((40, 2), processor.tokenizer.empty_token_id)
+    attentions = step_attentions(model, processor, mel_slices, beat_tokens, step=30, scored_track=1)
+    length = model.config.max_position_embeddings
+    assert attentions.shape == (1, model.config.num_attention_heads, length, length)
+    np.testing.assert_allclose(attentions.sum(axis=-1), 1.0, atol=1e-5)
+    assert [token_kind(name) for name in ("[MASK]", "[none]", "[hit:1|hold_start:7]")] == [
+        "reserved",
+        "none",
+        "hit+hold_start",
+    ]
+
+    output = tmp_path / "inspect"
+    arguments = ["inspect", song, str(output), "--model", str(tiny_model_dir), "--at", "3", "--mode", "taiko"]
+    assert main([*arguments, "--seed", "0"]) == 0
+    assert "attention_step_30.png" in capsys.readouterr().out
+    for name in ("attention_step_30.png", "token_embeddings.png"):
+        assert (output / name).read_bytes()[:4] == b"\x89PNG"
+    assert main(["inspect", song, str(tmp_path / "late"), "--model", str(tiny_model_dir), "--at", "999"]) == 1
+    assert "outside the song" in capsys.readouterr().err and not (tmp_path / "late").exists()

@@ -10,7 +10,8 @@ from ..beatmaps.files import write_atomically
 from .dependencies import require
 
 
-def _pyplot():
+def load_pyplot():
+    """matplotlib's pyplot on the Agg backend (no screen needed)."""
     matplotlib = require("matplotlib")
     matplotlib.use("Agg")
     return require("matplotlib.pyplot")
@@ -20,7 +21,7 @@ def save_figure(figure, path) -> str:
     """Writes a matplotlib figure as a PNG (atomically) and closes it."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    _pyplot().close(figure)
+    load_pyplot().close(figure)
     return write_atomically(path, buffer.getvalue())
 
 
@@ -47,7 +48,7 @@ def plot_piano_roll(
     Returns:
         `str`: the path written.
     """
-    pyplot = _pyplot()
+    pyplot = load_pyplot()
     maps = {"reference": reference}
     for name, beatmap in generated.items():
         maps[name] = beatmap if list(beatmap.tracks) == list(reference.tracks) else retrack(beatmap, reference.tracks)
@@ -86,7 +87,7 @@ def plot_f1_by_difficulty(per_map: pd.DataFrame, path, tolerance_ms: float = 50)
         path (`str`): the PNG to write.
         tolerance_ms (`float`, *optional*, defaults to 50): the tolerance shown.
     """
-    pyplot = _pyplot()
+    pyplot = load_pyplot()
     rows = per_map[(per_map["track"] == "all") & (per_map["tolerance_ms"] == tolerance_ms)]
     figure, axis = pyplot.subplots(figsize=(7, 4.5))
     for system, scores in rows.groupby("system", sort=False):
@@ -109,7 +110,7 @@ def plot_stars_by_difficulty(sweep: pd.DataFrame, path) -> str:
         sweep (`pd.DataFrame`): rows with `system`, `difficulty` and `star_rating`.
         path (`str`): the PNG to write.
     """
-    pyplot = _pyplot()
+    pyplot = load_pyplot()
     figure, axis = pyplot.subplots(figsize=(7, 4.5))
     for system, rows in sweep.dropna(subset=["star_rating"]).groupby("system", sort=False):
         mean = rows.groupby("difficulty")["star_rating"].mean()

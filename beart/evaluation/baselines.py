@@ -74,7 +74,6 @@ class OnsetHeuristic:
             tempo_changes=pd.DataFrame({"time": [0], "bpm": [round(float(tempo[0]), 2)]}),
         )
 
-
     @staticmethod
     def _tracks_by_brightness(waveform: np.ndarray, sampling_rate: int, frames: np.ndarray, num_tracks: int):
         """Track index of every onset frame: the quantile group of its spectral centroid among all onsets."""

@@ -221,8 +221,7 @@ class BeatmapEvaluator:
                 first_onset = reference.hit_objects()["start"].min() / 1000.0
                 plots.append(
                     plot_piano_roll(
-                        reference,
-                        generated,
+                        {REFERENCE: reference, **generated},
                         os.path.join(plots_dir, f"piano_roll_{safe_filename(reference.meta['name'])}.png"),
                         start=max(first_onset, self.start or 0.0),
                         seconds=plot_seconds,

@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from ..beatmaps import IntermediateBeatmap, retrack
+from ..beatmaps import retrack
 from ..beatmaps.files import write_atomically
 from .dependencies import require
 
@@ -25,21 +25,13 @@ def save_figure(figure, path) -> str:
     return write_atomically(path, buffer.getvalue())
 
 
-def plot_piano_roll(
-    reference: IntermediateBeatmap,
-    generated: dict,
-    path,
-    start: float = 0.0,
-    seconds: float = 20.0,
-    title: str = "",
-) -> str:
+def plot_piano_roll(maps: dict, path, start: float = 0.0, seconds: float = 20.0, title: str = "") -> str:
     """
-    A piano roll of a reference map and the maps generated for it: one lane per track, one row of marks per map in
-    each lane, hits as ticks and holds as bars, over `seconds` of the song from `start`.
+    A piano roll of one or more maps of a song: one lane per track (those of the first map; the others are laid onto
+    them), one row of marks per map in each lane, hits as ticks and holds as bars, over `seconds` from `start`.
 
     Args:
-        reference (`IntermediateBeatmap`): the human map.
-        generated (`dict[str, IntermediateBeatmap]`): the maps to show under it, by system name.
+        maps (`dict[str, IntermediateBeatmap]`): the maps by name, e.g. `{"reference": human, "model": generated}`.
         path (`str`): the PNG to write.
         start (`float`, *optional*, defaults to 0.0): first second shown.
         seconds (`float`, *optional*, defaults to 20.0): length of the window shown.
@@ -49,19 +41,19 @@ def plot_piano_roll(
         `str`: the path written.
     """
     pyplot = load_pyplot()
-    maps = {"reference": reference}
-    for name, beatmap in generated.items():
-        maps[name] = beatmap if list(beatmap.tracks) == list(reference.tracks) else retrack(beatmap, reference.tracks)
-    tracks = list(reference.tracks)
+    tracks = list(next(iter(maps.values())).tracks)
+    maps = {
+        name: beatmap if list(beatmap.tracks) == tracks else retrack(beatmap, tracks) for name, beatmap in maps.items()
+    }
     figure, axis = pyplot.subplots(figsize=(12, 1.0 + 0.35 * len(tracks) * len(maps)))
     colours = pyplot.get_cmap("tab10")
     lane_height = len(maps) + 1
-    for track_index, track in enumerate(tracks):
-        for map_index, (name, beatmap) in enumerate(maps.items()):
-            objects = beatmap.hit_objects()
-            objects = objects[objects["track"] == track]
-            starts = objects["start"].to_numpy() / 1000.0
-            ends = objects["end"].to_numpy() / 1000.0
+    for map_index, (name, beatmap) in enumerate(maps.items()):
+        objects = beatmap.hit_objects()
+        for track_index, track in enumerate(tracks):
+            on_track = objects[objects["track"] == track]
+            starts = on_track["start"].to_numpy() / 1000.0
+            ends = on_track["end"].to_numpy() / 1000.0
             shown = (ends >= start) & (starts <= start + seconds)
             row = track_index * lane_height + (len(maps) - 1 - map_index)
             colour = colours(map_index)

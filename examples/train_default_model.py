@@ -85,6 +85,7 @@ def main() -> None:
             report_to="none",
             use_cpu=True,
             seed=0,
+            label_masked_tracks=True,
         )
         if arguments.start_model:
             trainer = train_beart(os.path.join(folder, "corpus"), training, model_name_or_path=arguments.start_model)

@@ -106,6 +106,40 @@ def test_augmentation_is_seeded_and_leaves_the_labels_alone(fixture_corpus):
     torch.testing.assert_close(no_offsets["labels"], plain["labels"])
 
 
+def test_labelling_every_masked_track_scores_the_fast_layout(tmp_path, fixtures_dir):
+    song = tmp_path / "song"
+    write_fixture_song(song, fixtures_dir)
+    left = IntermediateBeatmap.load(song / "left.ibf")
+    tracks = ["LEFT", "DOWN", "UP", "RIGHT"]
+    events = left.data["LEFT"].to_numpy()
+    shifted = {name: np.roll(events, 5 * index) for index, name in enumerate(tracks)}
+    IntermediateBeatmap(
+        pd.DataFrame({"TIME": left.data["TIME"], "TEMPO": left.data["TEMPO"], **shifted}),
+        {**left.meta, "tracks": tracks},
+    ).save(song / "mania.ibf")
+    (song / "left.ibf").unlink()
+    build_corpus(song, tmp_path / "corpus", test_size=0.0, progress=False)
+    corpus = load_corpus(tmp_path / "corpus")
+    rows = [corpus["train"][index] for index in range(0, len(corpus["train"]), 5)]
+    processor = quaver_processor()
+    batch = BeartDataCollator(
+        processor, corpus["maps"], corpus["songs"], augment=True, token_dropout=0.0, label_masked_tracks=True, seed=1
+    )(rows)
+    current = processor.scored_positions(4)
+    labelled = batch["labels"][:, current] != -100
+    masked = batch["input_ids"][:, current] == processor.tokenizer.mask_token_id
+    torch.testing.assert_close(labelled, masked)
+    assert set(labelled.sum(dim=1).tolist()) == {1, 2, 3, 4}
+    assert (batch["labels"] != -100).sum() == labelled.sum()
+    tokens = processor.tokenizer.encode_events(np.stack(list(shifted.values()), axis=1))
+    no_offsets = BeartDataCollator(
+        processor, corpus["maps"], corpus["songs"], augment=True, time_offsets=False, label_masked_tracks=True, seed=1
+    )(rows)
+    steps = np.array([row["step"] for row in rows])
+    expected = torch.from_numpy(tokens[steps]).where(no_offsets["labels"][:, current] != -100, -100)
+    torch.testing.assert_close(no_offsets["labels"][:, current], expected)
+
+
 def osz_with_audio(path, osu_text: str, audio: bytes, audio_name="audio.mp3"):
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("map [Hard].osu", osu_text.replace("03. Renatus - Soleily 192kbps.mp3", audio_name))

@@ -68,6 +68,22 @@ def _offset_summary(offsets: np.ndarray) -> dict:
     return {"mean_offset_ms": float(np.mean(offsets)), "median_offset_ms": float(np.median(offsets))}
 
 
+def _score_rows(track: str, reference: np.ndarray, estimated: np.ndarray, tolerances_ms) -> list[dict]:
+    """One row of scores and offsets per tolerance for one track's onsets."""
+    rows = []
+    for tolerance in tolerances_ms:
+        counts = match_counts(reference, estimated, tolerance)
+        rows.append(
+            {
+                "track": track,
+                "tolerance_ms": tolerance,
+                **scores_from_counts(counts["matched"], counts["reference"], counts["estimated"]),
+                **_offset_summary(counts["offsets_ms"]),
+            }
+        )
+    return rows
+
+
 def _within(times: np.ndarray, start: float | None, end: float | None) -> np.ndarray:
     keep = np.ones(len(times), dtype=bool)
     if start is not None:
@@ -108,16 +124,7 @@ def onset_scores(
         name = None if track == POOLED else track
         reference_onsets = _within(onset_times(reference, name), start, end)
         generated_onsets = _within(onset_times(generated, name), start, end)
-        for tolerance in tolerances_ms:
-            counts = match_counts(reference_onsets, generated_onsets, tolerance)
-            rows.append(
-                {
-                    "track": track,
-                    "tolerance_ms": tolerance,
-                    **scores_from_counts(counts["matched"], counts["reference"], counts["estimated"]),
-                    **_offset_summary(counts["offsets_ms"]),
-                }
-            )
+        rows += _score_rows(track, reference_onsets, generated_onsets, tolerances_ms)
     return pd.DataFrame(rows)
 
 
@@ -140,18 +147,7 @@ def audio_onset_scores(
     """
     reference_onsets = _within(np.sort(np.asarray(audio_onsets, dtype=np.float64)), start, end)
     generated_onsets = _within(onset_times(beatmap), start, end)
-    rows = []
-    for tolerance in tolerances_ms:
-        counts = match_counts(reference_onsets, generated_onsets, tolerance)
-        rows.append(
-            {
-                "track": POOLED,
-                "tolerance_ms": tolerance,
-                **scores_from_counts(counts["matched"], counts["reference"], counts["estimated"]),
-                **_offset_summary(counts["offsets_ms"]),
-            }
-        )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(_score_rows(POOLED, reference_onsets, generated_onsets, tolerances_ms))
 
 
 def micro_average(scores: pd.DataFrame) -> pd.DataFrame:

@@ -40,6 +40,9 @@ class BeartDataCollator:
       deviation `mel_noise`;
     - the map and its audio are shifted by a random 0 to `groups - 1` 10 ms rows (`time_offsets`), so tokens see
       their events at every phase.
+    With `label_masked_tracks` (not in the original) every masked current token is scored, not only the scored
+    track's: a row scoring the first track then teaches the layout the `fast` decoding strategy reads, all tracks
+    predicted from one forward pass with every current token masked.
 
     Args:
         processor ([`BeartProcessor`]): lays out the rows for the model's context and foresight.
@@ -50,6 +53,7 @@ class BeartDataCollator:
         mel_scaling (`tuple[float, float]`, *optional*, defaults to `(0.0, 1.1)`): see above.
         mel_noise (`float`, *optional*, defaults to 0.05): see above.
         time_offsets (`bool`, *optional*, defaults to `True`): see above (only with `augment`).
+        label_masked_tracks (`bool`, *optional*, defaults to `False`): see above (only with `augment`).
         seed (`int`, *optional*, defaults to 69420): seed of the augmentation generators (each DataLoader worker
             derives its own from it).
         cache_size (`int`, *optional*, defaults to 64): maps and songs kept decoded.
@@ -65,6 +69,7 @@ class BeartDataCollator:
         mel_scaling=(0.0, 1.1),
         mel_noise: float = 0.05,
         time_offsets: bool = True,
+        label_masked_tracks: bool = False,
         seed: int = 69420,
         cache_size: int = 64,
     ):
@@ -76,6 +81,7 @@ class BeartDataCollator:
         self.mel_scaling = tuple(mel_scaling)
         self.mel_noise = mel_noise
         self.time_offsets = time_offsets
+        self.label_masked_tracks = label_masked_tracks
         self.seed = seed
         self.worker_id = None
         self._reseed(seed)
@@ -126,6 +132,9 @@ class BeartDataCollator:
             input_ids, labels = self.processor.build_beat_context(
                 tokens, np.array([step]), float(map_row["difficulty"]), np.array([track])
             )
+            if self.augment and self.label_masked_tracks:
+                masked_tracks = np.arange(track, num_tracks)
+                labels[0, self.processor.scored_positions(num_tracks)[masked_tracks]] = tokens[step, masked_tracks]
             slices = self._mel_slices(int(map_row["song_index"]), int(offsets[row_index]))
             columns["input_ids"].append(input_ids[0])
             columns["labels"].append(labels[0])

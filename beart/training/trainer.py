@@ -42,6 +42,9 @@ class BeartTrainingArguments(TrainingArguments):
             Learning-rate factor per epoch for the exponential decay.
         augment (`bool`, *optional*, defaults to `True`):
             Augment training batches (see [`BeartDataCollator`]).
+        label_masked_tracks (`bool`, *optional*, defaults to `False`):
+            With augmentation, score every masked current token of a row, which trains the layout of the `fast`
+            decoding strategy (see [`BeartDataCollator`]); off reproduces the original objective.
         early_stopping_patience (`int`, *optional*):
             Stop after this many evaluations without a better `eval_loss`.
     """
@@ -49,6 +52,7 @@ class BeartTrainingArguments(TrainingArguments):
     lr_decay: str = field(default="exponential", metadata={"help": "exponential (original) or scheduler"})
     lr_decay_gamma: float = field(default=0.98, metadata={"help": "learning-rate factor per epoch"})
     augment: bool = field(default=True, metadata={"help": "augment training batches"})
+    label_masked_tracks: bool = field(default=False, metadata={"help": "score every masked current token"})
     early_stopping_patience: int | None = field(default=None, metadata={"help": "evaluations without improvement"})
 
 
@@ -227,6 +231,7 @@ def train_beart(
         corpus["maps"],
         corpus["songs"],
         augment=args.augment,
+        label_masked_tracks=args.label_masked_tracks,
         token_dropout=config.token_dropout,
         mel_scaling=config.mel_scaling,
         mel_noise=config.mel_noise,

@@ -1,7 +1,10 @@
+import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 
@@ -36,3 +39,28 @@ def converted_dir(fixtures_dir, tmp_path_factory) -> Path:
     output_dir = tmp_path_factory.mktemp("converted") / "quaver"
     convert_original_checkpoint(fixtures_dir / "original_quaver_checkpoint.pt", output_dir)
     return output_dir
+
+
+def write_fixture_song(folder, fixtures_dir, name="left"):
+    """A song folder with the fixture's click loop and its LEFT training map as an `.ibf`."""
+    from beart.beatmaps import IntermediateBeatmap
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(fixtures_dir / "click_120bpm.wav", folder / "click_120bpm.wav")
+    data = pd.read_csv(fixtures_dir / "train_map_left.csv")
+    meta = json.loads((fixtures_dir / "train_map_left.json").read_text())
+    IntermediateBeatmap(data, meta).save(folder / f"{name}.ibf")
+
+
+@pytest.fixture(scope="session")
+def fixture_corpus(tmp_path_factory, fixtures_dir):
+    """A corpus of two copies of the fixture song, one in train and one in test."""
+    from beart.training import build_corpus
+
+    songs = tmp_path_factory.mktemp("songs")
+    write_fixture_song(songs / "first", fixtures_dir)
+    write_fixture_song(songs / "second", fixtures_dir)
+    output = tmp_path_factory.mktemp("corpus") / "corpus"
+    report = build_corpus(songs, output, test_size=0.5, progress=False)
+    assert report.built
+    return output

@@ -18,7 +18,9 @@ SNAPSHOT = "0123456789abcdef0123456789abcdef01234567"
 
 def test_command_line_conversion_writes_a_complete_directory(fixtures_dir, tmp_path, forward_io, capsys):
     output_dir = tmp_path / "converted"
-    assert beart_main(["convert-checkpoint", str(fixtures_dir / "original_quaver_checkpoint.pt"), str(output_dir)]) == 0
+    assert (
+        beart_main(["convert-checkpoint", str(fixtures_dir / "original_quaver_checkpoint.pt"), str(output_dir)]) == 0
+    )
     assert "Converted" in capsys.readouterr().out
     names = set(os.listdir(output_dir))
     assert {"config.json", "model.safetensors", "tokenizer_config.json", "processor_config.json"} <= names

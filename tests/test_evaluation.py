@@ -254,3 +254,35 @@ def test_attention_of_a_generation_step_and_the_embedding_plot(tiny_model_dir, t
         assert (output / name).read_bytes()[:4] == b"\x89PNG"
     assert main(["inspect", song, str(tmp_path / "late"), "--model", str(tiny_model_dir), "--at", "999"]) == 1
     assert "outside the song" in capsys.readouterr().err and not (tmp_path / "late").exists()
+
+
+def test_dataset_metrics_equal_what_the_trainer_reports(fixture_corpus, converted_dir, tmp_path):
+    from beart import BeartProcessor
+    from beart.evaluation import dataset_metrics
+    from beart.training import BeartDataCollator, BeartTrainer, BeartTrainingArguments, load_corpus
+    from beart.training.trainer import compute_metrics, scored_predictions
+
+    model = BeartModel.from_pretrained(converted_dir)
+    corpus = load_corpus(fixture_corpus)
+    collator = BeartDataCollator(BeartProcessor.from_model_config(model.config), corpus["maps"], corpus["songs"])
+    arguments = BeartTrainingArguments(
+        output_dir=str(tmp_path), per_device_eval_batch_size=48, report_to="none", use_cpu=True
+    )
+    arguments.remove_unused_columns = False
+    arguments.label_names = ["labels", "tempo_labels"]
+    trainer = BeartTrainer(
+        model=model,
+        args=arguments,
+        eval_dataset=corpus["test"],
+        data_collator=collator,
+        compute_metrics=compute_metrics,
+        preprocess_logits_for_metrics=scored_predictions,
+    )
+    expected = trainer.evaluate()
+    metrics = dataset_metrics(model, fixture_corpus, batch_size=32, progress=False)
+    assert metrics["examples"] == len(corpus["test"])
+    for name in ("token_accuracy", "perplexity", "tempo_mae_bpm"):
+        assert metrics[name] == pytest.approx(expected[f"eval_{name}"], rel=1e-5)
+    assert 0.0 < metrics["token_accuracy"] < 1.0 and metrics["perplexity"] > 1.0
+    with pytest.raises(ValueError, match="no 'validation' split"):
+        dataset_metrics(model, fixture_corpus, split="validation", progress=False)

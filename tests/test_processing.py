@@ -51,7 +51,7 @@ def test_rows_later_in_the_song_carry_the_right_past_and_audio(processor, fixtur
     np.testing.assert_array_equal(rows["input_features"][0, 447], mel_slices[step])
     np.testing.assert_array_equal(rows["input_features"][0, 447 + 64], mel_slices[step + 64])
     first_heard = step + 64 - 511
-    assert (rows["input_features"][0, : -first_heard] == 0).all()
+    assert (rows["input_features"][0, :-first_heard] == 0).all()
     np.testing.assert_array_equal(rows["input_features"][0, -first_heard], mel_slices[0])
 
 

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -26,30 +25,11 @@ from beart.training import (
     training_steps,
 )
 
-from conftest import CORPUS
+from conftest import CORPUS, write_fixture_song
 
 
 TINY_MODEL = {"num_hidden_layers": 1, "hidden_size": 16, "intermediate_size": 32}
 RENATUS = CORPUS / "ppy-osu-tests" / "decoder" / "Soleily - Renatus (Gamu) [Insane].osu"
-
-
-def write_fixture_song(folder, fixtures_dir, name="left"):
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(fixtures_dir / "click_120bpm.wav", folder / "click_120bpm.wav")
-    data = pd.read_csv(fixtures_dir / "train_map_left.csv")
-    meta = json.loads((fixtures_dir / "train_map_left.json").read_text())
-    IntermediateBeatmap(data, meta).save(folder / f"{name}.ibf")
-
-
-@pytest.fixture(scope="module")
-def fixture_corpus(tmp_path_factory, fixtures_dir):
-    songs = tmp_path_factory.mktemp("songs")
-    write_fixture_song(songs / "first", fixtures_dir)
-    write_fixture_song(songs / "second", fixtures_dir)
-    output = tmp_path_factory.mktemp("corpus") / "corpus"
-    report = build_corpus(songs, output, test_size=0.5, progress=False)
-    assert report.built
-    return output
 
 
 def quaver_processor() -> BeartProcessor:

@@ -132,6 +132,7 @@ def _generate(arguments: argparse.Namespace) -> int:
         "start": arguments.start,
         "end": arguments.end,
         "strategy": arguments.strategy,
+        "prediction_steps": arguments.prediction_steps,
         "title": arguments.title,
         "artist": arguments.artist,
         "progress": not arguments.no_progress,
@@ -272,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--beams", type=int, nargs="+", help="legacy strategy: beam widths per step")
     generate.add_argument("--max-beam-width", type=int, help="legacy strategy: most candidates kept")
     generate.add_argument("--strategy", choices=["fast", "legacy"], help="decoding strategy (default fast)")
+    generate.add_argument(
+        "--prediction-steps", type=int, help="fast strategy: steps per forward pass (default: what the model learned)"
+    )
     generate.add_argument("--start", type=float, help="start of the part to map, in seconds")
     generate.add_argument("--end", type=float, help="end of the part to map, in seconds")
     generate.add_argument("--title", help="song title written in the map (default: the file name)")
@@ -360,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--preset", choices=["quaver", "crotchet"], help="start from a fresh model (default quaver)")
     start.add_argument("--from", dest="model", help="start from a model id, a folder, or the author's .pt checkpoint")
     train.add_argument(
-        "--config", action="append", default=[], metavar="KEY=VALUE", help="change a field of a fresh model's config"
+        "--config", action="append", default=[], metavar="KEY=VALUE", help="change a field of the model's config (e.g. prediction_steps=6)"
     )
     train.add_argument("--resume", nargs="?", const=True, help="resume from the last (or the given) checkpoint")
     train.set_defaults(handler=_train, takes_training_flags=True)

@@ -2,9 +2,10 @@
 
 Speed: seconds of compute per minute of audio for 1, 2 and 4 tracks. Quality: onset F1 (`mir_eval`, +-50 ms) of the
 generated objects' start times (all tracks together) against the known onsets of the songs: the reference fixture's
-click loop (its onset list) and songs rendered from synthetic rhythms (their hit times).
+click loop (its onset list) and songs rendered from synthetic rhythms (their hit times). `fast` runs once per
+`--prediction-steps` value (steps taken from one forward pass; by default 1 and the model's `prediction_steps`).
 
-    python benchmarks/generation_speed.py [--model DIR_OR_ID] [--seconds 30]
+    python benchmarks/generation_speed.py [--model DIR_OR_ID] [--seconds 30] [--prediction-steps 1 6]
 """
 
 import argparse
@@ -55,9 +56,12 @@ def main():
     parser.add_argument("--model", help="model id or folder (default: the bundled model)")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--songs", type=int, default=2, help="synthetic songs besides the fixture's")
+    parser.add_argument("--prediction-steps", type=int, nargs="+", help="fast: steps per forward pass to compare")
     arguments = parser.parse_args()
     torch.set_flush_denormal(True)
     generator = pipeline("beatmap-generation", model=arguments.model or default_model_path())
+    prediction_steps = arguments.prediction_steps or sorted({1, generator.model.config.prediction_steps})
+    systems = [("legacy", None)] + [("fast", steps) for steps in prediction_steps]
 
     import soundfile
 
@@ -68,33 +72,34 @@ def main():
 
     rows = []
     for num_tracks, mode in ((1, "osu"), (2, "taiko"), (4, "mania")):
-        for strategy in ("legacy", "fast"):
+        for strategy, steps in systems:
+            options = {} if steps is None else {"prediction_steps": steps}
             scores, start = [], time.perf_counter()
             for seed, (audio, onsets) in enumerate(songs):
                 beatmap = generator(
-                    audio, sampling_rate=SAMPLING_RATE, mode=mode, strategy=strategy, seed=seed, progress=False
-                )
+                    audio, sampling_rate=SAMPLING_RATE, mode=mode, strategy=strategy, seed=seed, progress=False,
+                    **options,
+                )  # fmt: skip
                 scores.append(onset_f1(beatmap, onsets[onsets < len(audio) / SAMPLING_RATE]))
             seconds = time.perf_counter() - start
             rows.append(
                 {
                     "tracks": num_tracks,
                     "strategy": strategy,
+                    "prediction_steps": steps,
                     "seconds_per_audio_minute": round(seconds / minutes, 2),
                     "onset_f1_50ms": round(float(np.mean(scores)), 3),
                 }
             )
             print(json.dumps(rows[-1]), flush=True)
-    by_key = {(row["tracks"], row["strategy"]): row["seconds_per_audio_minute"] for row in rows}
-    print(
-        json.dumps(
-            {
-                "fast_speed_up_1_track": round(by_key[(1, "legacy")] / by_key[(1, "fast")], 2),
-                "fast_4_tracks_vs_1_track": round(by_key[(4, "fast")] / by_key[(1, "fast")], 2),
-                "legacy_4_tracks_vs_1_track": round(by_key[(4, "legacy")] / by_key[(1, "legacy")], 2),
-            }
-        )
-    )
+    by_key = {
+        (row["tracks"], row["strategy"], row["prediction_steps"]): row["seconds_per_audio_minute"] for row in rows
+    }
+    ratios = {"legacy_4_tracks_vs_1_track": round(by_key[(4, "legacy", None)] / by_key[(1, "legacy", None)], 2)}
+    for steps in prediction_steps:
+        ratios[f"fast_{steps}_speed_up_1_track"] = round(by_key[(1, "legacy", None)] / by_key[(1, "fast", steps)], 2)
+        ratios[f"fast_{steps}_4_tracks_vs_1_track"] = round(by_key[(4, "fast", steps)] / by_key[(1, "fast", steps)], 2)
+    print(json.dumps(ratios))
 
 
 if __name__ == "__main__":

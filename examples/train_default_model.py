@@ -1,6 +1,7 @@
 """Train the model bundled with the package (`beart/default_model/`), as it was trained.
 
     python examples/train_default_model.py ../shared/corpus OUTPUT_DIR [--max-steps 500] [--from MODEL_DIR]
+        [--prediction-steps 6] [--work-dir DIR]
 
 The shared corpus holds real maps without their songs, so every map whose song is missing (osu! maps of all four
 modes and StepMania charts, at least 100 objects) gets audio rendered from its objects (`beart.training.synthesis`):
@@ -10,6 +11,7 @@ training and kept for `beart evaluate`.
 """
 
 import argparse
+import contextlib
 import os
 import tempfile
 
@@ -63,39 +65,65 @@ def main() -> None:
     parser.add_argument("--min-objects", type=int, default=100)
     parser.add_argument("--from", dest="start_model", help="continue from this model instead of a fresh Quaver")
     parser.add_argument("--unmapped-share", type=float, default=0.3, help="unmapped hits in the rendered songs")
-    parser.add_argument("--evaluations", type=int, default=5, help="held-out evaluations during training")
+    parser.add_argument(
+        "--evaluations", type=int, default=5, help="held-out evaluations during training, the last at the end"
+    )
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument(
+        "--prediction-steps", type=int, default=6, help="steps per track one forward pass predicts (config field)"
+    )
+    parser.add_argument(
+        "--work-dir",
+        help="keep the rendered songs, the corpus and checkpoints here, reusing a corpus already there "
+        "(default: a temporary folder)",
+    )
     arguments = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as folder:
-        songs = os.path.join(folder, "songs")
-        print(f"rendered {render_maps(arguments.corpus, songs, arguments.min_objects, arguments.unmapped_share)} maps")
-        report = build_corpus(songs, os.path.join(folder, "corpus"), test_size=0.1, seed=0)
-        print(report.summary())
+    with contextlib.ExitStack() as stack:
+        folder = arguments.work_dir or stack.enter_context(tempfile.TemporaryDirectory())
+        songs, corpus = os.path.join(folder, "songs"), os.path.join(folder, "corpus")
+        if os.path.isdir(corpus):
+            print(f"reusing the corpus in {corpus}")
+        else:
+            rendered = render_maps(arguments.corpus, songs, arguments.min_objects, arguments.unmapped_share)
+            print(f"rendered {rendered} maps")
+            print(build_corpus(songs, corpus, test_size=0.1, seed=0).summary())
         training = BeartTrainingArguments(
             output_dir=os.path.join(folder, "run"),
             max_steps=arguments.max_steps,
             per_device_train_batch_size=arguments.batch_size,
             per_device_eval_batch_size=64,
-            learning_rate=1e-3,
+            learning_rate=arguments.learning_rate,
             warmup_steps=20,
             eval_strategy="steps",
-            eval_steps=max(1, arguments.max_steps // max(1, arguments.evaluations)),
-            save_strategy="no",
+            eval_steps=max(1, arguments.max_steps // arguments.evaluations),
+            save_strategy="steps",
+            save_steps=100,
+            save_total_limit=2,
             logging_steps=10,
             report_to="none",
             use_cpu=True,
             seed=0,
             label_masked_tracks=True,
         )
+        overrides = {"prediction_steps": arguments.prediction_steps}
         if arguments.start_model:
-            trainer = train_beart(os.path.join(folder, "corpus"), training, model_name_or_path=arguments.start_model)
+            trainer = train_beart(
+                corpus,
+                training,
+                model_name_or_path=arguments.start_model,
+                config_overrides=overrides,
+            )
         else:
             trainer = train_beart(
-                os.path.join(folder, "corpus"), training, preset="quaver", config_overrides={"initializer_range": 0.02}
+                corpus,
+                training,
+                preset="quaver",
+                config_overrides={"initializer_range": 0.02, **overrides},
             )
         trainer.save_model(arguments.output_dir)
         trainer.processing_class.save_pretrained(arguments.output_dir)
-        print(trainer.evaluate())
+        print([entry for entry in trainer.state.log_history if "eval_loss" in entry][-1])
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile
+import torch
 from transformers import pipeline
 
 import beart  # noqa: F401  (registers the pipeline)
+from beart import BeartConfig, BeartModel, BeartProcessor
 from beart.audio import AudioError
 from beart.beatmaps import BeatmapError, IntermediateBeatmap, parse_osu, parse_simfile
 from beart.beatmaps.osu_reader import osu_to_intermediate
@@ -78,6 +80,43 @@ def test_sampling_is_seeded(generator, song):
     )
     pd.testing.assert_frame_equal(first, second)
     assert not first.equals(third)
+
+
+@pytest.mark.parametrize("mode", ["osu", "mania"])
+def test_fast_strategy_takes_the_trained_prediction_steps_from_one_forward_pass(song, mode):
+    # A small random model with the original's initialisation: its predictions depend on the generated history.
+    torch.manual_seed(0)
+    model = BeartModel(BeartConfig(prediction_steps=3, num_hidden_layers=2)).eval()
+    processor = BeartProcessor.from_model_config(model.config)
+    three_step = pipeline("beatmap-generation", model=model, processor=processor)
+    beatmap = three_step(song, mode=mode, end=3.0, progress=False)
+    one_step = three_step(song, mode=mode, end=3.0, prediction_steps=1, progress=False)
+    assert not beatmap.data.equals(one_step.data)
+    events = beatmap.data[beatmap.tracks].to_numpy()
+    generated = processor.tokenizer.encode_events(events).reshape(-1, len(beatmap.tracks))
+    assert len(generated) == 30
+
+    # Independently: one forward pass every 3 steps over what came before, the greedy token of every track read at
+    # its current position and the two foresight positions after it.
+    mel_slices = processor.feature_extractor.mel_slices(song)
+    num_tracks = len(beatmap.tracks)
+    expected = np.full_like(generated, processor.tokenizer.pad_token_id)
+    current = processor.scored_positions(num_tracks)
+    for step in range(0, 30, 3):
+        inputs = processor(
+            mel_slices=mel_slices, beat_tokens=expected, steps=[step], scored_tracks=[0], return_tensors="pt"
+        )
+        with torch.no_grad():
+            logits = model(**{name: inputs[name] for name in processor.model_input_names}).logits[0]
+        logits[:, : processor.tokenizer.num_reserved_tokens] = -float("inf")
+        for ahead in range(3):
+            expected[step + ahead] = logits[current + ahead].argmax(-1).numpy()
+    np.testing.assert_array_equal(generated, expected)
+
+
+def test_prediction_steps_beyond_what_the_model_learned_are_refused(generator, song):
+    with pytest.raises(ValueError, match=r"prediction_steps must lie in \[1, 1\]"):
+        generator(song, prediction_steps=2, end=2.0, progress=False)
 
 
 def test_bad_inputs_get_clear_errors(generator, song, tmp_path, fixtures_dir):

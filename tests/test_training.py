@@ -24,6 +24,7 @@ from beart.training import (
     train_beart,
     training_steps,
 )
+from beart.training.trainer import load_start_model
 
 from conftest import CORPUS, write_fixture_song
 
@@ -86,8 +87,11 @@ def test_augmentation_is_seeded_and_leaves_the_labels_alone(fixture_corpus):
     torch.testing.assert_close(no_offsets["labels"], plain["labels"])
 
 
-def test_labelling_every_masked_track_scores_the_fast_layout(tmp_path, fixtures_dir):
-    song = tmp_path / "song"
+@pytest.fixture(scope="module")
+def mania_corpus(tmp_path_factory, fixtures_dir):
+    """A corpus of the fixture song with a 4-track map (the LEFT events shifted by 50 ms per track), and those
+    tracks' 10 ms events `(num_events, 4)`."""
+    song = tmp_path_factory.mktemp("mania") / "song"
     write_fixture_song(song, fixtures_dir)
     left = IntermediateBeatmap.load(song / "left.ibf")
     tracks = ["LEFT", "DOWN", "UP", "RIGHT"]
@@ -98,8 +102,13 @@ def test_labelling_every_masked_track_scores_the_fast_layout(tmp_path, fixtures_
         {**left.meta, "tracks": tracks},
     ).save(song / "mania.ibf")
     (song / "left.ibf").unlink()
-    build_corpus(song, tmp_path / "corpus", test_size=0.0, progress=False)
-    corpus = load_corpus(tmp_path / "corpus")
+    output = song.parent / "corpus"
+    build_corpus(song, output, test_size=0.0, progress=False)
+    return load_corpus(output), np.stack(list(shifted.values()), axis=1)
+
+
+def test_labelling_every_masked_track_scores_the_fast_layout(mania_corpus):
+    corpus, events = mania_corpus
     rows = [corpus["train"][index] for index in range(0, len(corpus["train"]), 5)]
     processor = quaver_processor()
     batch = BeartDataCollator(
@@ -111,13 +120,58 @@ def test_labelling_every_masked_track_scores_the_fast_layout(tmp_path, fixtures_
     torch.testing.assert_close(labelled, masked)
     assert set(labelled.sum(dim=1).tolist()) == {1, 2, 3, 4}
     assert (batch["labels"] != -100).sum() == labelled.sum()
-    tokens = processor.tokenizer.encode_events(np.stack(list(shifted.values()), axis=1))
+    tokens = processor.tokenizer.encode_events(events)
     no_offsets = BeartDataCollator(
         processor, corpus["maps"], corpus["songs"], augment=True, time_offsets=False, label_masked_tracks=True, seed=1
     )(rows)
     steps = np.array([row["step"] for row in rows])
     expected = torch.from_numpy(tokens[steps]).where(no_offsets["labels"][:, current] != -100, -100)
     torch.testing.assert_close(no_offsets["labels"][:, current], expected)
+
+
+def test_prediction_steps_score_the_coming_tokens_at_the_foresight_positions(mania_corpus):
+    corpus, events = mania_corpus
+    processor = quaver_processor()
+    tokens = processor.tokenizer.encode_events(events)
+    rows = [corpus["train"][index] for index in range(0, len(corpus["train"]), 7)]
+    rows = [row for row in rows if row["step"] + 3 <= len(tokens)]
+    batch = BeartDataCollator(
+        processor,
+        corpus["maps"],
+        corpus["songs"],
+        augment=True,
+        time_offsets=False,
+        token_dropout=0.0,
+        label_masked_tracks=True,
+        prediction_steps=3,
+        seed=2,
+    )(rows)
+    labels, input_ids = batch["labels"].numpy(), batch["input_ids"].numpy()
+    current = processor.scored_positions(4)
+    for row, example in enumerate(rows):
+        masked = np.flatnonzero(input_ids[row, current] == processor.tokenizer.mask_token_id)
+        expected = np.full(labels.shape[1], -100)
+        for ahead in range(3):
+            expected[current[masked] + ahead] = tokens[example["step"] + ahead, masked]
+        np.testing.assert_array_equal(labels[row], expected)
+        # The positions after the current token still read [FORESIGHT]: the coming tokens are never shown.
+        assert (input_ids[row, current[masked] + 1] == processor.tokenizer.foresight_token_id).all()
+
+
+def test_config_overrides_reach_every_start_model(converted_dir, fixtures_dir):
+    checkpoint = str(fixtures_dir / "original_quaver_checkpoint.pt")
+    for source in ({"preset": "quaver"}, {"model_name_or_path": str(converted_dir)}, {"model_name_or_path": checkpoint}):
+        assert load_start_model(**source, prediction_steps=4).config.prediction_steps == 4
+        with pytest.raises(ValueError, match="prediction_steps"):
+            load_start_model(**source, prediction_steps=40)
+
+
+def test_prediction_steps_must_fit_the_foresight_of_every_track_count():
+    assert BeartConfig(prediction_steps=17).prediction_steps == 17
+    with pytest.raises(ValueError, match="prediction_steps"):
+        BeartConfig(prediction_steps=18)
+    with pytest.raises(ValueError, match="prediction_steps"):
+        BeartConfig(prediction_steps=0)
 
 
 def osz_with_audio(path, osu_text: str, audio: bytes, audio_name="audio.mp3"):

@@ -13,8 +13,10 @@ positions hearing the audio ahead.
   is drawn from `softmax(score / temperature)`. The song's last `2 * len(beams)` steps are left out, as the original
   leaves them. The original crashes for 2 and 4 tracks (its masks all sit at one position and its audio advances
   per beam); here each track has its own position and every beam of a step hears that step.
-- `fast`: one forward pass per step for all tracks at once (every current token masked, each track read at its own
-  position), sampling each track from its `top_k` most likely tokens; several songs share each forward pass.
+- `fast`: one forward pass for all tracks at once (every current token masked, each track read at its own
+  position), sampling each track from its `top_k` most likely tokens; several songs share each forward pass. A model
+  trained with `prediction_steps` above 1 also predicts the coming steps at the foresight positions after the
+  current token, so each forward pass yields that many steps of every track.
 """
 
 from dataclasses import dataclass, field
@@ -44,6 +46,8 @@ class DecodingOptions:
         max_beam_width (`int`, *optional*): `legacy`: most candidates kept between beams.
         logit_bias (`dict[int, float]`, *optional*): added to the logits of these token ids.
         seed (`int`, *optional*): seed of the draws; a fresh random seed when not given.
+        prediction_steps (`int`, *optional*): `fast`: steps of every track taken from one forward pass, from 1 to the
+            model's `config.prediction_steps` (the default).
     """
 
     difficulty: float = 0.5
@@ -53,6 +57,7 @@ class DecodingOptions:
     max_beam_width: int | None = None
     logit_bias: dict = field(default_factory=dict)
     seed: int | None = None
+    prediction_steps: int | None = None
 
     def validate(self, num_tracks: int) -> None:
         if not 0.0 <= self.difficulty <= 1.0:
@@ -68,6 +73,18 @@ class DecodingOptions:
                 )
         if self.max_beam_width is not None and self.max_beam_width < int(self.top_k) + 1:
             raise ValueError(f"max_beam_width must be at least top_k + 1 = {int(self.top_k) + 1}.")
+
+    def steps_per_forward(self, model_config) -> int:
+        """The steps the `fast` strategy takes from one forward pass: `prediction_steps`, or the model's."""
+        trained = getattr(model_config, "prediction_steps", 1)
+        if self.prediction_steps is None:
+            return trained
+        if not 1 <= int(self.prediction_steps) <= trained:
+            raise ValueError(
+                f"prediction_steps must lie in [1, {trained}]: the model was trained to predict {trained} step(s) "
+                f"per forward pass; got {self.prediction_steps}."
+            )
+        return int(self.prediction_steps)
 
 
 class _Scorer:
@@ -185,21 +202,24 @@ def fast_decoding(
     start_step: int = 0, end_step: int | None = None, progress: bool = True,
 ) -> list[tuple[np.ndarray, np.ndarray, int]]:  # fmt: skip
     """
-    One forward pass per step for all tracks and all songs (see the module docstring).
+    One forward pass for all tracks and all songs per `options.steps_per_forward` steps (see the module docstring).
 
     Returns:
         Per song, `(beat_tokens, tempo, first_step)` as `legacy_beam_search` returns them.
     """
     scorer = _Scorer(model, processor, options)
     generator = _generator(options.seed)
-    positions = processor.scored_positions(num_tracks)
+    ahead = options.steps_per_forward(model.config)
+    # The positions read per track: its current token and the foresight positions of the coming steps.
+    read_positions = processor.scored_positions(num_tracks)[:, None] + np.arange(ahead)[None, :]
     lengths = [len(slices) if end_step is None else min(len(slices), end_step) for slices in songs]
     counts = [max(0, length - start_step) for length in lengths]
     tokens = [np.full((count, num_tracks), processor.tokenizer.pad_token_id) for count in counts]
     tempos = [np.zeros(count, dtype=np.float32) for count in counts]
     track_ids = processor.track_ids(num_tracks)[None, :]
     top_k = int(options.top_k)
-    for relative in tqdm(range(max(counts, default=0)), desc="Generating", unit="step", disable=not progress):
+    bar = tqdm(total=max(counts, default=0), desc="Generating", unit="step", disable=not progress)
+    for relative in range(0, max(counts, default=0), ahead):
         active = [index for index, count in enumerate(counts) if relative < count]
         input_ids = np.concatenate(
             [
@@ -212,16 +232,18 @@ def fast_decoding(
         features = np.concatenate(
             [processor.audio_windows(songs[index], np.array([start_step + relative]), num_tracks) for index in active]
         )
-        row_tempo, logits = scorer(
-            input_ids, np.repeat(track_ids, len(active), axis=0), features, np.tile(positions, (len(active), 1))
-        )
+        positions = np.tile(read_positions, (len(active), 1, 1))
+        row_tempo, logits = scorer(input_ids, np.repeat(track_ids, len(active), axis=0), features, positions)
         if top_k == 1:
             chosen = logits.argmax(dim=-1)
         else:
             values, indices = torch.topk(logits, top_k, dim=-1)
             draws = torch.multinomial(torch.softmax(values, dim=-1).reshape(-1, top_k), 1, generator=generator)
-            chosen = torch.gather(indices.reshape(-1, top_k), 1, draws).reshape(len(active), num_tracks)
+            chosen = torch.gather(indices.reshape(-1, top_k), 1, draws).reshape(positions.shape)
         for row, index in enumerate(active):
-            tokens[index][relative] = chosen[row].numpy()
-            tempos[index][relative] = float(row_tempo[row])
+            taken = min(ahead, counts[index] - relative)
+            tokens[index][relative : relative + taken] = chosen[row, :, :taken].numpy().T
+            tempos[index][relative : relative + taken] = float(row_tempo[row])
+        bar.update(min(ahead, max(counts) - relative))
+    bar.close()
     return [(tokens[index], tempos[index], start_step) for index in range(len(songs))]

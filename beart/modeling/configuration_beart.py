@@ -67,6 +67,11 @@ class BeartConfig(PreTrainedConfig):
             Training augmentation: standard deviation of the noise added to the mel slices.
         augmentation_seed (`int`, *optional*, defaults to 69420):
             Seed of the augmentation random generator.
+        prediction_steps (`int`, *optional*, defaults to 1):
+            Steps of every track one forward pass predicts: the current token and the tokens of the first
+            `prediction_steps - 1` foresight positions after it (not in the original, which predicts 1). Training
+            scores that many positions per masked track, and the `fast` decoding strategy then advances that many
+            steps per forward pass. At most `audio_foresight // max(track_counts) + 1`.
         vocab_size (`int`, *optional*):
             Number of token ids; derived from `groups` (85 for 10) and checked if given.
     """
@@ -104,6 +109,7 @@ class BeartConfig(PreTrainedConfig):
         mel_scaling: list[float] | None = None,
         mel_noise: float = 0.05,
         augmentation_seed: int = 69420,
+        prediction_steps: int = 1,
         vocab_size: int | None = None,
         **kwargs,
     ):
@@ -131,6 +137,7 @@ class BeartConfig(PreTrainedConfig):
         self.mel_scaling = list(mel_scaling) if mel_scaling is not None else [0.0, 1.1]
         self.mel_noise = mel_noise
         self.augmentation_seed = augmentation_seed
+        self.prediction_steps = prediction_steps
         self.vocab_size = vocab_size if vocab_size is not None else self._derived_vocab_size()
         super().__init__(**kwargs)
         self._check_consistency()
@@ -184,6 +191,11 @@ class BeartConfig(PreTrainedConfig):
                 )
             if self.max_position_embeddings // count - 1 <= self.audio_foresight // count:
                 raise ValueError(f"With {count} tracks the audio foresight leaves no room for past beat tokens.")
+            if not 1 <= self.prediction_steps <= self.audio_foresight // count + 1:
+                raise ValueError(
+                    f"prediction_steps ({self.prediction_steps}) must lie in [1, {self.audio_foresight // count + 1}]: "
+                    f"with {count} tracks each track has {self.audio_foresight // count} foresight positions."
+                )
         for name in ("embedding_dropout_prob", "hidden_dropout_prob", "attention_probs_dropout_prob"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must lie in [0, 1), got {getattr(self, name)}.")

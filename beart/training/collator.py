@@ -42,7 +42,9 @@ class BeartDataCollator:
       their events at every phase.
     With `label_masked_tracks` (not in the original) every masked current token is scored, not only the scored
     track's: a row scoring the first track then teaches the layout the `fast` decoding strategy reads, all tracks
-    predicted from one forward pass with every current token masked.
+    predicted from one forward pass with every current token masked. With `prediction_steps` above 1 (not in the
+    original) the first `prediction_steps - 1` foresight positions after each scored token are scored too, with the
+    map's coming tokens of that track, so that one forward pass predicts several steps.
 
     Args:
         processor ([`BeartProcessor`]): lays out the rows for the model's context and foresight.
@@ -54,6 +56,8 @@ class BeartDataCollator:
         mel_noise (`float`, *optional*, defaults to 0.05): see above.
         time_offsets (`bool`, *optional*, defaults to `True`): see above (only with `augment`).
         label_masked_tracks (`bool`, *optional*, defaults to `False`): see above (only with `augment`).
+        prediction_steps (`int`, *optional*, defaults to 1): steps scored per labelled track, see above (only with
+            `augment`); the model's `config.prediction_steps`.
         seed (`int`, *optional*, defaults to 69420): seed of the augmentation generators (each DataLoader worker
             derives its own from it).
         cache_size (`int`, *optional*, defaults to 64): maps and songs kept decoded.
@@ -70,6 +74,7 @@ class BeartDataCollator:
         mel_noise: float = 0.05,
         time_offsets: bool = True,
         label_masked_tracks: bool = False,
+        prediction_steps: int = 1,
         seed: int = 69420,
         cache_size: int = 64,
     ):
@@ -82,6 +87,7 @@ class BeartDataCollator:
         self.mel_noise = mel_noise
         self.time_offsets = time_offsets
         self.label_masked_tracks = label_masked_tracks
+        self.prediction_steps = prediction_steps
         self.seed = seed
         self.worker_id = None
         self._reseed(seed)
@@ -132,9 +138,8 @@ class BeartDataCollator:
             input_ids, labels = self.processor.build_beat_context(
                 tokens, np.array([step]), float(map_row["difficulty"]), np.array([track])
             )
-            if self.augment and self.label_masked_tracks:
-                masked_tracks = np.arange(track, num_tracks)
-                labels[0, self.processor.scored_positions(num_tracks)[masked_tracks]] = tokens[step, masked_tracks]
+            if self.augment:
+                self._label_predicted_steps(labels[0], tokens, step, track)
             slices = self._mel_slices(int(map_row["song_index"]), int(offsets[row_index]))
             columns["input_ids"].append(input_ids[0])
             columns["labels"].append(labels[0])
@@ -152,6 +157,23 @@ class BeartDataCollator:
         if self.augment:
             self._augment(batch)
         return batch
+
+    def _label_predicted_steps(self, labels: np.ndarray, tokens: np.ndarray, step: int, track: int) -> None:
+        """
+        Scores the current token of the scored track (of every masked track with `label_masked_tracks`) and the
+        `prediction_steps - 1` foresight positions after each with the map's tokens of the coming steps.
+
+        Args:
+            labels (`np.ndarray` of shape `(context_length,)`): the row's labels, changed in place.
+            tokens (`np.ndarray` of shape `(num_steps, num_tracks)`): the map's beat tokens.
+            step (`int`): the row's step.
+            track (`int`): the scored track.
+        """
+        num_tracks = tokens.shape[1]
+        labelled = np.arange(track, num_tracks) if self.label_masked_tracks else np.array([track])
+        ahead = np.arange(min(self.prediction_steps, len(tokens) - step))
+        positions = self.processor.scored_positions(num_tracks)[labelled][:, None] + ahead[None, :]
+        labels[positions] = tokens[step + ahead][:, labelled].T
 
     def _augment(self, batch: dict) -> None:
         input_ids = batch["input_ids"]

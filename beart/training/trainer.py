@@ -178,12 +178,17 @@ def compute_metrics(evaluation) -> dict:
 def load_start_model(
     preset: str | None = None, model_name_or_path: str | None = None, **config_overrides
 ) -> BeartModel:
-    """A fresh model from a preset (`quaver`, `crotchet`) or a pretrained one (hub id, folder, the author's `.pt`)."""
-    if model_name_or_path is not None:
-        if os.path.isfile(model_name_or_path):
-            return model_from_original_checkpoint(model_name_or_path)
-        return BeartModel.from_pretrained(model_name_or_path, **config_overrides)
-    return BeartModel(BeartConfig.from_preset(preset or "quaver", **config_overrides))
+    """
+    A fresh model from a preset (`quaver`, `crotchet`) or a pretrained one (hub id, folder, the author's `.pt`), with
+    `config_overrides` applied to its configuration and checked as a fresh configuration is.
+    """
+    if model_name_or_path is None:
+        return BeartModel(BeartConfig.from_preset(preset or "quaver", **config_overrides))
+    if os.path.isfile(model_name_or_path):
+        return model_from_original_checkpoint(model_name_or_path, **config_overrides)
+    model = BeartModel.from_pretrained(model_name_or_path, **config_overrides)
+    model.config._check_consistency()
+    return model
 
 
 def train_beart(
@@ -232,6 +237,7 @@ def train_beart(
         corpus["songs"],
         augment=args.augment,
         label_masked_tracks=args.label_masked_tracks,
+        prediction_steps=config.prediction_steps,
         token_dropout=config.token_dropout,
         mel_scaling=config.mel_scaling,
         mel_noise=config.mel_noise,

@@ -124,22 +124,16 @@ def _generate(arguments: argparse.Namespace) -> int:
         "mode": arguments.mode,
         "tracks": arguments.tracks,
         "difficulty": arguments.difficulty,
-        "temperature": arguments.temperature,
-        "top_k": arguments.top_k,
-        "beams": arguments.beams,
-        "max_beam_width": arguments.max_beam_width,
         "seed": arguments.seed,
         "start": arguments.start,
         "end": arguments.end,
         "strategy": arguments.strategy,
-        "prediction_steps": arguments.prediction_steps,
         "title": arguments.title,
         "artist": arguments.artist,
         "progress": not arguments.no_progress,
     }
-    beatmap = generator(
-        arguments.song, output_path=output, **{key: value for key, value in options.items() if value is not None}
-    )
+    options = {key: value for key, value in options.items() if value is not None}
+    beatmap = generator(arguments.song, output_path=output, **options, **_decoding_options(arguments))
     objects = beatmap.hit_objects()
     seconds = len(beatmap) * 10 / 1000
     print(
@@ -147,6 +141,29 @@ def _generate(arguments: argparse.Namespace) -> int:
         f"{seconds:.1f} s on {len(beatmap.tracks)} track(s) -> {beatmap.meta['output_path']}"
     )
     return 0
+
+
+DECODING_FLAGS = ("temperature", "top_k", "hit_threshold", "prediction_steps", "beams", "max_beam_width")
+
+
+def _add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
+    """The decoding options of `beart generate` and `beart evaluate` (see `DecodingOptions`)."""
+    parser.add_argument("--temperature", type=float, help="sampling temperature (default 1.0)")
+    parser.add_argument("--top-k", type=int, help="sample from the k most likely tokens (default 1: greedy)")
+    parser.add_argument(
+        "--hit-threshold", type=float, help="fast strategy: place an object where its tokens together pass this"
+    )
+    parser.add_argument(
+        "--prediction-steps", type=int, help="fast strategy: steps per forward pass (default: what the model learned)"
+    )
+    parser.add_argument("--beams", type=int, nargs="+", help="legacy strategy: beam widths per step")
+    parser.add_argument("--max-beam-width", type=int, help="legacy strategy: most candidates kept")
+
+
+def _decoding_options(arguments: argparse.Namespace) -> dict:
+    """The decoding options given on the command line."""
+    options = {name: getattr(arguments, name) for name in DECODING_FLAGS}
+    return {name: value for name, value in options.items() if value is not None}
 
 
 def _evaluate(arguments: argparse.Namespace) -> int:
@@ -163,6 +180,7 @@ def _evaluate(arguments: argparse.Namespace) -> int:
         sweep_difficulties=arguments.difficulties,
         start=arguments.start,
         end=arguments.end,
+        generation_options=_decoding_options(arguments),
     )
     report = evaluator.evaluate(
         arguments.references,
@@ -268,14 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--difficulty", type=float, help="0 (easiest) to 1 (hardest), default 0.5")
     generate.add_argument("--model", help="a model id or folder (default: the bundled model)")
     generate.add_argument("--seed", type=int, help="seed of the sampling")
-    generate.add_argument("--temperature", type=float, help="sampling temperature (default 1.0)")
-    generate.add_argument("--top-k", type=int, help="sample from the k most likely tokens (default 1)")
-    generate.add_argument("--beams", type=int, nargs="+", help="legacy strategy: beam widths per step")
-    generate.add_argument("--max-beam-width", type=int, help="legacy strategy: most candidates kept")
     generate.add_argument("--strategy", choices=["fast", "legacy"], help="decoding strategy (default fast)")
-    generate.add_argument(
-        "--prediction-steps", type=int, help="fast strategy: steps per forward pass (default: what the model learned)"
-    )
+    _add_decoding_arguments(generate)
     generate.add_argument("--start", type=float, help="start of the part to map, in seconds")
     generate.add_argument("--end", type=float, help="end of the part to map, in seconds")
     generate.add_argument("--title", help="song title written in the map (default: the file name)")
@@ -306,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--start", type=float, help="score from this second of each song")
     evaluate.add_argument("--end", type=float, help="score up to this second of each song")
     evaluate.add_argument("--no-baselines", action="store_true", help="skip the untrained model and the heuristic")
+    _add_decoding_arguments(evaluate)
     evaluate.add_argument("--plot-seconds", type=float, default=20.0, help="length of the piano-roll windows")
     evaluate.add_argument("--no-progress", action="store_true", help="no progress bar")
     evaluate.set_defaults(handler=_evaluate)

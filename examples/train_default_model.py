@@ -6,7 +6,8 @@
 The shared corpus holds real maps without their songs, so every map whose song is missing (osu! maps of all four
 modes and StepMania charts, at least 100 objects) gets audio rendered from its objects (`beart.training.synthesis`):
 one song per set, in which every difficulty's objects sound, plus unmapped hits, so that the model learns real
-mappers' rhythms and which onsets a map of each difficulty keeps. Songs whose real music is at hand are held out of
+mappers' rhythms and which onsets a map of each difficulty keeps; each set gets its own drum sounds and, most of
+them, a music bed (chords, bass, noise) beneath, so that the onsets sit in dense sound as in real music. Songs whose real music is at hand are held out of
 training and kept for `beart evaluate`.
 """
 
@@ -15,6 +16,7 @@ import contextlib
 import os
 import tempfile
 
+import numpy as np
 import soundfile
 
 from beart.beatmaps import BeatmapError, BeatmapRefusedError
@@ -23,10 +25,12 @@ from beart.training import BeartTrainingArguments, build_corpus, train_beart
 from beart.training.synthesis import render_song_audio
 
 
-def render_maps(corpus_dir: str, folder: str, min_objects: int, unmapped_share: float) -> int:
-    """Renders one song per beatmap set (all its difficulties sound, plus unmapped hits) and stores every difficulty
-    beside it; returns the number of maps stored."""
+def render_maps(corpus_dir: str, folder: str, min_objects: int, unmapped_share: float, background: float) -> int:
+    """Renders one song per beatmap set (all its difficulties sound, plus unmapped hits, with its own drum sounds,
+    over a music bed as loud as up to `background` times the drums, none for a fifth of the sets) and stores every
+    difficulty beside it; returns the number of maps stored."""
     count = 0
+    random = np.random.default_rng(0)
     for set_index, source in enumerate(find_beatmap_sets(corpus_dir)):
         try:
             beatmap_set = open_beatmap_set(source)
@@ -47,7 +51,10 @@ def render_maps(corpus_dir: str, folder: str, min_objects: int, unmapped_share: 
             continue
         song = os.path.join(folder, f"song{set_index:03d}")
         os.makedirs(song)
-        audio = render_song_audio(beatmaps, seed=set_index, unmapped_share=unmapped_share)
+        level = 0.0 if random.random() < 0.2 else random.uniform(0.2, background)
+        audio = render_song_audio(
+            beatmaps, seed=set_index, unmapped_share=unmapped_share, background=level, vary_drums=True
+        )
         soundfile.write(os.path.join(song, "audio.wav"), audio, 44100)
         for index, beatmap in enumerate(beatmaps):
             beatmap.meta["audio"] = "audio.wav"
@@ -65,6 +72,9 @@ def main() -> None:
     parser.add_argument("--min-objects", type=int, default=100)
     parser.add_argument("--from", dest="start_model", help="continue from this model instead of a fresh Quaver")
     parser.add_argument("--unmapped-share", type=float, default=0.3, help="unmapped hits in the rendered songs")
+    parser.add_argument(
+        "--background", type=float, default=1.5, help="loudest music bed under the drums, relative to them"
+    )
     parser.add_argument(
         "--evaluations", type=int, default=5, help="held-out evaluations during training, the last at the end"
     )
@@ -85,7 +95,9 @@ def main() -> None:
         if os.path.isdir(corpus):
             print(f"reusing the corpus in {corpus}")
         else:
-            rendered = render_maps(arguments.corpus, songs, arguments.min_objects, arguments.unmapped_share)
+            rendered = render_maps(
+                arguments.corpus, songs, arguments.min_objects, arguments.unmapped_share, arguments.background
+            )
             print(f"rendered {rendered} maps")
             print(build_corpus(songs, corpus, test_size=0.1, seed=0).summary())
         training = BeartTrainingArguments(

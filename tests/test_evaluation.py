@@ -21,7 +21,7 @@ from beart.evaluation import (
     onset_scores,
     summary_table,
 )
-from beart.training.synthesis import render_beatmap_audio, render_song_audio
+from beart.training.synthesis import music_bed, render_beatmap_audio, render_song_audio
 
 from conftest import CORPUS
 
@@ -141,6 +141,37 @@ def test_song_audio_sounds_every_difficulty_and_unmapped_hits():
     assert len(detected) > 16 + 4
 
 
+def test_music_bed_keeps_the_mapped_onsets_and_adds_no_sharp_attacks():
+    import librosa
+
+    song = beatmap([("LEFT", 700 + 500 * index, 700 + 500 * index) for index in range(16)], tracks=["LEFT"])
+    song = IntermediateBeatmap.from_hit_objects(
+        song.hit_objects(), song.meta, tempo_changes=pd.DataFrame({"time": [0], "bpm": [120.0]})
+    )
+    rate = 22050
+    plain = render_song_audio([song], sampling_rate=rate, unmapped_share=0.0)
+    bedded = render_song_audio([song], sampling_rate=rate, unmapped_share=0.0, background=0.7, vary_drums=True)
+    assert bedded.dtype == np.float32 and np.abs(bedded).max() == pytest.approx(0.9, abs=1e-6)
+    np.testing.assert_array_equal(
+        bedded, render_song_audio([song], sampling_rate=rate, unmapped_share=0.0, background=0.7, vary_drums=True)
+    )
+    detected = librosa.onset.onset_detect(y=bedded, sr=rate, units="time") * 1000
+    found = [np.min(np.abs(detected - start)) < 40 for start in song.hit_objects()["start"]]
+    assert sum(found) >= 14
+    # The bed fills the gaps between the drums: the quietest 100 ms of the song are far louder than without it.
+    def quietest_rms(audio):
+        frames = audio[: len(audio) // 2205 * 2205].reshape(-1, 2205)
+        return np.sqrt((frames**2).mean(axis=1))[1:-4].min()
+
+    assert quietest_rms(bedded) > 5 * quietest_rms(plain)
+    # Its own onsets are soft: the bed alone has far weaker onset strength than the drums.
+    bed = music_bed(len(plain), 120.0, rate)
+    assert np.abs(bed).max() == pytest.approx(1.0)
+    bed_strength = librosa.onset.onset_strength(y=bed.astype(np.float32), sr=rate).max()
+    drum_strength = librosa.onset.onset_strength(y=plain, sr=rate).max()
+    assert bed_strength < 0.5 * drum_strength
+
+
 def test_difficulty_correlation_of_a_rising_and_a_flat_system():
     statistics = pd.DataFrame(
         {
@@ -217,9 +248,12 @@ def test_evaluator_writes_a_report_with_every_system_and_plots(reference_songs, 
 def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, tmp_path, capsys):
     output = tmp_path / "cli"
     arguments = ["evaluate", str(reference_songs), str(output), "--model", str(tiny_model_dir), "--no-baselines"]
-    assert main([*arguments, "--end", "4", "--difficulties", "0.5", "--no-progress"]) == 0
+    decoding = ["--hit-threshold", "0.3", "--prediction-steps", "1"]
+    assert main([*arguments, "--end", "4", "--difficulties", "0.5", *decoding, "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "f1_50ms" in printed and "2 reference maps" in printed and (output / "report.json").exists()
+    settings = json.loads((output / "report.json").read_text())["settings"]
+    assert settings["hit_threshold"] == 0.3 and settings["prediction_steps"] == 1
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["evaluate", str(empty), str(tmp_path / "none"), "--model", str(tiny_model_dir)]) == 1

@@ -12,11 +12,12 @@ import torch
 from transformers import pipeline
 
 import beart  # noqa: F401  (registers the pipeline)
-from beart import BeartConfig, BeartModel, BeartProcessor
+from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
 from beart.audio import AudioError
 from beart.beatmaps import BeatmapError, IntermediateBeatmap, parse_osu, parse_simfile
 from beart.beatmaps.osu_reader import osu_to_intermediate
 from beart.cli import main
+from beart.generation.decoding import threshold_choice
 from beart.training.synthesis import render_beatmap_audio
 
 from conftest import CORPUS
@@ -117,6 +118,31 @@ def test_fast_strategy_takes_the_trained_prediction_steps_from_one_forward_pass(
 def test_prediction_steps_beyond_what_the_model_learned_are_refused(generator, song):
     with pytest.raises(ValueError, match=r"prediction_steps must lie in \[1, 1\]"):
         generator(song, prediction_steps=2, end=2.0, progress=False)
+
+
+def test_hit_threshold_weighs_every_object_start_together():
+    tokenizer = BeartTokenizer()
+    starts = torch.from_numpy(tokenizer.object_start_mask)
+    empty, hold = tokenizer.empty_token_id, tokenizer.convert_tokens_to_ids("[hold]")
+    hits = [tokenizer.convert_tokens_to_ids(f"[hit:{slot}]") for slot in range(10)]
+    probabilities = torch.full((3, tokenizer.vocab_size), 1e-9)
+    # Nothing at 0.40 against ten hit slots at 0.06 each (0.60 together): plain argmax says nothing.
+    probabilities[0, empty], probabilities[0, hits] = 0.40, 0.06
+    probabilities[0, hits[3]] = 0.07
+    # A hold going on at 0.55 against hits at 0.45 together.
+    probabilities[1, hold], probabilities[1, hits] = 0.55, 0.045
+    # Nothing at 0.75, hits at 0.25 together.
+    probabilities[2, empty], probabilities[2, hits] = 0.75, 0.025
+    logits = probabilities.log()
+    logits[:, : tokenizer.num_reserved_tokens] = -float("inf")
+    assert logits.argmax(-1).tolist() == [empty, hold, empty]
+    assert threshold_choice(logits, starts, 0.5).tolist() == [hits[3], hold, empty]
+    assert threshold_choice(logits, starts, 0.2).tolist() == [hits[3], hits[0], hits[0]]
+
+
+def test_hit_threshold_must_lie_between_zero_and_one(generator, song):
+    with pytest.raises(ValueError, match="hit_threshold"):
+        generator(song, hit_threshold=1.5, end=2.0, progress=False)
 
 
 def test_bad_inputs_get_clear_errors(generator, song, tmp_path, fixtures_dir):

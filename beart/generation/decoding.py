@@ -14,7 +14,8 @@ positions hearing the audio ahead.
   leaves them. The original crashes for 2 and 4 tracks (its masks all sit at one position and its audio advances
   per beam); here each track has its own position and every beam of a step hears that step.
 - `fast`: one forward pass for all tracks at once (every current token masked, each track read at its own
-  position), sampling each track from its `top_k` most likely tokens; several songs share each forward pass. A model
+  position), sampling each track from its `top_k` most likely tokens, or deciding by `hit_threshold`; several songs
+  share each forward pass. A model
   trained with `prediction_steps` above 1 also predicts the coming steps at the foresight positions after the
   current token, so each forward pass yields that many steps of every track.
 """
@@ -48,6 +49,10 @@ class DecodingOptions:
         seed (`int`, *optional*): seed of the draws; a fresh random seed when not given.
         prediction_steps (`int`, *optional*): `fast`: steps of every track taken from one forward pass, from 1 to the
             model's `config.prediction_steps` (the default).
+        hit_threshold (`float`, *optional*): `fast`: instead of `top_k`, a track gets its most likely token that
+            starts an object (a hit or a hold's start) where all such tokens together are more likely than this,
+            and its most likely other token (nothing, a hold going on or ending) elsewhere. A hit's probability is
+            spread over the slots of the window, so plain greedy decoding places too few notes on sparse maps.
     """
 
     difficulty: float = 0.5
@@ -58,6 +63,7 @@ class DecodingOptions:
     logit_bias: dict = field(default_factory=dict)
     seed: int | None = None
     prediction_steps: int | None = None
+    hit_threshold: float | None = None
 
     def validate(self, num_tracks: int) -> None:
         if not 0.0 <= self.difficulty <= 1.0:
@@ -73,6 +79,8 @@ class DecodingOptions:
                 )
         if self.max_beam_width is not None and self.max_beam_width < int(self.top_k) + 1:
             raise ValueError(f"max_beam_width must be at least top_k + 1 = {int(self.top_k) + 1}.")
+        if self.hit_threshold is not None and not 0.0 < self.hit_threshold < 1.0:
+            raise ValueError(f"hit_threshold must lie in (0, 1), got {self.hit_threshold}.")
 
     def steps_per_forward(self, model_config) -> int:
         """The steps the `fast` strategy takes from one forward pass: `prediction_steps`, or the model's."""
@@ -113,6 +121,24 @@ class _Scorer:
             logits[..., int(token)] += bias
         tempo = torch.clamp(outputs.tempo.float(), min=0.0)
         return tempo.cpu(), logits.cpu()
+
+
+def threshold_choice(logits: torch.Tensor, starts_object: torch.Tensor, threshold: float) -> torch.Tensor:
+    """
+    The `hit_threshold` rule (see [`DecodingOptions`]).
+
+    Args:
+        logits (`torch.Tensor` of shape `(..., vocab_size)`): adjusted logits (reserved tokens at -inf).
+        starts_object (`torch.Tensor` of shape `(vocab_size,)`): bool, the tokens that start an object.
+        threshold (`float`): in (0, 1).
+
+    Returns:
+        `torch.LongTensor` of shape `(...)`: the chosen token ids.
+    """
+    object_probability = (logits.softmax(dim=-1) * starts_object).sum(dim=-1)
+    best_start = logits.masked_fill(~starts_object, -float("inf")).argmax(dim=-1)
+    best_other = logits.masked_fill(starts_object, -float("inf")).argmax(dim=-1)
+    return torch.where(object_probability > threshold, best_start, best_other)
 
 
 def _generator(seed: int | None) -> torch.Generator:
@@ -218,6 +244,7 @@ def fast_decoding(
     tempos = [np.zeros(count, dtype=np.float32) for count in counts]
     track_ids = processor.track_ids(num_tracks)[None, :]
     top_k = int(options.top_k)
+    starts_object = torch.from_numpy(processor.tokenizer.object_start_mask)
     bar = tqdm(total=max(counts, default=0), desc="Generating", unit="step", disable=not progress)
     for relative in range(0, max(counts, default=0), ahead):
         active = [index for index, count in enumerate(counts) if relative < count]
@@ -234,7 +261,9 @@ def fast_decoding(
         )
         positions = np.tile(read_positions, (len(active), 1, 1))
         row_tempo, logits = scorer(input_ids, np.repeat(track_ids, len(active), axis=0), features, positions)
-        if top_k == 1:
+        if options.hit_threshold is not None:
+            chosen = threshold_choice(logits, starts_object, options.hit_threshold)
+        elif top_k == 1:
             chosen = logits.argmax(dim=-1)
         else:
             values, indices = torch.topk(logits, top_k, dim=-1)

@@ -23,6 +23,7 @@ GENERATION_MODES = ("osu", "taiko", "catch", "mania", "stepmania")
 MODE_FOR_TRACK_COUNT = {1: "osu", 2: "taiko", 4: "mania"}
 DECODING_KEYS = (
     "difficulty", "temperature", "top_k", "beams", "max_beam_width", "logit_bias", "seed", "prediction_steps",
+    "hit_threshold",
 )  # fmt: skip
 
 
@@ -56,7 +57,8 @@ class BeatmapGenerationPipeline(Pipeline):
         mode (`str`, defaults to `"osu"`): `osu`, `taiko`, `catch`, `mania` or `stepmania`; sets the tracks.
         tracks (`list[str]`): explicit track names (1, 2 or 4 of LEFT, UP, DOWN, RIGHT), e.g. `["LEFT", "RIGHT"]`.
         difficulty (`float`, defaults to 0.5): in [0, 1].
-        temperature, top_k, beams, max_beam_width, logit_bias, seed, prediction_steps: see [`DecodingOptions`].
+        temperature, top_k, beams, max_beam_width, logit_bias, seed, prediction_steps, hit_threshold: see
+            [`DecodingOptions`].
         start, end (`float`): the part of the song to map, in seconds.
         strategy (`str`, defaults to `"fast"`): `"fast"` or `"legacy"` (the original beam search).
         output_path (`str`): also write a playable file there: an `.osz`, or for `stepmania` a folder or `.sm` path.

@@ -44,6 +44,8 @@ class BeatVocabulary:
             the reserved tokens.
         window_to_id (`np.ndarray` of shape `(3 ** groups,)`): the token id of every window, indexed by the window
             read as a base-3 number (first step most significant).
+        starts_object (`np.ndarray` of shape `(vocab_size,)`): whether the token starts an object in its window (a
+            hit or the start of a hold), as opposed to nothing, a hold going on, or a hold ending.
     """
 
     def __init__(self, groups: int):
@@ -54,6 +56,10 @@ class BeatVocabulary:
         self.windows = _render_windows(groups, kinds, first, second)
         self.token_names = list(RESERVED_TOKENS) + _token_names(kinds, first, second)
         self.window_to_id = _window_lookup(groups)
+        object_start_kinds = [_KIND_ORDER.index(kind) for kind in OBJECT_START_KINDS]
+        self.starts_object = np.concatenate(
+            [np.zeros(len(RESERVED_TOKENS), dtype=bool), np.isin(kinds, object_start_kinds)]
+        )
 
     @property
     def vocab_size(self) -> int:
@@ -83,6 +89,7 @@ def _slot_pairs(groups: int) -> np.ndarray:
 
 
 _KIND_ORDER = ("none", "hold", "hold_end", "hold_end+hit", "hold_start", "hit+hold_start", "hit", "hit+hit")
+OBJECT_START_KINDS = ("hold_end+hit", "hold_start", "hit+hold_start", "hit", "hit+hit")
 
 
 def _token_layout(groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -73,6 +73,11 @@ class BeartTokenizer(PreTrainedTokenizer):
         return self.vocabulary.empty_token_id
 
     @property
+    def object_start_mask(self) -> np.ndarray:
+        """Whether each id is a beat token that starts an object (a hit or a hold's start): shape `(vocab_size,)`."""
+        return self.vocabulary.starts_object
+
+    @property
     def num_reserved_tokens(self) -> int:
         """Number of ids before the first beat token (difficulty and layout tokens)."""
         return len(RESERVED_TOKENS)

@@ -6,7 +6,9 @@ write against sound that carries them; it does not learn what in real music make
 
 `render_song_audio` renders one song for all the difficulties of a set, with unmapped hits besides: as in real music,
 the song then holds more onsets than an easy map plays, so the model has to learn which ones a map of a given
-difficulty keeps.
+difficulty keeps. It can also vary the drum sounds per song and lay the drums over a music bed (`music_bed`: chords,
+bass and noise without sharp attacks), so that the model learns to find the mapped onsets inside dense sound, as in
+real music, rather than against silence.
 """
 
 import numpy as np
@@ -23,6 +25,9 @@ DRUMS = (
     {"pitch": 2500.0, "noise": 0.95, "decay": 0.03},
 )
 HOLD_PITCHES = (220.0, 277.2, 329.6, 440.0)
+MINOR_SCALE = np.array([0, 2, 3, 5, 7, 8, 10])
+PAD_FADE_SECONDS = 0.08
+BASS_ATTACK_SECONDS = 0.03
 
 
 def _drum(pitch: float, noise: float, decay: float, sampling_rate: int, random: np.random.Generator) -> np.ndarray:
@@ -32,7 +37,9 @@ def _drum(pitch: float, noise: float, decay: float, sampling_rate: int, random: 
     return envelope * ((1 - noise) * body + noise * random.uniform(-1, 1, len(time)))
 
 
-def render_beatmap_audio(beatmap: IntermediateBeatmap, sampling_rate: int = 44100, seed: int = 0) -> np.ndarray:
+def render_beatmap_audio(
+    beatmap: IntermediateBeatmap, sampling_rate: int = 44100, seed: int = 0, drums: tuple | None = None
+) -> np.ndarray:
     """
     Audio for a beatmap: a drum on every hit, a tone over every hold, quiet noise beneath.
 
@@ -40,6 +47,8 @@ def render_beatmap_audio(beatmap: IntermediateBeatmap, sampling_rate: int = 4410
         beatmap (`IntermediateBeatmap`): the map.
         sampling_rate (`int`, *optional*, defaults to 44100): of the returned waveform.
         seed (`int`, *optional*, defaults to 0): seed of the noise.
+        drums (`tuple[dict]`, *optional*): the drum of each track (`pitch` Hz, `noise` share, `decay` seconds);
+            `DRUMS` by default.
 
     Returns:
         `np.ndarray` of shape `(num_samples,)`, float32 in [-1, 1], as long as the map plus one second.
@@ -53,7 +62,8 @@ def render_beatmap_audio(beatmap: IntermediateBeatmap, sampling_rate: int = 4410
         starts = np.round(on_track["start"].to_numpy() * sampling_rate / 1000).astype(np.int64)
         impulses = np.zeros(num_samples)
         np.add.at(impulses, starts[starts < num_samples], 1.0)
-        sound = _drum(**DRUMS[index % len(DRUMS)], sampling_rate=sampling_rate, random=random)
+        drum_set = drums or DRUMS
+        sound = _drum(**drum_set[index % len(drum_set)], sampling_rate=sampling_rate, random=random)
         size = num_samples + len(sound)
         mix += np.fft.irfft(np.fft.rfft(impulses, size) * np.fft.rfft(sound, size), size)[:num_samples]
         holds = on_track[on_track["end"] > on_track["start"]]
@@ -67,6 +77,59 @@ def render_beatmap_audio(beatmap: IntermediateBeatmap, sampling_rate: int = 4410
         tone = np.sin(2 * np.pi * HOLD_PITCHES[index % len(HOLD_PITCHES)] * np.arange(num_samples) / sampling_rate)
         mix += 0.2 * (np.cumsum(held)[:num_samples] > 0) * tone
     return (0.9 * mix / max(np.abs(mix).max(), 1e-9)).astype(np.float32)
+
+
+def varied_drums(random: np.random.Generator) -> tuple:
+    """The drums of `DRUMS` with pitch (x0.7 to x1.4), decay (x0.6 to x1.6) and noise share (+-0.1) drawn anew."""
+    return tuple(
+        {
+            "pitch": drum["pitch"] * random.uniform(0.7, 1.4),
+            "noise": float(np.clip(drum["noise"] + random.uniform(-0.1, 0.1), 0.0, 1.0)),
+            "decay": drum["decay"] * random.uniform(0.6, 1.6),
+        }
+        for drum in DRUMS
+    )
+
+
+def music_bed(num_samples: int, bpm: float, sampling_rate: int = 44100, seed: int = 0) -> np.ndarray:
+    """
+    A backing track without sharp attacks, for rendered drums to sit in: a chord pad (root, third and fifth of a
+    random minor-scale chord per bar, four harmonics each) fading in and out over 80 ms at every bar line, a bass
+    note on every beat with a 30 ms attack, and low-passed noise.
+
+    Args:
+        num_samples (`int`): length of the bed.
+        bpm (`float`): the tempo its bars and beats follow.
+        sampling_rate (`int`, *optional*, defaults to 44100): of the returned waveform.
+        seed (`int`, *optional*, defaults to 0): seed of the chords, the mix and the noise.
+
+    Returns:
+        `np.ndarray` of shape `(num_samples,)`, float64 with peak 1.
+    """
+    random = np.random.default_rng(seed)
+    time = np.arange(num_samples) / sampling_rate
+    beat = 60.0 / bpm
+    bar_index = (time // (4 * beat)).astype(np.int64)
+    num_bars = int(bar_index[-1]) + 1
+    roots = MINOR_SCALE[random.integers(0, len(MINOR_SCALE), num_bars)]
+    thirds = random.choice([3, 4], size=num_bars)
+    since_bar = time - bar_index * 4 * beat
+    pad = np.zeros(num_samples)
+    for interval in (np.zeros(num_bars), thirds, np.full(num_bars, 7)):
+        phase = 2 * np.pi * np.cumsum(220.0 * 2.0 ** ((roots + interval)[bar_index] / 12)) / sampling_rate
+        for harmonic in range(1, 5):
+            pad += np.sin(harmonic * phase) / harmonic
+    pad *= np.clip(np.minimum(since_bar, 4 * beat - since_bar) / PAD_FADE_SECONDS, 0.0, 1.0)
+    since_beat = time % beat
+    bass_phase = 2 * np.pi * np.cumsum(55.0 * 2.0 ** (roots[bar_index] / 12)) / sampling_rate
+    bass_envelope = np.minimum(1.0, since_beat / BASS_ATTACK_SECONDS) * np.exp(-since_beat / (0.6 * beat))
+    bass = np.sin(bass_phase) * bass_envelope
+    frequencies = np.fft.rfftfreq(num_samples, 1.0 / sampling_rate)
+    white = np.fft.rfft(random.standard_normal(num_samples))
+    noise = np.fft.irfft(white / np.sqrt(1.0 + frequencies / 200.0), n=num_samples)
+    layers = [(pad, 1.0), (bass, random.uniform(0.3, 0.8)), (noise, random.uniform(0.05, 0.3))]
+    bed = sum(level * layer / max(np.abs(layer).max(), 1e-9) for layer, level in layers)
+    return bed / max(np.abs(bed).max(), 1e-9)
 
 
 def _unmapped_hits(objects: pd.DataFrame, tempo: pd.DataFrame, share: float, tracks: list, random) -> pd.DataFrame:
@@ -86,7 +149,12 @@ def _unmapped_hits(objects: pd.DataFrame, tempo: pd.DataFrame, share: float, tra
 
 
 def render_song_audio(
-    beatmaps: list, sampling_rate: int = 44100, seed: int = 0, unmapped_share: float = 0.3
+    beatmaps: list,
+    sampling_rate: int = 44100,
+    seed: int = 0,
+    unmapped_share: float = 0.3,
+    background: float = 0.0,
+    vary_drums: bool = False,
 ) -> np.ndarray:
     """
     One song's audio for all the difficulties of a set: every object of every map sounds, plus unmapped hits at half
@@ -95,8 +163,11 @@ def render_song_audio(
     Args:
         beatmaps (`list[IntermediateBeatmap]`): the difficulties of one song.
         sampling_rate (`int`, *optional*, defaults to 44100): of the returned waveform.
-        seed (`int`, *optional*, defaults to 0): seed of the noise and of the unmapped hits.
+        seed (`int`, *optional*, defaults to 0): seed of the noise, the unmapped hits, the drums and the bed.
         unmapped_share (`float`, *optional*, defaults to 0.3): unmapped hits, as a share of the song's objects.
+        background (`float`, *optional*, defaults to 0.0): peak of a `music_bed` (at the map's first tempo) under
+            the drums, relative to theirs; 0 for none.
+        vary_drums (`bool`, *optional*, defaults to `False`): draw the song's drum sounds with `varied_drums`.
 
     Returns:
         `np.ndarray` of shape `(num_samples,)`, float32 in [-1, 1], as long as the longest map plus one second.
@@ -107,9 +178,14 @@ def render_song_audio(
     meta = {"audio": "audio.wav", "difficulty": 1.0, "tracks": tracks}
     end_ms = max(beatmap.duration_ms for beatmap in beatmaps)
     song = IntermediateBeatmap.from_hit_objects(objects, meta, end_ms=end_ms)
-    mix = render_beatmap_audio(song, sampling_rate, seed=seed)
-    unmapped = _unmapped_hits(objects, beatmaps[0].tempo_changes(), unmapped_share, tracks, random)
+    drums = varied_drums(random) if vary_drums else None
+    mix = render_beatmap_audio(song, sampling_rate, seed=seed, drums=drums)
+    tempo = beatmaps[0].tempo_changes()
+    unmapped = _unmapped_hits(objects, tempo, unmapped_share, tracks, random)
     if len(unmapped):
         extra = IntermediateBeatmap.from_hit_objects(unmapped, meta, end_ms=end_ms)
-        mix = mix + 0.5 * render_beatmap_audio(extra, sampling_rate, seed=seed + 1)
+        mix = mix + 0.5 * render_beatmap_audio(extra, sampling_rate, seed=seed + 1, drums=drums)
+    if background:
+        bpm = float(tempo["bpm"].iloc[0]) if len(tempo) else 120.0
+        mix = mix / max(np.abs(mix).max(), 1e-9) + background * music_bed(len(mix), bpm, sampling_rate, seed + 2)
     return (0.9 * mix / max(np.abs(mix).max(), 1e-9)).astype(np.float32)

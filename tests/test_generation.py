@@ -140,6 +140,18 @@ def test_hit_threshold_weighs_every_object_start_together():
     assert threshold_choice(logits, starts, 0.2).tolist() == [hits[3], hits[0], hits[0]]
 
 
+def test_decoding_defaults_of_the_model_apply_where_a_call_is_silent(song):
+    torch.manual_seed(0)
+    model = BeartModel(BeartConfig(num_hidden_layers=2, decoding_defaults={"hit_threshold": 0.3})).eval()
+    generator = pipeline("beatmap-generation", model=model, processor=BeartProcessor.from_model_config(model.config))
+    settings = {"mode": "taiko", "end": 4.0, "progress": False}
+    by_default = generator(song, **settings)
+    assert by_default.meta["source"]["hit_threshold"] == 0.3
+    pd.testing.assert_frame_equal(by_default.data, generator(song, hit_threshold=0.3, **settings).data)
+    sampled = generator(song, top_k=3, seed=0, **settings)
+    assert sampled.meta["source"]["hit_threshold"] is None and sampled.meta["source"]["top_k"] == 3
+
+
 def test_hit_threshold_must_lie_between_zero_and_one(generator, song):
     with pytest.raises(ValueError, match="hit_threshold"):
         generator(song, hit_threshold=1.5, end=2.0, progress=False)

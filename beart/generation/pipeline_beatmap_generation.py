@@ -123,6 +123,16 @@ class BeatmapGenerationPipeline(Pipeline):
         source = os.fspath(audio) if isinstance(audio, (str, os.PathLike)) else None
         return {"mel_slices": slices, "waveform": waveform, "source": source}
 
+    def decoding_options(self, decoding: dict) -> dict:
+        """
+        The call's decoding options over the model's `config.decoding_defaults`. A call that chooses `top_k` leaves
+        out a default `hit_threshold`, which would otherwise take its place.
+        """
+        defaults = dict(getattr(self.model.config, "decoding_defaults", None) or {})
+        if "top_k" in decoding:
+            defaults.pop("hit_threshold", None)
+        return {**defaults, **decoding}
+
     @staticmethod
     def resolve_tracks(mode: str | None, tracks: list | None) -> tuple[str, list]:
         """The game mode and track names from the `mode` and `tracks` arguments."""
@@ -144,7 +154,7 @@ class BeatmapGenerationPipeline(Pipeline):
             raise ValueError(f"Unknown strategy {strategy!r}; choose one of {list(STRATEGIES)}.")
         if start < 0 or (end is not None and end <= start):
             raise ValueError(f"start and end must satisfy 0 <= start < end, got start={start}, end={end}.")
-        options = DecodingOptions(**decoding)
+        options = DecodingOptions(**self.decoding_options(decoding))
         options.validate(len(tracks))
         steps_per_second = 1000 // (self.processor.tokenizer.groups * QUANTUM_MS)
         start_step = int(round(start * steps_per_second))
@@ -175,8 +185,9 @@ class BeatmapGenerationPipeline(Pipeline):
         groups = self.processor.tokenizer.groups
         if not (events == 1).any() and not (events == 2).any():
             raise BeatmapError(
-                "The model generated no hits or holds for this song with these settings. Try a higher temperature "
-                "(e.g. 1.0), top_k above 1, a higher difficulty, or a logit_bias raising hit tokens."
+                "The model generated no hits or holds for this song with these settings. Try a lower hit_threshold "
+                "(e.g. 0.3), top_k above 1 with a higher temperature (e.g. 1.0), a higher difficulty, or a logit_bias "
+                "raising hit tokens."
             )
         start_ms = first_step * groups * QUANTUM_MS
         data = pd.DataFrame(

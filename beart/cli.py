@@ -377,7 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--preset", choices=["quaver", "crotchet"], help="start from a fresh model (default quaver)")
     start.add_argument("--from", dest="model", help="start from a model id, a folder, or the author's .pt checkpoint")
     train.add_argument(
-        "--config", action="append", default=[], metavar="KEY=VALUE", help="change a field of the model's config (e.g. prediction_steps=6)"
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change a field of the model's config (e.g. prediction_steps=6)",
     )
     train.add_argument("--resume", nargs="?", const=True, help="resume from the last (or the given) checkpoint")
     train.set_defaults(handler=_train, takes_training_flags=True)

@@ -7,8 +7,8 @@ The shared corpus holds real maps without their songs, so every map whose song i
 modes and StepMania charts, at least 100 objects) gets audio rendered from its objects (`beart.training.synthesis`):
 one song per set, in which every difficulty's objects sound, plus unmapped hits, so that the model learns real
 mappers' rhythms and which onsets a map of each difficulty keeps; each set gets its own drum sounds and, most of
-them, a music bed (chords, bass, noise) beneath, so that the onsets sit in dense sound as in real music. Songs whose real music is at hand are held out of
-training and kept for `beart evaluate`.
+them, a music bed (chords, bass, noise) beneath, so that the onsets sit in dense sound as in real music. Songs whose
+real music is at hand are held out of training and kept for `beart evaluate`.
 """
 
 import argparse

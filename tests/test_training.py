@@ -160,7 +160,8 @@ def test_prediction_steps_score_the_coming_tokens_at_the_foresight_positions(man
 
 def test_config_overrides_reach_every_start_model(converted_dir, fixtures_dir):
     checkpoint = str(fixtures_dir / "original_quaver_checkpoint.pt")
-    for source in ({"preset": "quaver"}, {"model_name_or_path": str(converted_dir)}, {"model_name_or_path": checkpoint}):
+    sources = ({"preset": "quaver"}, {"model_name_or_path": str(converted_dir)}, {"model_name_or_path": checkpoint})
+    for source in sources:
         assert load_start_model(**source, prediction_steps=4).config.prediction_steps == 4
         with pytest.raises(ValueError, match="prediction_steps"):
             load_start_model(**source, prediction_steps=40)

@@ -15,9 +15,8 @@ positions hearing the audio ahead.
   per beam); here each track has its own position and every beam of a step hears that step.
 - `fast`: one forward pass for all tracks at once (every current token masked, each track read at its own
   position), sampling each track from its `top_k` most likely tokens, or deciding by `hit_threshold`; several songs
-  share each forward pass. A model
-  trained with `prediction_steps` above 1 also predicts the coming steps at the foresight positions after the
-  current token, so each forward pass yields that many steps of every track.
+  share each forward pass. A model trained with `prediction_steps` above 1 also predicts the coming steps at the
+  foresight positions after the current token, so each forward pass yields that many steps of every track.
 """
 
 from dataclasses import dataclass, field

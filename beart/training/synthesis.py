@@ -30,6 +30,11 @@ PAD_FADE_SECONDS = 0.08
 BASS_ATTACK_SECONDS = 0.03
 
 
+def _peak_normalised(signal: np.ndarray, peak: float = 1.0) -> np.ndarray:
+    """`signal` scaled so that its largest magnitude is `peak` (a silent signal stays silent)."""
+    return peak * signal / max(np.abs(signal).max(), 1e-9)
+
+
 def _drum(pitch: float, noise: float, decay: float, sampling_rate: int, random: np.random.Generator) -> np.ndarray:
     time = np.arange(int(sampling_rate * decay * 5)) / sampling_rate
     envelope = np.exp(-time / decay)
@@ -76,7 +81,7 @@ def render_beatmap_audio(
         )
         tone = np.sin(2 * np.pi * HOLD_PITCHES[index % len(HOLD_PITCHES)] * np.arange(num_samples) / sampling_rate)
         mix += 0.2 * (np.cumsum(held)[:num_samples] > 0) * tone
-    return (0.9 * mix / max(np.abs(mix).max(), 1e-9)).astype(np.float32)
+    return _peak_normalised(mix, 0.9).astype(np.float32)
 
 
 def varied_drums(random: np.random.Generator) -> tuple:
@@ -128,8 +133,7 @@ def music_bed(num_samples: int, bpm: float, sampling_rate: int = 44100, seed: in
     white = np.fft.rfft(random.standard_normal(num_samples))
     noise = np.fft.irfft(white / np.sqrt(1.0 + frequencies / 200.0), n=num_samples)
     layers = [(pad, 1.0), (bass, random.uniform(0.3, 0.8)), (noise, random.uniform(0.05, 0.3))]
-    bed = sum(level * layer / max(np.abs(layer).max(), 1e-9) for layer, level in layers)
-    return bed / max(np.abs(bed).max(), 1e-9)
+    return _peak_normalised(sum(level * _peak_normalised(layer) for layer, level in layers))
 
 
 def _unmapped_hits(objects: pd.DataFrame, tempo: pd.DataFrame, share: float, tracks: list, random) -> pd.DataFrame:
@@ -187,5 +191,5 @@ def render_song_audio(
         mix = mix + 0.5 * render_beatmap_audio(extra, sampling_rate, seed=seed + 1, drums=drums)
     if background:
         bpm = float(tempo["bpm"].iloc[0]) if len(tempo) else 120.0
-        mix = mix / max(np.abs(mix).max(), 1e-9) + background * music_bed(len(mix), bpm, sampling_rate, seed + 2)
-    return (0.9 * mix / max(np.abs(mix).max(), 1e-9)).astype(np.float32)
+        mix = _peak_normalised(mix) + background * music_bed(len(mix), bpm, sampling_rate, seed + 2)
+    return _peak_normalised(mix, 0.9).astype(np.float32)

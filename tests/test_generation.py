@@ -150,6 +150,9 @@ def test_decoding_defaults_of_the_model_apply_where_a_call_is_silent(song):
     pd.testing.assert_frame_equal(by_default.data, generator(song, hit_threshold=0.3, **settings).data)
     sampled = generator(song, top_k=3, seed=0, **settings)
     assert sampled.meta["source"]["hit_threshold"] is None and sampled.meta["source"]["top_k"] == 3
+    model.config.decoding_defaults = {"hit_treshold": 0.3}
+    with pytest.raises(ValueError, match=r"decoding_defaults holds unknown options \['hit_treshold'\]"):
+        generator(song, **settings)
 
 
 def test_hit_threshold_must_lie_between_zero_and_one(generator, song):

@@ -1,5 +1,6 @@
 """The `beatmap-generation` pipeline: a song in, an intermediate beatmap (and optionally a playable file) out."""
 
+import dataclasses
 import os
 import tempfile
 
@@ -21,10 +22,7 @@ logger = logging.get_logger(__name__)
 DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "default_model")
 GENERATION_MODES = ("osu", "taiko", "catch", "mania", "stepmania")
 MODE_FOR_TRACK_COUNT = {1: "osu", 2: "taiko", 4: "mania"}
-DECODING_KEYS = (
-    "difficulty", "temperature", "top_k", "beams", "max_beam_width", "logit_bias", "seed", "prediction_steps",
-    "hit_threshold",
-)  # fmt: skip
+DECODING_KEYS = tuple(option.name for option in dataclasses.fields(DecodingOptions))
 
 
 def default_model_path() -> str:
@@ -129,6 +127,12 @@ class BeatmapGenerationPipeline(Pipeline):
         out a default `hit_threshold`, which would otherwise take its place.
         """
         defaults = dict(getattr(self.model.config, "decoding_defaults", None) or {})
+        unknown = set(defaults) - set(DECODING_KEYS)
+        if unknown:
+            raise ValueError(
+                f"The model's config.decoding_defaults holds unknown options {sorted(unknown)}; "
+                f"known options are {list(DECODING_KEYS)}."
+            )
         if "top_k" in decoding:
             defaults.pop("hit_threshold", None)
         return {**defaults, **decoding}

@@ -76,7 +76,7 @@ def main() -> None:
         "--background", type=float, default=1.5, help="loudest music bed under the drums, relative to them"
     )
     parser.add_argument(
-        "--evaluations", type=int, default=5, help="held-out evaluations during training, the last at the end"
+        "--evaluations", type=int, default=5, help="held-out evaluations spread over training (at least 1)"
     )
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument(
@@ -108,7 +108,7 @@ def main() -> None:
             learning_rate=arguments.learning_rate,
             warmup_steps=20,
             eval_strategy="steps",
-            eval_steps=max(1, arguments.max_steps // arguments.evaluations),
+            eval_steps=max(1, arguments.max_steps // max(1, arguments.evaluations)),
             save_strategy="steps",
             save_steps=100,
             save_total_limit=2,
@@ -135,7 +135,8 @@ def main() -> None:
             )
         trainer.save_model(arguments.output_dir)
         trainer.processing_class.save_pretrained(arguments.output_dir)
-        print([entry for entry in trainer.state.log_history if "eval_loss" in entry][-1])
+        evaluations = [entry for entry in trainer.state.log_history if "eval_loss" in entry]
+        print(evaluations[-1] if evaluations else trainer.evaluate())
 
 
 if __name__ == "__main__":

@@ -244,8 +244,9 @@ def fast_decoding(
     track_ids = processor.track_ids(num_tracks)[None, :]
     top_k = int(options.top_k)
     starts_object = torch.from_numpy(processor.tokenizer.object_start_mask)
-    bar = tqdm(total=max(counts, default=0), desc="Generating", unit="step", disable=not progress)
-    for relative in range(0, max(counts, default=0), ahead):
+    total = max(counts, default=0)
+    bar = tqdm(total=total, desc="Generating", unit="step", disable=not progress)
+    for relative in range(0, total, ahead):
         active = [index for index, count in enumerate(counts) if relative < count]
         input_ids = np.concatenate(
             [
@@ -272,6 +273,6 @@ def fast_decoding(
             taken = min(ahead, counts[index] - relative)
             tokens[index][relative : relative + taken] = chosen[row, :, :taken].numpy().T
             tempos[index][relative : relative + taken] = float(row_tempo[row])
-        bar.update(min(ahead, max(counts) - relative))
+        bar.update(min(ahead, total - relative))
     bar.close()
     return [(tokens[index], tempos[index], start_step) for index in range(len(songs))]

@@ -62,12 +62,12 @@ def render_beatmap_audio(
     num_samples = int((beatmap.duration_ms / 1000 + 1.0) * sampling_rate)
     mix = 0.01 * random.standard_normal(num_samples)
     objects = beatmap.hit_objects()
+    drum_set = drums or DRUMS
     for index, name in enumerate(beatmap.tracks):
         on_track = objects[objects["track"] == name]
         starts = np.round(on_track["start"].to_numpy() * sampling_rate / 1000).astype(np.int64)
         impulses = np.zeros(num_samples)
         np.add.at(impulses, starts[starts < num_samples], 1.0)
-        drum_set = drums or DRUMS
         sound = _drum(**drum_set[index % len(drum_set)], sampling_rate=sampling_rate, random=random)
         size = num_samples + len(sound)
         mix += np.fft.irfft(np.fft.rfft(impulses, size) * np.fft.rfft(sound, size), size)[:num_samples]
@@ -136,10 +136,15 @@ def music_bed(num_samples: int, bpm: float, sampling_rate: int = 44100, seed: in
     return _peak_normalised(sum(level * _peak_normalised(layer) for layer, level in layers))
 
 
+def _first_bpm(tempo: pd.DataFrame) -> float:
+    """The first tempo of a map's tempo changes, 120 BPM when it has none."""
+    return float(tempo["bpm"].iloc[0]) if len(tempo) else 120.0
+
+
 def _unmapped_hits(objects: pd.DataFrame, tempo: pd.DataFrame, share: float, tracks: list, random) -> pd.DataFrame:
     """Hits on the quarter-beat grid of the map's first tempo, away (> 40 ms) from every object, `share` as many
     as there are objects, each on a random track."""
-    bpm = float(tempo["bpm"].iloc[0]) if len(tempo) else 120.0
+    bpm = _first_bpm(tempo)
     first, last = float(objects["start"].min()), float(objects["end"].max())
     grid = np.arange(first, last, 60000.0 / bpm / 4)
     starts = np.sort(objects["start"].to_numpy(dtype=np.float64))
@@ -190,6 +195,6 @@ def render_song_audio(
         extra = IntermediateBeatmap.from_hit_objects(unmapped, meta, end_ms=end_ms)
         mix = mix + 0.5 * render_beatmap_audio(extra, sampling_rate, seed=seed + 1, drums=drums)
     if background:
-        bpm = float(tempo["bpm"].iloc[0]) if len(tempo) else 120.0
-        mix = _peak_normalised(mix) + background * music_bed(len(mix), bpm, sampling_rate, seed + 2)
+        bed = music_bed(len(mix), _first_bpm(tempo), sampling_rate, seed + 2)
+        mix = _peak_normalised(mix) + background * bed
     return _peak_normalised(mix, 0.9).astype(np.float32)

@@ -136,19 +136,45 @@ def test_hit_threshold_weighs_every_object_start_together():
     logits = probabilities.log()
     logits[:, : tokenizer.num_reserved_tokens] = -float("inf")
     assert logits.argmax(-1).tolist() == [empty, hold, empty]
-    assert threshold_choice(logits, starts, 0.5).tolist() == [hits[3], hold, empty]
-    assert threshold_choice(logits, starts, 0.2).tolist() == [hits[3], hits[0], hits[0]]
+    # One track, one step: shape (batch_size, num_tracks, steps, vocab_size).
+    one_track = logits[:, None, None, :]
+    assert threshold_choice(one_track, starts, 0.5).flatten().tolist() == [hits[3], hold, empty]
+    assert threshold_choice(one_track, starts, 0.2).flatten().tolist() == [hits[3], hits[0], hits[0]]
+
+
+def test_hit_threshold_places_one_object_where_the_tracks_together_pass_it():
+    tokenizer = BeartTokenizer()
+    starts = torch.from_numpy(tokenizer.object_start_mask)
+    empty = tokenizer.empty_token_id
+    hits = [tokenizer.convert_tokens_to_ids(f"[hit:{slot}]") for slot in range(10)]
+    # 4000 rows, four tracks, one step; track t starts an object with probability 0.1 * (t + 1), its best slot 2 + t.
+    # Some track does with probability 1 - 0.9 * 0.8 * 0.7 * 0.6 = 0.70, though none alone passes 0.5.
+    track_probability = torch.tensor([0.1, 0.2, 0.3, 0.4])
+    probabilities = torch.full((4000, 4, 1, tokenizer.vocab_size), 1e-9)
+    probabilities[..., empty] = (1 - track_probability)[:, None]
+    probabilities[..., hits] = 0.9 * track_probability[:, None, None] / len(hits)
+    for track in range(4):
+        probabilities[:, track, 0, hits[2 + track]] += 0.1 * track_probability[track]
+    logits = probabilities.log()
+    logits[..., : tokenizer.num_reserved_tokens] = -float("inf")
+    chosen = threshold_choice(logits, starts, 0.5, torch.Generator().manual_seed(0))[..., 0]
+    placed = chosen != empty
+    assert placed.sum(dim=1).tolist() == [1] * 4000
+    assert chosen[placed].tolist() == [hits[2 + track] for track in placed.int().argmax(dim=1).tolist()]
+    # The tracks are drawn in proportion to their own probabilities (4000 draws: standard error under 0.008).
+    np.testing.assert_allclose(placed.float().mean(dim=0).numpy(), track_probability.numpy(), atol=0.03)
+    assert (threshold_choice(logits, starts, 0.75) == empty).all()
 
 
 def test_decoding_defaults_of_the_model_apply_where_a_call_is_silent(song):
     torch.manual_seed(0)
     model = BeartModel(BeartConfig(num_hidden_layers=2, decoding_defaults={"hit_threshold": 0.3})).eval()
     generator = pipeline("beatmap-generation", model=model, processor=BeartProcessor.from_model_config(model.config))
-    settings = {"mode": "taiko", "end": 4.0, "progress": False}
+    settings = {"mode": "taiko", "end": 4.0, "seed": 0, "progress": False}
     by_default = generator(song, **settings)
     assert by_default.meta["source"]["hit_threshold"] == 0.3
     pd.testing.assert_frame_equal(by_default.data, generator(song, hit_threshold=0.3, **settings).data)
-    sampled = generator(song, top_k=3, seed=0, **settings)
+    sampled = generator(song, top_k=3, **settings)
     assert sampled.meta["source"]["hit_threshold"] is None and sampled.meta["source"]["top_k"] == 3
     model.config.decoding_defaults = {"hit_treshold": 0.3}
     with pytest.raises(ValueError, match=r"decoding_defaults holds unknown options \['hit_treshold'\]"):

@@ -48,9 +48,11 @@ class DecodingOptions:
         seed (`int`, *optional*): seed of the draws; a fresh random seed when not given.
         prediction_steps (`int`, *optional*): `fast`: steps of every track taken from one forward pass, from 1 to the
             model's `config.prediction_steps` (the default).
-        hit_threshold (`float`, *optional*): `fast`: instead of `top_k`, a track gets its most likely token that
-            starts an object (a hit or a hold's start) where all such tokens together are more likely than this,
-            and its most likely other token (nothing, a hold going on or ending) elsewhere. A hit's probability is
+        hit_threshold (`float`, *optional*): `fast`: instead of `top_k`, a step holds an object where the
+            probability that some track starts one (a hit or a hold's start; all such tokens of a track summed) is
+            above this. One track, drawn in proportion to its own such probability, then takes its most likely
+            object-starting token, and every other track its most likely token that starts nothing (see
+            [`threshold_choice`]). A hit's probability is
             spread over the slots of the window, so plain greedy decoding places too few notes on sparse maps.
     """
 
@@ -122,22 +124,38 @@ class _Scorer:
         return tempo.cpu(), logits.cpu()
 
 
-def threshold_choice(logits: torch.Tensor, starts_object: torch.Tensor, threshold: float) -> torch.Tensor:
+def threshold_choice(
+    logits: torch.Tensor, starts_object: torch.Tensor, threshold: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """
     The `hit_threshold` rule (see [`DecodingOptions`]).
 
+    A step holds an object where the probability that at least one track starts one, `1 - prod(1 - p_track)` with
+    `p_track` the summed probability of a track's object-starting tokens, passes `threshold`. The object goes to one
+    track, drawn with probability proportional to `p_track`, which takes its most likely object-starting token; every
+    other track takes its most likely token that starts nothing. Deciding per track instead splits one onset's
+    probability between the tracks, so four tracks either miss onsets no single track is sure of or stack chords on
+    every onset; always taking the most likely track puts a whole chart on one panel.
+
     Args:
-        logits (`torch.Tensor` of shape `(..., vocab_size)`): adjusted logits (reserved tokens at -inf).
+        logits (`torch.Tensor` of shape `(batch_size, num_tracks, steps, vocab_size)`): adjusted logits (reserved
+            tokens at -inf).
         starts_object (`torch.Tensor` of shape `(vocab_size,)`): bool, the tokens that start an object.
         threshold (`float`): in (0, 1).
+        generator (`torch.Generator`, *optional*): the source of the track draws.
 
     Returns:
-        `torch.LongTensor` of shape `(...)`: the chosen token ids.
+        `torch.LongTensor` of shape `(batch_size, num_tracks, steps)`: the chosen token ids.
     """
+    batch_size, num_tracks, steps, _ = logits.shape
     object_probability = (logits.softmax(dim=-1) * starts_object).sum(dim=-1)
+    any_object = 1.0 - torch.prod(1.0 - object_probability, dim=1, keepdim=True)
+    track_weights = object_probability.transpose(1, 2).reshape(-1, num_tracks).clamp_min(1e-12)
+    drawn_track = torch.multinomial(track_weights, 1, generator=generator).reshape(batch_size, 1, steps)
+    is_drawn = torch.arange(num_tracks, device=logits.device)[None, :, None] == drawn_track
     best_start = logits.masked_fill(~starts_object, -float("inf")).argmax(dim=-1)
     best_other = logits.masked_fill(starts_object, -float("inf")).argmax(dim=-1)
-    return torch.where(object_probability > threshold, best_start, best_other)
+    return torch.where((any_object > threshold) & is_drawn, best_start, best_other)
 
 
 def _generator(seed: int | None) -> torch.Generator:
@@ -262,7 +280,7 @@ def fast_decoding(
         positions = np.tile(read_positions, (len(active), 1, 1))
         row_tempo, logits = scorer(input_ids, np.repeat(track_ids, len(active), axis=0), features, positions)
         if options.hit_threshold is not None:
-            chosen = threshold_choice(logits, starts_object, options.hit_threshold)
+            chosen = threshold_choice(logits, starts_object, options.hit_threshold, generator)
         elif top_k == 1:
             chosen = logits.argmax(dim=-1)
         else:

@@ -74,7 +74,7 @@ class BeartConfig(PreTrainedConfig):
             steps per forward pass. At most `audio_foresight // max(track_counts) + 1`.
         decoding_defaults (`dict`, *optional*):
             Decoding options the beatmap-generation pipeline uses for this model where a call leaves them out (e.g.
-            `{"hit_threshold": 0.4}`), as a generation config does for text models; see [`DecodingOptions`].
+            `{"hit_threshold": 0.5}`), as a generation config does for text models; see [`DecodingOptions`].
         vocab_size (`int`, *optional*):
             Number of token ids; derived from `groups` (85 for 10) and checked if given.
     """

@@ -1,7 +1,7 @@
 """Training examples per second, end to end (data loading + training step), against an original-like reference.
 
 Ours: a corpus from `build_corpus`, batches from `BeartDataCollator` (augmentation on) through a DataLoader, a
-`BeartModel` training step with AdamW. The reference: a per-row dataset built like the original BeatLearning one (a
+`BeartModel` training step with AdamW as `BeartTrainer` takes it (`scored_logits_only`). The reference: a per-row dataset built like the original BeatLearning one (a
 pandas frame of token rows; every example assembled in `__getitem__` from a Python list of per-slice mel arrays,
 masked and dropped out row by row), torch's default collation, and the original architecture
 (`nn.TransformerEncoder`, train mode, dropout 0.1 everywhere) with its loss and AdamW. Ours runs inside
@@ -122,7 +122,7 @@ def main():
         def ours_step(batch):
             ours.train()
             ours_optimizer.zero_grad()
-            ours(**batch).loss.backward()
+            ours(**batch, scored_logits_only=True).loss.backward()
             ours_optimizer.step()
 
         with flush_denormals():

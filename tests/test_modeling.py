@@ -106,6 +106,47 @@ def test_training_step_reduces_the_loss_and_gradients_reach_every_weight():
     assert all(parameter.grad is not None for parameter in model.parameters())
 
 
+@pytest.mark.parametrize("attn_implementation", ["sdpa", "eager"])
+def test_scored_logits_only_gives_the_same_loss_tempo_logits_and_gradients(attn_implementation):
+    config = tiny_config(hidden_dropout_prob=0.0, embedding_dropout_prob=0.0, initializer_range=0.2)
+    config._attn_implementation = attn_implementation
+    torch.manual_seed(0)
+    model = beart.BeartModel(config).train()
+    inputs = random_inputs(config)
+    labels = torch.full_like(inputs["input_ids"], -100)
+    labels[0, [40, 41]] = torch.tensor([20, 21])
+    labels[2, [10, 41]] = torch.tensor([30, 22])
+    supervision = {"labels": labels, "tempo_labels": torch.tensor([120.0, 0.0, 90.0])}
+    full = model(**inputs, **supervision)
+    full.loss.backward()
+    full_gradients = [parameter.grad.clone() for parameter in model.parameters()]
+    model.zero_grad()
+    scored = model(**inputs, **supervision, scored_logits_only=True, output_attentions=True)
+    scored.loss.backward()
+    # The columns labelled in some row, in order: 10, 40, 41.
+    assert scored.logits.shape == (3, 3, config.vocab_size)
+    torch.testing.assert_close(scored.logits, full.logits[:, [10, 40, 41]])
+    torch.testing.assert_close(scored.loss, full.loss)
+    torch.testing.assert_close(scored.tempo, full.tempo)
+    for scored_gradient, full_gradient in zip((p.grad for p in model.parameters()), full_gradients):
+        torch.testing.assert_close(scored_gradient, full_gradient, rtol=1e-4, atol=1e-6)
+    # The last layer attends from the first position and the labelled ones, to every position.
+    assert scored.attentions[-1].shape == (3, config.num_attention_heads, 4, config.max_position_embeddings)
+    assert scored.attentions[0].shape[-2] == config.max_position_embeddings
+
+
+def test_dropout_zeroes_the_asked_share_and_keeps_the_expected_value():
+    torch.manual_seed(0)
+    values = torch.rand(200, 1000) + 0.5
+    dropout = beart.modeling.modeling_beart.BeartDropout(0.1).train()
+    dropped = dropout(values)
+    zeroed = dropped == 0
+    assert abs(zeroed.float().mean().item() - 0.1) < 0.005
+    torch.testing.assert_close(dropped[~zeroed], values[~zeroed] / 0.9)
+    assert torch.equal(dropout.eval()(values), values)
+    assert torch.equal(beart.modeling.modeling_beart.BeartDropout(1.0).train()(values), torch.zeros_like(values))
+
+
 def test_save_and_load_as_safetensors(tmp_path):
     config = tiny_config()
     model = beart.BeartModel(config).eval()

@@ -17,6 +17,7 @@ from beart.beatmaps import IntermediateBeatmap
 from beart.cli import main
 from beart.training import (
     BeartDataCollator,
+    BeartTrainer,
     BeartTrainingArguments,
     build_corpus,
     load_corpus,
@@ -267,6 +268,27 @@ def test_trainer_learns_evaluates_logs_saves_and_resumes(fixture_corpus, tmp_pat
     )
     assert resumed.state.global_step == 16
     assert [entry["step"] for entry in resumed.state.log_history if "loss" in entry][-2:] == [14, 16]
+
+
+def test_trainer_asks_for_the_scored_logits_only_in_training_steps(tmp_path):
+    config = BeartConfig(**TINY_MODEL, max_position_embeddings=64, audio_foresight=8)
+    model = BeartModel(config)
+    trainer = BeartTrainer(model=model, args=tiny_arguments(tmp_path, report_to="none"))
+    asked = []
+    model.register_forward_pre_hook(
+        lambda module, args, kwargs: asked.append(kwargs.get("scored_logits_only", False)), with_kwargs=True
+    )
+    labels = torch.full((2, 64), -100)
+    labels[:, 40] = 20
+    inputs = {
+        "input_ids": torch.full((2, 64), 9),
+        "input_features": torch.zeros(2, 64, config.groups, config.mel_bands),
+        "labels": labels,
+        "tempo_labels": torch.full((2,), 120.0),
+    }
+    trainer.compute_loss(model.train(), inputs)
+    _, outputs = trainer.compute_loss(model.eval(), inputs, return_outputs=True)
+    assert asked == [True, False] and outputs.logits.shape[1] == 64
 
 
 def test_two_processes_train_with_accelerate_on_cpu(fixture_corpus, tmp_path):

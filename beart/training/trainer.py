@@ -98,8 +98,9 @@ def parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
 
 class BeartTrainer(Trainer):
     """
-    [`Trainer`] with the original's AdamW parameter groups and exponential learning-rate decay, and a separate
-    collator for evaluation (training batches are augmented, evaluation batches are not).
+    [`Trainer`] with the original's AdamW parameter groups and exponential learning-rate decay, a separate collator
+    for evaluation (training batches are augmented, evaluation batches are not), and training steps that ask the model
+    for the logits at the labelled positions only (`scored_logits_only`: the same loss, less compute).
 
     Args:
         eval_data_collator (*optional*): the collator of evaluation batches; `data_collator` when not given.
@@ -117,6 +118,11 @@ class BeartTrainer(Trainer):
             return super().get_eval_dataloader(eval_dataset)
         finally:
             self.data_collator = train_collator
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if model.training and not return_outputs:
+            inputs = {**inputs, "scored_logits_only": True}
+        return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
 
     def create_optimizer(self, model=None):
         if self.optimizer is None:

@@ -5,7 +5,8 @@ generated objects' start times (all tracks together) against the known onsets of
 click loop (its onset list) and songs rendered from synthetic rhythms (their hit times). `fast` runs once per
 `--prediction-steps` value (steps taken from one forward pass; by default 1 and the model's `prediction_steps`).
 
-    python benchmarks/generation_speed.py [--model DIR_OR_ID] [--seconds 30] [--prediction-steps 1 6]
+    python benchmarks/generation_speed.py [--model DIR_OR_ID] [--seconds 30] [--songs 2] [--first-seed 0]
+        [--prediction-steps 1 6]
 """
 
 import argparse
@@ -56,6 +57,7 @@ def main():
     parser.add_argument("--model", help="model id or folder (default: the bundled model)")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--songs", type=int, default=2, help="synthetic songs besides the fixture's")
+    parser.add_argument("--first-seed", type=int, default=0, help="seed of the first synthetic song")
     parser.add_argument("--prediction-steps", type=int, nargs="+", help="fast: steps per forward pass to compare")
     arguments = parser.parse_args()
     torch.set_flush_denormal(True)
@@ -67,7 +69,8 @@ def main():
 
     click, rate = soundfile.read(FIXTURES / "click_120bpm.wav", dtype="float32")
     songs = [(click[: int(arguments.seconds * rate)], np.loadtxt(FIXTURES / "click_120bpm.onsets.txt"))]
-    songs += [synthetic_song(seed, arguments.seconds) for seed in range(arguments.songs)]
+    seeds = range(arguments.first_seed, arguments.first_seed + arguments.songs)
+    songs += [synthetic_song(seed, arguments.seconds) for seed in seeds]
     minutes = sum(len(audio) / SAMPLING_RATE for audio, _ in songs) / 60
 
     rows = []

@@ -261,3 +261,15 @@ def test_the_bundled_model_generates_without_naming_a_model(tmp_path, capsys):
     assert (tmp_path / "d.osz").exists()
     assert main(["generate", EXAMPLE_SONG, "-o", str(tmp_path / "cli.osz"), "--end", "6", "--no-progress"]) == 0
     assert "objects" in capsys.readouterr().out
+
+
+def test_options_of_the_other_strategy_are_named_as_ignored(generator, song, caplog):
+    with caplog.at_level("WARNING"):
+        generator(song, strategy="legacy", hit_threshold=0.3, end=1.5, seed=0, progress=False)
+        generator(song, beams=[3], end=1.5, seed=0, progress=False)
+        generator(song, hit_threshold=0.3, end=1.5, seed=0, progress=False)
+    warnings = [record.getMessage() for record in caplog.records if "ignores" in record.getMessage()]
+    assert warnings == [
+        "The legacy strategy ignores ['hit_threshold']: they are fast options.",
+        "The fast strategy ignores ['beams']: they are legacy options.",
+    ]

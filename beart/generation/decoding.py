@@ -29,6 +29,8 @@ from ..processing import BeartProcessor
 
 
 STRATEGIES = ("fast", "legacy")
+# The options that one strategy reads and the other ignores.
+STRATEGY_OPTIONS = {"fast": ("prediction_steps", "hit_threshold"), "legacy": ("beams", "max_beam_width")}
 
 
 @dataclass

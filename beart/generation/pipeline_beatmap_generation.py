@@ -14,7 +14,7 @@ from ..audio import AudioError, load_audio
 from ..beatmaps import BeatmapError, IntermediateBeatmap, tracks_for_mode, write_osz, write_stepmania
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor
-from .decoding import STRATEGIES, DecodingOptions, fast_decoding, legacy_beam_search
+from .decoding import STRATEGIES, STRATEGY_OPTIONS, DecodingOptions, fast_decoding, legacy_beam_search
 
 
 logger = logging.get_logger(__name__)
@@ -158,6 +158,10 @@ class BeatmapGenerationPipeline(Pipeline):
             raise ValueError(f"Unknown strategy {strategy!r}; choose one of {list(STRATEGIES)}.")
         if start < 0 or (end is not None and end <= start):
             raise ValueError(f"start and end must satisfy 0 <= start < end, got start={start}, end={end}.")
+        for other_strategy, names in STRATEGY_OPTIONS.items():
+            ignored = sorted(set(decoding) & set(names))
+            if other_strategy != strategy and ignored:
+                logger.warning(f"The {strategy} strategy ignores {ignored}: they are {other_strategy} options.")
         options = DecodingOptions(**self.decoding_options(decoding))
         options.validate(len(tracks))
         steps_per_second = 1000 // (self.processor.tokenizer.groups * QUANTUM_MS)

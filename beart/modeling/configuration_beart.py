@@ -145,7 +145,7 @@ class BeartConfig(PreTrainedConfig):
         self.decoding_defaults = dict(decoding_defaults or {})
         self.vocab_size = vocab_size if vocab_size is not None else self._derived_vocab_size()
         super().__init__(**kwargs)
-        self._check_consistency()
+        self._check_fields()
 
     @classmethod
     def from_preset(cls, name: str, **kwargs) -> "BeartConfig":
@@ -162,7 +162,15 @@ class BeartConfig(PreTrainedConfig):
             raise ValueError(f"groups must be 2 to 12 steps of 10 ms per token, got {self.groups}.")
         return vocabulary_size(self.groups)
 
-    def _check_consistency(self):
+    def validate(self) -> None:
+        """
+        The checks transformers runs before saving, and that BEaRT's fields fit together as on creation; raises a
+        `ValueError` naming the first problem. Run it after changing the fields of an existing configuration.
+        """
+        super().validate()
+        self._check_fields()
+
+    def _check_fields(self):
         if self.vocab_size != self._derived_vocab_size():
             raise ValueError(
                 f"vocab_size={self.vocab_size} does not match groups={self.groups}, which needs "

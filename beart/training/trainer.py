@@ -193,7 +193,7 @@ def load_start_model(
     if os.path.isfile(model_name_or_path):
         return model_from_original_checkpoint(model_name_or_path, **config_overrides)
     model = BeartModel.from_pretrained(model_name_or_path, **config_overrides)
-    model.config._check_consistency()
+    model.config.validate()
     return model
 
 

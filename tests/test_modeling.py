@@ -147,6 +147,30 @@ def test_dropout_zeroes_the_asked_share_and_keeps_the_expected_value():
     assert torch.equal(beart.modeling.modeling_beart.BeartDropout(1.0).train()(values), torch.zeros_like(values))
 
 
+def test_difficulty_embedding_starts_silent_and_reaches_every_position(tmp_path):
+    torch.manual_seed(0)
+    plain = beart.BeartModel(tiny_config()).eval()
+    conditioned = beart.BeartModel(tiny_config(difficulty_embedding=True)).eval()
+    conditioned.load_state_dict(plain.state_dict(), strict=False)
+    inputs = random_inputs(plain.config)
+    inputs["input_ids"][:, 0] = torch.tensor([0, 3, 4])  # two difficulty bands, then [SEP]: no difficulty
+    with torch.no_grad():
+        torch.testing.assert_close(conditioned(**inputs).logits, plain(**inputs).logits)
+        conditioned.embeddings.difficulty_embeddings.weight.copy_(torch.randn(4, 16))
+        changed = conditioned(**inputs).logits
+        other_band = {**inputs, "input_ids": inputs["input_ids"].clone()}
+        other_band["input_ids"][:, 0] = torch.tensor([1, 2, 4])
+        moved = conditioned(**other_band).logits
+    # The band moves the last position too; a row without a difficulty is left as the plain model has it.
+    assert (changed[:2, -1] - moved[:2, -1]).abs().max() > 1e-2
+    torch.testing.assert_close(changed[2], plain(**inputs).logits[2].detach())
+    conditioned.save_pretrained(tmp_path)
+    reloaded = beart.BeartModel.from_pretrained(tmp_path)
+    torch.testing.assert_close(
+        reloaded.embeddings.difficulty_embeddings.weight, conditioned.embeddings.difficulty_embeddings.weight
+    )
+
+
 def test_save_and_load_as_safetensors(tmp_path):
     config = tiny_config()
     model = beart.BeartModel(config).eval()

@@ -72,6 +72,10 @@ class BeartConfig(PreTrainedConfig):
             `prediction_steps - 1` foresight positions after it (not in the original, which predicts 1). Training
             scores that many positions per masked track, and the `fast` decoding strategy then advances that many
             steps per forward pass. At most `audio_foresight // max(track_counts) + 1`.
+        difficulty_embedding (`bool`, *optional*, defaults to `False`):
+            Also add a learned embedding of the difficulty band (the difficulty token at the first position) to every
+            position, zero at initialisation (not in the original, where only the first position carries the
+            difficulty and a small model can learn to ignore it).
         decoding_defaults (`dict`, *optional*):
             Decoding options the beatmap-generation pipeline uses for this model where a call leaves them out (e.g.
             `{"hit_threshold": 0.5}`), as a generation config does for text models; see [`DecodingOptions`].
@@ -113,6 +117,7 @@ class BeartConfig(PreTrainedConfig):
         mel_noise: float = 0.05,
         augmentation_seed: int = 69420,
         prediction_steps: int = 1,
+        difficulty_embedding: bool = False,
         decoding_defaults: dict | None = None,
         vocab_size: int | None = None,
         **kwargs,
@@ -142,6 +147,7 @@ class BeartConfig(PreTrainedConfig):
         self.mel_noise = mel_noise
         self.augmentation_seed = augmentation_seed
         self.prediction_steps = prediction_steps
+        self.difficulty_embedding = difficulty_embedding
         self.decoding_defaults = dict(decoding_defaults or {})
         self.vocab_size = vocab_size if vocab_size is not None else self._derived_vocab_size()
         super().__init__(**kwargs)

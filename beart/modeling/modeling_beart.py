@@ -11,6 +11,7 @@ from transformers import initialization as init
 from transformers.activations import ACT2FN
 from transformers.utils import ModelOutput, logging
 
+from ..processing.beat_vocabulary import DIFFICULTY_TOKENS
 from .configuration_beart import BeartConfig
 
 
@@ -82,13 +83,19 @@ class BeartDropout(nn.Module):
 
 
 class BeartEmbeddings(nn.Module):
-    """Sum of the beat-token, position, track and audio embeddings, followed by dropout."""
+    """
+    Sum of the beat-token, position, track and audio embeddings (and, with `config.difficulty_embedding`, the
+    difficulty band's embedding at every position), followed by dropout.
+    """
 
     def __init__(self, config: BeartConfig):
         super().__init__()
         self.token_embeddings = nn.Embedding(config.vocab_size, config.hidden_size)
         self.track_embeddings = nn.Embedding(len(config.track_names), config.hidden_size)
         self.audio_projection = nn.Linear(config.groups * config.mel_bands, config.hidden_size, bias=False)
+        self.difficulty_embeddings = None
+        if config.difficulty_embedding:
+            self.difficulty_embeddings = nn.Embedding(len(DIFFICULTY_TOKENS), config.hidden_size)
         self.dropout = BeartDropout(config.embedding_dropout_prob)
         self.register_buffer(
             "position_table",
@@ -105,6 +112,12 @@ class BeartEmbeddings(nn.Module):
         embeddings = embeddings + self.position_table[:sequence_length]
         embeddings = embeddings + self.track_embeddings(token_type_ids)
         embeddings = embeddings + self.audio_projection(mel_slices)
+        if self.difficulty_embeddings is not None:
+            # The first position holds a difficulty token (ids 0-3) or, without a difficulty, another token.
+            first_tokens = input_ids[:, 0]
+            has_difficulty = (first_tokens < len(DIFFICULTY_TOKENS)).unsqueeze(-1)
+            band = self.difficulty_embeddings(first_tokens.clamp(max=len(DIFFICULTY_TOKENS) - 1))
+            embeddings = embeddings + (band * has_difficulty).unsqueeze(1)
         return self.dropout(embeddings)
 
 
@@ -219,6 +232,8 @@ class BeartPreTrainedModel(PreTrainedModel):
             init.zeros_(module.qkv.bias)
         elif isinstance(module, BeartEmbeddings):
             init.copy_(module.position_table, sinusoidal_position_table(*module.position_table.shape))
+            if module.difficulty_embeddings is not None:
+                init.zeros_(module.difficulty_embeddings.weight)
 
 
 class BeartModel(BeartPreTrainedModel):

@@ -54,8 +54,8 @@ class DecodingOptions:
             probability that some track starts one (a hit or a hold's start; all such tokens of a track summed) is
             above this. One track, drawn in proportion to its own such probability, then takes its most likely
             object-starting token, and every other track its most likely token that starts nothing (see
-            [`threshold_choice`]). A hit's probability is
-            spread over the slots of the window, so plain greedy decoding places too few notes on sparse maps.
+            [`threshold_choice`]). A hit's probability is spread over the slots of the window, so plain greedy
+            decoding places too few notes on sparse maps.
     """
 
     difficulty: float = 0.5
@@ -87,7 +87,7 @@ class DecodingOptions:
 
     def steps_per_forward(self, model_config) -> int:
         """The steps the `fast` strategy takes from one forward pass: `prediction_steps`, or the model's."""
-        trained = getattr(model_config, "prediction_steps", 1)
+        trained = model_config.prediction_steps
         if self.prediction_steps is None:
             return trained
         if not 1 <= int(self.prediction_steps) <= trained:
@@ -255,8 +255,7 @@ def fast_decoding(
     scorer = _Scorer(model, processor, options)
     generator = _generator(options.seed)
     ahead = options.steps_per_forward(model.config)
-    # The positions read per track: its current token and the foresight positions of the coming steps.
-    read_positions = processor.scored_positions(num_tracks)[:, None] + np.arange(ahead)[None, :]
+    read_positions = processor.prediction_positions(num_tracks, ahead)
     lengths = [len(slices) if end_step is None else min(len(slices), end_step) for slices in songs]
     counts = [max(0, length - start_step) for length in lengths]
     tokens = [np.full((count, num_tracks), processor.tokenizer.pad_token_id) for count in counts]

@@ -126,7 +126,7 @@ class BeatmapGenerationPipeline(Pipeline):
         The call's decoding options over the model's `config.decoding_defaults`. A call that chooses `top_k` leaves
         out a default `hit_threshold`, which would otherwise take its place.
         """
-        defaults = dict(getattr(self.model.config, "decoding_defaults", None) or {})
+        defaults = dict(self.model.config.decoding_defaults)
         unknown = set(defaults) - set(DECODING_KEYS)
         if unknown:
             raise ValueError(

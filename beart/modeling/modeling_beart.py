@@ -328,18 +328,18 @@ class BeartModel(BeartPreTrainedModel):
         self._check_inputs(input_ids, input_features, token_type_ids)
         use_sdpa = self.config._attn_implementation != "eager"
 
-        scored_positions = None
+        scored_positions = last_layer_queries = None
         if scored_logits_only and labels is not None:
             scored_positions = torch.nonzero((labels != -100).any(dim=0)).flatten()
             labels = labels[:, scored_positions]
+            # The first position too, for the tempo head.
+            last_layer_queries = torch.cat([scored_positions.new_zeros(1), scored_positions])
 
         hidden_states = self.embeddings(input_ids, token_type_ids, input_features)
         all_hidden_states = (hidden_states,) if output_hidden_states else None
         all_attentions = () if output_attentions else None
         for index, layer in enumerate(self.layers):
-            query_positions = None
-            if scored_positions is not None and index == len(self.layers) - 1:
-                query_positions = torch.cat([scored_positions.new_zeros(1), scored_positions])
+            query_positions = last_layer_queries if index == len(self.layers) - 1 else None
             hidden_states, weights = layer(
                 hidden_states, output_attentions=output_attentions, use_sdpa=use_sdpa, query_positions=query_positions
             )

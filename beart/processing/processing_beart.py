@@ -142,6 +142,13 @@ class BeartProcessor(ProcessorMixin):
         window, foresight = self.track_layout(num_tracks)
         return np.arange(num_tracks) * (window + 1) + window - foresight
 
+    def prediction_positions(self, num_tracks: int, prediction_steps: int) -> np.ndarray:
+        """
+        Positions of every track's current token and of the `prediction_steps - 1` foresight positions after it,
+        where a model trained with `prediction_steps` predicts the coming steps: shape `(num_tracks, prediction_steps)`.
+        """
+        return self.scored_positions(num_tracks)[:, None] + np.arange(prediction_steps)[None, :]
+
     def track_ids(self, num_tracks: int) -> np.ndarray:
         """Track index of every position: shape `(context_length,)`."""
         return np.repeat(np.arange(num_tracks), self.context_length // num_tracks)

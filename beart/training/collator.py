@@ -171,9 +171,9 @@ class BeartDataCollator:
         """
         num_tracks = tokens.shape[1]
         labelled = np.arange(track, num_tracks) if self.label_masked_tracks else np.array([track])
-        ahead = np.arange(min(self.prediction_steps, len(tokens) - step))
-        positions = self.processor.scored_positions(num_tracks)[labelled][:, None] + ahead[None, :]
-        labels[positions] = tokens[step + ahead][:, labelled].T
+        ahead = min(self.prediction_steps, len(tokens) - step)
+        positions = self.processor.prediction_positions(num_tracks, ahead)[labelled]
+        labels[positions] = tokens[step : step + ahead, labelled].T
 
     def _augment(self, batch: dict) -> None:
         input_ids = batch["input_ids"]

@@ -143,7 +143,9 @@ def _generate(arguments: argparse.Namespace) -> int:
     return 0
 
 
-DECODING_FLAGS = ("temperature", "top_k", "hit_threshold", "prediction_steps", "beams", "max_beam_width")
+DECODING_FLAGS = (
+    "temperature", "top_k", "hit_threshold", "onset_prior", "prediction_steps", "beams", "max_beam_width",
+)
 
 
 def _add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
@@ -152,6 +154,11 @@ def _add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, help="sample from the k most likely tokens (default 1: greedy)")
     parser.add_argument(
         "--hit-threshold", type=float, help="fast strategy: place an object where its tokens together pass this"
+    )
+    parser.add_argument(
+        "--onset-prior",
+        type=float,
+        help="fast strategy: weight of the audio's onset strength beside the model (0: the model alone)",
     )
     parser.add_argument(
         "--prediction-steps", type=int, help="fast strategy: steps per forward pass (default: what the model learned)"

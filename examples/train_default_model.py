@@ -1,7 +1,7 @@
 """Train the model bundled with the package (`beart/default_model/`), as it was trained.
 
     python examples/train_default_model.py ../shared/corpus OUTPUT_DIR [--max-steps 500] [--from MODEL_DIR]
-        [--prediction-steps 6] [--difficulty-embedding] [--learning-rate 1e-3] [--work-dir DIR]
+        [--prediction-steps 6] [--difficulty-embedding] [--token-dropout 0.2] [--learning-rate 1e-3] [--work-dir DIR]
 
 The shared corpus holds real maps without their songs, so every map whose song is missing (osu! maps of all four
 modes and StepMania charts, at least 100 objects) gets audio rendered from its objects (`beart.training.synthesis`):
@@ -88,6 +88,11 @@ def main() -> None:
         help="add the difficulty band's embedding to every position (config field; new weights start at zero)",
     )
     parser.add_argument(
+        "--token-dropout",
+        type=float,
+        help="share of history tokens masked in training (config field; default: the start model's, 0.2 for a new one)",
+    )
+    parser.add_argument(
         "--work-dir",
         help="keep the rendered songs, the corpus and checkpoints here, reusing a corpus already there "
         "(default: a temporary folder)",
@@ -126,6 +131,8 @@ def main() -> None:
         overrides = {"prediction_steps": arguments.prediction_steps}
         if arguments.difficulty_embedding:
             overrides["difficulty_embedding"] = True
+        if arguments.token_dropout is not None:
+            overrides["token_dropout"] = arguments.token_dropout
         if arguments.start_model:
             trainer = train_beart(
                 corpus,

@@ -16,7 +16,9 @@ positions hearing the audio ahead.
 - `fast`: one forward pass for all tracks at once (every current token masked, each track read at its own
   position), sampling each track from its `top_k` most likely tokens, or deciding by `hit_threshold`; several songs
   share each forward pass. A model trained with `prediction_steps` above 1 also predicts the coming steps at the
-  foresight positions after the current token, so each forward pass yields that many steps of every track.
+  foresight positions after the current token, so each forward pass yields that many steps of every track. With
+  `onset_prior`, the audio's own onset strength is added to the logits of the tokens that start objects (see
+  `onset_prior.py`).
 """
 
 from dataclasses import dataclass, field
@@ -26,11 +28,15 @@ import torch
 from tqdm.auto import tqdm
 
 from ..processing import BeartProcessor
+from .onset_prior import onset_evidence, onset_prior_bias
 
 
 STRATEGIES = ("fast", "legacy")
 # The options that one strategy reads and the other ignores.
-STRATEGY_OPTIONS = {"fast": ("prediction_steps", "hit_threshold"), "legacy": ("beams", "max_beam_width")}
+STRATEGY_OPTIONS = {
+    "fast": ("prediction_steps", "hit_threshold", "onset_prior"),
+    "legacy": ("beams", "max_beam_width"),
+}
 
 
 @dataclass
@@ -56,6 +62,10 @@ class DecodingOptions:
             object-starting token, and every other track its most likely token that starts nothing (see
             [`threshold_choice`]). A hit's probability is spread over the slots of the window, so plain greedy
             decoding places too few notes on sparse maps.
+        onset_prior (`float`, *optional*): `fast`: the weight of the audio's onset strength in the choice of tokens
+            that start objects: each such token's logit gets `onset_prior * (2 * evidence - 1)`, `evidence` the spectral
+            flux at its onsets ranked among the song's frames (see [`onset_prior_bias`]). 0 or `None` for the model
+            alone.
     """
 
     difficulty: float = 0.5
@@ -67,6 +77,7 @@ class DecodingOptions:
     seed: int | None = None
     prediction_steps: int | None = None
     hit_threshold: float | None = None
+    onset_prior: float | None = None
 
     def validate(self, num_tracks: int) -> None:
         if not 0.0 <= self.difficulty <= 1.0:
@@ -84,6 +95,8 @@ class DecodingOptions:
             raise ValueError(f"max_beam_width must be at least top_k + 1 = {int(self.top_k) + 1}.")
         if self.hit_threshold is not None and not 0.0 < self.hit_threshold < 1.0:
             raise ValueError(f"hit_threshold must lie in (0, 1), got {self.hit_threshold}.")
+        if self.onset_prior is not None and not self.onset_prior >= 0.0:
+            raise ValueError(f"onset_prior must be a weight of 0 or more, got {self.onset_prior}.")
 
     def steps_per_forward(self, model_config) -> int:
         """The steps the `fast` strategy takes from one forward pass: `prediction_steps`, or the model's."""
@@ -242,6 +255,17 @@ def legacy_beam_search(
     return tokens[:generated], tempo[:generated], first
 
 
+def _step_evidence(evidence: list[np.ndarray], first_step: int, steps: int) -> torch.Tensor:
+    """The onset evidence of `steps` steps from `first_step` for each song, neutral (0.5) past a song's end: shape
+    `(num_songs, steps, groups)`."""
+    groups = evidence[0].shape[1]
+    window = np.full((len(evidence), steps, groups), 0.5, dtype=np.float32)
+    for row, song in enumerate(evidence):
+        taken = song[first_step : first_step + steps]
+        window[row, : len(taken)] = taken
+    return torch.from_numpy(window)
+
+
 def fast_decoding(
     model, processor: BeartProcessor, songs: list[np.ndarray], num_tracks: int, options: DecodingOptions,
     start_step: int = 0, end_step: int | None = None, progress: bool = True,
@@ -263,6 +287,8 @@ def fast_decoding(
     track_ids = processor.track_ids(num_tracks)[None, :]
     top_k = int(options.top_k)
     starts_object = torch.from_numpy(processor.tokenizer.object_start_mask)
+    onset_slots = torch.from_numpy(processor.tokenizer.onset_slots)
+    evidence = [onset_evidence(slices) for slices in songs] if options.onset_prior else None
     total = max(counts, default=0)
     bar = tqdm(total=total, desc="Generating", unit="step", disable=not progress)
     for relative in range(0, total, ahead):
@@ -280,6 +306,9 @@ def fast_decoding(
         )
         positions = np.tile(read_positions, (len(active), 1, 1))
         row_tempo, logits = scorer(input_ids, np.repeat(track_ids, len(active), axis=0), features, positions)
+        if evidence is not None:
+            steps = _step_evidence([evidence[index] for index in active], start_step + relative, ahead)
+            logits = logits + onset_prior_bias(steps, onset_slots, options.onset_prior)[:, None]
         if options.hit_threshold is not None:
             chosen = threshold_choice(logits, starts_object, options.hit_threshold, generator)
         elif top_k == 1:

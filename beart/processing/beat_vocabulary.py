@@ -46,6 +46,8 @@ class BeatVocabulary:
             read as a base-3 number (first step most significant).
         starts_object (`np.ndarray` of shape `(vocab_size,)`): whether the token starts an object in its window (a
             hit or the start of a hold), as opposed to nothing, a hold going on, or a hold ending.
+        onset_slots (`np.ndarray` of shape `(vocab_size, groups)`): the slots at which the token starts an object
+            (its hits and the start of its hold); a row is all `False` exactly where `starts_object` is.
     """
 
     def __init__(self, groups: int):
@@ -60,6 +62,7 @@ class BeatVocabulary:
         self.starts_object = np.concatenate(
             [np.zeros(len(RESERVED_TOKENS), dtype=bool), np.isin(kinds, object_start_kinds)]
         )
+        self.onset_slots = _onset_slots(groups, kinds, first, second)
 
     @property
     def vocab_size(self) -> int:
@@ -136,6 +139,16 @@ def _render_windows(groups: int, kinds: np.ndarray, first: np.ndarray, second: n
     windows[kinds == 1] = EVENT_HOLD
     reserved = np.full((len(RESERVED_TOKENS), groups), -1, dtype=np.int8)
     return np.concatenate([reserved, windows])
+
+
+def _onset_slots(groups: int, kinds: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Where every id starts an object: hits at `first` (hit, hit+hit, hit+hold_start) or `second` (hold_end+hit,
+    hit+hit), hold starts at `second` (hold_start, hit+hold_start); shape `(vocab_size, groups)`."""
+    slots = np.arange(groups)[None, :]
+    at_first = np.isin(kinds, (5, 6, 7))[:, None] & (slots == first[:, None])
+    at_second = np.isin(kinds, (3, 4, 5, 7))[:, None] & (slots == second[:, None])
+    reserved = np.zeros((len(RESERVED_TOKENS), groups), dtype=bool)
+    return np.concatenate([reserved, at_first | at_second])
 
 
 def _token_names(kinds: np.ndarray, first: np.ndarray, second: np.ndarray) -> list[str]:

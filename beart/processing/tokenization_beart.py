@@ -78,6 +78,12 @@ class BeartTokenizer(PreTrainedTokenizer):
         return self.vocabulary.starts_object
 
     @property
+    def onset_slots(self) -> np.ndarray:
+        """The slots at which each id starts an object (its hits and its hold's start): bool, shape
+        `(vocab_size, groups)`."""
+        return self.vocabulary.onset_slots
+
+    @property
     def num_reserved_tokens(self) -> int:
         """Number of ids before the first beat token (difficulty and layout tokens)."""
         return len(RESERVED_TOKENS)

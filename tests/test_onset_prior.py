@@ -1,0 +1,134 @@
+"""The onset prior of the `fast` strategy: onset slots of the vocabulary, spectral flux, evidence, bias, decoding."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from transformers import pipeline
+
+import beart  # noqa: F401  (registers the pipeline)
+from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
+from beart.beatmaps import IntermediateBeatmap
+from beart.generation.onset_prior import onset_evidence, onset_prior_bias, spectral_flux
+from beart.training.synthesis import render_beatmap_audio
+
+
+SAMPLING_RATE = 44100
+
+
+def test_onset_slots_are_the_hits_and_hold_starts_the_token_names_give():
+    tokenizer = BeartTokenizer()
+    for token_id in range(tokenizer.vocab_size):
+        name = tokenizer.convert_ids_to_tokens(token_id)
+        expected = sorted(int(slot) for slot in re.findall(r"(?:hit|hold_start):(\d)", name))
+        assert np.flatnonzero(tokenizer.onset_slots[token_id]).tolist() == expected, name
+    np.testing.assert_array_equal(tokenizer.onset_slots.any(axis=1), tokenizer.object_start_mask)
+
+
+def test_spectral_flux_sums_the_rises_of_the_bands():
+    frames = np.zeros((20, 4))
+    frames[5:, :2] = 0.5  # two bands rise by 0.5 at frame 5
+    frames[12:, 3] = 0.25  # one band rises by 0.25 at frame 12
+    frames[15:, 0] = 0.0  # a fall counts for nothing
+    flux = spectral_flux(frames.reshape(2, 10, 4))
+    expected = np.zeros(20)
+    expected[5], expected[12] = 1.0, 0.25
+    np.testing.assert_allclose(flux.reshape(-1), expected)
+
+
+def test_onset_evidence_sets_each_frame_against_the_median_step():
+    # Five steps whose strongest rises are 1, 2, 3, 4 and 12 (the median step's: 3), one band rising each time.
+    frames = np.zeros((50, 2))
+    level = 0.0
+    for frame, rise in zip((4, 13, 25, 31, 47), (1.0, 2.0, 3.0, 4.0, 12.0)):
+        level += rise
+        frames[frame:, 0] = level
+    frames[28:, 1] = 0.5  # a smaller rise inside the third step
+    evidence = onset_evidence(frames.reshape(5, 10, 2))
+    expected = np.zeros(50)
+    for frame, rise in zip((4, 13, 25, 28, 31, 47), (1.0, 2.0, 3.0, 0.5, 4.0, 12.0)):
+        expected[frame] = rise / (rise + 3.0)
+    assert evidence.dtype == np.float32
+    np.testing.assert_allclose(evidence.reshape(-1), expected, rtol=1e-6)
+    # The features are decibels, so a gain shifts them and leaves the evidence alone; silence reads neutral.
+    np.testing.assert_array_equal(onset_evidence(frames.reshape(5, 10, 2) - 0.3), evidence)
+    np.testing.assert_array_equal(onset_evidence(np.zeros((3, 10, 2))), np.full((3, 10), 0.5, dtype=np.float32))
+
+
+def test_onset_prior_bias_weighs_each_token_by_the_evidence_at_its_onsets():
+    tokenizer = BeartTokenizer()
+    evidence = torch.zeros(1, 2, 10)
+    evidence[0, 0, 3], evidence[0, 0, 8] = 1.0, 0.5
+    bias = onset_prior_bias(evidence, torch.from_numpy(tokenizer.onset_slots), 2.0)
+    assert bias.shape == (1, 2, tokenizer.vocab_size)
+    token = tokenizer.convert_tokens_to_ids
+    assert bias[0, 0, token("[hit:3]")] == pytest.approx(2.0)
+    assert bias[0, 0, token("[hit:4]")] == pytest.approx(-2.0)
+    assert bias[0, 0, token("[hit:3|hit:8]")] == pytest.approx(1.0)  # the mean of 1 and 0.5: 0.75
+    assert bias[0, 0, token("[hold_end:2|hit:8]")] == pytest.approx(0.0)
+    assert bias[0, 0, token("[hit:3|hold_start:8]")] == pytest.approx(1.0)
+    # Tokens that start nothing are left alone.
+    for name in ("[none]", "[hold]", "[hold_end:3]", "[MASK]"):
+        assert bias[0, :, token(name)].tolist() == [0.0, 0.0]
+
+
+@pytest.fixture(scope="module")
+def untrained_generator():
+    torch.manual_seed(0)
+    model = BeartModel(BeartConfig(num_hidden_layers=2)).eval()
+    return pipeline("beatmap-generation", model=model, processor=BeartProcessor.from_model_config(model.config))
+
+
+def _drum_song(starts_ms):
+    objects = pd.DataFrame({"track": "LEFT", "start": starts_ms, "end": starts_ms})
+    meta = {"audio": "audio.wav", "difficulty": 0.5, "tracks": ["LEFT"]}
+    beatmap = IntermediateBeatmap.from_hit_objects(objects, meta, end_ms=6000.0)
+    return render_beatmap_audio(beatmap, sampling_rate=SAMPLING_RATE, seed=0)
+
+
+def test_an_onset_prior_of_zero_is_the_model_alone(untrained_generator):
+    song = _drum_song(np.array([730.0, 2050.0, 3330.0]))
+    settings = {"sampling_rate": SAMPLING_RATE, "hit_threshold": 0.5, "seed": 0, "progress": False}
+    alone = untrained_generator(song, **settings)
+    pd.testing.assert_frame_equal(untrained_generator(song, onset_prior=0.0, **settings).data, alone.data)
+    guided = untrained_generator(song, onset_prior=3.0, **settings)
+    assert guided.meta["source"]["onset_prior"] == 3.0
+    assert not guided.data.equals(alone.data)
+
+
+def test_a_strong_onset_prior_puts_one_object_on_every_drum():
+    # A model without an opinion: every beat token equally likely but the ten plain hits (logit +1, which breaks the
+    # ties between tokens with the same onset slots), so that the object-starting tokens hold 0.87 and the threshold of
+    # 0.99 is passed only where the prior adds about ln(12 * 99 / 82) = 2.7 to them: at a drum (evidence above 0.9,
+    # +8) and not in the steps of noise alone (evidence about 0.6 at most, +2).
+    torch.manual_seed(0)
+    model = BeartModel(BeartConfig(num_hidden_layers=2)).eval()
+    torch.nn.init.zeros_(model.token_head.weight)
+    processor = BeartProcessor.from_model_config(model.config)
+    generator = pipeline("beatmap-generation", model=model, processor=processor)
+    plain_hits = {processor.tokenizer.convert_tokens_to_ids(f"[hit:{slot}]"): 1.0 for slot in range(10)}
+    drums = np.array([730.0, 1450.0, 2040.0, 2960.0, 3320.0, 4450.0, 5130.0])
+    beatmap = generator(
+        _drum_song(drums), sampling_rate=SAMPLING_RATE, hit_threshold=0.99, onset_prior=10.0, logit_bias=plain_hits,
+        seed=0, progress=False,
+    )  # fmt: skip
+    starts = np.sort(beatmap.hit_objects()["start"].to_numpy())
+    # The noise bed sets in at 0 s out of silence, an attack too; past it, one object per drum, each within 20 ms (the
+    # flux peaks as the drum enters the 46 ms FFT window).
+    assert starts[0] < 50.0
+    starts = starts[1:]
+    assert len(starts) == len(drums)
+    assert np.abs(starts - drums).max() <= 20.0
+
+
+def test_onset_prior_must_be_a_weight_and_is_a_fast_option(untrained_generator, caplog):
+    song = _drum_song(np.array([500.0]))
+    with pytest.raises(ValueError, match="onset_prior must be a weight of 0 or more, got -1"):
+        untrained_generator(song, sampling_rate=SAMPLING_RATE, onset_prior=-1.0, progress=False)
+    with caplog.at_level("WARNING"):
+        untrained_generator(
+            song, sampling_rate=SAMPLING_RATE, strategy="legacy", onset_prior=1.0, end=1.0, seed=0, progress=False
+        )
+    assert "The legacy strategy ignores ['onset_prior']: they are fast options." in caplog.text

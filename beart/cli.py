@@ -143,33 +143,34 @@ def _generate(arguments: argparse.Namespace) -> int:
     return 0
 
 
-DECODING_FLAGS = (
-    "temperature", "top_k", "hit_threshold", "onset_prior", "prediction_steps", "beams", "max_beam_width",
-)
-
-
 def _add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
-    """The decoding options of `beart generate` and `beart evaluate` (see `DecodingOptions`)."""
-    parser.add_argument("--temperature", type=float, help="sampling temperature (default 1.0)")
-    parser.add_argument("--top-k", type=int, help="sample from the k most likely tokens (default 1: greedy)")
-    parser.add_argument(
-        "--hit-threshold", type=float, help="fast strategy: place an object where its tokens together pass this"
-    )
-    parser.add_argument(
-        "--onset-prior",
-        type=float,
-        help="fast strategy: weight of the audio's onset strength beside the model (0: the model alone)",
-    )
-    parser.add_argument(
-        "--prediction-steps", type=int, help="fast strategy: steps per forward pass (default: what the model learned)"
-    )
-    parser.add_argument("--beams", type=int, nargs="+", help="legacy strategy: beam widths per step")
-    parser.add_argument("--max-beam-width", type=int, help="legacy strategy: most candidates kept")
+    """The decoding options of `beart generate` and `beart evaluate` (see `DecodingOptions`); their names are kept in
+    the parsed arguments' `decoding_flags` for `_decoding_options`."""
+    flags = [
+        parser.add_argument("--temperature", type=float, help="sampling temperature (default 1.0)"),
+        parser.add_argument("--top-k", type=int, help="sample from the k most likely tokens (default 1: greedy)"),
+        parser.add_argument(
+            "--hit-threshold", type=float, help="fast strategy: place an object where its tokens together pass this"
+        ),
+        parser.add_argument(
+            "--onset-prior",
+            type=float,
+            help="fast strategy: weight of the audio's onset strength beside the model (0: the model alone)",
+        ),
+        parser.add_argument(
+            "--prediction-steps",
+            type=int,
+            help="fast strategy: steps per forward pass (default: what the model learned)",
+        ),
+        parser.add_argument("--beams", type=int, nargs="+", help="legacy strategy: beam widths per step"),
+        parser.add_argument("--max-beam-width", type=int, help="legacy strategy: most candidates kept"),
+    ]
+    parser.set_defaults(decoding_flags=tuple(flag.dest for flag in flags))
 
 
 def _decoding_options(arguments: argparse.Namespace) -> dict:
     """The decoding options given on the command line."""
-    options = {name: getattr(arguments, name) for name in DECODING_FLAGS}
+    options = {name: getattr(arguments, name) for name in arguments.decoding_flags}
     return {name: value for name, value in options.items() if value is not None}
 
 

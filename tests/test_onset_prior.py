@@ -123,6 +123,15 @@ def test_a_strong_onset_prior_puts_one_object_on_every_drum():
     assert np.abs(starts - drums).max() <= 20.0
 
 
+def test_songs_generated_together_each_hear_their_own_attacks(untrained_generator):
+    # Songs of different lengths share every forward pass; each must read its own evidence, neutral past its end.
+    songs = [_drum_song(np.array([730.0, 2050.0])), _drum_song(np.array([410.0, 1530.0, 2980.0]))[: 3 * SAMPLING_RATE]]
+    settings = {"sampling_rate": SAMPLING_RATE, "hit_threshold": 0.5, "onset_prior": 4.0, "seed": 0, "progress": False}
+    together = untrained_generator(songs, **settings)
+    for song, beatmap in zip(songs, together):
+        pd.testing.assert_frame_equal(beatmap.data, untrained_generator(song, **settings).data)
+
+
 def test_onset_prior_must_be_a_weight_and_is_a_fast_option(untrained_generator, caplog):
     song = _drum_song(np.array([500.0]))
     with pytest.raises(ValueError, match="onset_prior must be a weight of 0 or more, got -1"):

@@ -64,7 +64,7 @@ class DecodingOptions:
             decoding places too few notes on sparse maps.
         onset_prior (`float`, *optional*): `fast`: the weight of the audio's onset strength in the choice of tokens
             that start objects: each such token's logit gets `onset_prior * (2 * evidence - 1)`, `evidence` the spectral
-            flux at its onsets ranked among the song's frames (see [`onset_prior_bias`]). 0 or `None` for the model
+            flux at its onsets against the song's typical attack (see [`onset_evidence`]). 0 or `None` for the model
             alone.
     """
 

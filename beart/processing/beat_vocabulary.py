@@ -47,7 +47,7 @@ class BeatVocabulary:
         starts_object (`np.ndarray` of shape `(vocab_size,)`): whether the token starts an object in its window (a
             hit or the start of a hold), as opposed to nothing, a hold going on, or a hold ending.
         onset_slots (`np.ndarray` of shape `(vocab_size, groups)`): the slots at which the token starts an object
-            (its hits and the start of its hold); a row is all `False` exactly where `starts_object` is.
+            (its hits and the start of its hold); `starts_object` is whether it has any.
     """
 
     def __init__(self, groups: int):
@@ -58,11 +58,8 @@ class BeatVocabulary:
         self.windows = _render_windows(groups, kinds, first, second)
         self.token_names = list(RESERVED_TOKENS) + _token_names(kinds, first, second)
         self.window_to_id = _window_lookup(groups)
-        object_start_kinds = [_KIND_ORDER.index(kind) for kind in OBJECT_START_KINDS]
-        self.starts_object = np.concatenate(
-            [np.zeros(len(RESERVED_TOKENS), dtype=bool), np.isin(kinds, object_start_kinds)]
-        )
         self.onset_slots = _onset_slots(groups, kinds, first, second)
+        self.starts_object = self.onset_slots.any(axis=1)
 
     @property
     def vocab_size(self) -> int:
@@ -92,7 +89,6 @@ def _slot_pairs(groups: int) -> np.ndarray:
 
 
 _KIND_ORDER = ("none", "hold", "hold_end", "hold_end+hit", "hold_start", "hit+hold_start", "hit", "hit+hit")
-OBJECT_START_KINDS = ("hold_end+hit", "hold_start", "hit+hold_start", "hit", "hit+hit")
 
 
 def _token_layout(groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -153,6 +153,11 @@ def _add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
             "--hit-threshold", type=float, help="fast strategy: place an object where its tokens together pass this"
         ),
         parser.add_argument(
+            "--difficulty-guidance",
+            type=float,
+            help="amplify what the model learned the difficulty changes (0: off; doubles the work per step)",
+        ),
+        parser.add_argument(
             "--onset-prior",
             type=float,
             help="fast strategy: weight of the audio's onset strength beside the model (0: the model alone)",

@@ -11,6 +11,7 @@ import pytest
 SHARED = Path(os.environ.get("BEART_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 FIXTURES = SHARED / "fixtures" / "original"
 CORPUS = SHARED / "corpus"
+EXAMPLE_SONG = str(Path(__file__).resolve().parents[1] / "examples" / "drums.ogg")
 
 
 @pytest.fixture(scope="session")

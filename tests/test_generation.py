@@ -1,7 +1,6 @@
 """The beatmap-generation pipeline: the original's beam search reproduced, every track count, inputs, errors, CLI."""
 
 import io
-import os
 import zipfile
 
 import numpy as np
@@ -20,7 +19,7 @@ from beart.cli import main
 from beart.generation.decoding import threshold_choice
 from beart.training.synthesis import render_beatmap_audio
 
-from conftest import CORPUS
+from conftest import CORPUS, EXAMPLE_SONG
 
 
 @pytest.fixture(scope="module")
@@ -247,9 +246,6 @@ def _wav(audio) -> bytes:
     buffer = io.BytesIO()
     soundfile.write(buffer, audio, 22050, format="WAV")
     return buffer.getvalue()
-
-
-EXAMPLE_SONG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "drums.ogg")
 
 
 def test_the_bundled_model_generates_without_naming_a_model(tmp_path, capsys):

@@ -62,6 +62,10 @@ class DecodingOptions:
             object-starting token, and every other track its most likely token that starts nothing (see
             [`threshold_choice`]). A hit's probability is spread over the slots of the window, so plain greedy
             decoding places too few notes on sparse maps.
+        difficulty_guidance (`float`, *optional*): amplifies what the model learned the difficulty changes, as
+            classifier-free guidance does: the logits become `logits + difficulty_guidance * (logits - mirrored)`, with
+            `mirrored` the logits of the same rows at the mirrored difficulty band (easy and insane, normal and hard
+            swapped). Each forward pass then scores twice the rows. 0 or `None` for the model as it is.
         onset_prior (`float`, *optional*): `fast`: the weight of the audio's onset strength in the choice of tokens
             that start objects: each such token's logit gets `onset_prior * (2 * evidence - 1)`, `evidence` the spectral
             flux at its onsets against the song's typical attack (see [`onset_evidence`]). 0 or `None` for the model
@@ -77,6 +81,7 @@ class DecodingOptions:
     seed: int | None = None
     prediction_steps: int | None = None
     hit_threshold: float | None = None
+    difficulty_guidance: float | None = None
     onset_prior: float | None = None
 
     def validate(self, num_tracks: int) -> None:
@@ -95,6 +100,8 @@ class DecodingOptions:
             raise ValueError(f"max_beam_width must be at least top_k + 1 = {int(self.top_k) + 1}.")
         if self.hit_threshold is not None and not 0.0 < self.hit_threshold < 1.0:
             raise ValueError(f"hit_threshold must lie in (0, 1), got {self.hit_threshold}.")
+        if self.difficulty_guidance is not None and not self.difficulty_guidance >= 0.0:
+            raise ValueError(f"difficulty_guidance must be 0 or more, got {self.difficulty_guidance}.")
         if self.onset_prior is not None and not self.onset_prior >= 0.0:
             raise ValueError(f"onset_prior must be a weight of 0 or more, got {self.onset_prior}.")
 
@@ -112,7 +119,8 @@ class DecodingOptions:
 
 
 class _Scorer:
-    """Runs the model on context rows and returns the tempo and the adjusted logits at given positions."""
+    """Runs the model on context rows and returns the tempo and the adjusted logits at given positions (with
+    `difficulty_guidance`, see [`DecodingOptions`])."""
 
     def __init__(self, model, processor: BeartProcessor, options: DecodingOptions):
         self.model = model
@@ -120,8 +128,17 @@ class _Scorer:
         self.options = options
         self.device = next(model.parameters()).device
         self.num_reserved = processor.tokenizer.num_reserved_tokens
+        self.guidance = options.difficulty_guidance or 0.0
+        self.mirrored_difficulty_token = processor.tokenizer.mirrored_difficulty_token_id(options.difficulty)
 
     def __call__(self, input_ids: np.ndarray, token_type_ids: np.ndarray, input_features: np.ndarray, positions):
+        num_rows = len(input_ids)
+        if self.guidance:
+            mirrored = input_ids.copy()
+            mirrored[:, 0] = self.mirrored_difficulty_token
+            input_ids = np.concatenate([input_ids, mirrored])
+            token_type_ids = np.concatenate([token_type_ids, token_type_ids])
+            input_features = np.concatenate([input_features, input_features])
         with torch.inference_mode():
             outputs = self.model(
                 input_ids=torch.as_tensor(input_ids, device=self.device),
@@ -129,13 +146,16 @@ class _Scorer:
                 input_features=torch.as_tensor(input_features, device=self.device),
             )
         positions = torch.as_tensor(positions, device=self.device)
-        rows = torch.arange(len(input_ids), device=self.device).reshape(-1, *[1] * (positions.dim() - 1))
+        rows = torch.arange(num_rows, device=self.device).reshape(-1, *[1] * (positions.dim() - 1))
         logits = outputs.logits[rows, positions].float()
+        if self.guidance:
+            mirrored_logits = outputs.logits[rows + num_rows, positions].float()
+            logits = logits + self.guidance * (logits - mirrored_logits)
         logits = logits / self.options.temperature
         logits[..., : self.num_reserved] = -float("inf")
         for token, bias in self.options.logit_bias.items():
             logits[..., int(token)] += bias
-        tempo = torch.clamp(outputs.tempo.float(), min=0.0)
+        tempo = torch.clamp(outputs.tempo[:num_rows].float(), min=0.0)
         return tempo.cpu(), logits.cpu()
 
 

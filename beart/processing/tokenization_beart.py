@@ -120,6 +120,10 @@ class BeartTokenizer(PreTrainedTokenizer):
             raise ValueError(f"Difficulty must lie in [0, 1], got {difficulty}.")
         return min(len(DIFFICULTY_TOKENS) - 1, int(len(DIFFICULTY_TOKENS) * difficulty))
 
+    def mirrored_difficulty_token_id(self, difficulty: float) -> int:
+        """The difficulty token of the band mirrored to `difficulty`'s (easy and insane, normal and hard swapped)."""
+        return len(DIFFICULTY_TOKENS) - 1 - self.difficulty_token_id(difficulty)
+
     def encode_events(self, events) -> np.ndarray:
         """
         Turns 10 ms beat events into beat tokens, `groups` steps per token; the last window is padded with "no

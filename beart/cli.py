@@ -155,7 +155,7 @@ def _add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
             "--difficulty-guidance",
             type=float,
-            help="amplify what the model learned the difficulty changes (0: off; doubles the work per step)",
+            help="amplify what the model learned the difficulty changes (0: off; scores every row twice)",
         ),
         parser.add_argument(
             "--onset-prior",

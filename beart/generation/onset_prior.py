@@ -14,6 +14,7 @@ one many times stronger, 0 in silence; see `onset_evidence`). Tokens that start 
 read off the mel slices the model hears, so no second pass over the audio is needed.
 """
 
+import librosa
 import numpy as np
 import torch
 
@@ -21,7 +22,7 @@ import torch
 def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
     """
     Spectral flux of every 10 ms frame: the sum, over the mel bands, of how much each band rose since the frame
-    before (the first frame: 0).
+    before (the first frame: 0), as `librosa.onset.onset_strength` computes it from the frames themselves.
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices (scaled decibels).
@@ -31,8 +32,10 @@ def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
     """
     num_slices, groups, mel_bands = mel_slices.shape
     frames = mel_slices.reshape(num_slices * groups, mel_bands).astype(np.float64)
-    rise = np.clip(np.diff(frames, axis=0), 0.0, None).sum(axis=1)
-    return np.concatenate([[0.0], rise]).reshape(num_slices, groups)
+    flux = librosa.onset.onset_strength(
+        S=frames.T, lag=1, max_size=1, detrend=False, center=False, aggregate=np.sum
+    )
+    return flux.reshape(num_slices, groups)
 
 
 def onset_evidence(mel_slices: np.ndarray) -> np.ndarray:

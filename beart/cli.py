@@ -365,8 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("input", help="a beatmap file or a folder searched recursively")
     build.add_argument("output_dir", help="where the corpus is saved (replaced if it exists)")
-    build.add_argument("--test-size", type=float, default=0.1, help="share of songs held out for testing")
-    build.add_argument("--seed", type=int, default=42, help="seed of the song split")
+    build.add_argument(
+        "--test-size", type=float, default=0.1, help="share of beatmap sets held out for testing, with all their songs"
+    )
+    build.add_argument("--seed", type=int, default=42, help="seed of the split")
     build.add_argument("--from", dest="model", help="take the feature settings of this model (default: Quaver)")
     build.add_argument(
         "--max-empty-seconds", type=float, default=4.0, help="skip steps after this long without events"

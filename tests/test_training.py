@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from transformers import AutoModel, AutoProcessor
+from transformers import AutoModel, AutoProcessor, TrainerCallback
 
 from beart import BeartConfig, BeartModel, BeartProcessor
 from beart.beatmaps import IntermediateBeatmap
@@ -207,6 +208,28 @@ def test_build_splits_by_song_and_reports_what_it_skips(tmp_path, capsys):
     assert not set(songs_of[list(test_maps)]) & set(songs_of[list(train_maps)])
 
 
+def test_build_keeps_the_songs_of_one_beatmap_set_in_one_split(tmp_path, fixtures_dir):
+    for beatmap_set in range(4):
+        folder = tmp_path / "sets" / f"set{beatmap_set}"
+        write_fixture_song(folder, fixtures_dir)
+        beatmap = IntermediateBeatmap.load(folder / "left.ibf")
+        shutil.copy(folder / "click_120bpm.wav", folder / "rendered_again.wav")
+        beatmap.meta["audio"] = "rendered_again.wav"
+        beatmap.save(folder / "again.ibf")
+    for seed in range(4):
+        report = build_corpus(tmp_path / "sets", tmp_path / "corpus", test_size=0.25, seed=seed, progress=False)
+        assert report.songs == {"train": 6, "test": 2}
+        corpus = load_corpus(tmp_path / "corpus")
+        song_of_map = corpus["maps"]["song_index"]
+        folder_of_song = [os.path.dirname(name) for name in corpus["songs"]["name"]]
+        folders = {
+            split: {folder_of_song[song_of_map[index]] for index in corpus[split].unique("map_index")}
+            for split in ("train", "test")
+        }
+        assert len(folders["test"]) == 1 and len(folders["train"]) == 3
+        assert not folders["test"] & folders["train"]
+
+
 def test_build_with_nothing_usable_writes_nothing(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["dataset", "build", str(tmp_path / "empty"), str(tmp_path / "corpus"), "--no-progress"]) == 1
@@ -268,6 +291,20 @@ def test_trainer_learns_evaluates_logs_saves_and_resumes(fixture_corpus, tmp_pat
     )
     assert resumed.state.global_step == 16
     assert [entry["step"] for entry in resumed.state.log_history if "loss" in entry][-2:] == [14, 16]
+
+
+class StopAtStep(TrainerCallback):
+    def __init__(self, step: int):
+        self.step = step
+
+    def on_step_end(self, args, state, control, **kwargs):
+        control.should_training_stop = state.global_step >= self.step
+
+
+def test_train_beart_runs_the_callbacks_it_is_given(fixture_corpus, tmp_path):
+    arguments = tiny_arguments(tmp_path / "run", report_to="none", save_strategy="no")
+    trainer = train_beart(fixture_corpus, arguments, config_overrides=TINY_MODEL, callbacks=[StopAtStep(3)])
+    assert trainer.state.global_step == 3 and arguments.max_steps == 12
 
 
 def test_trainer_asks_for_the_scored_logits_only_in_training_steps(tmp_path):

@@ -25,7 +25,7 @@ def dataset_metrics(
     evaluates it.
 
     Args:
-        model (`BeartModel`): the model.
+        model (`BeartModel`): the model, on whichever device it is.
         corpus_dir (`str`): the corpus folder.
         split (`str`, *optional*, defaults to `"test"`): the split of examples (held-out songs).
         batch_size (`int`, *optional*, defaults to 64): examples per forward pass.
@@ -49,11 +49,12 @@ def dataset_metrics(
         for start in tqdm(batches, desc=f"evaluating on {split}", unit="batch", disable=not progress):
             batch = collator([examples[index] for index in range(start, min(start + batch_size, len(examples)))])
             outputs = model(
-                input_ids=batch["input_ids"],
-                input_features=batch["input_features"],
-                token_type_ids=batch["token_type_ids"],
+                input_ids=batch["input_ids"].to(model.device),
+                input_features=batch["input_features"].to(model.device),
+                token_type_ids=batch["token_type_ids"].to(model.device),
             )
-            predictions.append(scored_predictions((outputs.logits, outputs.tempo), batch["labels"]))
+            logits, tempo = outputs.logits.cpu(), outputs.tempo.cpu()
+            predictions.append(scored_predictions((logits, tempo), batch["labels"]))
             tempo_labels.append(batch["tempo_labels"])
     evaluation = EvalPrediction(
         predictions=torch.cat(predictions).numpy(),

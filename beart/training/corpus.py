@@ -150,6 +150,7 @@ class CorpusReport:
 class _Song:
     name: str
     read_audio: object
+    beatmap_set: str
     maps: list = field(default_factory=list)
     split: str = "train"
 
@@ -176,7 +177,11 @@ def _catalog(input_path, report: CorpusReport, progress: bool) -> list[_Song]:
             key = (source, audio_member)
             if key not in songs:
                 reader = beatmap_set.read_bytes
-                songs[key] = _Song(name=f"{source} [{audio_member}]", read_audio=lambda r=reader, m=audio_member: r(m))
+                songs[key] = _Song(
+                    name=f"{source} [{audio_member}]",
+                    read_audio=lambda r=reader, m=audio_member: r(m),
+                    beatmap_set=source,
+                )
             songs[key].maps.append((item, lambda s=beatmap_set, m=member: s.read(m, for_training=True)))
     return list(songs.values())
 
@@ -192,19 +197,24 @@ def _catalog_intermediate(path: str, songs: dict, report: CorpusReport) -> None:
         report.skipped.append((path, f"no audio: {beatmap.audio!r}, named in the map, is not beside it"))
         return
     if audio not in songs:
-        songs[audio] = _Song(name=audio, read_audio=lambda a=audio: a)
+        songs[audio] = _Song(name=audio, read_audio=lambda a=audio: a, beatmap_set=os.path.dirname(audio))
     songs[audio].maps.append((path, lambda p=path: IntermediateBeatmap.load(p)))
 
 
 def _split_songs(songs: list[_Song], test_size: float, seed: int) -> None:
-    order = np.random.default_rng(seed).permutation(len(songs))
-    num_test = int(round(test_size * len(songs)))
-    if len(songs) > 1 and test_size > 0:
-        num_test = min(max(num_test, 1), len(songs) - 1)
+    """Puts a `test_size` share of the beatmap sets (archives or folders) in the test split, every song of a set in
+    the same split, so that no test song shares its maps with a training song (a set with several songs, or one song
+    rendered several times)."""
+    beatmap_sets = list(dict.fromkeys(song.beatmap_set for song in songs))
+    order = np.random.default_rng(seed).permutation(len(beatmap_sets))
+    num_test = int(round(test_size * len(beatmap_sets)))
+    if len(beatmap_sets) > 1 and test_size > 0:
+        num_test = min(max(num_test, 1), len(beatmap_sets) - 1)
     else:
         num_test = 0
-    for rank, index in enumerate(order):
-        songs[index].split = "test" if rank < num_test else "train"
+    test_sets = {beatmap_sets[index] for index in order[:num_test]}
+    for song in songs:
+        song.split = "test" if song.beatmap_set in test_sets else "train"
 
 
 def build_corpus(
@@ -229,7 +239,8 @@ def build_corpus(
             a failed build leaves nothing behind.
         feature_extractor (`BeartFeatureExtractor`, *optional*): the model's; the Quaver default when not given.
         tokenizer (`BeartTokenizer`, *optional*): the model's; the default (groups 10) when not given.
-        test_size (`float`, *optional*, defaults to 0.1): share of songs held out (at least one when there are two).
+        test_size (`float`, *optional*, defaults to 0.1): share of beatmap sets held out with all their songs (at
+            least one when there are two).
         seed (`int`, *optional*, defaults to 42): seed of the song split.
         max_empty_seconds (`float`, *optional*, defaults to 4.0): see `training_steps`.
         skip_lead_in (`bool`, *optional*, defaults to `False`): see `training_steps`.

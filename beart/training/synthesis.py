@@ -13,6 +13,7 @@ real music, rather than against silence.
 
 import numpy as np
 import pandas as pd
+import scipy.signal
 
 from ..beatmaps import IntermediateBeatmap
 from ..beatmaps.intermediate import TRACK_NAMES
@@ -69,8 +70,7 @@ def render_beatmap_audio(
         impulses = np.zeros(num_samples)
         np.add.at(impulses, starts[starts < num_samples], 1.0)
         sound = _drum(**drum_set[index % len(drum_set)], sampling_rate=sampling_rate, random=random)
-        size = num_samples + len(sound)
-        mix += np.fft.irfft(np.fft.rfft(impulses, size) * np.fft.rfft(sound, size), size)[:num_samples]
+        mix += scipy.signal.oaconvolve(impulses, sound)[:num_samples]
         holds = on_track[on_track["end"] > on_track["start"]]
         held = np.zeros(num_samples + 1)
         np.add.at(

@@ -205,6 +205,7 @@ def train_beart(
     model_name_or_path: str | None = None,
     config_overrides: dict | None = None,
     resume_from_checkpoint=None,
+    callbacks: list | None = None,
 ) -> BeartTrainer:
     """
     Trains a BEaRT model on a corpus built by `beart dataset build` and saves model and processor to
@@ -217,6 +218,7 @@ def train_beart(
         model_name_or_path (`str`, *optional*): start from a pretrained model, or the author's `.pt` checkpoint.
         config_overrides (`dict`, *optional*): configuration fields changed for a fresh model (e.g. a tiny one).
         resume_from_checkpoint (`str` or `bool`, *optional*): resume an interrupted run (see `Trainer.train`).
+        callbacks (`list[TrainerCallback]`, *optional*): more callbacks for the [`BeartTrainer`].
     """
     corpus = load_corpus(corpus_dir)
     args.remove_unused_columns = False
@@ -251,7 +253,7 @@ def train_beart(
     )
     eval_collator = BeartDataCollator(processor, corpus["maps"], corpus["songs"])
     evaluation = corpus["test"] if "test" in corpus else None
-    callbacks = []
+    callbacks = list(callbacks or [])
     if args.early_stopping_patience:
         if evaluation is None or args.eval_strategy == "no":
             raise ValueError("Early stopping needs a corpus with a test split and an eval_strategy (steps or epoch).")

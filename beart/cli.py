@@ -163,6 +163,11 @@ def _add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
             help="fast strategy: weight of the audio's onset strength beside the model (0: the model alone)",
         ),
         parser.add_argument(
+            "--beat-prior",
+            type=float,
+            help="fast strategy: weight of the song's beats on easy maps (full at difficulty 0, none from 0.5; 0: off)",
+        ),
+        parser.add_argument(
             "--prediction-steps",
             type=int,
             help="fast strategy: steps per forward pass (default: what the model learned)",

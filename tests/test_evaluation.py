@@ -248,13 +248,14 @@ def test_evaluator_writes_a_report_with_every_system_and_plots(reference_songs, 
 def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, tmp_path, capsys):
     output = tmp_path / "cli"
     arguments = ["evaluate", str(reference_songs), str(output), "--model", str(tiny_model_dir), "--no-baselines"]
-    decoding = ["--hit-threshold", "0.3", "--onset-prior", "2", "--difficulty-guidance", "1", "--prediction-steps", "1"]
+    decoding = ["--hit-threshold", "0.3", "--onset-prior", "2", "--difficulty-guidance", "1", "--beat-prior", "3"]
+    decoding += ["--prediction-steps", "1"]
     assert main([*arguments, "--end", "4", "--difficulties", "0.5", *decoding, "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "f1_50ms" in printed and "2 reference maps" in printed and (output / "report.json").exists()
     settings = json.loads((output / "report.json").read_text())["settings"]
     assert settings["hit_threshold"] == 0.3 and settings["prediction_steps"] == 1
-    assert settings["onset_prior"] == 2.0 and settings["difficulty_guidance"] == 1.0
+    assert settings["onset_prior"] == 2.0 and settings["difficulty_guidance"] == 1.0 and settings["beat_prior"] == 3.0
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["evaluate", str(empty), str(tmp_path / "none"), "--model", str(tiny_model_dir)]) == 1

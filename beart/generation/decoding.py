@@ -17,8 +17,8 @@ positions hearing the audio ahead.
   position), sampling each track from its `top_k` most likely tokens, or deciding by `hit_threshold`; several songs
   share each forward pass. A model trained with `prediction_steps` above 1 also predicts the coming steps at the
   foresight positions after the current token, so each forward pass yields that many steps of every track. With
-  `onset_prior`, the audio's own onset strength is added to the logits of the tokens that start objects (see
-  `onset_prior.py`).
+  `onset_prior` and `beat_prior`, the audio's own onset strength and beat grid are added to the logits of the tokens
+  that start objects (see `audio_priors.py`).
 """
 
 from dataclasses import dataclass, field
@@ -28,13 +28,13 @@ import torch
 from tqdm.auto import tqdm
 
 from ..processing import BeartProcessor
-from .onset_prior import onset_evidence, onset_prior_bias
+from .audio_priors import audio_prior_bias, beat_evidence, onset_evidence
 
 
 STRATEGIES = ("fast", "legacy")
 # The options that one strategy reads and the other ignores.
 STRATEGY_OPTIONS = {
-    "fast": ("prediction_steps", "hit_threshold", "onset_prior"),
+    "fast": ("prediction_steps", "hit_threshold", "onset_prior", "beat_prior"),
     "legacy": ("beams", "max_beam_width"),
 }
 
@@ -70,6 +70,11 @@ class DecodingOptions:
             that start objects: each such token's logit gets `onset_prior * (2 * evidence - 1)`, `evidence` the spectral
             flux at its onsets against the song's typical attack (see [`onset_evidence`]). 0 or `None` for the model
             alone.
+        beat_prior (`float`, *optional*): `fast`: the weight of the song's beat grid in the choice of tokens that
+            start objects, for easy maps: each such token's logit gets `w * (2 * evidence - 1)`, `evidence` 1 on the
+            beats librosa's beat tracker finds, 0.5 halfway between two beats, 0 elsewhere (see [`beat_evidence`]),
+            with `w = beat_prior * max(0, 1 - 2 * difficulty)`: the full weight at difficulty 0, half at 0.25, none
+            from 0.5 (the hard band) on, where maps use the finer subdivisions. 0 or `None` for no such prior.
     """
 
     difficulty: float = 0.5
@@ -83,6 +88,7 @@ class DecodingOptions:
     hit_threshold: float | None = None
     difficulty_guidance: float | None = None
     onset_prior: float | None = None
+    beat_prior: float | None = None
 
     def validate(self, num_tracks: int) -> None:
         if not 0.0 <= self.difficulty <= 1.0:
@@ -104,6 +110,12 @@ class DecodingOptions:
             raise ValueError(f"difficulty_guidance must be 0 or more, got {self.difficulty_guidance}.")
         if self.onset_prior is not None and not self.onset_prior >= 0.0:
             raise ValueError(f"onset_prior must be a weight of 0 or more, got {self.onset_prior}.")
+        if self.beat_prior is not None and not self.beat_prior >= 0.0:
+            raise ValueError(f"beat_prior must be a weight of 0 or more, got {self.beat_prior}.")
+
+    def beat_prior_weight(self) -> float:
+        """The weight of the beat prior at this difficulty: `beat_prior * max(0, 1 - 2 * difficulty)`."""
+        return (self.beat_prior or 0.0) * max(0.0, 1.0 - 2.0 * self.difficulty)
 
     def steps_per_forward(self, model_config) -> int:
         """The steps the `fast` strategy takes from one forward pass: `prediction_steps`, or the model's."""
@@ -308,7 +320,11 @@ def fast_decoding(
     top_k = int(options.top_k)
     starts_object = torch.from_numpy(processor.tokenizer.object_start_mask)
     onset_slots = torch.from_numpy(processor.tokenizer.onset_slots)
-    evidence = [onset_evidence(slices) for slices in songs] if options.onset_prior else None
+    priors = [
+        (weight, [signal(slices) for slices in songs])
+        for weight, signal in ((options.onset_prior, onset_evidence), (options.beat_prior_weight(), beat_evidence))
+        if weight
+    ]
     total = max(counts, default=0)
     bar = tqdm(total=total, desc="Generating", unit="step", disable=not progress)
     for relative in range(0, total, ahead):
@@ -326,9 +342,9 @@ def fast_decoding(
         )
         positions = np.tile(read_positions, (len(active), 1, 1))
         row_tempo, logits = scorer(input_ids, np.repeat(track_ids, len(active), axis=0), features, positions)
-        if evidence is not None:
-            steps = _step_evidence([evidence[index] for index in active], start_step + relative, ahead)
-            logits = logits + onset_prior_bias(steps, onset_slots, options.onset_prior)[:, None]
+        for weight, evidence in priors:
+            window = _step_evidence([evidence[index] for index in active], start_step + relative, ahead)
+            logits = logits + audio_prior_bias(window, onset_slots, weight)[:, None]
         if options.hit_threshold is not None:
             chosen = threshold_choice(logits, starts_object, options.hit_threshold, generator)
         elif top_k == 1:

@@ -56,7 +56,7 @@ class BeatmapGenerationPipeline(Pipeline):
         tracks (`list[str]`): explicit track names (1, 2 or 4 of LEFT, UP, DOWN, RIGHT), e.g. `["LEFT", "RIGHT"]`.
         difficulty (`float`, defaults to 0.5): in [0, 1].
         temperature, top_k, beams, max_beam_width, logit_bias, seed, prediction_steps, hit_threshold,
-            difficulty_guidance, onset_prior: see [`DecodingOptions`].
+            difficulty_guidance, onset_prior, beat_prior: see [`DecodingOptions`].
         start, end (`float`): the part of the song to map, in seconds.
         strategy (`str`, defaults to `"fast"`): `"fast"` or `"legacy"` (the original beam search).
         output_path (`str`): also write a playable file there: an `.osz`, or for `stepmania` a folder or `.sm` path.

@@ -1,4 +1,5 @@
-"""The onset prior of the `fast` strategy: onset slots of the vocabulary, spectral flux, evidence, bias, decoding."""
+"""The audio priors of the `fast` strategy: onset slots of the vocabulary, spectral flux, onset and beat evidence, bias,
+decoding."""
 
 import re
 
@@ -9,9 +10,10 @@ import torch
 from transformers import pipeline
 
 import beart  # noqa: F401  (registers the pipeline)
-from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
+from beart import BeartConfig, BeartFeatureExtractor, BeartModel, BeartProcessor, BeartTokenizer
 from beart.beatmaps import IntermediateBeatmap
-from beart.generation.onset_prior import onset_evidence, onset_prior_bias, spectral_flux
+from beart.generation.audio_priors import audio_prior_bias, beat_evidence, onset_evidence, spectral_flux
+from beart.generation.decoding import DecodingOptions
 from beart.training.synthesis import render_beatmap_audio
 
 
@@ -57,11 +59,11 @@ def test_onset_evidence_sets_each_frame_against_the_median_step():
     np.testing.assert_array_equal(onset_evidence(np.zeros((3, 10, 2))), np.full((3, 10), 0.5, dtype=np.float32))
 
 
-def test_onset_prior_bias_weighs_each_token_by_the_evidence_at_its_onsets():
+def test_audio_prior_bias_weighs_each_token_by_the_evidence_at_its_onsets():
     tokenizer = BeartTokenizer()
     evidence = torch.zeros(1, 2, 10)
     evidence[0, 0, 3], evidence[0, 0, 8] = 1.0, 0.5
-    bias = onset_prior_bias(evidence, torch.from_numpy(tokenizer.onset_slots), 2.0)
+    bias = audio_prior_bias(evidence, torch.from_numpy(tokenizer.onset_slots), 2.0)
     assert bias.shape == (1, 2, tokenizer.vocab_size)
     token = tokenizer.convert_tokens_to_ids
     assert bias[0, 0, token("[hit:3]")] == pytest.approx(2.0)
@@ -81,10 +83,10 @@ def untrained_generator():
     return pipeline("beatmap-generation", model=model, processor=BeartProcessor.from_model_config(model.config))
 
 
-def _drum_song(starts_ms):
+def _drum_song(starts_ms, end_ms=6000.0):
     objects = pd.DataFrame({"track": "LEFT", "start": starts_ms, "end": starts_ms})
     meta = {"audio": "audio.wav", "difficulty": 0.5, "tracks": ["LEFT"]}
-    beatmap = IntermediateBeatmap.from_hit_objects(objects, meta, end_ms=6000.0)
+    beatmap = IntermediateBeatmap.from_hit_objects(objects, meta, end_ms=end_ms)
     return render_beatmap_audio(beatmap, sampling_rate=SAMPLING_RATE, seed=0)
 
 
@@ -98,22 +100,28 @@ def test_an_onset_prior_of_zero_is_the_model_alone(untrained_generator):
     assert not guided.data.equals(alone.data)
 
 
-def test_a_strong_onset_prior_puts_one_object_on_every_drum():
-    # A model without an opinion: every beat token equally likely but the ten plain hits (logit +1, which breaks the
-    # ties between tokens with the same onset slots), so that the object-starting tokens hold 0.87 and the threshold of
-    # 0.99 is passed only where the prior adds about ln(12 * 99 / 82) = 2.7 to them: at a drum (evidence above 0.9,
-    # +8) and not in the steps of noise alone (evidence about 0.6 at most, +2).
+@pytest.fixture(scope="module")
+def neutral_generator():
+    """A model without an opinion: every beat token equally likely but the ten plain hits (logit +1 through
+    `logit_bias`, which breaks the ties between tokens with the same onset slots), so that the object-starting tokens
+    hold 0.87, and a threshold of 0.99 is passed only where a prior adds about ln(12 * 99 / 82) = 2.7 to them.
+    Returns the pipeline and the settings that make it so."""
     torch.manual_seed(0)
     model = BeartModel(BeartConfig(num_hidden_layers=2)).eval()
     torch.nn.init.zeros_(model.token_head.weight)
     processor = BeartProcessor.from_model_config(model.config)
     generator = pipeline("beatmap-generation", model=model, processor=processor)
     plain_hits = {processor.tokenizer.convert_tokens_to_ids(f"[hit:{slot}]"): 1.0 for slot in range(10)}
+    settings = {"sampling_rate": SAMPLING_RATE, "hit_threshold": 0.99, "logit_bias": plain_hits, "seed": 0}
+    return generator, settings
+
+
+def test_a_strong_onset_prior_puts_one_object_on_every_drum(neutral_generator):
+    # The prior passes the threshold at a drum (evidence above 0.9, +8) and not in the steps of noise alone (evidence
+    # about 0.6 at most, +2).
+    generator, settings = neutral_generator
     drums = np.array([730.0, 1450.0, 2040.0, 2960.0, 3320.0, 4450.0, 5130.0])
-    beatmap = generator(
-        _drum_song(drums), sampling_rate=SAMPLING_RATE, hit_threshold=0.99, onset_prior=10.0, logit_bias=plain_hits,
-        seed=0, progress=False,
-    )  # fmt: skip
+    beatmap = generator(_drum_song(drums), onset_prior=10.0, progress=False, **settings)
     starts = np.sort(beatmap.hit_objects()["start"].to_numpy())
     # The noise bed sets in at 0 s out of silence, an attack too; past it, one object per drum, each within 20 ms (the
     # flux peaks as the drum enters the 46 ms FFT window).
@@ -141,3 +149,52 @@ def test_onset_prior_must_be_a_weight_and_is_a_fast_option(untrained_generator, 
             song, sampling_rate=SAMPLING_RATE, strategy="legacy", onset_prior=1.0, end=1.0, seed=0, progress=False
         )
     assert "The legacy strategy ignores ['onset_prior']: they are fast options." in caplog.text
+
+
+def _marked_frames(evidence: np.ndarray, strength: float) -> np.ndarray:
+    """The times (ms) of the frames marked `strength`."""
+    return 10.0 * np.flatnonzero(evidence.reshape(-1) == strength)
+
+
+def test_beat_evidence_marks_the_beats_of_a_steady_drum_loop_and_the_points_between():
+    drums = np.arange(500.0, 9500.0, 500.0)  # 120 BPM
+    slices = BeartFeatureExtractor().mel_slices(_drum_song(drums, end_ms=10000.0), sampling_rate=SAMPLING_RATE)
+    evidence = beat_evidence(slices)
+    assert evidence.shape == slices.shape[:2] and evidence.dtype == np.float32
+    assert set(np.unique(evidence).tolist()) == {0.0, 0.5, 1.0}
+    beats, halfway = _marked_frames(evidence, 1.0), _marked_frames(evidence, 0.5)
+    # Every beat the tracker keeps is on a drum (the flux peaks up to 20 ms into it), nearly all drums are beats, and
+    # the half marks sit between two drums.
+    assert np.abs(beats[:, None] - drums[None, :]).min(axis=1).max() <= 20.0
+    assert len(beats) >= len(drums) - 3
+    assert np.abs(halfway[:, None] - (drums[None, :] + 250.0)).min(axis=1).max() <= 20.0
+    assert np.all(np.diff(beats) >= 400.0), "one frame per beat"
+    # Audio without a single rise has no beat to follow: no opinion.
+    np.testing.assert_array_equal(beat_evidence(np.zeros((30, 10, 4))), np.full((30, 10), 0.5, dtype=np.float32))
+
+
+def test_beat_prior_weight_fades_out_by_the_hard_band():
+    weights = [DecodingOptions(beat_prior=8.0, difficulty=d).beat_prior_weight() for d in (0.0, 0.25, 0.5, 0.9)]
+    assert weights == [8.0, 4.0, 0.0, 0.0]
+    assert DecodingOptions(difficulty=0.0).beat_prior_weight() == 0.0
+
+
+def test_a_strong_beat_prior_puts_easy_objects_on_the_beats_only(neutral_generator):
+    # The beat prior alone, at difficulty 0, adds +10 on the beats, 0 halfway and -10 elsewhere, so only the beats
+    # pass the threshold of 0.99, though every eighth note has a drum.
+    generator, settings = neutral_generator[0], dict(neutral_generator[1])
+    song = _drum_song(np.arange(500.0, 9500.0, 250.0), end_ms=10000.0)
+    easy = generator(song, difficulty=0.0, beat_prior=10.0, progress=False, **settings)
+    mel_slices = generator.processor.feature_extractor.mel_slices(song, SAMPLING_RATE)
+    beats = _marked_frames(beat_evidence(mel_slices), 1.0)
+    starts = np.sort(easy.hit_objects()["start"].to_numpy())
+    assert len(starts) == len(beats)
+    assert np.abs(starts - beats).max() <= 10.0
+    assert easy.meta["source"]["beat_prior"] == 10.0
+    # From the hard band on the prior weighs nothing: the map is the model's alone (an object on every step).
+    settings["hit_threshold"] = 0.5
+    hard = generator(song, difficulty=0.5, beat_prior=10.0, progress=False, **settings)
+    pd.testing.assert_frame_equal(hard.data, generator(song, difficulty=0.5, progress=False, **settings).data)
+    assert len(hard.hit_objects()) > 2 * len(starts)
+    with pytest.raises(ValueError, match="beat_prior must be a weight of 0 or more, got -2"):
+        generator(song, beat_prior=-2.0, progress=False, **settings)

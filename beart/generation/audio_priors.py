@@ -1,0 +1,109 @@
+"""The audio priors of the `fast` strategy: what the song's own audio says about where objects go, added to the
+model's logits for the tokens that start objects.
+
+A mapper places notes on audible attacks, and the loudest attacks are the likeliest to be mapped; on easy maps, a
+mapper keeps the attacks on the beat. The model hears the audio too, but a small model trained on rendered drums ranks
+the attacks of real music less well than their plain strength does, and does not find the beat (see the README's
+`beart evaluate` section). The priors weigh these signals beside the model, as speech recognisers add a language
+model's scores to an acoustic model's: every token that starts an object gets
+
+    weight * (2 * evidence - 1)
+
+added to its logit, `evidence` the mean of a per-frame signal in [0, 1] over the slots where the token starts objects
+(`audio_prior_bias`); tokens that start nothing are left alone. Two signals, both read off the mel slices the model
+hears, so no second pass over the audio is needed:
+
+- `onset_evidence` (the `onset_prior`): a frame's spectral flux against the song's typical attack (0.5 for the
+  strongest onset of a step of median strength, near 1 for one many times stronger, 0 in silence);
+- `beat_evidence` (the `beat_prior`): 1 on the beats that librosa's beat tracker finds in that flux, 0.5 halfway
+  between two beats, 0 elsewhere.
+"""
+
+import librosa
+import numpy as np
+import torch
+
+
+FRAMES_PER_SECOND = 100  # the 10 ms frames of the mel slices
+
+
+def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
+    """
+    Spectral flux of every 10 ms frame: the sum, over the mel bands, of how much each band rose since the frame
+    before (the first frame: 0), as `librosa.onset.onset_strength` computes it from the frames themselves.
+
+    Args:
+        mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices (scaled decibels).
+
+    Returns:
+        `np.ndarray` of shape `(num_slices, groups)`.
+    """
+    num_slices, groups, mel_bands = mel_slices.shape
+    frames = mel_slices.reshape(num_slices * groups, mel_bands).astype(np.float64)
+    flux = librosa.onset.onset_strength(
+        S=frames.T, lag=1, max_size=1, detrend=False, center=False, aggregate=np.sum
+    )
+    return flux.reshape(num_slices, groups)
+
+
+def onset_evidence(mel_slices: np.ndarray) -> np.ndarray:
+    """
+    The spectral flux of every frame against the song's typical attack, `flux / (flux + typical)`, in [0, 1), with
+    `typical` the median over the song's steps of a step's strongest frame: a step's strongest attack reads 0.5 in a
+    step of median strength, near 1 where it is many times louder (a drum over a quiet bed), near 0 in silence.
+
+    Args:
+        mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
+
+    Returns:
+        `np.ndarray` of shape `(num_slices, groups)`, float32.
+    """
+    flux = spectral_flux(mel_slices)
+    typical = np.median(flux.max(axis=1))
+    if typical <= 0.0:
+        return np.where(flux > 0.0, 1.0, 0.5).astype(np.float32)
+    return (flux / (flux + typical)).astype(np.float32)
+
+
+def beat_evidence(mel_slices: np.ndarray) -> np.ndarray:
+    """
+    Where the song's beats fall: 1 on the frames of the beats that librosa's beat tracker (`librosa.beat.beat_track`)
+    finds in the spectral flux, 0.5 on the frames halfway between two beats, 0 elsewhere. Each mark is one 10 ms frame
+    wide, so that a beat near the edge of a step never draws an object in both steps. Where the tracker finds no beat
+    (no rise in the audio), every frame reads 0.5: no opinion.
+
+    Args:
+        mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
+
+    Returns:
+        `np.ndarray` of shape `(num_slices, groups)`, float32.
+    """
+    num_slices, groups, _ = mel_slices.shape
+    flux = spectral_flux(mel_slices).reshape(-1)
+    _, beats = librosa.beat.beat_track(onset_envelope=flux, sr=FRAMES_PER_SECOND, hop_length=1)
+    if len(beats) == 0:
+        return np.full((num_slices, groups), 0.5, dtype=np.float32)
+    marks = np.zeros(len(flux), dtype=np.float32)
+    marks[(beats[:-1] + beats[1:]) // 2] = 0.5
+    marks[beats] = 1.0
+    return marks.reshape(num_slices, groups)
+
+
+def audio_prior_bias(evidence: torch.Tensor, onset_slots: torch.Tensor, weight: float) -> torch.Tensor:
+    """
+    The logit bias of every beat token at every step (see the module docstring).
+
+    Args:
+        evidence (`torch.Tensor` of shape `(batch_size, steps, groups)`): the steps' slots' `onset_evidence` or
+            `beat_evidence`.
+        onset_slots (`torch.Tensor` of shape `(vocab_size, groups)`): bool, where each token starts objects (see
+            `BeartTokenizer.onset_slots`).
+        weight (`float`): the prior's weight; 0 leaves the logits as they are.
+
+    Returns:
+        `torch.Tensor` of shape `(batch_size, steps, vocab_size)`: 0 for the tokens that start nothing.
+    """
+    slots = onset_slots.to(evidence.dtype)
+    counts = slots.sum(dim=-1)
+    mean_evidence = torch.einsum("bsg,vg->bsv", evidence, slots) / counts.clamp_min(1.0)
+    return torch.where(counts > 0, weight * (2.0 * mean_evidence - 1.0), torch.zeros_like(mean_evidence))

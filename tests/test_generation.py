@@ -1,7 +1,10 @@
 """The beatmap-generation pipeline: the original's beam search reproduced, every track count, inputs, errors, CLI."""
 
 import io
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -269,3 +272,21 @@ def test_options_of_the_other_strategy_are_named_as_ignored(generator, song, cap
         "The legacy strategy ignores ['hit_threshold']: they are fast options.",
         "The fast strategy ignores ['beams']: they are legacy options.",
     ]
+
+
+def test_generate_example_writes_a_map_per_difficulty_and_reports_it(tmp_path):
+    script = Path(__file__).resolve().parents[1] / "examples" / "generate.py"
+    command = [sys.executable, str(script), EXAMPLE_SONG, str(tmp_path), "--mode", "taiko", "--difficulties", "0.1", "0.9"]
+    printed = subprocess.run(command, capture_output=True, text=True, check=True).stdout.splitlines()
+    maps = {}
+    for level in ("0.10", "0.90"):
+        with zipfile.ZipFile(tmp_path / f"drums [{level}].osz") as archive:
+            (name,) = [member for member in archive.namelist() if member.endswith(f"[BEaRT {level}].osu")]
+            maps[level] = parse_osu(archive.read(name))
+    easy, hard = maps["0.10"], maps["0.90"]
+    assert easy.value("General", "Mode") == "1" and 0 < len(easy.hit_objects) < len(hard.hit_objects)
+    rows = {line.split()[0]: line.split() for line in printed[1:]}
+    # The table counts the generated objects per track; taiko merges a hit on both drums at once into one object.
+    for level, beatmap in maps.items():
+        assert 0 < len(beatmap.hit_objects) <= int(rows[level][1]) <= 2 * len(beatmap.hit_objects)
+    assert float(rows["0.10"][4]) < float(rows["0.90"][4]), "stars rise with the difficulty"

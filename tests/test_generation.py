@@ -1,6 +1,7 @@
 """The beatmap-generation pipeline: the original's beam search reproduced, every track count, inputs, errors, CLI."""
 
 import io
+import os
 import subprocess
 import sys
 import zipfile
@@ -20,6 +21,7 @@ from beart.beatmaps import BeatmapError, IntermediateBeatmap, parse_osu, parse_s
 from beart.beatmaps.osu_reader import osu_to_intermediate
 from beart.cli import main
 from beart.generation.decoding import threshold_choice
+from beart.generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from beart.training.synthesis import render_beatmap_audio
 
 from conftest import CORPUS, EXAMPLE_SONG
@@ -290,3 +292,32 @@ def test_generate_example_writes_a_map_per_difficulty_and_reports_it(tmp_path):
     for level, beatmap in maps.items():
         assert 0 < len(beatmap.hit_objects) <= int(rows[level][1]) <= 2 * len(beatmap.hit_objects)
     assert float(rows["0.10"][4]) < float(rows["0.90"][4]), "stars rise with the difficulty"
+
+
+def test_written_maps_follow_the_songs_beat_grid(tmp_path):
+    # examples/drums.ogg was made at 128 BPM with a kick on every beat from 1,875 ms (examples/make_example_song.py);
+    # the tempo head alone reads it as about 174 BPM.
+    generator = pipeline("beatmap-generation")
+    generator(EXAMPLE_SONG, mode="mania", seed=0, output_path=str(tmp_path / "drums.osz"), progress=False)
+    with zipfile.ZipFile(tmp_path / "drums.osz") as archive:
+        (name,) = [member for member in archive.namelist() if member.endswith(".osu")]
+        timing = parse_osu(archive.read(name)).timing_points
+    assert len(timing) == 1 and timing["beat_length"].iloc[0] == pytest.approx(60000.0 / 128)
+    phase = (timing["time"].iloc[0] - 1875.0) % (60000.0 / 128)
+    assert min(phase, 60000.0 / 128 - phase) <= 15.0
+    generator(EXAMPLE_SONG, mode="stepmania", seed=0, start=5.0, output_path=str(tmp_path / "sm"), progress=False)
+    (simfile,) = [name for name in os.listdir(tmp_path / "sm") if name.endswith(".sm")]
+    written = parse_simfile((tmp_path / "sm" / simfile).read_text(), simfile)
+    assert written.entries["BPMS"].value == "0.000000=128.000000"
+    kick_phase = (1875.0 + 1000.0 * float(written.entries["OFFSET"].value)) % (60000.0 / 128)
+    assert min(kick_phase, 60000.0 / 128 - kick_phase) <= 15.0
+
+
+def test_without_a_beat_grid_the_written_tempo_is_the_tempo_heads_median():
+    times = np.arange(300) * 10
+    beatmap = IntermediateBeatmap(
+        {"TIME": times, "TEMPO": np.where(times < 1000, 140.0, 150.0), "LEFT": np.zeros(300, dtype=np.uint8)},
+        {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"]},
+    )
+    tempo = BeatmapGenerationPipeline.steady_tempo(beatmap, np.zeros((30, 10, 32), dtype=np.float32))
+    assert tempo.tolist() == [150.0] * 300

@@ -292,6 +292,30 @@ def test_written_tempo_changes_and_slow_songs_stay_on_time():
     assert np.abs(read_back[["start", "end"]].to_numpy() - expected[["start", "end"]].to_numpy()).max() <= 10
 
 
+def test_a_tempo_known_from_the_first_beat_keeps_its_phase():
+    # 125 BPM (480 ms beats) from a beat at 1,230 ms; TEMPO is 0 (unknown) before it. The notes on the beats must be
+    # written as whole beats, so beat 0 goes 3 beats earlier, 210 ms before the audio starts.
+    times = np.arange(1200) * 10
+    beats = (1230 + 480 * np.arange(20)) // 10
+    events = np.zeros((1200, 4), dtype=np.uint8)
+    events[beats, np.arange(20) % 4] = 1
+    beatmap = IntermediateBeatmap(
+        {
+            "TIME": times,
+            "TEMPO": np.where(times < 1230, 0.0, 125.0),
+            **{name: events[:, index] for index, name in enumerate(["LEFT", "DOWN", "UP", "RIGHT"])},
+        },
+        {"audio": "a.ogg", "difficulty": 0.2, "tracks": ["LEFT", "DOWN", "UP", "RIGHT"]},
+    )
+    written = parse_simfile(simfile_text([beatmap]), "phase.sm")
+    assert float(written.entries["OFFSET"].value) == pytest.approx(0.21)
+    notes = parse_notes(written.charts[0].notes, 4, "phase.sm")
+    assert np.all(notes.rows % ROWS_PER_BEAT == 0), "every note on a whole beat"
+    assert (notes.rows // ROWS_PER_BEAT).tolist() == list(range(3, 23))
+    read_back = chart_to_intermediate(written, written.charts[0], for_training=False).hit_objects()
+    assert np.abs(np.sort(read_back["start"].to_numpy()) - 10 * beats).max() <= 10
+
+
 BAD_CHARTS = {
     "no notes": ("#NOTEDATA:;\n#STEPSTYPE:dance-single;\n#DIFFICULTY:Easy;\n#METER:2;\n", "no #NOTES"),
     "row count": (

@@ -1,11 +1,13 @@
 """Writing intermediate beatmaps as StepMania simfiles (`.sm` and `.ssc`), one dance-single chart per beatmap.
 
-Maps with 1 or 2 tracks are spread onto the four panels (see `beart.beatmaps.tracks`). The timing comes from the
-first beatmap's TEMPO column (120 BPM when unknown): beat 0 is at the start of the audio (`#OFFSET:0`) and every
-tempo change becomes a `#BPMS` entry on the nearest 192nd note; tempos below 62.5 BPM are written doubled so that
-a 192nd note stays within 10 ms. Each note goes to the coarsest subdivision of the beat (1/1, 1/2, 1/3, 1/4, 1/6,
-1/8, 1/12, 1/16, 1/24, 1/48) that lies within 5 ms of it, so it reads back on its own 10 ms step, and each measure is
-written with the fewest rows that hold its notes. Holds are head (`2`) and tail (`3`) pairs.
+Maps with 1 or 2 tracks are spread onto the four panels (see `beart.beatmaps.tracks`). The timing comes from the first
+beatmap's TEMPO column (120 BPM when unknown): the first known tempo's beats fall on the step where it starts (so a map
+whose TEMPO is 0 until its first beat keeps that beat's phase), beat 0 is the last of them at or before the start of the
+audio (`#OFFSET`, 0 when the tempo is known from the start), and every tempo change becomes a `#BPMS` entry on the
+nearest 192nd note; tempos below 62.5 BPM are written doubled so that a 192nd note stays within 10 ms. Each note goes to
+the coarsest subdivision of the beat (1/1, 1/2, 1/3, 1/4, 1/6, 1/8, 1/12, 1/16, 1/24, 1/48) that lies within 5 ms of it,
+so it reads back on its own 10 ms step, and each measure is written with the fewest rows that hold its notes. Holds are
+head (`2`) and tail (`3`) pairs.
 
 The difficulty picks the slot and meter (the inverse of the reader's mapping); a second chart for a slot already
 taken becomes an Edit. The song credit and every chart's description and credit say the charts are AI-generated
@@ -37,12 +39,16 @@ WRITTEN_MEASURE_ROWS = tuple(count for count in MEASURE_ROW_COUNTS if count >= 4
 
 
 class _BeatGrid:
-    """Times (ms) <-> rows (48 per beat) for piecewise-constant tempos starting at time 0."""
+    """Times (ms) <-> rows (48 per beat) for piecewise-constant tempos. The first tempo's beats fall on its first time
+    (where a beat was found, say) and every beat length before it: beat 0 is the last of them at or before the start
+    of the audio, `offset_ms` (0 or less) its time."""
 
     def __init__(self, tempo: pd.DataFrame):
         times, bpms = tempo["time"].to_numpy(np.float64), tempo["bpm"].to_numpy(np.float64)
         bpms = bpms * 2.0 ** np.ceil(np.log2(np.maximum(MIN_WRITTEN_BPM / bpms, 1.0)))
-        rows, starts, kept_bpms = [0], [0.0], [bpms[0]]
+        first_beat_ms = 60000.0 / bpms[0]
+        self.offset_ms = times[0] - np.ceil(times[0] / first_beat_ms) * first_beat_ms
+        rows, starts, kept_bpms = [0], [self.offset_ms], [bpms[0]]
         for time, bpm in zip(times[1:], bpms[1:]):
             ms_per_row = 60000.0 / kept_bpms[-1] / ROWS_PER_BEAT
             row = rows[-1] + round((time - starts[-1]) / ms_per_row)
@@ -161,7 +167,7 @@ def simfile_text(
         f"#ARTIST:{artist or first.meta.get('artist') or 'Unknown Artist'};",
         f"#CREDIT:{credit};",
         f"#MUSIC:{audio_filename or first.audio};",
-        "#OFFSET:0.000000;",
+        f"#OFFSET:{-grid.offset_ms / 1000 + 0.0:.6f};",
         f"#SAMPLESTART:{preview:.3f};",
         "#SAMPLELENGTH:15.000;",
         "#SELECTABLE:YES;",

@@ -17,6 +17,8 @@ hears, so no second pass over the audio is needed:
   strongest onset of a step of median strength, near 1 for one many times stronger, 0 in silence);
 - `beat_evidence` (the `beat_prior`): 1 on the beats that librosa's beat tracker finds in that flux, 0.5 halfway
   between two beats, 0 elsewhere.
+
+The same tracked beats give the steady beat grid (`beat_grid`) that the pipeline writes into playable files.
 """
 
 import librosa
@@ -25,6 +27,7 @@ import torch
 
 
 FRAMES_PER_SECOND = 100  # the 10 ms frames of the mel slices
+INTEGER_BPM_TOLERANCE = 0.15
 
 
 def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
@@ -65,12 +68,52 @@ def onset_evidence(mel_slices: np.ndarray) -> np.ndarray:
     return (flux / (flux + typical)).astype(np.float32)
 
 
+def tracked_beats(mel_slices: np.ndarray) -> np.ndarray:
+    """
+    The frames (10 ms each, from the song's start) of the beats that librosa's beat tracker
+    (`librosa.beat.beat_track`) finds in the spectral flux; empty where the audio never rises.
+
+    Args:
+        mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
+
+    Returns:
+        `np.ndarray` of int64, shape `(num_beats,)`.
+    """
+    flux = spectral_flux(mel_slices).reshape(-1)
+    _, beats = librosa.beat.beat_track(onset_envelope=flux, sr=FRAMES_PER_SECOND, hop_length=1)
+    return beats.astype(np.int64)
+
+
+def beat_grid(mel_slices: np.ndarray) -> tuple[float, float] | None:
+    """
+    The song's steady beat grid, fitted by least squares through the tracked beats (`tracked_beats`): its tempo and
+    the time of its first beat. A tempo within `INTEGER_BPM_TOLERANCE` of a whole BPM, as most songs are produced at,
+    is taken as that whole BPM, and the first beat is fitted again for it.
+
+    Args:
+        mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
+
+    Returns:
+        `(bpm, first_beat_ms)`, or `None` when fewer than 4 beats were found.
+    """
+    beats = tracked_beats(mel_slices)
+    if len(beats) < 4:
+        return None
+    indices, times_ms = np.arange(len(beats)), 1000.0 * beats / FRAMES_PER_SECOND
+    beat_ms, first_beat_ms = np.polyfit(indices, times_ms, 1)
+    bpm = 60000.0 / beat_ms
+    if abs(bpm - round(bpm)) <= INTEGER_BPM_TOLERANCE:
+        bpm = float(round(bpm))
+        first_beat_ms = np.mean(times_ms - indices * 60000.0 / bpm)
+    return float(bpm), float(first_beat_ms)
+
+
 def beat_evidence(mel_slices: np.ndarray) -> np.ndarray:
     """
-    Where the song's beats fall: 1 on the frames of the beats that librosa's beat tracker (`librosa.beat.beat_track`)
-    finds in the spectral flux, 0.5 on the frames halfway between two beats, 0 elsewhere. Each mark is one 10 ms frame
-    wide, so that a beat near the edge of a step never draws an object in both steps. Where the tracker finds no beat
-    (no rise in the audio), every frame reads 0.5: no opinion.
+    Where the song's beats fall: 1 on the frames of the tracked beats (`tracked_beats`), 0.5 on the frames halfway
+    between two beats, 0 elsewhere. Each mark is one 10 ms frame wide, so that a beat near the edge of a step never
+    draws an object in both steps. Where the tracker finds no beat (no rise in the audio), every frame reads 0.5: no
+    opinion.
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
@@ -79,11 +122,10 @@ def beat_evidence(mel_slices: np.ndarray) -> np.ndarray:
         `np.ndarray` of shape `(num_slices, groups)`, float32.
     """
     num_slices, groups, _ = mel_slices.shape
-    flux = spectral_flux(mel_slices).reshape(-1)
-    _, beats = librosa.beat.beat_track(onset_envelope=flux, sr=FRAMES_PER_SECOND, hop_length=1)
+    beats = tracked_beats(mel_slices)
     if len(beats) == 0:
         return np.full((num_slices, groups), 0.5, dtype=np.float32)
-    marks = np.zeros(len(flux), dtype=np.float32)
+    marks = np.zeros(num_slices * groups, dtype=np.float32)
     marks[(beats[:-1] + beats[1:]) // 2] = 0.5
     marks[beats] = 1.0
     return marks.reshape(num_slices, groups)

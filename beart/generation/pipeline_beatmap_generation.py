@@ -14,6 +14,7 @@ from ..audio import AudioError, load_audio
 from ..beatmaps import BeatmapError, IntermediateBeatmap, tracks_for_mode, write_osz, write_stepmania
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor
+from .audio_priors import beat_grid
 from .decoding import STRATEGIES, STRATEGY_OPTIONS, DecodingOptions, fast_decoding, legacy_beam_search
 
 
@@ -225,11 +226,28 @@ class BeatmapGenerationPipeline(Pipeline):
             beatmap.meta["output_path"] = self._write(beatmap, model_outputs, output_path, settings["mode"], metadata)
         return beatmap
 
+    @staticmethod
+    def steady_tempo(beatmap: IntermediateBeatmap, mel_slices: np.ndarray) -> np.ndarray:
+        """
+        The TEMPO column of the written file: the song's beat grid (`beat_grid`: librosa's tracked beats, fitted),
+        unknown (0) before its first beat at or after the map's start so that the file keeps the beats' phase; where
+        no grid is found, the median of the tempo head from the start.
+        """
+        times = beatmap.data["TIME"].to_numpy(np.float64)
+        grid = beat_grid(mel_slices)
+        if grid is None:
+            known = beatmap.data["TEMPO"][beatmap.data["TEMPO"] > 0]
+            return np.full(len(times), round(float(known.median()), 2) if len(known) else 0.0)
+        bpm, first_beat_ms = grid
+        beat_ms = 60000.0 / bpm
+        first_beat_ms += max(0.0, np.ceil((times[0] - first_beat_ms) / beat_ms)) * beat_ms
+        first_step = QUANTUM_MS * round(first_beat_ms / QUANTUM_MS)
+        return np.where(times >= first_step, round(bpm, 2), 0.0)
+
     def _write(self, beatmap: IntermediateBeatmap, model_outputs: dict, output_path, mode: str, metadata: dict) -> str:
-        """Writes the playable file with a steady tempo (the median of the tempo head) for a clean beat grid."""
+        """Writes the playable file on the song's steady beat grid (`steady_tempo`)."""
         steady = beatmap.data.copy()
-        known = steady["TEMPO"][steady["TEMPO"] > 0]
-        steady["TEMPO"] = round(float(known.median()), 2) if len(known) else 0.0
+        steady["TEMPO"] = self.steady_tempo(beatmap, model_outputs["mel_slices"])
         steady_beatmap = IntermediateBeatmap(steady, beatmap.meta)
         metadata = {key: value for key, value in metadata.items() if value is not None}
         metadata.setdefault(

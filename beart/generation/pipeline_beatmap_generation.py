@@ -67,6 +67,7 @@ class BeatmapGenerationPipeline(Pipeline):
     Returns:
         [`IntermediateBeatmap`] (a list of them for a list of songs): `.data` holds `TIME` (ms), `TEMPO` (the tempo
         head's BPM per step) and one column per track; `.meta` the settings, and `output_path` when a file was written.
+        The written file is timed on the song's beat grid (see `steady_tempo`).
     """
 
     _load_processor = True

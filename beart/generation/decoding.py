@@ -21,7 +21,7 @@ positions hearing the audio ahead.
   that start objects (see `audio_priors.py`).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import torch
@@ -32,11 +32,11 @@ from .audio_priors import audio_prior_bias, beat_evidence, onset_evidence
 
 
 STRATEGIES = ("fast", "legacy")
-# The options that one strategy reads and the other ignores.
-STRATEGY_OPTIONS = {
-    "fast": ("prediction_steps", "hit_threshold", "onset_prior", "beat_prior"),
-    "legacy": ("beams", "max_beam_width"),
-}
+
+
+def _read_by(strategy: str, default=None):
+    """A `DecodingOptions` field that only `strategy` reads (the other warns that it ignores it)."""
+    return field(default=default, metadata={"read_by": strategy})
 
 
 @dataclass
@@ -80,15 +80,15 @@ class DecodingOptions:
     difficulty: float = 0.5
     temperature: float = 1.0
     top_k: int = 1
-    beams: list | None = None
-    max_beam_width: int | None = None
+    beams: list | None = _read_by("legacy")
+    max_beam_width: int | None = _read_by("legacy")
     logit_bias: dict = field(default_factory=dict)
     seed: int | None = None
-    prediction_steps: int | None = None
-    hit_threshold: float | None = None
+    prediction_steps: int | None = _read_by("fast")
+    hit_threshold: float | None = _read_by("fast")
     difficulty_guidance: float | None = None
-    onset_prior: float | None = None
-    beat_prior: float | None = None
+    onset_prior: float | None = _read_by("fast")
+    beat_prior: float | None = _read_by("fast")
 
     def validate(self, num_tracks: int) -> None:
         if not 0.0 <= self.difficulty <= 1.0:
@@ -128,6 +128,13 @@ class DecodingOptions:
                 f"per forward pass; got {self.prediction_steps}."
             )
         return int(self.prediction_steps)
+
+
+# The options that one strategy reads and the other ignores.
+STRATEGY_OPTIONS = {
+    strategy: tuple(option.name for option in fields(DecodingOptions) if option.metadata.get("read_by") == strategy)
+    for strategy in STRATEGIES
+}
 
 
 class _Scorer:

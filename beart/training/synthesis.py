@@ -96,6 +96,11 @@ def varied_drums(random: np.random.Generator) -> tuple:
     )
 
 
+def _phase(frequencies: np.ndarray, sampling_rate: int) -> np.ndarray:
+    """The running phase (radians) of a tone whose frequency (Hz, one per sample) may change from sample to sample."""
+    return 2 * np.pi * np.cumsum(frequencies) / sampling_rate
+
+
 def music_bed(num_samples: int, bpm: float, sampling_rate: int = 44100, seed: int = 0) -> np.ndarray:
     """
     A backing track without sharp attacks, for rendered drums to sit in: a chord pad (root, third and fifth of a
@@ -121,12 +126,12 @@ def music_bed(num_samples: int, bpm: float, sampling_rate: int = 44100, seed: in
     since_bar = time - bar_index * 4 * beat
     pad = np.zeros(num_samples)
     for interval in (np.zeros(num_bars), thirds, np.full(num_bars, 7)):
-        phase = 2 * np.pi * np.cumsum(220.0 * 2.0 ** ((roots + interval)[bar_index] / 12)) / sampling_rate
+        phase = _phase(220.0 * 2.0 ** ((roots + interval)[bar_index] / 12), sampling_rate)
         for harmonic in range(1, 5):
             pad += np.sin(harmonic * phase) / harmonic
     pad *= np.clip(np.minimum(since_bar, 4 * beat - since_bar) / PAD_FADE_SECONDS, 0.0, 1.0)
     since_beat = time % beat
-    bass_phase = 2 * np.pi * np.cumsum(55.0 * 2.0 ** (roots[bar_index] / 12)) / sampling_rate
+    bass_phase = _phase(55.0 * 2.0 ** (roots[bar_index] / 12), sampling_rate)
     bass_envelope = np.minimum(1.0, since_beat / BASS_ATTACK_SECONDS) * np.exp(-since_beat / (0.6 * beat))
     bass = np.sin(bass_phase) * bass_envelope
     frequencies = np.fft.rfftfreq(num_samples, 1.0 / sampling_rate)

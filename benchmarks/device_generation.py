@@ -61,7 +61,8 @@ def main() -> None:
         accelerator, arguments.song, legacy_seconds, mode="mania", strategy="legacy", end=legacy_seconds
     )
     print(f"fast, 4 tracks, {audio_seconds:.0f} s of audio, seconds per audio minute:")
-    print(f"  {accelerator.device}: {fast_accelerator:.2f}  cpu: {fast_cpu:.2f}  ratio: {fast_cpu / fast_accelerator:.2f}x")
+    ratio = fast_cpu / fast_accelerator
+    print(f"  {accelerator.device}: {fast_accelerator:.2f}  cpu: {fast_cpu:.2f}  ratio: {ratio:.2f}x")
     print(f"legacy, 4 tracks, {legacy_seconds:.0f} s of audio, on {accelerator.device}: {legacy_accelerator:.1f}")
 
 

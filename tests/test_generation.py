@@ -278,7 +278,8 @@ def test_options_of_the_other_strategy_are_named_as_ignored(generator, song, cap
 
 def test_generate_example_writes_a_map_per_difficulty_and_reports_it(tmp_path):
     script = Path(__file__).resolve().parents[1] / "examples" / "generate.py"
-    command = [sys.executable, str(script), EXAMPLE_SONG, str(tmp_path), "--mode", "taiko", "--difficulties", "0.1", "0.9"]
+    command = [sys.executable, str(script), EXAMPLE_SONG, str(tmp_path), "--mode", "taiko"]
+    command += ["--difficulties", "0.1", "0.9"]
     printed = subprocess.run(command, capture_output=True, text=True, check=True).stdout.splitlines()
     maps = {}
     for level in ("0.10", "0.90"):

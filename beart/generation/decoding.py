@@ -34,9 +34,9 @@ from .audio_priors import audio_prior_bias, beat_evidence, onset_evidence
 STRATEGIES = ("fast", "legacy")
 
 
-def _read_by(strategy: str, default=None):
-    """A `DecodingOptions` field that only `strategy` reads (the other warns that it ignores it)."""
-    return field(default=default, metadata={"read_by": strategy})
+def _read_by(strategy: str):
+    """A `DecodingOptions` field, `None` by default, that only `strategy` reads (the other warns that it ignores it)."""
+    return field(default=None, metadata={"read_by": strategy})
 
 
 @dataclass
@@ -295,8 +295,8 @@ def legacy_beam_search(
 
 
 def _step_evidence(evidence: list[np.ndarray], first_step: int, steps: int) -> torch.Tensor:
-    """The onset evidence of `steps` steps from `first_step` for each song, neutral (0.5) past a song's end: shape
-    `(num_songs, steps, groups)`."""
+    """An audio prior's evidence (`onset_evidence`, `beat_evidence`) of `steps` steps from `first_step` for each
+    song, neutral (0.5) past a song's end: shape `(num_songs, steps, groups)`."""
     groups = evidence[0].shape[1]
     window = np.full((len(evidence), steps, groups), 0.5, dtype=np.float32)
     for row, song in enumerate(evidence):

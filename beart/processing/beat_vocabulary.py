@@ -118,14 +118,21 @@ def _block_offsets(groups: int) -> np.ndarray:
     return np.searchsorted(kinds, np.arange(len(_KIND_ORDER)))
 
 
-def _render_windows(groups: int, kinds: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """The window of events every id decodes to, as the original decoder writes it: shape `(vocab_size, groups)`."""
-    slots = np.arange(groups)[None, :]
-    first, second = first[:, None], second[:, None]
+def _kind_masks(kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per beat token, shape `(num_beat_tokens, 1)`: whether a hold ends at its `first` slot, a hold starts at its
+    `second`, a hit is at its `first`, a hit is at its `second` (kinds as numbered in `_KIND_ORDER`)."""
     hold_end = np.isin(kinds, (2, 3))[:, None]
     hold_start = np.isin(kinds, (4, 5))[:, None]
     first_is_hit = np.isin(kinds, (5, 6, 7))[:, None]
     second_is_hit = np.isin(kinds, (3, 7))[:, None]
+    return hold_end, hold_start, first_is_hit, second_is_hit
+
+
+def _render_windows(groups: int, kinds: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The window of events every id decodes to, as the original decoder writes it: shape `(vocab_size, groups)`."""
+    slots = np.arange(groups)[None, :]
+    first, second = first[:, None], second[:, None]
+    hold_end, hold_start, first_is_hit, second_is_hit = _kind_masks(kinds)
 
     windows = np.zeros((len(kinds), groups), dtype=np.int8)
     windows[np.broadcast_to(hold_end & (slots <= first), windows.shape)] = EVENT_HOLD
@@ -138,11 +145,12 @@ def _render_windows(groups: int, kinds: np.ndarray, first: np.ndarray, second: n
 
 
 def _onset_slots(groups: int, kinds: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Where every id starts an object: hits at `first` (hit, hit+hit, hit+hold_start) or `second` (hold_end+hit,
-    hit+hit), hold starts at `second` (hold_start, hit+hold_start); shape `(vocab_size, groups)`."""
+    """Where every id starts an object: its hits (at `first` or `second`) and its hold's start (at `second`); shape
+    `(vocab_size, groups)`."""
     slots = np.arange(groups)[None, :]
-    at_first = np.isin(kinds, (5, 6, 7))[:, None] & (slots == first[:, None])
-    at_second = np.isin(kinds, (3, 4, 5, 7))[:, None] & (slots == second[:, None])
+    _, hold_start, first_is_hit, second_is_hit = _kind_masks(kinds)
+    at_first = first_is_hit & (slots == first[:, None])
+    at_second = (second_is_hit | hold_start) & (slots == second[:, None])
     reserved = np.zeros((len(RESERVED_TOKENS), groups), dtype=bool)
     return np.concatenate([reserved, at_first | at_second])
 

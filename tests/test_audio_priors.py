@@ -55,7 +55,7 @@ def test_onset_evidence_sets_each_frame_against_the_median_step():
     assert evidence.dtype == np.float32
     np.testing.assert_allclose(evidence.reshape(-1), expected, rtol=1e-6)
     # The features are decibels, so a gain shifts them and leaves the evidence alone; silence reads neutral.
-    np.testing.assert_array_equal(onset_evidence(frames.reshape(5, 10, 2) - 0.3), evidence)
+    np.testing.assert_allclose(onset_evidence(frames.reshape(5, 10, 2) - 0.3), evidence, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(onset_evidence(np.zeros((3, 10, 2))), np.full((3, 10), 0.5, dtype=np.float32))
 
 

@@ -47,7 +47,8 @@ def test_collator_rows_equal_the_original_dataset_rows(tmp_path, fixtures_dir, f
     batch = collator([corpus["train"][index] for index in range(12)])
     np.testing.assert_array_equal(batch["input_ids"].numpy(), forward_io["row_input_data"])
     np.testing.assert_array_equal(batch["token_type_ids"].numpy(), forward_io["row_segment_data"])
-    np.testing.assert_array_equal(batch["input_features"].numpy().reshape(12, -1), forward_io["row_input_audio"])
+    # Mel features are library floats: they differ across CPUs in the last bits (up to about 1e-7).
+    np.testing.assert_allclose(batch["input_features"].numpy().reshape(12, -1), forward_io["row_input_audio"], atol=1e-6)
     np.testing.assert_allclose(batch["tempo_labels"].numpy(), forward_io["row_tempo"])
     scored = forward_io["row_output_mask"]
     labels = batch["labels"].numpy()

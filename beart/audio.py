@@ -7,6 +7,14 @@ import warnings
 import librosa
 import numpy as np
 import soundfile
+from transformers.utils import logging
+
+from .safety import check_duration, limits
+
+
+logger = logging.get_logger(__name__)
+
+MAX_PEAK = 1000.0
 
 
 class AudioError(ValueError):
@@ -33,6 +41,8 @@ def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: in
     Raises:
         `FileNotFoundError`: the path does not exist.
         `AudioError`: the audio cannot be decoded, holds no samples, or has no sound at all.
+        `LimitError`: the audio lasts longer than `beart.safety.limits.max_song_seconds`; a file's length is read
+            from its header before it is decoded.
     """
     if isinstance(audio, (str, os.PathLike)):
         waveform = _decode_file(os.fspath(audio), target_sampling_rate)
@@ -44,29 +54,52 @@ def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: in
     else:
         if sampling_rate is None:
             raise AudioError("An audio array needs its `sampling_rate`.")
+        if not sampling_rate > 0:
+            raise AudioError(f"An audio array needs a positive `sampling_rate`, got {sampling_rate!r}.")
         samples = np.asarray(audio, dtype=np.float32)
+        num_samples = max(samples.shape) if samples.ndim else 0
+        check_duration(num_samples / sampling_rate, "The given audio array")
         waveform = _to_mono_at_rate(samples, sampling_rate, target_sampling_rate)
         name = "the given audio array"
     if waveform.size == 0:
         raise AudioError(f"No audio samples in {name}.")
     if not np.isfinite(waveform).all():
         raise AudioError(f"The audio in {name} holds NaN or infinite samples.")
+    peak = float(np.abs(waveform).max())
+    if peak > MAX_PEAK:
+        logger.warning(f"The audio in {name} peaks at {peak:.3g}, far outside [-1, 1]; it is scaled to a peak of 1.")
+        waveform = waveform / np.float32(peak)
     return waveform
+
+
+def _check_header(source, name: str) -> None:
+    """Refuses audio whose header says it is longer than the longest song, before anything is decoded."""
+    try:
+        info = soundfile.info(source)
+    except Exception:
+        return  # not a format soundfile reads: the decoder below is bounded by duration instead
+    if info.samplerate <= 0:
+        raise AudioError(f"{name} declares a sampling rate of {info.samplerate} Hz.")
+    check_duration(info.frames / info.samplerate, name)
 
 
 def _decode_file(path: str, target_sampling_rate: int) -> np.ndarray:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Audio file not found: {path}")
+    _check_header(path, path)
+    longest = limits.max_song_seconds
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            waveform, _ = librosa.load(path, sr=target_sampling_rate, mono=True)
+            waveform, _ = librosa.load(path, sr=target_sampling_rate, mono=True, duration=longest + 1.0)
     except Exception as error:
         raise AudioError(f"Cannot decode audio file {path}: {_describe(error)}") from error
+    check_duration(len(waveform) / target_sampling_rate, path)  # decoding stopped a second past the limit
     return waveform
 
 
 def _decode_bytes(data: bytes) -> tuple[np.ndarray, int]:
+    _check_header(io.BytesIO(data), "The given audio bytes")
     try:
         samples, sampling_rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
     except Exception as error:
@@ -75,6 +108,8 @@ def _decode_bytes(data: bytes) -> tuple[np.ndarray, int]:
 
 
 def _to_mono_at_rate(samples: np.ndarray, sampling_rate: int, target_sampling_rate: int) -> np.ndarray:
+    if not np.isfinite(samples).all():
+        raise AudioError("The given audio holds NaN or infinite samples.")
     if samples.ndim == 2:
         if samples.shape[0] > 8 and samples.shape[1] <= 8:
             samples = samples.T

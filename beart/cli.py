@@ -4,11 +4,14 @@ import argparse
 import json
 import logging
 import os
+import pickle
 import sys
 
 from transformers.utils import logging as transformers_logging
 
+from . import __version__
 from .beatmaps.export import EXPORT_MODES
+from .safety import limits
 
 
 def _convert_checkpoint(arguments: argparse.Namespace) -> int:
@@ -33,6 +36,7 @@ def _convert_beatmaps(arguments: argparse.Namespace) -> int:
         for_training=not arguments.include_refused,
         require_audio=not arguments.allow_missing_audio,
         progress=not arguments.no_progress,
+        overwrite=arguments.overwrite,
     )
     print(f"beart convert: {report.summary()} -> {arguments.output_dir}")
     return 0 if report.converted else 1
@@ -45,7 +49,13 @@ def _export_beatmap(arguments: argparse.Namespace) -> int:
         key: getattr(arguments, key) for key in ("title", "artist", "creator", "version") if getattr(arguments, key)
     }
     written = export_intermediate(
-        arguments.input, arguments.output, mode=arguments.mode, audio=arguments.audio, seed=arguments.seed, **metadata
+        arguments.input,
+        arguments.output,
+        mode=arguments.mode,
+        audio=arguments.audio,
+        seed=arguments.seed,
+        overwrite=arguments.overwrite,
+        **metadata,
     )
     objects = IntermediateBeatmap.load(arguments.input).hit_objects()
     print(f"beart export: wrote {', '.join(written)} ({len(objects)} hits and holds from {arguments.input})")
@@ -70,6 +80,7 @@ def _build_dataset(arguments: argparse.Namespace) -> int:
         max_empty_seconds=arguments.max_empty_seconds,
         skip_lead_in=arguments.skip_lead_in,
         progress=not arguments.no_progress,
+        overwrite=arguments.overwrite,
     )
     where = arguments.output_dir if report.built else "nothing written"
     print(f"beart dataset build: {report.summary()} -> {where}")
@@ -114,11 +125,17 @@ def _generate(arguments: argparse.Namespace) -> int:
 
     from .generation.pipeline_beatmap_generation import default_model_path
 
+    from .safety import check_writable
+
     model = arguments.model or default_model_path()
     output = arguments.output
     if output is None:
         stem = os.path.splitext(os.path.basename(arguments.song))[0]
         output = stem if arguments.mode == "stepmania" else f"{stem}.osz"
+    if not os.path.isfile(arguments.song):  # before the model loads: a typo costs no wait
+        raise FileNotFoundError(f"Audio file not found: {arguments.song}")
+    if arguments.mode != "stepmania":
+        check_writable(output, arguments.overwrite)
     generator = pipeline("beatmap-generation", model=model)
     options = {
         "mode": arguments.mode,
@@ -131,6 +148,7 @@ def _generate(arguments: argparse.Namespace) -> int:
         "title": arguments.title,
         "artist": arguments.artist,
         "progress": not arguments.no_progress,
+        "overwrite": arguments.overwrite,
     }
     options = {key: value for key, value in options.items() if value is not None}
     beatmap = generator(arguments.song, output_path=output, **options, **_decoding_options(arguments))
@@ -234,9 +252,19 @@ def _inspect(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--overwrite", action="store_true", help=f"{what} (by default nothing is replaced)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="beart", description="BEaRT: rhythm-game beatmaps from audio.")
+    parser.add_argument("--version", action="version", version=f"beart {__version__}")
     parser.add_argument("--verbose", action="store_true", help="log progress details")
+    parser.add_argument(
+        "--max-song-minutes",
+        type=float,
+        help=f"longest song or map read from any file (default {limits.max_song_seconds / 60:g}); see docs/safety.md",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     convert = commands.add_parser(
@@ -271,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--include-refused", action="store_true", help="also convert maps refused for training (not for datasets)"
     )
     beatmaps.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_overwrite_argument(beatmaps, "replace set folders that already exist in OUTPUT_DIR")
     beatmaps.set_defaults(handler=_convert_beatmaps)
 
     export = commands.add_parser(
@@ -289,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--creator", help="map creator (default: BEaRT)")
     export.add_argument("--version", help="difficulty name")
     export.add_argument("--seed", type=int, default=0, help="seed of the osu!standard object placement")
+    _add_overwrite_argument(export, "replace existing output files")
     export.set_defaults(handler=_export_beatmap)
 
     generate = commands.add_parser(
@@ -311,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--title", help="song title written in the map (default: the file name)")
     generate.add_argument("--artist", help="song artist written in the map")
     generate.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_overwrite_argument(generate, "replace existing output files")
     generate.set_defaults(handler=_generate)
 
     evaluate = commands.add_parser(
@@ -380,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--skip-lead-in", action="store_true", help="skip the steps before a map's first event")
     build.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _add_overwrite_argument(build, "replace an existing corpus (a folder holding anything else is never replaced)")
     build.set_defaults(handler=_build_dataset)
 
     train = commands.add_parser(
@@ -418,10 +450,21 @@ def main(argv: list[str] | None = None) -> int:
         transformers_logging.set_verbosity_info()
     else:
         transformers_logging.set_verbosity_error()
+    if arguments.max_song_minutes is not None:
+        if not 0 < arguments.max_song_minutes < float("inf"):
+            parser.error(f"--max-song-minutes must be a positive number, got {arguments.max_song_minutes}")
+        limits.max_song_seconds = arguments.max_song_minutes * 60.0
     try:
         if getattr(arguments, "takes_training_flags", False):
             return arguments.handler(arguments, extra)
         return arguments.handler(arguments)
     except (OSError, ValueError) as error:
         print(f"beart {arguments.command}: error: {error}", file=sys.stderr)
+        return 1
+    except pickle.UnpicklingError as error:
+        print(
+            f"beart {arguments.command}: error: refused to load a pickled file that holds more than weights ({error}); "
+            "beart loads safetensors, or pickles of plain tensors only.",
+            file=sys.stderr,
+        )
         return 1

@@ -142,7 +142,7 @@ def test_songs_generated_together_each_hear_their_own_attacks(untrained_generato
 
 def test_onset_prior_must_be_a_weight_and_is_a_fast_option(untrained_generator, caplog):
     song = _drum_song(np.array([500.0]))
-    with pytest.raises(ValueError, match="onset_prior must be a weight of 0 or more, got -1"):
+    with pytest.raises(ValueError, match="onset_prior must be a weight from 0 to 1000, got -1"):
         untrained_generator(song, sampling_rate=SAMPLING_RATE, onset_prior=-1.0, progress=False)
     with caplog.at_level("WARNING"):
         untrained_generator(
@@ -196,5 +196,5 @@ def test_a_strong_beat_prior_puts_easy_objects_on_the_beats_only(neutral_generat
     hard = generator(song, difficulty=0.5, beat_prior=10.0, progress=False, **settings)
     pd.testing.assert_frame_equal(hard.data, generator(song, difficulty=0.5, progress=False, **settings).data)
     assert len(hard.hit_objects()) > 2 * len(starts)
-    with pytest.raises(ValueError, match="beat_prior must be a weight of 0 or more, got -2"):
+    with pytest.raises(ValueError, match="beat_prior must be a weight from 0 to 1000, got -2"):
         generator(song, beat_prior=-2.0, progress=False, **settings)

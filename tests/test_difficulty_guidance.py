@@ -72,5 +72,5 @@ def test_guidance_widens_what_the_difficulty_changes_in_the_bundled_model():
 
 
 def test_difficulty_guidance_must_not_be_negative():
-    with pytest.raises(ValueError, match="difficulty_guidance must be 0 or more, got -1"):
+    with pytest.raises(ValueError, match="difficulty_guidance must be a weight from 0 to 1000, got -1"):
         DecodingOptions(difficulty_guidance=-1.0).validate(num_tracks=1)

@@ -218,7 +218,9 @@ def test_build_keeps_the_songs_of_one_beatmap_set_in_one_split(tmp_path, fixture
         beatmap.meta["audio"] = "rendered_again.wav"
         beatmap.save(folder / "again.ibf")
     for seed in range(4):
-        report = build_corpus(tmp_path / "sets", tmp_path / "corpus", test_size=0.25, seed=seed, progress=False)
+        report = build_corpus(
+            tmp_path / "sets", tmp_path / "corpus", test_size=0.25, seed=seed, progress=False, overwrite=True
+        )
         assert report.songs == {"train": 6, "test": 2}
         corpus = load_corpus(tmp_path / "corpus")
         song_of_map = corpus["maps"]["song_index"]

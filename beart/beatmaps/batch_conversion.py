@@ -15,7 +15,8 @@ from tqdm.auto import tqdm
 from transformers.utils import logging
 
 from .errors import BeatmapError, BeatmapRefusedError
-from .files import write_atomically
+from ..safety import UnsafePathError
+from .files import safe_filename, write_atomically
 from .beatmap_set import BeatmapSet
 from .osu_reader import OsuArchive, OsuFolder
 from .stepmania_reader import StepManiaSimfile
@@ -93,8 +94,8 @@ def read_difficulties(source: str, skipped: list, *, for_training: bool = True):
     """
     try:
         beatmap_set = open_beatmap_set(source)
-    except (BeatmapError, OSError) as error:
-        skipped.append((source, f"unreadable: {error}"))
+    except Exception as error:  # an untrusted file: whatever it raises, the rest of the batch goes on
+        skipped.append((source, f"unreadable: {_describe(error)}"))
         return
     for member in beatmap_set.difficulty_names:
         item = f"{source} [{member}]" if os.path.basename(source) != member else source
@@ -103,39 +104,102 @@ def read_difficulties(source: str, skipped: list, *, for_training: bool = True):
         except BeatmapRefusedError as error:
             skipped.append((item, f"refused: {error}"))
             continue
-        except (BeatmapError, OSError) as error:
-            skipped.append((item, f"unreadable: {error}"))
+        except Exception as error:
+            skipped.append((item, f"unreadable: {_describe(error)}"))
             continue
         yield item, beatmap_set, member, beatmap
 
 
+def find_audio(beatmap_set: BeatmapSet, beatmap, item: str, skipped: list) -> str | None:
+    """The member of `beatmap_set` holding the audio `beatmap` names, or `None` after adding to `skipped` why there is
+    none (missing, or named outside the set)."""
+    try:
+        member = beatmap_set.find(beatmap.audio)
+    except UnsafePathError as error:
+        skipped.append((item, f"unsafe: {error}"))
+        return None
+    if member is None:
+        skipped.append((item, f"no audio: {beatmap.audio!r}, named in the map, is missing"))
+    return member
+
+
+def _describe(error: Exception) -> str:
+    return str(error) or type(error).__name__
+
+
+def _unique_name(name: str, taken: set) -> str:
+    """`name`, or `name (2)`, `name (3)`... so that no two outputs differ only by letter case."""
+    stem, extension = os.path.splitext(name)
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{stem} ({number}){extension}"
+    taken.add(candidate.lower())
+    return candidate
+
+
 def convert_beatmap_set(
-    source: str, output_dir: str, report: ConversionReport, *, for_training: bool = True, require_audio: bool = True
+    source: str,
+    output_dir: str,
+    report: ConversionReport,
+    *,
+    for_training: bool = True,
+    require_audio: bool = True,
+    overwrite: bool = False,
+    set_names: set | None = None,
 ) -> None:
-    """Converts the difficulties of one set into `output_dir/<set name>/`, recording results in `report`."""
-    target = os.path.join(output_dir, _set_name(source))
+    """
+    Converts the difficulties of one set into `output_dir/<set name>/`, recording results in `report`. Two sets of
+    one name (in different folders) go to `<set name>`, `<set name> (2)`...; a set folder that already exists is
+    skipped unless `overwrite`, so a map is never paired with another set's audio.
+    """
+    set_names = set() if set_names is None else set_names
+    target = os.path.join(output_dir, _unique_name(safe_filename(_set_name(source)), set_names))
+    if os.path.lexists(target) and not overwrite:
+        report.skipped.append((source, f"exists: {target} is already there; pass --overwrite to replace it"))
+        return
+    file_names, written_audio = set(), {}
     for item, beatmap_set, member, beatmap in read_difficulties(source, report.skipped, for_training=for_training):
-        audio_member = beatmap_set.find(beatmap.audio)
-        audio = beatmap_set.read_bytes(audio_member) if audio_member else b""
-        if not audio and require_audio:
-            if beatmap.audio:
-                reason = f"no audio: {beatmap.audio!r}, named in the map, is missing or empty"
-            else:
-                reason = "no audio: the map names no audio file"
-            report.skipped.append((item, reason))
-            continue
-        os.makedirs(target, exist_ok=True)
-        if audio:
-            audio_name = os.path.basename(audio_member)
-            beatmap.meta["audio"] = audio_name
-            if not os.path.exists(os.path.join(target, audio_name)):
-                write_atomically(os.path.join(target, audio_name), audio)
-        output = os.path.join(target, os.path.splitext(os.path.basename(member))[0] + ".ibf")
-        report.converted.append(beatmap.save(output))
+        try:
+            written = _convert_difficulty(beatmap_set, member, beatmap, target, file_names, written_audio, require_audio)
+        except _Skip as skip:
+            report.skipped.append((item, str(skip)))
+        except Exception as error:
+            report.skipped.append((item, f"unreadable: {_describe(error)}"))
+        else:
+            report.converted.append(written)
+
+
+class _Skip(Exception):
+    """A difficulty left out, with its reason."""
+
+
+def _convert_difficulty(beatmap_set, member, beatmap, target, file_names, written_audio, require_audio) -> str:
+    """Writes one difficulty's `.ibf` (and its set's audio, once) into `target`; returns the `.ibf` written."""
+    audio_member = beatmap_set.find(beatmap.audio)
+    audio = beatmap_set.read_bytes(audio_member) if audio_member else b""
+    if not audio and require_audio:
+        if beatmap.audio:
+            raise _Skip(f"no audio: {beatmap.audio!r}, named in the map, is missing or empty")
+        raise _Skip("no audio: the map names no audio file")
+    os.makedirs(target, exist_ok=True)
+    if audio:
+        if audio_member not in written_audio:
+            audio_name = _unique_name(safe_filename(os.path.basename(audio_member)), file_names)
+            written_audio[audio_member] = write_atomically(os.path.join(target, audio_name), audio)
+        beatmap.meta["audio"] = os.path.basename(written_audio[audio_member])
+    name = _unique_name(safe_filename(os.path.splitext(os.path.basename(member))[0]) + ".ibf", file_names)
+    return beatmap.save(os.path.join(target, name))
 
 
 def convert_beatmaps(
-    input_path, output_dir, *, for_training: bool = True, require_audio: bool = True, progress: bool = True
+    input_path,
+    output_dir,
+    *,
+    for_training: bool = True,
+    require_audio: bool = True,
+    progress: bool = True,
+    overwrite: bool = False,
 ) -> ConversionReport:
     """
     Converts every beatmap set found at `input_path` (see `find_beatmap_sets`) into intermediate files.
@@ -147,6 +211,8 @@ def convert_beatmaps(
         for_training (`bool`, *optional*, defaults to `True`): skip maps refused for training (robots, AI-generated).
         require_audio (`bool`, *optional*, defaults to `True`): skip difficulties whose audio is missing or empty.
         progress (`bool`, *optional*, defaults to `True`): show a progress bar over the sets.
+        overwrite (`bool`, *optional*, defaults to `False`): replace set folders that already exist in `output_dir`
+            (otherwise such a set is skipped with its reason).
 
     Returns:
         `ConversionReport`: the files written and what was skipped and why.
@@ -158,8 +224,17 @@ def convert_beatmaps(
         report.skipped.append((os.fspath(input_path), "empty: no .osz, .osu, .sm or .ssc file found"))
         return report
     bar = tqdm(sources, desc="Converting beatmaps", unit="set", disable=not progress)
+    set_names = set()
     for source in bar:
-        convert_beatmap_set(source, output_dir, report, for_training=for_training, require_audio=require_audio)
+        convert_beatmap_set(
+            source,
+            output_dir,
+            report,
+            for_training=for_training,
+            require_audio=require_audio,
+            overwrite=overwrite,
+            set_names=set_names,
+        )
         bar.set_postfix(converted=len(report.converted), skipped=len(report.skipped))
     for item, reason in report.skipped:
         logger.warning(f"Skipped {item}: {reason}")

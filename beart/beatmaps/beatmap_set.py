@@ -1,6 +1,18 @@
 """A beatmap set: the difficulties (or charts) of one song and the files they share."""
 
+import os
+
+from ..safety import check_member_size, confined_name, confined_path
 from .intermediate import IntermediateBeatmap
+
+
+def read_confined(folder: str, member: str) -> bytes:
+    """The bytes of a file of a song folder, refused when it (or a link) leads out of the folder or is too large."""
+    path = confined_path(folder, member, folder)
+    size = os.path.getsize(path)
+    check_member_size(size, size, member, folder)
+    with open(path, "rb") as file:
+        return file.read()
 
 
 class BeatmapSet:
@@ -24,6 +36,11 @@ class BeatmapSet:
         raise NotImplementedError
 
     def find(self, filename: str) -> str | None:
-        """The member a map names: file names are matched case-insensitively, with `\\` read as `/`."""
-        wanted = filename.replace("\\", "/").strip().lower()
-        return next((name for name in self.members if name.lower() == wanted), None) if wanted else None
+        """
+        The member a map names: file names are matched case-insensitively, with `\\` read as `/`; `None` when the
+        set has no such file. A name leading out of the set (absolute, or through `..`) raises `UnsafePathError`.
+        """
+        wanted = confined_name(filename, self.path).lower()
+        if not wanted:
+            return None
+        return next((name for name in self.members if confined_name(name, self.path).lower() == wanted), None)

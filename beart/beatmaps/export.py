@@ -2,6 +2,7 @@
 
 import os
 
+from ..safety import confined_path
 from .intermediate import IntermediateBeatmap
 from .osu_writer import write_osz
 from .stepmania_writer import write_stepmania
@@ -10,7 +11,9 @@ from .stepmania_writer import write_stepmania
 EXPORT_MODES = ("osu", "taiko", "catch", "mania", "stepmania")
 
 
-def export_intermediate(input_path, output_path, *, mode: str | None = None, audio=None, **metadata) -> list[str]:
+def export_intermediate(
+    input_path, output_path, *, mode: str | None = None, audio=None, overwrite: bool = False, **metadata
+) -> list[str]:
     """
     Writes an `.ibf` file as a playable `.osz` (osu!, taiko, catch, mania) or StepMania song (`.sm` + `.ssc`).
 
@@ -18,7 +21,9 @@ def export_intermediate(input_path, output_path, *, mode: str | None = None, aud
         input_path (`str` or `os.PathLike`): the intermediate beatmap.
         output_path (`str` or `os.PathLike`): the `.osz` to write; for `stepmania`, a folder or a `.sm` path.
         mode (`str`, *optional*): one of `EXPORT_MODES`; defaults to the beatmap's own osu! mode.
-        audio (`str` or `os.PathLike`, *optional*): the song; defaults to the file the beatmap names, beside it.
+        audio (`str` or `os.PathLike`, *optional*): the song; defaults to the file the beatmap names, which must lie
+            in the beatmap's own folder (a name leading out of it raises `UnsafePathError`).
+        overwrite (`bool`, *optional*, defaults to `False`): replace existing output files.
         **metadata: `title`, `artist`, `creator`, `version`, `model_name`, `seed` (osu! placement).
 
     Returns:
@@ -26,12 +31,13 @@ def export_intermediate(input_path, output_path, *, mode: str | None = None, aud
     """
     beatmap = IntermediateBeatmap.load(input_path)
     if audio is None:
-        audio = os.path.join(os.path.dirname(os.path.abspath(os.fspath(input_path))), beatmap.audio)
-        if not beatmap.audio or not os.path.isfile(audio):
+        folder = os.path.dirname(os.path.abspath(os.fspath(input_path)))
+        audio = confined_path(folder, beatmap.audio, os.fspath(input_path)) if beatmap.audio else folder
+        if not os.path.isfile(audio):
             raise FileNotFoundError(
                 f"The audio {beatmap.audio!r} named by {input_path} is not beside it; pass the song's file as audio."
             )
     if mode == "stepmania":
         metadata = {key: value for key, value in metadata.items() if key in ("title", "artist", "model_name")}
-        return write_stepmania(beatmap, output_path, audio, **metadata)
-    return [write_osz(beatmap, output_path, audio, mode=mode, **metadata)]
+        return write_stepmania(beatmap, output_path, audio, overwrite=overwrite, **metadata)
+    return [write_osz(beatmap, output_path, audio, mode=mode, overwrite=overwrite, **metadata)]

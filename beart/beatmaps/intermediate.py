@@ -11,8 +11,11 @@ import zipfile
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..processing.beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
+from ..safety import LimitError, check_member_size, limits
 from .errors import BeatmapError
 from .files import write_atomically
 
@@ -20,6 +23,7 @@ from .files import write_atomically
 QUANTUM_MS = 10
 TRACK_NAMES = ("LEFT", "UP", "DOWN", "RIGHT")
 TRACK_COUNTS = (1, 2, 4)
+MAX_BPM = 100000.0
 FLAG_COLUMNS = ("EMPTY", "NEW_COMBO", "SPINNER")
 HIT_OBJECT_COLUMNS = ("track", "start", "end")
 
@@ -28,6 +32,17 @@ def snap_to_steps(times_ms) -> np.ndarray:
     """Index of the 10 ms step nearest to each time (in ms), halves rounded up; times before 0 go to step 0."""
     steps = np.floor(np.asarray(times_ms, dtype=np.float64) / QUANTUM_MS + 0.5).astype(np.int64)
     return np.maximum(steps, 0)
+
+
+def _check_times(times_ms: np.ndarray) -> None:
+    """Refuses times that are not finite or lie past the longest song, before a grid is allocated for them."""
+    if not np.isfinite(times_ms).all():
+        raise BeatmapError("A time of the beatmap is not a finite number.")
+    if len(times_ms) and times_ms.max() > limits.max_song_ms:
+        raise LimitError(
+            f"The beatmap reaches {times_ms.max() / 3.6e6:.3g} hours; the longest song beart reads is "
+            f"{limits.describe_song_limit()}."
+        )
 
 
 def _json_scalar(value):
@@ -134,6 +149,11 @@ class IntermediateBeatmap:
             raise BeatmapError(f"The beatmap data lacks the column(s) {missing}.")
         if data.empty:
             raise BeatmapError("The beatmap data has no rows.")
+        if len(data) > limits.max_song_ms / QUANTUM_MS + 1:
+            raise LimitError(
+                f"The beatmap has {len(data)} steps of {QUANTUM_MS} ms; the longest song beart reads is "
+                f"{limits.describe_song_limit()}."
+            )
         data.sort_values("TIME", inplace=True, ignore_index=True)
         times = data["TIME"].to_numpy(dtype=np.float64)
         expected = times[0] + QUANTUM_MS * np.arange(len(times))
@@ -149,8 +169,8 @@ class IntermediateBeatmap:
         data["TIME"] = times.astype(np.int64)
         tempo = data["TEMPO"].to_numpy(dtype=np.float64)
         tempo = np.where(np.isnan(tempo), 0.0, tempo)
-        if not np.isfinite(tempo).all() or (tempo < 0).any():
-            raise BeatmapError("TEMPO must be a finite, non-negative BPM (0 where unknown).")
+        if not np.isfinite(tempo).all() or (tempo < 0).any() or (tempo > MAX_BPM).any():
+            raise BeatmapError(f"TEMPO must be a finite BPM from 0 (unknown) to {MAX_BPM:g}.")
         data["TEMPO"] = tempo
         allowed = {name: (EVENT_NONE, EVENT_HIT, EVENT_HOLD) for name in tracks}
         allowed.update({flag: (0, 1) for flag in FLAG_COLUMNS if flag in data.columns})
@@ -197,6 +217,11 @@ class IntermediateBeatmap:
         """
         tracks = list(meta["tracks"])
         hit_objects = pd.DataFrame(hit_objects, columns=list(HIT_OBJECT_COLUMNS))
+        times = [hit_objects["start"], hit_objects["end"], [end_ms or 0.0]]
+        times += [spans[column] for spans in (flag_spans or {}).values() for column in ("start", "end")]
+        times += [new_combo_times] if new_combo_times is not None else []
+        times += [tempo_changes["time"]] if tempo_changes is not None else []
+        _check_times(np.concatenate([np.asarray(part, dtype=np.float64).reshape(-1) for part in times]))
         unknown = set(hit_objects["track"]) - set(tracks)
         if unknown:
             raise BeatmapError(f"Hit objects on tracks {sorted(unknown)} that are not in the beatmap's {tracks}.")
@@ -222,7 +247,9 @@ class IntermediateBeatmap:
             change_steps = snap_to_steps(tempo_changes["time"])
             order = np.argsort(change_steps, kind="stable")
             current = np.searchsorted(change_steps[order], np.arange(num_steps), side="right") - 1
-            data["TEMPO"] = tempo_changes["bpm"].to_numpy(np.float64)[order][np.maximum(current, 0)]
+            bpm = tempo_changes["bpm"].to_numpy(np.float64)
+            bpm = np.where(np.isfinite(bpm) & (bpm > 0) & (bpm <= MAX_BPM), bpm, 0.0)  # beyond it: unknown
+            data["TEMPO"] = bpm[order][np.maximum(current, 0)]
         data.update({name: events[:, index] for index, name in enumerate(tracks)})
         for flag, spans in (flag_spans or {}).items():
             if flag not in FLAG_COLUMNS:
@@ -294,9 +321,20 @@ class IntermediateBeatmap:
             raise FileNotFoundError(f"Intermediate beatmap not found: {path}")
         try:
             with zipfile.ZipFile(path) as archive:
+                for member in ("meta.json", "data.pq"):
+                    info = archive.getinfo(member)
+                    check_member_size(info.file_size, info.compress_size, member, path)
                 meta = json.loads(archive.read("meta.json").decode("utf-8"))
-                data = pd.read_parquet(io.BytesIO(archive.read("data.pq")))
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+                table = pq.ParquetFile(io.BytesIO(archive.read("data.pq")))
+                if table.metadata.num_rows > limits.max_song_ms / QUANTUM_MS + 1:
+                    raise LimitError(
+                        f"{path} holds {table.metadata.num_rows} steps; the longest song beart reads is "
+                        f"{limits.describe_song_limit()}."
+                    )
+                data = table.read().to_pandas()
+        except LimitError:
+            raise
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, pa.ArrowException) as error:
             raise BeatmapError(f"{path} is not an intermediate beatmap (.ibf zip of meta.json and data.pq): {error}")
         try:
             return cls(data, meta)

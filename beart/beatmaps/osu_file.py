@@ -12,6 +12,7 @@ The rules follow the osu! client's legacy decoder:
 - a line that cannot be parsed is skipped with a warning naming the file and the line, as the client does.
 """
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
+from ..safety import limits
 from .errors import BeatmapError
 from .slider_paths import slider_path_length
 
@@ -54,6 +56,7 @@ class OsuFile:
             gives none).
         breaks (`pd.DataFrame`): `start` and `end` of each break.
         skipped_lines (`int`): lines that could not be parsed.
+        most_control_points (`int`): the most control points of one slider.
     """
 
     name: str
@@ -63,6 +66,7 @@ class OsuFile:
     hit_objects: pd.DataFrame
     breaks: pd.DataFrame
     skipped_lines: int = 0
+    most_control_points: int = 0
 
     def value(self, section: str, key: str, default=None):
         return self.sections.get(section, {}).get(key, default)
@@ -128,7 +132,23 @@ def _decode(content: bytes, name: str) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise BeatmapError(f"{name}: the file is neither UTF-8 nor Windows-1252 text.")
+    logger.warning(f"{name}: the file is neither UTF-8 nor Windows-1252 text; bytes that are neither are replaced.")
+    return content.decode("utf-8-sig", errors="replace")
+
+
+def _time(text: str, offset: float) -> float:
+    """A time (ms) of the file: refused (the line is skipped) when not finite or past the longest song."""
+    time = float(text) + offset
+    if not math.isfinite(time) or abs(time) > limits.max_song_ms:
+        raise ValueError(f"the time {text.strip()} ms is not within the longest song, {limits.describe_song_limit()}")
+    return time
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text.strip()} is not a finite number")
+    return number
 
 
 def _format_version(first_line: str, name: str) -> int:
@@ -145,7 +165,7 @@ def _timing_point(parts: list[str], offset: float) -> dict:
     if uninherited and not np.isfinite(beat_length):
         raise ValueError("an uninherited timing point needs a finite beat length")
     return {
-        "time": float(parts[0]) + offset,
+        "time": _time(parts[0], offset),
         "beat_length": beat_length,
         "meter": int(parts[2]) if len(parts) > 2 and parts[2].strip() else 4,
         "uninherited": uninherited,
@@ -156,30 +176,31 @@ def _timing_point(parts: list[str], offset: float) -> dict:
 def _hit_object(parts: list[str], offset: float) -> dict:
     object_type = int(parts[3])
     row = {
-        "x": float(parts[0]),
-        "y": float(parts[1]),
-        "time": float(parts[2]) + offset,
+        "x": _finite(parts[0]),
+        "y": _finite(parts[1]),
+        "time": _time(parts[2], offset),
         "type": object_type,
         "hitsound": int(parts[4]) if len(parts) > 4 and parts[4].strip() else 0,
         "end_time": np.nan,
         "curve_type": "",
         "slides": 1,
         "pixel_length": 0.0,
+        "control_points": 0,
     }
     if object_type & SLIDER:
         curve = parts[5].split("|")
         slides = int(parts[6])
         if not 0 <= slides <= 9000:
             raise ValueError(f"a slider repeats {slides} times")
-        pixel_length = max(0.0, float(parts[7])) if len(parts) > 7 and parts[7].strip() else 0.0
+        pixel_length = max(0.0, _finite(parts[7])) if len(parts) > 7 and parts[7].strip() else 0.0
         if not pixel_length > 0:
             control = [(row["x"], row["y"])] + [tuple(map(float, point.split(":"))) for point in curve[1:]]
             pixel_length = slider_path_length(curve[0], control)
-        row.update(curve_type=curve[0], slides=slides, pixel_length=pixel_length)
+        row.update(curve_type=curve[0], slides=slides, pixel_length=pixel_length, control_points=len(curve) - 1)
     elif object_type & SPINNER:
-        row["end_time"] = float(parts[5]) + offset
+        row["end_time"] = _time(parts[5], offset)
     elif object_type & MANIA_HOLD:
-        row["end_time"] = float(parts[5].split(":")[0]) + offset
+        row["end_time"] = _time(parts[5].split(":")[0], offset)
     return row
 
 
@@ -225,7 +246,7 @@ def parse_osu(content: bytes | str, name: str = "<osu file>") -> OsuFile:
             elif section == "Events":
                 parts = line.split(",")
                 if parts[0].strip() in ("2", "Break"):
-                    breaks.append({"start": float(parts[1]) + offset, "end": float(parts[2]) + offset})
+                    breaks.append({"start": _time(parts[1], offset), "end": _time(parts[2], offset)})
         except (ValueError, IndexError) as error:
             skipped += 1
             logger.warning(f"{name}, line {number}: skipped {line[:60]!r} ({error}).")
@@ -246,4 +267,5 @@ def parse_osu(content: bytes | str, name: str = "<osu file>") -> OsuFile:
         hit_objects=object_frame,
         breaks=pd.DataFrame(breaks, columns=["start", "end"]),
         skipped_lines=skipped,
+        most_control_points=max((row.pop("control_points") for row in hit_objects), default=0),
     )

@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
+from ..safety import UnsafePathError, check_member_size, check_text_size, confined_name, limits
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError, RobotsDisallowedError
-from .beatmap_set import BeatmapSet
+from .beatmap_set import BeatmapSet, read_confined
 from .intermediate import QUANTUM_MS, IntermediateBeatmap
 from .osu_file import HITSOUND_CLAP, HITSOUND_WHISTLE, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile, parse_osu
 from .tracks import GAME_MODE_TRACKS
@@ -38,6 +39,7 @@ GAME_MODES = ("osu", "taiko", "catch", "mania")
 STAR_POINTS = (0.0, 2.0, 2.7, 4.0, 8.0)
 DIFFICULTY_POINTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 MAX_MANIA_KEYS = 18
+MAX_RATED_CONTROL_POINTS = 2000
 
 
 def difficulty_from_stars(stars: float) -> float:
@@ -121,7 +123,13 @@ def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool
     if mode_number not in range(len(GAME_MODES)):
         raise BeatmapError(f"{osu_file.name}: unknown game mode {mode_number}; osu! modes are 0-3 ({GAME_MODES}).")
     mode = GAME_MODES[mode_number]
-    stars = star_rating(content)
+    stars = None
+    if osu_file.most_control_points <= MAX_RATED_CONTROL_POINTS:
+        stars = star_rating(content)
+    else:  # rosu-pp-py takes time quadratic in a slider's control points
+        logger.warning(
+            f"{osu_file.name}: a slider has {osu_file.most_control_points} control points; the map is not star-rated."
+        )
     overall_difficulty = osu_file.number("Difficulty", "OverallDifficulty", 5.0)
     if stars is None:
         difficulty = min(1.0, max(0.0, overall_difficulty / 7.0))
@@ -129,6 +137,16 @@ def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool
         difficulty = difficulty_from_stars(stars)
 
     objects = _hit_object_frame(osu_file, mode)
+    ends = objects["end"].to_numpy(np.float64)
+    too_long = ~np.isfinite(ends) | (ends > limits.max_song_ms)
+    if too_long.any():
+        logger.warning(
+            f"{osu_file.name}: skipped {int(too_long.sum())} object(s) ending past the longest song "
+            f"({limits.describe_song_limit()})."
+        )
+        objects = objects[~too_long]
+        if objects.empty:
+            raise BeatmapError(f"{osu_file.name}: no object ends within the longest song.")
     first_start = float(objects["start"].min())
     empty = pd.concat(
         [osu_file.breaks, pd.DataFrame({"start": [0.0], "end": [first_start - QUANTUM_MS]})], ignore_index=True
@@ -175,6 +193,7 @@ def read_osu(path, *, for_training: bool = True) -> IntermediateBeatmap:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Beatmap not found: {path}")
+    check_text_size(os.path.getsize(path), path)
     with open(path, "rb") as file:
         content = file.read()
     name = os.path.basename(path)
@@ -203,9 +222,20 @@ class OsuArchive(BeatmapSet):
             raise FileNotFoundError(f"Beatmap archive not found: {self.path}")
         try:
             with zipfile.ZipFile(self.path) as archive:
-                self.infos = {info.filename: info for info in archive.infolist() if not self._is_hidden(info.filename)}
+                infos = [info for info in archive.infolist() if not self._is_hidden(info.filename)]
         except (zipfile.BadZipFile, OSError) as error:
             raise BeatmapError(f"{self.path} is not a readable .osz (zip) archive: {error}")
+        self.infos = {}
+        for info in infos:
+            try:
+                confined_name(info.filename, self.path)
+            except UnsafePathError as error:
+                logger.warning(f"{error} (member left out)")
+                continue
+            if info.filename in self.infos:
+                logger.warning(f"{self.path}: the member {info.filename!r} appears twice; the first is read.")
+                continue
+            self.infos[info.filename] = info
         self.members = list(self.infos)
         self.difficulty_names = sorted(name for name in self.members if name.lower().endswith(".osu"))
         if not self.difficulty_names:
@@ -216,6 +246,9 @@ class OsuArchive(BeatmapSet):
         return name.endswith("/") or any(part.startswith(("__MACOSX", "._")) for part in name.split("/"))
 
     def read_bytes(self, member: str) -> bytes:
+        info = self.infos.get(member)
+        if info is not None:
+            check_member_size(info.file_size, info.compress_size, member, self.path)
         try:
             with zipfile.ZipFile(self.path) as archive:
                 return archive.read(self.infos[member])
@@ -247,8 +280,7 @@ class OsuFolder(BeatmapSet):
             raise BeatmapError(f"{self.path} holds no .osu difficulty.")
 
     def read_bytes(self, member: str) -> bytes:
-        with open(os.path.join(self.path, member), "rb") as file:
-            return file.read()
+        return read_confined(self.path, member)
 
     def read(self, member: str, *, for_training: bool = True) -> IntermediateBeatmap:
         """Reads one difficulty (see `osu_to_intermediate`)."""

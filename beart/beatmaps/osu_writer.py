@@ -27,6 +27,7 @@ import pandas as pd
 from transformers.utils import logging
 
 from .errors import BeatmapError
+from ..safety import check_writable
 from .files import safe_filename, write_atomically
 from .intermediate import IntermediateBeatmap
 from .osu_reader import GAME_MODES
@@ -303,6 +304,7 @@ def write_osz(
     *,
     mode: str | None = None,
     background: bytes | str | os.PathLike | None = None,
+    overwrite: bool = False,
     **metadata,
 ) -> str:
     """
@@ -317,6 +319,8 @@ def write_osz(
         audio (`str` or `os.PathLike`): the song's audio file, stored in the archive under its own name.
         mode (`str`, *optional*): the game mode (see `intermediate_to_osu`).
         background (`bytes` or path, *optional*): a background image; a generated gradient PNG when not given.
+        overwrite (`bool`, *optional*, defaults to `False`): replace an existing file at `output_path`; without it an
+            existing file raises `FileExistsError` before anything is done.
         **metadata: `title`, `artist`, `creator`, `version`, `model_name`, `seed` for `intermediate_to_osu`.
 
     Returns:
@@ -325,6 +329,7 @@ def write_osz(
     audio = os.fspath(audio)
     if not os.path.isfile(audio):
         raise FileNotFoundError(f"Audio file not found: {audio}")
+    check_writable(output_path, overwrite)
     if background is None:
         background_name, background_bytes = "background.png", background_png(metadata.get("seed", 0))
     elif isinstance(background, bytes):
@@ -344,4 +349,4 @@ def write_osz(
         archive.writestr(f"{osu_name}.osu", text.encode("utf-8"))
         archive.write(audio, audio_name, compress_type=zipfile.ZIP_STORED)
         archive.writestr(background_name, background_bytes)
-    return write_atomically(output_path, archive_bytes.getvalue())
+    return write_atomically(output_path, archive_bytes.getvalue(), overwrite=overwrite)

@@ -7,9 +7,13 @@ finely enough that the length is good to well under a pixel for playfield-sized 
 """
 
 import numpy as np
+from scipy.special import gammaln
 
 
 SAMPLES_PER_SEGMENT = 200
+DE_CASTELJAU_MAX_POINTS = 64
+BERNSTEIN_CHUNK = 4096
+CATMULL_CHUNK = 4096
 
 
 def _polyline_length(points: np.ndarray) -> float:
@@ -17,12 +21,31 @@ def _polyline_length(points: np.ndarray) -> float:
 
 
 def _bezier_points(control: np.ndarray) -> np.ndarray:
-    """Points along one Bezier segment, by De Casteljau's algorithm on all samples at once."""
+    """
+    Points along one Bezier segment: by De Casteljau's algorithm on all samples at once for short segments, by the
+    Bernstein weights in log space for long ones (time linear in the control points, where De Casteljau's is
+    quadratic).
+    """
+    if len(control) > DE_CASTELJAU_MAX_POINTS:
+        return _bernstein_points(control)
     steps = np.linspace(0.0, 1.0, SAMPLES_PER_SEGMENT)[:, None, None]
     points = np.broadcast_to(control, (SAMPLES_PER_SEGMENT, *control.shape)).copy()
     for _ in range(len(control) - 1):
         points = points[:, :-1] * (1 - steps) + points[:, 1:] * steps
     return points[:, 0]
+
+
+def _bernstein_points(control: np.ndarray) -> np.ndarray:
+    degree = len(control) - 1
+    steps = np.linspace(0.0, 1.0, SAMPLES_PER_SEGMENT)[1:-1, None]
+    points = np.zeros((SAMPLES_PER_SEGMENT - 2, 2))
+    log_step, log_rest = np.log(steps), np.log1p(-steps)
+    for first in range(0, degree + 1, BERNSTEIN_CHUNK):
+        index = np.arange(first, min(first + BERNSTEIN_CHUNK, degree + 1))
+        log_binomial = gammaln(degree + 1) - gammaln(index + 1) - gammaln(degree - index + 1)
+        weights = np.exp(log_binomial[None, :] + index[None, :] * log_step + (degree - index)[None, :] * log_rest)
+        points += weights @ control[index]
+    return np.concatenate((control[:1], points, control[-1:]))
 
 
 def _bezier_length(points: np.ndarray) -> float:
@@ -32,20 +55,20 @@ def _bezier_length(points: np.ndarray) -> float:
 
 def _catmull_length(points: np.ndarray) -> float:
     padded = np.concatenate((points[:1], points, points[-1:]))
-    steps = np.linspace(0.0, 1.0, SAMPLES_PER_SEGMENT)[:, None]
-    samples = []
-    for index in range(len(points) - 1):
-        p0, p1, p2, p3 = padded[index : index + 4]
-        samples.append(
-            0.5
-            * (
-                2 * p1
-                + (p2 - p0) * steps
-                + (2 * p0 - 5 * p1 + 4 * p2 - p3) * steps**2
-                + (3 * p1 - p0 - 3 * p2 + p3) * steps**3
-            )
+    steps = np.linspace(0.0, 1.0, SAMPLES_PER_SEGMENT)[None, :, None]
+    length = 0.0
+    for first in range(0, len(points) - 1, CATMULL_CHUNK):  # chunks keep the samples' memory bounded
+        p0, p1, p2, p3 = (padded[first + shift : first + shift + CATMULL_CHUNK][:, None, :] for shift in range(4))
+        count = min(len(p0), len(p1), len(p2), len(p3))
+        p0, p1, p2, p3 = p0[:count], p1[:count], p2[:count], p3[:count]
+        samples = 0.5 * (
+            2 * p1
+            + (p2 - p0) * steps
+            + (2 * p0 - 5 * p1 + 4 * p2 - p3) * steps**2
+            + (3 * p1 - p0 - 3 * p2 + p3) * steps**3
         )
-    return _polyline_length(np.concatenate(samples)) if samples else 0.0
+        length += _polyline_length(samples.reshape(-1, 2))
+    return length
 
 
 def _circle_length(points: np.ndarray) -> float | None:

@@ -91,6 +91,22 @@ def _segments(entry: SimfileEntry | None, what: str, where: str) -> np.ndarray:
     return segments[np.argsort(segments[:, 0], kind="stable")]
 
 
+def _pauses_before(pauses: np.ndarray, rows: np.ndarray, side: str) -> np.ndarray:
+    """Seconds of the pauses (`(n, 2)` rows and seconds, sorted) before each row (`side="left"`) or at or before it
+    (`side="right"`)."""
+    if not len(pauses):
+        return np.zeros(len(rows))
+    return np.concatenate(([0.0], np.cumsum(pauses[:, 1])))[np.searchsorted(pauses[:, 0], rows, side=side)]
+
+
+def _inside_spans(spans: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Whether each row lies in one of the merged `(n, 2)` spans, from a start up to (not including) its end."""
+    if not len(spans):
+        return np.zeros(len(rows), dtype=bool)
+    index = np.searchsorted(spans[:, 0], rows, side="right") - 1
+    return (index >= 0) & (rows < spans[np.maximum(index, 0), 1])
+
+
 @dataclass
 class StepManiaTiming:
     """
@@ -118,6 +134,8 @@ class StepManiaTiming:
             offset = float(offset_entry.value) if offset_entry and offset_entry.value.strip() else 0.0
         except ValueError:
             raise BeatmapError(f"{where}, line {offset_entry.line}: #OFFSET {offset_entry.value!r} is not a number.")
+        if not np.isfinite(offset):
+            raise BeatmapError(f"{where}, line {offset_entry.line}: #OFFSET {offset_entry.value!r} is not finite.")
         bpms = _segments(entries.get("BPMS"), "BPMS", where)
         if not len(bpms):
             raise BeatmapError(f"{where}: no #BPMS, so the notes cannot be timed.")
@@ -165,26 +183,27 @@ class StepManiaTiming:
         return np.stack([merged_starts, merged_ends], axis=1)
 
     def seconds_at(self, rows) -> np.ndarray:
-        """The time (seconds of audio) at which a note on each row is hit."""
+        """The time (seconds of audio) at which a note on each row is hit (time linear in notes plus segments)."""
         rows = np.asarray(rows, dtype=np.float64)
         seconds = self._bpm_seconds(rows)
-        for start, end in self._spans(self.warps):
-            clipped = np.clip(rows, start, end)
-            seconds -= self._bpm_seconds(clipped) - self._bpm_seconds(np.full_like(rows, start))
-        seconds += (self.stops[:, 1][None, :] * (self.stops[:, 0][None, :] < rows[:, None])).sum(axis=1)
-        seconds += (self.delays[:, 1][None, :] * (self.delays[:, 0][None, :] <= rows[:, None])).sum(axis=1)
+        warps = self._spans(self.warps)
+        if len(warps):
+            warped_seconds = self._bpm_seconds(warps[:, 1]) - self._bpm_seconds(warps[:, 0])
+            passed = np.searchsorted(warps[:, 1], rows, side="right")  # warps ended at or before each row
+            seconds -= np.concatenate(([0.0], np.cumsum(warped_seconds)))[passed]
+            inside = passed < len(warps)
+            start = warps[np.minimum(passed, len(warps) - 1), 0]
+            inside &= rows > start
+            seconds -= np.where(inside, self._bpm_seconds(rows) - self._bpm_seconds(start), 0.0)
+        seconds += _pauses_before(self.stops, rows, side="left")  # a stop pauses after the notes on its beat
+        seconds += _pauses_before(self.delays, rows, side="right")  # a delay before them
         return seconds - self.offset
 
     def hittable(self, rows) -> np.ndarray:
         """Whether a note on each row can be hit: not inside a warp or fake segment, unless a pause sits on it."""
         rows = np.asarray(rows, dtype=np.float64)
         paused = np.isin(rows, np.concatenate((self.stops[:, 0], self.delays[:, 0])))
-        warped = np.zeros(len(rows), dtype=bool)
-        for start, end in self._spans(self.warps):
-            warped |= (rows >= start) & (rows < end) & ~paused
-        for start, end in self._spans(self.fakes):
-            warped |= (rows >= start) & (rows < end)
-        return ~warped
+        return ~((_inside_spans(self._spans(self.warps), rows) & ~paused) | _inside_spans(self._spans(self.fakes), rows))
 
 
 @dataclass

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
-from .beatmap_set import BeatmapSet
+from ..safety import check_text_size, limits
+from .beatmap_set import BeatmapSet, read_confined
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
 from .intermediate import QUANTUM_MS, IntermediateBeatmap
 from .stepmania_file import SimfileChart, StepManiaFile, parse_notes, parse_simfile
@@ -57,6 +58,7 @@ STEPS_TYPE_COLUMNS = {
     "maniax-single": 4,
     "maniax-double": 8,
 }
+MAX_COLUMNS = 32
 PAD_PAIR_STEPS_TYPES = ("dance-double", "dance-couple", "dance-routine")
 SLOT_RANGES = {
     "Beginner": ((0.0, 0.1), (1, 3)),
@@ -112,8 +114,14 @@ def _chart_width(chart: SimfileChart, where: str) -> int:
     first_row = next((line.strip() for line in chart.notes.value.split("\n") if line.strip(" ,")), "")
     if not first_row:
         raise BeatmapError(f"{where}: unknown steps type {chart.steps_type!r} and no notes to tell its width.")
-    logger.info(f"{where}: unknown steps type {chart.steps_type!r}; reading it as {len(first_row)} columns.")
-    return len(first_row.strip(","))
+    width = len(first_row.strip(","))
+    if width > MAX_COLUMNS:
+        raise BeatmapError(
+            f"{where}, line {chart.notes.line}: unknown steps type {chart.steps_type!r} with rows of {width} columns; "
+            f"beart reads charts of at most {MAX_COLUMNS}."
+        )
+    logger.info(f"{where}: unknown steps type {chart.steps_type!r}; reading it as {width} columns.")
+    return width
 
 
 def _hit_objects(simfile: StepManiaFile, chart: SimfileChart, where: str) -> tuple[pd.DataFrame, object]:
@@ -128,21 +136,38 @@ def _hit_objects(simfile: StepManiaFile, chart: SimfileChart, where: str) -> tup
     frames.append(
         pd.DataFrame({"column": notes.columns[is_tap], "start": milliseconds[is_tap], "end": milliseconds[is_tap]})
     )
-    for column in range(notes.num_columns):
-        in_column = notes.columns == column
-        heads = np.flatnonzero(in_column & np.isin(notes.kinds, ["2", "4"]))
-        tails = np.flatnonzero(in_column & (notes.kinds == "3"))
-        tail_index = np.searchsorted(notes.rows[tails], notes.rows[heads], side="right")
-        has_tail = tail_index < len(tails)
-        if (~has_tail).any():
-            logger.warning(f"{where}: {int((~has_tail).sum())} hold(s) in column {column} never end; read as taps.")
-        ends = np.where(has_tail, milliseconds[tails[np.minimum(tail_index, len(tails) - 1)]] if len(tails) else 0, 0)
-        ends = np.where(has_tail, ends, milliseconds[heads])
-        keep = playable[heads]
-        frames.append(pd.DataFrame({"column": column, "start": milliseconds[heads][keep], "end": ends[keep]}))
+    # Each hold or roll head ends on the first tail after it in its column: one search over (column, row) keys.
+    key = notes.columns * (int(notes.rows.max(initial=0)) + 1) + notes.rows
+    heads = np.flatnonzero(np.isin(notes.kinds, ["2", "4"]))
+    tails = np.flatnonzero(notes.kinds == "3")
+    tails = tails[np.argsort(key[tails], kind="stable")]
+    tail_index = np.minimum(np.searchsorted(key[tails], key[heads], side="right"), max(len(tails) - 1, 0))
+    has_tail = np.zeros(len(heads), dtype=bool)
+    if len(tails):
+        has_tail = notes.columns[tails[tail_index]] == notes.columns[heads]
+    if (~has_tail).any():
+        logger.warning(f"{where}: {int((~has_tail).sum())} hold(s) never end; read as taps.")
+    ends = np.where(has_tail, milliseconds[tails[tail_index]] if len(tails) else 0.0, milliseconds[heads])
+    keep = playable[heads]
+    frames.append(
+        pd.DataFrame({"column": notes.columns[heads][keep], "start": milliseconds[heads][keep], "end": ends[keep]})
+    )
     objects = pd.concat(frames, ignore_index=True)
     objects["track"] = np.asarray(STEPMANIA_TRACKS)[tracks[objects["column"].to_numpy(np.int64)]]
     return objects[["track", "start", "end"]], timing
+
+
+def _preview_time(simfile: StepManiaFile, where: str) -> int:
+    """`#SAMPLESTART` in ms, -1 when absent or unreadable (with a warning: it only places the song's preview)."""
+    text = simfile.value("SAMPLESTART")
+    try:
+        seconds = float(text) if text else -0.001
+    except ValueError:
+        seconds = float("nan")
+    if not np.isfinite(seconds) or abs(seconds) > limits.max_song_seconds:
+        logger.warning(f"{where}: #SAMPLESTART {text!r} is not a time in the song; ignored.")
+        seconds = -0.001
+    return round(seconds * 1000)
 
 
 def chart_to_intermediate(
@@ -184,7 +209,7 @@ def chart_to_intermediate(
         "artist": simfile.value("ARTIST"),
         "creator": chart.credit or chart.description or simfile.value("CREDIT"),
         "version": f"{chart.slot} {chart.meter}".strip(),
-        "preview_time": round(float(simfile.value("SAMPLESTART", "-0.001") or -0.001) * 1000),
+        "preview_time": _preview_time(simfile, where),
         "source": {
             "format": "stepmania",
             "file": simfile.name,
@@ -216,6 +241,7 @@ class StepManiaSimfile(BeatmapSet):
         self.path = os.fspath(path)
         if not os.path.isfile(self.path):
             raise FileNotFoundError(f"Simfile not found: {self.path}")
+        check_text_size(os.path.getsize(self.path), self.path)
         with open(self.path, "rb") as file:
             self.simfile = parse_simfile(file.read(), os.path.basename(self.path))
         self.folder = os.path.dirname(os.path.abspath(self.path))
@@ -229,8 +255,7 @@ class StepManiaSimfile(BeatmapSet):
         self.difficulty_names = list(self.charts)
 
     def read_bytes(self, member: str) -> bytes:
-        with open(os.path.join(self.folder, member), "rb") as file:
-            return file.read()
+        return read_confined(self.folder, member)
 
     def read(self, difficulty_name: str, *, for_training: bool = True) -> IntermediateBeatmap:
         """One chart (see `chart_to_intermediate`)."""

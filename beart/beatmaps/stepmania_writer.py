@@ -15,13 +15,13 @@ and name the model.
 """
 
 import os
-import shutil
 
 import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
 from .errors import BeatmapError
+from ..safety import check_writable
 from .files import safe_filename, write_atomically
 from .intermediate import IntermediateBeatmap
 from .stepmania_file import MEASURE_ROW_COUNTS, ROWS_PER_BEAT, ROWS_PER_MEASURE
@@ -206,7 +206,13 @@ def simfile_text(
 
 
 def write_stepmania(
-    beatmaps: list[IntermediateBeatmap] | IntermediateBeatmap, output_path, audio, *, formats=("sm", "ssc"), **metadata
+    beatmaps: list[IntermediateBeatmap] | IntermediateBeatmap,
+    output_path,
+    audio,
+    *,
+    formats=("sm", "ssc"),
+    overwrite: bool = False,
+    **metadata,
 ) -> list[str]:
     """
     Writes a StepMania song: `.sm` and `.ssc` simfiles and the audio beside them.
@@ -217,6 +223,8 @@ def write_stepmania(
             path whose folder and name are used.
         audio (`str` or `os.PathLike`): the song, copied beside the simfiles unless it already is there.
         formats (`tuple[str]`, *optional*, defaults to `("sm", "ssc")`): which simfiles to write.
+        overwrite (`bool`, *optional*, defaults to `False`): replace existing simfiles and a different audio file of
+            the same name; without it they raise `FileExistsError` before anything is written.
         **metadata: `title`, `artist`, `model_name` for `simfile_text`.
 
     Returns:
@@ -241,10 +249,12 @@ def write_stepmania(
         extension: simfile_text(beatmaps, ssc=extension == "ssc", audio_filename=audio_name, **metadata)
         for extension in formats
     }
-    written = [
-        write_atomically(os.path.join(folder, f"{stem}.{extension}"), text.encode("utf-8"))
-        for extension, text in texts.items()
-    ]
-    if not os.path.exists(os.path.join(folder, audio_name)):
-        shutil.copyfile(audio, os.path.join(folder, audio_name))
-    return written
+    simfiles = {os.path.join(folder, f"{stem}.{extension}"): text for extension, text in texts.items()}
+    audio_target = os.path.join(folder, audio_name)
+    copy_audio = not (os.path.exists(audio_target) and os.path.samefile(audio, audio_target))
+    for path in [*simfiles, *([audio_target] if copy_audio else [])]:
+        check_writable(path, overwrite)
+    if copy_audio:
+        with open(audio, "rb") as file:
+            write_atomically(audio_target, file.read(), overwrite=overwrite)
+    return [write_atomically(path, text.encode("utf-8"), overwrite=overwrite) for path, text in simfiles.items()]

@@ -13,7 +13,7 @@ from transformers.utils import logging
 
 from ..audio import AudioError, load_audio
 from ..beatmaps import BeatmapError, IntermediateBeatmap
-from ..beatmaps.batch_conversion import find_beatmap_sets, read_difficulties
+from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
 from ..beatmaps.files import safe_filename, write_atomically
 from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from ..modeling import BeartModel
@@ -52,9 +52,8 @@ def find_reference_songs(path, skipped: list) -> list[ReferenceSong]:
     songs = {}
     for source in find_beatmap_sets(path):
         for item, beatmap_set, difficulty_name, beatmap in read_difficulties(source, skipped, for_training=False):
-            member = beatmap_set.find(beatmap.audio)
+            member = find_audio(beatmap_set, beatmap, item, skipped)
             if member is None:
-                skipped.append((item, f"its audio {beatmap.audio!r} is missing"))
                 continue
             if (source, member) not in songs:
                 songs[(source, member)] = ReferenceSong(source, member, beatmap_set.read_bytes(member))

@@ -32,6 +32,7 @@ from .audio_priors import audio_prior_bias, beat_evidence, onset_evidence
 
 
 STRATEGIES = ("fast", "legacy")
+MAX_WEIGHT = 1000.0  # prior and guidance weights: far past any useful one, short of overflowing the logits
 
 
 def _read_by(strategy: str):
@@ -93,8 +94,8 @@ class DecodingOptions:
     def validate(self, num_tracks: int) -> None:
         if not 0.0 <= self.difficulty <= 1.0:
             raise ValueError(f"difficulty must lie in [0, 1], got {self.difficulty}.")
-        if not self.temperature > 0:
-            raise ValueError(f"temperature must be positive, got {self.temperature}.")
+        if not 0 < self.temperature < float("inf"):
+            raise ValueError(f"temperature must be positive and finite, got {self.temperature}.")
         if int(self.top_k) < 1:
             raise ValueError(f"top_k must be a positive integer, got {self.top_k}.")
         if self.beams is not None:
@@ -106,12 +107,10 @@ class DecodingOptions:
             raise ValueError(f"max_beam_width must be at least top_k + 1 = {int(self.top_k) + 1}.")
         if self.hit_threshold is not None and not 0.0 < self.hit_threshold < 1.0:
             raise ValueError(f"hit_threshold must lie in (0, 1), got {self.hit_threshold}.")
-        if self.difficulty_guidance is not None and not self.difficulty_guidance >= 0.0:
-            raise ValueError(f"difficulty_guidance must be 0 or more, got {self.difficulty_guidance}.")
-        if self.onset_prior is not None and not self.onset_prior >= 0.0:
-            raise ValueError(f"onset_prior must be a weight of 0 or more, got {self.onset_prior}.")
-        if self.beat_prior is not None and not self.beat_prior >= 0.0:
-            raise ValueError(f"beat_prior must be a weight of 0 or more, got {self.beat_prior}.")
+        for name in ("difficulty_guidance", "onset_prior", "beat_prior"):
+            weight = getattr(self, name)
+            if weight is not None and not 0.0 <= weight <= MAX_WEIGHT:
+                raise ValueError(f"{name} must be a weight from 0 to {MAX_WEIGHT:g}, got {weight}.")
 
     def beat_prior_weight(self) -> float:
         """The weight of the beat prior at this difficulty: `beat_prior * max(0, 1 - 2 * difficulty)`."""
@@ -357,6 +356,7 @@ def fast_decoding(
         elif top_k == 1:
             chosen = logits.argmax(dim=-1)
         else:
+            top_k = min(top_k, logits.shape[-1])  # more than the vocabulary: every token
             values, indices = torch.topk(logits, top_k, dim=-1)
             draws = torch.multinomial(torch.softmax(values, dim=-1).reshape(-1, top_k), 1, generator=generator)
             chosen = torch.gather(indices.reshape(-1, top_k), 1, draws).reshape(positions.shape)

@@ -61,6 +61,7 @@ class BeatmapGenerationPipeline(Pipeline):
         start, end (`float`): the part of the song to map, in seconds.
         strategy (`str`, defaults to `"fast"`): `"fast"` or `"legacy"` (the original beam search).
         output_path (`str`): also write a playable file there: an `.osz`, or for `stepmania` a folder or `.sm` path.
+        overwrite (`bool`, defaults to `False`): replace existing files at `output_path` (else `FileExistsError`).
         title, artist, creator, version, model_name: metadata of the written file.
         progress (`bool`, defaults to `True`): show a progress bar over the song.
 
@@ -83,7 +84,8 @@ class BeatmapGenerationPipeline(Pipeline):
 
     def _sanitize_parameters(
         self, sampling_rate=None, start=None, end=None, mode=None, tracks=None, strategy=None, output_path=None,
-        progress=None, title=None, artist=None, creator=None, version=None, model_name=None, **decoding,
+        progress=None, title=None, artist=None, creator=None, version=None, model_name=None, overwrite=None,
+        **decoding,
     ):  # fmt: skip
         unknown = set(decoding) - set(DECODING_KEYS)
         if unknown:
@@ -101,7 +103,7 @@ class BeatmapGenerationPipeline(Pipeline):
             key: value
             for key, value in {
                 "output_path": output_path, "title": title, "artist": artist, "creator": creator, "version": version,
-                "model_name": model_name,
+                "model_name": model_name, "overwrite": overwrite,
             }.items()
             if value is not None
         }  # fmt: skip
@@ -170,6 +172,11 @@ class BeatmapGenerationPipeline(Pipeline):
         start_step = int(round(start * steps_per_second))
         end_step = None if end is None else int(round(end * steps_per_second))
         slices = [song["mel_slices"] for song in songs]
+        shortest = min(len(song) for song in slices)
+        if start_step >= shortest:
+            raise ValueError(
+                f"start={start} s is past the end of the song ({shortest / steps_per_second:.1f} s long); nothing to map."
+            )
         if strategy == "legacy":
             results = [
                 legacy_beam_search(
@@ -246,7 +253,9 @@ class BeatmapGenerationPipeline(Pipeline):
         return np.where(times >= first_step, round(bpm, 2), 0.0)
 
     def _write(self, beatmap: IntermediateBeatmap, model_outputs: dict, output_path, mode: str, metadata: dict) -> str:
-        """Writes the playable file on the song's steady beat grid (`steady_tempo`)."""
+        """Writes the playable file on the song's steady beat grid (`steady_tempo`); an existing file is replaced only
+        with `overwrite=True`."""
+        overwrite = bool(metadata.pop("overwrite", False))
         steady = beatmap.data.copy()
         steady["TEMPO"] = self.steady_tempo(beatmap, model_outputs["mel_slices"])
         steady_beatmap = IntermediateBeatmap(steady, beatmap.meta)
@@ -261,8 +270,8 @@ class BeatmapGenerationPipeline(Pipeline):
                 soundfile.write(audio, model_outputs["waveform"], self.processor.feature_extractor.sampling_rate)
             if mode == "stepmania":
                 allowed = {key: metadata[key] for key in ("title", "artist", "model_name") if key in metadata}
-                return write_stepmania(steady_beatmap, output_path, audio, **allowed)[0]
-            return write_osz(steady_beatmap, output_path, audio, mode=mode, **metadata)
+                return write_stepmania(steady_beatmap, output_path, audio, overwrite=overwrite, **allowed)[0]
+            return write_osz(steady_beatmap, output_path, audio, mode=mode, overwrite=overwrite, **metadata)
 
     def __call__(self, audio, **kwargs):
         """Generates for one song, or for a list of songs together (see the class docstring)."""

@@ -108,6 +108,8 @@ class BeartFeatureExtractor(SequenceFeatureExtractor):
             fmax=self.sampling_rate // 2,
         )
         frames = 1.0 + librosa.power_to_db(spectrogram, ref=np.max).T / 80.0
+        if not np.isfinite(frames).all():
+            raise AudioError("The audio's mel spectrogram is not finite (samples too large to square); rescale it.")
         num_slices = -(-len(frames) // self.groups)
         padded = np.full((num_slices * self.groups, self.mel_bands), self.padding_value, dtype=frames.dtype)
         padded[: len(frames)] = frames

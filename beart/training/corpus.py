@@ -23,6 +23,7 @@ on any track (counted over tracks, as the original does), and optionally the lea
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 
 import datasets
@@ -31,8 +32,9 @@ from tqdm.auto import tqdm
 from transformers.utils import logging
 
 from ..audio import AudioError
+from ..safety import LimitError, UnsafePathError, confined_path
 from ..beatmaps import BeatmapError, IntermediateBeatmap
-from ..beatmaps.batch_conversion import find_beatmap_sets, read_difficulties
+from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
 from ..processing import BeartFeatureExtractor, BeartTokenizer
 
 
@@ -170,9 +172,8 @@ def _catalog(input_path, report: CorpusReport, progress: bool) -> list[_Song]:
             _catalog_intermediate(source, songs, report)
             continue
         for item, beatmap_set, member, beatmap in read_difficulties(source, report.skipped):
-            audio_member = beatmap_set.find(beatmap.audio)
+            audio_member = find_audio(beatmap_set, beatmap, item, report.skipped)
             if audio_member is None:
-                report.skipped.append((item, f"no audio: {beatmap.audio!r}, named in the map, is missing"))
                 continue
             key = (source, audio_member)
             if key not in songs:
@@ -192,7 +193,11 @@ def _catalog_intermediate(path: str, songs: dict, report: CorpusReport) -> None:
     except (BeatmapError, OSError) as error:
         report.skipped.append((path, f"unreadable: {error}"))
         return
-    audio = os.path.join(os.path.dirname(os.path.abspath(path)), beatmap.audio)
+    try:
+        audio = confined_path(os.path.dirname(os.path.abspath(path)), beatmap.audio, path)
+    except UnsafePathError as error:
+        report.skipped.append((path, f"unsafe: {error}"))
+        return
     if not beatmap.audio or not os.path.isfile(audio):
         report.skipped.append((path, f"no audio: {beatmap.audio!r}, named in the map, is not beside it"))
         return
@@ -228,6 +233,7 @@ def build_corpus(
     max_empty_seconds: float | None = MAX_EMPTY_SECONDS,
     skip_lead_in: bool = False,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> CorpusReport:
     """
     Builds a training corpus from beatmaps (what `beart dataset build` runs).
@@ -236,7 +242,8 @@ def build_corpus(
         input_path (`str` or `os.PathLike`): an `.osz`, `.osu`, `.sm`, `.ssc` or `.ibf` file, or a folder searched
             recursively for them (intermediate files need their audio beside them).
         output_dir (`str` or `os.PathLike`): where the `DatasetDict` is saved; written to a staging folder first, so
-            a failed build leaves nothing behind.
+            a failed build leaves nothing behind. An existing folder must be empty, or a corpus to replace with
+            `overwrite`: anything else raises `FileExistsError` before any work, so no file of the user's is lost.
         feature_extractor (`BeartFeatureExtractor`, *optional*): the model's; the Quaver default when not given.
         tokenizer (`BeartTokenizer`, *optional*): the model's; the default (groups 10) when not given.
         test_size (`float`, *optional*, defaults to 0.1): share of beatmap sets held out with all their songs (at
@@ -245,6 +252,7 @@ def build_corpus(
         max_empty_seconds (`float`, *optional*, defaults to 4.0): see `training_steps`.
         skip_lead_in (`bool`, *optional*, defaults to `False`): see `training_steps`.
         progress (`bool`, *optional*, defaults to `True`): show progress bars.
+        overwrite (`bool`, *optional*, defaults to `False`): replace an existing corpus at `output_dir`.
 
     Returns:
         `CorpusReport`: counts per split and what was skipped and why. Nothing is written when no example was built.
@@ -253,12 +261,13 @@ def build_corpus(
     tokenizer = tokenizer or BeartTokenizer(groups=feature_extractor.groups)
     if tokenizer.groups != feature_extractor.groups:
         raise ValueError("The tokenizer and the feature extractor must share `groups`.")
+    output_dir = os.path.abspath(os.fspath(output_dir))
+    _check_output_dir(output_dir, overwrite)
     report = CorpusReport()
     songs = _catalog(input_path, report, progress)
     _split_songs(songs, test_size, seed)
-    output_dir = os.path.abspath(os.fspath(output_dir))
-    staging = output_dir + ".partial"
-    shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(os.path.dirname(output_dir), exist_ok=True)
+    staging = tempfile.mkdtemp(dir=os.path.dirname(output_dir), prefix=f".{os.path.basename(output_dir)}.", suffix=".partial")
     bars_were_disabled = datasets.are_progress_bars_disabled()
     datasets.disable_progress_bars()
     try:
@@ -268,14 +277,42 @@ def build_corpus(
         for item, reason in report.skipped:
             logger.warning(f"Skipped {item}: {reason}")
         if built:
-            if os.path.exists(output_dir):
-                shutil.rmtree(output_dir)
-            os.replace(staging, output_dir)
+            _replace_output_dir(staging, output_dir, overwrite)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if not bars_were_disabled:
             datasets.enable_progress_bars()
     return report
+
+
+def _check_output_dir(output_dir: str, overwrite: bool) -> None:
+    """Refuses an output that is a file, a folder holding anything but a corpus, or a corpus not to be replaced."""
+    if not os.path.lexists(output_dir):
+        return
+    if not os.path.isdir(output_dir) or os.path.islink(output_dir):
+        raise FileExistsError(f"{output_dir} exists and is not a folder; choose another output folder.")
+    if not os.listdir(output_dir):
+        return
+    if not os.path.isfile(os.path.join(output_dir, CORPUS_INFO_NAME)):
+        raise FileExistsError(
+            f"{output_dir} is a folder with files of its own, not a BEaRT corpus: beart never deletes it; choose a new "
+            "or empty output folder."
+        )
+    if not overwrite:
+        raise FileExistsError(f"{output_dir} already holds a corpus; pass --overwrite (overwrite=True) to replace it.")
+
+
+def _replace_output_dir(staging: str, output_dir: str, overwrite: bool) -> None:
+    """Moves the finished corpus into place; an old corpus there (checked again) goes only once the new one is in."""
+    _check_output_dir(output_dir, overwrite)
+    if not os.path.lexists(output_dir):
+        os.replace(staging, output_dir)
+        return
+    retired = tempfile.mkdtemp(dir=os.path.dirname(output_dir), prefix=f".{os.path.basename(output_dir)}.", suffix=".old")
+    os.rmdir(retired)
+    os.replace(output_dir, retired)
+    os.replace(staging, output_dir)
+    shutil.rmtree(retired)
 
 
 def _write_corpus(songs, staging, report, feature_extractor, tokenizer, max_empty_seconds, skip_lead_in, progress):
@@ -286,7 +323,7 @@ def _write_corpus(songs, staging, report, feature_extractor, tokenizer, max_empt
         for song in tqdm(songs, desc="Computing features", unit="song", disable=not progress):
             try:
                 slices = feature_extractor.mel_slices(song.read_audio())
-            except (AudioError, OSError) as error:
+            except (AudioError, LimitError, UnsafePathError, OSError) as error:
                 report.skipped.extend((item, f"bad audio: {error}") for item, _ in song.maps)
                 continue
             song_maps = []

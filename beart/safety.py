@@ -1,0 +1,126 @@
+"""What beart promises about untrusted input, in one place: bounded sizes and durations, confined paths, outputs that
+never replace what the user did not ask to replace.
+
+Every reader and writer of the package calls these helpers (this module imports nothing of the package):
+
+- `limits`: the longest song or map (`max_song_seconds`, one hour by default), the largest archive member read
+  (`max_member_bytes`) and the largest compression ratio of a member (a zip bomb), checked before anything is
+  allocated. `beart --max-song-minutes` or `limits.max_song_seconds = ...` raises them.
+- `confined_path`: a file named inside a map (an `.osu`'s `AudioFilename`, a simfile's `#MUSIC`, an `.ibf`'s
+  `audio`, a TJA's `WAVE`) resolves inside the map's own folder, or is refused.
+- `check_writable`: an existing output is refused unless the user asked for `overwrite`.
+"""
+
+import math
+import os
+from dataclasses import dataclass
+
+
+class LimitError(ValueError):
+    """An input larger or longer than beart reads (see `limits`); the message names the input and the limit."""
+
+
+class UnsafePathError(ValueError):
+    """A file named inside a map points outside the map's own folder or archive."""
+
+
+@dataclass
+class Limits:
+    """
+    Bounds on untrusted input.
+
+    Args:
+        max_song_seconds (`float`, defaults to 3600): the longest song, map or chart read (times past it are refused
+            or skipped with a warning).
+        max_member_bytes (`int`, defaults to 256 MiB): the largest file read out of an archive.
+        max_compression_ratio (`float`, defaults to 100): the largest ratio of a member's size to its compressed
+            size, for members above 1 MiB.
+        max_text_bytes (`int`, defaults to 64 MiB): the largest beatmap text (`.osu`, `.sm`, `.tja`, `.mid`) read.
+    """
+
+    max_song_seconds: float = 3600.0
+    max_member_bytes: int = 256 * 1024 * 1024
+    max_compression_ratio: float = 100.0
+    max_text_bytes: int = 64 * 1024 * 1024
+
+    @property
+    def max_song_ms(self) -> float:
+        return self.max_song_seconds * 1000.0
+
+    def describe_song_limit(self) -> str:
+        return f"{self.max_song_seconds / 60:g} minutes (raise it with --max-song-minutes)"
+
+
+limits = Limits()
+
+
+def check_duration(seconds: float, what: str) -> None:
+    """Raises `LimitError` when `seconds` is not finite or longer than `limits.max_song_seconds`."""
+    if not math.isfinite(seconds) or seconds > limits.max_song_seconds:
+        shown = f"{seconds / 3600:.1f} hours" if math.isfinite(seconds) else repr(seconds)
+        raise LimitError(f"{what} lasts {shown}; the longest song beart reads is {limits.describe_song_limit()}.")
+
+
+def check_member_size(size: int, compressed_size: int, member: str, archive: str) -> None:
+    """Raises `LimitError` for an archive member too large to read, or compressed like a zip bomb."""
+    if size > limits.max_member_bytes:
+        raise LimitError(
+            f"{archive}: {member} unpacks to {size / 2**20:.0f} MiB; the largest member beart reads is "
+            f"{limits.max_member_bytes / 2**20:.0f} MiB."
+        )
+    if size > 2**20 and size > limits.max_compression_ratio * max(compressed_size, 1):
+        raise LimitError(
+            f"{archive}: {member} unpacks {size / max(compressed_size, 1):.0f} times larger than it is stored "
+            "(a zip bomb?); refused."
+        )
+
+
+def check_text_size(size: int, name: str) -> None:
+    """Raises `LimitError` for a beatmap file larger than `limits.max_text_bytes`."""
+    if size > limits.max_text_bytes:
+        raise LimitError(
+            f"{name} is {size / 2**20:.0f} MiB; the largest beatmap file beart reads is "
+            f"{limits.max_text_bytes / 2**20:.0f} MiB."
+        )
+
+
+def confined_name(name: str, source: str) -> str:
+    """
+    A member name as it names a file of the map's own folder or archive: `\\` read as `/`, no absolute path, no
+    drive, no `..` leaving the folder.
+
+    Args:
+        name (`str`): the name written in the map.
+        source (`str`): the map, for the message.
+
+    Raises:
+        `UnsafePathError`: the name leaves the folder.
+    """
+    normal = name.replace("\\", "/").strip()
+    parts = [part for part in normal.split("/") if part not in ("", ".")]
+    if normal.startswith("/") or (len(normal) > 1 and normal[1] == ":") or ".." in parts:
+        raise UnsafePathError(f"{source} names the file {name!r}, which is outside its own folder; refused.")
+    return "/".join(parts)
+
+
+def confined_path(folder, name: str, source: str) -> str:
+    """
+    The path of a file a map names, inside `folder` (the map's own folder), following no link out of it.
+
+    Raises:
+        `UnsafePathError`: the name, or a link it passes through, leaves `folder`.
+    """
+    relative = confined_name(name, source)
+    root = os.path.realpath(os.fspath(folder))
+    path = os.path.join(root, *relative.split("/")) if relative else root
+    resolved = os.path.realpath(path)
+    if resolved != root and not resolved.startswith(root.rstrip(os.sep) + os.sep):
+        raise UnsafePathError(f"{source} names the file {name!r}, a link out of its own folder; refused.")
+    return path
+
+
+def check_writable(path, overwrite: bool) -> None:
+    """Raises `FileExistsError` when `path` exists and the user did not ask to overwrite it."""
+    path = os.fspath(path)
+    if os.path.lexists(path) and not overwrite:
+        raise FileExistsError(f"{path} already exists; pass --overwrite (overwrite=True) to replace it.")

@@ -1,0 +1,447 @@
+"""Hostile and clumsy input (issue: untrusted files can't hurt): nothing deleted, read or written outside the named
+paths, nothing overwritten unasked, bounded memory and time, clear errors instead of tracebacks."""
+
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile
+
+from beart.audio import AudioError, load_audio
+from beart.beatmaps import BeatmapError, IntermediateBeatmap, convert_beatmaps, export_intermediate
+from beart.beatmaps.osu_file import parse_osu
+from beart.beatmaps.stepmania_file import parse_simfile
+from beart.beatmaps.stepmania_reader import chart_to_intermediate
+from beart.cli import main
+from beart.safety import LimitError, UnsafePathError, confined_name, limits
+from beart.training.corpus import build_corpus
+
+
+OSU_MAP = textwrap.dedent(
+    """\
+    osu file format v14
+
+    [General]
+    AudioFilename: audio.wav
+    Mode: 3
+
+    [Metadata]
+    Title:Hostile
+    Version:Hard
+
+    [Difficulty]
+    CircleSize:4
+    OverallDifficulty:5
+
+    [TimingPoints]
+    0,500,4,2,0,100,1,0
+
+    [HitObjects]
+    64,192,1000,1,0,0:0:0:0:
+    192,192,1500,1,0,0:0:0:0:
+    320,192,2000,128,0,2500:0:0:0:0:
+    """
+)
+SIMFILE = textwrap.dedent(
+    """\
+    #TITLE:Hostile;
+    #MUSIC:audio.wav;
+    #OFFSET:0;
+    #BPMS:0=120;
+    {extra}
+    #NOTES:
+         {steps_type}:
+         :
+         Easy:
+         2:
+         0,0,0,0,0:
+    {rows}
+    ;
+    """
+)
+
+
+def _wav_bytes(seconds=2.0, rate=22050, value=None) -> bytes:
+    samples = np.random.default_rng(0).uniform(-0.5, 0.5, int(seconds * rate)).astype(np.float32)
+    if value is not None:
+        samples[:] = value
+    buffer = io.BytesIO()
+    soundfile.write(buffer, samples, rate, format="WAV", subtype="FLOAT")
+    return buffer.getvalue()
+
+
+def _song_folder(folder, osu_text=OSU_MAP, name="map.osu"):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(osu_text)
+    (folder / "audio.wav").write_bytes(_wav_bytes())
+    return folder
+
+
+def _ibf(path, audio_name):
+    objects = pd.DataFrame({"track": "LEFT", "start": [500.0, 1000.0], "end": [500.0, 1000.0]})
+    IntermediateBeatmap.from_hit_objects(objects, {"audio": audio_name, "difficulty": 0.5, "tracks": ["LEFT"]}).save(
+        path
+    )
+    return path
+
+
+def run_bounded(code: str, memory_gib: float = 1.0, seconds: float = 120.0) -> subprocess.CompletedProcess:
+    """Runs `code` in a fresh interpreter whose heap may grow by at most `memory_gib` past what its imports took, and
+    whose CPU time is bounded: a reader that allocates or loops without bound fails there, not on this machine."""
+    prelude = textwrap.dedent(
+        f"""\
+        import resource, warnings
+        import beart.beatmaps, beart.training.corpus, beart.audio
+        data_kb = int(open("/proc/self/status").read().split("VmData:")[1].split()[0])
+        limit = data_kb * 1024 + int({memory_gib} * 2**30)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CPU, ({int(seconds)}, {int(seconds)}))
+        """
+    )
+    return subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True, text=True, timeout=seconds * 3
+    )
+
+
+# 1. Data loss and confinement
+
+
+def test_dataset_build_never_deletes_a_folder_it_did_not_make(tmp_path):
+    songs = _song_folder(tmp_path / "songs")
+    (songs / "precious.txt").write_text("my notes")
+    (songs / "sub").mkdir()
+    (songs / "sub" / "thesis.txt").write_text("years of work")
+    before = sorted(str(path.relative_to(songs)) for path in songs.rglob("*"))
+    for output in (songs, tmp_path):  # OUT = IN, and OUT = a parent holding everything
+        with pytest.raises(FileExistsError, match="not a BEaRT corpus"):
+            build_corpus(songs, output, progress=False)
+        assert main(["dataset", "build", str(songs), str(output), "--no-progress", "--overwrite"]) == 1
+    assert sorted(str(path.relative_to(songs)) for path in songs.rglob("*")) == before
+    assert (songs / "sub" / "thesis.txt").read_text() == "years of work"
+
+
+def test_dataset_build_replaces_a_corpus_only_when_asked(tmp_path):
+    songs = _song_folder(tmp_path / "songs")
+    corpus = tmp_path / "corpus"
+    (tmp_path / "corpus.partial").mkdir()  # a folder of the user's that the old staging name would have removed
+    (tmp_path / "corpus.partial" / "keep.txt").write_text("mine")
+    assert build_corpus(songs, corpus, test_size=0.0, progress=False).built
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        build_corpus(songs, corpus, test_size=0.0, progress=False)
+    assert build_corpus(songs, corpus, test_size=0.0, progress=False, overwrite=True).built
+    assert (tmp_path / "corpus.partial" / "keep.txt").read_text() == "mine"
+    assert sorted(os.listdir(tmp_path)) == ["corpus", "corpus.partial", "songs"]
+
+
+@pytest.mark.parametrize("audio_name", ["/etc/passwd", "../../etc/hostname", "..\\..\\etc\\hostname", "sub/.."])
+def test_audio_named_by_a_map_stays_inside_its_folder(tmp_path, audio_name):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "sub").mkdir()
+    ibf = _ibf(folder / "map.ibf", audio_name)
+    with pytest.raises(UnsafePathError, match="outside its own folder"):
+        export_intermediate(ibf, tmp_path / "out.osz")
+    assert not (tmp_path / "out.osz").exists()
+    assert main(["export", str(ibf), str(tmp_path / "out.osz")]) == 1
+    report = build_corpus(folder, tmp_path / "corpus", progress=False)
+    assert not report.built and report.skipped[0][1].startswith("unsafe")
+
+
+def test_a_link_out_of_the_song_folder_is_not_followed(tmp_path):
+    secret = tmp_path / "secret.wav"
+    secret.write_bytes(_wav_bytes())
+    folder = tmp_path / "song"
+    folder.mkdir()
+    (folder / "map.osu").write_text(OSU_MAP)
+    (folder / "audio.wav").symlink_to(secret)
+    report = convert_beatmaps(folder, tmp_path / "out", progress=False)
+    assert not report.converted and "link out of its own folder" in report.skipped[0][1]
+
+
+def test_unsafe_member_names_are_refused():
+    for name in ("/abs/audio.mp3", "C:\\x.mp3", "a/../../b.mp3", "sub/.."):
+        with pytest.raises(UnsafePathError):
+            confined_name(name, "set.osz")
+    assert confined_name("Sub\\Audio.mp3", "set.osz") == "Sub/Audio.mp3"
+
+
+def test_outputs_are_never_overwritten_unasked(tmp_path):
+    folder = _song_folder(tmp_path / "song")
+    ibf = _ibf(folder / "map.ibf", "audio.wav")
+    unrelated = tmp_path / "existing.osz"
+    unrelated.write_bytes(b"someone else's file")
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        export_intermediate(ibf, unrelated)
+    assert unrelated.read_bytes() == b"someone else's file"
+    assert main(["export", str(ibf), str(unrelated), "--overwrite"]) == 0
+    assert zipfile.is_zipfile(unrelated)
+
+    # A StepMania export beside a stale, truncated audio file of the same name: refused, then replaced when asked.
+    out = tmp_path / "sm"
+    out.mkdir()
+    (out / "audio.wav").write_bytes(b"RIFF")
+    with pytest.raises(FileExistsError):
+        export_intermediate(ibf, out, mode="stepmania")
+    assert sorted(os.listdir(out)) == ["audio.wav"]
+    export_intermediate(ibf, out, mode="stepmania", overwrite=True)
+    assert (out / "audio.wav").read_bytes() == (folder / "audio.wav").read_bytes()
+
+
+def test_two_sets_of_one_name_keep_their_own_audio(tmp_path):
+    first = _song_folder(tmp_path / "in" / "a" / "Song")
+    second = _song_folder(tmp_path / "in" / "b" / "Song")
+    (second / "audio.wav").write_bytes(_wav_bytes(seconds=3.0))
+    out = tmp_path / "out"
+    report = convert_beatmaps(tmp_path / "in", out, progress=False)
+    assert len(report.converted) == 2
+    assert sorted(os.listdir(out)) == ["Song", "Song (2)"]
+    sizes = {(out / name / "audio.wav").stat().st_size for name in os.listdir(out)}
+    assert sizes == {(first / "audio.wav").stat().st_size, (second / "audio.wav").stat().st_size}
+    again = convert_beatmaps(first, out, progress=False)  # a set folder already there is left alone
+    assert not again.converted and again.skipped[0][1].startswith("exists")
+
+
+def test_written_files_follow_the_umask(tmp_path):
+    folder = _song_folder(tmp_path / "song")
+    ibf = _ibf(folder / "map.ibf", "audio.wav")
+    old = os.umask(0o022)
+    try:
+        written = export_intermediate(ibf, tmp_path / "out.osz")[0]
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(written).st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(ibf).st_mode) == 0o644
+
+
+# 5-6. Bounded memory and time
+
+
+def test_huge_times_in_an_osu_file_are_skipped_with_the_line_named(caplog):
+    text = OSU_MAP + "64,192,1000000000,1,0,0:0:0:0:\n256,192,3000,8,0,100000000000000:0:0:0:0:\n"
+    text += "64,192,nan,1,0,0:0:0:0:\n64,192,inf,1,0,0:0:0:0:\n64,192,1e300,1,0,0:0:0:0:\n"
+    osu_file = parse_osu(text, "hostile.osu")
+    assert osu_file.skipped_lines == 5
+    assert len(osu_file.hit_objects) == 3
+    assert "hostile.osu, line 23" in caplog.text
+
+
+def test_a_slider_of_astronomic_length_is_left_out():
+    text = OSU_MAP.replace("[HitObjects]", "[HitObjects]\n100,100,500,2,0,L|200:100,1,1e300")
+    text = text.replace("Mode: 3", "Mode: 0")
+    from beart.beatmaps.osu_reader import osu_to_intermediate
+
+    beatmap = osu_to_intermediate(parse_osu(text, "s.osu"), text.encode(), for_training=False)
+    assert beatmap.duration_ms < 10_000
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ("#STOPS:1=1e12;", "longest song"),
+        ("#DELAYS:1=1e12;", "longest song"),
+        ("#WARPS:0=1e300;", ""),
+    ],
+)
+def test_simfile_timing_past_the_longest_song_is_refused(extra, message):
+    simfile = parse_simfile(SIMFILE.format(extra=extra, steps_type="dance-single", rows="1000\n0100\n0010\n0001"))
+    try:
+        chart_to_intermediate(simfile, simfile.charts[0], for_training=False)
+    except (BeatmapError, LimitError) as error:
+        assert message in str(error)
+
+
+@pytest.mark.parametrize("offset", ["-1e12", "nan", "inf"])
+def test_simfile_offsets_that_are_no_time_are_refused(offset):
+    text = SIMFILE.format(extra="", steps_type="dance-single", rows="1000\n0100\n0010\n0001")
+    simfile = parse_simfile(text.replace("#OFFSET:0;", f"#OFFSET:{offset};"))
+    with pytest.raises((BeatmapError, LimitError)):
+        chart_to_intermediate(simfile, simfile.charts[0], for_training=False)
+
+
+def test_tiny_bpm_is_refused_not_stretched():
+    text = SIMFILE.format(extra="", steps_type="dance-single", rows="1000\n0100\n0010\n0001")
+    simfile = parse_simfile(text.replace("#BPMS:0=120;", "#BPMS:0=120,1=1e-300;"))
+    with pytest.raises(LimitError, match="longest song"):
+        chart_to_intermediate(simfile, simfile.charts[0], for_training=False)
+
+
+def test_an_ibf_with_an_absurd_tempo_or_length_is_refused(tmp_path):
+    beatmap_path = _ibf(tmp_path / "map.ibf", "audio.wav")
+    with zipfile.ZipFile(beatmap_path) as archive:
+        meta = archive.read("meta.json")
+        data = pd.read_parquet(io.BytesIO(archive.read("data.pq")))
+    data["TEMPO"] = 1e12
+    table = io.BytesIO()
+    data.to_parquet(table)
+    with zipfile.ZipFile(tmp_path / "tempo.ibf", "w") as archive:
+        archive.writestr("meta.json", meta)
+        archive.writestr("data.pq", table.getvalue())
+    with pytest.raises(BeatmapError, match="TEMPO"):
+        IntermediateBeatmap.load(tmp_path / "tempo.ibf")
+    long = pd.DataFrame({"TIME": np.arange(361_000, dtype=np.int64) * 10, "TEMPO": 0.0, "LEFT": np.uint8(0)})
+    table = io.BytesIO()
+    long.to_parquet(table)
+    with zipfile.ZipFile(tmp_path / "long.ibf", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("meta.json", meta)
+        archive.writestr("data.pq", table.getvalue())
+    with pytest.raises(LimitError, match="longest song"):
+        IntermediateBeatmap.load(tmp_path / "long.ibf")
+
+
+def test_the_song_limit_can_be_raised():
+    objects = pd.DataFrame({"track": "LEFT", "start": [4_000_000.0], "end": [4_000_000.0]})
+    meta = {"audio": "a.wav", "difficulty": 0.5, "tracks": ["LEFT"]}
+    with pytest.raises(LimitError, match="--max-song-minutes"):
+        IntermediateBeatmap.from_hit_objects(objects, meta)
+    old = limits.max_song_seconds
+    limits.max_song_seconds = 7200
+    try:
+        assert len(IntermediateBeatmap.from_hit_objects(objects, meta)) == 400_001
+    finally:
+        limits.max_song_seconds = old
+
+
+def test_a_zip_bomb_member_is_refused_before_it_is_unpacked(tmp_path):
+    archive_path = tmp_path / "bomb.osz"
+    with zipfile.ZipFile(archive_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("map.osu", OSU_MAP)
+        archive.writestr("audio.wav", bytes(64 * 2**20))
+    assert archive_path.stat().st_size < 2**20
+    report = convert_beatmaps(archive_path, tmp_path / "out", progress=False)
+    assert not report.converted and "zip bomb" in report.skipped[0][1]
+    assert not (tmp_path / "out" / "bomb" / "audio.wav").exists()
+
+
+def test_audio_longer_than_the_longest_song_is_refused_from_its_header(tmp_path):
+    buffer = io.BytesIO()
+    soundfile.write(buffer, np.zeros(30_000, np.int16), 1, format="WAV", subtype="PCM_16")  # 8.3 hours at 1 Hz
+    (tmp_path / "slow.wav").write_bytes(buffer.getvalue())
+    result = run_bounded(
+        f"""
+        from beart.audio import load_audio
+        from beart.safety import LimitError
+        try:
+            load_audio({str(tmp_path / "slow.wav")!r})
+        except LimitError as error:
+            print("refused:", error)
+        try:
+            load_audio({str(tmp_path / "slow.wav")!r}.encode() and open({str(tmp_path / "slow.wav")!r}, "rb").read())
+        except LimitError as error:
+            print("refused:", error)
+        """
+    )
+    assert result.stdout.count("refused") == 2 and "8.3 hours" in result.stdout, result.stderr
+
+
+def test_samples_too_large_to_square_are_scaled_not_nan():
+    waveform = load_audio(_wav_bytes(value=1e30))
+    assert np.isfinite(waveform).all() and np.abs(waveform).max() == pytest.approx(1.0)
+    with pytest.raises(AudioError, match="NaN or infinite"):  # before resampling, which would fail on them
+        load_audio(np.full(1000, np.inf, dtype=np.float32), sampling_rate=1000)
+
+
+def test_readers_run_in_linear_time_and_bounded_memory(tmp_path):
+    points = "|".join(f"{x % 512}:{(x * 7) % 384}" for x in range(200_000))
+    slider = OSU_MAP.replace("Mode: 3", "Mode: 0") + f"100,100,3000,2,0,B|{points},1\n"
+    (tmp_path / "bezier.osu").write_text(slider)
+    many_stops = ",".join(f"{beat / 24:.4f}=0.001" for beat in range(50_000))
+    rows = ",\n".join(["\n".join(["1000", "0100", "0010", "0001"] * 48)] * 521)  # 100,032 notes in 17 minutes
+    (tmp_path / "stops.sm").write_text(SIMFILE.format(extra=f"#STOPS:{many_stops};", steps_type="dance-single", rows=rows))
+    (tmp_path / "wide.sm").write_text(SIMFILE.format(extra="", steps_type="x-unknown", rows="1" * 100_000))
+    result = run_bounded(
+        f"""
+        from beart.beatmaps import BeatmapError, read_osu, read_simfile
+        print("bezier", len(read_osu({str(tmp_path / "bezier.osu")!r}, for_training=False).hit_objects()))
+        print("stops", len(read_simfile({str(tmp_path / "stops.sm")!r})[0].hit_objects()))
+        try:
+            read_simfile({str(tmp_path / "wide.sm")!r})
+        except BeatmapError as error:
+            print("wide", error)
+        """,
+        seconds=90,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "bezier 4" in result.stdout and "stops 100032" in result.stdout
+    assert "100000 columns" in result.stdout
+
+
+# 8-10. Batches, clear errors, minor cases
+
+
+def test_one_bad_set_does_not_stop_a_batch(tmp_path):
+    good = _song_folder(tmp_path / "in" / "good")
+    bad = tmp_path / "in" / "bad"
+    bad.mkdir()
+    text = SIMFILE.format(extra="#SAMPLESTART:abc;", steps_type="dance-single", rows="1000\n0100\n0010\n0001")
+    (bad / "song.sm").write_text(text.replace("     2:", "     1e308:"))
+    (bad / "audio.wav").write_bytes(_wav_bytes())
+    report = convert_beatmaps(tmp_path / "in", tmp_path / "out", progress=False)
+    assert len(report.converted) == 2, report.skipped
+    assert good.exists()
+
+
+def test_duplicate_and_case_colliding_members(tmp_path, caplog):
+    archive_path = tmp_path / "set.osz"
+    with zipfile.ZipFile(archive_path, "w") as archive:
+        archive.writestr("map.osu", OSU_MAP)
+        with pytest.warns(UserWarning):
+            archive.writestr("map.osu", OSU_MAP.replace("Version:Hard", "Version:Second"))
+        archive.writestr("Map.OSU", OSU_MAP)
+        archive.writestr("audio.wav", _wav_bytes())
+    report = convert_beatmaps(archive_path, tmp_path / "out", progress=False)
+    assert "appears twice" in caplog.text
+    names = sorted(os.listdir(tmp_path / "out" / "set"))
+    assert len({name.lower() for name in names}) == len(names) == 3  # two maps and the audio, none colliding
+    assert names == ["Map.ibf", "audio.wav", "map (2).ibf"]  # members are read in sorted order
+    assert IntermediateBeatmap.load(tmp_path / "out" / "set" / "map (2).ibf").meta["version"] == "Hard"  # the first
+
+
+def test_bytes_that_are_no_text_encoding_are_replaced_with_a_warning(caplog):
+    content = OSU_MAP.replace("Title:Hostile", "Title:Hostile \x81").encode("cp1252", errors="ignore")
+    content = content.replace(b"Hostile", b"Hostile \x81")
+    osu_file = parse_osu(content, "bytes.osu")
+    assert "\ufffd" in osu_file.value("Metadata", "Title") and "neither UTF-8" in caplog.text
+
+
+def test_clear_errors_on_the_command_line(tmp_path, capsys):
+    folder = _song_folder(tmp_path / "song")
+    assert main(["generate", str(tmp_path / "typo.ogg"), "-o", str(tmp_path / "x.osz")]) == 1
+    assert "Audio file not found" in capsys.readouterr().err
+    song = str(folder / "audio.wav")
+    assert main(["generate", song, "-o", str(tmp_path / "x.osz"), "--onset-prior", "1e308", "--no-progress"]) == 1
+    assert "onset_prior must be a weight from 0 to 1000" in capsys.readouterr().err
+    assert main(["generate", song, "-o", str(tmp_path / "x.osz"), "--start", "40", "--end", "50"]) == 1
+    assert "past the end of the song" in capsys.readouterr().err
+    malicious = tmp_path / "model"
+    malicious.mkdir()
+    (malicious / "config.json").write_text(json.dumps({"model_type": "beart"}))
+    import pickle
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    (malicious / "pytorch_model.bin").write_bytes(pickle.dumps({"weight": Payload()}))
+    assert main(["generate", song, "-o", str(tmp_path / "y.osz"), "--model", str(malicious), "--no-progress"]) == 1
+    error = capsys.readouterr().err
+    assert "Traceback" not in error and "error:" in error and "pwned" not in error
+    ibf = _ibf(folder / "long-title.ibf", "audio.wav")
+    assert main(["export", str(ibf), str(tmp_path / "t.osz"), "--title", "x" * 100_000]) == 0
+    with zipfile.ZipFile(tmp_path / "t.osz") as archive:
+        assert max(len(name) for name in archive.namelist()) <= 124  # 120 characters of name and ".osu"
+
+
+def test_top_k_larger_than_the_vocabulary_samples_every_token(tmp_path):
+    folder = _song_folder(tmp_path / "song")
+    output = tmp_path / "k.osz"
+    assert main(["generate", str(folder / "audio.wav"), "-o", str(output), "--top-k", "100000", "--no-progress"]) == 0
+    assert zipfile.is_zipfile(output)
+    assert main(["generate", str(folder / "audio.wav"), "-o", str(output), "--no-progress"]) == 1  # exists

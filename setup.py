@@ -33,6 +33,7 @@ setup(
             "mir_eval>=0.7",
             "matplotlib>=3.7",
             "pytest>=8",
+            "hypothesis>=6.100",
             "huggingface_hub>=0.30",
             "slider>=0.8",
             "simfile>=2.1",

@@ -96,6 +96,9 @@ def _train(arguments: argparse.Namespace, training_flags: list[str]) -> int:
     if not accelerator_available() and not any(flag.lstrip("-").replace("-", "_") == "use_cpu" for flag in flags):
         # Without `use_cpu`, processes started by torchrun / accelerate on a CPU machine would not form a group.
         flags += ["--use_cpu", "true"]
+    if not any(flag.lstrip("-").replace("-", "_") == "disable_tqdm" for flag in flags):
+        # transformers hides the progress bar when its logging is quiet, as the CLI keeps it: show it unless asked.
+        flags += ["--disable_tqdm", "false"]
     (training_arguments,) = HfArgumentParser(BeartTrainingArguments).parse_args_into_dataclasses(flags)
     overrides = {}
     for item in arguments.config:
@@ -203,6 +206,10 @@ def _decoding_options(arguments: argparse.Namespace) -> dict:
 
 
 def _evaluate(arguments: argparse.Namespace) -> int:
+    from .evaluation.dependencies import EVALUATION_PACKAGES, require
+
+    for module in EVALUATION_PACKAGES:  # before any work: say which extra to install, not fail at the plots
+        require(module)
     from .evaluation import BeatmapEvaluator, summary_table
     from .generation.pipeline_beatmap_generation import default_model_path
     from .modeling import BeartModel
@@ -250,6 +257,33 @@ def _inspect(arguments: argparse.Namespace) -> int:
     )
     print(f"beart inspect: wrote {', '.join(paths)}")
     return 0
+
+
+EXAMPLES = {
+    "convert-checkpoint": ["beart convert-checkpoint quaver_beart_v1.pt converted-quaver"],
+    "convert": ["beart convert Songs/ maps/", "beart convert \"Songs/Goin' Under/Goin' Under.ssc\" maps/ --overwrite"],
+    "export": [
+        "beart export maps/Set/Hard.ibf hard.osz --mode mania",
+        "beart export maps/Set/Hard.ibf out/ --mode stepmania",
+    ],
+    "generate": [
+        "beart generate song.mp3 -o song.osz --mode mania --difficulty 0.7",
+        "beart generate song.ogg -o song_sm --mode stepmania --start 30 --end 90 --seed 1",
+    ],
+    "evaluate": [
+        "beart evaluate \"Songs/Goin' Under\" eval_out",
+        "beart evaluate Songs/ eval_out --end 60 --no-baselines",
+    ],
+    "inspect": ["beart inspect examples/drums.ogg inspect_out --at 8 --mode mania"],
+    "dataset build": [
+        "beart dataset build Songs/ corpus/",
+        "beart dataset build Songs/ corpus/ --test-size 0.2 --overwrite",
+    ],
+    "train": [
+        "beart train corpus/ my-beart --preset quaver --max-steps 2000 --per-device-train-batch-size 32",
+        "beart train corpus/ tuned --from beart/default_model --learning-rate 5e-4 --num-train-epochs 3",
+    ],
+}
 
 
 def _add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
@@ -437,6 +471,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--resume", nargs="?", const=True, help="resume from the last (or the given) checkpoint")
     train.set_defaults(handler=_train, takes_training_flags=True)
+    subparsers = {**commands.choices, **{f"dataset {key}": value for key, value in dataset.choices.items()}}
+    for name, subparser in subparsers.items():
+        if name in EXAMPLES:
+            subparser.epilog = "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[name])
+            subparser.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -458,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(arguments, "takes_training_flags", False):
             return arguments.handler(arguments, extra)
         return arguments.handler(arguments)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, ImportError) as error:
         print(f"beart {arguments.command}: error: {error}", file=sys.stderr)
         return 1
     except pickle.UnpicklingError as error:

@@ -1,6 +1,9 @@
 import json
 import os
 import shutil
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -65,3 +68,27 @@ def fixture_corpus(tmp_path_factory, fixtures_dir):
     report = build_corpus(songs, output, test_size=0.5, progress=False)
     assert report.built
     return output
+
+
+def _run_bounded(code: str, memory_gib: float = 1.0, seconds: float = 120.0) -> subprocess.CompletedProcess:
+    """Runs `code` in a fresh interpreter whose heap may grow by at most `memory_gib` past what its imports took, and
+    whose CPU time is bounded: a reader that allocates or loops without bound fails there, not on this machine."""
+    prelude = textwrap.dedent(
+        f"""\
+        import resource, warnings
+        import beart.beatmaps, beart.training.corpus, beart.audio
+        data_kb = int(open("/proc/self/status").read().split("VmData:")[1].split()[0])
+        limit = data_kb * 1024 + int({memory_gib} * 2**30)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CPU, ({int(seconds)}, {int(seconds)}))
+        """
+    )
+    return subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True, text=True, timeout=seconds * 3
+    )
+
+
+@pytest.fixture(scope="session")
+def run_bounded():
+    """`run_bounded(code, memory_gib=1.0, seconds=120)`: runs `code` in a child interpreter, heap and CPU bounded."""
+    return _run_bounded

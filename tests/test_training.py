@@ -3,6 +3,8 @@
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import zipfile
@@ -48,7 +50,8 @@ def test_collator_rows_equal_the_original_dataset_rows(tmp_path, fixtures_dir, f
     np.testing.assert_array_equal(batch["input_ids"].numpy(), forward_io["row_input_data"])
     np.testing.assert_array_equal(batch["token_type_ids"].numpy(), forward_io["row_segment_data"])
     # Mel features are library floats: they differ across CPUs in the last bits (up to about 1e-7).
-    np.testing.assert_allclose(batch["input_features"].numpy().reshape(12, -1), forward_io["row_input_audio"], atol=1e-6)
+    features = batch["input_features"].numpy().reshape(12, -1)
+    np.testing.assert_allclose(features, forward_io["row_input_audio"], atol=1e-6)
     np.testing.assert_allclose(batch["tempo_labels"].numpy(), forward_io["row_tempo"])
     scored = forward_io["row_output_mask"]
     labels = batch["labels"].numpy()
@@ -331,18 +334,34 @@ def test_trainer_asks_for_the_scored_logits_only_in_training_steps(tmp_path):
     assert asked == [True, False] and outputs.logits.shape[1] == 64
 
 
+def _free_port() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
 def test_two_processes_train_with_accelerate_on_cpu(fixture_corpus, tmp_path):
     output = tmp_path / "ddp"
     command = [
         sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-        "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29517",
+        "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", _free_port(),
         "-m", "beart", "train", str(fixture_corpus), str(output),
         "--max_steps", "16", "--per_device_train_batch_size", "4", "--learning_rate", "0.01", "--logging_steps", "2",
         "--save_steps", "16", "--report_to", "none", "--disable_tqdm", "true", "--eval_strategy", "no",
         *[argument for key, value in TINY_MODEL.items() for argument in ("--config", f"{key}={value}")],
     ]  # fmt: skip
     environment = {**os.environ, "OMP_NUM_THREADS": "1"}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=environment)
+    # A session of its own, so that a run that hangs is ended with every process it started (none left holding ports).
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, start_new_session=True
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        pytest.fail(f"two-process training did not finish in 600 s: {stderr[-3000:]}")
+    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     assert result.returncode == 0, result.stderr[-3000:]
     state = json.loads((output / "checkpoint-16" / "trainer_state.json").read_text())
     losses = [entry["loss"] for entry in state["log_history"] if "loss" in entry]

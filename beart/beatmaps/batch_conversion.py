@@ -161,7 +161,9 @@ def convert_beatmap_set(
     file_names, written_audio = set(), {}
     for item, beatmap_set, member, beatmap in read_difficulties(source, report.skipped, for_training=for_training):
         try:
-            written = _convert_difficulty(beatmap_set, member, beatmap, target, file_names, written_audio, require_audio)
+            written = _convert_difficulty(
+                beatmap_set, member, beatmap, target, file_names, written_audio, require_audio
+            )
         except _Skip as skip:
             report.skipped.append((item, str(skip)))
         except Exception as error:

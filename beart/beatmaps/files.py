@@ -17,10 +17,11 @@ def safe_filename(text: str) -> str:
     return name.strip(" .") or "beatmap"
 
 
-def _umask() -> int:
+def apply_umask(path, directory: bool = False) -> None:
+    """Gives `path` the permissions the user's umask gives new files (or folders): for what `tempfile` made private."""
     mask = os.umask(0o022)
     os.umask(mask)
-    return mask
+    os.chmod(path, (0o777 if directory else 0o666) & ~mask)
 
 
 def write_atomically(path, content: bytes, *, overwrite: bool = True) -> str:
@@ -43,7 +44,7 @@ def write_atomically(path, content: bytes, *, overwrite: bool = True) -> str:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(content)
-        os.chmod(staging, 0o666 & ~_umask())
+        apply_umask(staging)
         if overwrite:
             os.replace(staging, path)
         else:

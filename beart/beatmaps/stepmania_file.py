@@ -203,7 +203,8 @@ class StepManiaTiming:
         """Whether a note on each row can be hit: not inside a warp or fake segment, unless a pause sits on it."""
         rows = np.asarray(rows, dtype=np.float64)
         paused = np.isin(rows, np.concatenate((self.stops[:, 0], self.delays[:, 0])))
-        return ~((_inside_spans(self._spans(self.warps), rows) & ~paused) | _inside_spans(self._spans(self.fakes), rows))
+        warped = _inside_spans(self._spans(self.warps), rows) & ~paused
+        return ~(warped | _inside_spans(self._spans(self.fakes), rows))
 
 
 @dataclass

@@ -175,7 +175,8 @@ class BeatmapGenerationPipeline(Pipeline):
         shortest = min(len(song) for song in slices)
         if start_step >= shortest:
             raise ValueError(
-                f"start={start} s is past the end of the song ({shortest / steps_per_second:.1f} s long); nothing to map."
+                f"start={start} s is past the end of the song ({shortest / steps_per_second:.1f} s long); "
+                "nothing to map."
             )
         if strategy == "legacy":
             results = [

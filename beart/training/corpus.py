@@ -32,10 +32,11 @@ from tqdm.auto import tqdm
 from transformers.utils import logging
 
 from ..audio import AudioError
-from ..safety import LimitError, UnsafePathError, confined_path
 from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
+from ..beatmaps.files import apply_umask
 from ..processing import BeartFeatureExtractor, BeartTokenizer
+from ..safety import LimitError, UnsafePathError, confined_path
 
 
 logger = logging.get_logger(__name__)
@@ -267,7 +268,7 @@ def build_corpus(
     songs = _catalog(input_path, report, progress)
     _split_songs(songs, test_size, seed)
     os.makedirs(os.path.dirname(output_dir), exist_ok=True)
-    staging = tempfile.mkdtemp(dir=os.path.dirname(output_dir), prefix=f".{os.path.basename(output_dir)}.", suffix=".partial")
+    staging = _hidden_folder_beside(output_dir, ".partial")
     bars_were_disabled = datasets.are_progress_bars_disabled()
     datasets.disable_progress_bars()
     try:
@@ -283,6 +284,15 @@ def build_corpus(
         if not bars_were_disabled:
             datasets.enable_progress_bars()
     return report
+
+
+def _hidden_folder_beside(output_dir: str, suffix: str) -> str:
+    """A new, empty, hidden folder beside `output_dir` (never a name the user may already have), with the permissions
+    the user's umask gives new folders."""
+    prefix = f".{os.path.basename(output_dir)}."
+    folder = tempfile.mkdtemp(dir=os.path.dirname(output_dir), prefix=prefix, suffix=suffix)
+    apply_umask(folder, directory=True)
+    return folder
 
 
 def _check_output_dir(output_dir: str, overwrite: bool) -> None:
@@ -308,7 +318,7 @@ def _replace_output_dir(staging: str, output_dir: str, overwrite: bool) -> None:
     if not os.path.lexists(output_dir):
         os.replace(staging, output_dir)
         return
-    retired = tempfile.mkdtemp(dir=os.path.dirname(output_dir), prefix=f".{os.path.basename(output_dir)}.", suffix=".old")
+    retired = _hidden_folder_beside(output_dir, ".old")
     os.rmdir(retired)
     os.replace(output_dir, retired)
     os.replace(staging, output_dir)

@@ -11,10 +11,7 @@ import pandas as pd
 import pytest
 
 
-SHARED = Path(os.environ.get("BEART_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-FIXTURES = SHARED / "fixtures" / "original"
-CORPUS = SHARED / "corpus"
-EXAMPLE_SONG = str(Path(__file__).resolve().parents[1] / "examples" / "drums.ogg")
+from shared_paths import CORPUS, EXAMPLE_SONG, FIXTURES
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +42,7 @@ def converted_dir(fixtures_dir, tmp_path_factory) -> Path:
     return output_dir
 
 
-def write_fixture_song(folder, fixtures_dir, name="left"):
+def _write_fixture_song(folder, fixtures_dir, name="left"):
     """A song folder with the fixture's click loop and its LEFT training map as an `.ibf`."""
     from beart.beatmaps import IntermediateBeatmap
 
@@ -57,13 +54,25 @@ def write_fixture_song(folder, fixtures_dir, name="left"):
 
 
 @pytest.fixture(scope="session")
+def fixture_song(fixtures_dir):
+    """`fixture_song(folder, name="left")`: writes the fixture's click loop and its LEFT map as `name.ibf` there."""
+    return lambda folder, name="left": _write_fixture_song(folder, fixtures_dir, name)
+
+
+@pytest.fixture(scope="session")
+def example_song() -> str:
+    """The repository's example song, `examples/drums.ogg` (20 s of drums at 128 BPM)."""
+    return EXAMPLE_SONG
+
+
+@pytest.fixture(scope="session")
 def fixture_corpus(tmp_path_factory, fixtures_dir):
     """A corpus of two copies of the fixture song, one in train and one in test."""
     from beart.training import build_corpus
 
     songs = tmp_path_factory.mktemp("songs")
-    write_fixture_song(songs / "first", fixtures_dir)
-    write_fixture_song(songs / "second", fixtures_dir)
+    _write_fixture_song(songs / "first", fixtures_dir)
+    _write_fixture_song(songs / "second", fixtures_dir)
     output = tmp_path_factory.mktemp("corpus") / "corpus"
     report = build_corpus(songs, output, test_size=0.5, progress=False)
     assert report.built

@@ -9,7 +9,7 @@ import pytest
 from beart.beatmaps import IntermediateBeatmap, read_osu
 from beart.cli import main
 
-from conftest import CORPUS
+from shared_paths import CORPUS
 
 
 TESTS = CORPUS / "ppy-osu-tests"

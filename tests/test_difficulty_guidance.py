@@ -9,8 +9,6 @@ import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
 from beart.generation.decoding import DecodingOptions, _Scorer
 
-from conftest import EXAMPLE_SONG
-
 
 @pytest.mark.parametrize(
     "difficulty, mirrored", [(0.0, "[INSANE]"), (0.3, "[HARD]"), (0.5, "[NORMAL]"), (0.6, "[NORMAL]"), (1.0, "[EASY]")]
@@ -56,12 +54,12 @@ def test_guided_logits_extrapolate_from_the_mirrored_band():
     assert not torch.allclose(easy, insane)
 
 
-def test_guidance_widens_what_the_difficulty_changes_in_the_bundled_model():
+def test_guidance_widens_what_the_difficulty_changes_in_the_bundled_model(example_song):
     generator = pipeline("beatmap-generation")
     settings = {"mode": "mania", "seed": 1, "progress": False}
 
     def objects(difficulty, guidance):
-        beatmap = generator(EXAMPLE_SONG, difficulty=difficulty, difficulty_guidance=guidance, **settings)
+        beatmap = generator(example_song, difficulty=difficulty, difficulty_guidance=guidance, **settings)
         return len(beatmap.hit_objects())
 
     spread_alone = objects(0.9, 0.0) - objects(0.1, 0.0)

@@ -23,7 +23,7 @@ from beart.evaluation import (
 )
 from beart.training.synthesis import music_bed, render_beatmap_audio, render_song_audio
 
-from conftest import CORPUS
+from shared_paths import CORPUS
 
 
 TINY_MODEL = {"num_hidden_layers": 1, "hidden_size": 16, "intermediate_size": 32}

@@ -24,7 +24,7 @@ from beart.generation.decoding import threshold_choice
 from beart.generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from beart.training.synthesis import render_beatmap_audio
 
-from conftest import CORPUS, EXAMPLE_SONG
+from shared_paths import CORPUS
 
 
 @pytest.fixture(scope="module")
@@ -253,14 +253,14 @@ def _wav(audio) -> bytes:
     return buffer.getvalue()
 
 
-def test_the_bundled_model_generates_without_naming_a_model(tmp_path, capsys):
+def test_the_bundled_model_generates_without_naming_a_model(tmp_path, capsys, example_song):
     generator = pipeline("beatmap-generation")
     beatmap = generator(
-        EXAMPLE_SONG, mode="mania", seed=0, end=10.0, output_path=str(tmp_path / "d.osz"), progress=False
+        example_song, mode="mania", seed=0, end=10.0, output_path=str(tmp_path / "d.osz"), progress=False
     )
     assert beatmap.tracks == ["LEFT", "DOWN", "UP", "RIGHT"] and len(beatmap.hit_objects()) > 0
     assert (tmp_path / "d.osz").exists()
-    assert main(["generate", EXAMPLE_SONG, "-o", str(tmp_path / "cli.osz"), "--end", "6", "--no-progress"]) == 0
+    assert main(["generate", example_song, "-o", str(tmp_path / "cli.osz"), "--end", "6", "--no-progress"]) == 0
     assert "objects" in capsys.readouterr().out
 
 
@@ -276,9 +276,9 @@ def test_options_of_the_other_strategy_are_named_as_ignored(generator, song, cap
     ]
 
 
-def test_generate_example_writes_a_map_per_difficulty_and_reports_it(tmp_path):
+def test_generate_example_writes_a_map_per_difficulty_and_reports_it(tmp_path, example_song):
     script = Path(__file__).resolve().parents[1] / "examples" / "generate.py"
-    command = [sys.executable, str(script), EXAMPLE_SONG, str(tmp_path), "--mode", "taiko"]
+    command = [sys.executable, str(script), example_song, str(tmp_path), "--mode", "taiko"]
     command += ["--difficulties", "0.1", "0.9"]
     printed = subprocess.run(command, capture_output=True, text=True, check=True).stdout.splitlines()
     maps = {}
@@ -295,18 +295,18 @@ def test_generate_example_writes_a_map_per_difficulty_and_reports_it(tmp_path):
     assert float(rows["0.10"][4]) < float(rows["0.90"][4]), "stars rise with the difficulty"
 
 
-def test_written_maps_follow_the_songs_beat_grid(tmp_path):
+def test_written_maps_follow_the_songs_beat_grid(tmp_path, example_song):
     # examples/drums.ogg was made at 128 BPM with a kick on every beat from 1,875 ms (examples/make_example_song.py);
     # the tempo head alone reads it as about 174 BPM.
     generator = pipeline("beatmap-generation")
-    generator(EXAMPLE_SONG, mode="mania", seed=0, output_path=str(tmp_path / "drums.osz"), progress=False)
+    generator(example_song, mode="mania", seed=0, output_path=str(tmp_path / "drums.osz"), progress=False)
     with zipfile.ZipFile(tmp_path / "drums.osz") as archive:
         (name,) = [member for member in archive.namelist() if member.endswith(".osu")]
         timing = parse_osu(archive.read(name)).timing_points
     assert len(timing) == 1 and timing["beat_length"].iloc[0] == pytest.approx(60000.0 / 128)
     phase = (timing["time"].iloc[0] - 1875.0) % (60000.0 / 128)
     assert min(phase, 60000.0 / 128 - phase) <= 15.0
-    generator(EXAMPLE_SONG, mode="stepmania", seed=0, start=5.0, output_path=str(tmp_path / "sm"), progress=False)
+    generator(example_song, mode="stepmania", seed=0, start=5.0, output_path=str(tmp_path / "sm"), progress=False)
     (simfile,) = [name for name in os.listdir(tmp_path / "sm") if name.endswith(".sm")]
     written = parse_simfile((tmp_path / "sm" / simfile).read_text(), simfile)
     assert written.entries["BPMS"].value == "0.000000=128.000000"

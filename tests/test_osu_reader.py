@@ -20,7 +20,7 @@ from beart.beatmaps import (
 from beart.beatmaps.osu_file import SLIDER
 from beart.beatmaps.slider_paths import slider_path_length
 
-from conftest import CORPUS
+from shared_paths import CORPUS
 
 
 TESTS = CORPUS / "ppy-osu-tests"

@@ -22,7 +22,7 @@ from beart.beatmaps import (
 )
 from beart.beatmaps.osu_reader import osu_to_intermediate
 
-from conftest import CORPUS
+from shared_paths import CORPUS
 
 
 TESTS = CORPUS / "ppy-osu-tests"

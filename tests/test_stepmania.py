@@ -22,7 +22,7 @@ from beart.beatmaps.stepmania_file import ROWS_PER_BEAT, parse_notes
 from beart.beatmaps.stepmania_reader import STEPS_TYPE_COLUMNS, chart_to_intermediate
 from beart.cli import main
 
-from conftest import CORPUS
+from shared_paths import CORPUS
 
 
 SONG = CORPUS / "stepmania" / "Goin' Under"

@@ -30,7 +30,7 @@ from beart.training import (
 )
 from beart.training.trainer import load_start_model
 
-from conftest import CORPUS, write_fixture_song
+from shared_paths import CORPUS
 
 
 TINY_MODEL = {"num_hidden_layers": 1, "hidden_size": 16, "intermediate_size": 32}
@@ -41,8 +41,8 @@ def quaver_processor() -> BeartProcessor:
     return BeartProcessor.from_model_config(BeartConfig.from_preset("quaver"))
 
 
-def test_collator_rows_equal_the_original_dataset_rows(tmp_path, fixtures_dir, forward_io):
-    write_fixture_song(tmp_path / "song", fixtures_dir)
+def test_collator_rows_equal_the_original_dataset_rows(tmp_path, fixture_song, forward_io):
+    fixture_song(tmp_path / "song")
     build_corpus(tmp_path / "song", tmp_path / "corpus", test_size=0.0, progress=False)
     corpus = load_corpus(tmp_path / "corpus")
     collator = BeartDataCollator(quaver_processor(), corpus["maps"], corpus["songs"])
@@ -94,11 +94,11 @@ def test_augmentation_is_seeded_and_leaves_the_labels_alone(fixture_corpus):
 
 
 @pytest.fixture(scope="module")
-def mania_corpus(tmp_path_factory, fixtures_dir):
+def mania_corpus(tmp_path_factory, fixture_song):
     """A corpus of the fixture song with a 4-track map (the LEFT events shifted by 50 ms per track), and those
     tracks' 10 ms events `(num_events, 4)`."""
     song = tmp_path_factory.mktemp("mania") / "song"
-    write_fixture_song(song, fixtures_dir)
+    fixture_song(song)
     left = IntermediateBeatmap.load(song / "left.ibf")
     tracks = ["LEFT", "DOWN", "UP", "RIGHT"]
     events = left.data["LEFT"].to_numpy()
@@ -212,10 +212,10 @@ def test_build_splits_by_song_and_reports_what_it_skips(tmp_path, capsys):
     assert not set(songs_of[list(test_maps)]) & set(songs_of[list(train_maps)])
 
 
-def test_build_keeps_the_songs_of_one_beatmap_set_in_one_split(tmp_path, fixtures_dir):
+def test_build_keeps_the_songs_of_one_beatmap_set_in_one_split(tmp_path, fixture_song):
     for beatmap_set in range(4):
         folder = tmp_path / "sets" / f"set{beatmap_set}"
-        write_fixture_song(folder, fixtures_dir)
+        fixture_song(folder)
         beatmap = IntermediateBeatmap.load(folder / "left.ibf")
         shutil.copy(folder / "click_120bpm.wav", folder / "rendered_again.wav")
         beatmap.meta["audio"] = "rendered_again.wav"

@@ -230,3 +230,16 @@ def test_wrongly_shaped_inputs_get_clear_errors():
         model(input_ids=inputs["input_ids"], input_features=inputs["input_features"][:, :, :5])
     with pytest.raises(ValueError, match="more than max_position_embeddings"):
         model(input_ids=torch.zeros(1, 65, dtype=torch.long), input_features=torch.zeros(1, 65, 10, 32))
+
+
+def test_save_pretrained_writes_a_model_card_with_hub_metadata(tmp_path):
+    from huggingface_hub import ModelCard
+
+    model = beart.BeartModel(beart.BeartConfig(num_hidden_layers=1, hidden_size=16, intermediate_size=32))
+    model.save_pretrained(tmp_path / "model")
+    card = ModelCard.load(tmp_path / "model" / "README.md")
+    assert card.data.library_name == "transformers" and "beatmap-generation" in card.data.tags
+    assert "1 layers, hidden 16" in card.text
+    (tmp_path / "model" / "README.md").write_text("my own card")
+    model.save_pretrained(tmp_path / "model")
+    assert (tmp_path / "model" / "README.md").read_text() == "my own card"

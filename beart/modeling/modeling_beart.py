@@ -1,6 +1,7 @@
 """PyTorch BEaRT model: a BERT-like encoder over beat tokens and mel slices with a token head and a tempo head."""
 
 import math
+import os
 from dataclasses import dataclass
 
 import torch
@@ -13,6 +14,7 @@ from transformers.utils import ModelOutput, logging
 
 from ..processing.beat_vocabulary import DIFFICULTY_TOKENS
 from .configuration_beart import BeartConfig
+from .model_card import model_card_text
 
 
 logger = logging.get_logger(__name__)
@@ -220,6 +222,16 @@ class BeartPreTrainedModel(PreTrainedModel):
     main_input_name = "input_ids"
     _supports_sdpa = True
     _no_split_modules = ["BeartLayer"]
+
+    def save_pretrained(self, save_directory, *args, **kwargs):
+        """`PreTrainedModel.save_pretrained`, plus a model card (`README.md`, see `model_card_text`) where the folder
+        has none yet; an existing card is kept."""
+        result = super().save_pretrained(save_directory, *args, **kwargs)
+        card = os.path.join(os.fspath(save_directory), "README.md")
+        if kwargs.get("is_main_process", True) and not os.path.exists(card):
+            with open(card, "w", encoding="utf-8") as file:
+                file.write(model_card_text(self.config))
+        return result
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module):

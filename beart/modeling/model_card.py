@@ -1,0 +1,51 @@
+"""The model card (`README.md`) that `save_pretrained` writes beside a BEaRT model that has none."""
+
+from .configuration_beart import BeartConfig
+
+
+CARD_METADATA = """---
+license: apache-2.0
+library_name: transformers
+pipeline_tag: audio-to-audio
+tags:
+- beart
+- beatlearning
+- rhythm-game
+- beatmap-generation
+metrics:
+- f1
+---
+"""
+
+
+def model_card_text(config: BeartConfig) -> str:
+    """
+    A model card for a BEaRT model: the Hugging Face metadata header, what the model is, how to run it, and the
+    places to fill in (data, training, figures) that only its trainer knows.
+
+    Args:
+        config (`BeartConfig`): the model's configuration.
+    """
+    size = (
+        f"context {config.max_position_embeddings}, foresight {config.audio_foresight}, "
+        f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, {config.mel_bands} mel bands"
+    )
+    return f"""{CARD_METADATA}
+# BEaRT model
+
+A [BEaRT](https://github.com/sedthh/BeatLearning) model saved by the `beart` package ({size}). It turns a song into a
+rhythm-game beatmap (osu! in all four modes, StepMania).
+
+```python
+import beart
+from transformers import pipeline
+
+generator = pipeline("beatmap-generation", model="THIS_FOLDER_OR_ID")
+beatmap = generator("song.mp3", mode="mania", difficulty=0.6, output_path="song.osz")
+```
+
+## Data, training and evaluation
+
+Fill in: the maps and songs it was trained on (with the credits their licences ask for), how it was trained, and
+its figures from `beart evaluate`, with the songs each figure comes from.
+"""

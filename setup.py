@@ -37,6 +37,7 @@ setup(
             "huggingface_hub>=0.30",
             "slider>=0.8",
             "simfile>=2.1",
+            "tja>=0.5",
             "setuptools<81",
             "tensorboard>=2.14",
         ],

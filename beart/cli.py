@@ -321,12 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     beatmaps = commands.add_parser(
         "convert",
-        help="turn beatmaps (.osz, .osu, StepMania .sm/.ssc, or a folder of them) into intermediate .ibf files",
+        help="turn beatmaps (.osz, .osu, StepMania .sm/.ssc, Taiko .tja, or a folder of them) into .ibf files",
         description="Turn every difficulty (osu!) or chart (StepMania) under INPUT into OUTPUT_DIR/<set>/<name>.ibf "
         "plus the set's audio. Unreadable, refused (robots: disallow, AI-generated) and audio-less difficulties are "
         "skipped with their reason; the exit status is 1 only when nothing was converted.",
     )
-    beatmaps.add_argument("input", help="an .osz, .osu, .sm or .ssc file, or a folder searched recursively")
+    beatmaps.add_argument("input", help="an .osz, .osu, .sm, .ssc or .tja file, or a folder searched recursively")
     beatmaps.add_argument("output_dir", help="folder to write (created if missing)")
     beatmaps.add_argument("--allow-missing-audio", action="store_true", help="convert maps whose audio is missing")
     beatmaps.add_argument(
@@ -387,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
         "timing offsets, F1 against the audio's onsets, notes per second, hold share, star rating (rosu-pp) and its "
         "correlation with the requested difficulty. Writes OUTPUT_DIR/report.json and PNG plots.",
     )
-    evaluate.add_argument("references", help="human maps with their audio: .osz, song folders, .sm/.ssc, or a folder")
+    evaluate.add_argument("references", help="human maps with their audio: .osz, song folders, .sm/.ssc, .tja, or a folder")
     evaluate.add_argument("output_dir", help="where report.json and plots/ go")
     evaluate.add_argument("--model", help="a model id or folder (default: the bundled model)")
     evaluate.add_argument(
@@ -428,7 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
     build = dataset.add_parser(
         "build",
         help="beatmaps and their songs -> a datasets.DatasetDict for training",
-        description="Read every beatmap under INPUT (.osz, .osu, .sm, .ssc, or .ibf with its audio), compute each "
+        description="Read every beatmap under INPUT (.osz, .osu, .sm, .ssc, .tja, or .ibf with its audio), compute each "
         "song's features once, split songs (never difficulties) into train and test, and save the corpus with "
         "save_to_disk. Refused, unreadable and audio-less maps are skipped with their reason; the exit status is 1 "
         "only when nothing was built.",

@@ -18,6 +18,8 @@ PROPERTIES = textwrap.dedent(
     from beart.beatmaps.osu_reader import osu_to_intermediate
     from beart.beatmaps.stepmania_file import parse_simfile
     from beart.beatmaps.stepmania_reader import chart_to_intermediate
+    from beart.beatmaps.tja_file import parse_tja
+    from beart.beatmaps.tja_reader import course_to_intermediate
     from beart.safety import LimitError, UnsafePathError
 
     OWN_ERRORS = (BeatmapError, BeatmapRefusedError, LimitError, UnsafePathError)
@@ -71,6 +73,29 @@ PROPERTIES = textwrap.dedent(
         except OWN_ERRORS:
             pass
 
+    tja_lines = st.one_of(
+        st.sampled_from(["#START", "#END", "#START P2", "COURSE:Oni", "COURSE:7", "LEVEL:99", "WAVE:../../etc/passwd",
+                         "#BRANCHSTART p,1,2", "#N", "#E", "#M", "#BRANCHEND", ",", "5008", "7", "8", "9",
+                         "ABCDEFG", "#MEASURE 0/0", "PREIMAGE:x.png"]),
+        st.tuples(st.sampled_from(["BPM:", "OFFSET:", "#BPMCHANGE ", "#DELAY ", "#MEASURE ", "DEMOSTART:"]), numbers)
+            .map("".join),
+        joined(st.sampled_from("0123456789AB,"), ""),
+        st.text(max_size=40),
+    )
+
+    @CHECKS
+    @given(st.one_of(st.binary(max_size=2000), joined(tja_lines, "\\n").map(str.encode)))
+    def tja_reads_or_refuses(content):
+        try:
+            tja = parse_tja(content, "hostile.tja")
+            for course in tja.courses:
+                try:
+                    course_to_intermediate(tja, course, for_training=True)
+                except OWN_ERRORS:
+                    pass
+        except OWN_ERRORS:
+            pass
+
     json_values = st.recursive(
         st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False), st.integers(), st.text(max_size=10)),
         lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
@@ -100,7 +125,7 @@ PROPERTIES = textwrap.dedent(
         except OWN_ERRORS:
             pass
 
-    for check in (osu_reads_or_refuses, simfile_reads_or_refuses, ibf_reads_or_refuses):
+    for check in (osu_reads_or_refuses, simfile_reads_or_refuses, tja_reads_or_refuses, ibf_reads_or_refuses):
         check()
         print("held:", check.__name__)
     """
@@ -110,4 +135,4 @@ PROPERTIES = textwrap.dedent(
 def test_every_reader_parses_or_raises_its_own_error_within_bounds(run_bounded):
     result = run_bounded(PROPERTIES.format(examples=120), memory_gib=1.0, seconds=240)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
-    assert result.stdout.count("held:") == 3
+    assert result.stdout.count("held:") == 4

@@ -1,4 +1,4 @@
-"""Beatmap formats: the intermediate 10 ms event grid, osu! and StepMania readers and writers."""
+"""Beatmap formats: the intermediate 10 ms event grid, osu! and StepMania readers and writers, the TJA reader."""
 
 from .batch_conversion import ConversionReport, convert_beatmaps
 from .errors import AIGeneratedError, BeatmapError, BeatmapRefusedError, RobotsDisallowedError
@@ -10,6 +10,8 @@ from .osu_writer import intermediate_to_osu, write_osz
 from .stepmania_file import StepManiaFile, parse_simfile
 from .stepmania_reader import StepManiaSimfile, chart_difficulty, read_simfile
 from .stepmania_writer import simfile_text, write_stepmania
+from .tja_file import TjaFile, parse_tja
+from .tja_reader import TjaSong, course_difficulty, read_tja
 from .tracks import GAME_MODE_TRACKS, retrack, tracks_for_mode
 
 
@@ -29,15 +31,20 @@ __all__ = [
     "StepManiaFile",
     "StepManiaSimfile",
     "TRACK_NAMES",
+    "TjaFile",
+    "TjaSong",
     "chart_difficulty",
     "convert_beatmaps",
+    "course_difficulty",
     "difficulty_from_stars",
     "export_intermediate",
     "intermediate_to_osu",
     "parse_osu",
     "parse_simfile",
+    "parse_tja",
     "read_osu",
     "read_simfile",
+    "read_tja",
     "retrack",
     "simfile_text",
     "tracks_for_mode",

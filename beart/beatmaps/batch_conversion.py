@@ -1,7 +1,7 @@
 """Converting many beatmaps at once into intermediate files: what `beart convert` runs.
 
-Each beatmap set (an `.osz` archive, a folder of `.osu` files with their audio, or a StepMania `.sm` / `.ssc`
-simfile with its music beside it) becomes a folder `OUT_DIR/<set name>/` holding one `.ibf` per difficulty or chart
+Each beatmap set (an `.osz` archive, a folder of `.osu` files with their audio, a StepMania `.sm` / `.ssc`
+simfile or a Taiko `.tja` chart with its music beside it) becomes a folder `OUT_DIR/<set name>/` holding one `.ibf` per difficulty or chart
 and the audio they share. Where a song folder holds both a `.sm` and an `.ssc` of the same name, the `.ssc` is read
 (as StepMania does). A difficulty that cannot be
 converted is skipped with its reason; the others carry on. Every file appears complete or not at all.
@@ -20,11 +20,12 @@ from .files import safe_filename, write_atomically
 from .beatmap_set import BeatmapSet
 from .osu_reader import OsuArchive, OsuFolder
 from .stepmania_reader import StepManiaSimfile
+from .tja_reader import TjaSong
 
 
 logger = logging.get_logger(__name__)
 
-BEATMAP_EXTENSIONS = (".osz", ".osu", ".sm", ".ssc")
+BEATMAP_EXTENSIONS = (".osz", ".osu", ".sm", ".ssc", ".tja")
 
 
 @dataclass
@@ -49,7 +50,8 @@ class ConversionReport:
 
 
 def find_beatmap_sets(path) -> list[str]:
-    """The `.osz` and simfiles, and the folders holding `.osu` files, under `path` (or `path` itself), sorted."""
+    """The `.osz`, simfiles and `.tja` files, and the folders holding `.osu` files, under `path` (or `path` itself),
+    sorted."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such file or folder: {path}")
@@ -59,7 +61,7 @@ def find_beatmap_sets(path) -> list[str]:
         raise BeatmapError(f"{path} is not a beatmap ({', '.join(BEATMAP_EXTENSIONS)}).")
     sets = []
     for folder, _, files in os.walk(path):
-        sets.extend(os.path.join(folder, name) for name in files if name.lower().endswith((".osz", ".ssc")))
+        sets.extend(os.path.join(folder, name) for name in files if name.lower().endswith((".osz", ".ssc", ".tja")))
         ssc_stems = {os.path.splitext(name)[0].lower() for name in files if name.lower().endswith(".ssc")}
         sets.extend(
             os.path.join(folder, name)
@@ -72,11 +74,14 @@ def find_beatmap_sets(path) -> list[str]:
 
 
 def open_beatmap_set(source: str) -> BeatmapSet:
-    """The beatmap set at `source`: an `.osz`, a folder of `.osu` files, one `.osu`, or a `.sm` / `.ssc` simfile."""
+    """The beatmap set at `source`: an `.osz`, a folder of `.osu` files, one `.osu`, a `.sm` / `.ssc` simfile, or a
+    `.tja` chart."""
     if os.path.isdir(source):
         return OsuFolder(source)
     if source.lower().endswith((".sm", ".ssc")):
         return StepManiaSimfile(source)
+    if source.lower().endswith(".tja"):
+        return TjaSong(source)
     if source.lower().endswith(".osu"):
         return OsuFolder(os.path.dirname(os.path.abspath(source)), [os.path.basename(source)])
     return OsuArchive(source)

@@ -1,0 +1,295 @@
+"""Parsing TJA files, the chart format of Taiko simulators (OpenTaiko, TJAPlayer3, taiko-web), with their timing.
+
+A TJA file is header lines (`TITLE:`, `BPM:`, `OFFSET:` in seconds, `WAVE:` the audio, `DEMOSTART:`), then per course
+its own headers (`COURSE:`, `LEVEL:`, `BALLOON:`) and a chart between `#START` and `#END`: measures of note digits,
+each ending with `,`, with commands (`#BPMCHANGE`, `#MEASURE`, `#DELAY`, `#SCROLL`, `#GOGOSTART`, `#BARLINEOFF`,
+`#BRANCHSTART`...) on lines of their own, also inside a measure. `//` starts a comment.
+
+Timing, as the simulators compute it:
+- chart time 0 is song time `-OFFSET` (the `tja` package leaves `OFFSET` out of its timestamps: the time in the song is
+  its timestamp minus `OFFSET`);
+- a measure lasts `4 * num / den` beats (`#MEASURE num/den`, 4/4 by default) and its N notes divide it evenly: a note
+  slot lasts `4 * num / den / N` beats at the BPM in effect at that slot; an empty measure (`,` alone) still lasts its
+  full length;
+- `#BPMCHANGE` and `#DELAY` (seconds) act where they stand, also between two lines of one measure;
+- `#SCROLL`, `#GOGOSTART`/`#GOGOEND`, `#BARLINEON`/`#BARLINEOFF` and other display commands do not change timing;
+- of a branched section (`#BRANCHSTART` ... `#N`/`#E`/`#M` ... `#BRANCHEND`) the master branch (`#M`) is read, as
+  the other branches are only alternatives of it.
+
+Notes: 1 don, 2 ka, 3 big don, 4 big ka, 5 drumroll, 6 big drumroll, 7 balloon, 8 end of a roll or balloon,
+9 kusudama; OpenTaiko's A and B (big don and ka hit with both hands) read as big don and big ka. Other note letters
+(mines, ad-lib notes) are left out with a warning.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from transformers.utils import logging
+
+from .errors import BeatmapError
+
+
+logger = logging.get_logger(__name__)
+
+COURSE_NAMES = ("Easy", "Normal", "Hard", "Oni", "Edit")
+COURSE_ALIASES = {
+    **{name.lower(): name for name in COURSE_NAMES},
+    **{str(index): name for index, name in enumerate(COURSE_NAMES)},
+    "ura": "Edit",
+}
+NOTE_KINDS = {
+    "1": "don", "2": "ka", "3": "don", "4": "ka", "A": "don", "B": "ka",
+    "5": "roll", "6": "roll", "7": "balloon", "9": "balloon", "8": "end",
+}  # fmt: skip
+BIG_NOTES = frozenset("346AB")
+
+
+@dataclass
+class TjaNote:
+    """One note of a chart: its time in the song (ms), kind (`don`, `ka`, `roll`, `balloon`, `end`), whether it is
+    big, the line it stands on and its measure (counted from 0)."""
+
+    time_ms: float
+    kind: str
+    big: bool
+    line: int
+    measure: int
+
+
+@dataclass
+class TjaCourse:
+    """
+    One course (difficulty) of a TJA file.
+
+    Args:
+        name (`str`): Easy, Normal, Hard, Oni or Edit.
+        level (`int`): its `LEVEL` (stars, 1-10), 0 when absent.
+        headers (`dict[str, str]`): the course's own header lines.
+        notes (`list[TjaNote]`): its notes in order.
+        branched (`bool`): it has branches (only the master branch was read).
+        line (`int`): the line of its `#START`.
+        measures_with_unread_notes (`set[int]`): measures holding note letters left out (OpenTaiko's bombs, fuse
+            rolls, ad-lib notes).
+    """
+
+    name: str
+    level: int
+    headers: dict
+    notes: list = field(default_factory=list)
+    branched: bool = False
+    line: int = 0
+    measures_with_unread_notes: set = field(default_factory=set)
+
+
+@dataclass
+class TjaFile:
+    """
+    The parsed content of a `.tja` file.
+
+    Args:
+        name (`str`): where it came from, for messages.
+        headers (`dict[str, str]`): the song's header lines (`TITLE`, `WAVE`, `OFFSET`, ...).
+        courses (`list[TjaCourse]`): the courses in file order.
+    """
+
+    name: str
+    headers: dict
+    courses: list
+
+    def value(self, key: str, default: str = "") -> str:
+        return self.headers.get(key, default).strip()
+
+
+def _number(text: str, what: str, where: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise BeatmapError(f"{where}: {what} {text.strip()!r} is not a number.") from None
+    if not math.isfinite(value):
+        raise BeatmapError(f"{where}: {what} {text.strip()!r} is not finite.")
+    return value
+
+
+def _measure_beats(text: str, where: str) -> float:
+    numerator, separator, denominator = text.partition("/")
+    numerator = _number(numerator, "#MEASURE", where)
+    denominator = _number(denominator, "#MEASURE", where) if separator else 4.0
+    if not (numerator > 0 and denominator > 0):
+        raise BeatmapError(f"{where}: #MEASURE {text.strip()!r} is not a positive fraction.")
+    return 4.0 * numerator / denominator
+
+
+def _chart_lines(lines: list[tuple[int, str]], where: str) -> tuple[list[tuple[int, str]], bool]:
+    """The lines of a chart with its branches resolved to the master branch (`#M`); whether it had branches."""
+    kept, branch, branched = [], None, False
+    for number, line in lines:
+        command = line.split()[0].upper() if line.startswith("#") else ""
+        if command == "#BRANCHSTART":
+            branched, branch = True, "N"
+            continue
+        if command in ("#N", "#E", "#M"):
+            branch = command[1]
+            continue
+        if command == "#BRANCHEND":
+            branch = None
+            continue
+        if branch in ("N", "E"):
+            continue
+        kept.append((number, line))
+    if branched:
+        logger.info(f"{where}: branched chart; the master branch (#M) is read.")
+    return kept, branched
+
+
+def _course_notes(lines: list[tuple[int, str]], bpm: float, offset: float, where: str) -> tuple[list, set]:
+    """Times every note of a chart's lines (see the module docstring); returns the notes and the measures holding
+    letters left out."""
+    notes, unread, measure = [], set(), 0
+    pending = []  # the current measure: note strings and timing commands in order
+    beats_per_measure = 4.0
+    seconds = -offset
+    for number, line in lines:
+        if line.startswith("#"):
+            command, _, argument = line.partition(" ")
+            command = command.upper()
+            if command == "#MEASURE":
+                if pending and any(kind == "notes" and text for kind, text, _ in pending):
+                    logger.warning(f"{where}, line {number}: #MEASURE inside a measure applies from the next one.")
+                beats_per_measure = _measure_beats(argument, f"{where}, line {number}")
+            elif command == "#BPMCHANGE":
+                pending.append(("bpm", _number(argument, "#BPMCHANGE", f"{where}, line {number}"), number))
+            elif command == "#DELAY":
+                pending.append(("delay", _number(argument, "#DELAY", f"{where}, line {number}"), number))
+            continue
+        while line:
+            text, comma, line = line.partition(",")
+            pending.append(("notes", text.strip(), number))
+            if not comma:
+                break
+            seconds, bpm = _close_measure(pending, seconds, bpm, beats_per_measure, measure, notes, unread, where)
+            pending, measure = [], measure + 1
+    if any(kind == "notes" and text for kind, text, _ in pending):
+        logger.warning(f"{where}: the last measure has no closing ','; it is read as a full measure.")
+        _close_measure(pending, seconds, bpm, beats_per_measure, measure, notes, unread, where)
+    return notes, unread
+
+
+def _close_measure(items, seconds, bpm, beats_per_measure, measure, notes, unread, where):
+    """Times the notes of one measure, appending them to `notes` (and the measure to `unread` when it holds letters
+    left out); returns the time and BPM after it."""
+
+    slots = sum(len(text) for kind, text, _ in items if kind == "notes")
+    slot_beats = beats_per_measure / slots if slots else 0.0
+    for kind, value, number in items:
+        if kind == "bpm":
+            if not value > 0:
+                raise BeatmapError(f"{where}, line {number}: #BPMCHANGE {value:g} is not a positive BPM.")
+            bpm = value
+        elif kind == "delay":
+            seconds += value
+        else:
+            for character in value:
+                note_kind = NOTE_KINDS.get(character.upper())
+                if note_kind is not None:
+                    big = character.upper() in BIG_NOTES
+                    notes.append(TjaNote(seconds * 1000.0, note_kind, big, number, measure))
+                elif character != "0":
+                    unread.add(measure)
+                    logger.warning(f"{where}, line {number}: note {character!r} is not a don, ka or roll; left out.")
+                seconds += slot_beats * 60.0 / bpm
+    if not slots:
+        seconds += beats_per_measure * 60.0 / bpm
+    return seconds, bpm
+
+
+def parse_tja(content: bytes | str, name: str = "<tja file>") -> TjaFile:
+    """
+    Parses a `.tja` file and times every note of every course.
+
+    Args:
+        content (`bytes` or `str`): the file (UTF-8 with or without BOM, or Shift-JIS / Windows-1252 for old files).
+        name (`str`, *optional*): the file's name for messages.
+
+    Raises:
+        `BeatmapError`: the file has no course (`#START` ... `#END`), or a number, BPM or measure it needs is not one;
+        the message names the file and the line.
+    """
+    if isinstance(content, bytes):
+        for encoding in ("utf-8-sig", "shift_jis", "cp1252"):
+            try:
+                content = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            logger.warning(f"{name}: the file is neither UTF-8, Shift-JIS nor Windows-1252; bad bytes are replaced.")
+            content = content.decode("utf-8", errors="replace")
+    song, course_headers, courses = {}, {}, []
+    chart_lines, start_line, names_seen = None, 0, {}
+    for number, raw_line in enumerate(content.lstrip("\ufeff").splitlines(), start=1):
+        line = raw_line.split("//", 1)[0].strip()
+        if not line:
+            continue
+        if chart_lines is not None:
+            if line.upper().startswith("#END"):
+                courses.append(_course(song, course_headers, chart_lines, start_line, name, names_seen))
+                chart_lines = None
+            else:
+                chart_lines.append((number, line))
+            continue
+        if line.upper().startswith("#START"):
+            if "P2" in line.upper():
+                chart_lines = []  # the second player's chart of a double-play course: read, then dropped
+                start_line = -number
+                continue
+            chart_lines, start_line = [], number
+            continue
+        key, separator, value = line.partition(":")
+        if not separator or line.startswith("#"):
+            continue
+        key = key.strip().upper()
+        if key in ("COURSE", "LEVEL", "BALLOON", "SCOREINIT", "SCOREDIFF", "STYLE") or key.startswith("NOTESDESIGNER"):
+            if key == "COURSE":
+                course_headers = {}
+            course_headers[key] = value.strip()
+        else:
+            song[key] = value.strip()
+    if chart_lines is not None:
+        raise BeatmapError(f"{name}, line {abs(start_line)}: #START without #END.")
+    courses = [course for course in courses if course is not None]
+    if not courses:
+        raise BeatmapError(f"{name}: no course (#START ... #END) in the file.")
+    return TjaFile(name=name, headers=song, courses=courses)
+
+
+def _course(song: dict, headers: dict, lines: list, start_line: int, name: str, names_seen: dict):
+    if start_line < 0:
+        return None
+    course = COURSE_ALIASES.get(headers.get("COURSE", "Oni").strip().lower())
+    if course is None:
+        logger.warning(f"{name}, line {start_line}: unknown COURSE {headers.get('COURSE')!r}; read as Oni.")
+        course = "Oni"
+    where = f"{name} [{course}]"
+    bpm = _number(song.get("BPM", "120") or "120", "BPM", name)
+    if not bpm > 0:
+        raise BeatmapError(f"{name}: BPM {bpm:g} is not a positive BPM.")
+    offset = _number(song.get("OFFSET", "0") or "0", "OFFSET", name)
+    kept, branched = _chart_lines(lines, where)
+    try:
+        level = int(float(headers.get("LEVEL", "0") or 0))
+    except ValueError:
+        level = 0
+    names_seen[course] = names_seen.get(course, 0) + 1
+    if names_seen[course] > 1:  # a file naming a course twice: the later ones keep their order, numbered
+        logger.warning(f"{name}, line {start_line}: a second {course} course; read as '{course} {names_seen[course]}'.")
+    notes, unread = _course_notes(kept, bpm, offset, where)
+    return TjaCourse(
+        name=course if names_seen[course] == 1 else f"{course} {names_seen[course]}",
+        level=int(np.clip(level, 0, 99)),
+        headers=dict(headers),
+        notes=notes,
+        branched=branched,
+        line=start_line,
+        measures_with_unread_notes=unread,
+    )

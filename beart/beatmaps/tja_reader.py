@@ -1,0 +1,167 @@
+"""Reading TJA (Taiko) charts into intermediate beatmaps: every course of a `.tja` file a 2-track map, as osu!taiko.
+
+| TJA                          | tracks                  | as                                                       |
+| ---------------------------- | ----------------------- | -------------------------------------------------------- |
+| don, big don (1, 3, A)       | LEFT                    | hits                                                     |
+| ka, big ka (2, 4, B)         | RIGHT                   | hits                                                     |
+| drumroll, big drumroll (5, 6)| LEFT                    | a hold to its `8` (a roll is played on either colour)    |
+| balloon, kusudama (7, 9)     | LEFT and RIGHT, SPINNER | a hold on both tracks to its `8`, as osu!taiko's swell   |
+
+Difficulty: the course picks the band of BEaRT's difficulty token and `LEVEL` places the chart in it, as a StepMania
+chart's slot and meter do (Easy 0-0.25 over levels 1-5, Normal 0.25-0.5 over 1-7, Hard 0.5-0.75 over 1-8, Oni and
+Edit 0.75-1 over 1-10). The audio is `WAVE`, which must lie in the chart's folder; `DEMOSTART` becomes the preview time.
+"""
+
+import os
+
+import numpy as np
+import pandas as pd
+from transformers.utils import logging
+
+from ..safety import check_text_size, limits
+from .beatmap_set import BeatmapSet, read_confined
+from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
+from .intermediate import QUANTUM_MS, IntermediateBeatmap
+from .tja_file import TjaCourse, TjaFile, parse_tja
+from .tracks import GAME_MODE_TRACKS
+
+
+logger = logging.get_logger(__name__)
+
+TAIKO_TRACKS = GAME_MODE_TRACKS["taiko"]
+COURSE_RANGES = {
+    "Easy": ((0.0, 0.25), (1, 5)),
+    "Normal": ((0.25, 0.5), (1, 7)),
+    "Hard": ((0.5, 0.75), (1, 8)),
+    "Oni": ((0.75, 1.0), (1, 10)),
+    "Edit": ((0.75, 1.0), (1, 10)),
+}
+TOP_OF_BAND = 0.999
+
+
+def course_difficulty(course: str, level: int) -> float:
+    """Difficulty in [0, 1] from a course's name and `LEVEL` (see the module docstring)."""
+    (low, high), (lowest, highest) = COURSE_RANGES[course.split()[0]]
+    position = np.clip((level - lowest) / (highest - lowest), 0.0, TOP_OF_BAND) if level else 0.5
+    return float(low + (high - low) * position)
+
+
+def _hit_objects(course: TjaCourse, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The course's objects (`track`, `start`, `end` in ms) and its balloon spans (`start`, `end`)."""
+    rows, balloons, open_roll = [], [], None
+    for note in course.notes:
+        if note.kind in ("don", "ka"):
+            if open_roll is None:
+                rows.append((TAIKO_TRACKS[0 if note.kind == "don" else 1], note.time_ms, note.time_ms))
+            continue
+        if note.kind in ("roll", "balloon"):
+            if open_roll is None:
+                open_roll = note
+            continue
+        if open_roll is None:  # an `8` with nothing to end
+            logger.warning(f"{where}, line {note.line}: an end of roll (8) without a roll; left out.")
+            continue
+        if open_roll.kind == "roll":
+            rows.append((TAIKO_TRACKS[0], open_roll.time_ms, note.time_ms))
+        else:
+            balloons.append((open_roll.time_ms, note.time_ms))
+            rows.extend((track, open_roll.time_ms, note.time_ms) for track in TAIKO_TRACKS)
+        open_roll = None
+    if open_roll is not None:
+        logger.warning(f"{where}, line {open_roll.line}: a {open_roll.kind} that never ends; read as a hit.")
+        rows.append((TAIKO_TRACKS[0], open_roll.time_ms, open_roll.time_ms))
+    objects = pd.DataFrame(rows, columns=["track", "start", "end"])
+    return objects, pd.DataFrame(balloons, columns=["start", "end"])
+
+
+def course_to_intermediate(tja: TjaFile, course: TjaCourse, *, for_training: bool = True) -> IntermediateBeatmap:
+    """
+    Turns one course of a parsed TJA file into a 2-track intermediate beatmap (see the module docstring).
+
+    Raises:
+        `BeatmapError`: the course has no note, or its notes lie before the song or past the longest song.
+        `AIGeneratedError`: the file's maker or notes designer says it is AI-generated.
+    """
+    where = f"{tja.name} [{course.name}]"
+    if for_training:
+        credits = " ".join([tja.value("MAKER"), *(value for key, value in course.headers.items() if "DESIGNER" in key)])
+        if AI_GENERATED_MARKERS.search(credits):
+            raise AIGeneratedError(f"{where}: its credits say it is AI-generated ({credits.strip()[:80]!r}).")
+    objects, balloons = _hit_objects(course, where)
+    if objects.empty:
+        raise BeatmapError(f"{where}: the course has no note.")
+    early = objects["start"] < -QUANTUM_MS / 2
+    if early.any():
+        logger.warning(f"{where}: {int(early.sum())} note(s) before the song starts (OFFSET); left out.")
+        objects = objects[~early]
+        if objects.empty:
+            raise BeatmapError(f"{where}: every note lies before the song starts.")
+    bpm = float(tja.value("BPM", "120") or 120)
+    first_start = float(objects["start"].min())
+    try:
+        preview = float(tja.value("DEMOSTART", "-0.001") or -0.001)
+    except ValueError:
+        preview = -0.001
+    meta = {
+        "audio": tja.value("WAVE"),
+        "difficulty": course_difficulty(course.name, course.level),
+        "tracks": list(TAIKO_TRACKS),
+        "title": tja.value("TITLE"),
+        "artist": tja.value("SUBTITLE").lstrip("-"),
+        "creator": tja.value("MAKER") or course.headers.get("NOTESDESIGNER0", ""),
+        "version": f"{course.name} {course.level}".strip(),
+        "preview_time": round(preview * 1000) if np.isfinite(preview) and abs(preview) < limits.max_song_seconds else -1,
+        "source": {
+            "format": "tja",
+            "file": tja.name,
+            "mode": "taiko",
+            "course": course.name,
+            "level": course.level,
+            "branched": course.branched,
+        },
+    }
+    tempo = pd.DataFrame({"time": [first_start], "bpm": [bpm]})
+    empty = pd.DataFrame({"start": [0.0], "end": [first_start - QUANTUM_MS]})
+    return IntermediateBeatmap.from_hit_objects(
+        objects,
+        meta,
+        tempo_changes=tempo,
+        flag_spans={"EMPTY": empty[empty["end"] >= 0], "SPINNER": balloons},
+    )
+
+
+class TjaSong(BeatmapSet):
+    """
+    The courses of one `.tja` file, with the song's files in its folder.
+
+    Args:
+        path (`str` or `os.PathLike`): the `.tja` file.
+
+    Raises:
+        `FileNotFoundError`: no such file. `BeatmapError`: the file holds no course.
+    """
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        if not os.path.isfile(self.path):
+            raise FileNotFoundError(f"TJA file not found: {self.path}")
+        check_text_size(os.path.getsize(self.path), self.path)
+        with open(self.path, "rb") as file:
+            self.tja = parse_tja(file.read(), os.path.basename(self.path))
+        self.folder = os.path.dirname(os.path.abspath(self.path))
+        self.members = sorted(os.listdir(self.folder))
+        self.courses = {course.name: course for course in self.tja.courses}
+        self.difficulty_names = list(self.courses)
+
+    def read_bytes(self, member: str) -> bytes:
+        return read_confined(self.folder, member)
+
+    def read(self, difficulty_name: str, *, for_training: bool = True) -> IntermediateBeatmap:
+        """One course (see `course_to_intermediate`)."""
+        return course_to_intermediate(self.tja, self.courses[difficulty_name], for_training=for_training)
+
+
+def read_tja(path, *, for_training: bool = True) -> list[IntermediateBeatmap]:
+    """Every course of a `.tja` file as an intermediate beatmap; a course that cannot be read raises its error."""
+    song = TjaSong(path)
+    return [song.read(name, for_training=for_training) for name in song.difficulty_names]

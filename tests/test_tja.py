@@ -1,0 +1,187 @@
+"""Reading TJA (Taiko) charts: every note timed as the independent `tja` parser times it, courses as maps."""
+
+import re
+import textwrap
+
+import numpy as np
+import pytest
+
+from beart.beatmaps import BeatmapError, convert_beatmaps, course_difficulty, parse_tja, read_tja
+from beart.beatmaps.tja_reader import TjaSong
+from shared_paths import CORPUS
+
+
+tja_reference = pytest.importorskip("tja")
+
+CHARTS = sorted((CORPUS / "opentaiko").glob("*/*.tja"))
+REFERENCE_KINDS = {
+    "Don": "don", "Ka": "ka", "DonBig": "don", "KaBig": "ka", "Roll": "roll", "RollBig": "roll",
+    "Balloon": "balloon", "BalloonAlt": "balloon", "EndOf": "end",
+}  # fmt: skip
+EVERY_COMMAND = textwrap.dedent(
+    """\
+    TITLE:Commands
+    BPM:120
+    OFFSET:-0.5
+    WAVE:song.ogg
+
+    COURSE:Oni
+    LEVEL:8
+    BALLOON:5
+
+    #START
+    1020,
+    ,
+    #MEASURE 3/4
+    112,
+    10
+    20,
+    #BPMCHANGE 180
+    #SCROLL 2
+    #GOGOSTART
+    3040,
+    5008,
+    #BARLINEOFF
+    7000,0008,
+    #MEASURE 7/8
+    1000000,
+    9008,
+    #BRANCHSTART p,50,80
+    #N
+    1111,
+    #E
+    2222,
+    #M
+    1212,
+    #BRANCHEND
+    #END
+    """
+)
+MID_MEASURE = textwrap.dedent(
+    """\
+    BPM:120
+    OFFSET:0
+
+    #START
+    10
+    #BPMCHANGE 180
+    20,
+    #DELAY 0.25
+    1000,
+    #BRANCHSTART p,50,80
+    #M
+    1,
+    #BRANCHEND
+    2,
+    #END
+    """
+)
+
+
+def reference_notes(text: str):
+    """(time in the song in ms, kind) of every note of every chart by the `tja` package, master branch only.
+
+    `tja` 0.5.0 drops every header line after a `PREIMAGE:` line (OFFSET and BPM among them), so those lines are left
+    out of what it reads; with its OFFSET read, its timestamps are times in the song, as ours are."""
+    text = re.sub(r"^PREIMAGE:.*\n", "", text, flags=re.MULTILINE)
+    charts = []
+    for chart in tja_reference.parse_tja(text).charts:
+        notes = [
+            (note.timestamp * 1000.0, REFERENCE_KINDS[note.note_type])
+            for segment in chart.segments
+            if segment.branch in (None, "Master", "M")
+            for note in segment.notes
+            if note.note_type in REFERENCE_KINDS
+        ]
+        charts.append(notes)
+    return charts
+
+
+def assert_same_notes(text: str, name: str):
+    """Every note the same kind and within 1 ms of `tja`'s time, except in the measures that hold OpenTaiko's
+    extension letters (C-I: bombs, fuse rolls, ad-lib notes), where `tja` gives some letters no slot of the measure
+    while every simulator's rule (and ours) gives each character one."""
+    ours = parse_tja(text, name)
+    expected = reference_notes(text)
+    assert len(ours.courses) == len(expected)
+    for course, notes in zip(ours.courses, expected):
+        assert [note.kind for note in course.notes] == [kind for _, kind in notes], course.name
+        plain = [note.measure not in course.measures_with_unread_notes for note in course.notes]
+        assert sum(plain) > 0.9 * len(plain)
+        ours_ms = np.array([note.time_ms for note in course.notes])[plain]
+        np.testing.assert_allclose(ours_ms, np.array([time for time, _ in notes])[plain], atol=1.0)
+    return ours
+
+
+@pytest.mark.parametrize("path", CHARTS, ids=lambda path: path.parent.name)
+def test_every_note_of_the_shared_charts_is_timed_as_the_tja_package_does(path):
+    text = path.read_bytes().decode("utf-8-sig")
+    ours = assert_same_notes(text, path.name)
+    assert sum(len(course.notes) for course in ours.courses) > 100
+
+
+def test_every_command_is_timed_as_the_tja_package_does():
+    ours = assert_same_notes(EVERY_COMMAND, "commands.tja")
+    course = ours.courses[0]
+    assert course.branched
+    times = [note.time_ms for note in course.notes]
+    # First measure at song time 0.5 s (OFFSET -0.5); 2 s per 4/4 measure at 120 BPM; the empty measure lasts too.
+    assert times[:3] == pytest.approx([500.0, 1500.0, 4500.0])
+
+
+def test_commands_inside_a_measure_act_where_they_stand():
+    """What the simulators do and `tja` 0.5.0 does not (it applies a #BPMCHANGE inside a measure from the next
+    measure, drops #DELAY, and reads nothing after a branched section)."""
+    times = [note.time_ms for note in parse_tja(MID_MEASURE).courses[0].notes]
+    half_at_120, half_at_180 = 1000.0, 2000.0 / 3.0  # two beats each
+    assert times[:2] == pytest.approx([0.0, half_at_120])
+    next_measure = half_at_120 + half_at_180 + 250.0  # the #DELAY of 0.25 s
+    assert times[2] == pytest.approx(next_measure)
+    assert times[3:] == pytest.approx([next_measure + 4000.0 / 3.0, next_measure + 8000.0 / 3.0])
+
+
+def test_courses_become_taiko_maps_with_holds_and_their_level(tmp_path):
+    (tmp_path / "song.ogg").write_bytes(b"OggS")
+    (tmp_path / "commands.tja").write_text(EVERY_COMMAND.replace("COURSE:Oni", "COURSE:Hard\nLEVEL:4"))
+    (beatmap,) = read_tja(tmp_path / "commands.tja")
+    assert beatmap.tracks == ["LEFT", "RIGHT"] and beatmap.audio == "song.ogg"
+    assert beatmap.difficulty == pytest.approx(course_difficulty("Hard", 8))
+    objects = beatmap.hit_objects()
+    holds = objects[objects["end"] > objects["start"]]
+    # The drumroll (5 ... 8) holds on LEFT; the balloon and the kusudama (7/9 ... 8) on both tracks, flagged SPINNER.
+    assert len(holds[holds["track"] == "LEFT"]) == 3 and len(holds[holds["track"] == "RIGHT"]) == 2
+    assert len(beatmap.flag_spans("SPINNER")) == 2
+    kinds = [note.kind for note in parse_tja(EVERY_COMMAND).courses[0].notes]
+    assert len(objects) == sum(kind in ("don", "ka") for kind in kinds) + 1 + 2 * 2
+
+
+def test_course_bands_order_the_difficulties():
+    order = [course_difficulty(name, level) for name, level in (("Easy", 1), ("Easy", 5), ("Normal", 4), ("Hard", 8))]
+    order += [course_difficulty("Oni", 10)]
+    assert order == sorted(order) and 0 <= order[0] and order[-1] < 1
+
+
+def test_a_file_naming_a_course_twice_keeps_both_in_order():
+    song = TjaSong(CORPUS / "opentaiko" / "061 - The Abyss" / "The Abyss.tja")
+    assert song.difficulty_names == ["Oni", "Hard", "Normal", "Easy", "Hard 2", "Normal 2", "Easy 2"]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("BPM:120\n#START\n1111,\n", "without #END"),
+        ("BPM:abc\n#START\n1111,\n#END\n", "BPM 'abc' is not a number"),
+        ("BPM:120\n", "no course"),
+        ("BPM:120\n#START\n#MEASURE 0/4\n1111,\n#END\n", "not a positive fraction"),
+    ],
+)
+def test_bad_files_name_the_problem(text, message):
+    with pytest.raises(BeatmapError, match=message):
+        parse_tja(text, "bad.tja")
+
+
+def test_convert_reads_tja_songs_beside_other_formats(tmp_path):
+    folder = CORPUS / "opentaiko" / "S01 - Relaxation Piece of Conclusion"
+    report = convert_beatmaps(folder, tmp_path / "out", progress=False)
+    assert len(report.converted) == len(parse_tja((next(folder.glob("*.tja"))).read_bytes()).courses)
+    assert not report.skipped

@@ -387,7 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
         "timing offsets, F1 against the audio's onsets, notes per second, hold share, star rating (rosu-pp) and its "
         "correlation with the requested difficulty. Writes OUTPUT_DIR/report.json and PNG plots.",
     )
-    evaluate.add_argument("references", help="human maps with their audio: .osz, song folders, .sm/.ssc, .tja, or a folder")
+    evaluate.add_argument(
+        "references", help="human maps with their audio: .osz, song folders, .sm/.ssc, .tja, or a folder"
+    )
     evaluate.add_argument("output_dir", help="where report.json and plots/ go")
     evaluate.add_argument("--model", help="a model id or folder (default: the bundled model)")
     evaluate.add_argument(
@@ -428,13 +430,13 @@ def build_parser() -> argparse.ArgumentParser:
     build = dataset.add_parser(
         "build",
         help="beatmaps and their songs -> a datasets.DatasetDict for training",
-        description="Read every beatmap under INPUT (.osz, .osu, .sm, .ssc, .tja, or .ibf with its audio), compute each "
-        "song's features once, split songs (never difficulties) into train and test, and save the corpus with "
+        description="Read every beatmap under INPUT (.osz, .osu, .sm, .ssc, .tja, or .ibf with its audio), compute "
+        "each song's features once, split songs (never difficulties) into train and test, and save the corpus with "
         "save_to_disk. Refused, unreadable and audio-less maps are skipped with their reason; the exit status is 1 "
         "only when nothing was built.",
     )
     build.add_argument("input", help="a beatmap file or a folder searched recursively")
-    build.add_argument("output_dir", help="where the corpus is saved (replaced if it exists)")
+    build.add_argument("output_dir", help="where the corpus is saved: a new or empty folder, or a corpus (--overwrite)")
     build.add_argument(
         "--test-size", type=float, default=0.1, help="share of beatmap sets held out for testing, with all their songs"
     )

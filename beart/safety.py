@@ -57,7 +57,7 @@ limits = Limits()
 def check_duration(seconds: float, what: str) -> None:
     """Raises `LimitError` when `seconds` is not finite or longer than `limits.max_song_seconds`."""
     if not math.isfinite(seconds) or seconds > limits.max_song_seconds:
-        shown = f"{seconds / 3600:.1f} hours" if math.isfinite(seconds) else repr(seconds)
+        shown = f"{seconds / 3600:.3g} hours" if math.isfinite(seconds) else repr(seconds)
         raise LimitError(f"{what} lasts {shown}; the longest song beart reads is {limits.describe_song_limit()}.")
 
 

@@ -325,7 +325,7 @@ def test_audio_longer_than_the_longest_song_is_refused_from_its_header(tmp_path,
             print("refused:", error)
         """
     )
-    assert result.stdout.count("refused") == 2 and "8.3 hours" in result.stdout, result.stderr
+    assert result.stdout.count("refused") == 2 and "8.33 hours" in result.stdout, result.stderr
 
 
 def test_samples_too_large_to_square_are_scaled_not_nan():

@@ -1,10 +1,11 @@
 """Converting many beatmaps at once into intermediate files: what `beart convert` runs.
 
 Each beatmap set (an `.osz` archive, a folder of `.osu` files with their audio, a StepMania `.sm` / `.ssc`
-simfile or a Taiko `.tja` chart with its music beside it) becomes a folder `OUT_DIR/<set name>/` holding one `.ibf` per difficulty or chart
-and the audio they share. Where a song folder holds both a `.sm` and an `.ssc` of the same name, the `.ssc` is read
-(as StepMania does). A difficulty that cannot be
-converted is skipped with its reason; the others carry on. Every file appears complete or not at all.
+simfile or a Taiko `.tja` chart with its music beside it) becomes a folder `OUT_DIR/<set name>/` holding one `.ibf`
+per difficulty or chart and the audio they share. Where a song folder holds both a `.sm` and an `.ssc` of the same
+name, the `.ssc` is read (as StepMania does). A difficulty or set that cannot be converted, whatever it raises, is
+skipped with its reason; the others carry on. Every file appears complete or not at all, and nothing that exists is
+replaced unless asked (`overwrite`).
 """
 
 import collections
@@ -183,7 +184,10 @@ class _Skip(Exception):
 
 def _convert_difficulty(beatmap_set, member, beatmap, target, file_names, written_audio, require_audio) -> str:
     """Writes one difficulty's `.ibf` (and its set's audio, once) into `target`; returns the `.ibf` written."""
-    audio_member = beatmap_set.find(beatmap.audio)
+    try:
+        audio_member = beatmap_set.find(beatmap.audio)
+    except UnsafePathError as error:
+        raise _Skip(f"unsafe: {error}")
     audio = beatmap_set.read_bytes(audio_member) if audio_member else b""
     if not audio and require_audio:
         if beatmap.audio:

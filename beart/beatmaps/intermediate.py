@@ -13,11 +13,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from transformers.utils import logging
 
 from ..processing.beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
-from ..safety import LimitError, check_member_size, limits
+from ..safety import LimitError, check_duration, check_member_size, limits
 from .errors import BeatmapError
 from .files import write_atomically
+
+
+logger = logging.get_logger(__name__)
 
 
 QUANTUM_MS = 10
@@ -38,11 +42,21 @@ def _check_times(times_ms: np.ndarray) -> None:
     """Refuses times that are not finite or lie past the longest song, before a grid is allocated for them."""
     if not np.isfinite(times_ms).all():
         raise BeatmapError("A time of the beatmap is not a finite number.")
-    if len(times_ms) and times_ms.max() > limits.max_song_ms:
-        raise LimitError(
-            f"The beatmap reaches {times_ms.max() / 3.6e6:.3g} hours; the longest song beart reads is "
-            f"{limits.describe_song_limit()}."
-        )
+    if len(times_ms):
+        check_duration(times_ms.max() / 1000.0, "The beatmap")
+
+
+def preview_time_ms(seconds_text: str, where: str) -> int:
+    """A map's preview time (ms) from its text in seconds (`#SAMPLESTART`, `DEMOSTART`); -1 when absent or not a time
+    in the song, with a warning: it only places the song's preview."""
+    try:
+        seconds = float(seconds_text) if seconds_text.strip() else -0.001
+    except ValueError:
+        seconds = float("nan")
+    if not np.isfinite(seconds) or abs(seconds) > limits.max_song_seconds:
+        logger.warning(f"{where}: the preview time {seconds_text!r} is not a time in the song; ignored.")
+        seconds = -0.001
+    return round(seconds * 1000)
 
 
 def _json_scalar(value):
@@ -149,11 +163,7 @@ class IntermediateBeatmap:
             raise BeatmapError(f"The beatmap data lacks the column(s) {missing}.")
         if data.empty:
             raise BeatmapError("The beatmap data has no rows.")
-        if len(data) > limits.max_song_ms / QUANTUM_MS + 1:
-            raise LimitError(
-                f"The beatmap has {len(data)} steps of {QUANTUM_MS} ms; the longest song beart reads is "
-                f"{limits.describe_song_limit()}."
-            )
+        check_duration((len(data) - 1) * QUANTUM_MS / 1000.0, "The beatmap")
         data.sort_values("TIME", inplace=True, ignore_index=True)
         times = data["TIME"].to_numpy(dtype=np.float64)
         expected = times[0] + QUANTUM_MS * np.arange(len(times))
@@ -326,11 +336,7 @@ class IntermediateBeatmap:
                     check_member_size(info.file_size, info.compress_size, member, path)
                 meta = json.loads(archive.read("meta.json").decode("utf-8"))
                 table = pq.ParquetFile(io.BytesIO(archive.read("data.pq")))
-                if table.metadata.num_rows > limits.max_song_ms / QUANTUM_MS + 1:
-                    raise LimitError(
-                        f"{path} holds {table.metadata.num_rows} steps; the longest song beart reads is "
-                        f"{limits.describe_song_limit()}."
-                    )
+                check_duration((table.metadata.num_rows - 1) * QUANTUM_MS / 1000.0, path)
                 data = table.read().to_pandas()
         except LimitError:
             raise

@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
-from ..safety import check_text_size, limits
+from ..safety import check_text_size
 from .beatmap_set import BeatmapSet, read_confined
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
-from .intermediate import QUANTUM_MS, IntermediateBeatmap
+from .intermediate import QUANTUM_MS, IntermediateBeatmap, preview_time_ms
 from .stepmania_file import SimfileChart, StepManiaFile, parse_notes, parse_simfile
 from .tracks import GAME_MODE_TRACKS
 
@@ -157,19 +157,6 @@ def _hit_objects(simfile: StepManiaFile, chart: SimfileChart, where: str) -> tup
     return objects[["track", "start", "end"]], timing
 
 
-def _preview_time(simfile: StepManiaFile, where: str) -> int:
-    """`#SAMPLESTART` in ms, -1 when absent or unreadable (with a warning: it only places the song's preview)."""
-    text = simfile.value("SAMPLESTART")
-    try:
-        seconds = float(text) if text else -0.001
-    except ValueError:
-        seconds = float("nan")
-    if not np.isfinite(seconds) or abs(seconds) > limits.max_song_seconds:
-        logger.warning(f"{where}: #SAMPLESTART {text!r} is not a time in the song; ignored.")
-        seconds = -0.001
-    return round(seconds * 1000)
-
-
 def chart_to_intermediate(
     simfile: StepManiaFile, chart: SimfileChart, *, for_training: bool = True
 ) -> IntermediateBeatmap:
@@ -209,7 +196,7 @@ def chart_to_intermediate(
         "artist": simfile.value("ARTIST"),
         "creator": chart.credit or chart.description or simfile.value("CREDIT"),
         "version": f"{chart.slot} {chart.meter}".strip(),
-        "preview_time": _preview_time(simfile, where),
+        "preview_time": preview_time_ms(simfile.value("SAMPLESTART"), where),
         "source": {
             "format": "stepmania",
             "file": simfile.name,

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
-from ..safety import check_text_size, limits
+from ..safety import check_text_size
 from .beatmap_set import BeatmapSet, read_confined
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
-from .intermediate import QUANTUM_MS, IntermediateBeatmap
+from .intermediate import QUANTUM_MS, IntermediateBeatmap, preview_time_ms
 from .tja_file import TjaCourse, TjaFile, parse_tja
 from .tracks import GAME_MODE_TRACKS
 
@@ -98,10 +98,6 @@ def course_to_intermediate(tja: TjaFile, course: TjaCourse, *, for_training: boo
             raise BeatmapError(f"{where}: every note lies before the song starts.")
     bpm = float(tja.value("BPM", "120") or 120)
     first_start = float(objects["start"].min())
-    try:
-        preview = float(tja.value("DEMOSTART", "-0.001") or -0.001)
-    except ValueError:
-        preview = -0.001
     meta = {
         "audio": tja.value("WAVE"),
         "difficulty": course_difficulty(course.name, course.level),
@@ -110,7 +106,7 @@ def course_to_intermediate(tja: TjaFile, course: TjaCourse, *, for_training: boo
         "artist": tja.value("SUBTITLE").lstrip("-"),
         "creator": tja.value("MAKER") or course.headers.get("NOTESDESIGNER0", ""),
         "version": f"{course.name} {course.level}".strip(),
-        "preview_time": round(preview * 1000) if np.isfinite(preview) and abs(preview) < limits.max_song_seconds else -1,
+        "preview_time": preview_time_ms(tja.value("DEMOSTART"), where),
         "source": {
             "format": "tja",
             "file": tja.name,

@@ -52,6 +52,18 @@ PROPERTIES = textwrap.dedent(
         st.text(max_size=40),
     )
 
+    def every_map_reads_or_refuses(parse, maps, convert):
+        # A file of several maps (charts, courses): it parses or refuses, and so does each of its maps.
+        try:
+            parsed = parse()
+        except OWN_ERRORS:
+            return
+        for one_map in getattr(parsed, maps):
+            try:
+                convert(parsed, one_map, for_training=True)
+            except OWN_ERRORS:
+                pass
+
     @CHECKS
     @given(st.one_of(st.binary(max_size=2000), joined(osu_lines, "\\n").map(str.encode)))
     def osu_reads_or_refuses(content):
@@ -63,15 +75,9 @@ PROPERTIES = textwrap.dedent(
     @CHECKS
     @given(st.one_of(st.binary(max_size=2000), joined(sm_lines, "\\n").map(str.encode)), st.booleans())
     def simfile_reads_or_refuses(content, ssc):
-        try:
-            simfile = parse_simfile(content, "hostile.ssc" if ssc else "hostile.sm")
-            for chart in simfile.charts:
-                try:
-                    chart_to_intermediate(simfile, chart, for_training=True)
-                except OWN_ERRORS:
-                    pass
-        except OWN_ERRORS:
-            pass
+        every_map_reads_or_refuses(
+            lambda: parse_simfile(content, "hostile.ssc" if ssc else "hostile.sm"), "charts", chart_to_intermediate
+        )
 
     tja_lines = st.one_of(
         st.sampled_from(["#START", "#END", "#START P2", "COURSE:Oni", "COURSE:7", "LEVEL:99", "WAVE:../../etc/passwd",
@@ -86,15 +92,7 @@ PROPERTIES = textwrap.dedent(
     @CHECKS
     @given(st.one_of(st.binary(max_size=2000), joined(tja_lines, "\\n").map(str.encode)))
     def tja_reads_or_refuses(content):
-        try:
-            tja = parse_tja(content, "hostile.tja")
-            for course in tja.courses:
-                try:
-                    course_to_intermediate(tja, course, for_training=True)
-                except OWN_ERRORS:
-                    pass
-        except OWN_ERRORS:
-            pass
+        every_map_reads_or_refuses(lambda: parse_tja(content, "hostile.tja"), "courses", course_to_intermediate)
 
     json_values = st.recursive(
         st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False), st.integers(), st.text(max_size=10)),

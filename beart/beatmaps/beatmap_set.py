@@ -2,7 +2,7 @@
 
 import os
 
-from ..safety import check_member_size, confined_name, confined_path
+from ..safety import check_member_size, check_text_size, confined_name, confined_path
 from .intermediate import IntermediateBeatmap
 
 
@@ -44,3 +44,28 @@ class BeatmapSet:
         if not wanted:
             return None
         return next((name for name in self.members if confined_name(name, self.path).lower() == wanted), None)
+
+
+class ChartFileSet(BeatmapSet):
+    """
+    A set that is one chart file (a simfile, a TJA file) with the song's files in its folder: subclasses call
+    `_read_chart_file` in their constructor and parse what it returns.
+    """
+
+    folder: str
+
+    def _read_chart_file(self, path, kind: str) -> bytes:
+        """Checks and reads the chart file (`FileNotFoundError` naming the `kind`, `LimitError` when too large) and
+        lists its folder's files as the set's members."""
+        self.path = os.fspath(path)
+        if not os.path.isfile(self.path):
+            raise FileNotFoundError(f"{kind} not found: {self.path}")
+        check_text_size(os.path.getsize(self.path), self.path)
+        with open(self.path, "rb") as file:
+            content = file.read()
+        self.folder = os.path.dirname(os.path.abspath(self.path))
+        self.members = sorted(os.listdir(self.folder))
+        return content
+
+    def read_bytes(self, member: str) -> bytes:
+        return read_confined(self.folder, member)

@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
-from ..safety import check_text_size
-from .beatmap_set import BeatmapSet, read_confined
+from .beatmap_set import ChartFileSet
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
 from .intermediate import QUANTUM_MS, IntermediateBeatmap, preview_time_ms
 from .stepmania_file import SimfileChart, StepManiaFile, parse_notes, parse_simfile
@@ -213,7 +212,7 @@ def chart_to_intermediate(
     )
 
 
-class StepManiaSimfile(BeatmapSet):
+class StepManiaSimfile(ChartFileSet):
     """
     The charts of one `.sm` or `.ssc` simfile, with the song's files in its folder.
 
@@ -225,14 +224,7 @@ class StepManiaSimfile(BeatmapSet):
     """
 
     def __init__(self, path):
-        self.path = os.fspath(path)
-        if not os.path.isfile(self.path):
-            raise FileNotFoundError(f"Simfile not found: {self.path}")
-        check_text_size(os.path.getsize(self.path), self.path)
-        with open(self.path, "rb") as file:
-            self.simfile = parse_simfile(file.read(), os.path.basename(self.path))
-        self.folder = os.path.dirname(os.path.abspath(self.path))
-        self.members = sorted(os.listdir(self.folder))
+        self.simfile = parse_simfile(self._read_chart_file(path, "Simfile"), os.path.basename(os.fspath(path)))
         self.charts = {}
         for chart in self.simfile.charts:
             name = chart.name
@@ -240,9 +232,6 @@ class StepManiaSimfile(BeatmapSet):
                 name += "+"
             self.charts[name] = chart
         self.difficulty_names = list(self.charts)
-
-    def read_bytes(self, member: str) -> bytes:
-        return read_confined(self.folder, member)
 
     def read(self, difficulty_name: str, *, for_training: bool = True) -> IntermediateBeatmap:
         """One chart (see `chart_to_intermediate`)."""

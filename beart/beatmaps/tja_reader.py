@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
-from ..safety import check_text_size
-from .beatmap_set import BeatmapSet, read_confined
+from .beatmap_set import ChartFileSet
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
 from .intermediate import QUANTUM_MS, IntermediateBeatmap, preview_time_ms
 from .tja_file import TjaCourse, TjaFile, parse_tja
@@ -126,7 +125,7 @@ def course_to_intermediate(tja: TjaFile, course: TjaCourse, *, for_training: boo
     )
 
 
-class TjaSong(BeatmapSet):
+class TjaSong(ChartFileSet):
     """
     The courses of one `.tja` file, with the song's files in its folder.
 
@@ -138,19 +137,9 @@ class TjaSong(BeatmapSet):
     """
 
     def __init__(self, path):
-        self.path = os.fspath(path)
-        if not os.path.isfile(self.path):
-            raise FileNotFoundError(f"TJA file not found: {self.path}")
-        check_text_size(os.path.getsize(self.path), self.path)
-        with open(self.path, "rb") as file:
-            self.tja = parse_tja(file.read(), os.path.basename(self.path))
-        self.folder = os.path.dirname(os.path.abspath(self.path))
-        self.members = sorted(os.listdir(self.folder))
+        self.tja = parse_tja(self._read_chart_file(path, "TJA file"), os.path.basename(os.fspath(path)))
         self.courses = {course.name: course for course in self.tja.courses}
         self.difficulty_names = list(self.courses)
-
-    def read_bytes(self, member: str) -> bytes:
-        return read_confined(self.folder, member)
 
     def read(self, difficulty_name: str, *, for_training: bool = True) -> IntermediateBeatmap:
         """One course (see `course_to_intermediate`)."""

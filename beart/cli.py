@@ -10,7 +10,7 @@ import sys
 from transformers.utils import logging as transformers_logging
 
 from . import __version__
-from .beatmaps.export import EXPORT_MODES
+from .beatmaps.export import EXPORT_MODES, SONG_FOLDER_MODES
 from .safety import limits
 
 
@@ -134,10 +134,10 @@ def _generate(arguments: argparse.Namespace) -> int:
     output = arguments.output
     if output is None:
         stem = os.path.splitext(os.path.basename(arguments.song))[0]
-        output = stem if arguments.mode == "stepmania" else f"{stem}.osz"
+        output = stem if arguments.mode in SONG_FOLDER_MODES else f"{stem}.osz"
     if not os.path.isfile(arguments.song):  # before the model loads: a typo costs no wait
         raise FileNotFoundError(f"Audio file not found: {arguments.song}")
-    if arguments.mode != "stepmania":
+    if arguments.mode not in SONG_FOLDER_MODES:
         check_writable(output, arguments.overwrite)
     generator = pipeline("beatmap-generation", model=model)
     options = {
@@ -338,13 +338,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write an intermediate .ibf beatmap as a playable .osz (any osu! mode) or StepMania song",
+        help="write an intermediate .ibf beatmap as a playable .osz (any osu! mode), StepMania or TJA song",
         description="Write INPUT.ibf as a playable .osz (the .osu, the audio and a background) or, with --mode "
-        "stepmania, as .sm + .ssc simfiles with the audio (OUTPUT is then a folder or a .sm path). A map with "
-        "another track count than the mode's is folded or spread onto its tracks (see the README).",
+        "stepmania, as .sm + .ssc simfiles with the audio, or with --mode tja as a .tja with the audio (OUTPUT is "
+        "then a folder or a .sm / .tja path). A map with another track count than the mode's is folded or spread "
+        "onto its tracks (see docs/formats.md).",
     )
     export.add_argument("input", help="the .ibf file")
-    export.add_argument("output", help="the .osz to write (stepmania: a folder or a .sm path)")
+    export.add_argument("output", help="the .osz to write (stepmania, tja: a folder or a .sm / .tja path)")
     export.add_argument("--mode", choices=EXPORT_MODES, help="game mode (default: the map's own osu! mode)")
     export.add_argument("--audio", help="the song (default: the audio file the .ibf names, beside it)")
     export.add_argument("--title", help="song title (default: the map's)")
@@ -359,11 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
         "generate",
         help="generate a playable beatmap for a song",
         description="Generate a beatmap for SONG with a BEaRT model (the bundled default one unless --model) and "
-        "write it as an .osz (or a StepMania song with --mode stepmania).",
+        "write it as an .osz (or a StepMania song with --mode stepmania, a TJA song with --mode tja).",
     )
     generate.add_argument("song", help="the song: a wav, ogg, mp3 or flac file")
     generate.add_argument("-o", "--output", help="the .osz to write (default: SONG's name .osz in this folder)")
-    generate.add_argument("--mode", choices=["osu", "taiko", "catch", "mania", "stepmania"], help="default: osu")
+    generate.add_argument("--mode", choices=EXPORT_MODES, help="default: osu")
     generate.add_argument("--tracks", nargs="+", help="explicit track names, e.g. LEFT RIGHT")
     generate.add_argument("--difficulty", type=float, help="0 (easiest) to 1 (hardest), default 0.5")
     generate.add_argument("--model", help="a model id or folder (default: the bundled model)")

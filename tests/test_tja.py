@@ -185,3 +185,44 @@ def test_convert_reads_tja_songs_beside_other_formats(tmp_path):
     report = convert_beatmaps(folder, tmp_path / "out", progress=False)
     assert len(report.converted) == len(parse_tja((next(folder.glob("*.tja"))).read_bytes()).courses)
     assert not report.skipped
+
+
+@pytest.mark.parametrize("path", CHARTS, ids=lambda path: path.parent.name)
+def test_real_charts_survive_tja_to_ibf_to_tja(path, tmp_path):
+    from beart.beatmaps.tja_writer import tja_text
+
+    originals = read_tja(path, for_training=False)
+    text = tja_text(originals)
+    written = tmp_path / "back.tja"
+    written.write_text(text, encoding="utf-8")
+    (tmp_path / originals[0].audio).write_bytes(b"OggS")
+    rereads = read_tja(written, for_training=False)
+    assert len(rereads) == len(originals)
+    for original, reread in zip(originals, rereads):
+        before, after = original.hit_objects(), reread.hit_objects()
+        assert len(after) == len(before), original.meta["version"]
+        for column in ("start", "end"):
+            assert np.abs(after[column].to_numpy() - before[column].to_numpy()).max() <= 10
+        assert list(after["track"]) == list(before["track"])
+        assert reread.difficulty == pytest.approx(original.difficulty, abs=0.1)
+    # The written file times every note as the independent parser does.
+    assert_same_notes(text, "back.tja")
+
+
+def test_export_and_generate_write_tja_songs(tmp_path, example_song, capsys):
+    from beart.cli import main
+
+    path = CORPUS / "opentaiko" / "S01 - Relaxation Piece of Conclusion"
+    convert_beatmaps(path, tmp_path / "ibf", progress=False)
+    ibf = sorted((tmp_path / "ibf").rglob("*.ibf"))[0]
+    assert main(["export", str(ibf), str(tmp_path / "song"), "--mode", "tja"]) == 0
+    (written,) = (tmp_path / "song").glob("*.tja")
+    assert len(list((tmp_path / "song").glob("*.ogg"))) == 1
+    assert main(["export", str(ibf), str(tmp_path / "song"), "--mode", "tja"]) == 1  # exists: not replaced
+    assert "--overwrite" in capsys.readouterr().err
+    output = tmp_path / "generated"
+    command = ["generate", example_song, "-o", str(output), "--mode", "tja", "--end", "8", "--no-progress"]
+    assert main(command) == 0
+    (generated,) = output.glob("*.tja")
+    assert_same_notes(generated.read_text(encoding="utf-8"), generated.name)
+    assert parse_tja(generated.read_text(encoding="utf-8")).courses[0].notes

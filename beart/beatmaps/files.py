@@ -55,3 +55,41 @@ def write_atomically(path, content: bytes, *, overwrite: bool = True) -> str:
             os.remove(staging)
         raise
     return path
+
+
+def write_song_files(folder, texts: dict, audio, *, overwrite: bool = False) -> list[str]:
+    """
+    Writes chart files and, beside them, the song they play (a StepMania or TJA song folder). Every output is checked
+    before anything is written, so an existing file (or another audio file of the same name) stops the whole write
+    unless `overwrite`.
+
+    Args:
+        folder (`str`): the song folder (created if missing).
+        texts (`dict[str, str]`): file name -> text of each chart file.
+        audio (`str` or `os.PathLike`): the song, copied into the folder unless it already is that file.
+        overwrite (`bool`, *optional*, defaults to `False`): replace existing files.
+
+    Returns:
+        `list[str]`: the chart files written.
+    """
+    audio = os.fspath(audio)
+    if not os.path.isfile(audio):
+        raise FileNotFoundError(f"Audio file not found: {audio}")
+    paths = {os.path.join(folder, name): text for name, text in texts.items()}
+    audio_target = os.path.join(folder, os.path.basename(audio))
+    copy_audio = not (os.path.exists(audio_target) and os.path.samefile(audio, audio_target))
+    for path in [*paths, *([audio_target] if copy_audio else [])]:
+        check_writable(path, overwrite)
+    if copy_audio:
+        with open(audio, "rb") as file:
+            write_atomically(audio_target, file.read(), overwrite=overwrite)
+    return [write_atomically(path, text.encode("utf-8"), overwrite=overwrite) for path, text in paths.items()]
+
+
+def song_location(output_path, extensions: tuple, title: str) -> tuple[str, str]:
+    """The folder and file stem of a song's chart files: `output_path` names a file with one of `extensions` (its
+    folder and stem), or a folder (the stem is the title, made safe)."""
+    output_path = os.fspath(output_path)
+    if output_path.lower().endswith(extensions):
+        return os.path.dirname(os.path.abspath(output_path)), os.path.splitext(os.path.basename(output_path))[0]
+    return os.path.abspath(output_path), safe_filename(title or "beatmap")

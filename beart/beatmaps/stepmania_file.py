@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from transformers.utils import logging
 
+from .beat_grid import ROWS_PER_BEAT
 from .errors import BeatmapError
 
 
 logger = logging.get_logger(__name__)
 
-ROWS_PER_BEAT = 48
 ROWS_PER_MEASURE = 4 * ROWS_PER_BEAT
 MEASURE_ROW_COUNTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 192)
 TIMING_TAGS = ("OFFSET", "BPMS", "STOPS", "DELAYS", "WARPS", "FAKES")

@@ -11,7 +11,8 @@ from transformers import Pipeline
 from transformers.utils import logging
 
 from ..audio import AudioError, load_audio
-from ..beatmaps import BeatmapError, IntermediateBeatmap, tracks_for_mode, write_osz, write_stepmania
+from ..beatmaps import BeatmapError, IntermediateBeatmap, tracks_for_mode, write_osz
+from ..beatmaps.export import EXPORT_MODES, SONG_FOLDER_MODES
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor
 from .audio_priors import beat_grid
@@ -21,7 +22,7 @@ from .decoding import STRATEGIES, STRATEGY_OPTIONS, DecodingOptions, fast_decodi
 logger = logging.get_logger(__name__)
 
 DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "default_model")
-GENERATION_MODES = ("osu", "taiko", "catch", "mania", "stepmania")
+GENERATION_MODES = EXPORT_MODES
 MODE_FOR_TRACK_COUNT = {1: "osu", 2: "taiko", 4: "mania"}
 DECODING_KEYS = tuple(option.name for option in dataclasses.fields(DecodingOptions))
 
@@ -53,14 +54,15 @@ class BeatmapGenerationPipeline(Pipeline):
     Call arguments (all optional but the audio):
         audio (`str`, `bytes`, `np.ndarray`, or a list of them): the song(s): a path, a file's bytes, or samples
             (then pass `sampling_rate`). A list is generated together, one forward pass per step for all songs.
-        mode (`str`, defaults to `"osu"`): `osu`, `taiko`, `catch`, `mania` or `stepmania`; sets the tracks.
+        mode (`str`, defaults to `"osu"`): `osu`, `taiko`, `catch`, `mania`, `stepmania` or `tja`; sets the tracks.
         tracks (`list[str]`): explicit track names (1, 2 or 4 of LEFT, UP, DOWN, RIGHT), e.g. `["LEFT", "RIGHT"]`.
         difficulty (`float`, defaults to 0.5): in [0, 1].
         temperature, top_k, beams, max_beam_width, logit_bias, seed, prediction_steps, hit_threshold,
             difficulty_guidance, onset_prior, beat_prior: see [`DecodingOptions`].
         start, end (`float`): the part of the song to map, in seconds.
         strategy (`str`, defaults to `"fast"`): `"fast"` or `"legacy"` (the original beam search).
-        output_path (`str`): also write a playable file there: an `.osz`, or for `stepmania` a folder or `.sm` path.
+        output_path (`str`): also write a playable file there: an `.osz`, or for `stepmania` and `tja` a folder or a
+            `.sm` / `.tja` path.
         overwrite (`bool`, defaults to `False`): replace existing files at `output_path` (else `FileExistsError`).
         title, artist, creator, version, model_name: metadata of the written file.
         progress (`bool`, defaults to `True`): show a progress bar over the song.
@@ -152,7 +154,7 @@ class BeatmapGenerationPipeline(Pipeline):
         mode = mode or "osu"
         if mode not in GENERATION_MODES:
             raise BeatmapError(f"Unknown mode {mode!r}; choose one of {list(GENERATION_MODES)}.")
-        return mode, tracks_for_mode("mania" if mode == "stepmania" else mode)
+        return mode, tracks_for_mode(SONG_FOLDER_MODES[mode][0] if mode in SONG_FOLDER_MODES else mode)
 
     def _decode(
         self, songs: list, start=0.0, end=None, mode=None, tracks=None, strategy="fast", progress=True, **decoding
@@ -269,9 +271,10 @@ class BeatmapGenerationPipeline(Pipeline):
             if audio is None:
                 audio = os.path.join(folder, "audio.ogg")
                 soundfile.write(audio, model_outputs["waveform"], self.processor.feature_extractor.sampling_rate)
-            if mode == "stepmania":
+            if mode in SONG_FOLDER_MODES:
                 allowed = {key: metadata[key] for key in ("title", "artist", "model_name") if key in metadata}
-                return write_stepmania(steady_beatmap, output_path, audio, overwrite=overwrite, **allowed)[0]
+                write = SONG_FOLDER_MODES[mode][1]
+                return write(steady_beatmap, output_path, audio, overwrite=overwrite, **allowed)[0]
             return write_osz(steady_beatmap, output_path, audio, mode=mode, overwrite=overwrite, **metadata)
 
     def __call__(self, audio, **kwargs):

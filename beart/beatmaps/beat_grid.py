@@ -1,0 +1,76 @@
+"""The beat grid written files are timed on: times (ms) <-> rows of 48 per beat, for piecewise-constant tempos, with
+each time snapped to the coarsest subdivision of the beat (1/1, 1/2, 1/3, 1/4, 1/6, 1/8, 1/12, 1/16, 1/24, 1/48)
+within 5 ms, so that it reads back on its own 10 ms step. Tempos below 62.5 BPM are written doubled, so that a 48th of
+a beat stays within 10 ms. StepMania and TJA writers share it."""
+
+import numpy as np
+import pandas as pd
+from transformers.utils import logging
+
+from .intermediate import IntermediateBeatmap
+
+
+logger = logging.get_logger(__name__)
+
+ROWS_PER_BEAT = 48
+DEFAULT_BPM = 120.0
+MIN_WRITTEN_BPM = 62.5
+BEAT_SUBDIVISIONS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 48)
+SNAP_TOLERANCE_MS = 5.0
+
+
+class BeatGrid:
+    """Times (ms) <-> rows (48 per beat) for piecewise-constant tempos. The first tempo's beats fall on its first time
+    (where a beat was found, say) and every beat length before it: beat 0 is the last of them at or before the start
+    of the audio, `offset_ms` (0 or less) its time."""
+
+    def __init__(self, tempo: pd.DataFrame):
+        times, bpms = tempo["time"].to_numpy(np.float64), tempo["bpm"].to_numpy(np.float64)
+        bpms = bpms * 2.0 ** np.ceil(np.log2(np.maximum(MIN_WRITTEN_BPM / bpms, 1.0)))
+        first_beat_ms = 60000.0 / bpms[0]
+        self.offset_ms = times[0] - np.ceil(times[0] / first_beat_ms) * first_beat_ms
+        rows, starts, kept_bpms = [0], [self.offset_ms], [bpms[0]]
+        for time, bpm in zip(times[1:], bpms[1:]):
+            ms_per_row = 60000.0 / kept_bpms[-1] / ROWS_PER_BEAT
+            row = rows[-1] + round((time - starts[-1]) / ms_per_row)
+            if row == rows[-1]:
+                kept_bpms[-1] = bpm
+                continue
+            if bpm == kept_bpms[-1]:
+                continue
+            starts.append(starts[-1] + (row - rows[-1]) * ms_per_row)
+            rows.append(row)
+            kept_bpms.append(bpm)
+        self.rows = np.array(rows, dtype=np.float64)
+        self.starts = np.array(starts)
+        self.bpms = np.array(kept_bpms)
+
+    @classmethod
+    def of(cls, beatmap: IntermediateBeatmap) -> "BeatGrid":
+        """The grid of a beatmap's TEMPO column (120 BPM from 0 when the tempo is unknown)."""
+        tempo = beatmap.tempo_changes()
+        if tempo.empty:
+            logger.warning(f"The beatmap's tempo is unknown; writing {DEFAULT_BPM:g} BPM.")
+            tempo = pd.DataFrame({"time": [0.0], "bpm": [DEFAULT_BPM]})
+        return cls(tempo)
+
+    def _segment(self, times: np.ndarray) -> np.ndarray:
+        return np.maximum(np.searchsorted(self.starts, times, side="right") - 1, 0)
+
+    def rows_at(self, times_ms) -> np.ndarray:
+        """Each time snapped to the coarsest beat subdivision within `SNAP_TOLERANCE_MS` (else to the 48th)."""
+        times = np.asarray(times_ms, dtype=np.float64)
+        segment = self._segment(times)
+        ms_per_row = 60000.0 / self.bpms[segment] / ROWS_PER_BEAT
+        exact = self.rows[segment] + (times - self.starts[segment]) / ms_per_row
+        steps = ROWS_PER_BEAT / np.array(BEAT_SUBDIVISIONS, dtype=np.float64)
+        candidates = np.round(exact[:, None] / steps[None, :]) * steps[None, :]
+        within = np.abs(candidates - exact[:, None]) * ms_per_row[:, None] <= SNAP_TOLERANCE_MS
+        within[:, -1] = True
+        return candidates[np.arange(len(times)), np.argmax(within, axis=1)].astype(np.int64)
+
+
+def strictly_increasing(rows: np.ndarray) -> np.ndarray:
+    """Rows nudged later where needed so that each is after the one before (notes of one column never share a row)."""
+    index = np.arange(len(rows))
+    return np.maximum.accumulate(rows - index) + index

@@ -18,6 +18,7 @@ from beart.beatmaps import (
     read_osu,
 )
 from beart.beatmaps.osu_file import SLIDER
+from beart.beatmaps.osu_reader import osu_to_intermediate
 from beart.beatmaps.slider_paths import slider_path_length
 
 from shared_paths import CORPUS
@@ -179,6 +180,23 @@ def test_taiko_colours_and_mania_columns_match_the_client():
     tracks = ["LEFT", "DOWN", "UP", "RIGHT"]
     for time, column in columns:
         assert tracks[column] in objects.loc[(objects["start"] - time).abs() < 10, "track"].tolist()
+
+
+def test_a_native_mania_spinner_is_one_hold_note_as_the_client_makes_it():
+    path = TESTS / "conversion/mania/mania-specific-spinner.osu"
+    objects = read_osu(path).hit_objects()
+    expected = [obj for mapping in expected_conversion(path) for obj in mapping["Objects"]]
+    # The client makes each spinner one hold note; it draws the column with its seeded random generator (here 0, 0,
+    # 1, 3), which beart does not replay: it takes the first column.
+    assert len(objects) == len(expected) and objects["track"].tolist() == ["LEFT"] * len(expected)
+    np.testing.assert_allclose(objects["start"], [obj["StartTime"] for obj in expected], atol=5)
+    np.testing.assert_allclose(objects["end"], [obj["EndTime"] for obj in expected], atol=5)
+    # Another column's note under the spinner stays; nothing is flagged as a spinner.
+    text = path.read_text(encoding="utf-8-sig").replace("[HitObjects]\n", "[HitObjects]\n448,192,12000,1,0,0:0:0:0:\n")
+    beatmap = osu_to_intermediate(parse_osu(text, "spinner.osu"), text.encode(), for_training=False)
+    objects = beatmap.hit_objects()
+    assert ((objects["track"] == "RIGHT") & (objects["start"] == 12000)).sum() == 1
+    assert "SPINNER" not in beatmap.data or not beatmap.data["SPINNER"].any()
 
 
 def test_every_mode_and_key_count_gives_its_tracks():

@@ -4,7 +4,7 @@
 | ------------- | ----------------------- | ------------------- | ------------------------------------------- |
 | osu!, catch   | LEFT                    | circles / fruits    | sliders / juice streams, spinners / bananas |
 | taiko         | LEFT (don), RIGHT (kat) | notes, big ones too | drumrolls on their colour, swells on both   |
-| mania         | LEFT, DOWN, UP, RIGHT   | notes               | hold notes                                  |
+| mania         | LEFT, DOWN, UP, RIGHT   | notes               | hold notes; a spinner one hold (LEFT)       |
 
 A note is a kat when its hitsound has whistle or clap, as in the game. Mania maps with K keys other than 4 are
 folded onto 4 tracks by position: column `c` goes to the 4K column its centre falls in, `floor((c + 0.5) * 4 / K)`
@@ -87,8 +87,11 @@ def _hit_object_frame(osu_file: OsuFile, mode: str) -> pd.DataFrame:
     ends = osu_file.end_times()
     is_spinner = (object_types & SPINNER) > 0
     if mode == "mania":
-        track_index = _mania_tracks(osu_file)
+        # The client makes a mania spinner (it has no position) one hold note, other columns' notes kept under it; it
+        # draws the column with its seeded random generator, which is not replayed here: the first column.
+        track_index = np.where(is_spinner, 0, _mania_tracks(osu_file))
         ends = np.where((object_types & (MANIA_HOLD | SPINNER)) > 0, ends, starts)
+        is_spinner = np.zeros(len(objects), dtype=bool)
     elif mode == "taiko":
         is_kat = (objects["hitsound"].to_numpy() & (HITSOUND_WHISTLE | HITSOUND_CLAP)) > 0
         track_index = is_kat.astype(np.int64)
@@ -183,7 +186,9 @@ def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool
         objects,
         meta,
         tempo_changes=tempo,
-        flag_spans={"EMPTY": empty, "SPINNER": spinners.assign(start=spinners["time"], end=spinners["end_time"])},
+        flag_spans={"EMPTY": empty, "SPINNER": spinners.assign(start=spinners["time"], end=spinners["end_time"])}
+        if mode != "mania"
+        else {"EMPTY": empty},
         new_combo_times=new_combo if mode in ("osu", "catch") else None,
     )
 

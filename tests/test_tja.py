@@ -1,6 +1,8 @@
 """Reading TJA (Taiko) charts: every note timed as the independent `tja` parser times it, courses as maps."""
 
 import re
+import subprocess
+import sys
 import textwrap
 
 import numpy as np
@@ -8,7 +10,7 @@ import pytest
 
 from beart.beatmaps import BeatmapError, convert_beatmaps, course_difficulty, parse_tja, read_tja
 from beart.beatmaps.tja_reader import TjaSong
-from shared_paths import CORPUS
+from shared_paths import CORPUS, REPOSITORY
 
 
 tja_reference = pytest.importorskip("tja")
@@ -226,3 +228,15 @@ def test_export_and_generate_write_tja_songs(tmp_path, example_song, capsys):
     (generated,) = output.glob("*.tja")
     assert_same_notes(generated.read_text(encoding="utf-8"), generated.name)
     assert parse_tja(generated.read_text(encoding="utf-8")).courses[0].notes
+
+
+def test_chart_offsets_example_finds_the_shared_charts_on_their_audio():
+    """The Abyss says OFFSET:-6.003: read with the right sign, its Oni chart lies on its audio's onsets (unshifted
+    best), where the wrong sign would put it 12 s off."""
+    script = REPOSITORY / "examples" / "chart_offsets.py"
+    folder = CORPUS / "opentaiko" / "061 - The Abyss"
+    result = subprocess.run([sys.executable, str(script), str(folder)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    oni = next(line for line in result.stdout.splitlines() if line.endswith("[Oni]"))
+    shift, shifted, unshifted = oni.split()[:3]
+    assert abs(float(shift)) <= 20 and float(unshifted) > 0.4

@@ -35,6 +35,10 @@ class BeatmapSet:
         """One difficulty as an intermediate beatmap; refused maps raise `BeatmapRefusedError` when `for_training`."""
         raise NotImplementedError
 
+    def read_all(self, *, for_training: bool = True) -> list[IntermediateBeatmap]:
+        """Every difficulty of the set, in order; one that cannot be read raises its error."""
+        return [self.read(name, for_training=for_training) for name in self.difficulty_names]
+
     def find(self, filename: str) -> str | None:
         """
         The member a map names: file names are matched case-insensitively, with `\\` read as `/`; `None` when the

@@ -25,6 +25,7 @@ import pandas as pd
 from transformers.utils import logging
 
 from .beatmap_set import ChartFileSet
+from .difficulty_bands import difficulty_in_band
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
 from .intermediate import QUANTUM_MS, IntermediateBeatmap, preview_time_ms
 from .stepmania_file import SimfileChart, StepManiaFile, parse_notes, parse_simfile
@@ -85,7 +86,6 @@ SLOT_ALIASES = {
 }
 EDIT_METERS = (1.0, 4.0, 7.0, 10.0, 15.0)
 EDIT_DIFFICULTIES = (0.0, 0.25, 0.5, 0.75, 1.0)
-TOP_OF_BAND = 0.999
 
 
 def chart_difficulty(slot: str, meter: int) -> float:
@@ -93,9 +93,7 @@ def chart_difficulty(slot: str, meter: int) -> float:
     slot = SLOT_ALIASES.get(slot.lower())
     if slot is None:
         return float(np.interp(meter, EDIT_METERS, EDIT_DIFFICULTIES))
-    (low, high), (lowest_meter, highest_meter) = SLOT_RANGES[slot]
-    position = np.clip((meter - lowest_meter) / (highest_meter - lowest_meter), 0.0, TOP_OF_BAND)
-    return float(low + (high - low) * position)
+    return difficulty_in_band(SLOT_RANGES, slot, meter)
 
 
 def _column_tracks(steps_type: str, num_columns: int) -> np.ndarray:
@@ -240,5 +238,4 @@ class StepManiaSimfile(ChartFileSet):
 
 def read_simfile(path, *, for_training: bool = True) -> list[IntermediateBeatmap]:
     """Every chart of a simfile as an intermediate beatmap; a chart that cannot be read raises its error."""
-    simfile = StepManiaSimfile(path)
-    return [simfile.read(name, for_training=for_training) for name in simfile.difficulty_names]
+    return StepManiaSimfile(path).read_all(for_training=for_training)

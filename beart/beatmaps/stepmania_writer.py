@@ -19,6 +19,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from .difficulty_bands import band_and_number
 from .errors import BeatmapError
 from .beat_grid import BeatGrid, strictly_increasing
 from .files import song_location, write_song_files
@@ -68,10 +69,7 @@ def _chart_notes(beatmap: IntermediateBeatmap, grid: BeatGrid) -> str:
 
 def _slot_and_meter(difficulty: float, taken: set) -> tuple[str, int]:
     """The slot whose band holds the difficulty (an Edit when taken) and the meter placing it in the band."""
-    slot = next((slot for slot, ((_, high), _) in SLOT_RANGES.items() if difficulty < high), "Challenge")
-    (low, high), (lowest_meter, highest_meter) = SLOT_RANGES[slot]
-    position = float(np.clip((difficulty - low) / (high - low), 0.0, 1.0))
-    meter = int(round(lowest_meter + position * (highest_meter - lowest_meter)))
+    slot, meter = band_and_number(SLOT_RANGES, difficulty, "Challenge")
     return ("Edit" if slot in taken else slot), meter
 
 

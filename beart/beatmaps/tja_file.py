@@ -154,7 +154,7 @@ def _course_notes(lines: list[tuple[int, str]], bpm: float, offset: float, where
             command, _, argument = line.partition(" ")
             command = command.upper()
             if command == "#MEASURE":
-                if pending and any(kind == "notes" and text for kind, text, _ in pending):
+                if any(kind == "notes" and text for kind, text, _ in pending):
                     logger.warning(f"{where}, line {number}: #MEASURE inside a measure applies from the next one.")
                 beats_per_measure = _measure_beats(argument, f"{where}, line {number}")
             elif command == "#BPMCHANGE":

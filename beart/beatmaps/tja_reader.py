@@ -14,11 +14,11 @@ Edit 0.75-1 over 1-10). The audio is `WAVE`, which must lie in the chart's folde
 
 import os
 
-import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
 from .beatmap_set import ChartFileSet
+from .difficulty_bands import difficulty_in_band
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
 from .intermediate import QUANTUM_MS, IntermediateBeatmap, preview_time_ms
 from .tja_file import TjaCourse, TjaFile, parse_tja
@@ -35,14 +35,13 @@ COURSE_RANGES = {
     "Oni": ((0.75, 1.0), (1, 10)),
     "Edit": ((0.75, 1.0), (1, 10)),
 }
-TOP_OF_BAND = 0.999
 
 
 def course_difficulty(course: str, level: int) -> float:
     """Difficulty in [0, 1] from a course's name and `LEVEL` (see the module docstring)."""
-    (low, high), (lowest, highest) = COURSE_RANGES[course.split()[0]]
-    position = np.clip((level - lowest) / (highest - lowest), 0.0, TOP_OF_BAND) if level else 0.5
-    return float(low + (high - low) * position)
+    name = course.split()[0]  # "Hard 2", a second Hard course, is a Hard
+    lowest, highest = COURSE_RANGES[name][1]
+    return difficulty_in_band(COURSE_RANGES, name, level or (lowest + highest) / 2)  # no LEVEL: the band's middle
 
 
 def _hit_objects(course: TjaCourse, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -148,5 +147,4 @@ class TjaSong(ChartFileSet):
 
 def read_tja(path, *, for_training: bool = True) -> list[IntermediateBeatmap]:
     """Every course of a `.tja` file as an intermediate beatmap; a course that cannot be read raises its error."""
-    song = TjaSong(path)
-    return [song.read(name, for_training=for_training) for name in song.difficulty_names]
+    return TjaSong(path).read_all(for_training=for_training)

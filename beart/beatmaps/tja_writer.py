@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from .beat_grid import ROWS_PER_BEAT, BeatGrid
+from .difficulty_bands import band_and_number
 from .errors import BeatmapError
 from .files import song_location, write_song_files
 from .intermediate import IntermediateBeatmap
@@ -29,9 +30,7 @@ BALLOON_HITS_PER_SECOND = 10
 
 def course_and_level(difficulty: float, taken: set) -> tuple[str, int]:
     """The course whose band holds the difficulty (a second Oni becomes Edit) and the level placing it in the band."""
-    course = next((name for name, ((_, high), _) in COURSE_RANGES.items() if difficulty < high), "Oni")
-    (low, high), (lowest, highest) = COURSE_RANGES[course]
-    level = int(round(lowest + float(np.clip((difficulty - low) / (high - low), 0.0, 1.0)) * (highest - lowest)))
+    course, level = band_and_number(COURSE_RANGES, difficulty, "Oni")
     return ("Edit" if course == "Oni" and course in taken else course), level
 
 

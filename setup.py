@@ -24,6 +24,7 @@ setup(
         "pyarrow>=14",
         "tqdm>=4.60",
         "rosu-pp-py>=3",
+        "mido>=1.3",
     ],
     extras_require={
         "train": ["tensorboard>=2.14"],
@@ -38,6 +39,7 @@ setup(
             "slider>=0.8",
             "simfile>=2.1",
             "tja>=0.5",
+            "pretty_midi>=0.2.10",
             "setuptools<81",
             "tensorboard>=2.14",
         ],

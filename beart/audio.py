@@ -15,6 +15,7 @@ from .safety import check_duration, limits
 logger = logging.get_logger(__name__)
 
 MAX_PEAK = 1000.0
+OGG_BLOCK_FRAMES = 65536
 
 
 class AudioError(ValueError):
@@ -123,3 +124,80 @@ def _to_mono_at_rate(samples: np.ndarray, sampling_rate: int, target_sampling_ra
 
 def _describe(error: Exception) -> str:
     return str(error) or f"{type(error).__name__} (not a readable audio format)"
+
+
+def mix_stems(stems: dict, gains: dict | None = None, sampling_rate: int = 44100) -> bytes:
+    """
+    Mixes the stems of a song (a Frets on Fire / Clone Hero folder's `song.ogg`, `guitar.ogg`, `rhythm.ogg`...) into
+    one Ogg Vorbis file, as the games play them: summed at full volume, then scaled down only where the sum would
+    clip.
+
+    Args:
+        stems (`dict[str, bytes]`): name -> the bytes of each stem's audio file.
+        gains (`dict[str, float]`, *optional*): a gain per stem name (1 where missing), e.g. to vary the mix when
+            augmenting training data.
+        sampling_rate (`int`, *optional*, defaults to 44100): the mix's rate; stems at other rates are resampled.
+
+    Returns:
+        `bytes`: the mix, stereo Ogg Vorbis.
+
+    Raises:
+        `AudioError`: no stem, or one cannot be decoded. `LimitError`: a stem is longer than the longest song.
+    """
+    if not stems:
+        raise AudioError("No stem to mix.")
+    mixed = np.zeros((2, 0), dtype=np.float32)
+    for name, data in stems.items():
+        try:
+            samples, rate = _decode_bytes(data)
+        except AudioError as error:
+            raise AudioError(f"Cannot decode the stem {name}: {error}") from error
+        samples = samples[:2] if samples.shape[0] >= 2 else np.repeat(samples, 2, axis=0)
+        if rate != sampling_rate:
+            samples = librosa.resample(samples, orig_sr=rate, target_sr=sampling_rate, res_type="soxr_hq")
+        samples = samples * np.float32((gains or {}).get(name, 1.0))
+        length = max(mixed.shape[1], samples.shape[1])
+        mixed = np.pad(mixed, ((0, 0), (0, length - mixed.shape[1])))
+        mixed[:, : samples.shape[1]] += samples
+    peak = float(np.abs(mixed).max(initial=0.0))
+    if peak > 1.0:
+        mixed /= np.float32(peak)
+    return encode_ogg(mixed, sampling_rate)
+
+
+def encode_ogg(samples: np.ndarray, sampling_rate: int) -> bytes:
+    """
+    Encodes audio as Ogg Vorbis.
+
+    Args:
+        samples (`np.ndarray` of shape `(channels, num_samples)`): the audio, in [-1, 1].
+        sampling_rate (`int`): its rate.
+    """
+    buffer = io.BytesIO()
+    frames = np.ascontiguousarray(np.atleast_2d(samples).T, dtype=np.float32)
+    with soundfile.SoundFile(buffer, "w", sampling_rate, frames.shape[1], format="OGG", subtype="VORBIS") as file:
+        for start in range(0, len(frames), OGG_BLOCK_FRAMES):  # libsndfile's Vorbis encoder crashes on long blocks
+            file.write(frames[start : start + OGG_BLOCK_FRAMES])
+    return buffer.getvalue()
+
+
+def ogg_file_bytes(path) -> bytes:
+    """
+    The song at `path` as Ogg audio: an Ogg file's own bytes, any other format (wav, mp3, flac) decoded and encoded as
+    Ogg Vorbis at its own rate. For the games that only play Ogg (Frets on Fire).
+
+    Raises:
+        `FileNotFoundError`: no such file. `AudioError`: it cannot be decoded. `LimitError`: it is too long.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Audio file not found: {path}")
+    with open(path, "rb") as file:
+        data = file.read()
+    if data[:4] == b"OggS":
+        return data
+    try:
+        samples, sampling_rate = _decode_bytes(data)
+    except AudioError as error:
+        raise AudioError(f"Cannot decode audio file {path}: {error}") from error
+    return encode_ogg(samples, sampling_rate)

@@ -10,7 +10,7 @@ import sys
 from transformers.utils import logging as transformers_logging
 
 from . import __version__
-from .beatmaps.export import EXPORT_MODES, SONG_FOLDER_MODES
+from .beatmaps.formats import WRITE_MODES, format_for_mode
 from .safety import limits
 
 
@@ -131,13 +131,14 @@ def _generate(arguments: argparse.Namespace) -> int:
     from .safety import check_writable
 
     model = arguments.model or default_model_path()
+    song_folder = format_for_mode(arguments.mode or "osu").song_folder
     output = arguments.output
     if output is None:
         stem = os.path.splitext(os.path.basename(arguments.song))[0]
-        output = stem if arguments.mode in SONG_FOLDER_MODES else f"{stem}.osz"
+        output = stem if song_folder else f"{stem}.osz"
     if not os.path.isfile(arguments.song):  # before the model loads: a typo costs no wait
         raise FileNotFoundError(f"Audio file not found: {arguments.song}")
-    if arguments.mode not in SONG_FOLDER_MODES:
+    if not song_folder:
         check_writable(output, arguments.overwrite)
     generator = pipeline("beatmap-generation", model=model)
     options = {
@@ -346,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("input", help="the .ibf file")
     export.add_argument("output", help="the .osz to write (stepmania, tja: a folder or a .sm / .tja path)")
-    export.add_argument("--mode", choices=EXPORT_MODES, help="game mode (default: the map's own osu! mode)")
+    export.add_argument("--mode", choices=WRITE_MODES, help="game mode (default: the map's own osu! mode)")
     export.add_argument("--audio", help="the song (default: the audio file the .ibf names, beside it)")
     export.add_argument("--title", help="song title (default: the map's)")
     export.add_argument("--artist", help="song artist (default: the map's)")
@@ -364,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("song", help="the song: a wav, ogg, mp3 or flac file")
     generate.add_argument("-o", "--output", help="the .osz to write (default: SONG's name .osz in this folder)")
-    generate.add_argument("--mode", choices=EXPORT_MODES, help="default: osu")
+    generate.add_argument("--mode", choices=WRITE_MODES, help="default: osu")
     generate.add_argument("--tracks", nargs="+", help="explicit track names, e.g. LEFT RIGHT")
     generate.add_argument("--difficulty", type=float, help="0 (easiest) to 1 (hardest), default 0.5")
     generate.add_argument("--model", help="a model id or folder (default: the bundled model)")

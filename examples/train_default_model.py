@@ -25,7 +25,8 @@ import soundfile
 from transformers import TrainerCallback
 
 from beart.beatmaps import BeatmapError, BeatmapRefusedError
-from beart.beatmaps.batch_conversion import find_beatmap_sets, open_beatmap_set
+from beart.beatmaps.batch_conversion import find_beatmap_sets
+from beart.beatmaps.formats import open_beatmap_set
 from beart.evaluation.dataset_metrics import dataset_metrics
 from beart.training import BeartTrainingArguments, build_corpus, train_beart
 from beart.training.synthesis import render_song_audio

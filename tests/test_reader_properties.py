@@ -20,6 +20,8 @@ PROPERTIES = textwrap.dedent(
     from beart.beatmaps.stepmania_reader import chart_to_intermediate
     from beart.beatmaps.tja_file import parse_tja
     from beart.beatmaps.tja_reader import course_to_intermediate
+    from beart.beatmaps.fretsonfire_reader import FretsOnFireSong
+    import mido
     from beart.safety import LimitError, UnsafePathError
 
     OWN_ERRORS = (BeatmapError, BeatmapRefusedError, LimitError, UnsafePathError)
@@ -94,6 +96,53 @@ PROPERTIES = textwrap.dedent(
     def tja_reads_or_refuses(content):
         every_map_reads_or_refuses(lambda: parse_tja(content, "hostile.tja"), "courses", course_to_intermediate)
 
+    midi_events = st.lists(st.tuples(
+        st.sampled_from([0, 1, 479, 2**20, 2**27]),
+        st.sampled_from(["note_on", "note_off", "set_tempo", "note_on0"]),
+        st.integers(58, 102), st.sampled_from([0, 1, 250_000, 2**24 - 1])), max_size=12)
+    ini_lines = st.one_of(
+        st.sampled_from(["[song]", "[Song]", "[other]", "name = x", "=", "[", "delay = 1e300", "delay = -1e9",
+                         "diff_guitar = nan", "sustain_cutoff_threshold = -5", "preview_start_time = inf"]),
+        st.tuples(st.sampled_from(["delay = ", "diff_guitar = ", "sustain_cutoff_threshold = "]), numbers)
+            .map("".join),
+        st.text(max_size=30),
+    )
+    song_folder = tempfile.mkdtemp()
+
+    def midi_file(tracks, ticks_per_beat):
+        midi = mido.MidiFile(type=1, ticks_per_beat=ticks_per_beat)
+        for events in tracks:
+            track = mido.MidiTrack()
+            for delta, kind, pitch, value in events:
+                if kind == "set_tempo":
+                    track.append(mido.MetaMessage("set_tempo", tempo=value, time=delta))
+                else:
+                    velocity = 0 if kind == "note_on0" else 100
+                    track.append(mido.Message(kind.rstrip("0"), note=pitch, velocity=velocity, time=delta))
+            midi.tracks.append(track)
+        buffer = io.BytesIO()
+        midi.save(file=buffer)
+        return buffer.getvalue()
+
+    @CHECKS
+    @given(st.one_of(st.binary(max_size=2000), st.builds(midi_file, st.lists(midi_events, max_size=3),
+                                                         st.sampled_from([1, 96, 480, 32767]))),
+           joined(ini_lines, "\\n"))
+    def fretsonfire_reads_or_refuses(notes_mid, ini):
+        with open(os.path.join(song_folder, "notes.mid"), "wb") as file:
+            file.write(notes_mid)
+        with open(os.path.join(song_folder, "song.ini"), "w", encoding="utf-8", errors="replace") as file:
+            file.write(ini)
+        try:
+            song = FretsOnFireSong(song_folder)
+        except OWN_ERRORS:
+            return
+        for name in song.difficulty_names:
+            try:
+                song.read(name, for_training=True)
+            except OWN_ERRORS:
+                pass
+
     json_values = st.recursive(
         st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False), st.integers(), st.text(max_size=10)),
         lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
@@ -123,7 +172,8 @@ PROPERTIES = textwrap.dedent(
         except OWN_ERRORS:
             pass
 
-    for check in (osu_reads_or_refuses, simfile_reads_or_refuses, tja_reads_or_refuses, ibf_reads_or_refuses):
+    for check in (osu_reads_or_refuses, simfile_reads_or_refuses, tja_reads_or_refuses, fretsonfire_reads_or_refuses,
+                  ibf_reads_or_refuses):
         check()
         print("held:", check.__name__)
     """
@@ -133,4 +183,4 @@ PROPERTIES = textwrap.dedent(
 def test_every_reader_parses_or_raises_its_own_error_within_bounds(run_bounded):
     result = run_bounded(PROPERTIES.format(examples=120), memory_gib=1.0, seconds=240)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
-    assert result.stdout.count("held:") == 4
+    assert result.stdout.count("held:") == 5

@@ -10,6 +10,7 @@ import pytest
 
 from beart.beatmaps import BeatmapError, convert_beatmaps, course_difficulty, parse_tja, read_tja
 from beart.beatmaps.tja_reader import TjaSong
+from round_trip import assert_same_maps
 from shared_paths import CORPUS, REPOSITORY
 
 
@@ -199,14 +200,7 @@ def test_real_charts_survive_tja_to_ibf_to_tja(path, tmp_path):
     written.write_text(text, encoding="utf-8")
     (tmp_path / originals[0].audio).write_bytes(b"OggS")
     rereads = read_tja(written, for_training=False)
-    assert len(rereads) == len(originals)
-    for original, reread in zip(originals, rereads):
-        before, after = original.hit_objects(), reread.hit_objects()
-        assert len(after) == len(before), original.meta["version"]
-        for column in ("start", "end"):
-            assert np.abs(after[column].to_numpy() - before[column].to_numpy()).max() <= 10
-        assert list(after["track"]) == list(before["track"])
-        assert reread.difficulty == pytest.approx(original.difficulty, abs=0.1)
+    assert_same_maps(originals, rereads, difficulty_tolerance=0.1)
     # The written file times every note as the independent parser does.
     assert_same_notes(text, "back.tja")
 

@@ -1,7 +1,8 @@
 """Converting many beatmaps at once into intermediate files: what `beart convert` runs.
 
 Each beatmap set (an `.osz` archive, a folder of `.osu` files with their audio, a StepMania `.sm` / `.ssc`
-simfile or a Taiko `.tja` chart with its music beside it) becomes a folder `OUT_DIR/<set name>/` holding one `.ibf`
+simfile, a Taiko `.tja` chart with its music beside it, or a Frets on Fire / Clone Hero song folder; see
+`beart.beatmaps.formats`) becomes a folder `OUT_DIR/<set name>/` holding one `.ibf`
 per difficulty or chart and the audio they share. Where a song folder holds both a `.sm` and an `.ssc` of the same
 name, the `.ssc` is read (as StepMania does). A difficulty or set that cannot be converted, whatever it raises, is
 skipped with its reason; the others carry on. Every file appears complete or not at all, and nothing that exists is
@@ -19,15 +20,10 @@ from .errors import BeatmapError, BeatmapRefusedError
 from ..safety import UnsafePathError
 from .files import safe_filename, write_atomically
 from .beatmap_set import BeatmapSet
-from .osu_reader import OsuArchive, OsuFolder
-from .stepmania_reader import StepManiaSimfile
-from .tja_reader import TjaSong
+from .formats import SET_EXTENSIONS, format_of_file, open_beatmap_set, set_name, sets_in_folder
 
 
 logger = logging.get_logger(__name__)
-
-BEATMAP_EXTENSIONS = (".osz", ".osu", ".sm", ".ssc", ".tja")
-
 
 @dataclass
 class ConversionReport:
@@ -51,46 +47,19 @@ class ConversionReport:
 
 
 def find_beatmap_sets(path) -> list[str]:
-    """The `.osz`, simfiles and `.tja` files, and the folders holding `.osu` files, under `path` (or `path` itself),
-    sorted."""
+    """The beatmap sets under `path` (or `path` itself), sorted: every file a format of the registry claims (`.osz`,
+    simfiles, `.tja`, `notes.mid`) and the folders holding `.osu` files (see `beart.beatmaps.formats`)."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such file or folder: {path}")
     if os.path.isfile(path):
-        if path.lower().endswith(BEATMAP_EXTENSIONS):
+        if format_of_file(path) is not None or path.lower().endswith(".mid"):
             return [path]
-        raise BeatmapError(f"{path} is not a beatmap ({', '.join(BEATMAP_EXTENSIONS)}).")
+        raise BeatmapError(f"{path} is not a beatmap ({', '.join(SET_EXTENSIONS)}).")
     sets = []
     for folder, _, files in os.walk(path):
-        sets.extend(os.path.join(folder, name) for name in files if name.lower().endswith((".osz", ".ssc", ".tja")))
-        ssc_stems = {os.path.splitext(name)[0].lower() for name in files if name.lower().endswith(".ssc")}
-        sets.extend(
-            os.path.join(folder, name)
-            for name in files
-            if name.lower().endswith(".sm") and os.path.splitext(name)[0].lower() not in ssc_stems
-        )
-        if any(name.lower().endswith(".osu") for name in files):
-            sets.append(folder)
+        sets.extend(sets_in_folder(folder, files))
     return sorted(sets)
-
-
-def open_beatmap_set(source: str) -> BeatmapSet:
-    """The beatmap set at `source`: an `.osz`, a folder of `.osu` files, one `.osu`, a `.sm` / `.ssc` simfile, or a
-    `.tja` chart."""
-    if os.path.isdir(source):
-        return OsuFolder(source)
-    if source.lower().endswith((".sm", ".ssc")):
-        return StepManiaSimfile(source)
-    if source.lower().endswith(".tja"):
-        return TjaSong(source)
-    if source.lower().endswith(".osu"):
-        return OsuFolder(os.path.dirname(os.path.abspath(source)), [os.path.basename(source)])
-    return OsuArchive(source)
-
-
-def _set_name(source: str) -> str:
-    name = os.path.basename(os.path.normpath(source))
-    return os.path.splitext(name)[0] if os.path.isfile(source) and not source.lower().endswith(".osu") else name
 
 
 def read_difficulties(source: str, skipped: list, *, for_training: bool = True):
@@ -160,7 +129,7 @@ def convert_beatmap_set(
     skipped unless `overwrite`, so a map is never paired with another set's audio.
     """
     set_names = set() if set_names is None else set_names
-    target = os.path.join(output_dir, _unique_name(safe_filename(_set_name(source)), set_names))
+    target = os.path.join(output_dir, _unique_name(safe_filename(set_name(source)), set_names))
     if os.path.lexists(target) and not overwrite:
         report.skipped.append((source, f"exists: {target} is already there; pass --overwrite to replace it"))
         return
@@ -188,7 +157,10 @@ def _convert_difficulty(beatmap_set, member, beatmap, target, file_names, writte
         audio_member = beatmap_set.find(beatmap.audio)
     except UnsafePathError as error:
         raise _Skip(f"unsafe: {error}")
-    audio = beatmap_set.read_bytes(audio_member) if audio_member else b""
+    try:
+        audio = beatmap_set.read_bytes(audio_member) if audio_member else b""
+    except UnsafePathError as error:  # a file the audio is made of (a stem) leads out of the set
+        raise _Skip(f"unsafe: {error}")
     if not audio and require_audio:
         if beatmap.audio:
             raise _Skip(f"no audio: {beatmap.audio!r}, named in the map, is missing or empty")

@@ -57,33 +57,43 @@ def write_atomically(path, content: bytes, *, overwrite: bool = True) -> str:
     return path
 
 
-def write_song_files(folder, texts: dict, audio, *, overwrite: bool = False) -> list[str]:
+def write_song_files(folder, texts: dict, audio, *, audio_name: str | None = None, overwrite: bool = False) -> list[str]:
     """
-    Writes chart files and, beside them, the song they play (a StepMania or TJA song folder). Every output is checked
-    before anything is written, so an existing file (or another audio file of the same name) stops the whole write
-    unless `overwrite`.
+    Writes chart files and, beside them, the song they play (a StepMania, TJA or Frets on Fire song folder). Every
+    output is checked before anything is written, so an existing file (or another audio file of the same name) stops
+    the whole write unless `overwrite`.
 
     Args:
         folder (`str`): the song folder (created if missing).
-        texts (`dict[str, str]`): file name -> text of each chart file.
-        audio (`str` or `os.PathLike`): the song, copied into the folder unless it already is that file.
+        texts (`dict[str, str | bytes]`): file name -> text (or bytes) of each chart file.
+        audio (`str`, `os.PathLike` or `bytes`): the song: a file, copied into the folder unless it already is that
+            file, or the bytes of one (then `audio_name` is required).
+        audio_name (`str`, *optional*): the song's name in the folder; defaults to the file's own name.
         overwrite (`bool`, *optional*, defaults to `False`): replace existing files.
 
     Returns:
         `list[str]`: the chart files written.
     """
-    audio = os.fspath(audio)
-    if not os.path.isfile(audio):
-        raise FileNotFoundError(f"Audio file not found: {audio}")
+    if isinstance(audio, bytes):
+        audio_target, copy_audio = os.path.join(folder, audio_name), True
+    else:
+        audio = os.fspath(audio)
+        if not os.path.isfile(audio):
+            raise FileNotFoundError(f"Audio file not found: {audio}")
+        audio_target = os.path.join(folder, audio_name or os.path.basename(audio))
+        copy_audio = not (os.path.exists(audio_target) and os.path.samefile(audio, audio_target))
     paths = {os.path.join(folder, name): text for name, text in texts.items()}
-    audio_target = os.path.join(folder, os.path.basename(audio))
-    copy_audio = not (os.path.exists(audio_target) and os.path.samefile(audio, audio_target))
     for path in [*paths, *([audio_target] if copy_audio else [])]:
         check_writable(path, overwrite)
     if copy_audio:
-        with open(audio, "rb") as file:
-            write_atomically(audio_target, file.read(), overwrite=overwrite)
-    return [write_atomically(path, text.encode("utf-8"), overwrite=overwrite) for path, text in paths.items()]
+        if not isinstance(audio, bytes):
+            with open(audio, "rb") as file:
+                audio = file.read()
+        write_atomically(audio_target, audio, overwrite=overwrite)
+    return [
+        write_atomically(path, text if isinstance(text, bytes) else text.encode("utf-8"), overwrite=overwrite)
+        for path, text in paths.items()
+    ]
 
 
 def song_location(output_path, extensions: tuple, title: str) -> tuple[str, str]:

@@ -59,6 +59,29 @@ def preview_time_ms(seconds_text: str, where: str) -> int:
     return round(seconds * 1000)
 
 
+def notes_in_song(objects: pd.DataFrame, where: str, offset_name: str) -> pd.DataFrame:
+    """
+    The objects (`start` in ms) without those starting before the song, which a chart's offset (`offset_name`) puts
+    there; a warning counts them.
+
+    Raises:
+        `BeatmapError`: every object lies before the song.
+    """
+    early = objects["start"] < -QUANTUM_MS / 2
+    if not early.any():
+        return objects
+    logger.warning(f"{where}: {int(early.sum())} note(s) before the song starts ({offset_name}); left out.")
+    if early.all():
+        raise BeatmapError(f"{where}: every note lies before the song starts.")
+    return objects[~early]
+
+
+def intro_span(objects: pd.DataFrame) -> pd.DataFrame:
+    """The span (`start`, `end` in ms) before the first object, to flag `EMPTY`; no span when it starts the song."""
+    empty = pd.DataFrame({"start": [0.0], "end": [float(objects["start"].min()) - QUANTUM_MS]})
+    return empty[empty["end"] >= 0]
+
+
 def _json_scalar(value):
     """Plain Python numbers for numpy scalars in metadata."""
     if isinstance(value, np.generic):

@@ -27,7 +27,7 @@ from transformers.utils import logging
 from .beatmap_set import ChartFileSet
 from .difficulty_bands import difficulty_in_band
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
-from .intermediate import QUANTUM_MS, IntermediateBeatmap, preview_time_ms
+from .intermediate import IntermediateBeatmap, intro_span, preview_time_ms
 from .stepmania_file import SimfileChart, StepManiaFile, parse_notes, parse_simfile
 from .tracks import GAME_MODE_TRACKS
 
@@ -181,7 +181,6 @@ def chart_to_intermediate(
     objects, timing = _hit_objects(simfile, chart, where)
     if objects.empty:
         raise BeatmapError(f"{where}: the chart has no playable note.")
-    first_start = float(objects["start"].min())
     bpm_rows = timing.bpms[:, 0].copy()
     bpm_rows[0] = 0.0
     tempo = pd.DataFrame({"time": timing.seconds_at(bpm_rows) * 1000.0, "bpm": timing.bpms[:, 1]})
@@ -204,9 +203,8 @@ def chart_to_intermediate(
             "description": chart.description,
         },
     }
-    empty = pd.DataFrame({"start": [0.0], "end": [first_start - QUANTUM_MS]})
     return IntermediateBeatmap.from_hit_objects(
-        objects, meta, tempo_changes=tempo, flag_spans={"EMPTY": empty[empty["end"] >= 0]}
+        objects, meta, tempo_changes=tempo, flag_spans={"EMPTY": intro_span(objects)}
     )
 
 

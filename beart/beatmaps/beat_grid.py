@@ -28,6 +28,7 @@ class BeatGrid:
         times, bpms = tempo["time"].to_numpy(np.float64), tempo["bpm"].to_numpy(np.float64)
         bpms = bpms * 2.0 ** np.ceil(np.log2(np.maximum(MIN_WRITTEN_BPM / bpms, 1.0)))
         first_beat_ms = 60000.0 / bpms[0]
+        self.anchor_ms = float(times[0])  # a beat: where the first tempo was given
         self.offset_ms = times[0] - np.ceil(times[0] / first_beat_ms) * first_beat_ms
         rows, starts, kept_bpms = [0], [self.offset_ms], [bpms[0]]
         for time, bpm in zip(times[1:], bpms[1:]):
@@ -57,17 +58,41 @@ class BeatGrid:
     def _segment(self, times: np.ndarray) -> np.ndarray:
         return np.maximum(np.searchsorted(self.starts, times, side="right") - 1, 0)
 
-    def rows_at(self, times_ms) -> np.ndarray:
-        """Each time snapped to the coarsest beat subdivision within `SNAP_TOLERANCE_MS` (else to the 48th)."""
+    def rows_at(
+        self, times_ms, subdivisions: tuple = BEAT_SUBDIVISIONS, tolerance_ms: float = SNAP_TOLERANCE_MS
+    ) -> np.ndarray:
+        """
+        Each time snapped to the coarsest of `subdivisions` (of a beat) within `tolerance_ms`, else to the nearest
+        row of any of them (with the default subdivisions, the 48th).
+
+        Args:
+            times_ms (array-like of shape `(num_times,)`): times in ms.
+            subdivisions (`tuple[int, ...]`, *optional*): divisors of 48, coarsest first.
+            tolerance_ms (`float`, *optional*, defaults to 5): how far a coarser subdivision may lie.
+
+        Returns:
+            `np.ndarray` of shape `(num_times,)`, int64: rows (48 per beat).
+        """
         times = np.asarray(times_ms, dtype=np.float64)
         segment = self._segment(times)
         ms_per_row = 60000.0 / self.bpms[segment] / ROWS_PER_BEAT
         exact = self.rows[segment] + (times - self.starts[segment]) / ms_per_row
-        steps = ROWS_PER_BEAT / np.array(BEAT_SUBDIVISIONS, dtype=np.float64)
+        steps = ROWS_PER_BEAT / np.array(subdivisions, dtype=np.float64)
         candidates = np.round(exact[:, None] / steps[None, :]) * steps[None, :]
-        within = np.abs(candidates - exact[:, None]) * ms_per_row[:, None] <= SNAP_TOLERANCE_MS
-        within[:, -1] = True
-        return candidates[np.arange(len(times)), np.argmax(within, axis=1)].astype(np.int64)
+        distance = np.abs(candidates - exact[:, None]) * ms_per_row[:, None]
+        within = distance <= tolerance_ms + 1e-6  # a time exactly at the tolerance, float error and all
+        choice = np.where(within.any(axis=1), np.argmax(within, axis=1), np.argmin(distance, axis=1))
+        return candidates[np.arange(len(times)), choice].astype(np.int64)
+
+    def times_at(self, rows) -> np.ndarray:
+        """The time (ms) of each row."""
+        rows = np.asarray(rows, dtype=np.float64)
+        segment = np.maximum(np.searchsorted(self.rows, rows, side="right") - 1, 0)
+        return self.starts[segment] + (rows - self.rows[segment]) * 60000.0 / self.bpms[segment] / ROWS_PER_BEAT
+
+    def beat_ms_at(self, times_ms) -> np.ndarray:
+        """The length of a beat (ms) at each time."""
+        return 60000.0 / self.bpms[self._segment(np.asarray(times_ms, dtype=np.float64))]
 
 
 def strictly_increasing(rows: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from transformers.utils import logging
 
-from ..processing.beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
+from ..beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
 from ..safety import LimitError, check_duration, check_member_size, limits
 from .errors import BeatmapError
 from .files import write_atomically

@@ -110,6 +110,22 @@ def _hit_object_frame(osu_file: OsuFile, mode: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def timed_objects(osu_file: OsuFile) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """
+    A map's objects and timing as the file states them, before they are put on the 10 ms grid.
+
+    Returns:
+        `(objects, tempo)`: objects as `track`, `start`, `end` (ms; spinners once per track), and the uninherited
+        timing points as `time` (ms) and `bpm`.
+    """
+    mode_number = osu_file.mode
+    if mode_number not in range(len(GAME_MODES)):
+        raise BeatmapError(f"{osu_file.name}: unknown game mode {mode_number}; osu! modes are 0-3 ({GAME_MODES}).")
+    uninherited = osu_file.timing_points[osu_file.timing_points["uninherited"]]
+    tempo = pd.DataFrame({"time": uninherited["time"], "bpm": 60000.0 / uninherited["beat_length"].clip(6, 60000)})
+    return _hit_object_frame(osu_file, GAME_MODES[mode_number]), tempo.reset_index(drop=True)
+
+
 def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool = True) -> IntermediateBeatmap:
     """
     Turns a parsed `.osu` file into an intermediate beatmap.
@@ -139,7 +155,7 @@ def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool
     else:
         difficulty = difficulty_from_stars(stars)
 
-    objects = _hit_object_frame(osu_file, mode)
+    objects, tempo = timed_objects(osu_file)
     ends = objects["end"].to_numpy(np.float64)
     too_long = ~np.isfinite(ends) | (ends > limits.max_song_ms)
     if too_long.any():
@@ -156,8 +172,6 @@ def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool
     )
     empty = empty[empty["end"] >= empty["start"]]
     spinners = osu_file.hit_objects[(osu_file.hit_objects["type"] & SPINNER) > 0]
-    uninherited = osu_file.timing_points[osu_file.timing_points["uninherited"]]
-    tempo = pd.DataFrame({"time": uninherited["time"], "bpm": 60000.0 / uninherited["beat_length"].clip(6, 60000)})
     new_combo = osu_file.hit_objects["time"][(osu_file.hit_objects["type"] & NEW_COMBO) > 0]
     meta = {
         "audio": osu_file.value("General", "AudioFilename", ""),

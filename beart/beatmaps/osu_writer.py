@@ -8,9 +8,15 @@
 | mania | notes per column        | hold notes (type 128 with end time) | hold notes on every column            |
 
 A beatmap with another track count is first folded or spread onto the mode's tracks (see `beart.beatmaps.tracks`).
-Timing points come from the TEMPO column (one uninherited point at every tempo change; 120 BPM when the tempo is
-unknown), and every slider's pixel length is computed from its hold's duration at the beat length written for it,
-so the client ends it on the same 10 ms step. osu!standard objects walk the 512x384 playfield with spacing
+Timing points come from the TEMPO column on the beat grid every writer shares (`beart.beatmaps.beat_grid`: one
+uninherited point at every tempo change, the first where the map's tempo starts, on a 10 ms step, so that the map
+reads back on the same grid; 120 BPM when the tempo is unknown). Every object's start and end lie on that grid (the coarsest subdivision of the beat within 5 ms),
+within half a millisecond, so the editor shows them snapped, wherever that time reads back on the object's own 10 ms
+step (else the step's time is kept, so a map read and written again keeps every object); objects of one track that snap onto one time are written
+once, and every slider's pixel length is computed from its snapped duration at the beat length written for it.
+The difficulty name is the one players know for the map's star rating (`rosu-pp-py`) in its mode (osu!'s ranking
+criteria: Easy below 2 stars, Normal, Hard from 2.7, Insane from 4, Expert from 5.3, Expert+ from 6.5; taiko's Kantan
+... Inner Oni, catch's Cup ... Deluge). osu!standard objects walk the 512x384 playfield with spacing
 proportional to the time between them, turning smoothly and bouncing off the edges (seeded, so reproducible); long
 sliders repeat instead of leaving the playfield. The tags mark the map as AI-generated and name the model.
 """
@@ -29,8 +35,9 @@ from transformers.utils import logging
 from .errors import BeatmapError
 from ..safety import check_writable
 from .files import safe_filename, write_atomically
-from .intermediate import IntermediateBeatmap
-from .osu_reader import GAME_MODES
+from .intermediate import QUANTUM_MS, IntermediateBeatmap
+from .beat_grid import BeatGrid
+from .osu_reader import GAME_MODES, star_rating
 from .tracks import retrack, tracks_for_mode
 
 
@@ -46,6 +53,22 @@ COMBO_LENGTH = 8
 KAT_HITSOUND = 2
 BACKGROUND_SIZE = (640, 360)
 MODE_NUMBERS = {name: number for number, name in enumerate(GAME_MODES)}
+# A whole-ms time this far from its 10 ms step's reads back on it (halves round up); slider lengths are written a
+# thousandth of a pixel long, so that the client's float arithmetic never ends one early.
+SAME_STEP_MS = (-QUANTUM_MS / 2, QUANTUM_MS / 2 - 1.0)
+SLIDER_LENGTH_MARGIN = 1e-3
+STAR_BOUNDARIES = (2.0, 2.7, 4.0, 5.3, 6.5)  # the ranking criteria's difficulty names change at these star ratings
+DIFFICULTY_NAMES = {
+    "osu": ("Easy", "Normal", "Hard", "Insane", "Expert", "Expert+"),
+    "taiko": ("Kantan", "Futsuu", "Muzukashii", "Oni", "Inner Oni", "Ura Oni"),
+    "catch": ("Cup", "Salad", "Platter", "Rain", "Overdose", "Deluge"),
+    "mania": ("Easy", "Normal", "Hard", "Insane", "Expert", "Expert+"),
+}
+
+
+def difficulty_name(stars: float, mode: str) -> str:
+    """The name players know for a map of `stars` in `mode` (see the module docstring)."""
+    return DIFFICULTY_NAMES[mode][int(np.searchsorted(STAR_BOUNDARIES, stars, side="right"))]
 
 
 def default_mode(beatmap: IntermediateBeatmap) -> str:
@@ -62,11 +85,12 @@ def _number(value: float) -> str:
 
 
 def _spinner_spans(beatmap: IntermediateBeatmap, objects: pd.DataFrame) -> pd.DataFrame:
-    """Holds written as one spinner: those under the SPINNER flag, and on multi-track maps holds on every track."""
+    """Holds written as one spinner: those under the SPINNER flag (column `spinner`), and on multi-track maps holds on
+    every track."""
     holds = objects["end"] > objects["start"]
     on_every_track = objects.groupby(["start", "end"])["track"].transform("nunique") == len(beatmap.tracks)
     on_every_track &= holds & (len(beatmap.tracks) > 1)
-    spinners = objects[beatmap.in_spinner(objects) | on_every_track.to_numpy()]
+    spinners = objects[objects["spinner"].to_numpy() | on_every_track.to_numpy()]
     return spinners[["start", "end"]].drop_duplicates().reset_index(drop=True)
 
 
@@ -152,28 +176,23 @@ def intermediate_to_osu(
     objects = beatmap.hit_objects()
     if objects.empty:
         raise BeatmapError("The beatmap has no hits or holds, so there is nothing to write.")
-    tempo = beatmap.tempo_changes()
-    if tempo.empty:
-        logger.warning(f"The beatmap's tempo is unknown; writing {DEFAULT_BPM:g} BPM timing points.")
-        tempo = pd.DataFrame({"time": [0], "bpm": [DEFAULT_BPM]})
-    tempo_times = tempo["time"].to_numpy()
-    beat_lengths = 60000.0 / tempo["bpm"].to_numpy()
+    grid = BeatGrid.of(beatmap)
+    objects = _snapped(objects.assign(spinner=beatmap.in_spinner(objects), step=objects["start"]), grid)
+    timing_times = np.concatenate([[grid.anchor_ms], grid.starts[1:]])  # the first where the map's tempo starts
 
     def beat_length_at(time: float) -> float:
-        return beat_lengths[max(0, np.searchsorted(tempo_times, time, side="right") - 1)]
+        return float(grid.beat_ms_at([time])[0])
 
     spinners = _spinner_spans(beatmap, objects)
     spinner_keys = set(zip(spinners["start"], spinners["end"]))
-    lines = [
-        f"{_number(time)},{_number(60000.0 / bpm)},4,1,0,70,1,0" for time, bpm in zip(tempo["time"], tempo["bpm"])
-    ]
+    lines = [f"{_number(time)},{_number(60000.0 / bpm)},4,1,0,70,1,0" for time, bpm in zip(timing_times, grid.bpms)]
     hit_objects = _hit_object_lines(beatmap, objects, spinner_keys, spinners, mode, beat_length_at, seed)
 
     meta = beatmap.meta
     difficulty = beatmap.difficulty
     title = title or meta.get("title") or "Untitled"
     artist = artist or meta.get("artist") or "Unknown Artist"
-    version = version or meta.get("version") or f"BEaRT {mode} {difficulty:.2f}"
+    version = version or meta.get("version") or "{version}"
     tags = f"ai-generated generated-by-ai beart {model_name}".strip()
     events = ["[Events]", "//Background and Video events"]
     if background_filename:
@@ -183,7 +202,7 @@ def intermediate_to_osu(
     for start, end in beatmap.flag_spans("EMPTY").itertuples(index=False):
         if start > first_start and end < last_end:
             events.append(f"2,{start},{end}")
-    return "\r\n".join(
+    text = "\r\n".join(
         [
             "osu file format v14",
             "",
@@ -221,6 +240,27 @@ def intermediate_to_osu(
             "",
         ]
     )
+    if version != "{version}":
+        return text
+    stars = star_rating(text.replace("{version}", "rating").encode("utf-8"))
+    named = difficulty_name(stars, mode) if stars is not None else f"BEaRT {mode} {difficulty:.2f}"
+    return text.replace("Version:{version}", f"Version:{named}", 1)
+
+
+def _snapped(objects: pd.DataFrame, grid: BeatGrid) -> pd.DataFrame:
+    """Objects with start and end on the beat grid in whole ms, where that time lies within `SAME_STEP_MS` of the
+    object's own 10 ms step, so that it reads back on it (else the step's time); those of a track that meet on one
+    time are written once."""
+
+    def on_grid(times: pd.Series) -> np.ndarray:
+        times = times.to_numpy(np.float64)
+        snapped = np.round(grid.times_at(grid.rows_at(times)))
+        moved = snapped - times
+        return np.where((moved >= SAME_STEP_MS[0]) & (moved <= SAME_STEP_MS[1]), snapped, times).astype(np.int64)
+
+    start, end = on_grid(objects["start"]), on_grid(objects["end"])
+    end = np.where((objects["end"] > objects["start"]).to_numpy(), np.maximum(end, start), start)
+    return objects.assign(start=start, end=end).drop_duplicates(["track", "start"]).reset_index(drop=True)
 
 
 def _hit_object_lines(beatmap, objects, spinner_keys, spinners, mode, beat_length_at, seed) -> list[str]:
@@ -231,20 +271,22 @@ def _hit_object_lines(beatmap, objects, spinner_keys, spinners, mode, beat_lengt
     if "NEW_COMBO" in beatmap.data.columns:
         new_combo_steps = set(beatmap.data["TIME"].to_numpy()[beatmap.data["NEW_COMBO"].to_numpy() == 1])
     rows = (
-        [(start, "spinner", None, end) for start, end in spinners.itertuples(index=False)] if mode != "mania" else []
+        [(start, "spinner", None, end, None) for start, end in spinners.itertuples(index=False)]
+        if mode != "mania"
+        else []
     )
-    for track, start, end in objects.itertuples(index=False):
+    for track, start, end, step in objects[["track", "start", "end", "step"]].itertuples(index=False):
         if mode != "mania" and (start, end) in spinner_keys and end > start:
             continue
-        rows.append((start, "hold" if end > start else "hit", track, end))
+        rows.append((start, "hold" if end > start else "hit", track, end, step))
     rows.sort(key=lambda row: (row[0], tracks.index(row[2]) if row[2] else -1))
 
     lines, previous_end, combo_count, force_combo = [], None, 0, True
-    for start, kind, track, end in rows:
+    for start, kind, track, end, step in rows:
         beat_length = beat_length_at(start)
         gap = start - previous_end if previous_end is not None else np.inf
         if new_combo_steps:
-            new_combo = force_combo or start in new_combo_steps
+            new_combo = force_combo or step in new_combo_steps
         else:
             new_combo = force_combo or combo_count >= COMBO_LENGTH or gap > 2 * beat_length
         combo_count = 1 if new_combo else combo_count + 1
@@ -268,7 +310,7 @@ def _hit_object_lines(beatmap, objects, spinner_keys, spinners, mode, beat_lengt
         if kind == "hit":
             lines.append(f"{int(round(x))},{int(round(y))},{start},{1 | combo_bit},{hitsound},0:0:0:0:")
             continue
-        pixel_length = (end - start) / beat_length * 100.0 * SLIDER_MULTIPLIER
+        pixel_length = (end - start) / beat_length * 100.0 * SLIDER_MULTIPLIER + SLIDER_LENGTH_MARGIN
         slides = max(1, int(np.ceil(pixel_length / MAX_SLIDER_SPAN)))
         span_length = pixel_length / slides
         if mode == "taiko":

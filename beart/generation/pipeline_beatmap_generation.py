@@ -13,6 +13,7 @@ from transformers.utils import logging
 from ..audio import AudioError, load_audio
 from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.formats import WRITE_MODES, tracks_of_mode, write_beatmaps
+from ..beatmaps.playability import make_playable
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor
 from .audio_priors import beat_grid
@@ -87,7 +88,7 @@ class BeatmapGenerationPipeline(Pipeline):
     def _sanitize_parameters(
         self, sampling_rate=None, start=None, end=None, mode=None, tracks=None, strategy=None, output_path=None,
         progress=None, title=None, artist=None, creator=None, version=None, model_name=None, overwrite=None,
-        **decoding,
+        playable=None, **decoding,
     ):  # fmt: skip
         unknown = set(decoding) - set(DECODING_KEYS)
         if unknown:
@@ -105,7 +106,7 @@ class BeatmapGenerationPipeline(Pipeline):
             key: value
             for key, value in {
                 "output_path": output_path, "title": title, "artist": artist, "creator": creator, "version": version,
-                "model_name": model_name, "overwrite": overwrite,
+                "model_name": model_name, "overwrite": overwrite, "playable": playable,
             }.items()
             if value is not None
         }  # fmt: skip
@@ -197,7 +198,13 @@ class BeatmapGenerationPipeline(Pipeline):
     def _forward(self, model_inputs: dict, **forward_parameters) -> dict:
         return self._decode([model_inputs], **forward_parameters)[0]
 
-    def postprocess(self, model_outputs: dict, output_path=None, **metadata) -> IntermediateBeatmap:
+    def postprocess(self, model_outputs: dict, output_path=None, playable=True, **metadata) -> IntermediateBeatmap:
+        """
+        Turns the tokens into a map and writes it when asked. With `playable` (the default) the map is put on the
+        song's steady beat grid (`steady_tempo`) and made playable (`beart.beatmaps.playability.make_playable`:
+        snapped to 1/1-1/16 of the beat, no two objects of a track closer than a hittable gap): the map returned is
+        the map written. Without it, the model's own output is returned (and written on the steady grid).
+        """
         tokens, tempo, first_step = model_outputs["result"]
         settings = model_outputs["settings"]
         tracks = settings["tracks"]
@@ -233,8 +240,11 @@ class BeatmapGenerationPipeline(Pipeline):
             },
         }
         beatmap = IntermediateBeatmap(data, meta)
+        if playable:
+            beatmap = make_playable(self.on_steady_grid(beatmap, model_outputs["mel_slices"]))
         if output_path is not None:
-            beatmap.meta["output_path"] = self._write(beatmap, model_outputs, output_path, settings["mode"], metadata)
+            written = beatmap if playable else self.on_steady_grid(beatmap, model_outputs["mel_slices"])
+            beatmap.meta["output_path"] = self._write(written, model_outputs, output_path, settings["mode"], metadata)
         return beatmap
 
     @staticmethod
@@ -255,13 +265,15 @@ class BeatmapGenerationPipeline(Pipeline):
         first_step = QUANTUM_MS * round(first_beat_ms / QUANTUM_MS)
         return np.where(times >= first_step, round(bpm, 2), 0.0)
 
-    def _write(self, beatmap: IntermediateBeatmap, model_outputs: dict, output_path, mode: str, metadata: dict) -> str:
-        """Writes the playable file on the song's steady beat grid (`steady_tempo`); an existing file is replaced only
-        with `overwrite=True`."""
-        overwrite = bool(metadata.pop("overwrite", False))
+    def on_steady_grid(self, beatmap: IntermediateBeatmap, mel_slices: np.ndarray) -> IntermediateBeatmap:
+        """The map with the song's steady beat grid as its TEMPO (`steady_tempo`)."""
         steady = beatmap.data.copy()
-        steady["TEMPO"] = self.steady_tempo(beatmap, model_outputs["mel_slices"])
-        steady_beatmap = IntermediateBeatmap(steady, beatmap.meta)
+        steady["TEMPO"] = self.steady_tempo(beatmap, mel_slices)
+        return IntermediateBeatmap(steady, beatmap.meta)
+
+    def _write(self, beatmap: IntermediateBeatmap, model_outputs: dict, output_path, mode: str, metadata: dict) -> str:
+        """Writes the map (on the song's steady beat grid); an existing file is replaced only with `overwrite=True`."""
+        overwrite = bool(metadata.pop("overwrite", False))
         metadata = {key: value for key, value in metadata.items() if value is not None}
         metadata.setdefault(
             "model_name", os.path.basename(str(beatmap.meta["source"]["model"]).rstrip("/")) or "beart"
@@ -271,7 +283,7 @@ class BeatmapGenerationPipeline(Pipeline):
             if audio is None:
                 audio = os.path.join(folder, "audio.ogg")
                 soundfile.write(audio, model_outputs["waveform"], self.processor.feature_extractor.sampling_rate)
-            return write_beatmaps(steady_beatmap, output_path, audio, mode=mode, overwrite=overwrite, **metadata)[0]
+            return write_beatmaps(beatmap, output_path, audio, mode=mode, overwrite=overwrite, **metadata)[0]
 
     def __call__(self, audio, **kwargs):
         """Generates for one song, or for a list of songs together (see the class docstring)."""

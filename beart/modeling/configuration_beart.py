@@ -3,7 +3,7 @@
 from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
 
-from ..processing.beat_vocabulary import vocabulary_size
+from ..beat_vocabulary import vocabulary_size
 
 
 DEFAULT_TRACK_NAMES = ("LEFT", "UP", "DOWN", "RIGHT")

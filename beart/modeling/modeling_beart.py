@@ -12,7 +12,7 @@ from transformers import initialization as init
 from transformers.activations import ACT2FN
 from transformers.utils import ModelOutput, logging
 
-from ..processing.beat_vocabulary import DIFFICULTY_TOKENS
+from ..beat_vocabulary import DIFFICULTY_TOKENS
 from .configuration_beart import BeartConfig
 from .model_card import model_card_text
 
@@ -266,24 +266,6 @@ class BeartModel(BeartPreTrainedModel):
         self.tempo_head = nn.Linear(config.hidden_size, 1, bias=False)
         self.token_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
         self.post_init()
-
-    @classmethod
-    def from_pretrained(cls, pretrained_model_name_or_path, *model_args, **kwargs) -> "BeartModel":
-        """
-        Loads a BEaRT directory or hub repository as any transformers model. When the location holds only a
-        checkpoint of the original BeatLearning trainer (`quaver_beart_v1.pt`, e.g. the hub repository
-        `sedthh/BeatLearning`), that checkpoint is converted on load (see [`~beart.conversion`]).
-        """
-        try:
-            return super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
-        except OSError as error:
-            from ..conversion import find_original_checkpoint, model_from_original_checkpoint
-
-            checkpoint = find_original_checkpoint(pretrained_model_name_or_path, **kwargs)
-            if checkpoint is None:
-                raise error
-        logger.info("No transformers weights in %s; converting %s", pretrained_model_name_or_path, checkpoint)
-        return model_from_original_checkpoint(checkpoint)
 
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embeddings.token_embeddings

@@ -3,14 +3,14 @@
 import numpy as np
 from transformers import PreTrainedTokenizer
 
-from .beat_vocabulary import DIFFICULTY_TOKENS, RESERVED_TOKENS, BeatVocabulary
+from ..beat_vocabulary import DIFFICULTY_TOKENS, RESERVED_TOKENS, BeatVocabulary
 
 
 class BeartTokenizer(PreTrainedTokenizer):
     """
     Constructs a BEaRT tokenizer. Each beat token stands for `groups` steps of 10 ms of one track and can hold up to
     two timed events (a hit, a hold start or a hold end). The vocabulary is computed from `groups` (see
-    [`~beart.processing.beat_vocabulary.BeatVocabulary`]), so there is no vocabulary file; its ids are those of the
+    [`~beart.beat_vocabulary.BeatVocabulary`]), so there is no vocabulary file; its ids are those of the
     original BeatLearning tokenizer: 0-3 the difficulty tokens, 4 `[SEP]`, 5 `[PAD]`, 6 `[MASK]`, 7 `[FORESIGHT]`,
     then the beat tokens (85 ids in all for `groups=10`).
 

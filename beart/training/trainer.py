@@ -9,7 +9,6 @@ accelerate 1.x unless it is given an MPI hostfile.
 
 import contextlib
 import math
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,8 +16,7 @@ import torch
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 from transformers.utils import logging
 
-from ..conversion import model_from_original_checkpoint
-from ..modeling import BeartConfig, BeartModel
+from ..loading import load_model
 from ..processing import BeartFeatureExtractor, BeartProcessor
 from .collator import BeartDataCollator
 from .corpus import load_corpus
@@ -181,22 +179,6 @@ def compute_metrics(evaluation) -> dict:
     return metrics
 
 
-def load_start_model(
-    preset: str | None = None, model_name_or_path: str | None = None, **config_overrides
-) -> BeartModel:
-    """
-    A fresh model from a preset (`quaver`, `crotchet`) or a pretrained one (hub id, folder, the author's `.pt`), with
-    `config_overrides` applied to its configuration and checked as a fresh configuration is.
-    """
-    if model_name_or_path is None:
-        return BeartModel(BeartConfig.from_preset(preset or "quaver", **config_overrides))
-    if os.path.isfile(model_name_or_path):
-        return model_from_original_checkpoint(model_name_or_path, **config_overrides)
-    model = BeartModel.from_pretrained(model_name_or_path, **config_overrides)
-    model.config.validate()
-    return model
-
-
 def train_beart(
     corpus_dir,
     args: BeartTrainingArguments,
@@ -226,7 +208,7 @@ def train_beart(
         args.ddp_find_unused_parameters = False
     args.label_names = ["labels", "tempo_labels"]
     args.dataloader_pin_memory = args.dataloader_pin_memory and torch.cuda.is_available()
-    model = load_start_model(preset, model_name_or_path, **(config_overrides or {}))
+    model = load_model(model_name_or_path, preset=preset, **(config_overrides or {}))
     processor = BeartProcessor.from_model_config(model.config)
     corpus_features = BeartFeatureExtractor.from_pretrained(corpus_dir)
     if (corpus_features.groups, corpus_features.mel_bands, corpus_features.mel_gradient) != (

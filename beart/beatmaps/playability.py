@@ -1,0 +1,249 @@
+"""What a ranking reviewer checks in a map, as rules: every object on the beat grid of the written timing, no two
+objects of one track closer than a hittable gap, no burst far denser than the rest of the map. `make_playable` applies
+the rules to a generated map before it is written; `check_playability` lists where a map breaks them
+(`beart check`).
+
+- **Snapped**: each object's start (and a hold's end) lies on a subdivision of the beat of the map's TEMPO grid
+  (`beart.beatmaps.beat_grid`): 1/1, 1/2, 1/3, 1/4, 1/6, 1/8, 1/12 or 1/16, the divisors of the osu! editor and of
+  StepMania's and TJA's measures. On the 10 ms grid of an intermediate map a time is snapped when it lies within half
+  a step (plus 1 ms) of such a subdivision; an osu! map is checked on its own times and timing points, within 2 ms.
+  On the 10 ms grid the check takes the grid's phase (where beats fall, which the TEMPO
+  column does not keep) that suits the map best. It reads TEMPO as the map's tempo: a chart whose stops or tempo
+  changes the intermediate map does not hold (StepMania stops, TJA `#BPMCHANGE`) is checked against its first
+  tempo, and human charts played in rather than placed (some Frets on Fire MIDI files) read as unsnapped.
+- **Hittable gap**: `make_playable` keeps a quarter of a beat at the local tempo, between 50 ms and 100 ms (a 16th
+  note at 150-300 BPM), between an object and the end of the previous one of its track (a hold ends when it is
+  released); on one-track modes (osu!standard, catch) that also keeps a slider from starting on top of a circle.
+  `check_playability` reports as near-duplicates only objects closer than an eighth of a beat, between 30 ms and 50 ms
+  (doubles no player can hit apart; human charts hold 16th and sextuplet streams, and guitar trills folded onto one
+  track, above it).
+- **Density spike**: a second of the map holding more than three times the map's median density of busy seconds and
+  more than 8 objects.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from transformers.utils import logging
+
+from .beat_grid import BeatGrid
+from .beatmap_set import BeatmapSet
+from .intermediate import FLAG_COLUMNS, QUANTUM_MS, IntermediateBeatmap
+from .osu_file import parse_osu
+from .osu_reader import OsuArchive, OsuFolder, timed_objects
+
+
+logger = logging.get_logger(__name__)
+
+PLAYABLE_SUBDIVISIONS = (1, 2, 3, 4, 6, 8, 12, 16)
+SNAPPED_WITHIN_MS = QUANTUM_MS / 2 + 1.0
+OSU_SNAPPED_WITHIN_MS = 2.0
+HITTABLE_GAP_MS = (50.0, 100.0)
+NEAR_DUPLICATE_MS = (30.0, 50.0)
+SPIKE_WINDOW_MS = 1000.0
+SPIKE_FACTOR = 3.0
+SPIKE_MIN_OBJECTS = 8
+
+
+def hittable_gap_ms(beat_ms) -> np.ndarray:
+    """The gap (ms) `make_playable` keeps between two objects of one track at a tempo whose beat lasts `beat_ms`."""
+    return np.clip(np.asarray(beat_ms, dtype=np.float64) / 4.0, *HITTABLE_GAP_MS)
+
+
+def near_duplicate_ms(beat_ms) -> np.ndarray:
+    """Two objects of one track closer than this (ms) are a near-duplicate, at a beat of `beat_ms`."""
+    return np.clip(np.asarray(beat_ms, dtype=np.float64) / 8.0, *NEAR_DUPLICATE_MS)
+
+
+def _rebuilt(beatmap: IntermediateBeatmap, objects: pd.DataFrame) -> IntermediateBeatmap:
+    """The beatmap with other objects on the same steps (a generated map may start mid-song); its TEMPO column (where
+    the grid's phase lies) and flags kept."""
+    flags = {flag: beatmap.flag_spans(flag) for flag in FLAG_COLUMNS if flag in beatmap.data.columns}
+    rebuilt = IntermediateBeatmap.from_hit_objects(
+        objects[["track", "start", "end"]],
+        dict(beatmap.meta),
+        flag_spans={flag: spans for flag, spans in flags.items() if len(spans)},
+        end_ms=float(beatmap.duration_ms),
+    )
+    times = beatmap.data["TIME"]
+    data = rebuilt.data[rebuilt.data["TIME"].between(times.iloc[0], times.iloc[-1])].reset_index(drop=True)
+    data["TEMPO"] = beatmap.data["TEMPO"].to_numpy()[: len(data)]  # the same steps: a map may start mid-song
+    return IntermediateBeatmap(data, rebuilt.meta)
+
+
+def _spaced(objects: pd.DataFrame, gaps: np.ndarray) -> np.ndarray:
+    """Which objects (sorted by start) to keep so that each starts at least its gap after the previous kept object
+    of its track ends; the earlier object wins."""
+    keep = np.ones(len(objects), dtype=bool)
+    free_at = {}
+    for index, (track, start, end) in enumerate(objects[["track", "start", "end"]].itertuples(index=False)):
+        if start < free_at.get(track, -np.inf) - 1e-6:
+            keep[index] = False
+            continue
+        free_at[track] = end + gaps[index]
+    return keep
+
+
+def make_playable(beatmap: IntermediateBeatmap, subdivisions: tuple = PLAYABLE_SUBDIVISIONS) -> IntermediateBeatmap:
+    """
+    Moves every object to the nearest subdivision of its beat (the coarsest within half a 10 ms step), turns holds
+    that snap to no length into hits, and leaves out objects closer than a hittable gap to the previous object of
+    their track (see the module docstring). A map of unknown tempo is returned as it is.
+
+    Args:
+        beatmap (`IntermediateBeatmap`): a generated map, with its TEMPO grid set.
+        subdivisions (`tuple[int, ...]`, *optional*): the beat divisors objects may take, coarsest first.
+
+    Returns:
+        `IntermediateBeatmap`: the playable map.
+    """
+    if beatmap.tempo_changes().empty:
+        logger.warning("The map's tempo is unknown; its objects are not snapped.")
+        return beatmap
+    grid = BeatGrid.of(beatmap)
+    objects = beatmap.hit_objects()
+    if objects.empty:
+        return beatmap
+    is_hold = (objects["end"] > objects["start"]).to_numpy()
+    start = grid.times_at(grid.rows_at(objects["start"], subdivisions, SNAPPED_WITHIN_MS))
+    end = grid.times_at(grid.rows_at(objects["end"], subdivisions, SNAPPED_WITHIN_MS))
+    end = np.where(is_hold & (end - start >= QUANTUM_MS), end, start)
+    objects = pd.DataFrame({"track": objects["track"].to_numpy(), "start": start, "end": end})
+    objects = objects.sort_values(["start", "end"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    objects = objects[_spaced(objects, hittable_gap_ms(grid.beat_ms_at(objects["start"])))]
+    return _rebuilt(beatmap, objects)
+
+
+@dataclass
+class PlayabilityReport:
+    """
+    Where a map breaks the rules of this module.
+
+    Args:
+        name (`str`): the map.
+        num_objects (`int`): its objects.
+        unsnapped (`list[float]`): start or end times (ms) on no playable subdivision.
+        near_duplicates (`list[tuple[str, float, float]]`): `(track, previous end, start)` of objects starting less
+            than an eighth of a beat (30-50 ms) after the previous one of their track.
+        density_spikes (`list[tuple[float, int]]`): `(window start, objects)` of the too-dense seconds.
+    """
+
+    name: str
+    num_objects: int
+    unsnapped: list
+    near_duplicates: list
+    density_spikes: list
+
+    @property
+    def passed(self) -> bool:
+        return not (self.unsnapped or self.near_duplicates or self.density_spikes)
+
+    def summary(self) -> str:
+        line = (
+            f"{self.name}: {self.num_objects} objects, {len(self.unsnapped)} unsnapped, "
+            f"{len(self.near_duplicates)} near-duplicates, {len(self.density_spikes)} density spikes"
+        )
+        details = [f"  unsnapped at {time:.0f} ms" for time in self.unsnapped[:10]]
+        details += [f"  {track}: {start:.0f} ms, {start - end:.0f} ms after {end:.0f} ms"
+                    for track, end, start in self.near_duplicates[:10]]  # fmt: skip
+        details += [f"  {count} objects in the second from {start:.0f} ms" for start, count in self.density_spikes[:10]]
+        return "\n".join([line + (" - ok" if self.passed else ""), *details])
+
+
+def _unsnapped(tempo: pd.DataFrame, times: np.ndarray, tolerance_ms: float, find_phase: bool):
+    """The grid of `tempo` and the `times` off its playable subdivisions by more than `tolerance_ms`. With
+    `find_phase`, the grid is shifted by the whole ms (within one beat) that leaves the fewest times unsnapped: an
+    intermediate map keeps its tempo but not where its beats fall (its first tempo holds from the start), so the check
+    takes the phase that suits the map best; a map snapped to its file's timing passes, one snapped to no grid does
+    not."""
+    phases = np.arange(0.0, 60000.0 / float(tempo["bpm"].iloc[0]), 1.0) if find_phase else [0.0]
+    best_grid, best = None, None
+    for phase in phases:
+        grid = BeatGrid(tempo.assign(time=tempo["time"] + phase))
+        snapped = grid.times_at(grid.rows_at(times, PLAYABLE_SUBDIVISIONS, tolerance_ms))
+        unsnapped = times[np.abs(snapped - times) > tolerance_ms]
+        if best is None or len(unsnapped) < len(best):
+            best_grid, best = grid, unsnapped
+        if not len(unsnapped):
+            break
+    return best_grid, sorted(best.tolist())
+
+
+def check_objects(
+    objects: pd.DataFrame,
+    tempo: pd.DataFrame,
+    name: str,
+    *,
+    tolerance_ms: float = SNAPPED_WITHIN_MS,
+    find_phase: bool = True,
+) -> PlayabilityReport:
+    """
+    Lists where timed objects break the rules of this module.
+
+    Args:
+        objects (`pd.DataFrame`): columns `track`, `start`, `end` (ms).
+        tempo (`pd.DataFrame`): columns `time` (ms) and `bpm`, the map's timing; empty when unknown (no snap check).
+        name (`str`): names the map in the report.
+        tolerance_ms (`float`, *optional*): how far from a subdivision a snapped time may lie.
+        find_phase (`bool`, *optional*, defaults to `True`): take the phase that suits the map (for `tempo` read off
+            an intermediate map); `False` when `tempo` holds the file's own timing points.
+    """
+    objects = objects.sort_values("start", kind="stable").reset_index(drop=True)
+    if objects.empty:
+        return PlayabilityReport(name, 0, [], [], [])
+    unsnapped = []
+    if len(tempo):
+        times = np.concatenate([objects["start"], objects.loc[objects["end"] > objects["start"], "end"]])
+        grid, unsnapped = _unsnapped(tempo, times.astype(np.float64), tolerance_ms, find_phase)
+        gaps = near_duplicate_ms(grid.beat_ms_at(objects["start"]))
+    else:
+        gaps = np.full(len(objects), NEAR_DUPLICATE_MS[0])
+    near = []
+    for track, rows in objects.assign(gap=gaps).groupby("track", sort=False):
+        previous_end = rows["end"].shift(1).to_numpy(np.float64)
+        close = rows["start"].to_numpy() - previous_end < rows["gap"].to_numpy() - 1e-6
+        near += [(track, end, start) for end, start in zip(previous_end[close], rows["start"].to_numpy()[close])]
+    starts = np.sort(objects["start"].drop_duplicates().to_numpy(np.float64))
+    counts = np.searchsorted(starts, starts + SPIKE_WINDOW_MS, side="left") - np.arange(len(starts))
+    busy = np.median(counts) if len(counts) else 0
+    spiky = (counts > SPIKE_FACTOR * busy) & (counts > SPIKE_MIN_OBJECTS)
+    spikes, last = [], -np.inf
+    for start, count in zip(starts[spiky], counts[spiky]):
+        if start >= last + SPIKE_WINDOW_MS:  # one report per second
+            spikes.append((float(start), int(count)))
+            last = start
+    return PlayabilityReport(name, len(objects), unsnapped, sorted(near, key=lambda row: row[2]), spikes)
+
+
+def check_playability(beatmap: IntermediateBeatmap, name: str = "") -> PlayabilityReport:
+    """
+    Lists where an intermediate map breaks the rules of this module, on its 10 ms grid (see `check_objects`).
+
+    Args:
+        beatmap (`IntermediateBeatmap`): the map.
+        name (`str`, *optional*): names it in the report; defaults to its version.
+    """
+    name = name or str(beatmap.meta.get("version") or "map")
+    return check_objects(beatmap.hit_objects(), beatmap.tempo_changes(), name)
+
+
+def check_beatmap_set(beatmap_set: BeatmapSet, source: str, skipped: list) -> list[PlayabilityReport]:
+    """
+    Checks every difficulty of a set: osu! maps on their own times and timing points (within
+    `OSU_SNAPPED_WITHIN_MS`, as the editor shows them), other formats on their intermediate maps. Difficulties that
+    cannot be read are added to `skipped` as `(item, reason)`.
+    """
+    reports = []
+    for member in beatmap_set.difficulty_names:
+        item = f"{source} [{member}]"
+        try:
+            if isinstance(beatmap_set, (OsuArchive, OsuFolder)):
+                osu_file = parse_osu(beatmap_set.read_bytes(member), member)
+                objects, tempo = timed_objects(osu_file)
+                reports.append(check_objects(objects, tempo, item, tolerance_ms=OSU_SNAPPED_WITHIN_MS, find_phase=False))
+            else:
+                reports.append(check_playability(beatmap_set.read(member, for_training=False), item))
+        except Exception as error:  # an untrusted file: whatever it raises, the other difficulties are checked
+            skipped.append((item, str(error) or type(error).__name__))
+    return reports

@@ -1,0 +1,120 @@
+"""Maps a ranking reviewer accepts: generated maps snapped to the beat grid, no doubles, names players know; and
+`beart check`, which must pass human charts and flag what the rules forbid."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from transformers import pipeline
+
+from beart.beatmaps import WRITE_MODES, IntermediateBeatmap, retrack, tracks_for_mode
+from beart.beatmaps.batch_conversion import find_beatmap_sets, read_difficulties
+from beart.beatmaps.formats import open_beatmap_set
+from beart.beatmaps.beat_grid import BeatGrid
+from beart.beatmaps.osu_writer import difficulty_name, intermediate_to_osu
+from beart.beatmaps.osu_file import parse_osu
+from beart.beatmaps.osu_reader import timed_objects
+from beart.beatmaps.playability import (
+    PLAYABLE_SUBDIVISIONS,
+    check_beatmap_set,
+    check_objects,
+    check_playability,
+    hittable_gap_ms,
+    make_playable,
+)
+from shared_paths import CORPUS
+
+
+def sloppy_map(bpm=150.0, first_beat=400.0) -> IntermediateBeatmap:
+    """A map as a model writes it: on the 10 ms grid, off the beat grid by up to 9 ms, with doubles 10 ms apart."""
+    beat = 60000.0 / bpm
+    rng = np.random.default_rng(0)
+    times = first_beat + beat / 4 * np.sort(rng.choice(np.arange(8, 200), size=80, replace=False))
+    times = np.round((times + rng.uniform(-9, 9, size=len(times))) / 10) * 10
+    rows = [("LEFT" if index % 3 else "RIGHT", time, time) for index, time in enumerate(times)]
+    rows += [("LEFT", times[5] + 10, times[5] + 10), ("RIGHT", times[20] + 20, times[20] + 20)]  # doubles
+    rows += [("LEFT", times[40], times[40] + 500)]  # a hold
+    tempo = pd.DataFrame({"time": [first_beat], "bpm": [bpm]})
+    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT", "RIGHT"]}
+    beatmap = IntermediateBeatmap.from_hit_objects(pd.DataFrame(rows, columns=["track", "start", "end"]), meta,
+                                                   tempo_changes=tempo)  # fmt: skip
+    data = beatmap.data.copy()
+    data["TEMPO"] = np.where(data["TIME"] >= first_beat, bpm, 0.0)  # as the pipeline writes it: unknown before
+    return IntermediateBeatmap(data, meta)
+
+
+def test_make_playable_snaps_to_the_beat_and_keeps_a_hittable_gap():
+    sloppy = sloppy_map()
+    report = check_playability(sloppy)
+    assert report.near_duplicates and not report.passed
+    exact = check_objects(sloppy.hit_objects(), sloppy.tempo_changes(), "sloppy", tolerance_ms=2, find_phase=False)
+    assert len(exact.unsnapped) > 20  # most of its times are off the beat by more than the editor allows
+    playable = make_playable(sloppy)
+    objects = playable.hit_objects()
+    grid = BeatGrid.of(playable)
+    assert grid.anchor_ms == 400.0  # the phase of the map's tempo is kept
+    for column in ("start", "end"):
+        times = objects[column].to_numpy(np.float64)
+        on_grid = grid.times_at(grid.rows_at(times, PLAYABLE_SUBDIVISIONS, 0.0))  # the nearest 1/16 or 1/12 only
+        assert np.abs(on_grid - times).max() <= 5.0  # within half a 10 ms step of a playable subdivision
+    for _, track in objects.groupby("track"):
+        gaps = track["start"].to_numpy()[1:] - track["end"].to_numpy()[:-1]
+        assert gaps.min() >= hittable_gap_ms(400.0) - 10  # a quarter beat at 150 BPM, to one 10 ms step
+    assert len(objects) < len(sloppy.hit_objects()) and (objects["end"] > objects["start"]).sum() == 1
+    assert check_playability(playable).passed
+    for mode in ("osu", "taiko", "mania"):  # written, every object lies on the file's own timing within 2 ms
+        in_mode = make_playable(retrack(sloppy, tracks_for_mode(mode)))
+        osu_file = parse_osu(intermediate_to_osu(in_mode, mode=mode).encode())
+        written = check_objects(*timed_objects(osu_file), mode, tolerance_ms=2, find_phase=False)
+        assert written.passed and written.num_objects == len(in_mode.hit_objects()), written.summary()
+
+
+def test_human_charts_pass_the_check():
+    for source in find_beatmap_sets(CORPUS / "stepmania" / "Goin' Under"):
+        for item, _, _, beatmap in read_difficulties(source, [], for_training=False):
+            report = check_playability(beatmap, item)
+            assert report.passed, report.summary()
+
+
+def test_density_spikes_are_found():
+    times = np.concatenate([np.arange(0, 20000, 500), 8000 + np.arange(12) * 60])
+    objects = pd.DataFrame({"track": "LEFT", "start": times, "end": times})
+    beatmap = IntermediateBeatmap.from_hit_objects(objects, {"audio": "a", "difficulty": 0.5, "tracks": ["LEFT"]})
+    (spike,) = check_playability(beatmap).density_spikes
+    assert 7000 <= spike[0] <= 8000 and spike[1] >= 10
+
+
+def test_difficulty_names_follow_the_star_rating():
+    assert [difficulty_name(stars, "osu") for stars in (1.0, 2.0, 3.0, 4.5, 6.0, 7.0)] == [
+        "Easy", "Normal", "Hard", "Insane", "Expert", "Expert+",
+    ]  # fmt: skip
+    assert difficulty_name(4.2, "taiko") == "Oni" and difficulty_name(2.1, "catch") == "Salad"
+    rosu = pytest.importorskip("rosu_pp_py")
+    beatmap = make_playable(sloppy_map())
+    for mode in ("osu", "taiko", "catch", "mania"):
+        text = intermediate_to_osu(beatmap, mode=mode)
+        stars = rosu.Difficulty().calculate(rosu.Beatmap(content=text)).stars
+        assert f"Version:{difficulty_name(stars, mode)}\r\n" in text
+    assert "Version:My Hard\r\n" in intermediate_to_osu(beatmap, mode="osu", version="My Hard")
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return pipeline("beatmap-generation")
+
+
+@pytest.mark.parametrize("mode", WRITE_MODES)
+def test_every_generated_map_passes_the_check(bundled, example_song, tmp_path, mode):
+    output = tmp_path / ("song.osz" if mode in ("osu", "taiko", "catch", "mania") else "song")
+    generated = bundled(example_song, mode=mode, seed=0, end=10.0, output_path=str(output), progress=False)
+    assert check_playability(generated).passed, check_playability(generated).summary()
+    (written_set,) = find_beatmap_sets(output)
+    skipped = []
+    (report,) = check_beatmap_set(open_beatmap_set(written_set), written_set, skipped)  # osu!: on the file's times
+    assert not skipped and report.passed and report.num_objects > 10, report.summary()
+
+
+def test_the_raw_model_output_is_what_the_check_flags(bundled, example_song):
+    raw = bundled(example_song, mode="mania", seed=0, end=10.0, playable=False, progress=False)
+    steady = bundled.on_steady_grid(raw, bundled.preprocess(example_song)["mel_slices"])
+    assert check_playability(steady).unsnapped
+    assert len(make_playable(steady).hit_objects()) <= len(steady.hit_objects())

@@ -10,6 +10,7 @@ setup(
     license="MIT",
     python_requires=">=3.10",
     packages=find_packages(include=["beart", "beart.*"]),
+    py_modules=["beart_command"],
     package_data={"beart": ["default_model/*"]},
     install_requires=[
         "transformers>=5,<6",
@@ -44,5 +45,5 @@ setup(
             "tensorboard>=2.14",
         ],
     },
-    entry_points={"console_scripts": ["beart=beart.cli:main"]},
+    entry_points={"console_scripts": ["beart=beart_command:main"]},
 )

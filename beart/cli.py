@@ -9,7 +9,7 @@ import sys
 
 from transformers.utils import logging as transformers_logging
 
-from . import __version__
+from . import __version__, register
 from .beatmaps.formats import WRITE_MODES, format_for_mode
 from .beatmaps.tracks import GAME_MODE_TRACKS
 from .safety import limits
@@ -294,6 +294,7 @@ def _check(arguments: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+FORMAT_COMMANDS = ("convert", "export", "check")  # commands that need neither torch nor the Auto API
 EXAMPLES = {
     "check": ["beart check song.osz", "beart check Songs/ --verbose"],
     "convert-checkpoint": ["beart convert-checkpoint quaver_beart_v1.pt converted-quaver"],
@@ -544,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--max-song-minutes must be a positive number, got {arguments.max_song_minutes}")
         limits.max_song_seconds = arguments.max_song_minutes * 60.0
     try:
+        if arguments.command not in FORMAT_COMMANDS:
+            register()  # deferred by the `beart` command (see `beart.register`): these commands use the Auto API
         if getattr(arguments, "takes_training_flags", False):
             return arguments.handler(arguments, extra)
         return arguments.handler(arguments)

@@ -82,3 +82,31 @@ def test_export_without_audio_fails_cleanly(tmp_path, capsys):
     assert "pass the song's file as audio" in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["lonely.ibf"]
     assert main(["export", source, str(tmp_path / "out.osz"), "--audio", str(TESTS / "audio/test-sample.mp3")]) == 0
+
+
+def test_the_command_starts_without_torch_and_the_package_still_registers():
+    """`beart --help` and the format commands load neither torch nor transformers' models (the `beart` command defers
+    the Auto registration); a plain `import beart` still registers the pipeline task."""
+    import subprocess
+    import sys
+
+    deferred = (
+        "import sys, beart_command, os\n"
+        "os.environ['BEART_DEFER_REGISTRATION'] = '1'\n"
+        "import beart.cli\n"
+        "try:\n"
+        "    beart.cli.main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('torch' in sys.modules, 'transformers.pipelines' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", deferred], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-2:] == ["False", "False"]
+    registered = (
+        "import beart\n"
+        "from transformers.pipelines import PIPELINE_REGISTRY\n"
+        "print('beatmap-generation' in PIPELINE_REGISTRY.get_supported_tasks())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", registered], capture_output=True, text=True, timeout=300)
+    assert result.stdout.split()[-1] == "True", result.stderr[-2000:]

@@ -16,7 +16,7 @@ import numpy as np
 
 from beart.audio import load_audio
 from beart.beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
-from beart.generation.audio_priors import FRAMES_PER_SECOND, spectral_flux
+from beart.processing.audio_priors import FRAMES_PER_SECOND, spectral_flux
 from beart.processing import BeartFeatureExtractor
 
 

@@ -12,8 +12,8 @@ from transformers import pipeline
 import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartFeatureExtractor, BeartModel, BeartProcessor, BeartTokenizer
 from beart.beatmaps import IntermediateBeatmap
-from beart.generation.audio_priors import audio_prior_bias, beat_evidence, onset_evidence, spectral_flux
-from beart.generation.decoding import DecodingOptions
+from beart.processing.audio_priors import audio_prior_bias, beat_evidence, onset_evidence, spectral_flux
+from beart.modeling.generation_beart import DecodingOptions
 from beart.training.synthesis import render_beatmap_audio
 
 

@@ -7,7 +7,7 @@ from transformers import pipeline
 
 import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
-from beart.generation.decoding import DecodingOptions, _Scorer
+from beart.modeling.generation_beart import DecodingOptions, _Scorer
 
 
 @pytest.mark.parametrize(

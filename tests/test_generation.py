@@ -4,6 +4,7 @@ import io
 import os
 import subprocess
 import sys
+import json
 import zipfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 import soundfile
 import torch
-from transformers import pipeline
+from transformers import GenerationConfig, pipeline
 
 import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
@@ -20,7 +21,7 @@ from beart.audio import AudioError
 from beart.beatmaps import BeatmapError, IntermediateBeatmap, parse_osu, parse_simfile
 from beart.beatmaps.osu_reader import osu_to_intermediate
 from beart.cli import main
-from beart.generation.decoding import threshold_choice
+from beart.modeling.generation_beart import threshold_choice
 from beart.generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from beart.training.synthesis import render_beatmap_audio
 
@@ -171,19 +172,33 @@ def test_hit_threshold_places_one_object_where_the_tracks_together_pass_it():
     assert (threshold_choice(logits, starts, 0.75) == empty).all()
 
 
-def test_decoding_defaults_of_the_model_apply_where_a_call_is_silent(song):
+def test_the_generation_config_holds_the_decoding_defaults(song, tmp_path):
     torch.manual_seed(0)
+    # A model saved before generation_config.json named its defaults in config.decoding_defaults: they carry over.
     model = BeartModel(BeartConfig(num_hidden_layers=2, decoding_defaults={"hit_threshold": 0.3})).eval()
+    assert model.can_generate() and model.generation_config.hit_threshold == 0.3
     generator = pipeline("beatmap-generation", model=model, processor=BeartProcessor.from_model_config(model.config))
-    settings = {"mode": "taiko", "end": 4.0, "seed": 0, "progress": False}
+    settings = {"mode": "taiko", "end": 4.0, "seed": 0, "progress": False, "playable": False}
     by_default = generator(song, **settings)
     assert by_default.meta["source"]["hit_threshold"] == 0.3
     pd.testing.assert_frame_equal(by_default.data, generator(song, hit_threshold=0.3, **settings).data)
     sampled = generator(song, top_k=3, **settings)
     assert sampled.meta["source"]["hit_threshold"] is None and sampled.meta["source"]["top_k"] == 3
-    model.config.decoding_defaults = {"hit_treshold": 0.3}
+    # model.generate is what the pipeline runs: the same tokens for the same settings.
+    mel_slices = generator.preprocess(song)["mel_slices"]
+    tokens, _, first_step = model.generate(mel_slices, 2, end_step=40, seed=0)
+    events = generator.processor.tokenizer.decode_events(tokens).reshape(-1, 2)
+    np.testing.assert_array_equal(events, by_default.data[by_default.tracks].to_numpy())
+    # Saved, the defaults live in generation_config.json and load back from it.
+    model.generation_config = GenerationConfig(hit_threshold=0.4, onset_prior=2.0)
+    model.save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "generation_config.json").read_text())["hit_threshold"] == 0.4
+    reloaded = BeartModel.from_pretrained(tmp_path)
+    assert reloaded.generation_config.hit_threshold == 0.4 and reloaded.generation_config.onset_prior == 2.0
     with pytest.raises(ValueError, match=r"decoding_defaults holds unknown options \['hit_treshold'\]"):
-        generator(song, **settings)
+        BeartModel(BeartConfig(num_hidden_layers=2, decoding_defaults={"hit_treshold": 0.3}))
+    with pytest.raises(TypeError, match="Unknown generation options"):
+        model.generate(mel_slices, 2, end_step=10, hit_treshold=0.3)
 
 
 def test_hit_threshold_must_lie_between_zero_and_one(generator, song):

@@ -1,6 +1,5 @@
 """The `beatmap-generation` pipeline: a song in, an intermediate beatmap (and optionally a playable file) out."""
 
-import dataclasses
 import os
 import tempfile
 
@@ -16,8 +15,8 @@ from ..beatmaps.formats import WRITE_MODES, tracks_of_mode, write_beatmaps
 from ..beatmaps.playability import make_playable
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor
-from .audio_priors import beat_grid
-from .decoding import STRATEGIES, STRATEGY_OPTIONS, DecodingOptions, fast_decoding, legacy_beam_search
+from ..processing.audio_priors import beat_grid
+from ..modeling.generation_beart import DECODING_KEYS, STRATEGIES, STRATEGY_OPTIONS, DecodingOptions, decoding_settings
 
 
 logger = logging.get_logger(__name__)
@@ -25,7 +24,6 @@ logger = logging.get_logger(__name__)
 DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "default_model")
 GENERATION_MODES = WRITE_MODES
 MODE_FOR_TRACK_COUNT = {1: "osu", 2: "taiko", 4: "mania"}
-DECODING_KEYS = tuple(option.name for option in dataclasses.fields(DecodingOptions))
 
 
 def default_model_path() -> str:
@@ -128,22 +126,6 @@ class BeatmapGenerationPipeline(Pipeline):
         source = os.fspath(audio) if isinstance(audio, (str, os.PathLike)) else None
         return {"mel_slices": slices, "waveform": waveform, "source": source}
 
-    def decoding_options(self, decoding: dict) -> dict:
-        """
-        The call's decoding options over the model's `config.decoding_defaults`. A call that chooses `top_k` leaves
-        out a default `hit_threshold`, which would otherwise take its place.
-        """
-        defaults = dict(self.model.config.decoding_defaults)
-        unknown = set(defaults) - set(DECODING_KEYS)
-        if unknown:
-            raise ValueError(
-                f"The model's config.decoding_defaults holds unknown options {sorted(unknown)}; "
-                f"known options are {list(DECODING_KEYS)}."
-            )
-        if "top_k" in decoding:
-            defaults.pop("hit_threshold", None)
-        return {**defaults, **decoding}
-
     @staticmethod
     def resolve_tracks(mode: str | None, tracks: list | None) -> tuple[str, list]:
         """The game mode and track names from the `mode` and `tracks` arguments."""
@@ -169,7 +151,8 @@ class BeatmapGenerationPipeline(Pipeline):
             ignored = sorted(set(decoding) & set(names))
             if other_strategy != strategy and ignored:
                 logger.warning(f"The {strategy} strategy ignores {ignored}: they are {other_strategy} options.")
-        options = DecodingOptions(**self.decoding_options(decoding))
+        settings = decoding_settings(self.model.generation_config, strategy=strategy, **decoding)
+        options = DecodingOptions(**{key: value for key, value in settings.items() if key != "strategy"})
         options.validate(len(tracks))
         steps_per_second = 1000 // (self.processor.tokenizer.groups * QUANTUM_MS)
         start_step = int(round(start * steps_per_second))
@@ -181,17 +164,10 @@ class BeatmapGenerationPipeline(Pipeline):
                 f"start={start} s is past the end of the song ({shortest / steps_per_second:.1f} s long); "
                 "nothing to map."
             )
-        if strategy == "legacy":
-            results = [
-                legacy_beam_search(
-                    self.model, self.processor, song, len(tracks), options, start_step, end_step, progress
-                )
-                for song in slices
-            ]
-        else:
-            results = fast_decoding(
-                self.model, self.processor, slices, len(tracks), options, start_step, end_step, progress
-            )
+        results = self.model.generate(
+            slices, len(tracks), processor=self.processor, start_step=start_step, end_step=end_step,
+            progress=progress, **settings,
+        )  # fmt: skip
         settings = {"mode": mode, "tracks": tracks, "strategy": strategy, **options.__dict__}
         return [{**song, "result": result, "settings": settings} for song, result in zip(songs, results)]
 

@@ -77,8 +77,9 @@ class BeartConfig(PreTrainedConfig):
             position, zero at initialisation (not in the original, where only the first position carries the
             difficulty and a small model can learn to ignore it).
         decoding_defaults (`dict`, *optional*):
-            Decoding options the beatmap-generation pipeline uses for this model where a call leaves them out (e.g.
-            `{"hit_threshold": 0.5}`), as a generation config does for text models; see [`DecodingOptions`].
+            Legacy: the decoding defaults of models saved before `generation_config.json` held them; such a model's
+            `generation_config` is made from them on load (see `BeartGenerationMixin`). New models keep their defaults
+            in their `generation_config`.
         vocab_size (`int`, *optional*):
             Number of token ids; derived from `groups` (85 for 10) and checked if given.
     """

@@ -14,6 +14,7 @@ from transformers.utils import ModelOutput, logging
 
 from ..beat_vocabulary import DIFFICULTY_TOKENS
 from .configuration_beart import BeartConfig
+from .generation_beart import BeartGenerationMixin, generation_config_from_model_config
 from .model_card import model_card_text
 
 
@@ -248,11 +249,12 @@ class BeartPreTrainedModel(PreTrainedModel):
                 init.zeros_(module.difficulty_embeddings.weight)
 
 
-class BeartModel(BeartPreTrainedModel):
+class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
     """
     BEaRT: a BERT-like encoder that reads, at every position, a beat token, its track and the mel slice heard at that
     moment, and predicts the masked beat tokens (token head, every position) and the song's tempo (tempo head, first
-    position).
+    position). `generate` turns a song's mel slices into beat tokens with the decoding defaults of its
+    `generation_config` (see [`BeartGenerationMixin`]).
 
     Args:
         config ([`BeartConfig`]):
@@ -266,6 +268,8 @@ class BeartModel(BeartPreTrainedModel):
         self.tempo_head = nn.Linear(config.hidden_size, 1, bias=False)
         self.token_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
         self.post_init()
+        # `generation_config.json`, where saved, replaces it on load; older models named their defaults in the config
+        self.generation_config = generation_config_from_model_config(config)
 
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embeddings.token_embeddings

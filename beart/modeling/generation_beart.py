@@ -1,4 +1,5 @@
-"""Decoding strategies: turning a BEaRT model and a song's mel slices into beat tokens, left to right.
+"""Generation for BEaRT (`BeartGenerationMixin.generate`): turning a song's mel slices into beat tokens, left to right,
+with the decoding defaults of the model's `generation_config`.
 
 Both strategies lay out every model input exactly as training does (`BeartProcessor.build_beat_context`): the
 history of generated tokens, the current token of the scored track and of every later track masked, foresight
@@ -26,9 +27,10 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import torch
 from tqdm.auto import tqdm
+from transformers import GenerationConfig
 
 from ..processing import BeartProcessor
-from .audio_priors import audio_prior_bias, beat_evidence, onset_evidence
+from ..processing.audio_priors import audio_prior_bias, beat_evidence, onset_evidence
 
 
 STRATEGIES = ("fast", "legacy")
@@ -367,3 +369,113 @@ def fast_decoding(
         bar.update(min(ahead, total - relative))
     bar.close()
     return [(tokens[index], tempos[index], start_step) for index in range(len(songs))]
+
+
+DECODING_KEYS = tuple(option.name for option in fields(DecodingOptions))
+GENERATION_KEYS = (*DECODING_KEYS, "strategy")
+
+
+def generation_config_from_model_config(config) -> GenerationConfig:
+    """
+    The generation config of a model saved before `generation_config.json` held its decoding defaults: the defaults
+    its `config.decoding_defaults` named (the bundled model's first releases), else none.
+    """
+    defaults = dict(getattr(config, "decoding_defaults", None) or {})
+    unknown = set(defaults) - set(GENERATION_KEYS)
+    if unknown:
+        raise ValueError(f"decoding_defaults holds unknown options {sorted(unknown)}; known: {list(GENERATION_KEYS)}.")
+    return GenerationConfig(**defaults)
+
+
+def decoding_settings(generation_config: GenerationConfig, **call) -> dict:
+    """
+    The decoding settings of a call: its own options over the generation config's (only the options that config
+    sets; a call that chooses `top_k` leaves out a configured `hit_threshold`, which would otherwise take its place).
+
+    Raises:
+        `TypeError`: an option no strategy knows.
+    """
+    unknown = set(call) - set(GENERATION_KEYS)
+    if unknown:
+        raise TypeError(f"Unknown generation options {sorted(unknown)}; known: {list(GENERATION_KEYS)}.")
+    configured = generation_config.to_diff_dict()
+    defaults = {key: configured[key] for key in GENERATION_KEYS if key in configured}
+    if "top_k" in call:
+        defaults.pop("hit_threshold", None)
+    return {**defaults, **{key: value for key, value in call.items() if value is not None}}
+
+
+class BeartGenerationMixin:
+    """
+    `generate` for BEaRT, as Whisper and MusicGen have their own: the beat tokens of songs from their mel slices, by
+    the `fast` strategy (the default) or the original's `legacy` beam search. Its defaults come from the model's
+    `generation_config` (saved as `generation_config.json`); `model.can_generate()` is `True`.
+    """
+
+    def adjust_generation_fn(
+        self, generation_config, from_auto_class, from_pipeline, pretrained_model_name_or_path, cache_dir=None,
+        force_download=False, proxies=None, local_files_only=False, token=None, revision=None, subfolder="",
+        trust_remote_code=None, **kwargs,
+    ):  # fmt: skip
+        """Called by `from_pretrained`: the given generation config, else the folder's `generation_config.json`,
+        else the one the model made from its config (a model saved before that file held its defaults)."""
+        if generation_config is not None:
+            self.generation_config = GenerationConfig.from_dict(generation_config.to_dict())
+            return
+        if pretrained_model_name_or_path is None:
+            return
+        try:
+            self.generation_config = GenerationConfig.from_pretrained(
+                pretrained_model_name_or_path, cache_dir=cache_dir, force_download=force_download, proxies=proxies,
+                local_files_only=local_files_only, token=token, revision=revision, subfolder=subfolder,
+            )  # fmt: skip
+        except OSError:
+            pass
+
+    def generate(
+        self,
+        mel_slices,
+        num_tracks: int = 1,
+        *,
+        generation_config: GenerationConfig | None = None,
+        processor: BeartProcessor | None = None,
+        start_step: int = 0,
+        end_step: int | None = None,
+        progress: bool = False,
+        **kwargs,
+    ):
+        """
+        Generates beat tokens for one song or several.
+
+        Args:
+            mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`, or a list of them): the songs, as
+                `BeartFeatureExtractor.mel_slices` gives them.
+            num_tracks (`int`, *optional*, defaults to 1): 1, 2 or 4.
+            generation_config (`GenerationConfig`, *optional*): defaults to the model's `generation_config`.
+            processor (`BeartProcessor`, *optional*): defaults to the one the model's config implies.
+            start_step, end_step (`int`, *optional*): the beat tokens (100 ms each) to generate.
+            progress (`bool`, *optional*, defaults to `False`): show a progress bar.
+            **kwargs: decoding options over the generation config's: `strategy` (`fast` or `legacy`) and the fields
+                of [`DecodingOptions`] (`difficulty`, `temperature`, `top_k`, `hit_threshold`, `onset_prior`,
+                `beat_prior`, `difficulty_guidance`, `logit_bias`, `seed`, ...).
+
+        Returns:
+            `(beat_tokens, tempo, first_step)` for one song (`beat_tokens` of shape `(num_steps, num_tracks)`, the
+            tempo head's BPM per step, the step of the first token), a list of them for a list of songs.
+        """
+        settings = decoding_settings(generation_config or self.generation_config, **kwargs)
+        strategy = settings.pop("strategy", "fast")
+        if strategy not in STRATEGIES:
+            raise ValueError(f"Unknown strategy {strategy!r}; choose one of {list(STRATEGIES)}.")
+        options = DecodingOptions(**settings)
+        options.validate(num_tracks)
+        processor = processor or BeartProcessor.from_model_config(self.config)
+        songs = [mel_slices] if isinstance(mel_slices, np.ndarray) else list(mel_slices)
+        if strategy == "legacy":
+            results = [
+                legacy_beam_search(self, processor, song, num_tracks, options, start_step, end_step, progress)
+                for song in songs
+            ]
+        else:
+            results = fast_decoding(self, processor, songs, num_tracks, options, start_step, end_step, progress)
+        return results[0] if isinstance(mel_slices, np.ndarray) else results

@@ -1,6 +1,7 @@
 """The `beart` command line: parses arguments and calls the library."""
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -11,6 +12,7 @@ from transformers.utils import logging as transformers_logging
 
 from . import __version__, register
 from .beatmaps.formats import WRITE_MODES, format_for_mode
+from .decoding_options import STRATEGIES, DecodingOptions
 from .beatmaps.tracks import GAME_MODE_TRACKS
 from .safety import limits
 
@@ -174,37 +176,15 @@ def _generate(arguments: argparse.Namespace) -> int:
 
 
 def _add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
-    """The decoding options of `beart generate` and `beart evaluate` (see `DecodingOptions`); their names are kept in
-    the parsed arguments' `decoding_flags` for `_decoding_options`."""
-    flags = [
-        parser.add_argument("--temperature", type=float, help="sampling temperature (default 1.0)"),
-        parser.add_argument("--top-k", type=int, help="sample from the k most likely tokens (default 1: greedy)"),
-        parser.add_argument(
-            "--hit-threshold", type=float, help="fast strategy: place an object where its tokens together pass this"
-        ),
-        parser.add_argument(
-            "--difficulty-guidance",
-            type=float,
-            help="amplify what the model learned the difficulty changes (0: off; scores every row twice)",
-        ),
-        parser.add_argument(
-            "--onset-prior",
-            type=float,
-            help="fast strategy: weight of the audio's onset strength beside the model (0: the model alone)",
-        ),
-        parser.add_argument(
-            "--beat-prior",
-            type=float,
-            help="fast strategy: weight of the song's beats on easy maps (full at difficulty 0, none from 0.5; 0: off)",
-        ),
-        parser.add_argument(
-            "--prediction-steps",
-            type=int,
-            help="fast strategy: steps per forward pass (default: what the model learned)",
-        ),
-        parser.add_argument("--beams", type=int, nargs="+", help="legacy strategy: beam widths per step"),
-        parser.add_argument("--max-beam-width", type=int, help="legacy strategy: most candidates kept"),
-    ]
+    """The decoding options of `beart generate` and `beart evaluate`, one flag per field of `DecodingOptions` that
+    has a flag type (its help from the field); their names are kept in `decoding_flags` for `_decoding_options`."""
+    flags = []
+    for option in dataclasses.fields(DecodingOptions):
+        if option.metadata.get("flag_type") is None:
+            continue
+        flag = "--" + option.name.replace("_", "-")
+        nargs = {"nargs": option.metadata["nargs"]} if option.metadata.get("nargs") else {}
+        flags.append(parser.add_argument(flag, type=option.metadata["flag_type"], help=option.metadata["help"], **nargs))
     parser.set_defaults(decoding_flags=tuple(flag.dest for flag in flags))
 
 
@@ -397,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
         "generate",
         help="generate a playable beatmap for a song",
         description="Generate a beatmap for SONG with a BEaRT model (the bundled default one unless --model) and "
-        "write it as an .osz (or a StepMania song with --mode stepmania, a TJA song with --mode tja).",
+        "write it as an .osz, or as a song folder for the song-folder modes (stepmania, tja, fretsonfire).",
     )
     generate.add_argument("song", help="the song: a wav, ogg, mp3 or flac file")
     generate.add_argument("-o", "--output", help="the .osz to write (default: SONG's name .osz in this folder)")
@@ -406,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--difficulty", type=float, help="0 (easiest) to 1 (hardest), default 0.5")
     generate.add_argument("--model", help="a model id or folder (default: the bundled model)")
     generate.add_argument("--seed", type=int, help="seed of the sampling")
-    generate.add_argument("--strategy", choices=["fast", "legacy"], help="decoding strategy (default fast)")
+    generate.add_argument("--strategy", choices=STRATEGIES, help="decoding strategy (default fast)")
     _add_decoding_arguments(generate)
     generate.add_argument("--start", type=float, help="start of the part to map, in seconds")
     generate.add_argument("--end", type=float, help="end of the part to map, in seconds")
@@ -433,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--dataset", help="also score token accuracy, perplexity, tempo MAE on this corpus's test split"
     )
-    evaluate.add_argument("--strategy", choices=["fast", "legacy"], default="fast", help="decoding strategy")
+    evaluate.add_argument("--strategy", choices=STRATEGIES, default="fast", help="decoding strategy")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of generation and of the untrained model")
     evaluate.add_argument(
         "--difficulties", type=float, nargs="+", default=[0.1, 0.5, 0.9], help="extra difficulties generated per song"

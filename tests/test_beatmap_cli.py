@@ -110,3 +110,23 @@ def test_the_command_starts_without_torch_and_the_package_still_registers():
     )
     result = subprocess.run([sys.executable, "-c", registered], capture_output=True, text=True, timeout=300)
     assert result.stdout.split()[-1] == "True", result.stderr[-2000:]
+
+
+def test_decoding_flags_come_from_the_decoding_options():
+    import dataclasses
+
+    from beart.cli import build_parser
+    from beart.decoding_options import DecodingOptions
+
+    parser = build_parser()
+    commands = next(action for action in parser._actions if action.dest == "command").choices
+    flagged = {option.name for option in dataclasses.fields(DecodingOptions) if option.metadata.get("flag_type")}
+    assert {"temperature", "top_k", "hit_threshold", "onset_prior", "beat_prior", "beams"} <= flagged
+    for command in ("generate", "evaluate"):
+        arguments = commands[command].parse_args(
+            ["song.ogg", "--top-k", "3", "--beams", "2", "1", "--onset-prior", "4"]
+            if command == "generate"
+            else ["songs", "out", "--top-k", "3", "--beams", "2", "1", "--onset-prior", "4"]
+        )
+        assert set(arguments.decoding_flags) == flagged
+        assert (arguments.top_k, arguments.beams, arguments.onset_prior) == (3, [2, 1], 4.0)

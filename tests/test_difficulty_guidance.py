@@ -7,7 +7,8 @@ from transformers import pipeline
 
 import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
-from beart.modeling.generation_beart import DecodingOptions, _Scorer
+from beart.decoding_options import DecodingOptions
+from beart.modeling.generation_beart import _Scorer
 
 
 @pytest.mark.parametrize(

@@ -338,3 +338,17 @@ def test_without_a_beat_grid_the_written_tempo_is_the_tempo_heads_median():
     )
     tempo = BeatmapGenerationPipeline.steady_tempo(beatmap, np.zeros((30, 10, 32), dtype=np.float32))
     assert tempo.tolist() == [150.0] * 300
+
+
+def test_the_processor_decodes_tokens_back_into_a_map():
+    processor = BeartProcessor.from_model_config(BeartConfig())
+    events = np.zeros((30, 2), dtype=np.uint8)
+    events[[3, 12], 0] = 1
+    events[15:22, 1] = 2
+    tokens = processor.tokenizer.encode_events(events).reshape(-1, 2)
+    beatmap = processor.decode(tokens, np.array([120.0, 120.0, 130.0]), 4, ["LEFT", "RIGHT"], {"audio": "a.ogg",
+                               "difficulty": 0.4})  # fmt: skip
+    assert beatmap.tracks == ["LEFT", "RIGHT"] and beatmap.data["TIME"].iloc[0] == 400
+    np.testing.assert_array_equal(beatmap.data[["LEFT", "RIGHT"]].to_numpy(), events)
+    assert list(beatmap.hit_objects()["start"]) == [430, 520, 550]
+    np.testing.assert_allclose(beatmap.data["TEMPO"].to_numpy()[[0, 19, 20]], [120, 120, 130])

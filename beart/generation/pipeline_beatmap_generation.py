@@ -4,7 +4,6 @@ import os
 import tempfile
 
 import numpy as np
-import pandas as pd
 import soundfile
 from transformers import Pipeline
 from transformers.utils import logging
@@ -16,7 +15,8 @@ from ..beatmaps.playability import make_playable
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor
 from ..processing.audio_priors import beat_grid
-from ..modeling.generation_beart import DECODING_KEYS, STRATEGIES, STRATEGY_OPTIONS, DecodingOptions, decoding_settings
+from ..decoding_options import STRATEGIES, DecodingOptions
+from ..modeling.generation_beart import DECODING_KEYS, STRATEGY_OPTIONS, decoding_settings
 
 
 logger = logging.get_logger(__name__)
@@ -183,39 +183,26 @@ class BeatmapGenerationPipeline(Pipeline):
         """
         tokens, tempo, first_step = model_outputs["result"]
         settings = model_outputs["settings"]
-        tracks = settings["tracks"]
-        events = self.processor.tokenizer.decode_events(tokens).reshape(-1, len(tracks))
-        groups = self.processor.tokenizer.groups
-        if not (events == 1).any() and not (events == 2).any():
-            raise BeatmapError(
-                "The model generated no hits or holds for this song with these settings. Try a lower hit_threshold "
-                "(e.g. 0.3), top_k above 1 with a higher temperature (e.g. 1.0), a higher difficulty, or a logit_bias "
-                "raising hit tokens."
-            )
-        start_ms = first_step * groups * QUANTUM_MS
-        data = pd.DataFrame(
-            {
-                "TIME": start_ms + QUANTUM_MS * np.arange(len(events), dtype=np.int64),
-                "TEMPO": np.repeat(tempo.astype(np.float64), groups),
-                **{name: events[:, index] for index, name in enumerate(tracks)},
-            }
-        )
         source = model_outputs["source"]
-        name_or_path = getattr(self.model, "name_or_path", "") or "beart"
         meta = {
             "audio": os.path.basename(source) if source else "audio.ogg",
             "difficulty": float(settings["difficulty"]),
-            "tracks": tracks,
             "title": metadata.get("title")
             or (os.path.splitext(os.path.basename(source))[0] if source else "Untitled"),
             "artist": metadata.get("artist") or "",
             "source": {
                 "format": "beart",
-                "model": name_or_path,
+                "model": getattr(self.model, "name_or_path", "") or "beart",
                 **{k: v for k, v in settings.items() if k != "tracks"},
             },
         }
-        beatmap = IntermediateBeatmap(data, meta)
+        beatmap = self.processor.decode(tokens, tempo, first_step, settings["tracks"], meta)
+        if beatmap.hit_objects().empty:
+            raise BeatmapError(
+                "The model generated no hits or holds for this song with these settings. Try a lower hit_threshold "
+                "(e.g. 0.3), top_k above 1 with a higher temperature (e.g. 1.0), a higher difficulty, or a logit_bias "
+                "raising hit tokens."
+            )
         if playable:
             beatmap = make_playable(self.on_steady_grid(beatmap, model_outputs["mel_slices"]))
         if output_path is not None:

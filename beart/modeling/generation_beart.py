@@ -22,120 +22,16 @@ positions hearing the audio ahead.
   that start objects (see `audio_priors.py`).
 """
 
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig
 
+from ..decoding_options import STRATEGIES, DecodingOptions
 from ..processing import BeartProcessor
 from ..processing.audio_priors import audio_prior_bias, beat_evidence, onset_evidence
-
-
-STRATEGIES = ("fast", "legacy")
-MAX_WEIGHT = 1000.0  # prior and guidance weights: far past any useful one, short of overflowing the logits
-
-
-def _read_by(strategy: str):
-    """A `DecodingOptions` field, `None` by default, that only `strategy` reads (the other warns that it ignores it)."""
-    return field(default=None, metadata={"read_by": strategy})
-
-
-@dataclass
-class DecodingOptions:
-    """
-    Settings of a generation.
-
-    Args:
-        difficulty (`float`, *optional*, defaults to 0.5): the difficulty in [0, 1].
-        temperature (`float`, *optional*, defaults to 1.0): divides the logits; must be positive.
-        top_k (`int`, *optional*, defaults to 1): `legacy`: candidates kept for the final draw (plus one);
-            `fast`: tokens sampled from (1 is greedy).
-        beams (`list[int]`, *optional*): `legacy`: tokens kept per beam; a multiple of the track count long;
-            defaults to `[max(2, top_k)] * num_tracks`.
-        max_beam_width (`int`, *optional*): `legacy`: most candidates kept between beams.
-        logit_bias (`dict[int, float]`, *optional*): added to the logits of these token ids.
-        seed (`int`, *optional*): seed of the draws; a fresh random seed when not given.
-        prediction_steps (`int`, *optional*): `fast`: steps of every track taken from one forward pass, from 1 to the
-            model's `config.prediction_steps` (the default).
-        hit_threshold (`float`, *optional*): `fast`: instead of `top_k`, a step holds an object where the
-            probability that some track starts one (a hit or a hold's start; all such tokens of a track summed) is
-            above this. One track, drawn in proportion to its own such probability, then takes its most likely
-            object-starting token, and every other track its most likely token that starts nothing (see
-            [`threshold_choice`]). A hit's probability is spread over the slots of the window, so plain greedy
-            decoding places too few notes on sparse maps.
-        difficulty_guidance (`float`, *optional*): amplifies what the model learned the difficulty changes, as
-            classifier-free guidance does: the logits become `logits + difficulty_guidance * (logits - mirrored)`, with
-            `mirrored` the logits of the same rows at the mirrored difficulty band (easy and insane, normal and hard
-            swapped). Each forward pass then scores twice the rows. 0 or `None` for the model as it is.
-        onset_prior (`float`, *optional*): `fast`: the weight of the audio's onset strength in the choice of tokens
-            that start objects: each such token's logit gets `onset_prior * (2 * evidence - 1)`, `evidence` the spectral
-            flux at its onsets against the song's typical attack (see [`onset_evidence`]). 0 or `None` for the model
-            alone.
-        beat_prior (`float`, *optional*): `fast`: the weight of the song's beat grid in the choice of tokens that
-            start objects, for easy maps: each such token's logit gets `w * (2 * evidence - 1)`, `evidence` 1 on the
-            beats librosa's beat tracker finds, 0.5 halfway between two beats, 0 elsewhere (see [`beat_evidence`]),
-            with `w = beat_prior * max(0, 1 - 2 * difficulty)`: the full weight at difficulty 0, half at 0.25, none
-            from 0.5 (the hard band) on, where maps use the finer subdivisions. 0 or `None` for no such prior.
-    """
-
-    difficulty: float = 0.5
-    temperature: float = 1.0
-    top_k: int = 1
-    beams: list | None = _read_by("legacy")
-    max_beam_width: int | None = _read_by("legacy")
-    logit_bias: dict = field(default_factory=dict)
-    seed: int | None = None
-    prediction_steps: int | None = _read_by("fast")
-    hit_threshold: float | None = _read_by("fast")
-    difficulty_guidance: float | None = None
-    onset_prior: float | None = _read_by("fast")
-    beat_prior: float | None = _read_by("fast")
-
-    def validate(self, num_tracks: int) -> None:
-        if not 0.0 <= self.difficulty <= 1.0:
-            raise ValueError(f"difficulty must lie in [0, 1], got {self.difficulty}.")
-        if not 0 < self.temperature < float("inf"):
-            raise ValueError(f"temperature must be positive and finite, got {self.temperature}.")
-        if int(self.top_k) < 1:
-            raise ValueError(f"top_k must be a positive integer, got {self.top_k}.")
-        if self.beams is not None:
-            if not self.beams or len(self.beams) % num_tracks or min(self.beams) < 1:
-                raise ValueError(
-                    f"beams must be positive widths, a multiple of the {num_tracks} track(s) long; got {self.beams}."
-                )
-        if self.max_beam_width is not None and self.max_beam_width < int(self.top_k) + 1:
-            raise ValueError(f"max_beam_width must be at least top_k + 1 = {int(self.top_k) + 1}.")
-        if self.hit_threshold is not None and not 0.0 < self.hit_threshold < 1.0:
-            raise ValueError(f"hit_threshold must lie in (0, 1), got {self.hit_threshold}.")
-        for name in ("difficulty_guidance", "onset_prior", "beat_prior"):
-            weight = getattr(self, name)
-            if weight is not None and not 0.0 <= weight <= MAX_WEIGHT:
-                raise ValueError(f"{name} must be a weight from 0 to {MAX_WEIGHT:g}, got {weight}.")
-
-    def beat_prior_weight(self) -> float:
-        """The weight of the beat prior at this difficulty: `beat_prior * max(0, 1 - 2 * difficulty)`."""
-        return (self.beat_prior or 0.0) * max(0.0, 1.0 - 2.0 * self.difficulty)
-
-    def steps_per_forward(self, model_config) -> int:
-        """The steps the `fast` strategy takes from one forward pass: `prediction_steps`, or the model's."""
-        trained = model_config.prediction_steps
-        if self.prediction_steps is None:
-            return trained
-        if not 1 <= int(self.prediction_steps) <= trained:
-            raise ValueError(
-                f"prediction_steps must lie in [1, {trained}]: the model was trained to predict {trained} step(s) "
-                f"per forward pass; got {self.prediction_steps}."
-            )
-        return int(self.prediction_steps)
-
-
-# The options that one strategy reads and the other ignores.
-STRATEGY_OPTIONS = {
-    strategy: tuple(option.name for option in fields(DecodingOptions) if option.metadata.get("read_by") == strategy)
-    for strategy in STRATEGIES
-}
 
 
 class _Scorer:
@@ -372,6 +268,11 @@ def fast_decoding(
 
 
 DECODING_KEYS = tuple(option.name for option in fields(DecodingOptions))
+# The options that one strategy reads and the other ignores.
+STRATEGY_OPTIONS = {
+    strategy: tuple(option.name for option in fields(DecodingOptions) if option.metadata.get("read_by") == strategy)
+    for strategy in STRATEGIES
+}
 GENERATION_KEYS = (*DECODING_KEYS, "strategy")
 
 

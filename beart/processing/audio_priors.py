@@ -30,9 +30,10 @@ import torch
 
 FRAMES_PER_SECOND = 100  # the 10 ms frames of the mel slices
 INTEGER_BPM_TOLERANCE = 0.15
-# The centre of the beat tracker's prior over tempi, chosen by examples/choose_beat_tracker_tempo.py on the TJA and
-# Frets on Fire songs of ../shared/corpus: the charts' tempo octave on 11 of 13 songs, against 7 at librosa's 120.
-BEAT_TRACKER_START_BPM = 140.0
+# How the beats are tracked (`track_beats`), chosen by examples/choose_beat_tracker_tempo.py on the TJA and Frets on
+# Fire songs of ../shared/corpus (see docs/generation.md for the table it chose from).
+BEAT_TRACKER_TEMPO_PRIORS = (140.0,)
+HALF_BEAT_RATIO = None
 _TRACKED_BEATS = {}  # the last song's beats
 
 
@@ -74,10 +75,48 @@ def onset_evidence(mel_slices: np.ndarray) -> np.ndarray:
     return (flux / (flux + typical)).astype(np.float32)
 
 
+def beat_strength(flux: np.ndarray, beats: np.ndarray) -> float:
+    """How well beats explain a song's attacks: the mean of the strongest flux within 20 ms of each beat, against the
+    song's mean flux."""
+    if len(beats) == 0:
+        return 0.0
+    frames = np.clip(beats[:, None] + np.arange(-2, 3)[None, :], 0, len(flux) - 1)
+    return float(flux[frames].max(axis=1).mean() / max(float(flux.mean()), 1e-12))
+
+
+def track_beats(flux: np.ndarray, tempo_priors=BEAT_TRACKER_TEMPO_PRIORS, half_beat_ratio=HALF_BEAT_RATIO):
+    """
+    The beats of a song's flux: librosa's beat tracker run with its tempo prior centred at each of `tempo_priors`,
+    the run whose beats best explain the attacks (`beat_strength`) kept, and its beats doubled (the points halfway
+    between them added) where those halfway points are nearly as strong, at least `half_beat_ratio` of the beats'
+    strength: a tracker that locks onto every other beat of a fast song (105 BPM in a 210 BPM song) then gives the
+    song's own tempo.
+
+    Args:
+        flux (`np.ndarray` of shape `(num_frames,)`): the spectral flux of 10 ms frames.
+        tempo_priors (`tuple[float, ...]`): the centres of the tracker's prior tried.
+        half_beat_ratio (`float` or `None`): `None` never doubles.
+
+    Returns:
+        `np.ndarray` of int64, shape `(num_beats,)`: frames of the beats.
+    """
+    runs = []
+    for start_bpm in tempo_priors:
+        _, beats = librosa.beat.beat_track(onset_envelope=flux, sr=FRAMES_PER_SECOND, hop_length=1, start_bpm=start_bpm)
+        runs.append(beats.astype(np.int64))
+    beats = max(runs, key=lambda run: beat_strength(flux, run))
+    if half_beat_ratio is not None and len(beats) > 1:
+        halfway = (beats[:-1] + beats[1:]) // 2
+        if beat_strength(flux, halfway) >= half_beat_ratio * beat_strength(flux, beats):
+            beats = np.sort(np.concatenate([beats, halfway]))
+    return beats
+
+
 def tracked_beats(mel_slices: np.ndarray) -> np.ndarray:
     """
-    The frames (10 ms each, from the song's start) of the beats that librosa's beat tracker
-    (`librosa.beat.beat_track`) finds in the spectral flux; empty where the audio never rises.
+    The frames (10 ms each, from the song's start) of the song's beats (`track_beats` on its spectral flux); empty
+    where the audio never rises. The last song's beats are kept, so that the beat prior and the written tempo share
+    one analysis.
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
@@ -86,13 +125,10 @@ def tracked_beats(mel_slices: np.ndarray) -> np.ndarray:
         `np.ndarray` of int64, shape `(num_beats,)`.
     """
     key = hashlib.blake2b(np.ascontiguousarray(mel_slices).view(np.uint8), digest_size=16).hexdigest()
-    if key not in _TRACKED_BEATS:  # the beat prior and the written tempo ask for the same song's beats
+    if key not in _TRACKED_BEATS:
         flux = spectral_flux(mel_slices).reshape(-1)
-        _, beats = librosa.beat.beat_track(
-            onset_envelope=flux, sr=FRAMES_PER_SECOND, hop_length=1, start_bpm=BEAT_TRACKER_START_BPM
-        )
         _TRACKED_BEATS.clear()
-        _TRACKED_BEATS[key] = beats.astype(np.int64)
+        _TRACKED_BEATS[key] = track_beats(flux) if flux.any() else np.zeros(0, dtype=np.int64)
     return _TRACKED_BEATS[key].copy()
 
 

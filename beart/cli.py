@@ -82,6 +82,7 @@ def _build_dataset(arguments: argparse.Namespace) -> int:
         seed=arguments.seed,
         max_empty_seconds=arguments.max_empty_seconds,
         skip_lead_in=arguments.skip_lead_in,
+        align_to_onsets=arguments.align_to_onsets,
         progress=not arguments.no_progress,
         overwrite=arguments.overwrite,
     )
@@ -295,6 +296,7 @@ EXAMPLES = {
     "dataset build": [
         "beart dataset build Songs/ corpus/",
         "beart dataset build Songs/ corpus/ --test-size 0.2 --overwrite",
+        "beart dataset build ../shared/corpus/fretsonfire real/ --align-to-onsets",
     ],
     "train": [
         "beart train corpus/ my-beart --preset quaver --max-steps 2000 --per-device-train-batch-size 32",
@@ -475,6 +477,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-empty-seconds", type=float, default=4.0, help="skip steps after this long without events"
     )
     build.add_argument("--skip-lead-in", action="store_true", help="skip the steps before a map's first event")
+    build.add_argument(
+        "--align-to-onsets",
+        action="store_true",
+        help="move each map by the shift (up to 60 ms) that lines its notes up with its audio's onsets",
+    )
     build.add_argument("--no-progress", action="store_true", help="no progress bars")
     _add_overwrite_argument(build, "replace an existing corpus (a folder holding anything else is never replaced)")
     build.set_defaults(handler=_build_dataset)

@@ -37,6 +37,7 @@ from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_diff
 from ..beatmaps.files import apply_umask
 from ..processing import BeartFeatureExtractor, BeartTokenizer
 from ..safety import LimitError, UnsafePathError, confined_path
+from .alignment import audio_onsets_ms, chart_shift_ms, shifted
 
 
 logger = logging.get_logger(__name__)
@@ -235,13 +236,15 @@ def build_corpus(
     skip_lead_in: bool = False,
     progress: bool = True,
     overwrite: bool = False,
+    align_to_onsets: bool = False,
 ) -> CorpusReport:
     """
     Builds a training corpus from beatmaps (what `beart dataset build` runs).
 
     Args:
-        input_path (`str` or `os.PathLike`): an `.osz`, `.osu`, `.sm`, `.ssc` or `.ibf` file, or a folder searched
-            recursively for them (intermediate files need their audio beside them).
+        input_path (`str` or `os.PathLike`): a beatmap set of any format of the registry (`.osz`, `.osu`, simfiles,
+            `.tja`, Frets on Fire songs) or an `.ibf` file, or a folder searched recursively for them (intermediate
+            files need their audio beside them).
         output_dir (`str` or `os.PathLike`): where the `DatasetDict` is saved; written to a staging folder first, so
             a failed build leaves nothing behind. An existing folder must be empty, or a corpus to replace with
             `overwrite`: anything else raises `FileExistsError` before any work, so no file of the user's is lost.
@@ -254,6 +257,9 @@ def build_corpus(
         skip_lead_in (`bool`, *optional*, defaults to `False`): see `training_steps`.
         progress (`bool`, *optional*, defaults to `True`): show progress bars.
         overwrite (`bool`, *optional*, defaults to `False`): replace an existing corpus at `output_dir`.
+        align_to_onsets (`bool`, *optional*, defaults to `False`): move each map by the shift that lines its notes up
+            with its audio's onsets (`beart.training.alignment`), for human charts that sit off their songs; the
+            shifts are listed in `beart_corpus.json` (`chart_shifts_ms`).
 
     Returns:
         `CorpusReport`: counts per split and what was skipped and why. Nothing is written when no example was built.
@@ -273,8 +279,9 @@ def build_corpus(
     datasets.disable_progress_bars()
     try:
         built = _write_corpus(
-            songs, staging, report, feature_extractor, tokenizer, max_empty_seconds, skip_lead_in, progress
-        )
+            songs, staging, report, feature_extractor, tokenizer, max_empty_seconds, skip_lead_in, progress,
+            align_to_onsets,
+        )  # fmt: skip
         for item, reason in report.skipped:
             logger.warning(f"Skipped {item}: {reason}")
         if built:
@@ -325,9 +332,11 @@ def _replace_output_dir(staging: str, output_dir: str, overwrite: bool) -> None:
     shutil.rmtree(retired)
 
 
-def _write_corpus(songs, staging, report, feature_extractor, tokenizer, max_empty_seconds, skip_lead_in, progress):
+def _write_corpus(
+    songs, staging, report, feature_extractor, tokenizer, max_empty_seconds, skip_lead_in, progress, align_to_onsets
+):
     """Writes the corpus into `staging`; returns whether any example was built."""
-    kept_maps, examples = [], {split: [] for split in EXAMPLE_SPLITS}
+    kept_maps, examples, shifts = [], {split: [] for split in EXAMPLE_SPLITS}, {}
 
     def song_rows():
         for song in tqdm(songs, desc="Computing features", unit="song", disable=not progress):
@@ -337,8 +346,12 @@ def _write_corpus(songs, staging, report, feature_extractor, tokenizer, max_empt
                 report.skipped.extend((item, f"bad audio: {error}") for item, _ in song.maps)
                 continue
             song_maps = []
+            onsets = audio_onsets_ms(slices) if align_to_onsets else None
             for item, read in song.maps:
                 beatmap = read()
+                if onsets is not None:
+                    shifts[item] = chart_shift_ms(beatmap.hit_objects()["start"].to_numpy(np.float64), onsets)
+                    beatmap = shifted(beatmap, shifts[item])
                 tokens = tokenizer.encode_events(beatmap.events)
                 flags = [beatmap.data[flag].to_numpy(bool) for flag in ("EMPTY", "empty") if flag in beatmap.data]
                 steps = training_steps(
@@ -365,7 +378,7 @@ def _write_corpus(songs, staging, report, feature_extractor, tokenizer, max_empt
 
     def map_rows():
         for map_index, (song_index, item, read) in enumerate(kept_maps):
-            beatmap = read()
+            beatmap = shifted(read(), shifts.get(item, 0.0))
             yield {
                 "map_index": map_index,
                 "song_index": song_index,
@@ -413,6 +426,7 @@ def _write_corpus(songs, staging, report, feature_extractor, tokenizer, max_empt
         "maps": report.maps,
         "examples": report.examples,
         "skipped": len(report.skipped),
+        **({"chart_shifts_ms": shifts} if align_to_onsets else {}),
     }
     with open(os.path.join(corpus_dir, CORPUS_INFO_NAME), "w", encoding="utf-8") as file:
         json.dump(info, file, indent=1)

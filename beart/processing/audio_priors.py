@@ -84,7 +84,7 @@ def beat_strength(flux: np.ndarray, beats: np.ndarray) -> float:
     return float(flux[frames].max(axis=1).mean() / max(float(flux.mean()), 1e-12))
 
 
-def track_beats(flux: np.ndarray, tempo_priors=BEAT_TRACKER_TEMPO_PRIORS, half_beat_ratio=HALF_BEAT_RATIO):
+def track_beats(flux: np.ndarray, tempo_priors: tuple, half_beat_ratio: float | None) -> np.ndarray:
     """
     The beats of a song's flux: librosa's beat tracker run with its tempo prior centred at each of `tempo_priors`,
     the run whose beats best explain the attacks (`beat_strength`) kept, and its beats doubled (the points halfway
@@ -128,7 +128,8 @@ def tracked_beats(mel_slices: np.ndarray) -> np.ndarray:
     if key not in _TRACKED_BEATS:
         flux = spectral_flux(mel_slices).reshape(-1)
         _TRACKED_BEATS.clear()
-        _TRACKED_BEATS[key] = track_beats(flux) if flux.any() else np.zeros(0, dtype=np.int64)
+        beats = track_beats(flux, BEAT_TRACKER_TEMPO_PRIORS, HALF_BEAT_RATIO) if flux.any() else np.zeros(0, np.int64)
+        _TRACKED_BEATS[key] = beats
     return _TRACKED_BEATS[key].copy()
 
 

@@ -271,3 +271,14 @@ def test_the_example_reads_and_writes_a_song_folder(tmp_path):
     assert "Easy: difficulty 0.38, 63 notes" in result.stdout
     assert len(read_fretsonfire(tmp_path / "fretsonfire", for_training=False)) == 3
     assert list((tmp_path / "stepmania").glob("*.ssc"))
+
+
+def test_the_mix_is_made_once_per_song(tmp_path, monkeypatch):
+    import beart.beatmaps.fretsonfire_reader as reader
+
+    folder = song_folder(tmp_path / "once", midi_bytes([("", [*note(96, 0, 10), *note(84, 0, 10)])]))
+    calls = []
+    monkeypatch.setattr(reader, "mix_stems", lambda stems, gains: calls.append(sorted(stems)) or b"OggS mixed")
+    report = convert_beatmaps(folder, tmp_path / "out", progress=False)
+    assert len(report.converted) == 2 and calls == [["guitar.wav", "song.wav"]]
+    assert (tmp_path / "out" / "once" / "song+guitar.ogg").read_bytes() == b"OggS mixed"

@@ -137,6 +137,7 @@ class FretsOnFireSong(BeatmapSet):
         self.part = guitar_part(self.chart, self.path)
         self.stems = stem_members(files)
         self.stem_gains = stem_gains
+        self._mix = None
         self.audio_member = self.stems[0] if len(self.stems) == 1 else ""
         if len(self.stems) > 1:
             self.audio_member = "+".join(os.path.splitext(stem)[0] for stem in self.stems) + ".ogg"
@@ -147,9 +148,12 @@ class FretsOnFireSong(BeatmapSet):
         self.difficulty_names = list(self.bases)
 
     def read_bytes(self, member: str) -> bytes:
+        """A file of the folder; the mixed member is mixed once and kept (every difficulty asks for it)."""
         if member == self.audio_member and len(self.stems) > 1:
-            stems = {stem: read_confined(self.folder, stem) for stem in self.stems}
-            return mix_stems(stems, self.stem_gains)
+            if self._mix is None:
+                stems = {stem: read_confined(self.folder, stem) for stem in self.stems}
+                self._mix = mix_stems(stems, self.stem_gains)
+            return self._mix
         return read_confined(self.folder, member)
 
     def read(self, difficulty_name: str, *, for_training: bool = True) -> IntermediateBeatmap:

@@ -352,3 +352,39 @@ def test_the_processor_decodes_tokens_back_into_a_map():
     np.testing.assert_array_equal(beatmap.data[["LEFT", "RIGHT"]].to_numpy(), events)
     assert list(beatmap.hit_objects()["start"]) == [430, 520, 550]
     np.testing.assert_allclose(beatmap.data["TEMPO"].to_numpy()[[0, 19, 20]], [120, 120, 130])
+
+
+def test_logits_processors_compose_and_a_callers_runs_after_the_built_in_ones(song):
+    from transformers import LogitsProcessor, LogitsProcessorList
+
+    from beart.modeling.logits_process import AudioPriorLogitsProcessor, SuppressReservedTokensLogitsProcessor
+    from beart.processing.audio_priors import audio_prior_bias
+
+    torch.manual_seed(0)
+    model = BeartModel(BeartConfig(num_hidden_layers=2)).eval()
+    processor = BeartProcessor.from_model_config(model.config)
+    starts = torch.from_numpy(processor.tokenizer.object_start_mask)
+    scores = torch.randn(2, 1, 3, model.config.vocab_size)
+    evidence = [np.random.default_rng(seed).random((20, processor.tokenizer.groups)) for seed in (0, 1)]
+    onset_slots = torch.from_numpy(processor.tokenizer.onset_slots)
+    processors = LogitsProcessorList(
+        [SuppressReservedTokensLogitsProcessor(processor.tokenizer.num_reserved_tokens),
+         AudioPriorLogitsProcessor(2.0, evidence, onset_slots)]
+    )  # fmt: skip
+    processed = processors(None, scores, songs=[1, 0], first_step=4)
+    window = torch.from_numpy(np.stack([evidence[1][4:7], evidence[0][4:7]]).astype(np.float32))
+    expected = scores + audio_prior_bias(window, onset_slots, 2.0)[:, None]
+    assert torch.isinf(processed[..., : processor.tokenizer.num_reserved_tokens]).all()
+    torch.testing.assert_close(processed[..., processor.tokenizer.num_reserved_tokens :],
+                               expected[..., processor.tokenizer.num_reserved_tokens :])  # fmt: skip
+
+    class NoObjects(LogitsProcessor):
+        def __call__(self, input_ids, scores):
+            return scores.masked_fill(starts, -float("inf"))
+
+    mel_slices = processor.feature_extractor.mel_slices(song)
+    free, _, _ = model.generate(mel_slices, 2, end_step=20, seed=0, top_k=3)
+    assert np.isin(free, np.flatnonzero(starts.numpy())).any()
+    silenced, _, _ = model.generate(mel_slices, 2, end_step=20, seed=0, top_k=3,
+                                    logits_processor=LogitsProcessorList([NoObjects()]))  # fmt: skip
+    assert not np.isin(silenced, np.flatnonzero(starts.numpy())).any()

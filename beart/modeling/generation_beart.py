@@ -27,11 +27,12 @@ from dataclasses import fields
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from transformers import GenerationConfig
+from transformers import GenerationConfig, LogitsProcessorList, TemperatureLogitsWarper
 
 from ..decoding_options import STRATEGIES, DecodingOptions
 from ..processing import BeartProcessor
-from ..processing.audio_priors import audio_prior_bias, beat_evidence, onset_evidence
+from ..processing.audio_priors import beat_evidence, onset_evidence
+from .logits_process import AudioPriorLogitsProcessor, LogitBiasLogitsProcessor, SuppressReservedTokensLogitsProcessor
 
 
 class _Scorer:
@@ -43,7 +44,13 @@ class _Scorer:
         self.processor = processor
         self.options = options
         self.device = next(model.parameters()).device
-        self.num_reserved = processor.tokenizer.num_reserved_tokens
+        self.processors = LogitsProcessorList(
+            [
+                TemperatureLogitsWarper(float(options.temperature)),
+                SuppressReservedTokensLogitsProcessor(processor.tokenizer.num_reserved_tokens),
+                LogitBiasLogitsProcessor(options.logit_bias),
+            ]
+        )
         self.guidance = options.difficulty_guidance or 0.0
         self.mirrored_difficulty_token = processor.tokenizer.mirrored_difficulty_token_id(options.difficulty)
 
@@ -67,10 +74,7 @@ class _Scorer:
         if self.guidance:
             mirrored_logits = outputs.logits[rows + num_rows, positions].float()
             logits = logits + self.guidance * (logits - mirrored_logits)
-        logits = logits / self.options.temperature
-        logits[..., : self.num_reserved] = -float("inf")
-        for token, bias in self.options.logit_bias.items():
-            logits[..., int(token)] += bias
+        logits = self.processors(None, logits)
         tempo = torch.clamp(outputs.tempo[:num_rows].float(), min=0.0)
         return tempo.cpu(), logits.cpu()
 
@@ -191,20 +195,10 @@ def legacy_beam_search(
     return tokens[:generated], tempo[:generated], first
 
 
-def _step_evidence(evidence: list[np.ndarray], first_step: int, steps: int) -> torch.Tensor:
-    """An audio prior's evidence (`onset_evidence`, `beat_evidence`) of `steps` steps from `first_step` for each
-    song, neutral (0.5) past a song's end: shape `(num_songs, steps, groups)`."""
-    groups = evidence[0].shape[1]
-    window = np.full((len(evidence), steps, groups), 0.5, dtype=np.float32)
-    for row, song in enumerate(evidence):
-        taken = song[first_step : first_step + steps]
-        window[row, : len(taken)] = taken
-    return torch.from_numpy(window)
-
-
 def fast_decoding(
     model, processor: BeartProcessor, songs: list[np.ndarray], num_tracks: int, options: DecodingOptions,
     start_step: int = 0, end_step: int | None = None, progress: bool = True,
+    logits_processor: LogitsProcessorList | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray, int]]:  # fmt: skip
     """
     One forward pass for all tracks and all songs per `options.steps_per_forward` steps (see the module docstring).
@@ -224,11 +218,14 @@ def fast_decoding(
     top_k = int(options.top_k)
     starts_object = torch.from_numpy(processor.tokenizer.object_start_mask)
     onset_slots = torch.from_numpy(processor.tokenizer.onset_slots)
-    priors = [
-        (weight, [signal(slices) for slices in songs])
-        for weight, signal in ((options.onset_prior, onset_evidence), (options.beat_prior_weight(), beat_evidence))
-        if weight
-    ]
+    priors = LogitsProcessorList(
+        [
+            AudioPriorLogitsProcessor(weight, [signal(slices) for slices in songs], onset_slots)
+            for weight, signal in ((options.onset_prior, onset_evidence), (options.beat_prior_weight(), beat_evidence))
+            if weight
+        ]
+        + list(logits_processor or [])
+    )
     total = max(counts, default=0)
     bar = tqdm(total=total, desc="Generating", unit="step", disable=not progress)
     for relative in range(0, total, ahead):
@@ -246,9 +243,7 @@ def fast_decoding(
         )
         positions = np.tile(read_positions, (len(active), 1, 1))
         row_tempo, logits = scorer(input_ids, np.repeat(track_ids, len(active), axis=0), features, positions)
-        for weight, evidence in priors:
-            window = _step_evidence([evidence[index] for index in active], start_step + relative, ahead)
-            logits = logits + audio_prior_bias(window, onset_slots, weight)[:, None]
+        logits = priors(None, logits, songs=active, first_step=start_step + relative)
         if options.hit_threshold is not None:
             chosen = threshold_choice(logits, starts_object, options.hit_threshold, generator)
         elif top_k == 1:
@@ -340,6 +335,7 @@ class BeartGenerationMixin:
         *,
         generation_config: GenerationConfig | None = None,
         processor: BeartProcessor | None = None,
+        logits_processor: LogitsProcessorList | None = None,
         start_step: int = 0,
         end_step: int | None = None,
         progress: bool = False,
@@ -354,6 +350,9 @@ class BeartGenerationMixin:
             num_tracks (`int`, *optional*, defaults to 1): 1, 2 or 4.
             generation_config (`GenerationConfig`, *optional*): defaults to the model's `generation_config`.
             processor (`BeartProcessor`, *optional*): defaults to the one the model's config implies.
+            logits_processor (`LogitsProcessorList`, *optional*): `fast`: more processors, run after the built-in
+                ones (temperature, reserved tokens, `logit_bias`, the audio priors; see `logits_process.py`) on logits
+                of shape `(batch_size, num_tracks, steps, vocab_size)`; they may take `songs` and `first_step`.
             start_step, end_step (`int`, *optional*): the beat tokens (100 ms each) to generate.
             progress (`bool`, *optional*, defaults to `False`): show a progress bar.
             **kwargs: decoding options over the generation config's: `strategy` (`fast` or `legacy`) and the fields
@@ -378,5 +377,7 @@ class BeartGenerationMixin:
                 for song in songs
             ]
         else:
-            results = fast_decoding(self, processor, songs, num_tracks, options, start_step, end_step, progress)
+            results = fast_decoding(
+                self, processor, songs, num_tracks, options, start_step, end_step, progress, logits_processor
+            )
         return results[0] if isinstance(mel_slices, np.ndarray) else results

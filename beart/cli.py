@@ -185,7 +185,8 @@ def _add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
             continue
         flag = "--" + option.name.replace("_", "-")
         nargs = {"nargs": option.metadata["nargs"]} if option.metadata.get("nargs") else {}
-        flags.append(parser.add_argument(flag, type=option.metadata["flag_type"], help=option.metadata["help"], **nargs))
+        help_text = option.metadata["help"]
+        flags.append(parser.add_argument(flag, type=option.metadata["flag_type"], help=help_text, **nargs))
     parser.set_defaults(decoding_flags=tuple(flag.dest for flag in flags))
 
 

@@ -87,12 +87,16 @@ def main():
         print("held-out songs:")
         held_songs = songs_with_steady_tempo(arguments.held_out)
         held_out = judge(held_songs, extractor)
-    print(f"\n{'method':<40} dev compatible/exact (of {len(dev_songs)})   held out compatible/exact (of {len(held_songs)})")
+    header = f"dev compatible/exact (of {len(dev_songs)})   held out compatible/exact (of {len(held_songs)})"
+    print(f"\n{'method':<40} {header}")
     for method, (compatible, exact) in dev.items():
         held = held_out.get(method, ["-", "-"])
         print(f"{name(method):<40} {compatible:>4} / {exact:<4}{'':>24}{held[0]:>4} / {held[1]}")
-    simplest = lambda method: (len(method[0]), method[1] is not None, min(abs(prior - 120) for prior in method[0]))  # noqa: E731
-    best = max(dev, key=lambda method: (*dev[method], tuple(-value for value in simplest(method))))
+    def simplicity(method) -> tuple:
+        priors, ratio = method
+        return (-len(priors), ratio is None, -min(abs(prior - 120) for prior in priors))
+
+    best = max(dev, key=lambda method: (*dev[method], simplicity(method)))
     print(f"\nchosen on the development songs: {name(best)}")
 
 

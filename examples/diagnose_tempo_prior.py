@@ -27,8 +27,11 @@ def main() -> None:
     parser.add_argument("--steps-type", default="single")
     arguments = parser.parse_args()
     source = find_beatmap_sets(arguments.song)[0]
-    charts = [(beatmap_set, beatmap) for item, beatmap_set, _, beatmap in read_difficulties(source, [], for_training=False)
-              if arguments.steps_type in item]  # fmt: skip
+    charts = [
+        (beatmap_set, beatmap)
+        for item, beatmap_set, _, beatmap in read_difficulties(source, [], for_training=False)
+        if arguments.steps_type in item
+    ]
     beatmap_set, first = charts[0]
     audio = os.path.join(tempfile.mkdtemp(), "song" + os.path.splitext(first.audio)[1])
     with open(audio, "wb") as file:

@@ -110,7 +110,8 @@ def test_sustains_chords_delay_tempo_changes_and_names(tmp_path):
         *note(98, 5 * beat, 5 * beat + 10),  # yellow, after the tempo doubles at beat 4
         *note(84, 0, 10),  # Hard's green
     ]
-    tempo = [(0, mido.MetaMessage("set_tempo", tempo=500_000)), (4 * beat, mido.MetaMessage("set_tempo", tempo=250_000))]
+    tempo = [(0, mido.MetaMessage("set_tempo", tempo=500_000))]
+    tempo.append((4 * beat, mido.MetaMessage("set_tempo", tempo=250_000)))
     ini = "[Song]\nname = Chords\nartist = Someone\ndelay = 250\ndiff_guitar = 6\npreview_start_time = 1500\n"
     folder = song_folder(tmp_path / "chords", midi_bytes([("tempo", tempo), ("PART GUITAR", notes)]), ini)
     song = FretsOnFireSong(folder)
@@ -246,7 +247,8 @@ def test_difficulties_fill_the_pitch_ranges_in_order(tmp_path):
 
 
 def test_a_song_that_is_not_ogg_is_encoded_and_nothing_is_replaced_unasked(tmp_path):
-    folder = song_folder(tmp_path / "wav", midi_bytes([("", [*note(96, 0, 10), *note(97, 480, 2000)])]), stems=("song",))
+    notes_mid = midi_bytes([("", [*note(96, 0, 10), *note(97, 480, 2000)])])
+    folder = song_folder(tmp_path / "wav", notes_mid, stems=("song",))
     beatmaps = read_fretsonfire(folder)
     written = write_fretsonfire(beatmaps, tmp_path / "out", folder / "song.wav")
     assert [path.rsplit("/", 1)[1] for path in written] == ["notes.mid", "song.ini"]

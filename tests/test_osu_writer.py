@@ -105,8 +105,9 @@ def test_timing_points_follow_the_tempo_column_and_sliders_end_on_time():
     np.testing.assert_allclose(starts, [1000, 3000], atol=4)
     np.testing.assert_allclose(starts + durations, [1500, 3800], atol=4)
     # every start and end lies on a 48th of the written beat (0 ms at 400 ms, 2000 ms at 625 ms), to within 0.5 ms
-    rows = np.array([(starts - [0, 2000]) / [400 / 48, 625 / 48], (starts + durations - [0, 2000]) / [400 / 48, 625 / 48]])
-    np.testing.assert_allclose(rows * [400 / 48, 625 / 48], np.round(rows) * [400 / 48, 625 / 48], atol=0.5)
+    row_ms = np.array([400 / 48, 625 / 48])
+    rows = np.array([(starts - [0, 2000]) / row_ms, (starts + durations - [0, 2000]) / row_ms])
+    np.testing.assert_allclose(rows * row_ms, np.round(rows) * row_ms, atol=0.5)
     assert "ai-generated" in text and "beart" in text.split("Tags:")[1].splitlines()[0]
     with pytest.raises(AIGeneratedError):
         osu_to_intermediate(parse_osu(text.encode()), text.encode())

@@ -234,3 +234,14 @@ def test_chart_offsets_example_finds_the_shared_charts_on_their_audio():
     oni = next(line for line in result.stdout.splitlines() if line.endswith("[Oni]"))
     shift, shifted, unshifted = oni.split()[:3]
     assert abs(float(shift)) <= 20 and float(unshifted) > 0.4
+
+
+@pytest.mark.parametrize("path", CHARTS, ids=lambda path: path.parent.name)
+def test_the_file_model_writes_back_what_it_read(path):
+    """`TjaFile.text` (what the writer serializes through) reads back with every course's notes unchanged."""
+    parsed = parse_tja(path.read_bytes(), path.name)
+    reread = parse_tja(parsed.text(), path.name)
+    assert [course.name for course in reread.courses] == [course.name for course in parsed.courses]
+    for before, after in zip(parsed.courses, reread.courses):
+        assert after.level == before.level and [note.kind for note in after.notes] == [n.kind for n in before.notes]
+        np.testing.assert_allclose([note.time_ms for note in after.notes], [n.time_ms for n in before.notes], atol=1e-6)

@@ -57,7 +57,9 @@ def write_atomically(path, content: bytes, *, overwrite: bool = True) -> str:
     return path
 
 
-def write_song_files(folder, texts: dict, audio, *, audio_name: str | None = None, overwrite: bool = False) -> list[str]:
+def write_song_files(
+    folder, texts: dict, audio, *, audio_name: str | None = None, overwrite: bool = False
+) -> list[str]:
     """
     Writes chart files and, beside them, the song they play (a StepMania, TJA or Frets on Fire song folder). Every
     output is checked before anything is written, so an existing file (or another audio file of the same name) stops

@@ -3,12 +3,12 @@ serves, which files make a beatmap set, how to read one and how to write maps. `
 build`, `evaluate`, the pipeline and the CLI's choices all read it; a new format is a module pair (file model, and
 conversion to and from `IntermediateBeatmap`) plus one entry here.
 
-| format        | game                        | modes (tracks)                                  | a set is                          |
-| ------------- | --------------------------- | ----------------------------------------------- | --------------------------------- |
-| `osu`         | osu!                        | `osu` (1), `taiko` (2), `catch` (1), `mania` (4) | an `.osz`, or a folder of `.osu`  |
-| `stepmania`   | StepMania, ITG, Outfox      | `stepmania` (4, dance-single)                   | a `.ssc` or `.sm` simfile         |
-| `tja`         | Taiko simulators            | `tja` (2, don and ka)                           | a `.tja` file                     |
-| `fretsonfire` | Frets on Fire, Clone Hero   | `fretsonfire` (4, five frets folded)            | a folder's `notes.mid`            |
+| format        | games                     | modes (tracks)                                   | a set is              |
+| ------------- | ------------------------- | ------------------------------------------------ | --------------------- |
+| `osu`         | osu!                      | `osu` (1), `taiko` (2), `catch` (1), `mania` (4) | an `.osz`, `.osu` dir |
+| `stepmania`   | StepMania, ITG, Outfox    | `stepmania` (4, dance-single)                    | a `.ssc` or `.sm`     |
+| `tja`         | Taiko simulators          | `tja` (2, don and ka)                            | a `.tja` file         |
+| `fretsonfire` | Frets on Fire, Clone Hero | `fretsonfire` (4, five frets folded)             | a folder's notes.mid  |
 """
 
 import os

@@ -1,13 +1,13 @@
 """Reading Frets on Fire / Clone Hero song folders (`notes.mid` + `song.ini` + the audio as stems) into intermediate
 beatmaps: every difficulty of the guitar part a 4-track map, as osu!mania.
 
-| `notes.mid`                                     | intermediate beatmap                                       |
-| ----------------------------------------------- | ---------------------------------------------------------- |
-| the part `PART GUITAR` (or `T1 GEMS`; in old files the only part, else the first with frets) | the chart  |
-| pitches 60-64, 72-76, 84-88, 96-100             | the difficulties (see `DIFFICULTIES`), one map each        |
-| frets green, red, yellow, blue, orange          | LEFT, DOWN, UP, RIGHT, RIGHT: the two rightmost frets share the right track (orange is the rarest fret in human charts); a chord keeps one object per track |
-| a note longer than the sustain cutoff           | a hold, released 20 ms before the next note of its track; shorter notes are hits |
-| the tempo map                                   | TEMPO                                                      |
+- the chart is the part `PART GUITAR` (or `T1 GEMS`); in old files the only part, else the first with frets;
+- each pitch range (60-64, 72-76, 84-88, 96-100; see `DIFFICULTIES`) is one map;
+- frets green, red, yellow, blue, orange go to LEFT, DOWN, UP, RIGHT, RIGHT: the two rightmost frets share the right
+  track (orange is the rarest fret in human charts); a chord keeps one object per track;
+- a note longer than the sustain cutoff is a hold, released 20 ms before the next note of its track; shorter notes
+  are hits;
+- the tempo map is TEMPO.
 
 The sustain cutoff is `song.ini`'s `sustain_cutoff_threshold` (ticks) where given, else a third of a beat (Clone Hero's
 and Rock Band's rule for MIDI charts). Times are the MIDI file's plus `song.ini`'s `delay` (ms). The audio is the mix
@@ -69,7 +69,8 @@ def guitar_part(chart: MidiChart, where: str) -> MidiPart:
         return named[0]
     with_frets = [part for part in chart.parts if part.notes["pitch"].isin(_fret_pitches()).any()]
     if not with_frets:
-        raise BeatmapError(f"{where}: no part holds guitar notes (pitches {min(DIFFICULTIES)}-{max(DIFFICULTIES) + 4}).")
+        pitches = f"{min(DIFFICULTIES)}-{max(DIFFICULTIES) + FRETS - 1}"
+        raise BeatmapError(f"{where}: no part holds guitar notes (pitches {pitches}).")
     if len(with_frets) > 1:
         logger.warning(f"{where}: no part is named PART GUITAR; reading the first with frets, {with_frets[0].name!r}.")
     return with_frets[0]

@@ -134,7 +134,12 @@ def fretsonfire_files(
 
 
 def write_fretsonfire(
-    beatmaps: list[IntermediateBeatmap] | IntermediateBeatmap, output_path, audio, *, overwrite: bool = False, **metadata
+    beatmaps: list[IntermediateBeatmap] | IntermediateBeatmap,
+    output_path,
+    audio,
+    *,
+    overwrite: bool = False,
+    **metadata,
 ) -> list[str]:
     """
     Writes a Frets on Fire / Clone Hero song folder: `notes.mid`, `song.ini` and the audio as `song.ogg` (an Ogg
@@ -155,4 +160,5 @@ def write_fretsonfire(
     output_path = os.fspath(output_path)
     folder = os.path.dirname(output_path) if output_path.lower().endswith(".mid") else output_path
     files = fretsonfire_files(beatmaps, **metadata)
-    return write_song_files(os.path.abspath(folder), files, ogg_file_bytes(audio), audio_name=SONG_NAME, overwrite=overwrite)
+    song = ogg_file_bytes(audio)
+    return write_song_files(os.path.abspath(folder), files, song, audio_name=SONG_NAME, overwrite=overwrite)

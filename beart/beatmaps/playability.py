@@ -241,7 +241,8 @@ def check_beatmap_set(beatmap_set: BeatmapSet, source: str, skipped: list) -> li
             if isinstance(beatmap_set, (OsuArchive, OsuFolder)):
                 osu_file = parse_osu(beatmap_set.read_bytes(member), member)
                 objects, tempo = timed_objects(osu_file)
-                reports.append(check_objects(objects, tempo, item, tolerance_ms=OSU_SNAPPED_WITHIN_MS, find_phase=False))
+                report = check_objects(objects, tempo, item, tolerance_ms=OSU_SNAPPED_WITHIN_MS, find_phase=False)
+                reports.append(report)
             else:
                 reports.append(check_playability(beatmap_set.read(member, for_training=False), item))
         except Exception as error:  # an untrusted file: whatever it raises, the other difficulties are checked

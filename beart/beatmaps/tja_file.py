@@ -71,6 +71,8 @@ class TjaCourse:
         line (`int`): the line of its `#START`.
         measures_with_unread_notes (`set[int]`): measures holding note letters left out (OpenTaiko's bombs, fuse
             rolls, ad-lib notes).
+        chart (`list[str]`): the lines between `#START` and `#END` as written (comments left out), which `TjaFile.text`
+            writes back.
     """
 
     name: str
@@ -80,6 +82,7 @@ class TjaCourse:
     branched: bool = False
     line: int = 0
     measures_with_unread_notes: set = field(default_factory=set)
+    chart: list = field(default_factory=list)
 
 
 @dataclass
@@ -99,6 +102,21 @@ class TjaFile:
 
     def value(self, key: str, default: str = "") -> str:
         return self.headers.get(key, default).strip()
+
+    def text(self, comments: tuple = ()) -> str:
+        """
+        The file's text: `// comments`, the song's headers, then each course's headers (`COURSE` first) and chart
+        between `#START` and `#END`. `parse_tja` reads it back with the same notes.
+
+        Args:
+            comments (`tuple[str, ...]`, *optional*): comment lines written first.
+        """
+        lines = [f"// {comment}" for comment in comments]
+        lines += [f"{key}:{value}" for key, value in self.headers.items()]
+        for course in self.courses:
+            headers = {"COURSE": course.name.split()[0], **course.headers}
+            lines += ["", *(f"{key}:{value}" for key, value in headers.items()), "", "#START", *course.chart, "#END"]
+        return "\n".join(lines) + "\n"
 
 
 def _number(text: str, what: str, where: str) -> float:
@@ -292,4 +310,5 @@ def _course(song: dict, headers: dict, lines: list, start_line: int, name: str, 
         branched=branched,
         line=start_line,
         measures_with_unread_notes=unread,
+        chart=[line for _, line in lines],
     )

@@ -2,9 +2,9 @@
 chart's offset, a game's latency), and a model trained on it would learn the lag.
 
 A chart's shift is the whole number of 10 ms steps, within `MAX_SHIFT_MS` either way, that puts the most of its note
-starts within `TOLERANCE_MS` of an onset of the audio (peaks of its spectral flux, `librosa.onset.onset_detect`);
-among equally good shifts, the one whose close notes lie nearest their onsets. `beart dataset build --align-to-onsets` moves every map by its shift and lists the
-shifts in the corpus's `beart_corpus.json`.
+starts within `TOLERANCE_MS` of an onset of the audio (peaks of its spectral flux, `librosa.onset.onset_detect`); among
+equally good shifts, the one whose close notes lie nearest their onsets. `beart dataset build --align-to-onsets` moves
+every map by its shift and lists the shifts in the corpus's `beart_corpus.json`.
 """
 
 import librosa

@@ -1,0 +1,94 @@
+"""Generation speed of beart against the real original BeatLearning package (`../shared/original`, imported, never
+copied), same song, same run: seconds to generate `--seconds` of audio for one track with the original's
+`BEaRT.generate` (its defaults: beam search, temperature 0.5) and with beart's pipeline (`fast`, the bundled model's
+decoding defaults, priors and guidance on, `make_playable`), for 1 and 4 tracks; the ratios printed at the end.
+
+    python benchmarks/generation_against_original.py [--seconds 30] [--repeats 2]
+
+Both use the author's checkpoint converted for beart where beart runs the original's model (`--model original`), or
+the bundled model (`--model bundled`, the default): the speed of decoding, not of one network, is what is compared.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import soundfile
+import torch
+from transformers import pipeline
+
+import beart
+from beart.audio import load_audio
+
+
+SHARED = Path(os.environ.get("BEART_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+CHECKPOINT = SHARED / "fixtures" / "original" / "original_quaver_checkpoint.pt"
+SONG = Path(__file__).resolve().parents[1] / "examples" / "drums.ogg"
+
+
+def original_model():
+    sys.path.insert(0, str(SHARED / "original"))
+    from beatlearning.configs import QuaverBEaRT
+    from beatlearning.models import BEaRT
+    from beatlearning.tokenizers import BEaRTTokenizer
+
+    model = BEaRT(BEaRTTokenizer(QuaverBEaRT()))
+    model.load(str(CHECKPOINT), weights_only=False)
+    return model.eval()
+
+
+def timed(function, repeats: int) -> float:
+    """The best of `repeats` wall-clock times of `function()`, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--model", choices=["bundled", "original"], default="bundled")
+    arguments = parser.parse_args()
+    torch.set_num_threads(os.cpu_count() or 1)
+    folder = tempfile.mkdtemp()
+    song = os.path.join(folder, "song.wav")  # the first `--seconds` of the example song, looped if it is shorter
+    waveform = load_audio(str(SONG), target_sampling_rate=44100)
+    samples = int(arguments.seconds * 44100)
+    waveform = np.tile(waveform, int(np.ceil(samples / len(waveform))))[:samples]
+    soundfile.write(song, waveform, 44100)
+
+    original = original_model()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        original_seconds = timed(
+            lambda: original.generate(song, use_tracks=["LEFT"], random_seed=1), arguments.repeats
+        )
+
+    if arguments.model == "original":
+        model = beart.load_model(str(CHECKPOINT))
+        processor = beart.load_processor(None, model.config)
+        generator = pipeline("beatmap-generation", model=model, processor=processor)
+    else:
+        generator = pipeline("beatmap-generation")
+    results = {}
+    for mode, tracks in (("osu", 1), ("mania", 4)):
+        results[tracks] = timed(lambda: generator(song, mode=mode, seed=1, progress=False), arguments.repeats)
+    print(f"{arguments.seconds:g} s of audio, best of {arguments.repeats}, {torch.get_num_threads()} threads")
+    print(f"original BEaRT.generate, 1 track: {original_seconds:.2f} s")
+    for tracks, seconds in results.items():
+        print(f"beart pipeline ({arguments.model} model), {tracks} track(s): {seconds:.2f} s "
+              f"({original_seconds / seconds:.2f}x the original's speed)")  # fmt: skip
+    print(f"4 tracks against 1: {results[4] / results[1]:.2f}x the time")
+
+
+if __name__ == "__main__":
+    main()

@@ -390,3 +390,22 @@ def test_dataset_build_takes_stepmania_songs(tmp_path, capsys):
     assert "train: 1 songs, 9 maps" in capsys.readouterr().out
     maps = load_corpus(tmp_path / "corpus")["maps"]
     assert set(maps["num_tracks"]) == {4} and len(maps) == 9
+
+
+@pytest.mark.parametrize(
+    "path", sorted(path for path in (CORPUS / "stepmania").rglob("*") if path.suffix in (".sm", ".ssc")),
+    ids=lambda path: path.name,
+)  # fmt: skip
+def test_the_file_model_writes_back_what_it_read(path, tmp_path):
+    """`StepManiaFile.text` (what the writer serializes through) reads back with every chart unchanged."""
+    import pandas as pd
+
+    from beart.beatmaps.stepmania_file import parse_simfile
+    from beart.beatmaps.stepmania_reader import read_simfile
+
+    written = tmp_path / path.name
+    written.write_text(parse_simfile(path.read_bytes(), path.name).text(), encoding="utf-8")
+    originals, rereads = read_simfile(path, for_training=False), read_simfile(written, for_training=False)
+    assert [beatmap.meta["version"] for beatmap in rereads] == [beatmap.meta["version"] for beatmap in originals]
+    for original, reread in zip(originals, rereads):
+        pd.testing.assert_frame_equal(reread.hit_objects(), original.hit_objects())

@@ -88,6 +88,27 @@ class StepManiaFile:
         entry = self.entries.get(tag)
         return entry.value.strip() if entry else default
 
+    def text(self) -> str:
+        """
+        The simfile's text in its format (`is_ssc`): the song's entries, then each chart, a `.ssc` chart as its own
+        entries from `#NOTEDATA` (made from the chart's fields when it has none), a `.sm` chart as one `#NOTES` entry
+        of six fields. `parse_simfile` reads it back with the same charts.
+        """
+        lines = [f"#{tag}:{entry.value};" for tag, entry in self.entries.items()]
+        for chart in self.charts:
+            notes = chart.notes.value if chart.notes is not None else ""
+            if self.is_ssc:
+                entries = {tag: entry.value for tag, entry in chart.entries.items()} or {
+                    "CHARTNAME": "", "STEPSTYPE": chart.steps_type, "DESCRIPTION": chart.description,
+                    "DIFFICULTY": chart.slot, "METER": str(chart.meter), "RADARVALUES": "0,0,0,0,0",
+                    "CREDIT": chart.credit, "NOTES": notes,
+                }  # fmt: skip
+                lines += ["", "#NOTEDATA:;", *(f"#{tag}:{value};" for tag, value in entries.items())]
+            else:
+                fields = [chart.steps_type, chart.description, chart.slot, str(chart.meter), "0,0,0,0,0"]
+                lines += ["", "#NOTES:" + "".join(f"\n     {field}:" for field in fields) + f"{notes};"]
+        return "\n".join(lines) + "\n"
+
     def timing(self, chart: SimfileChart) -> StepManiaTiming:
         """The chart's timing: its own in `.ssc` files from format 0.7 when it has any, else the song's."""
         try:

@@ -13,7 +13,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from transformers import pipeline
 
 import beart
 from beart.audio import load_audio
+
+from timing import best_time
 
 
 SHARED = Path(os.environ.get("BEART_SHARED", Path(__file__).resolve().parents[2] / "shared"))
@@ -40,16 +41,6 @@ def original_model():
     model = BEaRT(BEaRTTokenizer(QuaverBEaRT()))
     model.load(str(CHECKPOINT), weights_only=False)
     return model.eval()
-
-
-def timed(function, repeats: int) -> float:
-    """The best of `repeats` wall-clock times of `function()`, in seconds."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main():
@@ -69,7 +60,7 @@ def main():
     original = original_model()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        original_seconds = timed(
+        original_seconds = best_time(
             lambda: original.generate(song, use_tracks=["LEFT"], random_seed=1), arguments.repeats
         )
 
@@ -81,7 +72,7 @@ def main():
         generator = pipeline("beatmap-generation")
     results = {}
     for mode, tracks in (("osu", 1), ("mania", 4)):
-        results[tracks] = timed(lambda: generator(song, mode=mode, seed=1, progress=False), arguments.repeats)
+        results[tracks] = best_time(lambda: generator(song, mode=mode, seed=1, progress=False), arguments.repeats)
     print(f"{arguments.seconds:g} s of audio, best of {arguments.repeats}, {torch.get_num_threads()} threads")
     print(f"original BEaRT.generate, 1 track: {original_seconds:.2f} s")
     for tracks, seconds in results.items():

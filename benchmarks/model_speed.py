@@ -9,7 +9,6 @@ in this process; the script prints seconds and the speed-up ratios, and checks t
 """
 
 import argparse
-import time
 
 import torch
 from torch import nn
@@ -17,6 +16,8 @@ from torch import nn
 import beart
 from beart.conversion import ORIGINAL_LAYER_NAMES, ORIGINAL_TOP_LEVEL_NAMES
 from beart.modeling.modeling_beart import sinusoidal_position_table
+
+from timing import best_time
 
 
 class OriginalLikeBeart(nn.Module):
@@ -66,15 +67,6 @@ def original_loss(tempo_units, logits, labels, tempo_labels, config):
     known = tempo_labels > 0
     tempo_loss = nn.functional.mse_loss(tempo_units[known], tempo_labels[known] / config.tempo_scale)
     return config.tempo_loss_weight * tempo_loss + config.token_loss_weight * token_loss
-
-
-def best_time(function, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main():

@@ -138,10 +138,8 @@ def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool
     """
     if for_training:
         check_training_use(osu_file)
-    mode_number = osu_file.mode
-    if mode_number not in range(len(GAME_MODES)):
-        raise BeatmapError(f"{osu_file.name}: unknown game mode {mode_number}; osu! modes are 0-3 ({GAME_MODES}).")
-    mode = GAME_MODES[mode_number]
+    objects, tempo = timed_objects(osu_file)  # refuses an unknown game mode first
+    mode = GAME_MODES[osu_file.mode]
     stars = None
     if osu_file.most_control_points <= MAX_RATED_CONTROL_POINTS:
         stars = star_rating(content)
@@ -155,7 +153,6 @@ def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool
     else:
         difficulty = difficulty_from_stars(stars)
 
-    objects, tempo = timed_objects(osu_file)
     ends = objects["end"].to_numpy(np.float64)
     too_long = ~np.isfinite(ends) | (ends > limits.max_song_ms)
     if too_long.any():

@@ -74,7 +74,7 @@ def _build_dataset(arguments: argparse.Namespace) -> int:
     if arguments.model is not None:
         processor = BeartProcessor.from_model_config(load_model(arguments.model).config)
     report = build_corpus(
-        arguments.input,
+        arguments.input if len(arguments.input) > 1 else arguments.input[0],
         arguments.output_dir,
         feature_extractor=processor.feature_extractor if processor else None,
         tokenizer=processor.tokenizer if processor else None,
@@ -462,12 +462,12 @@ def build_parser() -> argparse.ArgumentParser:
     build = dataset.add_parser(
         "build",
         help="beatmaps and their songs -> a datasets.DatasetDict for training",
-        description="Read every beatmap under INPUT (.osz, .osu, .sm, .ssc, .tja, or .ibf with its audio), compute "
+        description="Read every beatmap under each INPUT (.osz, .osu, .sm, .ssc, .tja, or .ibf with its audio), compute "
         "each song's features once, split songs (never difficulties) into train and test, and save the corpus with "
         "save_to_disk. Refused, unreadable and audio-less maps are skipped with their reason; the exit status is 1 "
         "only when nothing was built.",
     )
-    build.add_argument("input", help="a beatmap file or a folder searched recursively")
+    build.add_argument("input", nargs="+", help="beatmap files or folders searched recursively")
     build.add_argument("output_dir", help="where the corpus is saved: a new or empty folder, or a corpus (--overwrite)")
     build.add_argument(
         "--test-size", type=float, default=0.1, help="share of beatmap sets held out for testing, with all their songs"

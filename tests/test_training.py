@@ -93,6 +93,45 @@ def test_augmentation_is_seeded_and_leaves_the_labels_alone(fixture_corpus):
     torch.testing.assert_close(no_offsets["labels"], plain["labels"])
 
 
+def test_equaliser_tilt_and_band_shift_move_the_mel_slices_as_stated(fixture_corpus):
+    corpus = load_corpus(fixture_corpus)
+    rows = [corpus["train"][index] for index in range(0, 256, 8)]
+    plain_options = {"augment": True, "seed": 5, "token_dropout": 0.0, "mel_scaling": (1.0, 1.0), "mel_noise": 0.0}
+    plain = BeartDataCollator(quaver_processor(), corpus["maps"], corpus["songs"], **plain_options)(rows)
+    tilted = BeartDataCollator(quaver_processor(), corpus["maps"], corpus["songs"], mel_tilt=0.1, **plain_options)(
+        rows
+    )
+    tilt = tilted["input_features"] - plain["input_features"]
+    # one straight line across the bands per row, through 0 at the middle, at most 0.1 at the edges
+    slopes = tilt[:, :, :, -1:] / 1.0
+    bands = torch.linspace(-1.0, 1.0, tilt.shape[-1])
+    torch.testing.assert_close(tilt, slopes * bands, atol=1e-5, rtol=0)
+    assert slopes.abs().max() <= 0.1 and len(torch.unique(slopes.round(decimals=5))) > 4
+    shifted = BeartDataCollator(
+        quaver_processor(), corpus["maps"], corpus["songs"], mel_band_shift=2, **plain_options
+    )(rows)["input_features"]
+    source = plain["input_features"]
+    seen = set()
+    for row in range(len(rows)):
+        matches = [
+            shift
+            for shift in range(-2, 3)
+            if torch.equal(shifted[row], source[row][..., (torch.arange(32) - shift).clamp(0, 31)])
+        ]
+        assert matches, f"row {row} is not its slices moved by at most 2 bands"
+        seen.update(matches)
+    assert len(seen) >= 3
+
+
+def test_build_reads_several_inputs_as_one_corpus(tmp_path, fixture_song):
+    for name in ("first", "second", "left out"):
+        fixture_song(tmp_path / name)
+    arguments = [str(tmp_path / "first"), str(tmp_path / "second"), str(tmp_path / "corpus")]
+    assert main(["dataset", "build", *arguments, "--test-size", "0", "--no-progress"]) == 0
+    names = load_corpus(tmp_path / "corpus")["songs"]["name"]
+    assert len(names) == 2 and not any("left out" in name for name in names)
+
+
 @pytest.fixture(scope="module")
 def mania_corpus(tmp_path_factory, fixture_song):
     """A corpus of the fixture song with a 4-track map (the LEFT events shifted by 50 ms per track), and those

@@ -65,6 +65,13 @@ class BeartConfig(PreTrainedConfig):
             Training augmentation: range of the random factor the mel slices are scaled by.
         mel_noise (`float`, *optional*, defaults to 0.05):
             Training augmentation: standard deviation of the noise added to the mel slices.
+        mel_tilt (`float`, *optional*, defaults to 0.0):
+            Training augmentation (not in the original): largest slope of a random linear tilt added across the mel
+            bands, an equaliser that lifts the highs and cuts the lows or the reverse (the frames are decibels scaled
+            by 1/80, so 0.1 tilts by up to 8 dB from the middle band to either edge).
+        mel_band_shift (`int`, *optional*, defaults to 0):
+            Training augmentation (not in the original): the mel slices are moved by a random whole number of bands
+            up to this far up or down (the edge band repeated), a pitch shift of about a semitone per band at 32 bands.
         augmentation_seed (`int`, *optional*, defaults to 69420):
             Seed of the augmentation random generator.
         prediction_steps (`int`, *optional*, defaults to 1):
@@ -116,6 +123,8 @@ class BeartConfig(PreTrainedConfig):
         token_dropout: float = 0.2,
         mel_scaling: list[float] | None = None,
         mel_noise: float = 0.05,
+        mel_tilt: float = 0.0,
+        mel_band_shift: int = 0,
         augmentation_seed: int = 69420,
         prediction_steps: int = 1,
         difficulty_embedding: bool = False,
@@ -146,6 +155,8 @@ class BeartConfig(PreTrainedConfig):
         self.token_dropout = token_dropout
         self.mel_scaling = list(mel_scaling) if mel_scaling is not None else [0.0, 1.1]
         self.mel_noise = mel_noise
+        self.mel_tilt = mel_tilt
+        self.mel_band_shift = mel_band_shift
         self.augmentation_seed = augmentation_seed
         self.prediction_steps = prediction_steps
         self.difficulty_embedding = difficulty_embedding

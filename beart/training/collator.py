@@ -38,6 +38,8 @@ class BeartDataCollator:
     - each other beat token becomes `[MASK]` with probability `token_dropout`;
     - the mel slices of a row are scaled by a random factor from `mel_scaling` and get Gaussian noise of standard
       deviation `mel_noise`;
+    - (not in the original) the mel slices of a row are tilted across the bands by a random slope up to `mel_tilt`
+      (an equaliser) and moved by a random whole number of bands up to `mel_band_shift` (a pitch shift);
     - the map and its audio are shifted by a random 0 to `groups - 1` 10 ms rows (`time_offsets`), so tokens see
       their events at every phase.
     With `label_masked_tracks` (not in the original) every masked current token is scored, not only the scored
@@ -54,6 +56,8 @@ class BeartDataCollator:
         token_dropout (`float`, *optional*, defaults to 0.2): see above.
         mel_scaling (`tuple[float, float]`, *optional*, defaults to `(0.0, 1.1)`): see above.
         mel_noise (`float`, *optional*, defaults to 0.05): see above.
+        mel_tilt (`float`, *optional*, defaults to 0.0): see above.
+        mel_band_shift (`int`, *optional*, defaults to 0): see above.
         time_offsets (`bool`, *optional*, defaults to `True`): see above (only with `augment`).
         label_masked_tracks (`bool`, *optional*, defaults to `False`): see above (only with `augment`).
         prediction_steps (`int`, *optional*, defaults to 1): steps scored per labelled track, see above (only with
@@ -72,6 +76,8 @@ class BeartDataCollator:
         token_dropout: float = 0.2,
         mel_scaling=(0.0, 1.1),
         mel_noise: float = 0.05,
+        mel_tilt: float = 0.0,
+        mel_band_shift: int = 0,
         time_offsets: bool = True,
         label_masked_tracks: bool = False,
         prediction_steps: int = 1,
@@ -85,6 +91,8 @@ class BeartDataCollator:
         self.token_dropout = token_dropout
         self.mel_scaling = tuple(mel_scaling)
         self.mel_noise = mel_noise
+        self.mel_tilt = mel_tilt
+        self.mel_band_shift = mel_band_shift
         self.time_offsets = time_offsets
         self.label_masked_tracks = label_masked_tracks
         self.prediction_steps = prediction_steps
@@ -184,5 +192,30 @@ class BeartDataCollator:
         features = batch["input_features"]
         low, high = self.mel_scaling
         features *= torch.empty(len(features), 1, 1, 1).uniform_(low, high, generator=self.generator)
+        if self.mel_tilt:
+            self._tilt(features)
+        if self.mel_band_shift:
+            batch["input_features"] = features = self._shift_bands(features)
         if self.mel_noise:
             features += torch.empty_like(features).normal_(0.0, self.mel_noise, generator=self.generator)
+
+    def _tilt(self, features: torch.Tensor) -> None:
+        """Adds a random linear tilt across the mel bands of each row, in place.
+
+        Args:
+            features (`torch.Tensor` of shape `(batch_size, num_slices, groups, mel_bands)`): the mel slices.
+        """
+        slopes = torch.empty(len(features), 1, 1, 1).uniform_(-self.mel_tilt, self.mel_tilt, generator=self.generator)
+        features += slopes * torch.linspace(-1.0, 1.0, features.shape[-1])
+
+    def _shift_bands(self, features: torch.Tensor) -> torch.Tensor:
+        """Each row's mel slices moved by a random whole number of bands (up to `mel_band_shift` either way), the edge
+        band repeated into the gap.
+
+        Args:
+            features (`torch.Tensor` of shape `(batch_size, num_slices, groups, mel_bands)`): the mel slices.
+        """
+        bands = features.shape[-1]
+        shifts = torch.randint(-self.mel_band_shift, self.mel_band_shift + 1, (len(features),), generator=self.generator)
+        source = (torch.arange(bands)[None, :] - shifts[:, None]).clamp(0, bands - 1)
+        return torch.take_along_dim(features, source[:, None, None, :].expand_as(features), dim=-1)

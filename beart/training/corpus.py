@@ -159,8 +159,8 @@ class _Song:
     split: str = "train"
 
 
-def _catalog(input_path, report: CorpusReport, progress: bool) -> list[_Song]:
-    """Every readable map under `input_path`, grouped by the song (audio) it plays to."""
+def _sources(input_path) -> list[str]:
+    """The beatmap sets and `.ibf` files under one input (a file or a folder)."""
     input_path = os.fspath(input_path)
     sources = [] if input_path.lower().endswith(".ibf") else find_beatmap_sets(input_path)
     if os.path.isdir(input_path):
@@ -168,6 +168,14 @@ def _catalog(input_path, report: CorpusReport, progress: bool) -> list[_Song]:
             sources.extend(os.path.join(folder, name) for name in sorted(files) if name.lower().endswith(".ibf"))
     elif input_path.lower().endswith(".ibf"):
         sources.append(input_path)
+    return sources
+
+
+def _catalog(input_paths, report: CorpusReport, progress: bool) -> list[_Song]:
+    """Every readable map under `input_paths` (one path or several), grouped by the song (audio) it plays to."""
+    if isinstance(input_paths, (str, os.PathLike)):
+        input_paths = [input_paths]
+    sources = list(dict.fromkeys(source for input_path in input_paths for source in _sources(input_path)))
     songs = {}
     for source in tqdm(sorted(sources), desc="Reading beatmaps", unit="set", disable=not progress):
         if source.lower().endswith(".ibf"):
@@ -242,9 +250,9 @@ def build_corpus(
     Builds a training corpus from beatmaps (what `beart dataset build` runs).
 
     Args:
-        input_path (`str` or `os.PathLike`): a beatmap set of any format of the registry (`.osz`, `.osu`, simfiles,
-            `.tja`, Frets on Fire songs) or an `.ibf` file, or a folder searched recursively for them (intermediate
-            files need their audio beside them).
+        input_path (`str`, `os.PathLike` or a list of them): a beatmap set of any format of the registry (`.osz`,
+            `.osu`, simfiles, `.tja`, Frets on Fire songs) or an `.ibf` file, or a folder searched recursively for
+            them (intermediate files need their audio beside them); or several such, read as one.
         output_dir (`str` or `os.PathLike`): where the `DatasetDict` is saved; written to a staging folder first, so
             a failed build leaves nothing behind. An existing folder must be empty, or a corpus to replace with
             `overwrite`: anything else raises `FileExistsError` before any work, so no file of the user's is lost.

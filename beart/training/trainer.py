@@ -231,6 +231,8 @@ def train_beart(
         token_dropout=config.token_dropout,
         mel_scaling=config.mel_scaling,
         mel_noise=config.mel_noise,
+        mel_tilt=config.mel_tilt,
+        mel_band_shift=config.mel_band_shift,
         seed=config.augmentation_seed + args.process_index,
     )
     eval_collator = BeartDataCollator(processor, corpus["maps"], corpus["songs"])

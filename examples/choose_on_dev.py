@@ -1,0 +1,148 @@
+"""Chooses the training length (a checkpoint) and the decoding defaults on the development songs of
+`examples/real_music_split.py`, printing every table it chose from, then reports the choice on the test songs.
+
+    python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 90] [--test]
+
+1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
+   candidate) on the development songs.
+2. The best candidate is scored over a grid of decoding settings (threshold, onset prior, beat prior, difficulty
+   guidance) on the same songs.
+3. With `--test`, the chosen model and settings are scored on the test songs beside the model alone (priors and
+   guidance 0), the priors alone (an untrained model with the chosen settings) and the onset heuristic; nothing is
+   chosen there.
+
+A song's score is its pooled onset F1 over all its charts (every onset of every chart counts once) at +-50 ms and
++-20 ms; a setting's score is the mean over songs of the mean of the two, so every song weighs the same. Each song is
+mapped and scored between `--start` and `--end` seconds (all of it in the test report unless given).
+"""
+
+import argparse
+import itertools
+import os
+import sys
+
+import numpy as np
+import pandas as pd
+
+from beart.audio import load_audio
+from beart.evaluation.evaluate import HEURISTIC, MODEL, SAMPLING_RATE, UNTRAINED, BeatmapEvaluator, find_reference_songs
+from beart.evaluation.onset_metrics import micro_average, onset_scores
+from beart.loading import load_model
+
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from real_music_split import game, songs  # noqa: E402
+
+
+TOLERANCES_MS = (50, 20, 10)
+MODEL_ALONE = {"onset_prior": 0.0, "beat_prior": 0.0, "difficulty_guidance": 0.0}
+GRID = {
+    "hit_threshold": (0.4, 0.5, 0.6),
+    "onset_prior": (4.0, 8.0),
+    "beat_prior": (0.0, 8.0),
+    "difficulty_guidance": (0.0, 5.0),
+}
+
+
+def load_songs(corpus: str, split: str) -> list:
+    """`(name, game, waveform, human maps)` of every song of the split."""
+    loaded = []
+    for folder in songs(corpus, split):
+        for song in find_reference_songs(folder, []):
+            waveform = load_audio(song.audio, target_sampling_rate=SAMPLING_RATE)
+            loaded.append((os.path.basename(folder), game(folder), waveform, song.maps))
+    return loaded
+
+
+def score_system(evaluator: BeatmapEvaluator, system: str, loaded: list, start, end) -> pd.DataFrame:
+    """Per song: pooled F1 at each tolerance, and the generated maps' notes per second over the human charts'."""
+    rows = []
+    for name, game_name, waveform, references in loaded:
+        scores, generated, human = [], 0, 0
+        for reference in references:
+            beatmap = evaluator.generate(system, waveform, reference.tracks, reference.difficulty)
+            table = onset_scores(reference, beatmap, TOLERANCES_MS, start, end)
+            scores.append(table)
+            pooled = table[(table["track"] == "all") & (table["tolerance_ms"] == TOLERANCES_MS[0])]
+            generated += int(pooled["estimated"].iloc[0])
+            human += int(pooled["reference"].iloc[0])
+        micro = micro_average(pd.concat(scores))
+        micro = micro[micro["track"] == "all"].set_index("tolerance_ms")["f1"]
+        f1 = {f"f1@{tolerance}": micro[tolerance] for tolerance in TOLERANCES_MS}
+        rows.append({"song": name, "game": game_name, **f1, "density": generated / max(human, 1)})
+    return pd.DataFrame(rows)
+
+
+def selection_score(table: pd.DataFrame) -> float:
+    """Mean over songs of the mean F1 at +-50 and +-20 ms."""
+    return float(((table["f1@50"] + table["f1@20"]) / 2).mean())
+
+
+def evaluator_for(model_path: str, settings: dict, start, end, baselines: bool = False) -> BeatmapEvaluator:
+    model = load_model(model_path)
+    model.name_or_path = model_path
+    return BeatmapEvaluator(model, baselines=baselines, start=start, end=end, generation_options=settings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpus", help="the shared corpus folder")
+    parser.add_argument("candidates", nargs="+", help="model folders (checkpoints) to choose among")
+    parser.add_argument("--start", type=float, default=30.0)
+    parser.add_argument("--end", type=float, default=90.0)
+    parser.add_argument("--test", action="store_true", help="report the choice on the test songs (whole songs)")
+    parser.add_argument("--skip-grid", action="store_true", help="keep the first candidate's decoding defaults")
+    arguments = parser.parse_args()
+    pd.set_option("display.width", 200)
+    start, end = arguments.start, arguments.end
+    dev = load_songs(arguments.corpus, "dev")
+    defaults = load_model(arguments.candidates[0]).generation_config
+    current = {key: float(getattr(defaults, key)) for key in GRID}
+    print(f"development songs: {', '.join(song[0] for song in dev)}; {start}-{end} s; current defaults {current}")
+
+    print("\n1. training length / model, with the current defaults")
+    scored = {}
+    for candidate in arguments.candidates:
+        table = score_system(evaluator_for(candidate, current, start, end), MODEL, dev, start, end)
+        scored[candidate] = selection_score(table)
+        print(f"\n{candidate}: score {scored[candidate]:.4f}\n{table.to_string(index=False, float_format='%.3f')}")
+    chosen = max(scored, key=scored.get)
+    print(f"\nchosen model: {chosen} ({scored[chosen]:.4f})")
+
+    settings = current
+    if not arguments.skip_grid:
+        print("\n2. decoding defaults, on the chosen model")
+        grid = []
+        for values in itertools.product(*GRID.values()):
+            trial = dict(zip(GRID, values))
+            table = score_system(evaluator_for(chosen, trial, start, end), MODEL, dev, start, end)
+            per_song = {
+                f"{row['song'][:12]} F1 50/20, density": f"{row['f1@50']:.3f}/{row['f1@20']:.3f}, {row['density']:.2f}"
+                for row in table.to_dict("records")
+            }
+            grid.append({**trial, "score": selection_score(table), **per_song})
+        grid = pd.DataFrame(grid).sort_values("score", ascending=False)
+        print(grid.to_string(index=False, float_format="%.4f"))
+        settings = {key: float(grid.iloc[0][key]) for key in GRID}
+    print(f"\nchosen decoding defaults: {settings}")
+
+    if arguments.test:
+        test = load_songs(arguments.corpus, "test")
+        test_start, test_end = (None, None) if "--start" not in sys.argv else (start, end)
+        print(f"\n3. test songs: {', '.join(song[0] for song in test)} (nothing chosen here)")
+        evaluator = evaluator_for(chosen, settings, test_start, test_end, baselines=True)
+        alone = evaluator_for(chosen, {**settings, **MODEL_ALONE}, test_start, test_end)
+        systems = {
+            "model, chosen defaults": (evaluator, MODEL),
+            "model alone": (alone, MODEL),
+            "priors alone (untrained model)": (evaluator, UNTRAINED),
+            "onset heuristic": (evaluator, HEURISTIC),
+        }
+        for label, (which, system) in systems.items():
+            table = score_system(which, system, test, test_start, test_end)
+            print(f"\n{label}\n{table.to_string(index=False, float_format='%.3f')}")
+    print(f"\nnotes: F1 pooled over each song's charts; density = generated notes / human notes; numpy {np.__version__}")
+
+
+if __name__ == "__main__":
+    main()

@@ -10,11 +10,16 @@ The rules follow the osu! client's legacy decoder:
   pixel length the length of its drawn path is used;
 - a spinner or a mania hold ends at its end time, never before its start;
 - a line that cannot be parsed is skipped with a warning naming the file and the line, as the client does.
+
+`OsuFile.text` writes the file back in its own format version (the client stacks objects and converts maps by it), times
+as written (a file older than v5 without the 24 ms its reading adds): every section, timing point and hit object that
+was read, with each object's path, length, sounds and samples as written; comments and lines that were skipped are not
+kept.
 """
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -38,7 +43,14 @@ BEAT_LENGTH_RANGE = (6.0, 60000.0)
 SLIDER_VELOCITY_RANGE = (0.1, 10.0)
 SLIDER_MULTIPLIER_RANGE = (0.4, 3.6)
 
-HIT_OBJECT_COLUMNS = ("x", "y", "time", "type", "hitsound", "end_time", "curve_type", "slides", "pixel_length")
+HIT_OBJECT_COLUMNS = (
+    "x", "y", "time", "type", "hitsound", "end_time", "curve_type", "slides", "pixel_length", "written_length",
+    "curve_points", "extras",
+)  # fmt: skip
+TIMING_POINT_COLUMNS = ("time", "beat_length", "meter", "sample_set", "sample_index", "volume", "uninherited", "effects")
+SECTION_ORDER = ("General", "Editor", "Metadata", "Difficulty", "Events", "TimingPoints", "HitObjects")
+SPACED_SECTIONS = ("General", "Editor")  # written 'key: value'; the others 'key:value'
+
 
 
 @dataclass
@@ -50,11 +62,17 @@ class OsuFile:
         name (`str`): where it came from, for messages.
         version (`int`): the format version.
         sections (`dict[str, dict[str, str]]`): the key-value sections (General, Editor, Metadata, Difficulty).
-        timing_points (`pd.DataFrame`): `time`, `beat_length`, `meter`, `uninherited`, `kiai`, in file order.
+        timing_points (`pd.DataFrame`): `time`, `beat_length`, `meter`, `sample_set`, `sample_index`, `volume`,
+            `uninherited`, `effects` (bit 0 kiai) and `kiai`, in file order.
         hit_objects (`pd.DataFrame`): one row per object: `x`, `y`, `time`, `type`, `hitsound`, `end_time`
             (spinners and holds), `curve_type`, `slides`, `pixel_length` (sliders; the path length when the file
-            gives none).
+            gives none), `written_length` (a slider's length field as written, NaN when absent), `curve_points` (a
+            slider's path after its curve type, `x:y|x:y...`) and `extras` (the fields after those, as written: edge
+            sounds and the hit sample).
         breaks (`pd.DataFrame`): `start` and `end` of each break.
+        events (`list[str]`, *optional*): the `[Events]` lines (backgrounds, videos, breaks, storyboard), as written.
+        other_sections (`dict[str, list[str]]`, *optional*): lines of the sections this module does not read
+            (`[Colours]`, ...), as written.
         skipped_lines (`int`): lines that could not be parsed.
         most_control_points (`int`): the most control points of one slider.
     """
@@ -67,6 +85,8 @@ class OsuFile:
     breaks: pd.DataFrame
     skipped_lines: int = 0
     most_control_points: int = 0
+    events: list = field(default_factory=list)
+    other_sections: dict = field(default_factory=dict)
 
     def value(self, section: str, key: str, default=None):
         return self.sections.get(section, {}).get(key, default)
@@ -125,6 +145,59 @@ class OsuFile:
             ends[is_slider] = slider_times + duration * self.beat_length_at(slider_times)
         return np.where(np.isnan(ends), times, ends)
 
+    @property
+    def text(self) -> str:
+        """The file as `.osu` text (its format version, CRLF line ends), every section in the client's order."""
+        offset = EARLY_VERSION_OFFSET_MS if self.version < 5 else 0
+        lines = [f"osu file format v{self.version}"]
+        for section in SECTION_ORDER + tuple(self.other_sections):
+            if section in KEY_VALUE_SECTIONS:
+                if not self.sections.get(section):
+                    continue
+                separator = ": " if section in SPACED_SECTIONS else ":"
+                body = [f"{key}{separator}{value}" for key, value in self.sections[section].items()]
+            elif section == "Events":
+                body = list(self.events)
+            elif section == "TimingPoints":
+                timing_points = self.timing_points.assign(time=self.timing_points["time"] - offset)
+                body = [_timing_point_line(row) for row in timing_points.to_dict("records")]
+            elif section == "HitObjects":
+                objects = self.hit_objects.assign(
+                    time=self.hit_objects["time"] - offset, end_time=self.hit_objects["end_time"] - offset
+                )
+                body = [_hit_object_line(row) for row in objects.to_dict("records")]
+            else:
+                body = list(self.other_sections[section])
+            lines += ["", f"[{section}]", *body]
+        return "\r\n".join(lines) + "\r\n"
+
+
+def _number(value: float) -> str:
+    """A number as the client writes it: whole numbers without a decimal point."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _timing_point_line(row: dict) -> str:
+    fields = ("time", "beat_length", "meter", "sample_set", "sample_index", "volume")
+    return ",".join([*(_number(row[name]) for name in fields), str(int(row["uninherited"])), str(int(row["effects"]))])
+
+
+def _hit_object_line(row: dict) -> str:
+    fields = [_number(row["x"]), _number(row["y"]), _number(row["time"]), str(int(row["type"])), str(int(row["hitsound"]))]
+    extras = [row["extras"]] if row["extras"] else []
+    if row["type"] & SLIDER:
+        path = f"{row['curve_type']}|{row['curve_points']}" if row["curve_points"] else row["curve_type"]
+        length = [] if np.isnan(row["written_length"]) else [_number(row["written_length"])]
+        fields += [path, str(int(row["slides"])), *(length or (["0"] if extras else [])), *extras]
+    elif row["type"] & SPINNER:
+        fields += [_number(row["end_time"]), *extras]
+    elif row["type"] & MANIA_HOLD:
+        fields.append(f"{_number(row['end_time'])}:{row['extras']}")
+    else:
+        fields += extras
+    return ",".join(fields)
+
 
 def _decode(content: bytes, name: str) -> str:
     for encoding in ("utf-8-sig", "cp1252"):
@@ -164,12 +237,17 @@ def _timing_point(parts: list[str], offset: float) -> dict:
     uninherited = parts[6].strip() == "1" if len(parts) > 6 else beat_length >= 0
     if uninherited and not np.isfinite(beat_length):
         raise ValueError("an uninherited timing point needs a finite beat length")
+    effects = int(parts[7]) if len(parts) > 7 and parts[7].strip() else 0
     return {
         "time": _time(parts[0], offset),
         "beat_length": beat_length,
         "meter": int(parts[2]) if len(parts) > 2 and parts[2].strip() else 4,
+        "sample_set": int(parts[3]) if len(parts) > 3 and parts[3].strip() else 0,
+        "sample_index": int(parts[4]) if len(parts) > 4 and parts[4].strip() else 0,
+        "volume": int(parts[5]) if len(parts) > 5 and parts[5].strip() else 100,
         "uninherited": uninherited,
-        "kiai": bool(int(parts[7]) & 1) if len(parts) > 7 and parts[7].strip() else False,
+        "effects": effects,
+        "kiai": bool(effects & 1),
     }
 
 
@@ -185,6 +263,9 @@ def _hit_object(parts: list[str], offset: float) -> dict:
         "curve_type": "",
         "slides": 1,
         "pixel_length": 0.0,
+        "written_length": np.nan,
+        "curve_points": "",
+        "extras": ",".join(parts[5:]),
         "control_points": 0,
     }
     if object_type & SLIDER:
@@ -192,15 +273,25 @@ def _hit_object(parts: list[str], offset: float) -> dict:
         slides = int(parts[6])
         if not 0 <= slides <= 9000:
             raise ValueError(f"a slider repeats {slides} times")
-        pixel_length = max(0.0, _finite(parts[7])) if len(parts) > 7 and parts[7].strip() else 0.0
+        written_length = _finite(parts[7]) if len(parts) > 7 and parts[7].strip() else np.nan
+        pixel_length = max(0.0, written_length) if np.isfinite(written_length) else 0.0
         if not pixel_length > 0:
             control = [(row["x"], row["y"])] + [tuple(map(float, point.split(":"))) for point in curve[1:]]
             pixel_length = slider_path_length(curve[0], control)
-        row.update(curve_type=curve[0], slides=slides, pixel_length=pixel_length, control_points=len(curve) - 1)
+        row.update(
+            curve_type=curve[0],
+            slides=slides,
+            pixel_length=pixel_length,
+            written_length=written_length,
+            curve_points="|".join(curve[1:]),
+            extras=",".join(parts[8:]),
+            control_points=len(curve) - 1,
+        )
     elif object_type & SPINNER:
-        row["end_time"] = _time(parts[5], offset)
+        row.update(end_time=_time(parts[5], offset), extras=",".join(parts[6:]))
     elif object_type & MANIA_HOLD:
-        row["end_time"] = _time(parts[5].split(":")[0], offset)
+        end_time, _, sample = parts[5].partition(":")
+        row.update(end_time=_time(end_time, offset), extras=",".join([sample, *parts[6:]]))
     return row
 
 
@@ -222,7 +313,7 @@ def parse_osu(content: bytes | str, name: str = "<osu file>") -> OsuFile:
     offset = EARLY_VERSION_OFFSET_MS if version < 5 else 0
 
     sections = {section: {} for section in KEY_VALUE_SECTIONS}
-    timing_points, hit_objects, breaks = [], [], []
+    timing_points, hit_objects, breaks, events, other_sections = [], [], [], [], {}
     section, skipped, seen_sections = None, 0, set()
     for number, raw_line in enumerate(lines, start=1):
         line = raw_line.strip()
@@ -232,6 +323,8 @@ def parse_osu(content: bytes | str, name: str = "<osu file>") -> OsuFile:
         if header:
             section = header.group(1)
             seen_sections.add(section)
+            if section not in SECTION_ORDER:
+                other_sections.setdefault(section, [])
             continue
         try:
             if section in KEY_VALUE_SECTIONS:
@@ -247,6 +340,9 @@ def parse_osu(content: bytes | str, name: str = "<osu file>") -> OsuFile:
                 parts = line.split(",")
                 if parts[0].strip() in ("2", "Break"):
                     breaks.append({"start": _time(parts[1], offset), "end": _time(parts[2], offset)})
+                events.append(raw_line.rstrip())
+            elif section in other_sections:
+                other_sections[section].append(line)
         except (ValueError, IndexError) as error:
             skipped += 1
             logger.warning(f"{name}, line {number}: skipped {line[:60]!r} ({error}).")
@@ -255,7 +351,7 @@ def parse_osu(content: bytes | str, name: str = "<osu file>") -> OsuFile:
         raise BeatmapError(f"{name}: no [HitObjects] section, so there is nothing to play.")
     if not hit_objects:
         raise BeatmapError(f"{name}: the [HitObjects] section holds no readable hit object.")
-    timing_frame = pd.DataFrame(timing_points, columns=["time", "beat_length", "meter", "uninherited", "kiai"])
+    timing_frame = pd.DataFrame(timing_points, columns=[*TIMING_POINT_COLUMNS, "kiai"])
     timing_frame["uninherited"] = timing_frame["uninherited"].astype(bool)
     object_frame = pd.DataFrame(hit_objects, columns=list(HIT_OBJECT_COLUMNS))
     object_frame = object_frame.sort_values("time", kind="stable", ignore_index=True)
@@ -268,4 +364,6 @@ def parse_osu(content: bytes | str, name: str = "<osu file>") -> OsuFile:
         breaks=pd.DataFrame(breaks, columns=["start", "end"]),
         skipped_lines=skipped,
         most_control_points=max((row.pop("control_points") for row in hit_objects), default=0),
+        events=events,
+        other_sections=other_sections,
     )

@@ -1,7 +1,7 @@
 """Chooses the training length (a checkpoint) and the decoding defaults on the development songs of
 `examples/real_music_split.py`, printing every table it chose from, then reports the choice on the test songs.
 
-    python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 90] [--test]
+    python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75] [--test] [--skip-grid] [--decoding KEY=VALUE ...]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
@@ -40,7 +40,7 @@ GRID = {
     "hit_threshold": (0.4, 0.5, 0.6),
     "onset_prior": (4.0, 8.0),
     "beat_prior": (0.0, 8.0),
-    "difficulty_guidance": (0.0, 5.0),
+    "difficulty_guidance": (5.0,),  # guidance spreads the difficulties (the star rating's Spearman), F1 barely
 }
 
 
@@ -89,15 +89,19 @@ def main() -> None:
     parser.add_argument("corpus", help="the shared corpus folder")
     parser.add_argument("candidates", nargs="+", help="model folders (checkpoints) to choose among")
     parser.add_argument("--start", type=float, default=30.0)
-    parser.add_argument("--end", type=float, default=90.0)
+    parser.add_argument("--end", type=float, default=75.0)
     parser.add_argument("--test", action="store_true", help="report the choice on the test songs (whole songs)")
-    parser.add_argument("--skip-grid", action="store_true", help="keep the first candidate's decoding defaults")
+    parser.add_argument("--skip-grid", action="store_true", help="keep the current decoding defaults")
+    parser.add_argument(
+        "--decoding", nargs="*", default=[], metavar="KEY=VALUE", help="current defaults instead of the first candidate's"
+    )
     arguments = parser.parse_args()
     pd.set_option("display.width", 200)
     start, end = arguments.start, arguments.end
     dev = load_songs(arguments.corpus, "dev")
     defaults = load_model(arguments.candidates[0]).generation_config
     current = {key: float(getattr(defaults, key)) for key in GRID}
+    current.update({key: float(value) for key, value in (item.split("=", 1) for item in arguments.decoding)})
     print(f"development songs: {', '.join(song[0] for song in dev)}; {start}-{end} s; current defaults {current}")
 
     print("\n1. training length / model, with the current defaults")

@@ -161,3 +161,18 @@ def test_failed_writes_leave_nothing_behind(tmp_path):
     with pytest.raises(FileNotFoundError, match="Audio file not found"):
         write_osz(empty, tmp_path / "song.osz", tmp_path / "missing.ogg")
     assert os.listdir(tmp_path) == []
+
+
+def test_a_grid_time_just_before_the_next_step_is_written_on_the_grid_and_reads_back_on_its_step():
+    # 128 BPM from 0 ms: the 1/12 beat point 2304.69 ms lies in the 2300 ms step, but its nearest whole ms, 2305,
+    # would read back on the 2310 ms step; 2304 is written (0.69 ms off the grid), and reads back at 2300
+    objects = pd.DataFrame({"track": ["LEFT"] * 3, "start": [0.0, 470.0, 2300.0], "end": [0.0, 470.0, 2300.0]})
+    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"]}
+    beatmap = IntermediateBeatmap.from_hit_objects(
+        objects, meta, tempo_changes=pd.DataFrame({"time": [0.0], "bpm": [128.0]}), end_ms=6000.0
+    )
+    text = intermediate_to_osu(beatmap, mode="osu", version="Test")
+    times = [int(line.split(",")[2]) for line in text.split("[HitObjects]")[1].split() if line]
+    assert times == [0, 469, 2304]
+    read_back = osu_to_intermediate(parse_osu(text), text.encode(), for_training=False)
+    assert read_back.hit_objects()["start"].tolist() == [0, 470, 2300]

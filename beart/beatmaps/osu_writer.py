@@ -241,15 +241,21 @@ def intermediate_to_osu(
 
 
 def _snapped(objects: pd.DataFrame, grid: BeatGrid) -> pd.DataFrame:
-    """Objects with start and end on the beat grid in whole ms, where that time lies within `SAME_STEP_MS` of the
-    object's own 10 ms step, so that it reads back on it (else the step's time); those of a track that meet on one
-    time are written once."""
+    """Objects with start and end on the beat grid in whole ms (the nearest, else the other side's within a
+    millisecond), where that time lies within `SAME_STEP_MS` of the object's own 10 ms step, so that it reads back on
+    it (else the step's time); those of a track that meet on one time are written once."""
 
     def on_grid(times: pd.Series) -> np.ndarray:
         times = times.to_numpy(np.float64)
-        snapped = np.round(grid.times_at(grid.rows_at(times)))
-        moved = snapped - times
-        return np.where((moved >= SAME_STEP_MS[0]) & (moved <= SAME_STEP_MS[1]), snapped, times).astype(np.int64)
+        exact = grid.times_at(grid.rows_at(times))
+        # the whole ms nearest the grid, else the one on its other side (a grid time 4.5-5 ms after a step rounds
+        # to a time that reads back on the next step; the ms below it is still within a millisecond of the grid)
+        nearest, other = np.round(exact), np.where(np.round(exact) > exact, np.floor(exact), np.ceil(exact))
+        chosen = times
+        for snapped in (other, nearest):
+            moved = snapped - times
+            chosen = np.where((moved >= SAME_STEP_MS[0]) & (moved <= SAME_STEP_MS[1]), snapped, chosen)
+        return chosen.astype(np.int64)
 
     start, end = on_grid(objects["start"]), on_grid(objects["end"])
     end = np.where((objects["end"] > objects["start"]).to_numpy(), np.maximum(end, start), start)

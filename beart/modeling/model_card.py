@@ -26,6 +26,9 @@ def model_card_text(config: BeartConfig) -> str:
     Args:
         config (`BeartConfig`): the model's configuration.
     """
+    from ..beatmaps.formats import FORMATS  # the registry's games; imported here, when a card is written
+
+    games = "; ".join(beatmap_format.game for beatmap_format in FORMATS)
     size = (
         f"context {config.max_position_embeddings}, foresight {config.audio_foresight}, "
         f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, {config.mel_bands} mel bands"
@@ -34,7 +37,7 @@ def model_card_text(config: BeartConfig) -> str:
 # BEaRT model
 
 A [BEaRT](https://github.com/sedthh/BeatLearning) model saved by the `beart` package ({size}). It turns a song into a
-rhythm-game beatmap (osu! in all four modes, StepMania).
+rhythm-game beatmap ({games}).
 
 ```python
 import beart

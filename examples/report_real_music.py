@@ -1,0 +1,51 @@
+"""Reports a model on the real songs of `examples/real_music_split.py` (whole songs, the model's own decoding
+defaults), as a markdown table: per song, the model with its defaults, the model alone (priors and guidance 0), the
+priors alone (an untrained model with the same defaults) and the onset heuristic, at +-50, +-20 and +-10 ms, with the
+generated notes per human note. Nothing is chosen here.
+
+    python examples/report_real_music.py ../shared/corpus beart/default_model [--splits dev test]
+"""
+
+import argparse
+import os
+import sys
+
+from beart.evaluation.evaluate import HEURISTIC, MODEL, UNTRAINED
+from beart.loading import load_model
+
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from choose_on_dev import MODEL_ALONE, TOLERANCES_MS, evaluator_for, load_songs, score_system  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpus", help="the shared corpus folder")
+    parser.add_argument("model", help="the model folder")
+    parser.add_argument("--splits", nargs="+", default=["dev", "test"], choices=["train", "dev", "test"])
+    arguments = parser.parse_args()
+    defaults = load_model(arguments.model).generation_config
+    settings = {key: float(getattr(defaults, key)) for key in MODEL_ALONE | {"hit_threshold": 0}}
+    evaluator = evaluator_for(arguments.model, settings, None, None, baselines=True)
+    alone = evaluator_for(arguments.model, {**settings, **MODEL_ALONE}, None, None)
+    systems = {
+        "model, defaults": (evaluator, MODEL),
+        "model alone": (alone, MODEL),
+        "priors alone": (evaluator, UNTRAINED),
+        "onset heuristic": (evaluator, HEURISTIC),
+    }
+    print(f"{arguments.model}, decoding defaults {settings}\n")
+    print("| split | game | song | system | F1 +-50 ms | +-20 ms | +-10 ms | notes / human notes |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for split in arguments.splits:
+        songs = load_songs(arguments.corpus, split)
+        tables = {label: score_system(which, system, songs, None, None) for label, (which, system) in systems.items()}
+        for index, song in enumerate(songs):
+            for label, table in tables.items():
+                row = table.iloc[index]
+                f1 = " | ".join(f"{row[f'f1@{tolerance}']:.3f}" for tolerance in TOLERANCES_MS)
+                print(f"| {split} | {row['game']} | {row['song']} | {label} | {f1} | {row['density']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

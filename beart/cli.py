@@ -74,7 +74,7 @@ def _build_dataset(arguments: argparse.Namespace) -> int:
     if arguments.model is not None:
         processor = BeartProcessor.from_model_config(load_model(arguments.model).config)
     report = build_corpus(
-        arguments.input if len(arguments.input) > 1 else arguments.input[0],
+        arguments.input,
         arguments.output_dir,
         feature_extractor=processor.feature_extractor if processor else None,
         tokenizer=processor.tokenizer if processor else None,

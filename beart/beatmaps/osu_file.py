@@ -251,23 +251,22 @@ def _timing_point(parts: list[str], offset: float) -> dict:
     }
 
 
+def hit_object_row(x, y, time, object_type: int, hitsound: int = 0, *, end_time=np.nan, extras="", **slider) -> dict:
+    """One row of `OsuFile.hit_objects` (see its columns); `slider` sets the slider columns (`curve_type`, `slides`,
+    `pixel_length`, `written_length`, `curve_points`), which default to those of an object that is no slider."""
+    row = {"x": x, "y": y, "time": time, "type": object_type, "hitsound": hitsound, "end_time": end_time}
+    row.update(curve_type="", slides=1, pixel_length=0.0, written_length=np.nan, curve_points="", extras=extras)
+    row.update(slider)
+    return row
+
+
 def _hit_object(parts: list[str], offset: float) -> dict:
     object_type = int(parts[3])
-    row = {
-        "x": _finite(parts[0]),
-        "y": _finite(parts[1]),
-        "time": _time(parts[2], offset),
-        "type": object_type,
-        "hitsound": int(parts[4]) if len(parts) > 4 and parts[4].strip() else 0,
-        "end_time": np.nan,
-        "curve_type": "",
-        "slides": 1,
-        "pixel_length": 0.0,
-        "written_length": np.nan,
-        "curve_points": "",
-        "extras": ",".join(parts[5:]),
-        "control_points": 0,
-    }
+    hitsound = int(parts[4]) if len(parts) > 4 and parts[4].strip() else 0
+    row = hit_object_row(
+        _finite(parts[0]), _finite(parts[1]), _time(parts[2], offset), object_type, hitsound, extras=",".join(parts[5:])
+    )
+    row["control_points"] = 0
     if object_type & SLIDER:
         curve = parts[5].split("|")
         slides = int(parts[6])

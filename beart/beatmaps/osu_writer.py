@@ -22,6 +22,7 @@ the 512x384 playfield with spacing proportional to the time between them, turnin
 and name the model.
 """
 
+import functools
 import io
 import os
 import re
@@ -38,7 +39,9 @@ from ..safety import check_writable
 from .files import safe_filename, write_atomically
 from .intermediate import QUANTUM_MS, IntermediateBeatmap
 from .beat_grid import BeatGrid
-from .osu_file import HIT_CIRCLE, HIT_OBJECT_COLUMNS, LATEST_FORMAT_VERSION, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile
+from .osu_file import (
+    HIT_CIRCLE, HIT_OBJECT_COLUMNS, LATEST_FORMAT_VERSION, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile, hit_object_row,
+)  # fmt: skip
 from .osu_reader import GAME_MODES, star_rating
 from .tracks import retrack, tracks_for_mode
 
@@ -52,6 +55,7 @@ PLAYFIELD_MARGIN = 24.0
 MAX_SLIDER_SPAN = 260.0
 SPACING_RANGE = (24.0, 220.0)
 COMBO_LENGTH = 8
+DEFAULT_HIT_SAMPLE = "0:0:0:0:"  # the hit sample the editor writes when none is set
 KAT_HITSOUND = 2
 BACKGROUND_SIZE = (640, 360)
 MODE_NUMBERS = {name: number for number, name in enumerate(GAME_MODES)}
@@ -280,12 +284,9 @@ def _hit_object_rows(beatmap, objects, spinner_keys, spinners, mode, beat_length
         rows.append((start, "hold" if end > start else "hit", track, end, step))
     rows.sort(key=lambda row: (row[0], tracks.index(row[2]) if row[2] else -1))
 
-    lines, previous_end, combo_count, force_combo = [], None, 0, True
+    hit_objects, previous_end, combo_count, force_combo = [], None, 0, True
 
-    def row(x, y, time, object_type, hitsound=0, end_time=np.nan, extras="0:0:0:0:", **slider) -> dict:
-        fields = {"curve_type": "", "slides": 1, "pixel_length": 0.0, "written_length": np.nan, "curve_points": ""}
-        return {"x": x, "y": y, "time": time, "type": object_type, "hitsound": hitsound, "end_time": end_time,
-                **fields, **slider, "extras": extras}  # fmt: skip
+    row = functools.partial(hit_object_row, extras=DEFAULT_HIT_SAMPLE)
 
     for start, kind, track, end, step in rows:
         beat_length = beat_length_at(start)
@@ -299,21 +300,21 @@ def _hit_object_rows(beatmap, objects, spinner_keys, spinners, mode, beat_length
         force_combo = kind == "spinner"
         previous_end = end
         if kind == "spinner":
-            lines.append(row(256, 192, start, SPINNER | NEW_COMBO, end_time=end))
+            hit_objects.append(row(256, 192, start, SPINNER | NEW_COMBO, end_time=end))
             continue
         if mode == "mania":
             column = tracks.index(track)
             x = int((column + 0.5) * PLAYFIELD[0] / len(tracks))
             if kind == "hold":
-                lines.append(row(x, 192, start, MANIA_HOLD, end_time=end))
+                hit_objects.append(row(x, 192, start, MANIA_HOLD, end_time=end))
             else:
-                lines.append(row(x, 192, start, HIT_CIRCLE))
+                hit_objects.append(row(x, 192, start, HIT_CIRCLE))
             continue
         hitsound = KAT_HITSOUND if mode == "taiko" and tracks.index(track) == 1 else 0
         spacing = np.clip(min(gap, 4 * beat_length) / beat_length * 100.0 * SLIDER_MULTIPLIER, *SPACING_RANGE)
         x, y = walk.next_object(spacing) if mode != "taiko" else (256, 192)
         if kind == "hit":
-            lines.append(row(int(round(x)), int(round(y)), start, HIT_CIRCLE | combo_bit, hitsound))
+            hit_objects.append(row(int(round(x)), int(round(y)), start, HIT_CIRCLE | combo_bit, hitsound))
             continue
         pixel_length = (end - start) / beat_length * 100.0 * SLIDER_MULTIPLIER + SLIDER_LENGTH_MARGIN
         slides = max(1, int(np.ceil(pixel_length / MAX_SLIDER_SPAN)))
@@ -322,14 +323,14 @@ def _hit_object_rows(beatmap, objects, spinner_keys, spinners, mode, beat_length
             end_x, end_y = x + span_length, y
         else:
             end_x, end_y = walk.next_object(span_length)
-        lines.append(
+        hit_objects.append(
             row(
                 int(round(x)), int(round(y)), start, SLIDER | combo_bit, hitsound, extras="",
                 curve_type="L", curve_points=f"{int(round(end_x))}:{int(round(end_y))}", slides=slides,
                 pixel_length=span_length, written_length=span_length,
             )
         )  # fmt: skip
-    return pd.DataFrame(lines, columns=list(HIT_OBJECT_COLUMNS))
+    return pd.DataFrame(hit_objects, columns=list(HIT_OBJECT_COLUMNS))
 
 
 def background_png(seed: int = 0) -> bytes:

@@ -162,8 +162,20 @@ class BeartConfig(PreTrainedConfig):
         self.difficulty_embedding = difficulty_embedding
         self.decoding_defaults = dict(decoding_defaults or {})
         self.vocab_size = vocab_size if vocab_size is not None else self._derived_vocab_size()
+        custom_pipelines = kwargs.pop("custom_pipelines", None)
+        if custom_pipelines and not self._pipeline_task_registered(custom_pipelines):
+            # the saved pipeline code serves where no `beatmap-generation` task is registered (beart not imported)
+            self.custom_pipelines = custom_pipelines
         super().__init__(**kwargs)
         self._check_fields()
+
+    @staticmethod
+    def _pipeline_task_registered(custom_pipelines: dict) -> bool:
+        """Whether this interpreter already serves the saved pipeline tasks (beart registered them); then a saved
+        `custom_pipelines` entry is dropped on load, as transformers would otherwise insist on the saved code."""
+        from transformers.pipelines import PIPELINE_REGISTRY
+
+        return set(custom_pipelines) <= set(PIPELINE_REGISTRY.get_supported_tasks())
 
     @classmethod
     def from_preset(cls, name: str, **kwargs) -> "BeartConfig":

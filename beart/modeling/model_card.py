@@ -47,6 +47,9 @@ generator = pipeline("beatmap-generation", model="THIS_FOLDER_OR_ID")
 beatmap = generator("song.mp3", mode="mania", difficulty=0.6, output_path="song.osz")
 ```
 
+Without beart installed, the code saved beside the weights serves:
+`pipeline("beatmap-generation", model="THIS_FOLDER_OR_ID", trust_remote_code=True)`.
+
 ## Data, training and evaluation
 
 Fill in: the maps and songs it was trained on (with the credits their licences ask for), how it was trained, and

@@ -13,6 +13,7 @@ from transformers.activations import ACT2FN
 from transformers.utils import ModelOutput, logging
 
 from ..beat_vocabulary import DIFFICULTY_TOKENS
+from ..remote_code import auto_map, custom_pipelines, save_remote_code
 from .configuration_beart import BeartConfig
 from .generation_beart import BeartGenerationMixin, generation_config_from_model_config
 from .model_card import model_card_text
@@ -224,14 +225,22 @@ class BeartPreTrainedModel(PreTrainedModel):
     _supports_sdpa = True
     _no_split_modules = ["BeartLayer"]
 
-    def save_pretrained(self, save_directory, *args, **kwargs):
+    def save_pretrained(self, save_directory, *args, save_code: bool = True, **kwargs):
         """`PreTrainedModel.save_pretrained`, plus a model card (`README.md`, see `model_card_text`) where the folder
-        has none yet; an existing card is kept."""
+        has none yet (an existing card is kept), and with `save_code` BEaRT's code flattened beside the weights, named
+        in `config.json`'s `auto_map` and `custom_pipelines`, so that the folder loads with transformers alone
+        (`trust_remote_code=True`, see `beart.remote_code`)."""
+        if save_code:
+            self.config.auto_map = auto_map()
+            self.config.custom_pipelines = custom_pipelines()
         result = super().save_pretrained(save_directory, *args, **kwargs)
-        card = os.path.join(os.fspath(save_directory), "README.md")
-        if kwargs.get("is_main_process", True) and not os.path.exists(card):
-            with open(card, "w", encoding="utf-8") as file:
-                file.write(model_card_text(self.config))
+        if kwargs.get("is_main_process", True):
+            if save_code:
+                save_remote_code(save_directory)
+            card = os.path.join(os.fspath(save_directory), "README.md")
+            if not os.path.exists(card):
+                with open(card, "w", encoding="utf-8") as file:
+                    file.write(model_card_text(self.config))
         return result
 
     @torch.no_grad()

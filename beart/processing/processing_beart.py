@@ -5,6 +5,7 @@ import pandas as pd
 from transformers import BatchFeature, ProcessorMixin
 
 from ..beatmaps.intermediate import QUANTUM_MS, IntermediateBeatmap
+from ..remote_code import auto_map, save_remote_code
 from .feature_extraction_beart import BeartFeatureExtractor
 from .tokenization_beart import BeartTokenizer
 
@@ -49,6 +50,22 @@ class BeartProcessor(ProcessorMixin):
         self.context_length = context_length
         self.audio_foresight = audio_foresight
         super().__init__(feature_extractor, tokenizer)
+
+    def save_pretrained(self, save_directory, *args, save_code: bool = True, **kwargs):
+        """`ProcessorMixin.save_pretrained`; with `save_code` the processor and tokenizer files name their classes in
+        an `auto_map` and BEaRT's code is saved beside them (see `beart.remote_code`)."""
+        if save_code:
+            self.auto_map = auto_map("AutoProcessor")
+            self.feature_extractor.auto_map = auto_map("AutoFeatureExtractor")
+            self.tokenizer.init_kwargs["auto_map"] = auto_map("AutoTokenizer")
+        try:
+            result = super().save_pretrained(save_directory, *args, **kwargs)
+        finally:
+            self.feature_extractor.__dict__.pop("auto_map", None)
+            self.tokenizer.init_kwargs.pop("auto_map", None)
+        if save_code:
+            save_remote_code(save_directory)
+        return result
 
     @classmethod
     def from_model_config(cls, config) -> "BeartProcessor":

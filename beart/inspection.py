@@ -149,12 +149,11 @@ def inspect_generation(generator, audio, output_dir, at: float, **generation_opt
     processor, model = generator.processor, generator.model
     steps_per_second = 1000 / (processor.tokenizer.groups * QUANTUM_MS)
     step = int(round(at * steps_per_second))
-    song = generator.preprocess(audio, sampling_rate=generation_options.pop("sampling_rate", None))
-    if not 0 <= step < len(song["mel_slices"]):
-        raise ValueError(f"--at {at} s lies outside the song (0 to {len(song['mel_slices']) / steps_per_second} s).")
+    analysis = generator.preprocess(audio, sampling_rate=generation_options.pop("sampling_rate", None))["analysis"]
+    if not 0 <= step < len(analysis):
+        raise ValueError(f"--at {at} s lies outside the song (0 to {len(analysis) / steps_per_second} s).")
     beatmap = generator(
-        song["waveform"],
-        sampling_rate=processor.feature_extractor.sampling_rate,
+        analysis,
         end=(step + 1) / steps_per_second,
         progress=False,
         **generation_options,
@@ -163,7 +162,7 @@ def inspect_generation(generator, audio, output_dir, at: float, **generation_opt
     beat_tokens = processor.tokenizer.encode_events(events)
     num_tracks = len(beatmap.tracks)
     attentions = step_attentions(
-        model, processor, song["mel_slices"], beat_tokens, step, beatmap.difficulty, scored_track=0
+        model, processor, analysis.mel_slices, beat_tokens, step, beatmap.difficulty, scored_track=0
     )
     window, _ = processor.track_layout(num_tracks)
     paths = [

@@ -59,8 +59,9 @@ def score_system(evaluator: BeatmapEvaluator, system: str, loaded: list, start, 
     rows = []
     for name, game_name, waveform, references in loaded:
         scores, generated, human = [], 0, 0
+        analysis = evaluator.analyse(waveform)  # one analysis for all the song's charts
         for reference in references:
-            beatmap = evaluator.generate(system, waveform, reference.tracks, reference.difficulty)
+            beatmap = evaluator.generate(system, analysis, reference.tracks, reference.difficulty)
             table = onset_scores(reference, beatmap, TOLERANCES_MS, start, end)
             scores.append(table)
             pooled = table[(table["track"] == "all") & (table["tolerance_ms"] == TOLERANCES_MS[0])]

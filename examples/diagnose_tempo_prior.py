@@ -40,7 +40,6 @@ def main() -> None:
     print("prior  playable  f1_50ms")
     for prior in arguments.priors:
         audio_priors.BEAT_TRACKER_TEMPO_PRIORS = (prior,)
-        audio_priors._TRACKED_BEATS.clear()
         for playable in (False, True):
             counts = np.zeros(3, dtype=np.int64)
             for _, chart in charts:

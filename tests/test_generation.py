@@ -23,6 +23,7 @@ from beart.beatmaps.osu_reader import osu_to_intermediate
 from beart.cli import main
 from beart.modeling.generation_beart import threshold_choice
 from beart.generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
+from beart.processing import SongAnalysis, audio_priors
 from beart.training.synthesis import render_beatmap_audio
 
 from shared_paths import CORPUS
@@ -185,10 +186,13 @@ def test_the_generation_config_holds_the_decoding_defaults(song, tmp_path):
     sampled = generator(song, top_k=3, **settings)
     assert sampled.meta["source"]["hit_threshold"] is None and sampled.meta["source"]["top_k"] == 3
     # model.generate is what the pipeline runs: the same tokens for the same settings.
-    mel_slices = generator.preprocess(song)["mel_slices"]
-    tokens, _, first_step = model.generate(mel_slices, 2, end_step=40, seed=0)
+    analysis = generator.preprocess(song)["analysis"]
+    tokens, _, first_step = model.generate(analysis.mel_slices, 2, end_step=40, seed=0)
     events = generator.processor.tokenizer.decode_events(tokens).reshape(-1, 2)
     np.testing.assert_array_equal(events, by_default.data[by_default.tracks].to_numpy())
+    # ... and from the song's analysis, the same tokens, its priors computed once (the tracker ran here once)
+    analysed_tokens, _, _ = model.generate(analysis, 2, end_step=40, seed=0)
+    np.testing.assert_array_equal(analysed_tokens, tokens)
     # Saved, the defaults live in generation_config.json and load back from it.
     model.generation_config = GenerationConfig(hit_threshold=0.4, onset_prior=2.0)
     model.save_pretrained(tmp_path)
@@ -198,7 +202,7 @@ def test_the_generation_config_holds_the_decoding_defaults(song, tmp_path):
     with pytest.raises(ValueError, match=r"decoding_defaults holds unknown options \['hit_treshold'\]"):
         BeartModel(BeartConfig(num_hidden_layers=2, decoding_defaults={"hit_treshold": 0.3}))
     with pytest.raises(TypeError, match="Unknown generation options"):
-        model.generate(mel_slices, 2, end_step=10, hit_treshold=0.3)
+        model.generate(analysis, 2, end_step=10, hit_treshold=0.3)
 
 
 def test_hit_threshold_must_lie_between_zero_and_one(generator, song):
@@ -330,13 +334,27 @@ def test_written_maps_follow_the_songs_beat_grid(tmp_path, example_song):
     assert min(kick_phase, 60000.0 / 128 - kick_phase) <= 15.0
 
 
+def test_one_analysis_serves_every_map_of_a_song(generator, song, monkeypatch):
+    tracked = []
+    track_beats = audio_priors.track_beats
+    monkeypatch.setattr(audio_priors, "track_beats", lambda *args: tracked.append(args) or track_beats(*args))
+    analysis = generator.preprocess(song)["analysis"]
+    settings = {"mode": "mania", "seed": 0, "end": 6.0, "progress": False, "beat_prior": 2.0}
+    maps = [generator(analysis, difficulty=difficulty, **settings) for difficulty in (0.2, 0.8)]
+    assert len(tracked) == 1  # the beat prior and the written timing of both maps share one run of the tracker
+    from_path = generator(song, difficulty=0.8, **settings)
+    assert len(tracked) == 2  # a new song (a path) is analysed anew
+    pd.testing.assert_frame_equal(maps[1].data, from_path.data)
+    assert maps[0].hit_objects().shape[0] > 0
+
+
 def test_without_a_beat_grid_the_written_tempo_is_the_tempo_heads_median():
     times = np.arange(300) * 10
     beatmap = IntermediateBeatmap(
         {"TIME": times, "TEMPO": np.where(times < 1000, 140.0, 150.0), "LEFT": np.zeros(300, dtype=np.uint8)},
         {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"]},
     )
-    tempo = BeatmapGenerationPipeline.steady_tempo(beatmap, np.zeros((30, 10, 32), dtype=np.float32))
+    tempo = BeatmapGenerationPipeline.steady_tempo(beatmap, SongAnalysis(np.zeros((30, 10, 32), dtype=np.float32)))
     assert tempo.tolist() == [150.0] * 300
 
 

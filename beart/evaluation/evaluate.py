@@ -17,7 +17,7 @@ from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_diff
 from ..beatmaps.files import safe_filename, write_atomically
 from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from ..modeling import BeartModel
-from ..processing import BeartProcessor
+from ..processing import BeartProcessor, SongAnalysis
 from .baselines import OnsetHeuristic, detect_audio_onsets, untrained_model
 from .dataset_metrics import dataset_metrics
 from .map_statistics import map_statistics
@@ -126,15 +126,22 @@ class BeatmapEvaluator:
     def systems(self) -> list[str]:
         return [*self.generators, *([HEURISTIC] if self.heuristic else [])]
 
-    def generate(self, system: str, waveform: np.ndarray, tracks: list[str], difficulty: float) -> IntermediateBeatmap:
+    def analyse(self, waveform: np.ndarray) -> SongAnalysis:
+        """The song's analysis (samples at `SAMPLING_RATE`), shared by every map and system of the song."""
+        feature_extractor = self.generators[MODEL].processor.feature_extractor
+        return SongAnalysis.from_audio(waveform, feature_extractor, sampling_rate=SAMPLING_RATE)
+
+    def generate(
+        self, system: str, analysis: SongAnalysis, tracks: list[str], difficulty: float
+    ) -> IntermediateBeatmap:
         """One system's map of a song (an empty map when the system places nothing)."""
+        waveform = analysis.waveform
         if system == HEURISTIC:
             beatmap = self.heuristic(self._window(waveform), SAMPLING_RATE, tracks, difficulty)
             return self._shift(beatmap)
         try:
             return self.generators[system](
-                waveform,
-                sampling_rate=SAMPLING_RATE,
+                analysis,
                 tracks=tracks,
                 difficulty=difficulty,
                 strategy=self.strategy,
@@ -196,6 +203,7 @@ class BeatmapEvaluator:
         for song in songs:
             try:
                 waveform = load_audio(song.audio, target_sampling_rate=SAMPLING_RATE)
+                analysis = self.analyse(waveform)
             except AudioError as error:
                 skipped.append((f"{song.source} [{song.audio_name}]", f"unreadable audio: {error}"))
                 logger.warning(f"skipped {song.source}: unreadable audio {song.audio_name} ({error})")
@@ -208,7 +216,7 @@ class BeatmapEvaluator:
                 statistics.append({**labels, "system": REFERENCE, "requested": None, **map_statistics(reference)})
                 generated = {}
                 for system in self.systems:
-                    beatmap = self.generate(system, waveform, reference.tracks, reference.difficulty)
+                    beatmap = self.generate(system, analysis, reference.tracks, reference.difficulty)
                     generated[system] = beatmap
                     scores = onset_scores(reference, beatmap, self.tolerances_ms, self.start, self.end)
                     per_map.append(scores.assign(**labels, system=system))
@@ -227,7 +235,7 @@ class BeatmapEvaluator:
                         title=reference.meta["name"],
                     )
                 )
-            statistics += self._sweep(song, waveform, bar)
+            statistics += self._sweep(song, analysis, bar)
         bar.close()
         report = self._report(per_map, audio_rows, statistics, plots, plots_dir, skipped, output_dir)
         if dataset is not None:
@@ -241,13 +249,13 @@ class BeatmapEvaluator:
     def _audio_rows(self, audio_onsets: np.ndarray, beatmap: IntermediateBeatmap, labels: dict) -> pd.DataFrame:
         return audio_onset_scores(audio_onsets, beatmap, self.tolerances_ms, self.start, self.end).assign(**labels)
 
-    def _sweep(self, song: ReferenceSong, waveform: np.ndarray, bar) -> list[dict]:
+    def _sweep(self, song: ReferenceSong, analysis: SongAnalysis, bar) -> list[dict]:
         """Maps of the song at the sweep difficulties, with the tracks of its first human map."""
         tracks = song.maps[0].tracks
         rows = []
         for difficulty in self.sweep_difficulties:
             for system in self.systems:
-                beatmap = self.generate(system, waveform, tracks, difficulty)
+                beatmap = self.generate(system, analysis, tracks, difficulty)
                 rows.append(
                     {
                         "song": song.source,

@@ -8,13 +8,11 @@ import soundfile
 from transformers import Pipeline
 from transformers.utils import logging
 
-from ..audio import AudioError, load_audio
 from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.formats import WRITE_MODES, tracks_of_mode, write_beatmaps
 from ..beatmaps.playability import make_playable
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
-from ..processing import BeartProcessor
-from ..processing.audio_priors import beat_grid
+from ..processing import BeartProcessor, SongAnalysis
 from ..decoding_options import STRATEGIES, DecodingOptions
 from ..modeling.generation_beart import DECODING_KEYS, STRATEGY_OPTIONS, decoding_settings
 
@@ -51,8 +49,9 @@ class BeatmapGenerationPipeline(Pipeline):
     ```
 
     Call arguments (all optional but the audio):
-        audio (`str`, `bytes`, `np.ndarray`, or a list of them): the song(s): a path, a file's bytes, or samples
-            (then pass `sampling_rate`). A list is generated together, one forward pass per step for all songs.
+        audio (`str`, `bytes`, `np.ndarray`, [`SongAnalysis`], or a list of them): the song(s): a path, a file's
+            bytes, samples (then pass `sampling_rate`), or an analysis made before (several maps of one song then share
+            it). A list is generated together, one forward pass per step for all songs.
         mode (`str`, defaults to `"osu"`): `osu`, `taiko`, `catch`, `mania`, `stepmania` or `tja`; sets the tracks.
         tracks (`list[str]`): explicit track names (1, 2 or 4 of LEFT, UP, DOWN, RIGHT), e.g. `["LEFT", "RIGHT"]`.
         difficulty (`float`, defaults to 0.5): in [0, 1].
@@ -111,20 +110,11 @@ class BeatmapGenerationPipeline(Pipeline):
         return preprocess, forward, postprocess
 
     def preprocess(self, audio, sampling_rate=None) -> dict:
-        """Decodes the song and computes its mel slices (once)."""
-        waveform = load_audio(
-            audio, sampling_rate=sampling_rate, target_sampling_rate=self.processor.feature_extractor.sampling_rate
-        )
-        slices = self.processor.feature_extractor.mel_slices(
-            waveform, sampling_rate=self.processor.feature_extractor.sampling_rate
-        )
-        if (
-            len(waveform)
-            < self.processor.feature_extractor.sampling_rate * self.processor.tokenizer.groups * QUANTUM_MS / 1000
-        ):
-            raise AudioError("The audio is shorter than one beat token (100 ms); there is nothing to map.")
-        source = os.fspath(audio) if isinstance(audio, (str, os.PathLike)) else None
-        return {"mel_slices": slices, "waveform": waveform, "source": source}
+        """The song's analysis (`SongAnalysis`: mel slices, then the priors' signals and the beat grid on first use),
+        made once per song; a `SongAnalysis` given as the audio is used as it is."""
+        if isinstance(audio, SongAnalysis) or hasattr(audio, "mel_slices"):
+            return {"analysis": audio}
+        return {"analysis": SongAnalysis.from_audio(audio, self.processor.feature_extractor, sampling_rate)}
 
     @staticmethod
     def resolve_tracks(mode: str | None, tracks: list | None) -> tuple[str, list]:
@@ -157,15 +147,15 @@ class BeatmapGenerationPipeline(Pipeline):
         steps_per_second = 1000 // (self.processor.tokenizer.groups * QUANTUM_MS)
         start_step = int(round(start * steps_per_second))
         end_step = None if end is None else int(round(end * steps_per_second))
-        slices = [song["mel_slices"] for song in songs]
-        shortest = min(len(song) for song in slices)
+        analyses = [song["analysis"] for song in songs]
+        shortest = min(len(analysis) for analysis in analyses)
         if start_step >= shortest:
             raise ValueError(
                 f"start={start} s is past the end of the song ({shortest / steps_per_second:.1f} s long); "
                 "nothing to map."
             )
         results = self.model.generate(
-            slices, len(tracks), processor=self.processor, start_step=start_step, end_step=end_step,
+            analyses, len(tracks), processor=self.processor, start_step=start_step, end_step=end_step,
             progress=progress, **settings,
         )  # fmt: skip
         settings = {"mode": mode, "tracks": tracks, "strategy": strategy, **options.__dict__}
@@ -183,7 +173,8 @@ class BeatmapGenerationPipeline(Pipeline):
         """
         tokens, tempo, first_step = model_outputs["result"]
         settings = model_outputs["settings"]
-        source = model_outputs["source"]
+        analysis = model_outputs["analysis"]
+        source = analysis.source
         meta = {
             "audio": os.path.basename(source) if source else "audio.ogg",
             "difficulty": float(settings["difficulty"]),
@@ -204,21 +195,21 @@ class BeatmapGenerationPipeline(Pipeline):
                 "raising hit tokens."
             )
         if playable:
-            beatmap = make_playable(self.on_steady_grid(beatmap, model_outputs["mel_slices"]))
+            beatmap = make_playable(self.on_steady_grid(beatmap, analysis))
         if output_path is not None:
-            written = beatmap if playable else self.on_steady_grid(beatmap, model_outputs["mel_slices"])
+            written = beatmap if playable else self.on_steady_grid(beatmap, analysis)
             beatmap.meta["output_path"] = self._write(written, model_outputs, output_path, settings["mode"], metadata)
         return beatmap
 
     @staticmethod
-    def steady_tempo(beatmap: IntermediateBeatmap, mel_slices: np.ndarray) -> np.ndarray:
+    def steady_tempo(beatmap: IntermediateBeatmap, analysis: SongAnalysis) -> np.ndarray:
         """
-        The TEMPO column of the written file: the song's beat grid (`beat_grid`: librosa's tracked beats, fitted),
-        unknown (0) before its first beat at or after the map's start so that the file keeps the beats' phase; where
-        no grid is found, the median of the tempo head from the start.
+        The TEMPO column of the written file: the song's beat grid (`SongAnalysis.beat_grid`: librosa's tracked beats,
+        fitted), unknown (0) before its first beat at or after the map's start so that the file keeps the beats'
+        phase; where no grid is found, the median of the tempo head from the start.
         """
         times = beatmap.data["TIME"].to_numpy(np.float64)
-        grid = beat_grid(mel_slices)
+        grid = analysis.beat_grid
         if grid is None:
             known = beatmap.data["TEMPO"][beatmap.data["TEMPO"] > 0]
             return np.full(len(times), round(float(known.median()), 2) if len(known) else 0.0)
@@ -228,10 +219,10 @@ class BeatmapGenerationPipeline(Pipeline):
         first_step = QUANTUM_MS * round(first_beat_ms / QUANTUM_MS)
         return np.where(times >= first_step, round(bpm, 2), 0.0)
 
-    def on_steady_grid(self, beatmap: IntermediateBeatmap, mel_slices: np.ndarray) -> IntermediateBeatmap:
+    def on_steady_grid(self, beatmap: IntermediateBeatmap, analysis: SongAnalysis) -> IntermediateBeatmap:
         """The map with the song's steady beat grid as its TEMPO (`steady_tempo`)."""
         steady = beatmap.data.copy()
-        steady["TEMPO"] = self.steady_tempo(beatmap, mel_slices)
+        steady["TEMPO"] = self.steady_tempo(beatmap, analysis)
         return IntermediateBeatmap(steady, beatmap.meta)
 
     def _write(self, beatmap: IntermediateBeatmap, model_outputs: dict, output_path, mode: str, metadata: dict) -> str:
@@ -241,11 +232,14 @@ class BeatmapGenerationPipeline(Pipeline):
         metadata.setdefault(
             "model_name", os.path.basename(str(beatmap.meta["source"]["model"]).rstrip("/")) or "beart"
         )
+        analysis = model_outputs["analysis"]
         with tempfile.TemporaryDirectory() as folder:
-            audio = model_outputs["source"]
+            audio = analysis.source
             if audio is None:
+                if analysis.waveform is None:
+                    raise ValueError("The song's analysis holds no waveform to write beside the map; analyse the file.")
                 audio = os.path.join(folder, "audio.ogg")
-                soundfile.write(audio, model_outputs["waveform"], self.processor.feature_extractor.sampling_rate)
+                soundfile.write(audio, analysis.waveform, analysis.sampling_rate)
             return write_beatmaps(beatmap, output_path, audio, mode=mode, overwrite=overwrite, **metadata)[0]
 
     def __call__(self, audio, **kwargs):

@@ -30,8 +30,7 @@ from tqdm.auto import tqdm
 from transformers import GenerationConfig, LogitsProcessorList, TemperatureLogitsWarper
 
 from ..decoding_options import STRATEGIES, DecodingOptions
-from ..processing import BeartProcessor
-from ..processing.audio_priors import beat_evidence, onset_evidence
+from ..processing import BeartProcessor, SongAnalysis
 from .logits_process import AudioPriorLogitsProcessor, LogitBiasLogitsProcessor, SuppressReservedTokensLogitsProcessor
 
 
@@ -62,11 +61,15 @@ class _Scorer:
             input_ids = np.concatenate([input_ids, mirrored])
             token_type_ids = np.concatenate([token_type_ids, token_type_ids])
             input_features = np.concatenate([input_features, input_features])
+        # only the positions read get logits (the last layer attends from those alone)
+        kept, read = np.unique(np.asarray(positions), return_inverse=True)
+        positions = read.reshape(np.shape(positions))
         with torch.inference_mode():
             outputs = self.model(
                 input_ids=torch.as_tensor(input_ids, device=self.device),
                 token_type_ids=torch.as_tensor(token_type_ids, device=self.device),
                 input_features=torch.as_tensor(input_features, device=self.device),
+                logits_to_keep=torch.as_tensor(kept, device=self.device),
             )
         positions = torch.as_tensor(positions, device=self.device)
         rows = torch.arange(num_rows, device=self.device).reshape(-1, *[1] * (positions.dim() - 1))
@@ -196,7 +199,7 @@ def legacy_beam_search(
 
 
 def fast_decoding(
-    model, processor: BeartProcessor, songs: list[np.ndarray], num_tracks: int, options: DecodingOptions,
+    model, processor: BeartProcessor, analyses: list[SongAnalysis], num_tracks: int, options: DecodingOptions,
     start_step: int = 0, end_step: int | None = None, progress: bool = True,
     logits_processor: LogitsProcessorList | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray, int]]:  # fmt: skip
@@ -208,6 +211,7 @@ def fast_decoding(
     """
     scorer = _Scorer(model, processor, options)
     generator = _generator(options.seed)
+    songs = [analysis.mel_slices for analysis in analyses]
     ahead = options.steps_per_forward(model.config)
     read_positions = processor.prediction_positions(num_tracks, ahead)
     lengths = [len(slices) if end_step is None else min(len(slices), end_step) for slices in songs]
@@ -220,8 +224,8 @@ def fast_decoding(
     onset_slots = torch.from_numpy(processor.tokenizer.onset_slots)
     priors = LogitsProcessorList(
         [
-            AudioPriorLogitsProcessor(weight, [signal(slices) for slices in songs], onset_slots)
-            for weight, signal in ((options.onset_prior, onset_evidence), (options.beat_prior_weight(), beat_evidence))
+            AudioPriorLogitsProcessor(weight, [getattr(analysis, signal) for analysis in analyses], onset_slots)
+            for weight, signal in ((options.onset_prior, "onset_evidence"), (options.beat_prior_weight(), "beat_evidence"))
             if weight
         ]
         + list(logits_processor or [])
@@ -345,8 +349,9 @@ class BeartGenerationMixin:
         Generates beat tokens for one song or several.
 
         Args:
-            mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`, or a list of them): the songs, as
-                `BeartFeatureExtractor.mel_slices` gives them.
+            mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)` or [`SongAnalysis`], or a list of
+                them): the songs, as `BeartFeatureExtractor.mel_slices` gives them, or their analyses (the audio
+                priors then come from the analysis, computed once per song).
             num_tracks (`int`, *optional*, defaults to 1): 1, 2 or 4.
             generation_config (`GenerationConfig`, *optional*): defaults to the model's `generation_config`.
             processor (`BeartProcessor`, *optional*): defaults to the one the model's config implies.
@@ -370,14 +375,17 @@ class BeartGenerationMixin:
         options = DecodingOptions(**settings)
         options.validate(num_tracks)
         processor = processor or BeartProcessor.from_model_config(self.config)
-        songs = [mel_slices] if isinstance(mel_slices, np.ndarray) else list(mel_slices)
+        # an analysis is told by its `mel_slices` (a model loaded as remote code may get one made by another copy)
+        one_song = isinstance(mel_slices, np.ndarray) or hasattr(mel_slices, "mel_slices")
+        songs = [SongAnalysis(song) if isinstance(song, np.ndarray) else song for song in
+                 ([mel_slices] if one_song else mel_slices)]  # fmt: skip
         if strategy == "legacy":
             results = [
-                legacy_beam_search(self, processor, song, num_tracks, options, start_step, end_step, progress)
+                legacy_beam_search(self, processor, song.mel_slices, num_tracks, options, start_step, end_step, progress)
                 for song in songs
             ]
         else:
             results = fast_decoding(
                 self, processor, songs, num_tracks, options, start_step, end_step, progress, logits_processor
             )
-        return results[0] if isinstance(mel_slices, np.ndarray) else results
+        return results[0] if one_song else results

@@ -297,6 +297,7 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
         scored_logits_only: bool = False,
+        logits_to_keep: torch.LongTensor | None = None,
         **kwargs,
     ) -> BeartOutput | tuple:
         r"""
@@ -324,6 +325,10 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
                 position and those. Loss, tempo and the logits at those positions are as without it, for about 12%
                 less compute per training step (the last layer attends from a few positions, not all); what
                 [`BeartTrainer`] asks for in training.
+            logits_to_keep (`torch.LongTensor` of shape `(num_kept,)`, *optional*):
+                As `scored_logits_only`, for positions given (ascending, distinct, none of them 0): `logits` has
+                shape `(batch_size, num_kept, vocab_size)`; what generation asks for, reading a few positions of
+                every row.
         """
         output_attentions = output_attentions if output_attentions is not None else self.config.output_attentions
         output_hidden_states = (
@@ -339,6 +344,11 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
         if scored_logits_only and labels is not None:
             scored_positions = torch.nonzero((labels != -100).any(dim=0)).flatten()
             labels = labels[:, scored_positions]
+        elif logits_to_keep is not None:
+            scored_positions = torch.as_tensor(logits_to_keep, device=input_ids.device).flatten()
+            if labels is not None:
+                labels = labels[:, scored_positions]
+        if scored_positions is not None:
             # The first position too, for the tempo head.
             last_layer_queries = torch.cat([scored_positions.new_zeros(1), scored_positions])
 

@@ -18,10 +18,10 @@ hears, so no second pass over the audio is needed:
 - `beat_evidence` (the `beat_prior`): 1 on the beats that librosa's beat tracker finds in that flux, 0.5 halfway
   between two beats, 0 elsewhere.
 
-The same tracked beats give the steady beat grid (`beat_grid`) that the pipeline writes into playable files.
+The same tracked beats give the steady beat grid (`beat_grid`) that the pipeline writes into playable files. Each
+function computes what it needs from the mel slices, or takes it precomputed: a song's `SongAnalysis` computes
+every piece once and shares it.
 """
-
-import hashlib
 
 import librosa
 import numpy as np
@@ -34,7 +34,6 @@ INTEGER_BPM_TOLERANCE = 0.15
 # Fire songs of ../shared/corpus (see docs/generation.md for the table it chose from).
 BEAT_TRACKER_TEMPO_PRIORS = (140.0,)
 HALF_BEAT_RATIO = None
-_TRACKED_BEATS = {}  # the last song's beats
 
 
 def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
@@ -56,7 +55,7 @@ def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
     return flux.reshape(num_slices, groups)
 
 
-def onset_evidence(mel_slices: np.ndarray) -> np.ndarray:
+def onset_evidence(mel_slices: np.ndarray, flux: np.ndarray | None = None) -> np.ndarray:
     """
     The spectral flux of every frame against the song's typical attack, `flux / (flux + typical)`, in [0, 1), with
     `typical` the median over the song's steps of a step's strongest frame: a step's strongest attack reads 0.5 in a
@@ -64,11 +63,12 @@ def onset_evidence(mel_slices: np.ndarray) -> np.ndarray:
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
+        flux (`np.ndarray` of shape `(num_slices, groups)`, *optional*): their `spectral_flux`, if computed already.
 
     Returns:
         `np.ndarray` of shape `(num_slices, groups)`, float32.
     """
-    flux = spectral_flux(mel_slices)
+    flux = spectral_flux(mel_slices) if flux is None else flux
     typical = np.median(flux.max(axis=1))
     if typical <= 0.0:
         return np.where(flux > 0.0, 1.0, 0.5).astype(np.float32)
@@ -112,28 +112,25 @@ def track_beats(flux: np.ndarray, tempo_priors: tuple, half_beat_ratio: float | 
     return beats
 
 
-def tracked_beats(mel_slices: np.ndarray) -> np.ndarray:
+def tracked_beats(mel_slices: np.ndarray, flux: np.ndarray | None = None) -> np.ndarray:
     """
     The frames (10 ms each, from the song's start) of the song's beats (`track_beats` on its spectral flux); empty
-    where the audio never rises. The last song's beats are kept, so that the beat prior and the written tempo share
-    one analysis.
+    where the audio never rises.
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
+        flux (`np.ndarray` of shape `(num_slices, groups)`, *optional*): their `spectral_flux`, if computed already.
 
     Returns:
         `np.ndarray` of int64, shape `(num_beats,)`.
     """
-    key = hashlib.blake2b(np.ascontiguousarray(mel_slices).view(np.uint8), digest_size=16).hexdigest()
-    if key not in _TRACKED_BEATS:
-        flux = spectral_flux(mel_slices).reshape(-1)
-        _TRACKED_BEATS.clear()
-        beats = track_beats(flux, BEAT_TRACKER_TEMPO_PRIORS, HALF_BEAT_RATIO) if flux.any() else np.zeros(0, np.int64)
-        _TRACKED_BEATS[key] = beats
-    return _TRACKED_BEATS[key].copy()
+    flux = (spectral_flux(mel_slices) if flux is None else flux).reshape(-1)
+    if not flux.any():
+        return np.zeros(0, np.int64)
+    return track_beats(flux, BEAT_TRACKER_TEMPO_PRIORS, HALF_BEAT_RATIO)
 
 
-def beat_grid(mel_slices: np.ndarray) -> tuple[float, float] | None:
+def beat_grid(mel_slices: np.ndarray, beats: np.ndarray | None = None) -> tuple[float, float] | None:
     """
     The song's steady beat grid, fitted by least squares through the tracked beats (`tracked_beats`): its tempo and
     the time of its first beat. A tempo within `INTEGER_BPM_TOLERANCE` of a whole BPM, as most songs are produced at,
@@ -141,11 +138,12 @@ def beat_grid(mel_slices: np.ndarray) -> tuple[float, float] | None:
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
+        beats (`np.ndarray` of shape `(num_beats,)`, *optional*): their `tracked_beats`, if tracked already.
 
     Returns:
         `(bpm, first_beat_ms)`, or `None` when fewer than 4 beats were found.
     """
-    beats = tracked_beats(mel_slices)
+    beats = tracked_beats(mel_slices) if beats is None else beats
     if len(beats) < 4:
         return None
     indices, times_ms = np.arange(len(beats)), 1000.0 * beats / FRAMES_PER_SECOND
@@ -157,7 +155,7 @@ def beat_grid(mel_slices: np.ndarray) -> tuple[float, float] | None:
     return float(bpm), float(first_beat_ms)
 
 
-def beat_evidence(mel_slices: np.ndarray) -> np.ndarray:
+def beat_evidence(mel_slices: np.ndarray, beats: np.ndarray | None = None) -> np.ndarray:
     """
     Where the song's beats fall: 1 on the frames of the tracked beats (`tracked_beats`), 0.5 on the frames halfway
     between two beats, 0 elsewhere. Each mark is one 10 ms frame wide, so that a beat near the edge of a step never
@@ -166,12 +164,13 @@ def beat_evidence(mel_slices: np.ndarray) -> np.ndarray:
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
+        beats (`np.ndarray` of shape `(num_beats,)`, *optional*): their `tracked_beats`, if tracked already.
 
     Returns:
         `np.ndarray` of shape `(num_slices, groups)`, float32.
     """
     num_slices, groups, _ = mel_slices.shape
-    beats = tracked_beats(mel_slices)
+    beats = tracked_beats(mel_slices) if beats is None else beats
     if len(beats) == 0:
         return np.full((num_slices, groups), 0.5, dtype=np.float32)
     marks = np.zeros(num_slices * groups, dtype=np.float32)

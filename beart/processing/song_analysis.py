@@ -1,0 +1,101 @@
+"""One song's analysis: everything beart reads off its audio, computed once and shared by decoding and writing."""
+
+import os
+from functools import cached_property
+
+import numpy as np
+
+from ..audio import AudioError, load_audio
+from .audio_priors import beat_evidence, beat_grid, onset_evidence, spectral_flux, tracked_beats
+from .feature_extraction_beart import BeartFeatureExtractor
+
+
+class SongAnalysis:
+    """
+    A song as beart hears it: its mel slices, made once, and what the audio priors and the written timing read off
+    them (spectral flux, onset evidence, tracked beats, beat evidence, the steady beat grid), each computed on first
+    use and kept. The pipeline makes one in `preprocess`; `model.generate` takes it in place of mel slices (the priors
+    then come from it), and the written file's timing comes from the same tracked beats.
+
+    Example:
+
+    ```python
+    >>> analysis = SongAnalysis.from_audio("song.ogg", processor.feature_extractor)
+    >>> analysis.beat_grid          # (bpm, first_beat_ms), or None
+    >>> model.generate(analysis, num_tracks=4)
+    >>> generator(analysis, mode="mania", difficulty=0.3)  # the pipeline reuses it: no second analysis per map
+    ```
+
+    Args:
+        mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): the song's mel slices.
+        waveform (`np.ndarray` of shape `(num_samples,)`, *optional*): the samples the slices came from, kept to
+            write the song beside a map when it has no file.
+        sampling_rate (`int`, *optional*): the waveform's.
+        source (`str`, *optional*): the song's file, if it came from one.
+    """
+
+    def __init__(
+        self, mel_slices: np.ndarray, waveform: np.ndarray | None = None, sampling_rate: int | None = None,
+        source: str | None = None,
+    ):  # fmt: skip
+        if np.ndim(mel_slices) != 3:
+            raise ValueError(f"mel_slices must have shape (num_slices, groups, mel_bands); got {np.shape(mel_slices)}.")
+        self.mel_slices = np.asarray(mel_slices)
+        self.waveform = waveform
+        self.sampling_rate = sampling_rate
+        self.source = source
+
+    @classmethod
+    def from_audio(
+        cls, audio, feature_extractor: BeartFeatureExtractor, sampling_rate: int | None = None
+    ) -> "SongAnalysis":
+        """
+        Decodes a song and computes its mel slices.
+
+        Args:
+            audio (`str`, `os.PathLike`, `bytes` or `np.ndarray`): a path, a file's bytes, or samples (then pass
+                `sampling_rate`).
+            feature_extractor (`BeartFeatureExtractor`): the model's.
+            sampling_rate (`int`, *optional*): the rate of `audio` given as samples.
+
+        Raises:
+            `AudioError`: unreadable, silent or shorter than one beat token (100 ms).
+        """
+        rate = feature_extractor.sampling_rate
+        waveform = load_audio(audio, sampling_rate=sampling_rate, target_sampling_rate=rate)
+        if len(waveform) < feature_extractor.groups * feature_extractor.hop_length:
+            raise AudioError("The audio is shorter than one beat token (100 ms); there is nothing to map.")
+        slices = feature_extractor.mel_slices(waveform, sampling_rate=rate)
+        source = os.fspath(audio) if isinstance(audio, (str, os.PathLike)) else None
+        return cls(slices, waveform=waveform, sampling_rate=rate, source=source)
+
+    def __len__(self) -> int:
+        return len(self.mel_slices)
+
+    @cached_property
+    def flux(self) -> np.ndarray:
+        """`(num_slices, groups)`: the spectral flux of every 10 ms frame (`spectral_flux`)."""
+        return spectral_flux(self.mel_slices)
+
+    @cached_property
+    def onset_evidence(self) -> np.ndarray:
+        """`(num_slices, groups)`: the onset prior's signal (`onset_evidence`)."""
+        return onset_evidence(self.mel_slices, flux=self.flux)
+
+    @cached_property
+    def beats(self) -> np.ndarray:
+        """`(num_beats,)`: the frames of the tracked beats (`tracked_beats`); the beat tracker runs once per song."""
+        return tracked_beats(self.mel_slices, flux=self.flux)
+
+    @cached_property
+    def beat_evidence(self) -> np.ndarray:
+        """`(num_slices, groups)`: the beat prior's signal (`beat_evidence`)."""
+        return beat_evidence(self.mel_slices, beats=self.beats)
+
+    @cached_property
+    def beat_grid(self) -> tuple[float, float] | None:
+        """`(bpm, first_beat_ms)` of the song's steady beat grid (`beat_grid`), or `None`."""
+        return beat_grid(self.mel_slices, beats=self.beats)
+
+
+__all__ = ["SongAnalysis"]

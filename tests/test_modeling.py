@@ -135,6 +135,20 @@ def test_scored_logits_only_gives_the_same_loss_tempo_logits_and_gradients(attn_
     assert scored.attentions[0].shape[-2] == config.max_position_embeddings
 
 
+def test_logits_to_keep_gives_the_logits_and_tempo_at_those_positions():
+    config = tiny_config(initializer_range=0.2)
+    torch.manual_seed(0)
+    model = beart.BeartModel(config).eval()
+    inputs = random_inputs(config)
+    kept = torch.tensor([3, 17, 41])
+    with torch.inference_mode():
+        full = model(**inputs)
+        partial = model(**inputs, logits_to_keep=kept)
+    assert partial.logits.shape == (3, 3, config.vocab_size)
+    torch.testing.assert_close(partial.logits, full.logits[:, kept])
+    torch.testing.assert_close(partial.tempo, full.tempo)
+
+
 def test_dropout_zeroes_the_asked_share_and_keeps_the_expected_value():
     torch.manual_seed(0)
     values = torch.rand(200, 1000) + 0.5

@@ -12,7 +12,7 @@ from transformers import pipeline
 import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartFeatureExtractor, BeartModel, BeartProcessor, BeartTokenizer
 from beart.beatmaps import IntermediateBeatmap
-from beart.processing.audio_priors import audio_prior_bias, beat_evidence, onset_evidence, spectral_flux
+from beart.processing.audio_priors import audio_prior_bias, beat_evidence, onset_evidence, settle_metre, spectral_flux
 from beart.decoding_options import DecodingOptions
 from beart.training.synthesis import render_beatmap_audio
 
@@ -212,3 +212,31 @@ def test_track_beats_keeps_the_strongest_run_and_doubles_where_halfway_points_ar
     assert np.median(np.diff(track_beats(flux, (120.0,), 0.8))) == pytest.approx(25, abs=1)
     flux[75::50] = 0.2  # weak halfway points (off-beat hats): no doubling
     assert np.median(np.diff(track_beats(flux, (120.0,), 0.8))) == pytest.approx(50, abs=1)
+
+
+def _pulse_flux(num_frames: int, beat_frames: int, first: int = 20) -> np.ndarray:
+    """Flux with strong attacks every `beat_frames` and weaker ones halfway (running eighths)."""
+    flux = np.zeros(num_frames)
+    flux[first::beat_frames] = 1.0
+    flux[first + beat_frames // 2 :: beat_frames] = 0.6
+    return flux
+
+
+def test_a_beat_tracked_at_two_thirds_of_the_tempo_is_put_on_the_songs_pulse():
+    # 210 BPM (beats every 28.57 frames; here 28) with eighths, tracked at 140 (every 42 frames, three eighths)
+    flux = _pulse_flux(3000, 28)
+    tracked = np.arange(20, 2900, 42)
+    settled = settle_metre(flux, tracked, None, thirds_switch=True)
+    assert np.median(np.diff(settled)) == 28
+    assert np.all(flux[settled] == 1.0)  # the phase of the strong beats, not of the eighths
+    np.testing.assert_array_equal(settle_metre(flux, tracked, None, thirds_switch=False), tracked)
+
+
+def test_a_beat_tracked_at_the_songs_tempo_or_half_stays():
+    flux = _pulse_flux(3000, 28)
+    on_tempo = np.arange(20, 2900, 28)
+    np.testing.assert_array_equal(settle_metre(flux, on_tempo, None, thirds_switch=True), on_tempo)
+    # tracked at half the tempo, the halves are strong: no switch; doubling (when asked) restores the tempo
+    half_tempo = np.arange(20, 2900, 56)
+    np.testing.assert_array_equal(settle_metre(flux, half_tempo, None, thirds_switch=True), half_tempo)
+    assert np.median(np.diff(settle_metre(flux, half_tempo, 0.8, thirds_switch=True))) == 28

@@ -34,6 +34,9 @@ INTEGER_BPM_TOLERANCE = 0.15
 # Fire songs of ../shared/corpus (see docs/generation.md for the table it chose from).
 BEAT_TRACKER_TEMPO_PRIORS = (140.0,)
 HALF_BEAT_RATIO = None
+# Whether a tracked beat whose thirds are stronger than its halves is taken as three beats of a song at 3/2 its tempo
+# (`track_beats`); see docs/generation.md for the songs it was checked on.
+THIRDS_SWITCH = True
 
 
 def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
@@ -84,18 +87,58 @@ def beat_strength(flux: np.ndarray, beats: np.ndarray) -> float:
     return float(flux[frames].max(axis=1).mean() / max(float(flux.mean()), 1e-12))
 
 
-def track_beats(flux: np.ndarray, tempo_priors: tuple, half_beat_ratio: float | None) -> np.ndarray:
+def subdivisions(beats: np.ndarray, fractions) -> np.ndarray:
+    """The frames at `fractions` (each in [0, 1)) of the way from every beat to the next, in time order.
+
+    Args:
+        beats (`np.ndarray` of shape `(num_beats,)`): frames of the beats.
+        fractions (sequence of `float`): where in each beat.
+
+    Returns:
+        `np.ndarray` of int64, shape `((num_beats - 1) * len(fractions),)`.
+    """
+    fractions = np.asarray(fractions, dtype=np.float64)
+    return np.round(beats[:-1, None] + np.diff(beats)[:, None] * fractions[None, :]).astype(np.int64).reshape(-1)
+
+
+def thirds_to_beats(flux: np.ndarray, beats: np.ndarray) -> np.ndarray:
+    """
+    Where a tracked beat spans three beats of the song's own pulse two by two (a 210 BPM song tracked at 140, so that
+    the song's beats fall on the tracked beats' thirds): the beats of 3/2 the tracked tempo, every other third of the
+    tracked beats, in the phase whose beats are stronger (`beat_strength`).
+
+    Args:
+        flux (`np.ndarray` of shape `(num_frames,)`): the spectral flux of 10 ms frames.
+        beats (`np.ndarray` of shape `(num_beats,)`): the tracked beats, at least 2.
+
+    Returns:
+        `np.ndarray` of int64: the new beats.
+    """
+    thirds = np.append(subdivisions(beats, (0.0, 1.0 / 3.0, 2.0 / 3.0)), beats[-1])
+    return max((thirds[0::2], thirds[1::2]), key=lambda run: beat_strength(flux, run))
+
+
+def track_beats(
+    flux: np.ndarray, tempo_priors: tuple, half_beat_ratio: float | None, thirds_switch: bool = False
+) -> np.ndarray:
     """
     The beats of a song's flux: librosa's beat tracker run with its tempo prior centred at each of `tempo_priors`,
-    the run whose beats best explain the attacks (`beat_strength`) kept, and its beats doubled (the points halfway
-    between them added) where those halfway points are nearly as strong, at least `half_beat_ratio` of the beats'
-    strength: a tracker that locks onto every other beat of a fast song (105 BPM in a 210 BPM song) then gives the
-    song's own tempo.
+    the run whose beats best explain the attacks (`beat_strength`) kept. Then:
+
+    - with `thirds_switch`, where the points a third and two thirds into each beat are together stronger than the
+      points halfway and than the song's mean flux (the attacks group in threes, not twos, within the tracked beat;
+      `beat_strength` above 1), the tempo is taken as 3/2 the
+      tracked one (`thirds_to_beats`): librosa's tracker can lock onto two beats out of three of a fast song (140 BPM
+      in a 210 BPM song), which no power of two puts right;
+    - the beats are doubled (the points halfway between them added) where those halfway points are nearly as strong,
+      at least `half_beat_ratio` of the beats' strength: a tracker that locks onto every other beat of a fast song
+      (105 BPM in a 210 BPM song) then gives the song's own tempo.
 
     Args:
         flux (`np.ndarray` of shape `(num_frames,)`): the spectral flux of 10 ms frames.
         tempo_priors (`tuple[float, ...]`): the centres of the tracker's prior tried.
         half_beat_ratio (`float` or `None`): `None` never doubles.
+        thirds_switch (`bool`, *optional*, defaults to `False`): see above.
 
     Returns:
         `np.ndarray` of int64, shape `(num_beats,)`: frames of the beats.
@@ -105,6 +148,27 @@ def track_beats(flux: np.ndarray, tempo_priors: tuple, half_beat_ratio: float | 
         _, beats = librosa.beat.beat_track(onset_envelope=flux, sr=FRAMES_PER_SECOND, hop_length=1, start_bpm=start_bpm)
         runs.append(beats.astype(np.int64))
     beats = max(runs, key=lambda run: beat_strength(flux, run))
+    return settle_metre(flux, beats, half_beat_ratio, thirds_switch)
+
+
+def settle_metre(
+    flux: np.ndarray, beats: np.ndarray, half_beat_ratio: float | None, thirds_switch: bool
+) -> np.ndarray:
+    """The tracked beats put on the song's own pulse: the thirds switch, then the doubling (see `track_beats`).
+
+    Args:
+        flux (`np.ndarray` of shape `(num_frames,)`): the spectral flux of 10 ms frames.
+        beats (`np.ndarray` of shape `(num_beats,)`): frames of the tracked beats.
+        half_beat_ratio (`float` or `None`), thirds_switch (`bool`): see `track_beats`.
+
+    Returns:
+        `np.ndarray` of int64: frames of the beats.
+    """
+    if thirds_switch and len(beats) > 2:
+        halves = beat_strength(flux, subdivisions(beats, (0.5,)))
+        thirds = beat_strength(flux, subdivisions(beats, (1.0 / 3.0, 2.0 / 3.0)))
+        if thirds > max(halves, 1.0):  # and above the song's mean flux: attacks, not the tails of the beats' drums
+            beats = thirds_to_beats(flux, beats)
     if half_beat_ratio is not None and len(beats) > 1:
         halfway = (beats[:-1] + beats[1:]) // 2
         if beat_strength(flux, halfway) >= half_beat_ratio * beat_strength(flux, beats):
@@ -127,7 +191,7 @@ def tracked_beats(mel_slices: np.ndarray, flux: np.ndarray | None = None) -> np.
     flux = (spectral_flux(mel_slices) if flux is None else flux).reshape(-1)
     if not flux.any():
         return np.zeros(0, np.int64)
-    return track_beats(flux, BEAT_TRACKER_TEMPO_PRIORS, HALF_BEAT_RATIO)
+    return track_beats(flux, BEAT_TRACKER_TEMPO_PRIORS, HALF_BEAT_RATIO, THIRDS_SWITCH)
 
 
 def beat_grid(mel_slices: np.ndarray, beats: np.ndarray | None = None) -> tuple[float, float] | None:

@@ -1,12 +1,12 @@
 """Chooses the training length (a checkpoint) and the decoding defaults on the development songs of
 `examples/real_music_split.py`, printing every table it chose from, then reports the choice on the test songs.
 
-    python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75] [--test] [--skip-grid] [--decoding KEY=VALUE ...]
+    python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75] [--test] [--skip-grid] [--decoding KEY=VALUE ...] [--grid KEY=V1,V2 ...]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
 2. The best candidate is scored over a grid of decoding settings (threshold, onset prior, beat prior, difficulty
-   guidance) on the same songs.
+   guidance) on the same songs; `--grid KEY=V1,V2` replaces one setting's values in the grid.
 3. With `--test`, the chosen model and settings are scored on the test songs beside the model alone (priors and
    guidance 0), the priors alone (an untrained model with the chosen settings) and the onset heuristic; nothing is
    chosen there.
@@ -96,7 +96,14 @@ def main() -> None:
     parser.add_argument(
         "--decoding", nargs="*", default=[], metavar="KEY=VALUE", help="current defaults instead of the first candidate's"
     )
+    parser.add_argument("--grid", nargs="*", default=[], metavar="KEY=V1,V2", help="the grid's values of a setting")
     arguments = parser.parse_args()
+    grid_values = dict(GRID)
+    for item in arguments.grid:
+        key, values = item.split("=", 1)
+        if key not in GRID:
+            parser.error(f"--grid: unknown setting {key!r}; one of {list(GRID)}")
+        grid_values[key] = tuple(float(value) for value in values.split(","))
     pd.set_option("display.width", 200)
     start, end = arguments.start, arguments.end
     dev = load_songs(arguments.corpus, "dev")
@@ -118,8 +125,8 @@ def main() -> None:
     if not arguments.skip_grid:
         print("\n2. decoding defaults, on the chosen model")
         grid = []
-        for values in itertools.product(*GRID.values()):
-            trial = dict(zip(GRID, values))
+        for values in itertools.product(*grid_values.values()):
+            trial = dict(zip(grid_values, values))
             table = score_system(evaluator_for(chosen, trial, start, end), MODEL, dev, start, end)
             per_song = {
                 f"{row['song'][:12]} F1 50/20, density": f"{row['f1@50']:.3f}/{row['f1@20']:.3f}, {row['density']:.2f}"

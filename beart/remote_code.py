@@ -6,7 +6,7 @@ name a file beside it, while beart's modules live in sub-packages (`from ..beatm
 module writes the modules a saved model needs as one flat folder: each file under its own name, each relative import
 rewritten to the flat module that defines the name (a package's `__init__` re-export is followed to its source).
 
-Only files in `PACKAGE_DIR` are read; nothing is imported, so this module sits below every layer that uses it.
+Only files in `PACKAGE_DIR` are read, none imported; the files are written with `beatmaps.files.write_atomically`.
 
 Example:
 
@@ -23,6 +23,8 @@ import functools
 import logging
 import os
 from pathlib import Path
+
+from .beatmaps.files import write_atomically
 
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,9 @@ CUSTOM_PIPELINES = {
 }
 # The modules the maps above name, by file name: the same in the package and in a flat folder, so that a model loaded
 # from its folder saves its code again.
-ENTRY_MODULES = tuple(dict.fromkeys(name.split(".")[0] for name in [*AUTO_MAP.values(), CUSTOM_PIPELINES["beatmap-generation"]["impl"]]))
+ENTRY_MODULES = tuple(
+    dict.fromkeys(name.split(".")[0] for name in [*AUTO_MAP.values(), CUSTOM_PIPELINES["beatmap-generation"]["impl"]])
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -168,7 +172,18 @@ def _flattened(module_file: Path) -> tuple[str, list[str]]:
     return "".join(lines), needed
 
 
+@functools.lru_cache(maxsize=1)
+def _cached_flat_sources() -> dict[str, str]:
+    return _flat_sources()
+
+
 def flat_sources() -> dict[str, str]:
+    """The flat folder's files: `{file name: source}` (see `_flat_sources`), made once per process: a model and its
+    processor saved into one folder share them."""
+    return dict(_cached_flat_sources())
+
+
+def _flat_sources() -> dict[str, str]:
     """The flat folder's files: `{file name: source}` for the entry modules and everything they import relatively.
 
     Raises:
@@ -191,13 +206,9 @@ def flat_sources() -> dict[str, str]:
 
 def save_remote_code(save_directory: str | os.PathLike) -> list[str]:
     """Writes the flat code into `save_directory` (each file replaced whole) and returns the written paths."""
-    written = []
-    for name, source in sorted(flat_sources().items()):
-        path = os.path.join(os.fspath(save_directory), name)
-        partial = f"{path}.partial"
-        with open(partial, "w", encoding="utf-8") as file:
-            file.write(source)
-        os.replace(partial, path)
-        written.append(path)
+    written = [
+        write_atomically(os.path.join(os.fspath(save_directory), name), source.encode("utf-8"))
+        for name, source in sorted(flat_sources().items())
+    ]
     logger.info("Saved %d code files in %s (trust_remote_code).", len(written), save_directory)
     return written

@@ -54,7 +54,8 @@ def windows(audio: bytes, extractor: BeartFeatureExtractor, seconds: float | Non
     if seconds is None:
         return [waveform]
     size = int(extractor.sampling_rate * seconds)
-    return [waveform[start : start + size] for start in range(0, len(waveform), size) if len(waveform) - start >= size // 2]
+    starts = range(0, len(waveform), size)
+    return [waveform[start : start + size] for start in starts if len(waveform) - start >= size // 2]
 
 
 def method_tempi(waveform: np.ndarray, extractor: BeartFeatureExtractor) -> dict:

@@ -81,7 +81,8 @@ def _top_level_names(source: str) -> set:
 def test_a_saved_folder_names_its_classes_and_pipeline(saved_model):
     config = json.loads((saved_model / "config.json").read_text())
     assert config["auto_map"]["AutoModel"] == "modeling_beart.BeartModel"
-    assert config["custom_pipelines"]["beatmap-generation"]["impl"] == "pipeline_beatmap_generation.BeatmapGenerationPipeline"
+    pipeline_entry = config["custom_pipelines"]["beatmap-generation"]
+    assert pipeline_entry["impl"] == "pipeline_beatmap_generation.BeatmapGenerationPipeline"
     processor = json.loads((saved_model / "processor_config.json").read_text())
     assert processor["auto_map"] == {"AutoProcessor": "processing_beart.BeartProcessor"}
     assert processor["feature_extractor"]["auto_map"] == {"AutoFeatureExtractor": AUTO_MAP["AutoFeatureExtractor"]}

@@ -112,7 +112,7 @@ class BeatmapGenerationPipeline(Pipeline):
     def preprocess(self, audio, sampling_rate=None) -> dict:
         """The song's analysis (`SongAnalysis`: mel slices, then the priors' signals and the beat grid on first use),
         made once per song; a `SongAnalysis` given as the audio is used as it is."""
-        if isinstance(audio, SongAnalysis) or hasattr(audio, "mel_slices"):
+        if hasattr(audio, "mel_slices"):  # an analysis (also one made by another copy of this code, see remote_code)
             return {"analysis": audio}
         return {"analysis": SongAnalysis.from_audio(audio, self.processor.feature_extractor, sampling_rate)}
 

@@ -225,7 +225,9 @@ def fast_decoding(
     priors = LogitsProcessorList(
         [
             AudioPriorLogitsProcessor(weight, [getattr(analysis, signal) for analysis in analyses], onset_slots)
-            for weight, signal in ((options.onset_prior, "onset_evidence"), (options.beat_prior_weight(), "beat_evidence"))
+            for weight, signal in (
+                (options.onset_prior, "onset_evidence"), (options.beat_prior_weight(), "beat_evidence")
+            )
             if weight
         ]
         + list(logits_processor or [])
@@ -381,7 +383,9 @@ class BeartGenerationMixin:
                  ([mel_slices] if one_song else mel_slices)]  # fmt: skip
         if strategy == "legacy":
             results = [
-                legacy_beam_search(self, processor, song.mel_slices, num_tracks, options, start_step, end_step, progress)
+                legacy_beam_search(
+                    self, processor, song.mel_slices, num_tracks, options, start_step, end_step, progress
+                )
                 for song in songs
             ]
         else:

@@ -343,12 +343,11 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
         scored_positions = last_layer_queries = None
         if scored_logits_only and labels is not None:
             scored_positions = torch.nonzero((labels != -100).any(dim=0)).flatten()
-            labels = labels[:, scored_positions]
         elif logits_to_keep is not None:
             scored_positions = torch.as_tensor(logits_to_keep, device=input_ids.device).flatten()
+        if scored_positions is not None:
             if labels is not None:
                 labels = labels[:, scored_positions]
-        if scored_positions is not None:
             # The first position too, for the tempo head.
             last_layer_queries = torch.cat([scored_positions.new_zeros(1), scored_positions])
 

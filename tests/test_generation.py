@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import soundfile
 import torch
-from transformers import GenerationConfig, pipeline
+from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, pipeline
 
 import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
@@ -105,9 +105,11 @@ def test_fast_strategy_takes_the_trained_prediction_steps_from_one_forward_pass(
     assert len(generated) == 30
 
     # Independently: one forward pass every 3 steps over what came before, the greedy token of every track read at
-    # its current position and the two foresight positions after it.
+    # its current position and the two foresight positions after it; a token that goes on with a hold (its window
+    # starts held) only where the track's token before ends held.
     mel_slices = processor.feature_extractor.mel_slices(song)
     num_tracks = len(beatmap.tracks)
+    windows = processor.tokenizer.vocabulary.windows
     expected = np.full_like(generated, processor.tokenizer.pad_token_id)
     current = processor.scored_positions(num_tracks)
     for step in range(0, 30, 3):
@@ -118,7 +120,13 @@ def test_fast_strategy_takes_the_trained_prediction_steps_from_one_forward_pass(
             logits = model(**{name: inputs[name] for name in processor.model_input_names}).logits[0]
         logits[:, : processor.tokenizer.num_reserved_tokens] = -float("inf")
         for ahead in range(3):
-            expected[step + ahead] = logits[current + ahead].argmax(-1).numpy()
+            step_logits = logits[current + ahead].clone()
+            for track in range(num_tracks):
+                in_hold = step + ahead > 0 and windows[expected[step + ahead - 1, track], -1] == 2
+                opens_held = windows[:, 0] == 2
+                begins = opens_held & processor.tokenizer.onset_slots[:, 0]
+                step_logits[track, torch.from_numpy(begins if in_hold else opens_held & ~begins)] = -float("inf")
+            expected[step + ahead] = step_logits.argmax(-1).numpy()
     np.testing.assert_array_equal(generated, expected)
 
 
@@ -408,3 +416,39 @@ def test_logits_processors_compose_and_a_callers_runs_after_the_built_in_ones(so
     silenced, _, _ = model.generate(mel_slices, 2, end_step=20, seed=0, top_k=3,
                                     logits_processor=LogitsProcessorList([NoObjects()]))  # fmt: skip
     assert not np.isin(silenced, np.flatnonzero(starts.numpy())).any()
+
+
+def test_holds_go_on_only_where_one_began_and_last_as_long_as_the_model_holds(song):
+    torch.manual_seed(0)
+    model = BeartModel(BeartConfig(num_hidden_layers=2)).eval()
+    processor = BeartProcessor.from_model_config(model.config)
+    names = processor.tokenizer.vocabulary.token_names
+    windows = processor.tokenizer.vocabulary.windows
+    mel_slices = processor.feature_extractor.mel_slices(song)
+
+    class Favour(LogitsProcessor):
+        def __init__(self, biases):
+            self.biases = biases
+
+        def __call__(self, input_ids, scores):
+            scores = scores.clone()
+            for name, bias in self.biases.items():
+                scores[..., names.index(name)] += bias
+            return scores
+
+    # A model that would rather hold than anything else: each track begins its hold at once, and holds to the end.
+    favour_holding = Favour({"[hold]": 100, "[hold_start:0]": 50})
+    held, _, _ = model.generate(
+        mel_slices, 4, end_step=20, top_k=1, logits_processor=LogitsProcessorList([favour_holding])
+    )
+    assert (held[0] == names.index("[hold_start:0]")).all() and (held[1:] == names.index("[hold]")).all()
+    assert (processor.tokenizer.decode_events(held) == 2).all()
+
+    # A model that would rather end a hold: no hold ends that never began; an ending follows a begun hold.
+    favour_ending = Favour({"[hold_end:4]": 100, "[hold_start:6]": 50})
+    ending, _, _ = model.generate(
+        mel_slices, 4, end_step=20, top_k=1, logits_processor=LogitsProcessorList([favour_ending])
+    )
+    held_before = np.vstack([np.zeros((1, 4), bool), windows[ending[:-1], -1] == 2])
+    assert not ((windows[ending, 0] == 2) & ~held_before).any()
+    assert (ending[0::2] == names.index("[hold_start:6]")).all() and (ending[1::2] == names.index("[hold_end:4]")).all()

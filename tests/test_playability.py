@@ -118,3 +118,20 @@ def test_the_raw_model_output_is_what_the_check_flags(bundled, example_song):
     steady = bundled.on_steady_grid(raw, bundled.preprocess(example_song)["analysis"])
     assert check_playability(steady).unsnapped
     assert len(make_playable(steady).hit_objects()) <= len(steady.hit_objects())
+
+
+def test_holds_shorter_than_a_player_can_hold_are_flagged_and_made_hits():
+    bpm, beat = 150.0, 400.0
+    rows = [("LEFT", 0.0, 30.0), ("LEFT", beat, beat + 70.0), ("RIGHT", beat, beat + 100.0)]
+    rows += [("RIGHT", 3 * beat, 4 * beat)]
+    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT", "RIGHT"]}
+    tempo = pd.DataFrame({"time": [0.0], "bpm": [bpm]})
+    objects = pd.DataFrame(rows, columns=["track", "start", "end"])
+    beatmap = IntermediateBeatmap.from_hit_objects(objects, meta, tempo_changes=tempo)
+    report = check_playability(beatmap)
+    assert [(track, start) for track, start, _ in report.short_holds] == [("LEFT", 0.0)] and not report.passed
+    assert "1 short holds" in report.summary()
+    playable = make_playable(beatmap).hit_objects().sort_values(["start", "track"]).reset_index(drop=True)
+    # a quarter beat at 150 BPM is 100 ms: the 30 ms and 70 ms (snapped: 75 ms) holds become hits, the longer stay
+    np.testing.assert_array_equal(playable["end"] - playable["start"], [0.0, 0.0, 100.0, 400.0])
+    assert check_playability(make_playable(beatmap)).passed

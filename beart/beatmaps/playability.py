@@ -11,6 +11,10 @@ the rules to a generated map before it is written; `check_playability` lists whe
   column does not keep) that suits the map best. It reads TEMPO as the map's tempo: a chart whose stops or tempo
   changes the intermediate map does not hold (StepMania stops, TJA `#BPMCHANGE`) is checked against its first
   tempo, and human charts played in rather than placed (some Frets on Fire MIDI files) read as unsnapped.
+- **Hold length**: `make_playable` turns a hold shorter than the hittable gap below (a quarter beat, 50-100 ms) into
+  a hit; `check_playability` reports holds shorter than an eighth of a beat (30-50 ms), which a player cannot tell
+  from a hit. Of the 9,949 holds in the shared corpus's real charts (StepMania, TJA, Frets on Fire) 0.2% are shorter
+  than a quarter beat and none shorter than an eighth.
 - **Hittable gap**: `make_playable` keeps a quarter of a beat at the local tempo, between 50 ms and 100 ms (a 16th
   note at 150-300 BPM), between an object and the end of the previous one of its track (a hold ends when it is
   released); on one-track modes (osu!standard, catch) that also keeps a slider from starting on top of a circle.
@@ -88,7 +92,7 @@ def _spaced(objects: pd.DataFrame, gaps: np.ndarray) -> np.ndarray:
 def make_playable(beatmap: IntermediateBeatmap, subdivisions: tuple = PLAYABLE_SUBDIVISIONS) -> IntermediateBeatmap:
     """
     Moves every object to the nearest subdivision of its beat (the coarsest within half a 10 ms step), turns holds
-    that snap to no length into hits, and leaves out objects closer than a hittable gap to the previous object of
+    shorter than a hittable gap into hits, and leaves out objects closer than a hittable gap to the previous object of
     their track (see the module docstring). A map of unknown tempo is returned as it is.
 
     Args:
@@ -108,10 +112,11 @@ def make_playable(beatmap: IntermediateBeatmap, subdivisions: tuple = PLAYABLE_S
     is_hold = (objects["end"] > objects["start"]).to_numpy()
     start = grid.times_at(grid.rows_at(objects["start"], subdivisions, SNAPPED_WITHIN_MS))
     end = grid.times_at(grid.rows_at(objects["end"], subdivisions, SNAPPED_WITHIN_MS))
-    end = np.where(is_hold & (end - start >= QUANTUM_MS), end, start)
-    objects = pd.DataFrame({"track": objects["track"].to_numpy(), "start": start, "end": end})
+    gaps = hittable_gap_ms(grid.beat_ms_at(start))
+    end = np.where(is_hold & (end - start >= gaps - 1e-6), end, start)
+    objects = pd.DataFrame({"track": objects["track"].to_numpy(), "start": start, "end": end, "gap": gaps})
     objects = objects.sort_values(["start", "end"], ascending=[True, False], kind="stable").reset_index(drop=True)
-    objects = objects[_spaced(objects, hittable_gap_ms(grid.beat_ms_at(objects["start"])))]
+    objects = objects[_spaced(objects, objects.pop("gap").to_numpy())]
     return _rebuilt(beatmap, objects)
 
 
@@ -127,6 +132,8 @@ class PlayabilityReport:
         near_duplicates (`list[tuple[str, float, float]]`): `(track, previous end, start)` of objects starting less
             than an eighth of a beat (30-50 ms) after the previous one of their track.
         density_spikes (`list[tuple[float, int]]`): `(window start, objects)` of the too-dense seconds.
+        short_holds (`list[tuple[str, float, float]]`): `(track, start, end)` of holds shorter than an eighth of a
+            beat (30-50 ms).
     """
 
     name: str
@@ -134,20 +141,24 @@ class PlayabilityReport:
     unsnapped: list
     near_duplicates: list
     density_spikes: list
+    short_holds: list
 
     @property
     def passed(self) -> bool:
-        return not (self.unsnapped or self.near_duplicates or self.density_spikes)
+        return not (self.unsnapped or self.near_duplicates or self.density_spikes or self.short_holds)
 
     def summary(self) -> str:
         line = (
             f"{self.name}: {self.num_objects} objects, {len(self.unsnapped)} unsnapped, "
-            f"{len(self.near_duplicates)} near-duplicates, {len(self.density_spikes)} density spikes"
+            f"{len(self.near_duplicates)} near-duplicates, {len(self.density_spikes)} density spikes, "
+            f"{len(self.short_holds)} short holds"
         )
         details = [f"  unsnapped at {time:.0f} ms" for time in self.unsnapped[:10]]
         details += [f"  {track}: {start:.0f} ms, {start - end:.0f} ms after {end:.0f} ms"
                     for track, end, start in self.near_duplicates[:10]]  # fmt: skip
         details += [f"  {count} objects in the second from {start:.0f} ms" for start, count in self.density_spikes[:10]]
+        details += [f"  {track}: a hold of {end - start:.0f} ms at {start:.0f} ms"
+                    for track, start, end in self.short_holds[:10]]  # fmt: skip
         return "\n".join([line + (" - ok" if self.passed else ""), *details])
 
 
@@ -191,7 +202,7 @@ def check_objects(
     """
     objects = objects.sort_values("start", kind="stable").reset_index(drop=True)
     if objects.empty:
-        return PlayabilityReport(name, 0, [], [], [])
+        return PlayabilityReport(name, 0, [], [], [], [])
     unsnapped = []
     if len(tempo):
         times = np.concatenate([objects["start"], objects.loc[objects["end"] > objects["start"], "end"]])
@@ -199,6 +210,9 @@ def check_objects(
         gaps = near_duplicate_ms(grid.beat_ms_at(objects["start"]))
     else:
         gaps = np.full(len(objects), NEAR_DUPLICATE_MS[0])
+    length = (objects["end"] - objects["start"]).to_numpy(np.float64)
+    short = (length > 0) & (length < gaps - 1e-6)
+    short_holds = list(zip(objects["track"][short], objects["start"][short], objects["end"][short]))
     near = []
     for track, rows in objects.assign(gap=gaps).groupby("track", sort=False):
         previous_end = rows["end"].shift(1).to_numpy(np.float64)
@@ -213,7 +227,7 @@ def check_objects(
         if start >= last + SPIKE_WINDOW_MS:  # one report per second
             spikes.append((float(start), int(count)))
             last = start
-    return PlayabilityReport(name, len(objects), unsnapped, sorted(near, key=lambda row: row[2]), spikes)
+    return PlayabilityReport(name, len(objects), unsnapped, sorted(near, key=lambda row: row[2]), spikes, short_holds)
 
 
 def check_playability(beatmap: IntermediateBeatmap, name: str = "") -> PlayabilityReport:

@@ -19,7 +19,8 @@ positions hearing the audio ahead.
   share each forward pass. A model trained with `prediction_steps` above 1 also predicts the coming steps at the
   foresight positions after the current token, so each forward pass yields that many steps of every track. With
   `onset_prior` and `beat_prior`, the audio's own onset strength and beat grid are added to the logits of the tokens
-  that start objects (see `audio_priors.py`).
+  that start objects (see `audio_priors.py`). The steps of a forward pass are chosen in order under the hold grammar
+  (`HoldGrammarLogitsProcessor`): a hold goes on only where one began.
 """
 
 from dataclasses import fields
@@ -31,7 +32,12 @@ from transformers import GenerationConfig, LogitsProcessorList, TemperatureLogit
 
 from ..decoding_options import STRATEGIES, DecodingOptions
 from ..processing import BeartProcessor, SongAnalysis
-from .logits_process import AudioPriorLogitsProcessor, LogitBiasLogitsProcessor, SuppressReservedTokensLogitsProcessor
+from .logits_process import (
+    AudioPriorLogitsProcessor,
+    HoldGrammarLogitsProcessor,
+    LogitBiasLogitsProcessor,
+    SuppressReservedTokensLogitsProcessor,
+)
 
 
 class _Scorer:
@@ -198,6 +204,32 @@ def legacy_beam_search(
     return tokens[:generated], tempo[:generated], first
 
 
+def choose_tokens(
+    logits: torch.Tensor, options: DecodingOptions, starts_object: torch.Tensor, generator: torch.Generator
+) -> torch.Tensor:
+    """
+    The `fast` strategy's choice: by `hit_threshold` ([`threshold_choice`]), else greedy (`top_k` 1), else a draw from
+    each track's `top_k` most likely tokens.
+
+    Args:
+        logits (`torch.Tensor` of shape `(batch_size, num_tracks, steps, vocab_size)`): adjusted logits.
+        options (`DecodingOptions`): the decoding options.
+        starts_object (`torch.Tensor` of shape `(vocab_size,)`): bool, the tokens that start an object.
+        generator (`torch.Generator`): the source of the draws.
+
+    Returns:
+        `torch.LongTensor` of shape `(batch_size, num_tracks, steps)`.
+    """
+    if options.hit_threshold is not None:
+        return threshold_choice(logits, starts_object, options.hit_threshold, generator)
+    top_k = min(int(options.top_k), logits.shape[-1])  # more than the vocabulary: every token
+    if top_k == 1:
+        return logits.argmax(dim=-1)
+    values, indices = torch.topk(logits, top_k, dim=-1)
+    draws = torch.multinomial(torch.softmax(values, dim=-1).reshape(-1, top_k), 1, generator=generator)
+    return torch.gather(indices.reshape(-1, top_k), 1, draws).reshape(logits.shape[:-1])
+
+
 def fast_decoding(
     model, processor: BeartProcessor, analyses: list[SongAnalysis], num_tracks: int, options: DecodingOptions,
     start_step: int = 0, end_step: int | None = None, progress: bool = True,
@@ -205,6 +237,7 @@ def fast_decoding(
 ) -> list[tuple[np.ndarray, np.ndarray, int]]:  # fmt: skip
     """
     One forward pass for all tracks and all songs per `options.steps_per_forward` steps (see the module docstring).
+    The steps of a forward pass are chosen in order under the hold grammar ([`HoldGrammarLogitsProcessor`]).
 
     Returns:
         Per song, `(beat_tokens, tempo, first_step)` as `legacy_beam_search` returns them.
@@ -219,9 +252,9 @@ def fast_decoding(
     tokens = [np.full((count, num_tracks), processor.tokenizer.pad_token_id) for count in counts]
     tempos = [np.zeros(count, dtype=np.float32) for count in counts]
     track_ids = processor.track_ids(num_tracks)[None, :]
-    top_k = int(options.top_k)
     starts_object = torch.from_numpy(processor.tokenizer.object_start_mask)
     onset_slots = torch.from_numpy(processor.tokenizer.onset_slots)
+    hold_grammar = HoldGrammarLogitsProcessor(processor.tokenizer.vocabulary.windows, processor.tokenizer.onset_slots)
     priors = LogitsProcessorList(
         [
             AudioPriorLogitsProcessor(weight, [getattr(analysis, signal) for analysis in analyses], onset_slots)
@@ -232,6 +265,7 @@ def fast_decoding(
         ]
         + list(logits_processor or [])
     )
+    in_hold = torch.zeros((len(songs), num_tracks), dtype=torch.bool)
     total = max(counts, default=0)
     bar = tqdm(total=total, desc="Generating", unit="step", disable=not progress)
     for relative in range(0, total, ahead):
@@ -250,19 +284,17 @@ def fast_decoding(
         positions = np.tile(read_positions, (len(active), 1, 1))
         row_tempo, logits = scorer(input_ids, np.repeat(track_ids, len(active), axis=0), features, positions)
         logits = priors(None, logits, songs=active, first_step=start_step + relative)
-        if options.hit_threshold is not None:
-            chosen = threshold_choice(logits, starts_object, options.hit_threshold, generator)
-        elif top_k == 1:
-            chosen = logits.argmax(dim=-1)
-        else:
-            top_k = min(top_k, logits.shape[-1])  # more than the vocabulary: every token
-            values, indices = torch.topk(logits, top_k, dim=-1)
-            draws = torch.multinomial(torch.softmax(values, dim=-1).reshape(-1, top_k), 1, generator=generator)
-            chosen = torch.gather(indices.reshape(-1, top_k), 1, draws).reshape(positions.shape)
+        chosen = torch.empty(logits.shape[:-1], dtype=torch.long)
+        holding = in_hold[active]
+        for step in range(ahead):  # in order: the hold grammar reads the steps before
+            step_logits = hold_grammar(None, logits[:, :, step], holding)
+            chosen[:, :, step] = choose_tokens(step_logits[:, :, None], options, starts_object, generator)[..., 0]
+            holding = hold_grammar.holding(chosen[:, :, step])
         for row, index in enumerate(active):
             taken = min(ahead, counts[index] - relative)
             tokens[index][relative : relative + taken] = chosen[row, :, :taken].numpy().T
             tempos[index][relative : relative + taken] = float(row_tempo[row])
+            in_hold[index] = hold_grammar.holding(chosen[row, :, taken - 1])
         bar.update(min(ahead, total - relative))
     bar.close()
     return [(tokens[index], tempos[index], start_step) for index in range(len(songs))]

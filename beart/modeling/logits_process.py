@@ -1,7 +1,8 @@
 """Logits processors of BEaRT's decoding, composable as in transformers' generation (`LogitsProcessorList`): each
 takes the logits a forward pass gave for the scored positions and returns them adjusted. `BeartGenerationMixin`
 builds the list from the decoding options, in this order: temperature (transformers' `TemperatureLogitsWarper`), the
-reserved tokens suppressed, `logit_bias`, then the audio priors.
+reserved tokens suppressed, `logit_bias`, then the audio priors. The hold grammar (`HoldGrammarLogitsProcessor`) runs
+last, one prediction step at a time, since what it allows depends on the tokens chosen before.
 
 BEaRT scores beat tokens, not a growing text: the logits have shape `(batch_size, ..., vocab_size)` (tracks and
 prediction steps in between), and a processor that needs the song reads it from keyword arguments (`songs`, the
@@ -13,6 +14,7 @@ import numpy as np
 import torch
 from transformers import LogitsProcessor
 
+from ..beat_vocabulary import EVENT_HOLD
 from ..processing.audio_priors import audio_prior_bias
 
 
@@ -82,3 +84,46 @@ class AudioPriorLogitsProcessor(LogitsProcessor):
         """`scores` of shape `(batch_size, num_tracks, steps, vocab_size)`, one row per song of `songs`."""
         window = self.window(songs, first_step, scores.shape[2])
         return scores + audio_prior_bias(window, self.onset_slots, self.weight)[:, None]
+
+
+class HoldGrammarLogitsProcessor(LogitsProcessor):
+    """
+    Keeps holds whole. A token whose window opens held goes on with a hold begun before it (`[hold]`, `[hold_end:a]`,
+    `[hold_end:a|hit:b]`): it is only allowed on a track inside a hold (its token before ends held). `[hold_start:0]`
+    opens held too but begins a hold; it is only allowed outside one, where it would otherwise merge into the hold
+    going on. Any other token on a track inside a hold ends that hold at the window's edge, as the tokenizer writes a
+    hold released there.
+
+    Without the grammar, the steps chosen from one forward pass, whose logits did not see each other, can go on with a
+    hold that never began: the decoder then starts a hold at a window's edge where the `hit_threshold` rule and the
+    audio priors saw no object.
+
+    The grammar reads the steps of a forward pass in order ([`fast_decoding`] calls it once per step, with the tracks
+    inside a hold after the steps before).
+
+    Args:
+        windows (`np.ndarray` of shape `(vocab_size, groups)`): the events each token decodes to
+            (`BeatVocabulary.windows`, `-1` rows for the reserved tokens).
+        onset_slots (`np.ndarray` of shape `(vocab_size, groups)`): bool, where each token starts objects
+            (`BeatVocabulary.onset_slots`).
+    """
+
+    def __init__(self, windows: np.ndarray, onset_slots: np.ndarray):
+        opens_held = windows[:, 0] == EVENT_HOLD
+        self.begins_at_edge = torch.from_numpy(opens_held & onset_slots[:, 0])
+        self.goes_on = torch.from_numpy(opens_held & ~onset_slots[:, 0])
+        self.ends_holding = torch.from_numpy(windows[:, -1] == EVENT_HOLD)
+
+    def holding(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Whether each track is inside a hold after `tokens` (any shape of token ids): bool, the same shape."""
+        return self.ends_holding[tokens]
+
+    def __call__(self, input_ids, scores: torch.Tensor, in_hold: torch.Tensor) -> torch.Tensor:
+        """
+        Args:
+            scores (`torch.Tensor` of shape `(batch_size, num_tracks, vocab_size)`): one step's logits.
+            in_hold (`torch.Tensor` of shape `(batch_size, num_tracks)`): bool, the tracks inside a hold.
+        """
+        in_hold = in_hold[..., None]
+        refused = torch.where(in_hold, self.begins_at_edge, self.goes_on)
+        return scores.masked_fill(refused, -float("inf"))

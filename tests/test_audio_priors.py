@@ -12,7 +12,15 @@ from transformers import pipeline
 import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartFeatureExtractor, BeartModel, BeartProcessor, BeartTokenizer
 from beart.beatmaps import IntermediateBeatmap
-from beart.processing.audio_priors import audio_prior_bias, beat_evidence, onset_evidence, settle_metre, spectral_flux
+from beart.processing.audio_priors import (
+    audio_prior_bias,
+    beat_evidence,
+    beat_grid,
+    comb_fit,
+    onset_evidence,
+    settle_metre,
+    spectral_flux,
+)
 from beart.decoding_options import DecodingOptions
 from beart.training.synthesis import render_beatmap_audio
 
@@ -240,3 +248,25 @@ def test_a_beat_tracked_at_the_songs_tempo_or_half_stays():
     half_tempo = np.arange(20, 2900, 56)
     np.testing.assert_array_equal(settle_metre(flux, half_tempo, None, thirds_switch=True), half_tempo)
     assert np.median(np.diff(settle_metre(flux, half_tempo, 0.8, thirds_switch=True))) == 28
+
+
+def test_the_beat_grid_reads_the_tempo_off_the_whole_song_though_the_tracker_skips_beats():
+    # 133.7 BPM (a beat every 44.88 frames of 10 ms) for 3 minutes, phase 250 ms, with eighths and noise
+    rng = np.random.default_rng(0)
+    frames, period = 18000, 6000.0 / 133.7
+    flux = rng.random(frames) * 0.2
+    beat_positions = 25.0 + period * np.arange(int((frames - 30) / period))
+    for position, strength in ((beat_positions, 1.0), (beat_positions + period / 2, 0.5)):
+        below = np.floor(position).astype(int)
+        flux[below] += strength * (1.0 - (position - below))
+        flux[below + 1] += strength * (position - below)
+    bpm, phase_ms = comb_fit(flux, 133.7 * (1.0 + np.linspace(-0.015, 0.015, 301)))
+    assert bpm == pytest.approx(133.7, abs=0.03) and phase_ms == pytest.approx(250.0, abs=5.0)
+
+    # Tracked beats that skip two beats: the line through them counts every later beat one or two short
+    tracked = np.delete(np.round(beat_positions).astype(np.int64), [130, 260])
+    slices = flux.reshape(-1, 10, 1)
+    fitted_bpm, first_beat_ms = beat_grid(slices, beats=tracked, flux=flux.reshape(-1, 10))
+    line_bpm = 60000.0 / np.polyfit(np.arange(len(tracked)), 10.0 * tracked, 1)[0]
+    assert abs(line_bpm - 133.7) > 0.3
+    assert fitted_bpm == pytest.approx(133.7, abs=0.03) and first_beat_ms == pytest.approx(250.0, abs=5.0)

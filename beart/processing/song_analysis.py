@@ -95,7 +95,7 @@ class SongAnalysis:
     @cached_property
     def beat_grid(self) -> tuple[float, float] | None:
         """`(bpm, first_beat_ms)` of the song's steady beat grid (`beat_grid`), or `None`."""
-        return beat_grid(self.mel_slices, beats=self.beats)
+        return beat_grid(self.mel_slices, beats=self.beats, flux=self.flux)
 
 
 __all__ = ["SongAnalysis"]

@@ -431,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        help="list what a ranking reviewer would reject in maps: unsnapped objects, near-duplicates, density spikes",
+        help="list what a ranking reviewer would reject in maps: unsnapped objects, near-duplicates, density spikes, short holds",
         description="Read every map under MAP (any supported format, or an .ibf) and list, per difficulty, objects "
         "off the 1/1-1/16 beat grid of the map's own timing, objects closer than a hittable gap to the previous one "
         "of their track (a quarter beat, 50-100 ms; on osu!standard a slider on top of a circle), and seconds far "

@@ -431,11 +431,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        help="list what a ranking reviewer would reject in maps: unsnapped objects, near-duplicates, density spikes, short holds",
+        help="list what a ranking reviewer would reject in maps: unsnapped objects, near-duplicates, density spikes, "
+        "short holds",
         description="Read every map under MAP (any supported format, or an .ibf) and list, per difficulty, objects "
-        "off the 1/1-1/16 beat grid of the map's own timing, objects closer than a hittable gap to the previous one "
-        "of their track (a quarter beat, 50-100 ms; on osu!standard a slider on top of a circle), and seconds far "
-        "denser than the rest of the map. The exit status is 1 when a map fails.",
+        "off the 1/1-1/16 beat grid of the map's own timing, objects closer than an eighth of a beat (30-50 ms) to "
+        "the end of the previous one of their track (on osu!standard a slider on top of a circle), holds shorter "
+        "than an eighth of a beat, and seconds far denser than the rest of the map. The exit status is 1 when a map "
+        "fails.",
     )
     check.add_argument("map", help="a beatmap file, song folder or folder searched recursively")
     check.set_defaults(handler=_check)

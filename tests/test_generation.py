@@ -76,6 +76,10 @@ def test_paths_bytes_and_arrays_give_the_same_map_and_lists_are_batched(generato
     from_bytes = generator(open(song, "rb").read(), **settings).data
     pd.testing.assert_frame_equal(from_path, from_array)
     pd.testing.assert_frame_equal(from_path, from_bytes)
+    for key in ("raw", "array"):  # as transformers' audio pipelines and datasets' Audio column give samples
+        pd.testing.assert_frame_equal(from_path, generator({key: samples, "sampling_rate": rate}, **settings).data)
+    with pytest.raises(AudioError, match="sampling_rate"):
+        generator({"array": samples}, **settings)
     other = str(CORPUS / "ppy-osu-tests" / "audio" / "test-sample.mp3")
     batched = generator([song, other], **settings)
     pd.testing.assert_frame_equal(batched[0].data, from_path)

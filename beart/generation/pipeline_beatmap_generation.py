@@ -8,6 +8,7 @@ import soundfile
 from transformers import Pipeline
 from transformers.utils import logging
 
+from ..audio import AudioError
 from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.formats import WRITE_MODES, tracks_of_mode, write_beatmaps
 from ..beatmaps.playability import make_playable
@@ -49,10 +50,13 @@ class BeatmapGenerationPipeline(Pipeline):
     ```
 
     Call arguments (all optional but the audio):
-        audio (`str`, `bytes`, `np.ndarray`, [`SongAnalysis`], or a list of them): the song(s): a path, a file's
-            bytes, samples (then pass `sampling_rate`), or an analysis made before (several maps of one song then share
-            it). A list is generated together, one forward pass per step for all songs.
-        mode (`str`, defaults to `"osu"`): `osu`, `taiko`, `catch`, `mania`, `stepmania` or `tja`; sets the tracks.
+        audio (`str`, `bytes`, `np.ndarray`, `dict`, [`SongAnalysis`], or a list of them): the song(s): a path, a
+            file's bytes, samples (then pass `sampling_rate`), samples with their rate as transformers' audio
+            pipelines take them and `datasets`' `Audio` column gives them (`{"raw" or "array": samples,
+            "sampling_rate": rate}`), or an analysis made before (several maps of one song then share it). A list is
+            generated together, one forward pass per step for all songs.
+        mode (`str`, defaults to `"osu"`): one of `GENERATION_MODES` (`osu`, `taiko`, `catch`, `mania`,
+            `stepmania`, `tja`, `fretsonfire`); sets the tracks.
         tracks (`list[str]`): explicit track names (1, 2 or 4 of LEFT, UP, DOWN, RIGHT), e.g. `["LEFT", "RIGHT"]`.
         difficulty (`float`, defaults to 0.5): in [0, 1].
         temperature, top_k, beams, max_beam_width, logit_bias, seed, prediction_steps, hit_threshold,
@@ -114,6 +118,14 @@ class BeatmapGenerationPipeline(Pipeline):
         made once per song; a `SongAnalysis` given as the audio is used as it is."""
         if hasattr(audio, "mel_slices"):  # an analysis (also one made by another copy of this code, see remote_code)
             return {"analysis": audio}
+        if isinstance(audio, dict):
+            samples = audio.get("raw", audio.get("array"))
+            if samples is None or audio.get("sampling_rate") is None:
+                raise AudioError(
+                    "An audio dict needs its samples under `raw` (or `array`) and their `sampling_rate`; got keys "
+                    f"{sorted(audio)}."
+                )
+            audio, sampling_rate = samples, audio["sampling_rate"]
         return {"analysis": SongAnalysis.from_audio(audio, self.processor.feature_extractor, sampling_rate)}
 
     @staticmethod

@@ -222,6 +222,17 @@ def test_hit_threshold_must_lie_between_zero_and_one(generator, song):
         generator(song, hit_threshold=1.5, end=2.0, progress=False)
 
 
+def test_a_long_song_given_as_samples_is_written_beside_its_map(generator, tmp_path):
+    # libvorbis overflows its stack on a long block written in one call (python-soundfile #426): 100 s of samples
+    rate = 22050
+    samples = 0.1 * np.sin(2 * np.pi * 220.0 * np.arange(100 * rate) / rate).astype(np.float32)
+    samples[:: rate // 2] = 0.9  # clicks twice a second
+    generator(samples, sampling_rate=rate, mode="osu", end=3.0, output_path=str(tmp_path / "long.osz"), progress=False)
+    with zipfile.ZipFile(tmp_path / "long.osz") as archive:
+        written, written_rate = soundfile.read(io.BytesIO(archive.read("audio.ogg")))
+    assert len(written) / written_rate == pytest.approx(100.0, abs=0.1)
+
+
 def test_bad_inputs_get_clear_errors(generator, song, tmp_path, fixtures_dir):
     with pytest.raises(FileNotFoundError, match="not found"):
         generator(str(tmp_path / "missing.mp3"))

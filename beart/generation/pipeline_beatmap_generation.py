@@ -4,11 +4,10 @@ import os
 import tempfile
 
 import numpy as np
-import soundfile
 from transformers import Pipeline
 from transformers.utils import logging
 
-from ..audio import AudioError
+from ..audio import AudioError, encode_ogg
 from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.formats import WRITE_MODES, tracks_of_mode, write_beatmaps
 from ..beatmaps.playability import make_playable
@@ -251,7 +250,8 @@ class BeatmapGenerationPipeline(Pipeline):
                 if analysis.waveform is None:
                     raise ValueError("The song's analysis holds no waveform to write beside the map; analyse the file.")
                 audio = os.path.join(folder, "audio.ogg")
-                soundfile.write(audio, analysis.waveform, analysis.sampling_rate)
+                with open(audio, "wb") as file:
+                    file.write(encode_ogg(analysis.waveform, analysis.sampling_rate))
             return write_beatmaps(beatmap, output_path, audio, mode=mode, overwrite=overwrite, **metadata)[0]
 
     def __call__(self, audio, **kwargs):

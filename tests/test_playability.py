@@ -8,7 +8,7 @@ from transformers import pipeline
 
 from beart.beatmaps import WRITE_MODES, IntermediateBeatmap, retrack, tracks_for_mode
 from beart.beatmaps.batch_conversion import find_beatmap_sets, read_difficulties
-from beart.beatmaps.formats import open_beatmap_set
+from beart.beatmaps.formats import has_one_lane, open_beatmap_set
 from beart.beatmaps.beat_grid import BeatGrid
 from beart.beatmaps.osu_writer import difficulty_name, intermediate_to_osu
 from beart.beatmaps.osu_file import parse_osu
@@ -34,7 +34,7 @@ def sloppy_map(bpm=150.0, first_beat=400.0) -> IntermediateBeatmap:
     rows += [("LEFT", times[5] + 10, times[5] + 10), ("RIGHT", times[20] + 20, times[20] + 20)]  # doubles
     rows += [("LEFT", times[40], times[40] + 500)]  # a hold
     tempo = pd.DataFrame({"time": [first_beat], "bpm": [bpm]})
-    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT", "RIGHT"]}
+    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT", "DOWN", "UP", "RIGHT"]}  # mania: a lane per track
     beatmap = IntermediateBeatmap.from_hit_objects(pd.DataFrame(rows, columns=["track", "start", "end"]), meta,
                                                    tempo_changes=tempo)  # fmt: skip
     data = beatmap.data.copy()
@@ -124,7 +124,7 @@ def test_holds_shorter_than_a_player_can_hold_are_flagged_and_made_hits():
     bpm, beat = 150.0, 400.0
     rows = [("LEFT", 0.0, 30.0), ("LEFT", beat, beat + 70.0), ("RIGHT", beat, beat + 100.0)]
     rows += [("RIGHT", 3 * beat, 4 * beat)]
-    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT", "RIGHT"]}
+    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT", "DOWN", "UP", "RIGHT"]}
     tempo = pd.DataFrame({"time": [0.0], "bpm": [bpm]})
     objects = pd.DataFrame(rows, columns=["track", "start", "end"])
     beatmap = IntermediateBeatmap.from_hit_objects(objects, meta, tempo_changes=tempo)
@@ -135,3 +135,21 @@ def test_holds_shorter_than_a_player_can_hold_are_flagged_and_made_hits():
     # a quarter beat at 150 BPM is 100 ms: the 30 ms and 70 ms (snapped: 75 ms) holds become hits, the longer stay
     np.testing.assert_array_equal(playable["end"] - playable["start"], [0.0, 0.0, 100.0, 400.0])
     assert check_playability(make_playable(beatmap)).passed
+
+
+def test_on_one_lane_no_note_starts_under_or_just_after_the_other_tracks_drumroll():
+    # taiko at 150 BPM: a kat drumroll to 1000 ms, a don 40 ms after it ends, a don under it, a kat a beat later
+    rows = [("RIGHT", 400.0, 1000.0), ("LEFT", 600.0, 600.0), ("LEFT", 1040.0, 1040.0), ("RIGHT", 1400.0, 1400.0)]
+    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT", "RIGHT"]}
+    beatmap = IntermediateBeatmap.from_hit_objects(pd.DataFrame(rows, columns=["track", "start", "end"]), meta,
+                                                   tempo_changes=pd.DataFrame({"time": [0.0], "bpm": [150.0]}))  # fmt: skip
+    per_track = make_playable(beatmap).hit_objects()
+    assert len(per_track) == 4  # each track on its own: nothing too close
+    one_lane = make_playable(beatmap, one_lane=True).hit_objects().sort_values("start")
+    assert one_lane[["track", "start", "end"]].values.tolist() == [["RIGHT", 400, 1000], ["RIGHT", 1400, 1400]]
+    # beart check reads a LEFT/RIGHT map as taiko: one lane
+    near = check_playability(make_playable(beatmap)).near_duplicates
+    assert [start for _, _, start in near] == [600, 1030]  # under the drumroll, and 30 ms after it (snapped)
+    assert check_playability(make_playable(beatmap, one_lane=True)).passed
+    assert has_one_lane("taiko") and has_one_lane("tja") and has_one_lane("osu")
+    assert not has_one_lane("mania") and not has_one_lane("stepmania") and not has_one_lane("fretsonfire")

@@ -26,7 +26,7 @@ from .stepmania_reader import StepManiaSimfile
 from .stepmania_writer import write_stepmania
 from .tja_reader import TjaSong
 from .tja_writer import write_tja
-from .tracks import tracks_for_mode
+from .tracks import ONE_LANE_MODES, tracks_for_mode
 
 
 SONG_FOLDER_METADATA = ("title", "artist", "model_name")
@@ -141,6 +141,12 @@ def format_for_mode(mode: str) -> BeatmapFormat:
 def tracks_of_mode(mode: str) -> list[str]:
     """The track names a mode writes."""
     return tracks_for_mode(format_for_mode(mode).modes[mode])
+
+
+def has_one_lane(mode: str) -> bool:
+    """Whether the tracks of a mode share one lane (`beart.beatmaps.tracks.ONE_LANE_MODES`: osu!, catch, taiko and
+    TJA)."""
+    return format_for_mode(mode).modes[mode] in ONE_LANE_MODES
 
 
 def format_of_file(path: str) -> BeatmapFormat | None:

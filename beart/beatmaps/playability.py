@@ -17,7 +17,8 @@ the rules to a generated map before it is written; `check_playability` lists whe
   than a quarter beat and none shorter than an eighth.
 - **Hittable gap**: `make_playable` keeps a quarter of a beat at the local tempo, between 50 ms and 100 ms (a 16th
   note at 150-300 BPM), between an object and the end of the previous one of its track (a hold ends when it is
-  released); on one-track modes (osu!standard, catch) that also keeps a slider from starting on top of a circle.
+  released); on one-track modes (osu!standard, catch) that also keeps a slider from starting on top of a circle, and
+  on taiko, whose don and kat share one lane, the gap is kept across the two tracks (`one_lane`).
   `check_playability` reports as near-duplicates only objects closer than an eighth of a beat, between 30 ms and 50 ms
   (doubles no player can hit apart; human charts hold 16th and sextuplet streams, and guitar trills folded onto one
   track, above it).
@@ -35,7 +36,8 @@ from .beat_grid import BeatGrid
 from .beatmap_set import BeatmapSet
 from .intermediate import FLAG_COLUMNS, QUANTUM_MS, IntermediateBeatmap
 from .osu_file import parse_osu
-from .osu_reader import OsuArchive, OsuFolder, timed_objects
+from .osu_reader import GAME_MODES, OsuArchive, OsuFolder, timed_objects
+from .tracks import ONE_LANE_MODES, tracks_for_mode
 
 
 logger = logging.get_logger(__name__)
@@ -76,20 +78,23 @@ def _rebuilt(beatmap: IntermediateBeatmap, objects: pd.DataFrame) -> Intermediat
     return IntermediateBeatmap(data, rebuilt.meta)
 
 
-def _spaced(objects: pd.DataFrame, gaps: np.ndarray) -> np.ndarray:
+def _spaced(objects: pd.DataFrame, gaps: np.ndarray, one_lane: bool = False) -> np.ndarray:
     """Which objects (sorted by start) to keep so that each starts at least its gap after the previous kept object
-    of its track ends; the earlier object wins."""
+    of its track (with `one_lane`, of any track) ends; the earlier object wins."""
     keep = np.ones(len(objects), dtype=bool)
     free_at = {}
-    for index, (track, start, end) in enumerate(objects[["track", "start", "end"]].itertuples(index=False)):
-        if start < free_at.get(track, -np.inf) - 1e-6:
+    lanes = np.zeros(len(objects), dtype=np.int64) if one_lane else objects["track"].to_numpy()
+    for index, (lane, start, end) in enumerate(zip(lanes, objects["start"], objects["end"])):
+        if start < free_at.get(lane, -np.inf) - 1e-6:
             keep[index] = False
             continue
-        free_at[track] = end + gaps[index]
+        free_at[lane] = end + gaps[index]
     return keep
 
 
-def make_playable(beatmap: IntermediateBeatmap, subdivisions: tuple = PLAYABLE_SUBDIVISIONS) -> IntermediateBeatmap:
+def make_playable(
+    beatmap: IntermediateBeatmap, subdivisions: tuple = PLAYABLE_SUBDIVISIONS, one_lane: bool = False
+) -> IntermediateBeatmap:
     """
     Moves every object to the nearest subdivision of its beat (the coarsest within half a 10 ms step), turns holds
     shorter than a hittable gap into hits, and leaves out objects closer than a hittable gap to the previous object of
@@ -98,6 +103,9 @@ def make_playable(beatmap: IntermediateBeatmap, subdivisions: tuple = PLAYABLE_S
     Args:
         beatmap (`IntermediateBeatmap`): a generated map, with its TEMPO grid set.
         subdivisions (`tuple[int, ...]`, *optional*): the beat divisors objects may take, coarsest first.
+        one_lane (`bool`, *optional*, defaults to `False`): the tracks share one lane (taiko's don and kat, see
+            `beart.beatmaps.tracks`): the gap is kept across tracks, so no note starts under or just after a drumroll
+            of the other track, nor a hit of one track just after one of the other.
 
     Returns:
         `IntermediateBeatmap`: the playable map.
@@ -116,7 +124,7 @@ def make_playable(beatmap: IntermediateBeatmap, subdivisions: tuple = PLAYABLE_S
     end = np.where(is_hold & (end - start >= gaps - 1e-6), end, start)
     objects = pd.DataFrame({"track": objects["track"].to_numpy(), "start": start, "end": end, "gap": gaps})
     objects = objects.sort_values(["start", "end"], ascending=[True, False], kind="stable").reset_index(drop=True)
-    objects = objects[_spaced(objects, objects.pop("gap").to_numpy())]
+    objects = objects[_spaced(objects, objects.pop("gap").to_numpy(), one_lane)]
     return _rebuilt(beatmap, objects)
 
 
@@ -188,6 +196,7 @@ def check_objects(
     *,
     tolerance_ms: float = SNAPPED_WITHIN_MS,
     find_phase: bool = True,
+    one_lane: bool = False,
 ) -> PlayabilityReport:
     """
     Lists where timed objects break the rules of this module.
@@ -199,7 +208,11 @@ def check_objects(
         tolerance_ms (`float`, *optional*): how far from a subdivision a snapped time may lie.
         find_phase (`bool`, *optional*, defaults to `True`): take the phase that suits the map (for `tempo` read off
             an intermediate map); `False` when `tempo` holds the file's own timing points.
+        one_lane (`bool`, *optional*, defaults to `False`): the tracks share one lane (taiko): near-duplicates are
+            looked for across tracks, an object on several tracks at once (a swell, a spinner) counted once.
     """
+    if one_lane:
+        objects = objects.drop_duplicates(["start", "end"]).assign(track="lane")
     objects = objects.sort_values("start", kind="stable").reset_index(drop=True)
     if objects.empty:
         return PlayabilityReport(name, 0, [], [], [], [])
@@ -215,7 +228,7 @@ def check_objects(
     short_holds = list(zip(objects["track"][short], objects["start"][short], objects["end"][short]))
     near = []
     for track, rows in objects.assign(gap=gaps).groupby("track", sort=False):
-        previous_end = rows["end"].shift(1).to_numpy(np.float64)
+        previous_end = rows["end"].cummax().shift(1).to_numpy(np.float64)  # a hold may outlast later objects
         close = rows["start"].to_numpy() - previous_end < rows["gap"].to_numpy() - 1e-6
         near += [(track, end, start) for end, start in zip(previous_end[close], rows["start"].to_numpy()[close])]
     starts = np.sort(objects["start"].drop_duplicates().to_numpy(np.float64))
@@ -239,7 +252,8 @@ def check_playability(beatmap: IntermediateBeatmap, name: str = "") -> Playabili
         name (`str`, *optional*): names it in the report; defaults to its version.
     """
     name = name or str(beatmap.meta.get("version") or "map")
-    return check_objects(beatmap.hit_objects(), beatmap.tempo_changes(), name)
+    one_lane = any(beatmap.tracks == tracks_for_mode(mode) for mode in ONE_LANE_MODES)
+    return check_objects(beatmap.hit_objects(), beatmap.tempo_changes(), name, one_lane=one_lane)
 
 
 def check_beatmap_set(beatmap_set: BeatmapSet, source: str, skipped: list) -> list[PlayabilityReport]:
@@ -255,7 +269,10 @@ def check_beatmap_set(beatmap_set: BeatmapSet, source: str, skipped: list) -> li
             if isinstance(beatmap_set, (OsuArchive, OsuFolder)):
                 osu_file = parse_osu(beatmap_set.read_bytes(member), member)
                 objects, tempo = timed_objects(osu_file)
-                report = check_objects(objects, tempo, item, tolerance_ms=OSU_SNAPPED_WITHIN_MS, find_phase=False)
+                one_lane = GAME_MODES[osu_file.mode] in ONE_LANE_MODES
+                report = check_objects(
+                    objects, tempo, item, tolerance_ms=OSU_SNAPPED_WITHIN_MS, find_phase=False, one_lane=one_lane
+                )
                 reports.append(report)
             else:
                 reports.append(check_playability(beatmap_set.read(member, for_training=False), item))

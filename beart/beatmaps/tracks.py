@@ -1,11 +1,14 @@
 """Track layouts of the supported games, and moving a beatmap between track counts.
 
-| mode       | tracks                      | what a track is                                 |
-| ---------- | --------------------------- | ----------------------------------------------- |
-| `osu`      | LEFT                        | every circle, slider and spinner                |
-| `catch`    | LEFT                        | every fruit, juice stream and banana shower     |
-| `taiko`    | LEFT, RIGHT                 | don (centre), kat (rim)                         |
-| `mania`    | LEFT, DOWN, UP, RIGHT       | the four columns, left to right                 |
+| mode       | tracks                      | what a track is                                 | lanes |
+| ---------- | --------------------------- | ----------------------------------------------- | ----- |
+| `osu`      | LEFT                        | every circle, slider and spinner                | 1     |
+| `catch`    | LEFT                        | every fruit, juice stream and banana shower     | 1     |
+| `taiko`    | LEFT, RIGHT                 | don (centre), kat (rim)                         | 1     |
+| `mania`    | LEFT, DOWN, UP, RIGHT       | the four columns, left to right                 | 4     |
+
+A lane is what a player sees objects come down: taiko's don and kat share one, so a drumroll or swell on either track
+fills it, and two objects of different tracks need the gap two of one track need (`ONE_LANE_MODES`).
 
 Folding (more tracks onto fewer) sends track `i` of `n` to track `i * m // n` of `m`: 4 -> 2 puts the two left
 columns on don and the two right ones on kat; anything -> 1 merges all. Where merged tracks overlap, a hold wins over
@@ -30,6 +33,7 @@ GAME_MODE_TRACKS = {
     "catch": ["LEFT"],
     "mania": ["LEFT", "DOWN", "UP", "RIGHT"],
 }
+ONE_LANE_MODES = frozenset({"osu", "catch", "taiko"})
 
 
 def tracks_for_mode(mode: str) -> list[str]:

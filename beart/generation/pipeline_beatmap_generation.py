@@ -9,7 +9,7 @@ from transformers.utils import logging
 
 from ..audio import AudioError, encode_ogg
 from ..beatmaps import BeatmapError, IntermediateBeatmap
-from ..beatmaps.formats import WRITE_MODES, tracks_of_mode, write_beatmaps
+from ..beatmaps.formats import WRITE_MODES, has_one_lane, tracks_of_mode, write_beatmaps
 from ..beatmaps.playability import make_playable
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor, SongAnalysis
@@ -206,7 +206,7 @@ class BeatmapGenerationPipeline(Pipeline):
                 "raising hit tokens."
             )
         if playable:
-            beatmap = make_playable(self.on_steady_grid(beatmap, analysis))
+            beatmap = make_playable(self.on_steady_grid(beatmap, analysis), one_lane=has_one_lane(settings["mode"]))
         if output_path is not None:
             written = beatmap if playable else self.on_steady_grid(beatmap, analysis)
             beatmap.meta["output_path"] = self._write(written, model_outputs, output_path, settings["mode"], metadata)

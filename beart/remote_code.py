@@ -172,23 +172,19 @@ def _flattened(module_file: Path) -> tuple[str, list[str]]:
     return "".join(lines), needed
 
 
-@functools.lru_cache(maxsize=1)
-def _cached_flat_sources() -> dict[str, str]:
-    return _flat_sources()
-
-
 def flat_sources() -> dict[str, str]:
-    """The flat folder's files: `{file name: source}` (see `_flat_sources`), made once per process: a model and its
-    processor saved into one folder share them."""
-    return dict(_cached_flat_sources())
-
-
-def _flat_sources() -> dict[str, str]:
-    """The flat folder's files: `{file name: source}` for the entry modules and everything they import relatively.
+    """The flat folder's files: `{file name: source}` for the entry modules and everything they import relatively;
+    made once per process (a model and its processor saved into one folder share them), a copy returned.
 
     Raises:
         `ValueError`: two modules share a name, or an import cannot be flattened (it names the file and line).
     """
+    return dict(_flat_sources())
+
+
+@functools.lru_cache(maxsize=1)
+def _flat_sources() -> dict[str, str]:
+    """`flat_sources`, computed."""
     by_stem = _modules_by_name()
     missing = [stem for stem in ENTRY_MODULES if stem not in by_stem]
     if missing:

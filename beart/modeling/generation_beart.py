@@ -294,7 +294,7 @@ def fast_decoding(
             taken = min(ahead, counts[index] - relative)
             tokens[index][relative : relative + taken] = chosen[row, :, :taken].numpy().T
             tempos[index][relative : relative + taken] = float(row_tempo[row])
-            in_hold[index] = hold_grammar.holding(chosen[row, :, taken - 1])
+        in_hold[active] = holding  # after the pass's last step (a song that stops earlier is done)
         bar.update(min(ahead, total - relative))
     bar.close()
     return [(tokens[index], tempos[index], start_step) for index in range(len(songs))]

@@ -3,10 +3,11 @@ charts, each chart moved onto its audio's onsets first (`beart dataset build --a
 
     python examples/train_real_music.py ../shared/corpus OUTPUT_DIR [--from beart/default_model] [--max-steps 600]
         [--save-steps 150] [--batch-size 32] [--learning-rate 5e-4] [--mel-tilt 0.1] [--mel-band-shift 1]
-        [--token-dropout T] [--work-dir DIR]
+        [--time-stretch 0.1] [--token-dropout T] [--work-dir DIR]
 
 Training augments every batch as the original does (random gain, noise, 10 ms time offsets, token dropout) and, for
-real recordings, with a random equaliser tilt and a pitch shift of up to `--mel-band-shift` mel bands. A checkpoint is
+real recordings, with a random equaliser tilt, a pitch shift of up to `--mel-band-shift` mel bands and a time stretch
+of up to `--time-stretch` (the song and its chart alike). A checkpoint is
 kept every `--save-steps` steps (`OUTPUT_DIR/checkpoint-N`): `examples/choose_on_dev.py` picks the training length
 among them on the development songs. No development or test song is read here.
 """
@@ -36,6 +37,7 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=5e-4)
     parser.add_argument("--mel-tilt", type=float, default=0.1, help="largest equaliser slope (config field)")
     parser.add_argument("--mel-band-shift", type=int, default=1, help="largest pitch shift in mel bands (config field)")
+    parser.add_argument("--time-stretch", type=float, default=0.0, help="largest relative tempo change (config field)")
     parser.add_argument("--token-dropout", type=float, help="share of history tokens masked (default: the model's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", help="keep the corpus here, reusing one already there")
@@ -63,7 +65,11 @@ def main() -> None:
             seed=arguments.seed,
             label_masked_tracks=True,
         )
-        overrides = {"mel_tilt": arguments.mel_tilt, "mel_band_shift": arguments.mel_band_shift}
+        overrides = {
+            "mel_tilt": arguments.mel_tilt,
+            "mel_band_shift": arguments.mel_band_shift,
+            "time_stretch": arguments.time_stretch,
+        }
         if arguments.token_dropout is not None:
             overrides["token_dropout"] = arguments.token_dropout
         started = time.monotonic()

@@ -123,6 +123,56 @@ def test_equaliser_tilt_and_band_shift_move_the_mel_slices_as_stated(fixture_cor
     assert len(seen) >= 3
 
 
+def test_time_stretch_moves_hits_holds_tempo_and_audio_alike():
+    from beart.training.collator import _stretch_events, _stretch_frames
+
+    events = np.zeros((100, 2), dtype=np.int64)
+    events[[10, 11, 50, 99], 0] = 1  # hits, two of them 10 ms apart
+    events[20:40, 1] = 2  # a 200 ms hold
+    tempo = np.full(100, 120.0)
+    slow, slow_tempo = _stretch_events(events, tempo, 1.2)
+    assert slow.shape == (120, 2)
+    assert np.flatnonzero(slow[:, 0] == 1).tolist() == [12, 13, 60, 119]  # 10 * 1.2, 11 * 1.2 (13.2), ...
+    assert np.flatnonzero(slow[:, 1] == 2).tolist() == list(range(24, 48))  # 240 ms, from 240 ms
+    assert set(np.unique(slow)) == {0, 1, 2} and (slow[:, 0] != 2).all() and (slow[:, 1] != 1).all()
+    np.testing.assert_allclose(slow_tempo, 100.0)
+    fast, fast_tempo = _stretch_events(events, tempo, 0.8)
+    assert np.flatnonzero(fast[:, 0] == 1).tolist() == [8, 9, 40, 79]
+    assert np.flatnonzero(fast[:, 1] == 2).tolist() == list(range(16, 32))
+    np.testing.assert_allclose(fast_tempo, 150.0)
+    unchanged, _ = _stretch_events(events, tempo, 1.0)
+    np.testing.assert_array_equal(unchanged, events)
+
+    ramp = np.repeat(np.arange(50, dtype=np.float32)[:, None], 3, axis=1)  # frame i reads i in every band
+    stretched = _stretch_frames(ramp, 1.25)
+    assert stretched.shape == (62, 3) and stretched.dtype == np.float32
+    np.testing.assert_allclose(stretched[:, 0], np.minimum(np.arange(62) / 1.25, 49), atol=1e-5)
+
+
+def test_the_collator_stretches_each_row_by_one_of_the_factors(fixture_corpus):
+    corpus = load_corpus(fixture_corpus)
+    rows = [corpus["train"][index] for index in range(0, 256, 8)]
+    options = {"augment": True, "seed": 5, "token_dropout": 0.0, "mel_scaling": (1.0, 1.0), "mel_noise": 0.0}
+    options["time_offsets"] = False
+    plain = BeartDataCollator(quaver_processor(), corpus["maps"], corpus["songs"], **options)(rows)
+    first, second = (
+        BeartDataCollator(quaver_processor(), corpus["maps"], corpus["songs"], time_stretch=0.2, **options)(rows)
+        for _ in range(2)
+    )
+    for name in first:
+        torch.testing.assert_close(first[name], second[name])
+    known = plain["tempo_labels"] > 0
+    ratios = (plain["tempo_labels"][known] / first["tempo_labels"][known]).numpy()
+    # every row's tempo is its map's divided by one of 0.8, 0.9, 1.0, 1.1, 1.2 (the fixture maps keep one tempo)
+    factors = np.array([0.8, 0.9, 1.0, 1.1, 1.2])
+    assert np.abs(ratios[:, None] - factors[None, :]).min(axis=1).max() < 1e-4
+    assert len(np.unique(ratios.round(3))) >= 3
+    unstretched = np.abs(ratios - 1.0) < 1e-4
+    stretched_audio, plain_audio = first["input_features"][known], plain["input_features"][known]
+    torch.testing.assert_close(stretched_audio[unstretched], plain_audio[unstretched])
+    assert not torch.allclose(stretched_audio[~unstretched], plain_audio[~unstretched])
+
+
 def test_build_reads_several_inputs_as_one_corpus(tmp_path, fixture_song):
     for name in ("first", "second", "left out"):
         fixture_song(tmp_path / name)

@@ -72,6 +72,10 @@ class BeartConfig(PreTrainedConfig):
         mel_band_shift (`int`, *optional*, defaults to 0):
             Training augmentation (not in the original): the mel slices are moved by a random whole number of bands
             up to this far up or down (the edge band repeated), a pitch shift of about a semitone per band at 32 bands.
+        time_stretch (`float`, *optional*, defaults to 0.0):
+            Training augmentation (not in the original): each row's song and map are slowed down or sped up alike by a
+            random factor within `1 +- time_stretch` (the mel frames resampled in time, the map's events and tempo
+            moved with them).
         augmentation_seed (`int`, *optional*, defaults to 69420):
             Seed of the augmentation random generator.
         prediction_steps (`int`, *optional*, defaults to 1):
@@ -125,6 +129,7 @@ class BeartConfig(PreTrainedConfig):
         mel_noise: float = 0.05,
         mel_tilt: float = 0.0,
         mel_band_shift: int = 0,
+        time_stretch: float = 0.0,
         augmentation_seed: int = 69420,
         prediction_steps: int = 1,
         difficulty_embedding: bool = False,
@@ -157,6 +162,7 @@ class BeartConfig(PreTrainedConfig):
         self.mel_noise = mel_noise
         self.mel_tilt = mel_tilt
         self.mel_band_shift = mel_band_shift
+        self.time_stretch = time_stretch
         self.augmentation_seed = augmentation_seed
         self.prediction_steps = prediction_steps
         self.difficulty_embedding = difficulty_embedding

@@ -5,7 +5,11 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
+from ..beat_vocabulary import EVENT_HIT, EVENT_NONE
 from ..processing import BeartProcessor
+
+
+TIME_STRETCH_LEVELS = 5  # stretch factors drawn from, evenly spaced over 1 +- time_stretch (so the caches stay small)
 
 
 class _LeastRecentlyUsed(OrderedDict):
@@ -40,6 +44,10 @@ class BeartDataCollator:
       deviation `mel_noise`;
     - (not in the original) the mel slices of a row are tilted across the bands by a random slope up to `mel_tilt`
       (an equaliser) and moved by a random whole number of bands up to `mel_band_shift` (a pitch shift);
+    - (not in the original) the map and its audio are slowed down or sped up alike by a random factor within
+      `1 +- time_stretch` (one of `TIME_STRETCH_LEVELS` evenly spaced): the mel frames are resampled in time, every
+      hit moved to its stretched row, every hold stretched with it, the tempo divided by the factor, so the model
+      hears each song at more tempos than it was charted at;
     - the map and its audio are shifted by a random 0 to `groups - 1` 10 ms rows (`time_offsets`), so tokens see
       their events at every phase.
     With `label_masked_tracks` (not in the original) every masked current token is scored, not only the scored
@@ -58,6 +66,7 @@ class BeartDataCollator:
         mel_noise (`float`, *optional*, defaults to 0.05): see above.
         mel_tilt (`float`, *optional*, defaults to 0.0): see above.
         mel_band_shift (`int`, *optional*, defaults to 0): see above.
+        time_stretch (`float`, *optional*, defaults to 0.0): see above; 0 leaves every song at its own tempo.
         time_offsets (`bool`, *optional*, defaults to `True`): see above (only with `augment`).
         label_masked_tracks (`bool`, *optional*, defaults to `False`): see above (only with `augment`).
         prediction_steps (`int`, *optional*, defaults to 1): steps scored per labelled track, see above (only with
@@ -78,6 +87,7 @@ class BeartDataCollator:
         mel_noise: float = 0.05,
         mel_tilt: float = 0.0,
         mel_band_shift: int = 0,
+        time_stretch: float = 0.0,
         time_offsets: bool = True,
         label_masked_tracks: bool = False,
         prediction_steps: int = 1,
@@ -93,6 +103,8 @@ class BeartDataCollator:
         self.mel_noise = mel_noise
         self.mel_tilt = mel_tilt
         self.mel_band_shift = mel_band_shift
+        self.time_stretch = time_stretch
+        self.stretch_factors = np.linspace(1.0 - time_stretch, 1.0 + time_stretch, TIME_STRETCH_LEVELS)
         self.time_offsets = time_offsets
         self.label_masked_tracks = label_masked_tracks
         self.prediction_steps = prediction_steps
@@ -102,22 +114,26 @@ class BeartDataCollator:
         maps = maps.with_format("numpy", columns=["song_index", "num_tracks", "difficulty", "events", "tempo"])
         songs = songs.with_format("numpy", columns=["mel_frames"])
         self.maps = _LeastRecentlyUsed(cache_size, lambda index: maps[int(index)])
-        self.songs = _LeastRecentlyUsed(cache_size, lambda index: songs[int(index)]["mel_frames"])
-        self.map_tokens = _LeastRecentlyUsed(cache_size, self._tokens)
+        self.songs = _LeastRecentlyUsed(
+            cache_size, lambda key: _stretch_frames(songs[int(key[0])]["mel_frames"], factor=key[1])
+        )
+        # One entry per map, offset and stretch factor: room for every offset and factor of a few maps.
+        self.map_tokens = _LeastRecentlyUsed(cache_size * 4 * TIME_STRETCH_LEVELS, self._tokens)
 
     def _reseed(self, seed: int) -> None:
         self.random = np.random.default_rng(seed)
         self.generator = torch.Generator().manual_seed(seed)
 
     def _tokens(self, key) -> tuple[np.ndarray, np.ndarray]:
-        """Beat tokens `(num_steps, num_tracks)` and step tempo of a map shifted by `offset` 10 ms rows."""
-        map_index, offset = key
+        """Beat tokens `(num_steps, num_tracks)` and step tempo of a map stretched by `factor` and then shifted by
+        `offset` 10 ms rows."""
+        map_index, offset, factor = key
         row = self.maps.fetch(map_index)
-        events = row["events"].reshape(-1, int(row["num_tracks"]))[offset:]
-        return self.tokenizer.encode_events(events), self.processor.step_tempo(row["tempo"][offset:])
+        events, tempo = _stretch_events(row["events"].reshape(-1, int(row["num_tracks"])), row["tempo"], factor)
+        return self.tokenizer.encode_events(events[offset:]), self.processor.step_tempo(tempo[offset:])
 
-    def _mel_slices(self, song_index: int, offset: int) -> np.ndarray:
-        frames = self.songs.fetch(song_index)[offset:]
+    def _mel_slices(self, song_index: int, offset: int, factor: float = 1.0) -> np.ndarray:
+        frames = self.songs.fetch((song_index, factor))[offset:]
         num_slices = -(-len(frames) // self.groups)
         padded = np.zeros((num_slices * self.groups, frames.shape[1]), dtype=np.float32)
         padded[: len(frames)] = frames
@@ -135,20 +151,24 @@ class BeartDataCollator:
         offsets = np.zeros(len(features), dtype=np.int64)
         if self.augment and self.time_offsets:
             offsets = self.random.integers(0, self.groups, size=len(features))
+        factors = np.ones(len(features))
+        if self.augment and self.time_stretch:
+            factors = self.random.choice(self.stretch_factors, size=len(features))
 
         columns = {"input_ids": [], "token_type_ids": [], "labels": [], "input_features": [], "tempo_labels": []}
         for row_index in range(len(features)):
             map_row = self.maps.fetch(map_index[row_index])
             num_tracks = int(map_row["num_tracks"])
-            tokens, tempo = self.map_tokens.fetch((int(map_index[row_index]), int(offsets[row_index])))
-            step = min(steps[row_index], len(tokens) - 1)
+            factor = float(factors[row_index])
+            tokens, tempo = self.map_tokens.fetch((int(map_index[row_index]), int(offsets[row_index]), factor))
+            step = min(round(steps[row_index] * factor), len(tokens) - 1)
             track = self.random.integers(0, num_tracks) if self.augment else scored[row_index] % num_tracks
             input_ids, labels = self.processor.build_beat_context(
                 tokens, np.array([step]), float(map_row["difficulty"]), np.array([track])
             )
             if self.augment:
                 self._label_predicted_steps(labels[0], tokens, step, track)
-            slices = self._mel_slices(int(map_row["song_index"]), int(offsets[row_index]))
+            slices = self._mel_slices(int(map_row["song_index"]), int(offsets[row_index]), factor)
             columns["input_ids"].append(input_ids[0])
             columns["labels"].append(labels[0])
             columns["token_type_ids"].append(self.processor.track_ids(num_tracks))
@@ -219,3 +239,46 @@ class BeartDataCollator:
         shifts = torch.randint(-self.mel_band_shift, self.mel_band_shift + 1, (len(features),), generator=self.generator)
         source = (torch.arange(bands)[None, :] - shifts[:, None]).clamp(0, bands - 1)
         return torch.take_along_dim(features, source[:, None, None, :].expand_as(features), dim=-1)
+
+
+def _stretch_events(events: np.ndarray, tempo: np.ndarray, factor: float) -> tuple[np.ndarray, np.ndarray]:
+    """
+    A map played `factor` times as long: each hit moved to its stretched 10 ms row, each hold stretched.
+
+    Args:
+        events (`np.ndarray` of shape `(num_rows, num_tracks)`): the map's event per 10 ms row and track.
+        tempo (`np.ndarray` of shape `(num_rows,)`): BPM per 10 ms row, 0 where unknown.
+        factor (`float`): above 1 slows the map down, below 1 speeds it up.
+
+    Returns:
+        `(events, tempo)` of `round(num_rows * factor)` rows.
+    """
+    if factor == 1.0:
+        return events, tempo
+    num_rows = max(round(len(events) * factor), 1)
+    source = np.minimum(np.round(np.arange(num_rows) / factor).astype(np.int64), len(events) - 1)
+    stretched = events[source]
+    stretched[stretched == EVENT_HIT] = EVENT_NONE
+    hit_rows, hit_tracks = np.nonzero(events == EVENT_HIT)
+    stretched[np.minimum(np.round(hit_rows * factor).astype(np.int64), num_rows - 1), hit_tracks] = EVENT_HIT
+    return stretched, tempo[source] / factor
+
+
+def _stretch_frames(frames: np.ndarray, factor: float) -> np.ndarray:
+    """
+    Mel frames resampled to last `factor` times as long (linear interpolation in time, the spectrum kept).
+
+    Args:
+        frames (`np.ndarray` of shape `(num_frames, mel_bands)`): one frame per 10 ms row.
+        factor (`float`): as in `_stretch_events`.
+
+    Returns:
+        `np.ndarray` of shape `(round(num_frames * factor), mel_bands)`, float32.
+    """
+    if factor == 1.0:
+        return frames
+    positions = np.minimum(np.arange(max(round(len(frames) * factor), 1)) / factor, len(frames) - 1)
+    before = np.floor(positions).astype(np.int64)
+    after = np.minimum(before + 1, len(frames) - 1)
+    weight = (positions - before)[:, None].astype(np.float32)
+    return (frames[before] * (1.0 - weight) + frames[after] * weight).astype(np.float32)

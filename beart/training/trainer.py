@@ -233,6 +233,7 @@ def train_beart(
         mel_noise=config.mel_noise,
         mel_tilt=config.mel_tilt,
         mel_band_shift=config.mel_band_shift,
+        time_stretch=config.time_stretch,
         seed=config.augmentation_seed + args.process_index,
     )
     eval_collator = BeartDataCollator(processor, corpus["maps"], corpus["songs"])

@@ -83,6 +83,7 @@ def _build_dataset(arguments: argparse.Namespace) -> int:
         max_empty_seconds=arguments.max_empty_seconds,
         skip_lead_in=arguments.skip_lead_in,
         align_to_onsets=arguments.align_to_onsets,
+        stem_mixes=arguments.stem_mixes,
         progress=not arguments.no_progress,
         overwrite=arguments.overwrite,
     )
@@ -484,6 +485,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--align-to-onsets",
         action="store_true",
         help="move each map by the shift (up to 60 ms) that lines its notes up with its audio's onsets",
+    )
+    build.add_argument(
+        "--stem-mixes",
+        type=int,
+        default=0,
+        help="build each song mixed from stems (Frets on Fire) this many more times, its stems at random levels",
     )
     build.add_argument("--no-progress", action="store_true", help="no progress bars")
     _add_overwrite_argument(build, "replace an existing corpus (a folder holding anything else is never replaced)")

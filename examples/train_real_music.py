@@ -3,11 +3,12 @@ charts, each chart moved onto its audio's onsets first (`beart dataset build --a
 
     python examples/train_real_music.py ../shared/corpus OUTPUT_DIR [--from beart/default_model] [--max-steps 600]
         [--save-steps 150] [--batch-size 32] [--learning-rate 5e-4] [--mel-tilt 0.1] [--mel-band-shift 1]
-        [--time-stretch 0.1] [--token-dropout T] [--work-dir DIR]
+        [--time-stretch 0.1] [--stem-mixes 2] [--token-dropout T] [--work-dir DIR]
 
 Training augments every batch as the original does (random gain, noise, 10 ms time offsets, token dropout) and, for
 real recordings, with a random equaliser tilt, a pitch shift of up to `--mel-band-shift` mel bands and a time stretch
-of up to `--time-stretch` (the song and its chart alike). A checkpoint is
+of up to `--time-stretch` (the song and its chart alike); with `--stem-mixes N` each Frets on Fire song is heard in N
+more mixes of its stems at random levels. A checkpoint is
 kept every `--save-steps` steps (`OUTPUT_DIR/checkpoint-N`): `examples/choose_on_dev.py` picks the training length
 among them on the development songs. No development or test song is read here.
 """
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("--mel-tilt", type=float, default=0.1, help="largest equaliser slope (config field)")
     parser.add_argument("--mel-band-shift", type=int, default=1, help="largest pitch shift in mel bands (config field)")
     parser.add_argument("--time-stretch", type=float, default=0.0, help="largest relative tempo change (config field)")
+    parser.add_argument("--stem-mixes", type=int, default=0, help="more mixes of each song's stems, at random levels")
     parser.add_argument("--token-dropout", type=float, help="share of history tokens masked (default: the model's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", help="keep the corpus here, reusing one already there")
@@ -45,11 +47,18 @@ def main() -> None:
 
     with contextlib.ExitStack() as stack:
         folder = arguments.work_dir or stack.enter_context(tempfile.TemporaryDirectory())
-        corpus = os.path.join(folder, "real_train")
+        mixes = f"_{arguments.stem_mixes}_stem_mixes" if arguments.stem_mixes else ""
+        corpus = os.path.join(folder, "real_train" + mixes)
         if os.path.isdir(corpus):
             print(f"reusing the corpus in {corpus}")
         else:
-            report = build_corpus(songs(arguments.corpus, "train"), corpus, test_size=0.0, align_to_onsets=True)
+            report = build_corpus(
+                songs(arguments.corpus, "train"),
+                corpus,
+                test_size=0.0,
+                align_to_onsets=True,
+                stem_mixes=arguments.stem_mixes,
+            )
             print(report.summary())
         training = BeartTrainingArguments(
             output_dir=arguments.output_dir,

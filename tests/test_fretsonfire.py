@@ -284,3 +284,36 @@ def test_the_mix_is_made_once_per_song(tmp_path, monkeypatch):
     report = convert_beatmaps(folder, tmp_path / "out", progress=False)
     assert len(report.converted) == 2 and calls == [["guitar.wav", "song.wav"]]
     assert (tmp_path / "out" / "once" / "song+guitar.ogg").read_bytes() == b"OggS mixed"
+
+
+def test_a_corpus_hears_a_song_of_stems_in_several_mixes_with_the_same_charts(tmp_path):
+    from beart.audio import mix_stems
+    from beart.processing import BeartFeatureExtractor
+    from beart.training import build_corpus, load_corpus
+
+    notes = [message for beat in range(8) for message in note(96 + beat % 2, 480 * beat, 480 * beat + 60)]
+    folder = song_folder(tmp_path / "songs" / "mix", midi_bytes([("PART GUITAR", notes)]))
+    plain = build_corpus(folder, tmp_path / "plain", test_size=0.0, progress=False)
+    report = build_corpus(folder, tmp_path / "mixed", test_size=0.0, stem_mixes=2, seed=3, progress=False)
+    assert (plain.songs["train"], report.songs["train"]) == (1, 3)
+    assert report.maps["train"] == 3 * plain.maps["train"] and report.examples["train"] == 3 * plain.examples["train"]
+    corpus = load_corpus(tmp_path / "mixed")
+    names = corpus["songs"]["name"]
+    assert "stem mix" not in names[0] and all("stem mix" in name for name in names[1:])
+    frames = [np.asarray(row) for row in corpus["songs"].with_format("numpy")["mel_frames"]]
+    extractor = BeartFeatureExtractor()
+    stems = {name: (folder / name).read_bytes() for name in ("song.wav", "guitar.wav")}
+    gain_sets = []
+    for name, heard in zip(names[1:], frames[1:]):
+        # "... (stem mix 1: song.wav x0.93, guitar.wav x0.31)": the mix is those stems at those gains
+        gains = {part.split(" x")[0]: float(part.split(" x")[1]) for part in name.split(": ")[-1][:-1].split(", ")}
+        assert set(gains) == set(stems) and all(0.25 <= gain <= 1.25 for gain in gains.values())
+        expected = extractor.mel_slices(mix_stems(stems, gains))
+        np.testing.assert_allclose(heard, expected.reshape(-1, expected.shape[-1]), atol=1e-4)
+        gain_sets.append(gains)
+    assert gain_sets[0] != gain_sets[1] and not np.allclose(frames[1], frames[2])
+    events = corpus["maps"].with_format("numpy")["events"]
+    maps_per_song = plain.maps["train"]
+    for mix in (1, 2):
+        for index in range(maps_per_song):
+            np.testing.assert_array_equal(events[mix * maps_per_song + index], events[index])

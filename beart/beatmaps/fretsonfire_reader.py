@@ -148,6 +148,10 @@ class FretsOnFireSong(BeatmapSet):
                       if pitches & set(range(base, base + FRETS))}  # fmt: skip
         self.difficulty_names = list(self.bases)
 
+    def remixed(self, stem_gains: dict) -> "FretsOnFireSong":
+        """The same song with its stems mixed at other levels (`stem_gains`, a gain per stem file name)."""
+        return type(self)(self.path, stem_gains=stem_gains)
+
     def read_bytes(self, member: str) -> bytes:
         """A file of the folder; the mixed member is mixed once and kept (every difficulty asks for it)."""
         if member == self.audio_member and len(self.stems) > 1:

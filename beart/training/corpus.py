@@ -35,6 +35,7 @@ from ..audio import AudioError
 from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
 from ..beatmaps.files import apply_umask
+from ..beatmaps.fretsonfire_reader import FretsOnFireSong
 from ..processing import BeartFeatureExtractor, BeartTokenizer
 from ..safety import LimitError, UnsafePathError, confined_path
 from .alignment import audio_onsets_ms, chart_shift_ms, shifted
@@ -45,6 +46,7 @@ logger = logging.get_logger(__name__)
 CORPUS_INFO_NAME = "beart_corpus.json"
 MAX_EMPTY_SECONDS = 4.0
 EXAMPLE_SPLITS = ("train", "test")
+STEM_GAINS = (0.25, 1.25)  # range of each stem's random gain in a stem mix
 
 
 def example_features() -> datasets.Features:
@@ -157,6 +159,7 @@ class _Song:
     beatmap_set: str
     maps: list = field(default_factory=list)
     split: str = "train"
+    remixable: FretsOnFireSong | None = None  # a song mixed from stems, which can be mixed again
 
 
 def _sources(input_path) -> list[str]:
@@ -171,8 +174,9 @@ def _sources(input_path) -> list[str]:
     return sources
 
 
-def _catalog(input_paths, report: CorpusReport, progress: bool) -> list[_Song]:
-    """Every readable map under `input_paths` (one path or several), grouped by the song (audio) it plays to."""
+def _catalog(input_paths, report: CorpusReport, progress: bool, stem_mixes: int = 0, seed: int = 0) -> list[_Song]:
+    """Every readable map under `input_paths` (one path or several), grouped by the song (audio) it plays to; a song
+    mixed from stems also `stem_mixes` more times at random levels (seeded by `seed`), each mix a song of its own."""
     if isinstance(input_paths, (str, os.PathLike)):
         input_paths = [input_paths]
     sources = list(dict.fromkeys(source for input_path in input_paths for source in _sources(input_path)))
@@ -193,7 +197,22 @@ def _catalog(input_paths, report: CorpusReport, progress: bool) -> list[_Song]:
                     read_audio=lambda r=reader, m=audio_member: r(m),
                     beatmap_set=source,
                 )
+                if isinstance(beatmap_set, FretsOnFireSong) and len(beatmap_set.stems) > 1:
+                    songs[key].remixable = beatmap_set
             songs[key].maps.append((item, lambda s=beatmap_set, m=member: s.read(m, for_training=True)))
+    random = np.random.default_rng(seed)
+    for song in list(songs.values()):
+        beatmap_set = song.remixable
+        for mix in range(stem_mixes if beatmap_set is not None else 0):
+            gains = {stem: round(float(random.uniform(*STEM_GAINS)), 2) for stem in beatmap_set.stems}
+            remixed = beatmap_set.remixed(gains)
+            label = f"stem mix {mix + 1}: " + ", ".join(f"{stem} x{gain}" for stem, gain in gains.items())
+            songs[(song.name, mix)] = _Song(
+                name=f"{song.name} ({label})",
+                read_audio=lambda r=remixed, m=remixed.audio_member: r.read_bytes(m),
+                beatmap_set=song.beatmap_set,
+                maps=[(f"{item} ({label})", read) for item, read in song.maps],
+            )
     return list(songs.values())
 
 
@@ -245,6 +264,7 @@ def build_corpus(
     progress: bool = True,
     overwrite: bool = False,
     align_to_onsets: bool = False,
+    stem_mixes: int = 0,
 ) -> CorpusReport:
     """
     Builds a training corpus from beatmaps (what `beart dataset build` runs).
@@ -268,6 +288,10 @@ def build_corpus(
         align_to_onsets (`bool`, *optional*, defaults to `False`): move each map by the shift that lines its notes up
             with its audio's onsets (`beart.training.alignment`), for human charts that sit off their songs; the
             shifts are listed in `beart_corpus.json` (`chart_shifts_ms`).
+        stem_mixes (`int`, *optional*, defaults to 0): a song mixed from stems (Frets on Fire / Clone Hero) is also
+            built this many more times, each stem at a random gain from 0.25 to 1.25 (seeded by `seed`), with the same
+            charts: training then hears the guitar louder and softer against the band. The mixes of a song share its
+            split.
 
     Returns:
         `CorpusReport`: counts per split and what was skipped and why. Nothing is written when no example was built.
@@ -279,7 +303,7 @@ def build_corpus(
     output_dir = os.path.abspath(os.fspath(output_dir))
     _check_output_dir(output_dir, overwrite)
     report = CorpusReport()
-    songs = _catalog(input_path, report, progress)
+    songs = _catalog(input_path, report, progress, stem_mixes, seed)
     _split_songs(songs, test_size, seed)
     os.makedirs(os.path.dirname(output_dir), exist_ok=True)
     staging = _hidden_folder_beside(output_dir, ".partial")

@@ -171,6 +171,8 @@ def test_the_collator_stretches_each_row_by_one_of_the_factors(fixture_corpus):
     stretched_audio, plain_audio = first["input_features"][known], plain["input_features"][known]
     torch.testing.assert_close(stretched_audio[unstretched], plain_audio[unstretched])
     assert not torch.allclose(stretched_audio[~unstretched], plain_audio[~unstretched])
+    with pytest.raises(ValueError, match="time_stretch"):
+        BeartDataCollator(quaver_processor(), corpus["maps"], corpus["songs"], time_stretch=1.0)
 
 
 def test_build_reads_several_inputs_as_one_corpus(tmp_path, fixture_song):

@@ -103,6 +103,8 @@ class BeartDataCollator:
         self.mel_noise = mel_noise
         self.mel_tilt = mel_tilt
         self.mel_band_shift = mel_band_shift
+        if not 0.0 <= time_stretch < 1.0:
+            raise ValueError(f"time_stretch must be at least 0 and below 1, not {time_stretch}.")
         self.time_stretch = time_stretch
         self.stretch_factors = np.linspace(1.0 - time_stretch, 1.0 + time_stretch, TIME_STRETCH_LEVELS)
         self.time_offsets = time_offsets

@@ -119,8 +119,9 @@ class BeartDataCollator:
         self.songs = _LeastRecentlyUsed(
             cache_size, lambda key: _stretch_frames(songs[int(key[0])]["mel_frames"], factor=key[1])
         )
-        # One entry per map, offset and stretch factor: room for every offset and factor of a few maps.
-        self.map_tokens = _LeastRecentlyUsed(cache_size * 4 * TIME_STRETCH_LEVELS, self._tokens)
+        # One entry per map, offset and stretch factor: with stretching, room for every factor of a few maps.
+        token_cache_size = cache_size * (4 * TIME_STRETCH_LEVELS if time_stretch else 1)
+        self.map_tokens = _LeastRecentlyUsed(token_cache_size, self._tokens)
 
     def _reseed(self, seed: int) -> None:
         self.random = np.random.default_rng(seed)

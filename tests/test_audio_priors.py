@@ -20,6 +20,7 @@ from beart.processing.audio_priors import (
     onset_evidence,
     settle_metre,
     spectral_flux,
+    subdivisions,
 )
 from beart.decoding_options import DecodingOptions
 from beart.training.synthesis import render_beatmap_audio
@@ -179,6 +180,18 @@ def test_beat_evidence_marks_the_beats_of_a_steady_drum_loop_and_the_points_betw
     assert np.all(np.diff(beats) >= 400.0), "one frame per beat"
     # Audio without a single rise has no beat to follow: no opinion.
     np.testing.assert_array_equal(beat_evidence(np.zeros((30, 10, 4))), np.full((30, 10), 0.5, dtype=np.float32))
+
+
+def test_every_point_between_beats_is_the_nearest_frame_a_tie_taking_the_later():
+    beats = np.array([0, 3, 7, 10])
+    np.testing.assert_array_equal(subdivisions(beats, (0.5,)), [2, 5, 9])  # 1.5 -> 2, 5.0, 8.5 -> 9
+    np.testing.assert_array_equal(subdivisions(beats, (0.0, 1.0 / 3.0, 2.0 / 3.0)), [0, 1, 2, 3, 4, 6, 7, 8, 9])
+    # The beat prior's half marks and the metre's doubling take the same frames.
+    marks = beat_evidence(np.zeros((2, 10, 4)), beats=beats).reshape(-1)
+    np.testing.assert_array_equal(np.flatnonzero(marks == 0.5), [2, 5, 9])
+    flux = np.zeros(12)
+    flux[[0, 2, 3, 5, 7, 9, 10]] = 1.0
+    np.testing.assert_array_equal(settle_metre(flux, beats, 0.8, thirds_switch=False), [0, 2, 3, 5, 7, 9, 10])
 
 
 def test_beat_prior_weight_fades_out_by_the_hard_band():

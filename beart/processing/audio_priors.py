@@ -97,7 +97,10 @@ def beat_strength(flux: np.ndarray, beats: np.ndarray) -> float:
 
 
 def subdivisions(beats: np.ndarray, fractions) -> np.ndarray:
-    """The frames at `fractions` (each in [0, 1)) of the way from every beat to the next, in time order.
+    """The frames at `fractions` (each in [0, 1)) of the way from every beat to the next, in time order: the nearest
+    frame, a point exactly between two frames taking the later one (so the halfway point of beats 3 frames apart is
+    the second frame after the first beat). Every point between beats (the beat prior's half beats, the metre's
+    halves and thirds) is found here.
 
     Args:
         beats (`np.ndarray` of shape `(num_beats,)`): frames of the beats.
@@ -107,7 +110,8 @@ def subdivisions(beats: np.ndarray, fractions) -> np.ndarray:
         `np.ndarray` of int64, shape `((num_beats - 1) * len(fractions),)`.
     """
     fractions = np.asarray(fractions, dtype=np.float64)
-    return np.round(beats[:-1, None] + np.diff(beats)[:, None] * fractions[None, :]).astype(np.int64).reshape(-1)
+    points = beats[:-1, None] + np.diff(beats)[:, None] * fractions[None, :]
+    return np.floor(points + 0.5).astype(np.int64).reshape(-1)
 
 
 def thirds_to_beats(flux: np.ndarray, beats: np.ndarray) -> np.ndarray:
@@ -179,7 +183,7 @@ def settle_metre(
         if thirds > max(halves, 1.0):  # and above the song's mean flux: attacks, not the tails of the beats' drums
             beats = thirds_to_beats(flux, beats)
     if half_beat_ratio is not None and len(beats) > 1:
-        halfway = (beats[:-1] + beats[1:]) // 2
+        halfway = subdivisions(beats, (0.5,))
         if beat_strength(flux, halfway) >= half_beat_ratio * beat_strength(flux, beats):
             beats = np.sort(np.concatenate([beats, halfway]))
     return beats
@@ -287,7 +291,7 @@ def beat_evidence(mel_slices: np.ndarray, beats: np.ndarray | None = None) -> np
     if len(beats) == 0:
         return np.full((num_slices, groups), 0.5, dtype=np.float32)
     marks = np.zeros(num_slices * groups, dtype=np.float32)
-    marks[(beats[:-1] + beats[1:]) // 2] = 0.5
+    marks[subdivisions(beats, (0.5,))] = 0.5
     marks[beats] = 1.0
     return marks.reshape(num_slices, groups)
 

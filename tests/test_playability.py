@@ -68,6 +68,25 @@ def test_make_playable_snaps_to_the_beat_and_keeps_a_hittable_gap():
         assert written.passed and written.num_objects == len(in_mode.hit_objects()), written.summary()
 
 
+def test_a_step_whose_coarsest_subdivision_reads_back_on_the_next_step_is_written_on_a_finer_one():
+    # 160 BPM from 20260 ms: the step at 21130 ms holds the 1/16 at 21127.19 ms (where make_playable puts a hit at
+    # 21120 ms), but the 1/3 at 21135 ms, exactly 5 ms away, reads back on the step of 21140 ms. The writer takes the
+    # 1/16 (it kept the step's unsnapped 21130 before); a 1/3 read back on its own step (21885 ms on the step of
+    # 21890 ms) is written as the 1/3. Written as mania, the one track is spread onto four columns first (`retrack`),
+    # which kept the tempo but not where the beats fall (the grid ran from 0 ms: 20258, 21125, 21891 ms).
+    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"]}
+    objects = pd.DataFrame({"track": "LEFT", "start": [20260.0, 21120.0, 21890.0]})
+    beatmap = IntermediateBeatmap.from_hit_objects(objects.assign(end=objects["start"]), meta)
+    data = beatmap.data.copy()
+    data["TEMPO"] = np.where(data["TIME"] >= 20260.0, 160.0, 0.0)  # as the pipeline writes it: unknown before
+    playable = make_playable(IntermediateBeatmap(data, meta))
+    assert playable.hit_objects()["start"].tolist() == [20260, 21130, 21890]
+    osu_file = parse_osu(intermediate_to_osu(playable, mode="mania").encode())
+    written, written_tempo = timed_objects(osu_file)
+    assert written["start"].tolist() == [20260, 21127, 21885]
+    assert check_objects(written, written_tempo, "written", tolerance_ms=2, find_phase=False).passed
+
+
 def test_human_charts_pass_the_check():
     for source in find_beatmap_sets(CORPUS / "stepmania" / "Goin' Under"):
         for item, _, _, beatmap in read_difficulties(source, [], for_training=False):

@@ -337,6 +337,17 @@ class IntermediateBeatmap:
         changes = known[np.concatenate(([True], tempo[known][1:] != tempo[known][:-1]))]
         return pd.DataFrame({"time": self.data["TIME"].to_numpy()[changes], "bpm": tempo[changes]})
 
+    def on_steps_of(self, source: "IntermediateBeatmap") -> "IntermediateBeatmap":
+        """
+        This map (rebuilt from `source`'s objects, moved or retracked) on `source`'s steps, with `source`'s TEMPO
+        column: where its beats fall (unknown before the first beat), which `tempo_changes` alone does not keep (its
+        first tempo holds from the start). Steps outside `source`'s span are dropped (a map may start mid-song).
+        """
+        times = source.data["TIME"]
+        data = self.data[self.data["TIME"].between(times.iloc[0], times.iloc[-1])].reset_index(drop=True)
+        data["TEMPO"] = source.data["TEMPO"].to_numpy()[: len(data)]
+        return IntermediateBeatmap(data, self.meta)
+
     def save(self, path: str | os.PathLike) -> str:
         """Writes the `.ibf` zip (`meta.json` + `data.pq`) atomically: the file appears complete or not at all."""
         table, archive_bytes = io.BytesIO(), io.BytesIO()

@@ -11,9 +11,9 @@ A beatmap with another track count is first folded or spread onto the mode's tra
 Timing points come from the TEMPO column on the beat grid every writer shares (`beart.beatmaps.beat_grid`: one
 uninherited point at every tempo change, the first where the map's tempo starts, on a 10 ms step, so that the map reads
 back on the same grid; 120 BPM when the tempo is unknown). Every object's start and end lie on that grid (the coarsest
-subdivision of the beat within 5 ms), within half a millisecond, so the editor shows them snapped, wherever that time
-reads back on the object's own 10 ms step (else the step's time is kept, so a map read and written again keeps every
-object); objects of one track that snap onto one time are written once, and every slider's pixel length is computed
+subdivision of the beat whose time, to the millisecond, reads back on the object's own 10 ms step), within a
+millisecond, so the editor shows them snapped (where no subdivision does, the step's time is kept, so a map read and
+written again keeps every object); objects of one track that snap onto one time are written once, and every slider's pixel length is computed
 from its snapped duration at the beat length written for it. The difficulty name is the one players know for the map's
 star rating (`rosu-pp-py`) in its mode (osu!'s ranking criteria: Easy below 2 stars, Normal, Hard from 2.7, Insane from
 4, Expert from 5.3, Expert+ from 6.5; taiko's Kantan ... Inner Oni, catch's Cup ... Deluge). osu!standard objects walk
@@ -38,7 +38,7 @@ from .errors import BeatmapError
 from ..safety import check_writable
 from .files import safe_filename, write_atomically
 from .intermediate import QUANTUM_MS, IntermediateBeatmap
-from .beat_grid import BeatGrid
+from .beat_grid import BEAT_SUBDIVISIONS, BeatGrid
 from .osu_file import (
     HIT_CIRCLE, HIT_OBJECT_COLUMNS, LATEST_FORMAT_VERSION, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile, hit_object_row,
 )  # fmt: skip
@@ -245,20 +245,23 @@ def intermediate_to_osu(
 
 
 def _snapped(objects: pd.DataFrame, grid: BeatGrid) -> pd.DataFrame:
-    """Objects with start and end on the beat grid in whole ms (the nearest, else the other side's within a
-    millisecond), where that time lies within `SAME_STEP_MS` of the object's own 10 ms step, so that it reads back on
-    it (else the step's time); those of a track that meet on one time are written once."""
+    """Objects with start and end on the beat grid in whole ms: the coarsest subdivision (`BEAT_SUBDIVISIONS`) whose
+    nearest time, else the whole ms on its other side (within a millisecond), lies within `SAME_STEP_MS` of the
+    object's own 10 ms step, so that it reads back on it (else the step's time); those of a track that meet on one
+    time are written once."""
 
     def on_grid(times: pd.Series) -> np.ndarray:
         times = times.to_numpy(np.float64)
-        exact = grid.times_at(grid.rows_at(times))
-        # the whole ms nearest the grid, else the one on its other side (a grid time 4.5-5 ms after a step rounds
-        # to a time that reads back on the next step; the ms below it is still within a millisecond of the grid)
-        nearest, other = np.round(exact), np.where(np.round(exact) > exact, np.floor(exact), np.ceil(exact))
-        chosen = times
-        for snapped in (other, nearest):
-            moved = snapped - times
-            chosen = np.where((moved >= SAME_STEP_MS[0]) & (moved <= SAME_STEP_MS[1]), snapped, chosen)
+        chosen, pending = times.copy(), np.ones(len(times), dtype=bool)
+        for subdivision in BEAT_SUBDIVISIONS:  # coarsest first: a 1/3 exactly 5 ms away reads back on the next step
+            exact = grid.times_at(grid.rows_at(times, (subdivision,)))
+            # the whole ms nearest the grid, else the one on its other side (a grid time 4.5-5 ms after a step rounds
+            # to a time that reads back on the next step; the ms below it is still within a millisecond of the grid)
+            nearest = np.round(exact)
+            for snapped in (nearest, np.where(nearest > exact, np.floor(exact), np.ceil(exact))):
+                moved = snapped - times
+                fits = pending & (moved >= SAME_STEP_MS[0]) & (moved <= SAME_STEP_MS[1])
+                chosen[fits], pending = snapped[fits], pending & ~fits
         return chosen.astype(np.int64)
 
     start, end = on_grid(objects["start"]), on_grid(objects["end"])

@@ -72,10 +72,7 @@ def _rebuilt(beatmap: IntermediateBeatmap, objects: pd.DataFrame) -> Intermediat
         flag_spans={flag: spans for flag, spans in flags.items() if len(spans)},
         end_ms=float(beatmap.duration_ms),
     )
-    times = beatmap.data["TIME"]
-    data = rebuilt.data[rebuilt.data["TIME"].between(times.iloc[0], times.iloc[-1])].reset_index(drop=True)
-    data["TEMPO"] = beatmap.data["TEMPO"].to_numpy()[: len(data)]  # the same steps: a map may start mid-song
-    return IntermediateBeatmap(data, rebuilt.meta)
+    return rebuilt.on_steps_of(beatmap)
 
 
 def _spaced(objects: pd.DataFrame, gaps: np.ndarray, one_lane: bool = False) -> np.ndarray:

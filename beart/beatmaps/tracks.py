@@ -85,8 +85,7 @@ def retrack(beatmap: IntermediateBeatmap, tracks: list[str]) -> IntermediateBeat
     return IntermediateBeatmap.from_hit_objects(
         objects,
         {**beatmap.meta, "tracks": list(tracks)},
-        tempo_changes=beatmap.tempo_changes(),
         flag_spans=flags,
         new_combo_times=new_combo,
         end_ms=beatmap.duration_ms - 10,
-    )
+    ).on_steps_of(beatmap)  # the tempo where the beats fall

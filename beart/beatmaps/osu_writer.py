@@ -13,13 +13,13 @@ uninherited point at every tempo change, the first where the map's tempo starts,
 back on the same grid; 120 BPM when the tempo is unknown). Every object's start and end lie on that grid (the coarsest
 subdivision of the beat whose time, to the millisecond, reads back on the object's own 10 ms step), within a
 millisecond, so the editor shows them snapped (where no subdivision does, the step's time is kept, so a map read and
-written again keeps every object); objects of one track that snap onto one time are written once, and every slider's pixel length is computed
-from its snapped duration at the beat length written for it. The difficulty name is the one players know for the map's
-star rating (`rosu-pp-py`) in its mode (osu!'s ranking criteria: Easy below 2 stars, Normal, Hard from 2.7, Insane from
-4, Expert from 5.3, Expert+ from 6.5; taiko's Kantan ... Inner Oni, catch's Cup ... Deluge). osu!standard objects walk
-the 512x384 playfield with spacing proportional to the time between them, turning smoothly and bouncing off the edges
-(seeded, so reproducible); long sliders repeat instead of leaving the playfield. The tags mark the map as AI-generated
-and name the model.
+written again keeps every object); objects of one track that snap onto one time are written once, and every slider's
+pixel length is computed from its snapped duration at the beat length written for it. The difficulty name is the one
+players know for the map's star rating (`rosu-pp-py`) in its mode (osu!'s ranking criteria: Easy below 2 stars, Normal,
+Hard from 2.7, Insane from 4, Expert from 5.3, Expert+ from 6.5; taiko's Kantan ... Inner Oni, catch's Cup ... Deluge).
+osu!standard objects walk the 512x384 playfield with spacing proportional to the time between them, turning smoothly and
+bouncing off the edges (seeded, so reproducible); long sliders repeat instead of leaving the playfield. The tags mark
+the map as AI-generated and name the model.
 """
 
 import functools

@@ -37,9 +37,14 @@ def sloppy_map(bpm=150.0, first_beat=400.0) -> IntermediateBeatmap:
     meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT", "DOWN", "UP", "RIGHT"]}  # mania: a lane per track
     beatmap = IntermediateBeatmap.from_hit_objects(pd.DataFrame(rows, columns=["track", "start", "end"]), meta,
                                                    tempo_changes=tempo)  # fmt: skip
+    return with_pipeline_tempo(beatmap, bpm, first_beat)
+
+
+def with_pipeline_tempo(beatmap: IntermediateBeatmap, bpm: float, first_beat: float) -> IntermediateBeatmap:
+    """The map with the TEMPO column the pipeline writes: `bpm` from the first beat on, unknown (0) before it."""
     data = beatmap.data.copy()
-    data["TEMPO"] = np.where(data["TIME"] >= first_beat, bpm, 0.0)  # as the pipeline writes it: unknown before
-    return IntermediateBeatmap(data, meta)
+    data["TEMPO"] = np.where(data["TIME"] >= first_beat, bpm, 0.0)
+    return IntermediateBeatmap(data, beatmap.meta)
 
 
 def test_make_playable_snaps_to_the_beat_and_keeps_a_hittable_gap():
@@ -77,9 +82,7 @@ def test_a_step_whose_coarsest_subdivision_reads_back_on_the_next_step_is_writte
     meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"]}
     objects = pd.DataFrame({"track": "LEFT", "start": [20260.0, 21120.0, 21890.0]})
     beatmap = IntermediateBeatmap.from_hit_objects(objects.assign(end=objects["start"]), meta)
-    data = beatmap.data.copy()
-    data["TEMPO"] = np.where(data["TIME"] >= 20260.0, 160.0, 0.0)  # as the pipeline writes it: unknown before
-    playable = make_playable(IntermediateBeatmap(data, meta))
+    playable = make_playable(with_pipeline_tempo(beatmap, 160.0, 20260.0))
     assert playable.hit_objects()["start"].tolist() == [20260, 21130, 21890]
     osu_file = parse_osu(intermediate_to_osu(playable, mode="mania").encode())
     written, written_tempo = timed_objects(osu_file)

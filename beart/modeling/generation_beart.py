@@ -259,7 +259,7 @@ def fast_decoding(
         [
             AudioPriorLogitsProcessor(weight, [getattr(analysis, signal) for analysis in analyses], onset_slots)
             for weight, signal in (
-                (options.onset_prior, "onset_evidence"), (options.beat_prior_weight(), "beat_evidence")
+                (options.onset_prior, "onset_evidence"), (options.beat_prior_weight(), options.beat_prior_signal())
             )
             if weight
         ]

@@ -6,7 +6,9 @@
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
 2. The best candidate is scored over a grid of decoding settings (threshold, onset prior, beat prior, difficulty
-   guidance) on the same songs; `--grid KEY=V1,V2` replaces one setting's values in the grid.
+   guidance) on the same songs; `--grid KEY=V1,V2` replaces one setting's values in the grid. The best setting
+   replaces the current defaults only where it scores more than `--margin` (0.005) above them: three songs cannot
+   tell smaller differences apart, and defaults that move on every run are not a choice.
 3. With `--test`, the chosen model and settings are scored on the test songs beside the model alone (priors and
    guidance 0), the priors alone (an untrained model with the chosen settings) and the onset heuristic; nothing is
    chosen there.
@@ -93,6 +95,7 @@ def main() -> None:
     parser.add_argument("--end", type=float, default=75.0)
     parser.add_argument("--test", action="store_true", help="report the choice on the test songs (whole songs)")
     parser.add_argument("--skip-grid", action="store_true", help="keep the current decoding defaults")
+    parser.add_argument("--margin", type=float, default=0.005, help="by how much a setting must beat the defaults")
     parser.add_argument(
         "--decoding", nargs="*", default=[], metavar="KEY=VALUE", help="current defaults instead of the first candidate's"
     )
@@ -135,7 +138,10 @@ def main() -> None:
             grid.append({**trial, "score": selection_score(table), **per_song})
         grid = pd.DataFrame(grid).sort_values("score", ascending=False)
         print(grid.to_string(index=False, float_format="%.4f"))
-        settings = {key: float(grid.iloc[0][key]) for key in GRID}
+        if grid.iloc[0]["score"] > scored[chosen] + arguments.margin:
+            settings = {key: float(grid.iloc[0][key]) for key in GRID}
+        else:
+            print(f"\nno setting beats the current defaults ({scored[chosen]:.4f}) by more than {arguments.margin}")
     print(f"\nchosen decoding defaults: {settings}")
 
     if arguments.test:

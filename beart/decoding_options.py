@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 STRATEGIES = ("fast", "legacy")
 MAX_WEIGHT = 1000.0  # prior and guidance weights: far past any useful one, short of overflowing the logits
 # Below this difficulty the beat prior marks every other beat, not every beat and the halves: chosen on the development
-# songs of examples/real_music_split.py (pooled F1 0.630 against 0.613 with every beat; the model card has the table).
+# songs of examples/real_music_split.py (selection score 0.630 against 0.613 with every beat; the model card).
 STRONG_BEATS_BELOW = 0.25
 
 

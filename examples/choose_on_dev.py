@@ -1,7 +1,8 @@
 """Chooses the training length (a checkpoint) and the decoding defaults on the development songs of
 `examples/real_music_split.py`, printing every table it chose from, then reports the choice on the test songs.
 
-    python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75] [--test] [--skip-grid] [--decoding KEY=VALUE ...] [--grid KEY=V1,V2 ...]
+    python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75] [--test] [--skip-grid]
+        [--per-chart] [--decoding KEY=VALUE ...] [--grid KEY=V1,V2 ...]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
@@ -56,8 +57,12 @@ def load_songs(corpus: str, split: str) -> list:
     return loaded
 
 
-def score_system(evaluator: BeatmapEvaluator, system: str, loaded: list, start, end) -> pd.DataFrame:
-    """Per song: pooled F1 at each tolerance, and the generated maps' notes per second over the human charts'."""
+def score_system(
+    evaluator: BeatmapEvaluator, system: str, loaded: list, start, end, charts: list | None = None
+) -> pd.DataFrame:
+    """Per song: pooled F1 at each tolerance, and the generated maps' notes per second over the human charts'. With
+    `charts` (a list), one row per chart is appended to it: its difficulty, the human and generated notes per second
+    and F1 at the first tolerance."""
     rows = []
     for name, game_name, waveform, references in loaded:
         scores, generated, human = [], 0, 0
@@ -69,6 +74,16 @@ def score_system(evaluator: BeatmapEvaluator, system: str, loaded: list, start, 
             pooled = table[(table["track"] == "all") & (table["tolerance_ms"] == TOLERANCES_MS[0])]
             generated += int(pooled["estimated"].iloc[0])
             human += int(pooled["reference"].iloc[0])
+            if charts is not None:
+                seconds = (end or reference.duration_ms / 1000.0) - (start or 0.0)
+                charts.append(
+                    {
+                        "song": name, "chart": reference.meta.get("name", ""), "difficulty": reference.difficulty,
+                        "human notes/s": int(pooled["reference"].iloc[0]) / seconds,
+                        "notes/s": int(pooled["estimated"].iloc[0]) / seconds,
+                        f"f1@{TOLERANCES_MS[0]}": float(pooled["f1"].iloc[0]),
+                    }
+                )  # fmt: skip
         micro = micro_average(pd.concat(scores))
         micro = micro[micro["track"] == "all"].set_index("tolerance_ms")["f1"]
         f1 = {f"f1@{tolerance}": micro[tolerance] for tolerance in TOLERANCES_MS}
@@ -96,6 +111,7 @@ def main() -> None:
     parser.add_argument("--test", action="store_true", help="report the choice on the test songs (whole songs)")
     parser.add_argument("--skip-grid", action="store_true", help="keep the current decoding defaults")
     parser.add_argument("--margin", type=float, default=0.005, help="by how much a setting must beat the defaults")
+    parser.add_argument("--per-chart", action="store_true", help="also print each candidate's per-chart table")
     parser.add_argument(
         "--decoding", nargs="*", default=[], metavar="KEY=VALUE", help="current defaults instead of the first candidate's"
     )
@@ -118,9 +134,12 @@ def main() -> None:
     print("\n1. training length / model, with the current defaults")
     scored = {}
     for candidate in arguments.candidates:
-        table = score_system(evaluator_for(candidate, current, start, end), MODEL, dev, start, end)
+        charts = [] if arguments.per_chart else None
+        table = score_system(evaluator_for(candidate, current, start, end), MODEL, dev, start, end, charts)
         scored[candidate] = selection_score(table)
         print(f"\n{candidate}: score {scored[candidate]:.4f}\n{table.to_string(index=False, float_format='%.3f')}")
+        if charts:
+            print(pd.DataFrame(charts).to_string(index=False, float_format="%.3f"))
     chosen = max(scored, key=scored.get)
     print(f"\nchosen model: {chosen} ({scored[chosen]:.4f})")
 

@@ -245,6 +245,7 @@ def test_the_strong_beats_are_every_other_beat_in_the_louder_phase():
     np.testing.assert_array_equal(np.flatnonzero(marks == 1.0), beats[1::2])
     np.testing.assert_array_equal(np.flatnonzero(marks == 0.5), beats[0::2])
     assert np.count_nonzero(marks) == len(beats), "nothing between the beats"
+    assert len(stronger_half(flux, beats[:1])) == 1 and len(stronger_half(flux, beats[:0])) == 0
     assert DecodingOptions(difficulty=0.2).beat_prior_signal() == "strong_beat_evidence"
     assert DecodingOptions(difficulty=0.25).beat_prior_signal() == "beat_evidence"
 

@@ -20,7 +20,6 @@ from beart.processing.audio_priors import (
     onset_evidence,
     settle_metre,
     spectral_flux,
-    stronger_half,
     subdivisions,
 )
 from beart.decoding_options import DecodingOptions
@@ -202,52 +201,47 @@ def test_beat_prior_weight_fades_out_by_the_hard_band():
     assert DecodingOptions(difficulty=0.0).beat_prior_weight() == 0.0
 
 
-def test_a_strong_beat_prior_puts_the_easiest_objects_on_the_strong_beats_and_easy_ones_on_every_beat(
-    neutral_generator,
-):
-    # Running eighths at 120 BPM with a second drum on every other beat. At difficulty 0 the beat prior adds +10 on the
-    # strong beats, 0 on the beats between and -10 elsewhere, so only the strong beats pass the threshold of 0.99; at
-    # difficulty 0.3 it adds 10 * 0.4 = +4 on every beat, 0 halfway and -4 elsewhere: every beat passes.
+def test_a_strong_beat_prior_puts_easy_objects_on_the_beats_only(neutral_generator):
+    # The beat prior alone, at difficulty 0, adds +10 on the beats and -10 elsewhere (halfway too), so only the beats
+    # pass the threshold of 0.99, though every eighth note has a drum.
     generator, settings = neutral_generator[0], dict(neutral_generator[1])
-    eighths, accents = np.arange(500.0, 9500.0, 250.0), np.arange(500.0, 9500.0, 1000.0)
-    objects = pd.DataFrame(
-        {"track": ["LEFT"] * len(eighths) + ["RIGHT"] * len(accents), "start": np.concatenate([eighths, accents])}
-    ).assign(end=lambda frame: frame["start"])
-    meta = {"audio": "audio.wav", "difficulty": 0.5, "tracks": ["LEFT", "RIGHT"]}
-    song = render_beatmap_audio(
-        IntermediateBeatmap.from_hit_objects(objects, meta, end_ms=10000.0), sampling_rate=SAMPLING_RATE, seed=0
-    )
-    analysis = SongAnalysis.from_audio(song, generator.processor.feature_extractor, sampling_rate=SAMPLING_RATE)
-    beats, strong_beats = _marked_frames(analysis.beat_evidence, 1.0), _marked_frames(analysis.strong_beat_evidence, 1.0)
-    assert np.abs(strong_beats[:, None] - accents[None, :]).min(axis=1).max() <= 20.0, "the accented beats"
-    for difficulty, marked in ((0.0, strong_beats), (0.3, beats)):
-        beatmap = generator(song, difficulty=difficulty, beat_prior=10.0, progress=False, **settings)
-        starts = np.sort(beatmap.hit_objects()["start"].to_numpy())
-        assert len(starts) == len(marked), difficulty
-        assert np.abs(starts - marked).max() <= 10.0
-        assert beatmap.meta["source"]["beat_prior"] == 10.0
+    song = _drum_song(np.arange(500.0, 9500.0, 250.0), end_ms=10000.0)
+    easy = generator(song, difficulty=0.0, beat_prior=10.0, progress=False, **settings)
+    mel_slices = generator.processor.feature_extractor.mel_slices(song, SAMPLING_RATE)
+    beats = _marked_frames(beat_evidence(mel_slices), 1.0)
+    starts = np.sort(easy.hit_objects()["start"].to_numpy())
+    assert len(starts) == len(beats)
+    assert np.abs(starts - beats).max() <= 10.0
+    assert easy.meta["source"]["beat_prior"] == 10.0
     # From the hard band on the prior weighs nothing: the map is the model's alone (an object on every step).
     settings["hit_threshold"] = 0.5
     hard = generator(song, difficulty=0.5, beat_prior=10.0, progress=False, **settings)
     pd.testing.assert_frame_equal(hard.data, generator(song, difficulty=0.5, progress=False, **settings).data)
-    assert len(hard.hit_objects()) > 2 * len(beats)
+    assert len(hard.hit_objects()) > 2 * len(starts)
     with pytest.raises(ValueError, match="beat_prior must be a weight from 0 to 1000, got -2"):
         generator(song, beat_prior=-2.0, progress=False, **settings)
 
 
-def test_the_strong_beats_are_every_other_beat_in_the_louder_phase():
-    beats = np.arange(10, 400, 50)
-    flux = np.zeros(420)
-    flux[beats] = 1.0
-    flux[beats[1::2]] = 2.0
-    np.testing.assert_array_equal(stronger_half(flux, beats), beats[1::2])
-    marks = beat_evidence(np.zeros((42, 10, 4)), beats=beats, strong_beats=beats[1::2]).reshape(-1)
-    np.testing.assert_array_equal(np.flatnonzero(marks == 1.0), beats[1::2])
-    np.testing.assert_array_equal(np.flatnonzero(marks == 0.5), beats[0::2])
-    assert np.count_nonzero(marks) == len(beats), "nothing between the beats"
-    assert len(stronger_half(flux, beats[:1])) == 1 and len(stronger_half(flux, beats[:0])) == 0
-    assert DecodingOptions(difficulty=0.2).beat_prior_signal() == "strong_beat_evidence"
-    assert DecodingOptions(difficulty=0.25).beat_prior_signal() == "beat_evidence"
+def test_the_easiest_maps_read_the_beats_without_the_half_beats(neutral_generator, monkeypatch):
+    beats = np.array([10, 60, 110, 160])
+    with_halves = beat_evidence(np.zeros((20, 10, 4)), beats=beats).reshape(-1)
+    whole = beat_evidence(np.zeros((20, 10, 4)), beats=beats, halves=False).reshape(-1)
+    np.testing.assert_array_equal(np.flatnonzero(with_halves == 0.5), [35, 85, 135])
+    np.testing.assert_array_equal(np.flatnonzero(whole), beats)
+    np.testing.assert_array_equal(whole[beats], 1.0)
+    # Decoding reads the whole beats below difficulty 0.25 and the beats with their halves from there on.
+    read = []
+    for name in ("beat_evidence", "whole_beat_evidence"):
+        signal = getattr(SongAnalysis, name)
+        monkeypatch.setattr(
+            SongAnalysis, name, property(lambda self, name=name, signal=signal: read.append(name) or signal.func(self))
+        )
+    generator, settings = neutral_generator
+    song = _drum_song(np.arange(500.0, 2500.0, 250.0), end_ms=3000.0)
+    for difficulty, signal in ((0.0, "whole_beat_evidence"), (0.2, "whole_beat_evidence"), (0.3, "beat_evidence")):
+        read.clear()
+        generator(song, difficulty=difficulty, beat_prior=10.0, progress=False, **settings)
+        assert set(read) == {signal}, difficulty
 
 
 def test_track_beats_keeps_the_strongest_run_and_doubles_where_halfway_points_are_as_strong():

@@ -16,8 +16,7 @@ hears, so no second pass over the audio is needed:
 - `onset_evidence` (the `onset_prior`): a frame's spectral flux against the song's typical attack (0.5 for the
   strongest onset of a step of median strength, near 1 for one many times stronger, 0 in silence);
 - `beat_evidence` (the `beat_prior`): 1 on the beats that librosa's beat tracker finds in that flux, 0.5 halfway
-  between two beats, 0 elsewhere; for the easiest maps, 1 on every other beat (the stronger phase), 0.5 on the
-  beats between, 0 elsewhere.
+  between two beats, 0 elsewhere; for the easiest maps, 1 on the beats and 0 elsewhere, halfway included.
 
 The same tracked beats give the steady beat grid (`beat_grid`) that the pipeline writes into playable files. Each
 function computes what it needs from the mel slices, or takes it precomputed: a song's `SongAnalysis` computes
@@ -129,22 +128,7 @@ def thirds_to_beats(flux: np.ndarray, beats: np.ndarray) -> np.ndarray:
         `np.ndarray` of int64: the new beats.
     """
     thirds = np.append(subdivisions(beats, (0.0, 1.0 / 3.0, 2.0 / 3.0)), beats[-1])
-    return stronger_half(flux, thirds)
-
-
-def stronger_half(flux: np.ndarray, beats: np.ndarray) -> np.ndarray:
-    """
-    Every other beat, in the phase whose beats are stronger (`beat_strength`; the first phase on a tie): a song's
-    strong beats where its beats alternate strong and weak, as they do in duple metre.
-
-    Args:
-        flux (`np.ndarray` of shape `(num_frames,)`): the spectral flux of 10 ms frames.
-        beats (`np.ndarray` of shape `(num_beats,)`): frames of the beats.
-
-    Returns:
-        `np.ndarray` of int64, shape `(ceil(num_beats / 2),)` or `(floor(num_beats / 2),)`.
-    """
-    return max((beats[0::2], beats[1::2]), key=lambda run: beat_strength(flux, run))
+    return max((thirds[0::2], thirds[1::2]), key=lambda run: beat_strength(flux, run))
 
 
 def track_beats(
@@ -288,21 +272,17 @@ def beat_grid(
     return float(bpm), float(first_beat_ms)
 
 
-def beat_evidence(
-    mel_slices: np.ndarray, beats: np.ndarray | None = None, strong_beats: np.ndarray | None = None
-) -> np.ndarray:
+def beat_evidence(mel_slices: np.ndarray, beats: np.ndarray | None = None, halves: bool = True) -> np.ndarray:
     """
     Where the song's beats fall: 1 on the frames of the tracked beats (`tracked_beats`), 0.5 on the frames halfway
-    between two beats, 0 elsewhere. With `strong_beats` (the grid of easy maps, which keep an object every other
-    beat): 1 on those, 0.5 on the other beats, 0 elsewhere. Each mark is one 10 ms frame wide, so that a beat near the
-    edge of a step never draws an object in both steps. Where the tracker finds no beat (no rise in the audio), every
-    frame reads 0.5: no opinion.
+    between two beats (0 without `halves`: the grid of the easiest maps, which keep off the half beats), 0 elsewhere.
+    Each mark is one 10 ms frame wide, so that a beat near the edge of a step never draws an object in both steps.
+    Where the tracker finds no beat (no rise in the audio), every frame reads 0.5: no opinion.
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
         beats (`np.ndarray` of shape `(num_beats,)`, *optional*): their `tracked_beats`, if tracked already.
-        strong_beats (`np.ndarray` of shape `(num_strong_beats,)`, *optional*): the frames of the strong beats among
-            `beats` (`stronger_half`), for the coarser grid.
+        halves (`bool`, *optional*, defaults to `True`): mark the points halfway between beats 0.5.
 
     Returns:
         `np.ndarray` of shape `(num_slices, groups)`, float32.
@@ -312,12 +292,9 @@ def beat_evidence(
     if len(beats) == 0:
         return np.full((num_slices, groups), 0.5, dtype=np.float32)
     marks = np.zeros(num_slices * groups, dtype=np.float32)
-    if strong_beats is None:
+    if halves:
         marks[subdivisions(beats, (0.5,))] = 0.5
-        marks[beats] = 1.0
-    else:
-        marks[beats] = 0.5
-        marks[strong_beats] = 1.0
+    marks[beats] = 1.0
     return marks.reshape(num_slices, groups)
 
 

@@ -6,7 +6,7 @@ from functools import cached_property
 import numpy as np
 
 from ..audio import AudioError, load_audio
-from .audio_priors import beat_evidence, beat_grid, onset_evidence, spectral_flux, stronger_half, tracked_beats
+from .audio_priors import beat_evidence, beat_grid, onset_evidence, spectral_flux, tracked_beats
 from .feature_extraction_beart import BeartFeatureExtractor
 
 
@@ -93,11 +93,10 @@ class SongAnalysis:
         return beat_evidence(self.mel_slices, beats=self.beats)
 
     @cached_property
-    def strong_beat_evidence(self) -> np.ndarray:
-        """`(num_slices, groups)`: the beat prior's signal for the easiest maps, every other beat (`beat_evidence`
-        with the `stronger_half` of the beats)."""
-        strong_beats = stronger_half(self.flux.reshape(-1), self.beats)
-        return beat_evidence(self.mel_slices, beats=self.beats, strong_beats=strong_beats)
+    def whole_beat_evidence(self) -> np.ndarray:
+        """`(num_slices, groups)`: the beat prior's signal for the easiest maps, the beats without the half beats
+        (`beat_evidence` with `halves=False`)."""
+        return beat_evidence(self.mel_slices, beats=self.beats, halves=False)
 
     @cached_property
     def beat_grid(self) -> tuple[float, float] | None:

@@ -2,7 +2,7 @@
 `examples/real_music_split.py`, printing every table it chose from, then reports the choice on the test songs.
 
     python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75] [--test] [--skip-grid]
-        [--per-chart] [--decoding KEY=VALUE ...] [--grid KEY=V1,V2 ...]
+        [--per-chart] [--split dev|train] [--decoding KEY=VALUE ...] [--grid KEY=V1,V2 ...]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
@@ -16,7 +16,9 @@
 
 A song's score is its pooled onset F1 over all its charts (every onset of every chart counts once) at +-50 ms and
 +-20 ms; a setting's score is the mean over songs of the mean of the two, so every song weighs the same. Each song is
-mapped and scored between `--start` and `--end` seconds (all of it in the test report unless given).
+mapped and scored between `--start` and `--end` seconds (all of it in the test report unless given). `--split train`
+scores the training songs instead, a second check of a rule on more charts (the model trained on them, so it never
+chooses).
 """
 
 import argparse
@@ -62,7 +64,7 @@ def score_system(
 ) -> pd.DataFrame:
     """Per song: pooled F1 at each tolerance, and the generated maps' notes per second over the human charts'. With
     `charts` (a list), one row per chart is appended to it: its difficulty, the human and generated notes per second
-    and F1 at the first tolerance."""
+    and F1 at the first two tolerances."""
     rows = []
     for name, game_name, waveform, references in loaded:
         scores, generated, human = [], 0, 0
@@ -71,17 +73,17 @@ def score_system(
             beatmap = evaluator.generate(system, analysis, reference.tracks, reference.difficulty)
             table = onset_scores(reference, beatmap, TOLERANCES_MS, start, end)
             scores.append(table)
-            pooled = table[(table["track"] == "all") & (table["tolerance_ms"] == TOLERANCES_MS[0])]
-            generated += int(pooled["estimated"].iloc[0])
-            human += int(pooled["reference"].iloc[0])
+            pooled = table[table["track"] == "all"].set_index("tolerance_ms")
+            generated += int(pooled.loc[TOLERANCES_MS[0], "estimated"])
+            human += int(pooled.loc[TOLERANCES_MS[0], "reference"])
             if charts is not None:
                 seconds = (end or reference.duration_ms / 1000.0) - (start or 0.0)
                 charts.append(
                     {
                         "song": name, "chart": reference.meta.get("name", ""), "difficulty": reference.difficulty,
-                        "human notes/s": int(pooled["reference"].iloc[0]) / seconds,
-                        "notes/s": int(pooled["estimated"].iloc[0]) / seconds,
-                        f"f1@{TOLERANCES_MS[0]}": float(pooled["f1"].iloc[0]),
+                        "human notes/s": int(pooled.loc[TOLERANCES_MS[0], "reference"]) / seconds,
+                        "notes/s": int(pooled.loc[TOLERANCES_MS[0], "estimated"]) / seconds,
+                        **{f"f1@{tolerance}": float(pooled.loc[tolerance, "f1"]) for tolerance in TOLERANCES_MS[:2]},
                     }
                 )  # fmt: skip
         micro = micro_average(pd.concat(scores))
@@ -113,6 +115,10 @@ def main() -> None:
     parser.add_argument("--margin", type=float, default=0.005, help="by how much a setting must beat the defaults")
     parser.add_argument("--per-chart", action="store_true", help="also print each candidate's per-chart table")
     parser.add_argument(
+        "--split", default="dev", choices=["dev", "train"],
+        help="songs to score (choose on dev; train serves as a second check of a rule, on songs the model trained on)",
+    )  # fmt: skip
+    parser.add_argument(
         "--decoding", nargs="*", default=[], metavar="KEY=VALUE", help="current defaults instead of the first candidate's"
     )
     parser.add_argument("--grid", nargs="*", default=[], metavar="KEY=V1,V2", help="the grid's values of a setting")
@@ -125,11 +131,11 @@ def main() -> None:
         grid_values[key] = tuple(float(value) for value in values.split(","))
     pd.set_option("display.width", 200)
     start, end = arguments.start, arguments.end
-    dev = load_songs(arguments.corpus, "dev")
+    dev = load_songs(arguments.corpus, arguments.split)
     defaults = load_model(arguments.candidates[0]).generation_config
     current = {key: float(getattr(defaults, key)) for key in GRID}
     current.update({key: float(value) for key, value in (item.split("=", 1) for item in arguments.decoding)})
-    print(f"development songs: {', '.join(song[0] for song in dev)}; {start}-{end} s; current defaults {current}")
+    print(f"{arguments.split} songs: {', '.join(song[0] for song in dev)}; {start}-{end} s; current defaults {current}")
 
     print("\n1. training length / model, with the current defaults")
     scored = {}

@@ -58,6 +58,27 @@ class BeatGrid:
     def _segment(self, times: np.ndarray) -> np.ndarray:
         return np.maximum(np.searchsorted(self.starts, times, side="right") - 1, 0)
 
+    def candidate_rows(self, times_ms, subdivisions: tuple = BEAT_SUBDIVISIONS) -> tuple[np.ndarray, np.ndarray]:
+        """
+        Each time's nearest row on each of `subdivisions` (of a beat), and how far it lies.
+
+        Args:
+            times_ms (array-like of shape `(num_times,)`): times in ms.
+            subdivisions (`tuple[int, ...]`, *optional*): divisors of 48.
+
+        Returns:
+            `(rows, distance_ms)`, both of shape `(num_times, len(subdivisions))`: the rows (int64, 48 per beat) and
+            their distance from the time in ms.
+        """
+        times = np.asarray(times_ms, dtype=np.float64)
+        segment = self._segment(times)
+        ms_per_row = 60000.0 / self.bpms[segment] / ROWS_PER_BEAT
+        exact = self.rows[segment] + (times - self.starts[segment]) / ms_per_row
+        steps = ROWS_PER_BEAT / np.array(subdivisions, dtype=np.float64)
+        candidates = np.round(exact[:, None] / steps[None, :]) * steps[None, :]
+        distance = np.abs(candidates - exact[:, None]) * ms_per_row[:, None]
+        return candidates.astype(np.int64), distance
+
     def rows_at(
         self, times_ms, subdivisions: tuple = BEAT_SUBDIVISIONS, tolerance_ms: float = SNAP_TOLERANCE_MS
     ) -> np.ndarray:
@@ -73,16 +94,10 @@ class BeatGrid:
         Returns:
             `np.ndarray` of shape `(num_times,)`, int64: rows (48 per beat).
         """
-        times = np.asarray(times_ms, dtype=np.float64)
-        segment = self._segment(times)
-        ms_per_row = 60000.0 / self.bpms[segment] / ROWS_PER_BEAT
-        exact = self.rows[segment] + (times - self.starts[segment]) / ms_per_row
-        steps = ROWS_PER_BEAT / np.array(subdivisions, dtype=np.float64)
-        candidates = np.round(exact[:, None] / steps[None, :]) * steps[None, :]
-        distance = np.abs(candidates - exact[:, None]) * ms_per_row[:, None]
+        candidates, distance = self.candidate_rows(times_ms, subdivisions)
         within = distance <= tolerance_ms + 1e-6  # a time exactly at the tolerance, float error and all
         choice = np.where(within.any(axis=1), np.argmax(within, axis=1), np.argmin(distance, axis=1))
-        return candidates[np.arange(len(times)), choice].astype(np.int64)
+        return candidates[np.arange(len(candidates)), choice]
 
     def times_at(self, rows) -> np.ndarray:
         """The time (ms) of each row."""

@@ -38,7 +38,7 @@ from .errors import BeatmapError
 from ..safety import check_writable
 from .files import safe_filename, write_atomically
 from .intermediate import QUANTUM_MS, IntermediateBeatmap
-from .beat_grid import BEAT_SUBDIVISIONS, BeatGrid
+from .beat_grid import BeatGrid
 from .osu_file import (
     HIT_CIRCLE, HIT_OBJECT_COLUMNS, LATEST_FORMAT_VERSION, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile, hit_object_row,
 )  # fmt: skip
@@ -252,17 +252,17 @@ def _snapped(objects: pd.DataFrame, grid: BeatGrid) -> pd.DataFrame:
 
     def on_grid(times: pd.Series) -> np.ndarray:
         times = times.to_numpy(np.float64)
-        chosen, pending = times.copy(), np.ones(len(times), dtype=bool)
-        for subdivision in BEAT_SUBDIVISIONS:  # coarsest first: a 1/3 exactly 5 ms away reads back on the next step
-            exact = grid.times_at(grid.rows_at(times, (subdivision,)))
-            # the whole ms nearest the grid, else the one on its other side (a grid time 4.5-5 ms after a step rounds
-            # to a time that reads back on the next step; the ms below it is still within a millisecond of the grid)
-            nearest = np.round(exact)
-            for snapped in (nearest, np.where(nearest > exact, np.floor(exact), np.ceil(exact))):
-                moved = snapped - times
-                fits = pending & (moved >= SAME_STEP_MS[0]) & (moved <= SAME_STEP_MS[1])
-                chosen[fits], pending = snapped[fits], pending & ~fits
-        return chosen.astype(np.int64)
+        exact = grid.times_at(grid.candidate_rows(times)[0])  # (num_times, subdivisions), coarsest first
+        # per subdivision, coarsest first (a 1/3 exactly 5 ms away reads back on the next step): the whole ms nearest
+        # the grid, else the one on its other side (a grid time 4.5-5 ms after a step rounds to a time that reads back
+        # on the next step; the ms below it is still within a millisecond of the grid)
+        nearest = np.round(exact)
+        other = np.where(nearest > exact, np.floor(exact), np.ceil(exact))
+        options = np.stack([nearest, other], axis=2).reshape(len(times), 2 * exact.shape[1])
+        moved = options - times[:, None]
+        fits = (moved >= SAME_STEP_MS[0]) & (moved <= SAME_STEP_MS[1])
+        first_fit = options[np.arange(len(times)), np.argmax(fits, axis=1)]
+        return np.where(fits.any(axis=1), first_fit, times).astype(np.int64)
 
     start, end = on_grid(objects["start"]), on_grid(objects["end"])
     end = np.where((objects["end"] > objects["start"]).to_numpy(), np.maximum(end, start), start)

@@ -250,21 +250,14 @@ def _inspect(arguments: argparse.Namespace) -> int:
 
 def _check(arguments: argparse.Namespace) -> int:
     from .beatmaps import IntermediateBeatmap
-    from .beatmaps.batch_conversion import find_beatmap_sets
-    from .beatmaps.formats import open_beatmap_set
-    from .beatmaps.playability import check_beatmap_set, check_playability
+    from .beatmaps.batch_conversion import check_beatmap_sets
+    from .beatmaps.playability import check_playability
 
     skipped, reports = [], []
     if arguments.map.lower().endswith(".ibf"):
         reports.append(check_playability(IntermediateBeatmap.load(arguments.map), arguments.map))
     else:
-        for source in find_beatmap_sets(arguments.map):
-            try:
-                beatmap_set = open_beatmap_set(source)
-            except Exception as error:  # an untrusted file: the other sets are checked
-                skipped.append((source, str(error) or type(error).__name__))
-                continue
-            reports += check_beatmap_set(beatmap_set, source, skipped)
+        reports = check_beatmap_sets(arguments.map, skipped)
     for report in reports:
         print(report.summary())
     for item, reason in skipped:

@@ -20,9 +20,8 @@ from transformers import pipeline
 
 import beart  # noqa: F401  (registers the pipeline)
 from beart.beatmaps import WRITE_MODES
-from beart.beatmaps.batch_conversion import find_beatmap_sets
-from beart.beatmaps.formats import format_for_mode, open_beatmap_set
-from beart.beatmaps.playability import check_beatmap_set
+from beart.beatmaps.batch_conversion import check_beatmap_sets
+from beart.beatmaps.formats import format_for_mode
 
 
 def main() -> None:
@@ -47,15 +46,14 @@ def main() -> None:
                 generator(song, mode=mode, difficulty=difficulty, seed=arguments.seed, start=arguments.start,
                           end=arguments.end, output_path=path, progress=False)  # fmt: skip
                 skipped = []
-                for written in find_beatmap_sets(path):
-                    for report in check_beatmap_set(open_beatmap_set(written), written, skipped):
-                        rows.append({"song": os.path.basename(song)[:24], "mode": mode, "difficulty": difficulty,
-                                     "objects": report.num_objects, "unsnapped": len(report.unsnapped),
-                                     "near-duplicates": len(report.near_duplicates),
-                                     "density spikes": len(report.density_spikes),
-                                     "short holds": len(report.short_holds), "passed": report.passed})  # fmt: skip
-                        if not report.passed:
-                            failed.append(report.summary())
+                for report in check_beatmap_sets(path, skipped):
+                    rows.append({"song": os.path.basename(song)[:24], "mode": mode, "difficulty": difficulty,
+                                 "objects": report.num_objects, "unsnapped": len(report.unsnapped),
+                                 "near-duplicates": len(report.near_duplicates),
+                                 "density spikes": len(report.density_spikes),
+                                 "short holds": len(report.short_holds), "passed": report.passed})  # fmt: skip
+                    if not report.passed:
+                        failed.append(report.summary())
                 failed += [f"{item}: unreadable ({reason})" for item, reason in skipped]
     pd.set_option("display.width", 200)
     print(pd.DataFrame(rows).to_string(index=False))

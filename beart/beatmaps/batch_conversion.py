@@ -20,6 +20,7 @@ from .errors import BeatmapError, BeatmapRefusedError
 from ..safety import UnsafePathError
 from .files import safe_filename, write_atomically
 from .beatmap_set import BeatmapSet
+from .playability import check_beatmap_set
 from .formats import SET_EXTENSIONS, format_of_file, open_beatmap_set, set_name, sets_in_folder
 
 
@@ -60,6 +61,25 @@ def find_beatmap_sets(path) -> list[str]:
     for folder, _, files in os.walk(path):
         sets.extend(sets_in_folder(folder, files))
     return sorted(sets)
+
+
+def check_beatmap_sets(path, skipped: list) -> list:
+    """
+    `beart check`'s rules on every map of every set under `path` (`find_beatmap_sets`); a set or map that cannot be
+    read is listed in `skipped` as `(path, reason)` and the others are checked.
+
+    Returns:
+        `list[PlayabilityReport]`: one per map (`check_beatmap_set`).
+    """
+    reports = []
+    for source in find_beatmap_sets(path):
+        try:
+            beatmap_set = open_beatmap_set(source)
+        except Exception as error:  # an untrusted file: the other sets are checked
+            skipped.append((source, str(error) or type(error).__name__))
+            continue
+        reports += check_beatmap_set(beatmap_set, source, skipped)
+    return reports
 
 
 def read_difficulties(source: str, skipped: list, *, for_training: bool = True):

@@ -24,17 +24,18 @@ def main() -> None:
     parser.add_argument("model", help="the model folder")
     parser.add_argument("--splits", nargs="+", default=["dev", "test"], choices=["train", "dev", "test"])
     arguments = parser.parse_args()
-    defaults = load_model(arguments.model).generation_config
-    settings = {key: float(getattr(defaults, key)) for key in MODEL_ALONE | {"hit_threshold": 0}}
-    evaluator = evaluator_for(arguments.model, settings, None, None, baselines=True)
-    alone = evaluator_for(arguments.model, {**settings, **MODEL_ALONE}, None, None)
+    defaults = load_model(arguments.model).generation_config.to_diff_dict()
+    defaults.pop("transformers_version", None)
+    # the untrained model decodes with the model's defaults too (`untrained_model`): the priors alone
+    evaluator = evaluator_for(arguments.model, {}, None, None, baselines=True)
+    alone = evaluator_for(arguments.model, MODEL_ALONE, None, None)
     systems = {
         "model, defaults": (evaluator, MODEL),
         "model alone": (alone, MODEL),
         "priors alone": (evaluator, UNTRAINED),
         "onset heuristic": (evaluator, HEURISTIC),
     }
-    print(f"{arguments.model}, decoding defaults {settings}\n")
+    print(f"{arguments.model}, decoding defaults {defaults}\n")
     print("| split | game | song | system | F1 +-50 ms | +-20 ms | +-10 ms | notes / human notes |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for split in arguments.splits:

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile
+import torch
+from transformers import GenerationConfig
 
 from beart import BeartConfig, BeartModel
 from beart.beatmaps import IntermediateBeatmap, read_simfile, write_osz
@@ -322,3 +324,18 @@ def test_dataset_metrics_equal_what_the_trainer_reports(fixture_corpus, converte
     assert 0.0 < metrics["token_accuracy"] < 1.0 and metrics["perplexity"] > 1.0
     with pytest.raises(ValueError, match="no 'validation' split"):
         dataset_metrics(model, fixture_corpus, split="validation", progress=False)
+
+
+def test_the_untrained_model_decodes_with_the_models_defaults_so_it_reads_the_priors_alone(tmp_path):
+    model = BeartModel(BeartConfig(num_hidden_layers=1)).eval()
+    model.generation_config = GenerationConfig(hit_threshold=0.3, onset_prior=6.0, beat_prior=4.0, history_steps=32)
+    model.save_pretrained(tmp_path / "model")
+    loaded = BeartModel.from_pretrained(tmp_path / "model")
+    evaluator = BeatmapEvaluator(loaded, seed=3)
+    untrained = evaluator.generators["untrained_model"].model
+    for name, value in {"hit_threshold": 0.3, "onset_prior": 6.0, "beat_prior": 4.0, "history_steps": 32}.items():
+        assert getattr(untrained.generation_config, name) == value
+    # its own copy, and its own weights
+    untrained.generation_config.hit_threshold = 0.5
+    assert loaded.generation_config.hit_threshold == 0.3
+    assert not torch.equal(untrained.token_head.weight, loaded.token_head.weight)

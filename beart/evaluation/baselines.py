@@ -1,5 +1,7 @@
 """Baselines a generator must beat: maps made from the audio's detected onsets, and an untrained model."""
 
+import copy
+
 import librosa
 import numpy as np
 import pandas as pd
@@ -85,10 +87,14 @@ class OnsetHeuristic:
         return np.searchsorted(boundaries, attack, side="right")
 
 
-def untrained_model(config: BeartConfig, seed: int = 0) -> BeartModel:
-    """A model of the same configuration with fresh random weights (seeded): what training has to beat."""
+def untrained_model(config: BeartConfig, seed: int = 0, generation_config=None) -> BeartModel:
+    """A model of the same configuration with fresh random weights (seeded): what training has to beat. With
+    `generation_config` (the trained model's), it decodes with the same defaults (the priors alone, where those hold
+    them)."""
     generator_state = torch.random.get_rng_state()
     torch.manual_seed(seed)
     model = BeartModel(config)
     torch.random.set_rng_state(generator_state)
+    if generation_config is not None:
+        model.generation_config = copy.deepcopy(generation_config)
     return model.eval()

@@ -110,7 +110,7 @@ class BeatmapEvaluator:
         self.heuristic = None
         if baselines:
             self.generators[UNTRAINED] = BeatmapGenerationPipeline(
-                model=untrained_model(model.config, seed), processor=processor
+                model=untrained_model(model.config, seed, model.generation_config), processor=processor
             )
             self.heuristic = OnsetHeuristic()
         self.model_name = getattr(model, "name_or_path", "") or "model"

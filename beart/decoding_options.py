@@ -2,6 +2,7 @@
 of `beart generate` and `beart evaluate`, which are derived from its fields (each field's `help` and `flag`
 metadata). Standard library only, so that the command line builds its parser without loading torch."""
 
+import math
 from dataclasses import dataclass, field
 
 
@@ -11,6 +12,16 @@ MAX_WEIGHT = 1000.0  # prior and guidance weights: far past any useful one, shor
 # examples/real_music_split.py (selection score 0.622 against 0.613), checked on the training songs' easy charts (the
 # model card has both tables).
 WHOLE_BEATS_BELOW = 0.25
+# Human charts' notes per beat at difficulty d: exp(a + b * d), (a, b) fitted on the 33 charts of the training songs
+# (examples/fit_notes_per_beat.py; 0.43 notes per beat at difficulty 0, 0.96 at 0.5, 2.17 at 1; a chart lies within
+# x1.34 of the fit, geometric spread). The `max_density` cap is a multiple of it.
+TYPICAL_NOTES_PER_BEAT = (-0.850, 1.627)
+
+
+def typical_notes_per_beat(difficulty: float) -> float:
+    """Human charts' typical notes per beat at `difficulty` (`TYPICAL_NOTES_PER_BEAT`)."""
+    intercept, slope = TYPICAL_NOTES_PER_BEAT
+    return math.exp(intercept + slope * difficulty)
 
 
 def _option(default, help: str, flag_type=None, read_by: str | None = None, nargs: str | None = None):
@@ -58,6 +69,16 @@ class DecodingOptions:
             from 0.5 (the hard band) on, where maps use the finer subdivisions. Below difficulty
             `WHOLE_BEATS_BELOW` (0.25), where charts keep off the half beats, `evidence` is 0 halfway too
             (`beat_prior_signal`). 0 or `None` for no such prior.
+        max_density (`float`, *optional*): `fast`: the most notes a map may hold, as a multiple of human charts'
+            typical notes per beat at its difficulty (`typical_notes_per_beat`) times the beats it spans (its length over
+            the median time between the song's tracked beats). A
+            map that places more loses its least likely objects (by the probability that the step holds one) until
+            it fits; a hold, and a step that would change a hold, stays. 0 or `None` for no cap.
+        history_steps (`int`, *optional*): the past beat tokens each track's context keeps, the nearest ones (100 ms
+            each); the farther history is left out of the model's input, the positions kept in place
+            (`BeartProcessor.kept_positions`). Attention costs the square of the positions, so a short history
+            decodes several times faster. 0 or `None` for all the context holds (447 steps for 1 track, 223 for 2,
+            111 for 4 in a 512-position context).
     """
 
     difficulty: float = _option(0.5, "0 (easiest) to 1 (hardest)")  # `beart generate` has its own flags for these
@@ -83,6 +104,13 @@ class DecodingOptions:
         None, "fast strategy: weight of the song's beats on easy maps (full at difficulty 0, none from 0.5; 0: off)",
         float, "fast",
     )  # fmt: skip
+    history_steps: int | None = _option(
+        None, "past beat tokens each track's context keeps (0: all the context holds; fewer decode faster)", int
+    )
+    max_density: float | None = _option(
+        None, "fast strategy: most notes per beat, as a multiple of human charts' at the difficulty (0: no cap)", float,
+        "fast",
+    )  # fmt: skip
 
     def validate(self, num_tracks: int) -> None:
         if not 0.0 <= self.difficulty <= 1.0:
@@ -100,6 +128,10 @@ class DecodingOptions:
             raise ValueError(f"max_beam_width must be at least top_k + 1 = {int(self.top_k) + 1}.")
         if self.hit_threshold is not None and not 0.0 < self.hit_threshold < 1.0:
             raise ValueError(f"hit_threshold must lie in (0, 1), got {self.hit_threshold}.")
+        if self.history_steps is not None and int(self.history_steps) < 0:
+            raise ValueError(f"history_steps must be 0 (all) or a positive number of steps, got {self.history_steps}.")
+        if self.max_density is not None and not 0.0 <= self.max_density < float("inf"):
+            raise ValueError(f"max_density must be 0 (no cap) or a positive multiple, got {self.max_density}.")
         for name in ("difficulty_guidance", "onset_prior", "beat_prior"):
             weight = getattr(self, name)
             if weight is not None and not 0.0 <= weight <= MAX_WEIGHT:
@@ -113,6 +145,12 @@ class DecodingOptions:
         """The `SongAnalysis` signal the beat prior reads at this difficulty: `"whole_beat_evidence"` (the beats only)
         below `WHOLE_BEATS_BELOW`, `"beat_evidence"` (the beats and the points halfway) above."""
         return "whole_beat_evidence" if self.difficulty < WHOLE_BEATS_BELOW else "beat_evidence"
+
+    def note_budget(self, num_beats: float) -> int | None:
+        """The most notes a map spanning `num_beats` beats may hold under `max_density`; `None` without a cap."""
+        if not self.max_density:
+            return None
+        return int(self.max_density * typical_notes_per_beat(self.difficulty) * num_beats)
 
     def steps_per_forward(self, model_config) -> int:
         """The steps the `fast` strategy takes from one forward pass: `prediction_steps`, or the model's."""

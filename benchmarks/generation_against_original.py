@@ -3,7 +3,7 @@ copied), same song, same run: seconds to generate `--seconds` of audio for one t
 `BEaRT.generate` (its defaults: beam search, temperature 0.5) and with beart's pipeline (`fast`, the bundled model's
 decoding defaults, priors and guidance on, `make_playable`), for 1 and 4 tracks; the ratios printed at the end.
 
-    python benchmarks/generation_against_original.py [--seconds 30] [--repeats 2]
+    python benchmarks/generation_against_original.py [--seconds 30] [--repeats 2] [--history-steps 0 64 ...]
 
 Both use the author's checkpoint converted for beart where beart runs the original's model (`--model original`), or
 the bundled model (`--model bundled`, the default): the speed of decoding, not of one network, is what is compared.
@@ -48,6 +48,10 @@ def main():
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--model", choices=["bundled", "original"], default="bundled")
+    parser.add_argument(
+        "--history-steps", type=int, nargs="*", default=[None],
+        help="beart's history_steps to time, each in turn (default: the model's own; 0: the whole context)",
+    )  # fmt: skip
     arguments = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     folder = tempfile.mkdtemp()
@@ -71,14 +75,21 @@ def main():
     else:
         generator = pipeline("beatmap-generation")
     results = {}
-    for mode, tracks in (("osu", 1), ("mania", 4)):
-        results[tracks] = best_time(lambda: generator(song, mode=mode, seed=1, progress=False), arguments.repeats)
+    for history_steps in arguments.history_steps:
+        options = {} if history_steps is None else {"history_steps": history_steps}
+        for mode, tracks in (("osu", 1), ("mania", 4)):
+            results[history_steps, tracks] = best_time(
+                lambda: generator(song, mode=mode, seed=1, progress=False, **options), arguments.repeats
+            )
     print(f"{arguments.seconds:g} s of audio, best of {arguments.repeats}, {torch.get_num_threads()} threads")
     print(f"original BEaRT.generate, 1 track: {original_seconds:.2f} s")
-    for tracks, seconds in results.items():
-        print(f"beart pipeline ({arguments.model} model), {tracks} track(s): {seconds:.2f} s "
-              f"({original_seconds / seconds:.2f}x the original's speed)")  # fmt: skip
-    print(f"4 tracks against 1: {results[4] / results[1]:.2f}x the time")
+    for history_steps in arguments.history_steps:
+        history = "the model's history_steps" if history_steps is None else f"history_steps {history_steps}"
+        for tracks in (1, 4):
+            seconds = results[history_steps, tracks]
+            print(f"beart pipeline ({arguments.model} model, {history}), {tracks} track(s): {seconds:.2f} s "
+                  f"({original_seconds / seconds:.2f}x the original's speed)")  # fmt: skip
+        print(f"  4 tracks against 1: {results[history_steps, 4] / results[history_steps, 1]:.2f}x the time")
 
 
 if __name__ == "__main__":

@@ -1,24 +1,29 @@
 """Chooses the training length (a checkpoint) and the decoding defaults on the development songs of
 `examples/real_music_split.py`, printing every table it chose from, then reports the choice on the test songs.
 
-    python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75] [--test] [--skip-grid]
-        [--per-chart] [--split dev|train] [--decoding KEY=VALUE ...] [--grid KEY=V1,V2 ...]
+    python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75 | --whole-songs] [--test]
+        [--skip-grid] [--per-chart] [--split dev|train] [--decoding KEY=VALUE ...] [--grid KEY=V1,V2 ...]
+        [--history N1,N2 ...] [--tracks 1|2|4]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
 2. The best candidate is scored over a grid of decoding settings (threshold, onset prior, beat prior, difficulty
-   guidance) on the same songs; `--grid KEY=V1,V2` replaces one setting's values in the grid. The best setting
-   replaces the current defaults only where it scores more than `--margin` (0.005) above them: three songs cannot
-   tell smaller differences apart, and defaults that move on every run are not a choice.
-3. With `--test`, the chosen model and settings are scored on the test songs beside the model alone (priors and
+   guidance, density cap) on the same songs; `--grid KEY=V1,V2` replaces one setting's values in the grid. The best
+   setting replaces the current defaults only where it scores more than `--margin` (0.005) above them: three songs
+   cannot tell smaller differences apart, and defaults that move on every run are not a choice.
+3. With `--history N1,N2,...`, the history each track keeps (`history_steps`): the shortest whose score lies within
+   `--margin` of the whole context's, as attention's cost grows with the square of the context.
+4. With `--test`, the chosen model and settings are scored on the test songs beside the model alone (priors and
    guidance 0), the priors alone (an untrained model with the chosen settings) and the onset heuristic; nothing is
    chosen there.
 
 A song's score is its pooled onset F1 over all its charts (every onset of every chart counts once) at +-50 ms and
 +-20 ms; a setting's score is the mean over songs of the mean of the two, so every song weighs the same. Each song is
-mapped and scored between `--start` and `--end` seconds (all of it in the test report unless given). `--split train`
-scores the training songs instead, a second check of a rule on more charts (the model trained on them, so it never
-chooses).
+mapped and scored between `--start` and `--end` seconds, or whole with `--whole-songs` (slower, and what decides a
+setting whose effect grows along a song, such as the history kept; all of it in the test report unless given). With
+`--tracks`, every map is generated with that many tracks (F1 pools the tracks), a check of a layout the charts lack.
+`--split train` scores the training songs instead, a second check of a rule on more charts (the model trained on them,
+so it never chooses).
 """
 
 import argparse
@@ -46,6 +51,7 @@ GRID = {
     "onset_prior": (4.0, 8.0),
     "beat_prior": (0.0, 8.0),
     "difficulty_guidance": (5.0,),  # guidance spreads the difficulties (the star rating's Spearman), F1 barely
+    "max_density": (0.0, 1.2),  # 0: no cap
 }
 
 
@@ -60,17 +66,20 @@ def load_songs(corpus: str, split: str) -> list:
 
 
 def score_system(
-    evaluator: BeatmapEvaluator, system: str, loaded: list, start, end, charts: list | None = None
-) -> pd.DataFrame:
+    evaluator: BeatmapEvaluator, system: str, loaded: list, start, end, charts: list | None = None,
+    num_tracks: int | None = None,
+) -> pd.DataFrame:  # fmt: skip
     """Per song: pooled F1 at each tolerance, and the generated maps' notes per second over the human charts'. With
     `charts` (a list), one row per chart is appended to it: its difficulty, the human and generated notes per second
-    and F1 at the first two tolerances."""
+    and F1 at the first two tolerances. With `num_tracks`, every map is generated with that many tracks instead of its
+    chart's (F1 pools the tracks either way)."""
     rows = []
     for name, game_name, waveform, references in loaded:
         scores, generated, human = [], 0, 0
         analysis = evaluator.analyse(waveform)  # one analysis for all the song's charts
         for reference in references:
-            beatmap = evaluator.generate(system, analysis, reference.tracks, reference.difficulty)
+            tracks = reference.tracks if num_tracks is None else reference.tracks[:num_tracks]
+            beatmap = evaluator.generate(system, analysis, tracks, reference.difficulty)
             table = onset_scores(reference, beatmap, TOLERANCES_MS, start, end)
             scores.append(table)
             pooled = table[table["track"] == "all"].set_index("tolerance_ms")
@@ -98,6 +107,28 @@ def selection_score(table: pd.DataFrame) -> float:
     return float(((table["f1@50"] + table["f1@20"]) / 2).mean())
 
 
+def choose_history(
+    model_path: str, settings: dict, loaded: list, start, end, lengths: list, margin: float, num_tracks: int | None
+) -> dict:
+    """Step 3: `settings` with the shortest `history_steps` among `lengths` (0: the whole context) that scores within
+    `margin` of the whole context, the fastest decoding that reads as well."""
+    print("\n3. history kept per track (0: the whole context), on the chosen model and settings")
+    table = []
+    for length in sorted(set(lengths) | {0}):
+        trial = {**settings, "history_steps": length}
+        scores = score_system(evaluator_for(model_path, trial, start, end), MODEL, loaded, start, end, None, num_tracks)
+        per_song = {f"{row['song'][:12]} F1 50/20": f"{row['f1@50']:.3f}/{row['f1@20']:.3f}" for row in
+                    scores.to_dict("records")}  # fmt: skip
+        table.append({"history_steps": length, "score": selection_score(scores), **per_song})
+    table = pd.DataFrame(table)
+    print(table.to_string(index=False, float_format="%.4f"))
+    whole = float(table.loc[table["history_steps"] == 0, "score"].iloc[0])
+    fitting = table[(table["history_steps"] > 0) & (table["score"] >= whole - margin)]
+    if fitting.empty:
+        return settings
+    return {**settings, "history_steps": int(fitting["history_steps"].min())}
+
+
 def evaluator_for(model_path: str, settings: dict, start, end, baselines: bool = False) -> BeatmapEvaluator:
     model = load_model(model_path)
     model.name_or_path = model_path
@@ -110,6 +141,7 @@ def main() -> None:
     parser.add_argument("candidates", nargs="+", help="model folders (checkpoints) to choose among")
     parser.add_argument("--start", type=float, default=30.0)
     parser.add_argument("--end", type=float, default=75.0)
+    parser.add_argument("--whole-songs", action="store_true", help="map and score whole songs, not --start to --end")
     parser.add_argument("--test", action="store_true", help="report the choice on the test songs (whole songs)")
     parser.add_argument("--skip-grid", action="store_true", help="keep the current decoding defaults")
     parser.add_argument("--margin", type=float, default=0.005, help="by how much a setting must beat the defaults")
@@ -122,6 +154,11 @@ def main() -> None:
         "--decoding", nargs="*", default=[], metavar="KEY=VALUE", help="current defaults instead of the first candidate's"
     )
     parser.add_argument("--grid", nargs="*", default=[], metavar="KEY=V1,V2", help="the grid's values of a setting")
+    parser.add_argument(
+        "--history", type=lambda text: [int(value) for value in text.split(",")], default=None, metavar="N1,N2",
+        help="history lengths (steps per track) to choose among, the shortest within --margin of the whole context",
+    )  # fmt: skip
+    parser.add_argument("--tracks", type=int, default=None, help="generate every map with this many tracks (1, 2, 4)")
     arguments = parser.parse_args()
     grid_values = dict(GRID)
     for item in arguments.grid:
@@ -130,10 +167,12 @@ def main() -> None:
             parser.error(f"--grid: unknown setting {key!r}; one of {list(GRID)}")
         grid_values[key] = tuple(float(value) for value in values.split(","))
     pd.set_option("display.width", 200)
-    start, end = arguments.start, arguments.end
+    start, end = (None, None) if arguments.whole_songs else (arguments.start, arguments.end)
     dev = load_songs(arguments.corpus, arguments.split)
     defaults = load_model(arguments.candidates[0]).generation_config
-    current = {key: float(getattr(defaults, key)) for key in GRID}
+    current = {key: float(getattr(defaults, key, None) or 0.0) for key in GRID}
+    if getattr(defaults, "history_steps", None):
+        current["history_steps"] = int(defaults.history_steps)
     current.update({key: float(value) for key, value in (item.split("=", 1) for item in arguments.decoding)})
     print(f"{arguments.split} songs: {', '.join(song[0] for song in dev)}; {start}-{end} s; current defaults {current}")
 
@@ -141,7 +180,9 @@ def main() -> None:
     scored = {}
     for candidate in arguments.candidates:
         charts = [] if arguments.per_chart else None
-        table = score_system(evaluator_for(candidate, current, start, end), MODEL, dev, start, end, charts)
+        table = score_system(
+            evaluator_for(candidate, current, start, end), MODEL, dev, start, end, charts, arguments.tracks
+        )
         scored[candidate] = selection_score(table)
         print(f"\n{candidate}: score {scored[candidate]:.4f}\n{table.to_string(index=False, float_format='%.3f')}")
         if charts:
@@ -155,7 +196,7 @@ def main() -> None:
         grid = []
         for values in itertools.product(*grid_values.values()):
             trial = dict(zip(grid_values, values))
-            table = score_system(evaluator_for(chosen, trial, start, end), MODEL, dev, start, end)
+            table = score_system(evaluator_for(chosen, trial, start, end), MODEL, dev, start, end, None, arguments.tracks)
             per_song = {
                 f"{row['song'][:12]} F1 50/20, density": f"{row['f1@50']:.3f}/{row['f1@20']:.3f}, {row['density']:.2f}"
                 for row in table.to_dict("records")
@@ -167,12 +208,14 @@ def main() -> None:
             settings = {key: float(grid.iloc[0][key]) for key in GRID}
         else:
             print(f"\nno setting beats the current defaults ({scored[chosen]:.4f}) by more than {arguments.margin}")
+    if arguments.history:
+        settings = choose_history(chosen, settings, dev, start, end, arguments.history, arguments.margin, arguments.tracks)
     print(f"\nchosen decoding defaults: {settings}")
 
     if arguments.test:
         test = load_songs(arguments.corpus, "test")
         test_start, test_end = (None, None) if "--start" not in sys.argv else (start, end)
-        print(f"\n3. test songs: {', '.join(song[0] for song in test)} (nothing chosen here)")
+        print(f"\n4. test songs: {', '.join(song[0] for song in test)} (nothing chosen here)")
         evaluator = evaluator_for(chosen, settings, test_start, test_end, baselines=True)
         alone = evaluator_for(chosen, {**settings, **MODEL_ALONE}, test_start, test_end)
         systems = {

@@ -20,7 +20,11 @@ positions hearing the audio ahead.
   foresight positions after the current token, so each forward pass yields that many steps of every track. With
   `onset_prior` and `beat_prior`, the audio's own onset strength and beat grid are added to the logits of the tokens
   that start objects (see `audio_priors.py`). The steps of a forward pass are chosen in order under the hold grammar
-  (`HoldGrammarLogitsProcessor`): a hold goes on only where one began.
+  (`HoldGrammarLogitsProcessor`): a hold goes on only where one began. With `max_density`, a song decoded with more
+  notes than its budget loses its least likely objects afterwards ([`cap_notes`]).
+
+With `history_steps`, both strategies show the model only the nearest past of every track
+(`BeartProcessor.kept_positions`), each kept position at its own place (`position_ids`).
 """
 
 from dataclasses import fields
@@ -41,11 +45,12 @@ from .logits_process import (
 
 
 class _Scorer:
-    """Runs the model on context rows and returns the tempo and the adjusted logits at given positions (with
-    `difficulty_guidance`, see [`DecodingOptions`])."""
+    """Runs the model on context rows of `num_tracks` tracks and returns the tempo and the adjusted logits at given
+    positions (with `difficulty_guidance` and `history_steps`, see [`DecodingOptions`])."""
 
-    def __init__(self, model, processor: BeartProcessor, options: DecodingOptions):
+    def __init__(self, model, processor: BeartProcessor, options: DecodingOptions, num_tracks: int = 1):
         self.model = model
+        self.kept_positions = processor.kept_positions(num_tracks, options.history_steps)
         self.processor = processor
         self.options = options
         self.device = next(model.parameters()).device
@@ -67,6 +72,13 @@ class _Scorer:
             input_ids = np.concatenate([input_ids, mirrored])
             token_type_ids = np.concatenate([token_type_ids, token_type_ids])
             input_features = np.concatenate([input_features, input_features])
+        position_ids = None
+        if self.kept_positions is not None:  # `history_steps`: the rest of the history left out, positions kept
+            input_ids, token_type_ids, input_features = (
+                array[:, self.kept_positions] for array in (input_ids, token_type_ids, input_features)
+            )
+            positions = np.searchsorted(self.kept_positions, np.asarray(positions))
+            position_ids = torch.as_tensor(self.kept_positions, device=self.device)
         # only the positions read get logits (the last layer attends from those alone)
         kept, read = np.unique(np.asarray(positions), return_inverse=True)
         positions = read.reshape(np.shape(positions))
@@ -76,6 +88,7 @@ class _Scorer:
                 token_type_ids=torch.as_tensor(token_type_ids, device=self.device),
                 input_features=torch.as_tensor(input_features, device=self.device),
                 logits_to_keep=torch.as_tensor(kept, device=self.device),
+                position_ids=position_ids,
             )
         positions = torch.as_tensor(positions, device=self.device)
         rows = torch.arange(num_rows, device=self.device).reshape(-1, *[1] * (positions.dim() - 1))
@@ -112,14 +125,74 @@ def threshold_choice(
         `torch.LongTensor` of shape `(batch_size, num_tracks, steps)`: the chosen token ids.
     """
     batch_size, num_tracks, steps, _ = logits.shape
-    object_probability = (logits.softmax(dim=-1) * starts_object).sum(dim=-1)
-    any_object = 1.0 - torch.prod(1.0 - object_probability, dim=1, keepdim=True)
+    object_probability, any_object = object_probabilities(logits, starts_object)
     track_weights = object_probability.transpose(1, 2).reshape(-1, num_tracks).clamp_min(1e-12)
     drawn_track = torch.multinomial(track_weights, 1, generator=generator).reshape(batch_size, 1, steps)
     is_drawn = torch.arange(num_tracks, device=logits.device)[None, :, None] == drawn_track
     best_start = logits.masked_fill(~starts_object, -float("inf")).argmax(dim=-1)
-    best_other = logits.masked_fill(starts_object, -float("inf")).argmax(dim=-1)
-    return torch.where((any_object > threshold) & is_drawn, best_start, best_other)
+    return torch.where((any_object > threshold) & is_drawn, best_start, quiet_choice(logits, starts_object))
+
+
+def object_probabilities(logits: torch.Tensor, starts_object: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """
+    How likely each track, and the step, is to start an object.
+
+    Args:
+        logits (`torch.Tensor` of shape `(batch_size, num_tracks, steps, vocab_size)`): adjusted logits.
+        starts_object (`torch.Tensor` of shape `(vocab_size,)`): bool, the tokens that start an object.
+
+    Returns:
+        `(object_probability, any_object)`: each track's summed probability of its object-starting tokens, of shape
+        `(batch_size, num_tracks, steps)`, and the probability that at least one track starts one,
+        `1 - prod(1 - object_probability)` over the tracks, of shape `(batch_size, 1, steps)`.
+    """
+    object_probability = (logits.softmax(dim=-1) * starts_object).sum(dim=-1)
+    return object_probability, 1.0 - torch.prod(1.0 - object_probability, dim=1, keepdim=True)
+
+
+def quiet_choice(logits: torch.Tensor, starts_object: torch.Tensor) -> torch.Tensor:
+    """Each track's most likely token that starts nothing: `logits` of shape `(..., vocab_size)` -> ids of shape
+    `(...)`."""
+    return logits.masked_fill(starts_object, -float("inf")).argmax(dim=-1)
+
+
+def cap_notes(
+    beat_tokens: np.ndarray, object_scores: np.ndarray, quiet_tokens: np.ndarray, budget: int,
+    onset_slots: np.ndarray, ends_holding: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """
+    The `max_density` cap (see [`DecodingOptions`]): a song's beat tokens with its least likely objects dropped until
+    at most `budget` notes remain. A note is an onset time (one per slot, however many tracks start an object there),
+    as the evaluation counts them. A dropped step's object-starting tokens become the tracks' `quiet_tokens`; a step
+    whose swap would start, end or cut a hold (a track inside a hold after the token but not after its quiet one, or
+    the other way) stays, so the hold grammar still holds.
+
+    Args:
+        beat_tokens (`np.ndarray` of shape `(num_steps, num_tracks)`): the chosen tokens.
+        object_scores (`np.ndarray` of shape `(num_steps,)`): the probability that each step holds an object
+            ([`object_probabilities`]' `any_object`); the lowest go first.
+        quiet_tokens (`np.ndarray` of shape `(num_steps, num_tracks)`): each track's most likely token that starts
+            nothing at each step ([`quiet_choice`]).
+        budget (`int`): the most notes kept.
+        onset_slots (`np.ndarray` of shape `(vocab_size, groups)`): bool, where each token starts objects.
+        ends_holding (`np.ndarray` of shape `(vocab_size,)`): bool, whether a track is inside a hold after each token.
+
+    Returns:
+        `np.ndarray` of shape `(num_steps, num_tracks)`: the tokens kept, a new array.
+    """
+    onsets = onset_slots[beat_tokens]  # (num_steps, num_tracks, groups)
+    notes = onsets.any(axis=1).sum(axis=1)
+    surplus = int(notes.sum()) - budget
+    beat_tokens = beat_tokens.copy()
+    if surplus <= 0:
+        return beat_tokens
+    starts = onsets.any(axis=2)
+    keeps_holds = ends_holding[quiet_tokens] == ends_holding[beat_tokens]
+    droppable = np.flatnonzero(starts.any(axis=1) & (keeps_holds | ~starts).all(axis=1))
+    droppable = droppable[np.argsort(object_scores[droppable], kind="stable")]
+    dropped = droppable[: np.searchsorted(np.cumsum(notes[droppable]), surplus) + 1]
+    beat_tokens[dropped] = np.where(starts[dropped], quiet_tokens[dropped], beat_tokens[dropped])
+    return beat_tokens
 
 
 def _generator(seed: int | None) -> torch.Generator:
@@ -145,7 +218,7 @@ def legacy_beam_search(
     beams = list(options.beams or [max(2, int(options.top_k))] * num_tracks)
     steps_per_iteration = len(beams) // num_tracks
     top_k = int(options.top_k)
-    scorer = _Scorer(model, processor, options)
+    scorer = _Scorer(model, processor, options, num_tracks)
     generator = _generator(options.seed)
     positions = processor.scored_positions(num_tracks)
     track_ids = processor.track_ids(num_tracks)[None, :]
@@ -242,7 +315,7 @@ def fast_decoding(
     Returns:
         Per song, `(beat_tokens, tempo, first_step)` as `legacy_beam_search` returns them.
     """
-    scorer = _Scorer(model, processor, options)
+    scorer = _Scorer(model, processor, options, num_tracks)
     generator = _generator(options.seed)
     songs = [analysis.mel_slices for analysis in analyses]
     ahead = options.steps_per_forward(model.config)
@@ -251,6 +324,10 @@ def fast_decoding(
     counts = [max(0, length - start_step) for length in lengths]
     tokens = [np.full((count, num_tracks), processor.tokenizer.pad_token_id) for count in counts]
     tempos = [np.zeros(count, dtype=np.float32) for count in counts]
+    capped = bool(options.max_density)
+    if capped:  # what the `max_density` cap reads once the songs are decoded
+        object_scores = [np.zeros(count, dtype=np.float32) for count in counts]
+        quiet_tokens = [np.full((count, num_tracks), processor.tokenizer.pad_token_id) for count in counts]
     track_ids = processor.track_ids(num_tracks)[None, :]
     starts_object = torch.from_numpy(processor.tokenizer.object_start_mask)
     onset_slots = torch.from_numpy(processor.tokenizer.onset_slots)
@@ -285,18 +362,34 @@ def fast_decoding(
         row_tempo, logits = scorer(input_ids, np.repeat(track_ids, len(active), axis=0), features, positions)
         logits = priors(None, logits, songs=active, first_step=start_step + relative)
         chosen = torch.empty(logits.shape[:-1], dtype=torch.long)
+        quiet, scores = torch.empty_like(chosen), torch.empty((len(active), ahead))
         holding = in_hold[active]
         for step in range(ahead):  # in order: the hold grammar reads the steps before
-            step_logits = hold_grammar(None, logits[:, :, step], holding)
-            chosen[:, :, step] = choose_tokens(step_logits[:, :, None], options, starts_object, generator)[..., 0]
+            step_logits = hold_grammar(None, logits[:, :, step], holding)[:, :, None]
+            chosen[:, :, step] = choose_tokens(step_logits, options, starts_object, generator)[..., 0]
+            if capped:
+                quiet[:, :, step] = quiet_choice(step_logits, starts_object)[..., 0]
+                scores[:, step] = object_probabilities(step_logits, starts_object)[1][:, 0, 0]
             holding = hold_grammar.holding(chosen[:, :, step])
         for row, index in enumerate(active):
             taken = min(ahead, counts[index] - relative)
             tokens[index][relative : relative + taken] = chosen[row, :, :taken].numpy().T
             tempos[index][relative : relative + taken] = float(row_tempo[row])
+            if capped:
+                quiet_tokens[index][relative : relative + taken] = quiet[row, :, :taken].numpy().T
+                object_scores[index][relative : relative + taken] = scores[row, :taken].numpy()
         in_hold[active] = holding  # after the pass's last step (a song that stops earlier is done)
         bar.update(min(ahead, total - relative))
     bar.close()
+    if capped:
+        for index, analysis in enumerate(analyses):
+            if analysis.beat_period is None:  # no beats to count
+                continue
+            budget = options.note_budget(counts[index] * analysis.mel_slices.shape[1] / analysis.beat_period)
+            tokens[index] = cap_notes(
+                tokens[index], object_scores[index], quiet_tokens[index], budget,
+                processor.tokenizer.onset_slots, hold_grammar.ends_holding.numpy(),
+            )  # fmt: skip
     return [(tokens[index], tempos[index], start_step) for index in range(len(songs))]
 
 

@@ -108,12 +108,16 @@ class BeartEmbeddings(nn.Module):
         )
 
     def forward(
-        self, input_ids: torch.LongTensor, token_type_ids: torch.LongTensor, input_features: torch.FloatTensor
-    ) -> torch.FloatTensor:
+        self, input_ids: torch.LongTensor, token_type_ids: torch.LongTensor, input_features: torch.FloatTensor,
+        position_ids: torch.LongTensor | None = None,
+    ) -> torch.FloatTensor:  # fmt: skip
         batch_size, sequence_length = input_ids.shape
         mel_slices = input_features.reshape(batch_size, sequence_length, -1)
         embeddings = self.token_embeddings(input_ids)
-        embeddings = embeddings + self.position_table[:sequence_length]
+        if position_ids is None:
+            embeddings = embeddings + self.position_table[:sequence_length]
+        else:
+            embeddings = embeddings + self.position_table[position_ids]
         embeddings = embeddings + self.track_embeddings(token_type_ids)
         embeddings = embeddings + self.audio_projection(mel_slices)
         if self.difficulty_embeddings is not None:
@@ -298,6 +302,7 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
         return_dict: bool | None = None,
         scored_logits_only: bool = False,
         logits_to_keep: torch.LongTensor | None = None,
+        position_ids: torch.LongTensor | None = None,
         **kwargs,
     ) -> BeartOutput | tuple:
         r"""
@@ -325,6 +330,9 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
                 position and those. Loss, tempo and the logits at those positions are as without it, for about 12%
                 less compute per training step (the last layer attends from a few positions, not all); what
                 [`BeartTrainer`] asks for in training.
+            position_ids (`torch.LongTensor` of shape `(sequence_length,)` or `(batch_size, sequence_length)`,
+                *optional*): the place of every position in the model's context (its position embedding); `0, 1, ...`
+                when not given. Generation with `history_steps` gives the places of the positions it keeps.
             logits_to_keep (`torch.LongTensor` of shape `(num_kept,)`, *optional*):
                 As `scored_logits_only`, for positions given (ascending, distinct, none of them 0): `logits` has
                 shape `(batch_size, num_kept, vocab_size)`; what generation asks for, reading a few positions of
@@ -337,7 +345,7 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
         return_dict = return_dict if return_dict is not None else self.config.return_dict
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
-        self._check_inputs(input_ids, input_features, token_type_ids)
+        self._check_inputs(input_ids, input_features, token_type_ids, position_ids)
         use_sdpa = self.config._attn_implementation != "eager"
 
         scored_positions = last_layer_queries = None
@@ -351,7 +359,7 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
             # The first position too, for the tempo head.
             last_layer_queries = torch.cat([scored_positions.new_zeros(1), scored_positions])
 
-        hidden_states = self.embeddings(input_ids, token_type_ids, input_features)
+        hidden_states = self.embeddings(input_ids, token_type_ids, input_features, position_ids)
         all_hidden_states = (hidden_states,) if output_hidden_states else None
         all_attentions = () if output_attentions else None
         for index, layer in enumerate(self.layers):
@@ -384,8 +392,18 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
         )
         return output if return_dict else output.to_tuple()
 
-    def _check_inputs(self, input_ids, input_features, token_type_ids):
+    def _check_inputs(self, input_ids, input_features, token_type_ids, position_ids=None):
         batch_size, sequence_length = input_ids.shape
+        if position_ids is not None and (
+            position_ids.shape[-1] != sequence_length
+            or int(position_ids.min()) < 0
+            or int(position_ids.max()) >= self.config.max_position_embeddings
+        ):
+            raise ValueError(
+                f"position_ids must give each of the {sequence_length} positions a place in [0, "
+                f"{self.config.max_position_embeddings}); got shape {tuple(position_ids.shape)}, from "
+                f"{int(position_ids.min())} to {int(position_ids.max())}."
+            )
         if sequence_length > self.config.max_position_embeddings:
             raise ValueError(
                 f"input_ids has {sequence_length} positions, more than max_position_embeddings="

@@ -88,6 +88,11 @@ class SongAnalysis:
         return tracked_beats(self.mel_slices, flux=self.flux)
 
     @cached_property
+    def beat_period(self) -> float | None:
+        """The median time between the tracked beats, in frames (10 ms), or `None` with fewer than two beats."""
+        return float(np.median(np.diff(self.beats))) if len(self.beats) >= 2 else None
+
+    @cached_property
     def beat_evidence(self) -> np.ndarray:
         """`(num_slices, groups)`: the beat prior's signal (`beat_evidence`)."""
         return beat_evidence(self.mel_slices, beats=self.beats)

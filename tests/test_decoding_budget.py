@@ -1,0 +1,149 @@
+"""What a decoding may leave out: the far history (`history_steps`) and the least likely objects (`max_density`)."""
+
+import numpy as np
+import pytest
+import torch
+
+from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
+from beart.decoding_options import DecodingOptions, typical_notes_per_beat
+from beart.modeling.generation_beart import _Scorer, cap_notes
+from beart.modeling.logits_process import HoldGrammarLogitsProcessor
+from beart.processing import SongAnalysis
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    torch.manual_seed(0)
+    model = BeartModel(BeartConfig(num_hidden_layers=2)).eval()
+    return model, BeartProcessor.from_model_config(model.config)
+
+
+@pytest.mark.parametrize("num_tracks, past", [(1, 447), (2, 223), (4, 111)])
+def test_the_kept_positions_are_each_tracks_first_its_nearest_history_its_current_token_and_foresight(
+    num_tracks, past
+):
+    processor = BeartProcessor.from_model_config(BeartConfig())
+    kept = processor.kept_positions(num_tracks, 20)
+    width = 512 // num_tracks
+    expected = np.concatenate(
+        [[track * width, *range(track * width + past - 20, (track + 1) * width)] for track in range(num_tracks)]
+    )
+    np.testing.assert_array_equal(kept, expected)
+    current = processor.scored_positions(num_tracks)
+    assert np.isin(current, kept).all() and np.isin(current - 20, kept).all() and not np.isin(current - 21, kept).any()
+    assert processor.kept_positions(num_tracks, None) is None
+    assert processor.kept_positions(num_tracks, 0) is None
+    assert processor.kept_positions(num_tracks, past - 1) is None  # the whole history: nothing to leave out
+
+
+def test_with_a_short_history_the_far_past_no_longer_reaches_the_logits(small_model):
+    model, processor = small_model
+    rng = np.random.default_rng(0)
+    mel_slices = rng.uniform(0.0, 1.0, (300, 10, 32)).astype(np.float32)
+    steps = np.array([250])
+    features = processor.audio_windows(mel_slices, steps, 2)
+    token_type_ids = processor.track_ids(2)[None, :]
+    positions = processor.scored_positions(2)[None, :, None]
+    near = np.full((300, 2), processor.tokenizer.empty_token_id)
+    far_changed = near.copy()
+    far_changed[100:200] = processor.tokenizer.convert_tokens_to_ids("[hit:3]")  # 50 to 150 steps back
+    near_changed = near.copy()
+    near_changed[240:250] = processor.tokenizer.convert_tokens_to_ids("[hit:3]")  # within the last 10
+
+    def logits(beat_tokens, history_steps):
+        input_ids, _ = processor.build_beat_context(beat_tokens, steps, 0.5, np.zeros(1, int))
+        scorer = _Scorer(model, processor, DecodingOptions(history_steps=history_steps), num_tracks=2)
+        return scorer(input_ids, token_type_ids, features, positions)[1]
+
+    torch.testing.assert_close(logits(near, 40), logits(far_changed, 40))
+    assert not torch.allclose(logits(near, 40), logits(near_changed, 40))
+    assert not torch.allclose(logits(near, None), logits(far_changed, None))
+    # the whole history kept reads as the model without the option
+    torch.testing.assert_close(logits(far_changed, 222), logits(far_changed, None))
+
+
+def test_a_model_reads_positions_given_in_place_as_the_whole_row(small_model):
+    model, processor = small_model
+    rng = np.random.default_rng(1)
+    input_ids = torch.as_tensor(rng.integers(8, 85, (2, 512)))
+    features = torch.as_tensor(rng.uniform(0.0, 1.0, (2, 512, 10, 32)).astype(np.float32))
+    with torch.no_grad():
+        plain = model(input_ids=input_ids, input_features=features).logits
+        placed = model(input_ids=input_ids, input_features=features, position_ids=torch.arange(512)).logits
+        shifted = model(input_ids=input_ids, input_features=features, position_ids=torch.arange(512).roll(1)).logits
+    torch.testing.assert_close(plain, placed)
+    assert not torch.allclose(plain, shifted)
+    with pytest.raises(ValueError, match="position_ids"):
+        model(input_ids=input_ids, input_features=features, position_ids=torch.arange(512) + 1)
+
+
+def test_generation_with_a_short_history_is_the_whole_context_where_that_is_all_there_is(small_model):
+    model, processor = small_model
+    mel_slices = np.random.default_rng(2).uniform(0.0, 1.0, (60, 10, 32)).astype(np.float32)
+    settings = {"num_tracks": 4, "seed": 0, "hit_threshold": 0.5, "processor": processor}
+    whole, _, _ = model.generate(mel_slices, **settings)
+    short, _, _ = model.generate(mel_slices, history_steps=8, **settings)
+    kept_all, _, _ = model.generate(mel_slices, history_steps=110, **settings)
+    np.testing.assert_array_equal(kept_all, whole)
+    assert short.shape == whole.shape
+    with pytest.raises(ValueError, match="history_steps"):
+        model.generate(mel_slices, history_steps=-1, **settings)
+
+
+def _vocabulary():
+    tokenizer = BeartTokenizer()
+    grammar = HoldGrammarLogitsProcessor(tokenizer.vocabulary.windows, tokenizer.onset_slots)
+    return tokenizer, tokenizer.onset_slots, grammar.ends_holding.numpy()
+
+
+def test_the_cap_drops_the_least_likely_objects_until_the_budget_holds():
+    tokenizer, onset_slots, ends_holding = _vocabulary()
+    ids = tokenizer.convert_tokens_to_ids
+    none, hit, double = ids("[none]"), ids("[hit:2]"), ids("[hit:1|hit:6]")
+    beat_tokens = np.array([[hit, none], [none, double], [hit, none], [none, none], [none, hit]])
+    scores = np.array([0.9, 0.5, 0.6, 0.1, 0.7], dtype=np.float32)
+    quiet = np.full_like(beat_tokens, none)
+    # 5 notes (the double token holds two); a budget of 3 drops the least likely step, the double (0.5)
+    kept = cap_notes(beat_tokens, scores, quiet, 3, onset_slots, ends_holding)
+    np.testing.assert_array_equal(kept[:, 1], [none, none, none, none, hit])
+    np.testing.assert_array_equal(kept[:, 0], beat_tokens[:, 0])
+    # a budget of 2 drops the double and then the next least likely, step 2 (0.6)
+    kept = cap_notes(beat_tokens, scores, quiet, 2, onset_slots, ends_holding)
+    assert onset_slots[kept].any(axis=1).sum() == 2
+    np.testing.assert_array_equal(kept[[0, 4]], beat_tokens[[0, 4]])
+    # within the budget nothing moves
+    np.testing.assert_array_equal(cap_notes(beat_tokens, scores, quiet, 5, onset_slots, ends_holding), beat_tokens)
+
+
+def test_the_cap_keeps_holds_whole():
+    tokenizer, onset_slots, ends_holding = _vocabulary()
+    ids = tokenizer.convert_tokens_to_ids
+    none, hit = ids("[none]"), ids("[hit:4]")
+    start, hold, end_and_hit, end = ids("[hold_start:3]"), ids("[hold]"), ids("[hold_end:2|hit:8]"), ids("[hold_end:2]")
+    beat_tokens = np.array([[start], [hold], [end_and_hit], [hit]])
+    quiet = np.array([[none], [hold], [end], [none]])
+    scores = np.array([0.1, 0.2, 0.3, 0.9], dtype=np.float32)
+    kept = cap_notes(beat_tokens, scores, quiet, 0, onset_slots, ends_holding)
+    # the hold's start stays (dropping it would leave [hold] without a hold); the hit after its end goes, the end stays
+    np.testing.assert_array_equal(kept[:, 0], [start, hold, end, none])
+
+
+def test_generation_under_the_cap_holds_at_most_its_budget_of_notes(small_model):
+    model, processor = small_model
+    rng = np.random.default_rng(3)
+    mel_slices = rng.uniform(0.0, 1.0, (80, 10, 32)).astype(np.float32)
+    analysis = SongAnalysis(mel_slices)
+    analysis.beats = np.arange(0, 800, 50)  # a beat every 500 ms: 16 beats over the 8 s
+    holds = [index for index, token in enumerate(processor.tokenizer.convert_ids_to_tokens(range(85))) if "hold" in token]
+    settings = {
+        "num_tracks": 2, "seed": 0, "hit_threshold": 0.05, "processor": processor, "difficulty": 0.5,
+        "logit_bias": {index: -100.0 for index in holds},  # hits only: a hold is never dropped
+    }  # fmt: skip
+    free, _, _ = model.generate(analysis, **settings)
+    capped, _, _ = model.generate(analysis, max_density=1.0, **settings)
+    notes = lambda tokens: int(processor.tokenizer.onset_slots[tokens].any(axis=1).sum())  # noqa: E731
+    budget = int(typical_notes_per_beat(0.5) * 16)
+    assert notes(free) > budget
+    assert notes(capped) <= budget
+    kept = processor.tokenizer.onset_slots[capped].any(axis=(1, 2))
+    np.testing.assert_array_equal(capped[kept], free[kept])  # what stays is what was chosen

@@ -1,9 +1,9 @@
 """Chooses the training length (a checkpoint) and the decoding defaults on the development songs of
 `examples/real_music_split.py`, printing every table it chose from, then reports the choice on the test songs.
 
-    python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75 | --whole-songs] [--test]
-        [--skip-grid] [--per-chart] [--split dev|train] [--decoding KEY=VALUE ...] [--grid KEY=V1,V2 ...]
-        [--history N1,N2 ...] [--tracks 1|2|4]
+    python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75 [--from-start] |
+        --whole-songs] [--test] [--skip-grid] [--per-chart] [--split dev|train] [--decoding KEY=VALUE ...]
+        [--grid KEY=V1,V2 ...] [--history N1,N2 ...] [--tracks 1|2|4]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
@@ -20,7 +20,9 @@
 A song's score is its pooled onset F1 over all its charts (every onset of every chart counts once) at +-50 ms and
 +-20 ms; a setting's score is the mean over songs of the mean of the two, so every song weighs the same. Each song is
 mapped and scored between `--start` and `--end` seconds, or whole with `--whole-songs` (slower, and what decides a
-setting whose effect grows along a song, such as the history kept; all of it in the test report unless given). With
+setting whose effect grows along a song, such as the history kept; all of it in the test report unless given).
+With `--from-start` each map is generated from the song's start and scored from `--start` on, so that the scored part
+is decoded with the history it has in a whole song (a map generated from `--start` begins with none). With
 `--tracks`, every map is generated with that many tracks (F1 pools the tracks), a check of a layout the charts lack.
 `--split train` scores the training songs instead, a second check of a rule on more charts (the model trained on them,
 so it never chooses).
@@ -108,7 +110,8 @@ def selection_score(table: pd.DataFrame) -> float:
 
 
 def choose_history(
-    model_path: str, settings: dict, loaded: list, start, end, lengths: list, margin: float, num_tracks: int | None
+    model_path: str, settings: dict, loaded: list, start, end, lengths: list, margin: float, num_tracks: int | None,
+    mapped_from=None,
 ) -> dict:
     """Step 3: `settings` with the shortest `history_steps` among `lengths` (0: the whole context) that scores within
     `margin` of the whole context, the fastest decoding that reads as well."""
@@ -116,7 +119,8 @@ def choose_history(
     table = []
     for length in sorted(set(lengths) | {0}):
         trial = {**settings, "history_steps": length}
-        scores = score_system(evaluator_for(model_path, trial, start, end), MODEL, loaded, start, end, None, num_tracks)
+        evaluator = evaluator_for(model_path, trial, mapped_from, end)
+        scores = score_system(evaluator, MODEL, loaded, start, end, None, num_tracks)
         per_song = {f"{row['song'][:12]} F1 50/20": f"{row['f1@50']:.3f}/{row['f1@20']:.3f}" for row in
                     scores.to_dict("records")}  # fmt: skip
         table.append({"history_steps": length, "score": selection_score(scores), **per_song})
@@ -142,6 +146,10 @@ def main() -> None:
     parser.add_argument("--start", type=float, default=30.0)
     parser.add_argument("--end", type=float, default=75.0)
     parser.add_argument("--whole-songs", action="store_true", help="map and score whole songs, not --start to --end")
+    parser.add_argument(
+        "--from-start", action="store_true",
+        help="map each song from its start (the maps then have their history at --start), score from --start",
+    )  # fmt: skip
     parser.add_argument("--test", action="store_true", help="report the choice on the test songs (whole songs)")
     parser.add_argument("--skip-grid", action="store_true", help="keep the current decoding defaults")
     parser.add_argument("--margin", type=float, default=0.005, help="by how much a setting must beat the defaults")
@@ -168,6 +176,7 @@ def main() -> None:
         grid_values[key] = tuple(float(value) for value in values.split(","))
     pd.set_option("display.width", 200)
     start, end = (None, None) if arguments.whole_songs else (arguments.start, arguments.end)
+    mapped_from = None if arguments.from_start else start  # where generation starts; scoring starts at `start`
     dev = load_songs(arguments.corpus, arguments.split)
     defaults = load_model(arguments.candidates[0]).generation_config
     current = {key: float(getattr(defaults, key, None) or 0.0) for key in GRID}
@@ -181,7 +190,7 @@ def main() -> None:
     for candidate in arguments.candidates:
         charts = [] if arguments.per_chart else None
         table = score_system(
-            evaluator_for(candidate, current, start, end), MODEL, dev, start, end, charts, arguments.tracks
+            evaluator_for(candidate, current, mapped_from, end), MODEL, dev, start, end, charts, arguments.tracks
         )
         scored[candidate] = selection_score(table)
         print(f"\n{candidate}: score {scored[candidate]:.4f}\n{table.to_string(index=False, float_format='%.3f')}")
@@ -196,7 +205,8 @@ def main() -> None:
         grid = []
         for values in itertools.product(*grid_values.values()):
             trial = dict(zip(grid_values, values))
-            table = score_system(evaluator_for(chosen, trial, start, end), MODEL, dev, start, end, None, arguments.tracks)
+            evaluator = evaluator_for(chosen, trial, mapped_from, end)
+            table = score_system(evaluator, MODEL, dev, start, end, None, arguments.tracks)
             per_song = {
                 f"{row['song'][:12]} F1 50/20, density": f"{row['f1@50']:.3f}/{row['f1@20']:.3f}, {row['density']:.2f}"
                 for row in table.to_dict("records")
@@ -209,7 +219,9 @@ def main() -> None:
         else:
             print(f"\nno setting beats the current defaults ({scored[chosen]:.4f}) by more than {arguments.margin}")
     if arguments.history:
-        settings = choose_history(chosen, settings, dev, start, end, arguments.history, arguments.margin, arguments.tracks)
+        settings = choose_history(
+            chosen, settings, dev, start, end, arguments.history, arguments.margin, arguments.tracks, mapped_from
+        )
     print(f"\nchosen decoding defaults: {settings}")
 
     if arguments.test:

@@ -362,7 +362,8 @@ def fast_decoding(
         row_tempo, logits = scorer(input_ids, np.repeat(track_ids, len(active), axis=0), features, positions)
         logits = priors(None, logits, songs=active, first_step=start_step + relative)
         chosen = torch.empty(logits.shape[:-1], dtype=torch.long)
-        quiet, scores = torch.empty_like(chosen), torch.empty((len(active), ahead))
+        if capped:
+            quiet, scores = torch.empty_like(chosen), torch.empty((len(active), ahead))
         holding = in_hold[active]
         for step in range(ahead):  # in order: the hold grammar reads the steps before
             step_logits = hold_grammar(None, logits[:, :, step], holding)[:, :, None]

@@ -3,12 +3,13 @@ charts, each chart moved onto its audio's onsets first (`beart dataset build --a
 
     python examples/train_real_music.py ../shared/corpus OUTPUT_DIR [--from beart/default_model] [--max-steps 600]
         [--save-steps 150] [--batch-size 32] [--learning-rate 5e-4] [--mel-tilt 0.1] [--mel-band-shift 1]
-        [--time-stretch 0.1] [--stem-mixes 2] [--token-dropout T] [--work-dir DIR]
+        [--time-stretch 0.1] [--stem-mixes 2] [--token-dropout T] [--train-history-steps 64] [--work-dir DIR]
 
 Training augments every batch as the original does (random gain, noise, 10 ms time offsets, token dropout) and, for
 real recordings, with a random equaliser tilt, a pitch shift of up to `--mel-band-shift` mel bands and a time stretch
 of up to `--time-stretch` (the song and its chart alike); with `--stem-mixes N` each Frets on Fire song is heard in N
-more mixes of its stems at random levels. A checkpoint is
+more mixes of its stems at random levels. With `--train-history-steps N` each track hears only its last N past beat
+tokens, the layout decoding with `history_steps` N reads (which then leaves the rest out: fewer positions). A checkpoint is
 kept every `--save-steps` steps (`OUTPUT_DIR/checkpoint-N`): `examples/choose_on_dev.py` picks the training length
 among them on the development songs. No development or test song is read here.
 """
@@ -41,6 +42,9 @@ def main() -> None:
     parser.add_argument("--time-stretch", type=float, default=0.0, help="largest relative tempo change (config field)")
     parser.add_argument("--stem-mixes", type=int, default=0, help="more mixes of each song's stems, at random levels")
     parser.add_argument("--token-dropout", type=float, help="share of history tokens masked (default: the model's)")
+    parser.add_argument(
+        "--train-history-steps", type=int, default=0, help="past beat tokens each track hears (config field; 0: all)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", help="keep the corpus here, reusing one already there")
     arguments = parser.parse_args()
@@ -78,6 +82,7 @@ def main() -> None:
             "mel_tilt": arguments.mel_tilt,
             "mel_band_shift": arguments.mel_band_shift,
             "time_stretch": arguments.time_stretch,
+            "train_history_steps": arguments.train_history_steps,
         }
         if arguments.token_dropout is not None:
             overrides["token_dropout"] = arguments.token_dropout

@@ -77,6 +77,47 @@ def test_a_model_reads_positions_given_in_place_as_the_whole_row(small_model):
         model(input_ids=input_ids, input_features=features, position_ids=torch.arange(512) + 1)
 
 
+@pytest.mark.parametrize("num_tracks", [1, 2, 4])
+@pytest.mark.parametrize("attn_implementation", ["sdpa", "eager"])
+def test_training_on_a_masked_row_reads_as_decoding_on_the_kept_positions(small_model, num_tracks, attn_implementation):
+    # `train_history_steps` masks the far history out of attention over the whole row; decoding with `history_steps`
+    # leaves those positions out of the input: the kept positions must read the same, tempo included.
+    model, processor = small_model
+    model.config._attn_implementation = attn_implementation
+    rng = np.random.default_rng(num_tracks)
+    input_ids = torch.as_tensor(rng.integers(8, 85, (2, 512)))
+    token_type_ids = torch.as_tensor(np.tile(processor.track_ids(num_tracks), (2, 1)))
+    features = torch.as_tensor(rng.uniform(0.0, 1.0, (2, 512, 10, 32)).astype(np.float32))
+    kept = processor.kept_positions(num_tracks, 30)
+    attention_mask = torch.zeros(2, 512, dtype=torch.long)
+    attention_mask[:, kept] = 1
+    with torch.no_grad():
+        masked = model(
+            input_ids=input_ids, token_type_ids=token_type_ids, input_features=features, attention_mask=attention_mask
+        )
+        left_out = model(
+            input_ids=input_ids[:, kept], token_type_ids=token_type_ids[:, kept], input_features=features[:, kept],
+            position_ids=torch.as_tensor(kept),
+        )  # fmt: skip
+        whole = model(input_ids=input_ids, token_type_ids=token_type_ids, input_features=features)
+    model.config._attn_implementation = "sdpa"
+    torch.testing.assert_close(masked.logits[:, kept], left_out.logits, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(masked.tempo, left_out.tempo, rtol=1e-4, atol=1e-3)
+    assert not torch.allclose(masked.logits[:, kept], whole.logits[:, kept], atol=1e-3)
+
+
+def test_an_attention_mask_must_keep_the_first_position_and_match_the_rows(small_model):
+    model, _ = small_model
+    input_ids = torch.full((1, 512), 9)
+    features = torch.zeros(1, 512, 10, 32)
+    with pytest.raises(ValueError, match="attention_mask"):
+        model(input_ids=input_ids, input_features=features, attention_mask=torch.ones(1, 511))
+    no_first = torch.ones(1, 512)
+    no_first[0, 0] = 0
+    with pytest.raises(ValueError, match="first position"):
+        model(input_ids=input_ids, input_features=features, attention_mask=no_first)
+
+
 def test_generation_with_a_short_history_is_the_whole_context_where_that_is_all_there_is(small_model):
     model, processor = small_model
     mel_slices = np.random.default_rng(2).uniform(0.0, 1.0, (60, 10, 32)).astype(np.float32)

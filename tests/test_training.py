@@ -255,6 +255,31 @@ def test_prediction_steps_score_the_coming_tokens_at_the_foresight_positions(man
         assert (input_ids[row, current[masked] + 1] == processor.tokenizer.foresight_token_id).all()
 
 
+def test_a_short_training_history_masks_each_tracks_far_past_as_decoding_leaves_it_out(
+    mania_corpus, fixture_corpus, tmp_path
+):
+    corpus, _ = mania_corpus
+    processor = quaver_processor()
+    rows = [corpus["train"][index] for index in range(0, len(corpus["train"]), 9)]
+    batch = BeartDataCollator(processor, corpus["maps"], corpus["songs"], augment=True, history_steps=16, seed=1)(rows)
+    kept = processor.kept_positions(4, 16)
+    expected = np.isin(np.arange(512), kept)[None].repeat(len(rows), axis=0)
+    np.testing.assert_array_equal(batch["attention_mask"].numpy(), expected)
+    # every label sits on a kept position; without the option there is no mask
+    assert batch["attention_mask"][batch["labels"] != -100].all()
+    assert "attention_mask" not in BeartDataCollator(processor, corpus["maps"], corpus["songs"])(rows)
+    # the model's `train_history_steps` reaches the training and evaluation collators
+    one_track = load_corpus(fixture_corpus)
+    trainer = train_beart(
+        fixture_corpus, tiny_arguments(tmp_path / "run", report_to="none", save_strategy="no"),
+        config_overrides={**TINY_MODEL, "train_history_steps": 16}, callbacks=[StopAtStep(1)],
+    )  # fmt: skip
+    assert trainer.model.config.train_history_steps == 16
+    one_row = trainer.data_collator([one_track["train"][0]])
+    np.testing.assert_array_equal(np.flatnonzero(one_row["attention_mask"][0]), processor.kept_positions(1, 16))
+    assert trainer.eval_data_collator.history_steps == 16
+
+
 def test_config_overrides_reach_every_start_model(converted_dir, fixtures_dir):
     checkpoint = str(fixtures_dir / "original_quaver_checkpoint.pt")
     sources = ({"preset": "quaver"}, {"model_name_or_path": str(converted_dir)}, {"model_name_or_path": checkpoint})

@@ -78,6 +78,11 @@ class BeartConfig(PreTrainedConfig):
             moved with them).
         augmentation_seed (`int`, *optional*, defaults to 69420):
             Seed of the augmentation random generator.
+        train_history_steps (`int`, *optional*, defaults to 0):
+            Training layout (not in the original): each track hears only its last `train_history_steps` past beat
+            tokens, the rest of the history left out of attention (`attention_mask`) with every kept position at its
+            own place, exactly what decoding with `history_steps` shows the model (it then leaves those positions out
+            of the input, which is cheaper and equal). 0 trains on the whole context.
         prediction_steps (`int`, *optional*, defaults to 1):
             Steps of every track one forward pass predicts: the current token and the tokens of the first
             `prediction_steps - 1` foresight positions after it (not in the original, which predicts 1). Training
@@ -131,6 +136,7 @@ class BeartConfig(PreTrainedConfig):
         mel_band_shift: int = 0,
         time_stretch: float = 0.0,
         augmentation_seed: int = 69420,
+        train_history_steps: int = 0,
         prediction_steps: int = 1,
         difficulty_embedding: bool = False,
         decoding_defaults: dict | None = None,
@@ -164,6 +170,7 @@ class BeartConfig(PreTrainedConfig):
         self.mel_band_shift = mel_band_shift
         self.time_stretch = time_stretch
         self.augmentation_seed = augmentation_seed
+        self.train_history_steps = train_history_steps
         self.prediction_steps = prediction_steps
         self.difficulty_embedding = difficulty_embedding
         self.decoding_defaults = dict(decoding_defaults or {})
@@ -245,6 +252,8 @@ class BeartConfig(PreTrainedConfig):
                     f"prediction_steps ({self.prediction_steps}) must lie in [1, {self.audio_foresight // count + 1}]: "
                     f"with {count} tracks each track has {self.audio_foresight // count} foresight positions."
                 )
+        if self.train_history_steps < 0:
+            raise ValueError(f"train_history_steps must be 0 (whole context) or more, got {self.train_history_steps}.")
         for name in ("embedding_dropout_prob", "hidden_dropout_prob", "attention_probs_dropout_prob"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must lie in [0, 1), got {getattr(self, name)}.")

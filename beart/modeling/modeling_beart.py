@@ -146,6 +146,7 @@ class BeartAttention(nn.Module):
         output_attentions: bool = False,
         use_sdpa: bool = True,
         query_positions: torch.LongTensor | None = None,
+        attention_mask: torch.BoolTensor | None = None,
     ) -> tuple[torch.FloatTensor, torch.FloatTensor | None]:
         """
         Args:
@@ -154,6 +155,8 @@ class BeartAttention(nn.Module):
             use_sdpa (`bool`, *optional*, defaults to `True`): use `scaled_dot_product_attention`.
             query_positions (`torch.LongTensor` of shape `(num_queries,)`, *optional*): attend from these positions
                 only (to every position); the output then has `num_queries` positions.
+            attention_mask (`torch.BoolTensor` of shape `(batch_size, 1, 1, sequence_length)`, *optional*): the
+                positions attended to (`True`); every position when not given.
 
         Returns:
             The output, `(batch_size, num_queries, hidden_size)`, and the weights, `(batch_size, num_heads,
@@ -167,15 +170,17 @@ class BeartAttention(nn.Module):
         dropout_prob = self.dropout_prob if self.training else 0.0
         weights = None
         if use_sdpa and not output_attentions:
-            context = self._sdpa(query, key, value, dropout_prob)
+            context = self._sdpa(query, key, value, dropout_prob, attention_mask)
         else:
             scores = torch.matmul(query, key.transpose(-1, -2)) / math.sqrt(self.head_dim)
+            if attention_mask is not None:
+                scores = scores.masked_fill(~attention_mask, float("-inf"))
             weights = scores.softmax(dim=-1)
             context = torch.matmul(F.dropout(weights, p=dropout_prob, training=self.training), value)
         context = context.transpose(1, 2).reshape(batch_size, query.shape[2], hidden_size)
         return self.output(context), weights
 
-    def _sdpa(self, query, key, value, dropout_prob: float) -> torch.FloatTensor:
+    def _sdpa(self, query, key, value, dropout_prob: float, attention_mask=None) -> torch.FloatTensor:
         # torch's CPU flash-attention kernel vectorises poorly below 16 channels per head: zero channels added to
         # queries, keys and values leave the scores and the output unchanged (the scale stays that of the real
         # head size) and make training about 1.7x faster for BEaRT's 8-channel heads.
@@ -185,7 +190,7 @@ class BeartAttention(nn.Module):
         if padding:
             query, key, value = (F.pad(tensor, (0, padding)) for tensor in (query, key, value))
         context = F.scaled_dot_product_attention(
-            query, key, value, dropout_p=dropout_prob, scale=1.0 / math.sqrt(self.head_dim)
+            query, key, value, attn_mask=attention_mask, dropout_p=dropout_prob, scale=1.0 / math.sqrt(self.head_dim)
         )
         return context[..., : self.head_dim]
 
@@ -209,10 +214,15 @@ class BeartLayer(nn.Module):
         output_attentions: bool = False,
         use_sdpa: bool = True,
         query_positions: torch.LongTensor | None = None,
+        attention_mask: torch.BoolTensor | None = None,
     ) -> tuple[torch.FloatTensor, torch.FloatTensor | None]:
         """As [`BeartAttention`]: with `query_positions`, the layer's output holds those positions only."""
         attended, weights = self.attention(
-            hidden_states, output_attentions=output_attentions, use_sdpa=use_sdpa, query_positions=query_positions
+            hidden_states,
+            output_attentions=output_attentions,
+            use_sdpa=use_sdpa,
+            query_positions=query_positions,
+            attention_mask=attention_mask,
         )
         if query_positions is not None:
             hidden_states = hidden_states[:, query_positions]
@@ -303,6 +313,7 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
         scored_logits_only: bool = False,
         logits_to_keep: torch.LongTensor | None = None,
         position_ids: torch.LongTensor | None = None,
+        attention_mask: torch.LongTensor | None = None,
         **kwargs,
     ) -> BeartOutput | tuple:
         r"""
@@ -337,6 +348,10 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
                 As `scored_logits_only`, for positions given (ascending, distinct, none of them 0): `logits` has
                 shape `(batch_size, num_kept, vocab_size)`; what generation asks for, reading a few positions of
                 every row.
+            attention_mask (`torch.LongTensor` or `torch.BoolTensor` of shape `(batch_size, sequence_length)`,
+                *optional*): 1 where a position is attended to, 0 where it is left out (every position attends to
+                none of those); every position when not given. Training with `config.train_history_steps` leaves the
+                far history out this way; the first position (tempo) must be kept.
         """
         output_attentions = output_attentions if output_attentions is not None else self.config.output_attentions
         output_hidden_states = (
@@ -345,7 +360,9 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
         return_dict = return_dict if return_dict is not None else self.config.return_dict
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
-        self._check_inputs(input_ids, input_features, token_type_ids, position_ids)
+        self._check_inputs(input_ids, input_features, token_type_ids, position_ids, attention_mask)
+        if attention_mask is not None:
+            attention_mask = attention_mask.to(device=input_ids.device, dtype=torch.bool)[:, None, None, :]
         use_sdpa = self.config._attn_implementation != "eager"
 
         scored_positions = last_layer_queries = None
@@ -365,7 +382,11 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
         for index, layer in enumerate(self.layers):
             query_positions = last_layer_queries if index == len(self.layers) - 1 else None
             hidden_states, weights = layer(
-                hidden_states, output_attentions=output_attentions, use_sdpa=use_sdpa, query_positions=query_positions
+                hidden_states,
+                output_attentions=output_attentions,
+                use_sdpa=use_sdpa,
+                query_positions=query_positions,
+                attention_mask=attention_mask,
             )
             if output_hidden_states:
                 all_hidden_states += (hidden_states,)
@@ -392,8 +413,15 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
         )
         return output if return_dict else output.to_tuple()
 
-    def _check_inputs(self, input_ids, input_features, token_type_ids, position_ids=None):
+    def _check_inputs(self, input_ids, input_features, token_type_ids, position_ids=None, attention_mask=None):
         batch_size, sequence_length = input_ids.shape
+        if attention_mask is not None and (
+            tuple(attention_mask.shape) != (batch_size, sequence_length) or not bool(attention_mask[:, 0].all())
+        ):
+            raise ValueError(
+                f"attention_mask must have the shape of input_ids, {(batch_size, sequence_length)}, and keep every "
+                f"row's first position; got shape {tuple(attention_mask.shape)}."
+            )
         if position_ids is not None and (
             position_ids.shape[-1] != sequence_length
             or int(position_ids.min()) < 0

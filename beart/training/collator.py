@@ -54,7 +54,9 @@ class BeartDataCollator:
     track's: a row scoring the first track then teaches the layout the `fast` decoding strategy reads, all tracks
     predicted from one forward pass with every current token masked. With `prediction_steps` above 1 (not in the
     original) the first `prediction_steps - 1` foresight positions after each scored token are scored too, with the
-    map's coming tokens of that track, so that one forward pass predicts several steps.
+    map's coming tokens of that track, so that one forward pass predicts several steps. With `history_steps` (not in
+    the original) every row also gets an `attention_mask` that leaves each track's history beyond its last
+    `history_steps` tokens out (`BeartProcessor.kept_positions`), the layout decoding with `history_steps` reads.
 
     Args:
         processor ([`BeartProcessor`]): lays out the rows for the model's context and foresight.
@@ -71,6 +73,8 @@ class BeartDataCollator:
         label_masked_tracks (`bool`, *optional*, defaults to `False`): see above (only with `augment`).
         prediction_steps (`int`, *optional*, defaults to 1): steps scored per labelled track, see above (only with
             `augment`); the model's `config.prediction_steps`.
+        history_steps (`int`, *optional*, defaults to 0): see above; 0 keeps the whole context (no `attention_mask`).
+            The model's `config.train_history_steps`.
         seed (`int`, *optional*, defaults to 69420): seed of the augmentation generators (each DataLoader worker
             derives its own from it).
         cache_size (`int`, *optional*, defaults to 64): maps and songs kept decoded.
@@ -91,6 +95,7 @@ class BeartDataCollator:
         time_offsets: bool = True,
         label_masked_tracks: bool = False,
         prediction_steps: int = 1,
+        history_steps: int = 0,
         seed: int = 69420,
         cache_size: int = 64,
     ):
@@ -110,6 +115,7 @@ class BeartDataCollator:
         self.time_offsets = time_offsets
         self.label_masked_tracks = label_masked_tracks
         self.prediction_steps = prediction_steps
+        self.history_steps = history_steps
         self.seed = seed
         self.worker_id = None
         self._reseed(seed)
@@ -185,9 +191,19 @@ class BeartDataCollator:
             "labels": torch.from_numpy(np.stack(columns["labels"])),
             "tempo_labels": torch.tensor(np.asarray(columns["tempo_labels"], dtype=np.float32)),
         }
+        if self.history_steps:
+            batch["attention_mask"] = torch.from_numpy(self._attention_mask(map_index))
         if self.augment:
             self._augment(batch)
         return batch
+
+    def _attention_mask(self, map_index: np.ndarray) -> np.ndarray:
+        """The positions each row keeps under `history_steps`: shape `(batch_size, context_length)`, 1 or 0."""
+        mask = np.zeros((len(map_index), self.processor.context_length), dtype=np.int64)
+        for row, index in enumerate(map_index):
+            kept = self.processor.kept_positions(int(self.maps.fetch(index)["num_tracks"]), self.history_steps)
+            mask[row, slice(None) if kept is None else kept] = 1
+        return mask
 
     def _label_predicted_steps(self, labels: np.ndarray, tokens: np.ndarray, step: int, track: int) -> None:
         """

@@ -228,6 +228,7 @@ def train_beart(
         augment=args.augment,
         label_masked_tracks=args.label_masked_tracks,
         prediction_steps=config.prediction_steps,
+        history_steps=config.train_history_steps,
         token_dropout=config.token_dropout,
         mel_scaling=config.mel_scaling,
         mel_noise=config.mel_noise,
@@ -236,7 +237,9 @@ def train_beart(
         time_stretch=config.time_stretch,
         seed=config.augmentation_seed + args.process_index,
     )
-    eval_collator = BeartDataCollator(processor, corpus["maps"], corpus["songs"])
+    eval_collator = BeartDataCollator(
+        processor, corpus["maps"], corpus["songs"], history_steps=config.train_history_steps
+    )
     evaluation = corpus["test"] if "test" in corpus else None
     callbacks = list(callbacks or [])
     if args.early_stopping_patience:

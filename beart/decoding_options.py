@@ -78,7 +78,8 @@ class DecodingOptions:
             each); the farther history is left out of the model's input, the positions kept in place
             (`BeartProcessor.kept_positions`). Attention costs the square of the positions, so a short history
             decodes several times faster. 0 or `None` for all the context holds (447 steps for 1 track, 223 for 2,
-            111 for 4 in a 512-position context).
+            111 for 4 in a 512-position context). A model trained with `config.train_history_steps` saw that history
+            in training (the bundled model: 64, its default here).
     """
 
     difficulty: float = _option(0.5, "0 (easiest) to 1 (hardest)")  # `beart generate` has its own flags for these

@@ -215,7 +215,7 @@ def main() -> None:
         grid = pd.DataFrame(grid).sort_values("score", ascending=False)
         print(grid.to_string(index=False, float_format="%.4f"))
         if grid.iloc[0]["score"] > scored[chosen] + arguments.margin:
-            settings = {key: float(grid.iloc[0][key]) for key in GRID}
+            settings = {**current, **{key: float(grid.iloc[0][key]) for key in GRID}}
         else:
             print(f"\nno setting beats the current defaults ({scored[chosen]:.4f}) by more than {arguments.margin}")
     if arguments.history:

@@ -17,6 +17,7 @@ from beart.audio import AudioError, load_audio
 from beart.beatmaps import BeatmapError, IntermediateBeatmap, convert_beatmaps, export_intermediate
 from beart.beatmaps.osu_file import parse_osu
 from beart.beatmaps.stepmania_file import parse_simfile
+from beart.beatmaps.tja_file import parse_tja
 from beart.beatmaps.stepmania_reader import chart_to_intermediate
 from beart.cli import main
 from beart.safety import LimitError, UnsafePathError, confined_name, limits
@@ -251,6 +252,17 @@ def test_simfile_offsets_that_are_no_time_are_refused(offset):
     simfile = parse_simfile(text.replace("#OFFSET:0;", f"#OFFSET:{offset};"))
     with pytest.raises((BeatmapError, LimitError)):
         chart_to_intermediate(simfile, simfile.charts[0], for_training=False)
+
+
+@pytest.mark.parametrize("number", ["inf", "-inf", "1e999", "nan", "lots"])
+def test_a_meter_or_level_that_is_no_number_reads_as_none_given(number):
+    # float("1e999") is infinite, and int() of it raised OverflowError out of both readers
+    text = SIMFILE.format(extra="", steps_type="dance-single", rows="1000\n0100\n0010\n0001")
+    simfile = parse_simfile(text.replace("Easy:\n     2:", f"Easy:\n     {number}:"))
+    assert simfile.charts[0].meter == 0
+    assert chart_to_intermediate(simfile, simfile.charts[0], for_training=False).meta["difficulty"] >= 0.0
+    tja = parse_tja(f"BPM:120\nCOURSE:Oni\nLEVEL:{number}\n#START\n1010,\n#END\n", "hostile.tja")
+    assert tja.courses[0].level == 0 and len(tja.courses[0].notes) == 2
 
 
 def test_tiny_bpm_is_refused_not_stretched():

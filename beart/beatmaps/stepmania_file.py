@@ -17,6 +17,7 @@ import numpy as np
 from transformers.utils import logging
 
 from .beat_grid import ROWS_PER_BEAT
+from .difficulty_bands import read_number
 from .errors import BeatmapError
 from .stepmania_timing import StepManiaTiming
 
@@ -154,13 +155,6 @@ def read_entries(text: str) -> list[tuple[str, SimfileEntry]]:
     return entries
 
 
-def _meter(text: str) -> int:
-    try:
-        return int(float(text.strip()))
-    except ValueError:
-        return 0
-
-
 def _sm_chart(entry: SimfileEntry) -> SimfileChart:
     fields = entry.value.split(":", 5)
     if len(fields) < 6:
@@ -170,7 +164,7 @@ def _sm_chart(entry: SimfileEntry) -> SimfileChart:
         steps_type=fields[0].strip().lower(),
         description=fields[1].strip(),
         slot=fields[2].strip(),
-        meter=_meter(fields[3]),
+        meter=read_number(fields[3]),
         credit="",
         notes=SimfileEntry(fields[5], entry.line + leading_lines),
     )
@@ -184,7 +178,7 @@ def _ssc_chart(entries: dict) -> SimfileChart:
         steps_type=text("STEPSTYPE").lower(),
         description=text("DESCRIPTION"),
         slot=text("DIFFICULTY"),
-        meter=_meter(text("METER")),
+        meter=read_number(text("METER")),
         credit=text("CREDIT"),
         notes=entries.get("NOTES") or entries.get("NOTES2"),
         entries=entries,

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from transformers.utils import logging
 
+from .difficulty_bands import read_number
 from .errors import BeatmapError
 
 
@@ -294,10 +295,7 @@ def _course(song: dict, headers: dict, lines: list, start_line: int, name: str, 
         raise BeatmapError(f"{name}: BPM {bpm:g} is not a positive BPM.")
     offset = _number(song.get("OFFSET", "0") or "0", "OFFSET", name)
     kept, branched = _chart_lines(lines, where)
-    try:
-        level = int(float(headers.get("LEVEL", "0") or 0))
-    except ValueError:
-        level = 0
+    level = read_number(headers.get("LEVEL", "0"))
     names_seen[course] = names_seen.get(course, 0) + 1
     if names_seen[course] > 1:  # a file naming a course twice: the later ones keep their order, numbered
         logger.warning(f"{name}, line {start_line}: a second {course} course; read as '{course} {names_seen[course]}'.")

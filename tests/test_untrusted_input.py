@@ -246,6 +246,15 @@ def test_simfile_timing_past_the_longest_song_is_refused(extra, message):
         assert message in str(error)
 
 
+@pytest.mark.parametrize("bpms", ["0=120,1e308=140", "0=120,nan=140", "0=120,1=inf"])
+def test_simfile_timing_beats_beyond_any_number_are_refused_with_the_line_named(bpms):
+    # 1e308 beats is finite, but not in 48ths of a beat: that overflowed to an OverflowError
+    text = SIMFILE.format(extra="", steps_type="dance-single", rows="1000\n0100\n0010\n0001")
+    simfile = parse_simfile(text.replace("#BPMS:0=120;", f"#BPMS:{bpms};"), "hostile.sm")
+    with pytest.raises(BeatmapError, match=r"hostile.sm .*line 4: #BPMS holds a non-finite or out-of-range number"):
+        chart_to_intermediate(simfile, simfile.charts[0], for_training=False)
+
+
 @pytest.mark.parametrize("offset", ["-1e12", "nan", "inf"])
 def test_simfile_offsets_that_are_no_time_are_refused(offset):
     text = SIMFILE.format(extra="", steps_type="dance-single", rows="1000\n0100\n0010\n0001")

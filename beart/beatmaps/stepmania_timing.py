@@ -29,9 +29,12 @@ def _segments(entry, what: str, where: str) -> np.ndarray:
             beat, value = float(parts[0]), float(parts[1])
         except (ValueError, IndexError):
             raise BeatmapError(f"{where}, line {entry.line}: #{what} holds {item.strip()!r}, not beat=value.")
-        if not (np.isfinite(beat) and np.isfinite(value)):
-            raise BeatmapError(f"{where}, line {entry.line}: #{what} holds a non-finite number in {item.strip()!r}.")
-        pairs.append((round(beat * ROWS_PER_BEAT), value))
+        row = beat * ROWS_PER_BEAT  # a beat near the float limit overflows here
+        if not (np.isfinite(row) and np.isfinite(value)):
+            raise BeatmapError(
+                f"{where}, line {entry.line}: #{what} holds a non-finite or out-of-range number in {item.strip()!r}."
+            )
+        pairs.append((round(row), value))
     segments = np.array(pairs, dtype=np.float64).reshape(-1, 2)
     return segments[np.argsort(segments[:, 0], kind="stable")]
 

@@ -13,6 +13,8 @@ Every reader and writer of the package calls these helpers (this module imports 
 
 import math
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 
@@ -59,6 +61,12 @@ def check_duration(seconds: float, what: str) -> None:
     if not math.isfinite(seconds) or seconds > limits.max_song_seconds:
         shown = f"{seconds / 3600:.3g} hours" if math.isfinite(seconds) else repr(seconds)
         raise LimitError(f"{what} lasts {shown}; the longest song beart reads is {limits.describe_song_limit()}.")
+
+
+# What reading a damaged or exotic zip archive raises besides `BadZipFile`: a member stored with a feature or version
+# `zipfile` does not read (`NotImplementedError`), an encrypted member (`RuntimeError`), a corrupt or cut deflate stream
+# (`zlib.error`, `EOFError`), the file itself (`OSError`).
+ZIP_READ_ERRORS = (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, EOFError, OSError)
 
 
 def check_member_size(size: int, compressed_size: int, member: str, archive: str) -> None:

@@ -16,6 +16,7 @@ import soundfile
 from beart.audio import AudioError, load_audio
 from beart.beatmaps import BeatmapError, IntermediateBeatmap, convert_beatmaps, export_intermediate
 from beart.beatmaps.osu_file import parse_osu
+from beart.beatmaps.osu_reader import OsuArchive
 from beart.beatmaps.stepmania_file import parse_simfile
 from beart.beatmaps.tja_file import parse_tja
 from beart.beatmaps.stepmania_reader import chart_to_intermediate
@@ -159,6 +160,32 @@ def test_unsafe_member_names_are_refused():
         with pytest.raises(UnsafePathError):
             confined_name(name, "set.osz")
     assert confined_name("Sub\\Audio.mp3", "set.osz") == "Sub/Audio.mp3"
+
+
+def _damaged_osz(path, damage: str) -> str:
+    """An .osz of one map, then damaged: in its central directory (a zip version zipfile does not read, a member marked
+    as patched data or as encrypted) or in the member's deflate stream."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("map.osu", OSU_MAP * 20)
+    data = bytearray(path.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    if damage == "version":
+        data[central + 6 : central + 8] = (255).to_bytes(2, "little")
+    elif damage in ("patched", "encrypted"):
+        data[central + 8] |= 0x20 if damage == "patched" else 0x01
+    else:  # the compressed bytes, after the 30-byte local header and the name
+        start = 30 + len("map.osu")
+        data[start : start + 16] = b"\xff" * 16
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+@pytest.mark.parametrize("damage", ["version", "patched", "encrypted", "deflate"])
+def test_a_damaged_or_exotic_osz_is_a_clear_error_naming_the_file(tmp_path, damage):
+    # zipfile raises NotImplementedError, RuntimeError or zlib.error for these, which escaped the reader
+    path = _damaged_osz(tmp_path / "damaged.osz", damage)
+    with pytest.raises(BeatmapError, match="damaged.osz"):
+        OsuArchive(path).read_all(for_training=False)
 
 
 def test_outputs_are_never_overwritten_unasked(tmp_path):

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from transformers.utils import logging
 
 from ..beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
-from ..safety import LimitError, check_duration, check_member_size, limits
+from ..safety import ZIP_READ_ERRORS, LimitError, check_duration, check_member_size, limits
 from .errors import BeatmapError
 from .files import write_atomically
 
@@ -374,7 +374,7 @@ class IntermediateBeatmap:
                 data = table.read().to_pandas()
         except LimitError:
             raise
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, pa.ArrowException) as error:
+        except (*ZIP_READ_ERRORS, KeyError, ValueError, pa.ArrowException) as error:
             raise BeatmapError(f"{path} is not an intermediate beatmap (.ibf zip of meta.json and data.pq): {error}")
         try:
             return cls(data, meta)

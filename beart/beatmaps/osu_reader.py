@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
-from ..safety import UnsafePathError, check_member_size, check_text_size, confined_name, limits
+from ..safety import ZIP_READ_ERRORS, UnsafePathError, check_member_size, check_text_size, confined_name, limits
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError, RobotsDisallowedError
 from .beatmap_set import BeatmapSet, read_confined
 from .intermediate import QUANTUM_MS, IntermediateBeatmap
@@ -239,7 +239,7 @@ class OsuArchive(BeatmapSet):
         try:
             with zipfile.ZipFile(self.path) as archive:
                 infos = [info for info in archive.infolist() if not self._is_hidden(info.filename)]
-        except (zipfile.BadZipFile, OSError) as error:
+        except ZIP_READ_ERRORS as error:
             raise BeatmapError(f"{self.path} is not a readable .osz (zip) archive: {error}")
         self.infos = {}
         for info in infos:
@@ -268,7 +268,7 @@ class OsuArchive(BeatmapSet):
         try:
             with zipfile.ZipFile(self.path) as archive:
                 return archive.read(self.infos[member])
-        except (zipfile.BadZipFile, OSError, KeyError) as error:
+        except (*ZIP_READ_ERRORS, KeyError) as error:
             raise BeatmapError(f"{self.path}: cannot read {member}: {error}")
 
     def read(self, member: str, *, for_training: bool = True) -> IntermediateBeatmap:

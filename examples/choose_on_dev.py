@@ -109,6 +109,15 @@ def selection_score(table: pd.DataFrame) -> float:
     return float(((table["f1@50"] + table["f1@20"]) / 2).mean())
 
 
+def per_song_columns(table: pd.DataFrame) -> dict:
+    """One column per song of a `score_system` table, for a row of a table of settings: F1 at +-50 / +-20 ms and the
+    density."""
+    return {
+        f"{row['song'][:12]} F1 50/20, density": f"{row['f1@50']:.3f}/{row['f1@20']:.3f}, {row['density']:.2f}"
+        for row in table.to_dict("records")
+    }
+
+
 def choose_history(
     model_path: str, settings: dict, loaded: list, start, end, lengths: list, margin: float, num_tracks: int | None,
     mapped_from=None,
@@ -121,9 +130,7 @@ def choose_history(
         trial = {**settings, "history_steps": length}
         evaluator = evaluator_for(model_path, trial, mapped_from, end)
         scores = score_system(evaluator, MODEL, loaded, start, end, None, num_tracks)
-        per_song = {f"{row['song'][:12]} F1 50/20": f"{row['f1@50']:.3f}/{row['f1@20']:.3f}" for row in
-                    scores.to_dict("records")}  # fmt: skip
-        table.append({"history_steps": length, "score": selection_score(scores), **per_song})
+        table.append({"history_steps": length, "score": selection_score(scores), **per_song_columns(scores)})
     table = pd.DataFrame(table)
     print(table.to_string(index=False, float_format="%.4f"))
     whole = float(table.loc[table["history_steps"] == 0, "score"].iloc[0])
@@ -207,11 +214,7 @@ def main() -> None:
             trial = dict(zip(grid_values, values))
             evaluator = evaluator_for(chosen, trial, mapped_from, end)
             table = score_system(evaluator, MODEL, dev, start, end, None, arguments.tracks)
-            per_song = {
-                f"{row['song'][:12]} F1 50/20, density": f"{row['f1@50']:.3f}/{row['f1@20']:.3f}, {row['density']:.2f}"
-                for row in table.to_dict("records")
-            }
-            grid.append({**trial, "score": selection_score(table), **per_song})
+            grid.append({**trial, "score": selection_score(table), **per_song_columns(table)})
         grid = pd.DataFrame(grid).sort_values("score", ascending=False)
         print(grid.to_string(index=False, float_format="%.4f"))
         if grid.iloc[0]["score"] > scored[chosen] + arguments.margin:

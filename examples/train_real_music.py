@@ -9,9 +9,9 @@ Training augments every batch as the original does (random gain, noise, 10 ms ti
 real recordings, with a random equaliser tilt, a pitch shift of up to `--mel-band-shift` mel bands and a time stretch
 of up to `--time-stretch` (the song and its chart alike); with `--stem-mixes N` each Frets on Fire song is heard in N
 more mixes of its stems at random levels. With `--train-history-steps N` each track hears only its last N past beat
-tokens, the layout decoding with `history_steps` N reads (which then leaves the rest out: fewer positions). A checkpoint is
-kept every `--save-steps` steps (`OUTPUT_DIR/checkpoint-N`): `examples/choose_on_dev.py` picks the training length
-among them on the development songs. No development or test song is read here.
+tokens, the layout decoding with `history_steps` N reads (which then leaves the rest out: fewer positions). A
+checkpoint is kept every `--save-steps` steps (`OUTPUT_DIR/checkpoint-N`): `examples/choose_on_dev.py` picks the
+training length among them on the development songs. No development or test song is read here.
 """
 
 import argparse

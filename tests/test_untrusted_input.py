@@ -331,6 +331,27 @@ def test_an_ibf_with_an_absurd_tempo_or_length_is_refused(tmp_path):
         IntermediateBeatmap.load(tmp_path / "long.ibf")
 
 
+@pytest.mark.parametrize(
+    "key, value",
+    [("title", 1e308), ("artist", ["A", "B"]), ("version", {"x": 1}), ("preview_time", "/etc/passwd"),
+     ("preview_time", []), ("preview_time", 1e308), ("source", "song.ogg")],
+)  # fmt: skip
+def test_an_ibf_whose_metadata_has_the_wrong_kind_of_value_is_refused_before_any_writer(tmp_path, key, value):
+    # each of these made an export fail inside a writer with a TypeError or ValueError (found by mutating .ibf files)
+    beatmap_path = _ibf(tmp_path / "map.ibf", "audio.wav")
+    with zipfile.ZipFile(beatmap_path) as archive:
+        meta, data = json.loads(archive.read("meta.json")), archive.read("data.pq")
+    with zipfile.ZipFile(tmp_path / "hostile.ibf", "w") as archive:
+        archive.writestr("meta.json", json.dumps({**meta, key: value}))
+        archive.writestr("data.pq", data)
+    with pytest.raises(BeatmapError, match=rf"hostile.ibf: Beatmap metadata '{key}' must be"):
+        IntermediateBeatmap.load(tmp_path / "hostile.ibf")
+    (tmp_path / "audio.wav").write_bytes(_wav_bytes())
+    with pytest.raises(BeatmapError):
+        export_intermediate(tmp_path / "hostile.ibf", tmp_path / "out.osz", mode="mania")
+    assert not (tmp_path / "out.osz").exists()
+
+
 def test_the_song_limit_can_be_raised():
     objects = pd.DataFrame({"track": "LEFT", "start": [4_000_000.0], "end": [4_000_000.0]})
     meta = {"audio": "a.wav", "difficulty": 0.5, "tracks": ["LEFT"]}

@@ -29,6 +29,7 @@ TRACK_NAMES = ("LEFT", "UP", "DOWN", "RIGHT")
 TRACK_COUNTS = (1, 2, 4)
 MAX_BPM = 100000.0
 FLAG_COLUMNS = ("EMPTY", "NEW_COMBO", "SPINNER")
+TEXT_METADATA = ("title", "artist", "creator", "version")  # what the writers put into a file's text, where given
 HIT_OBJECT_COLUMNS = ("track", "start", "end")
 
 
@@ -164,6 +165,25 @@ class IntermediateBeatmap:
             f"steps={len(self)}, objects={len(self.hit_objects())})"
         )
 
+    def _validate_optional_metadata(self) -> None:
+        """The metadata the writers read where a map has it: text as text, the preview a time in ms, `source` a
+        mapping (an `.ibf` is untrusted input; anything else made the writers fail with a TypeError)."""
+        meta = self.meta
+        for key in TEXT_METADATA:
+            if meta.get(key) is not None and not isinstance(meta[key], str):
+                raise BeatmapError(f"Beatmap metadata '{key}' must be text, got {repr(meta[key]):.80}.")
+        preview = meta.get("preview_time")
+        if preview is not None and (
+            isinstance(preview, bool)
+            or not isinstance(preview, (int, float))
+            or not -1e3 * limits.max_song_seconds <= preview <= 1e3 * limits.max_song_seconds
+        ):
+            raise BeatmapError(
+                f"Beatmap metadata 'preview_time' must be a time in ms within the longest song, got {repr(preview):.80}."
+            )
+        if meta.get("source") is not None and not isinstance(meta["source"], dict):
+            raise BeatmapError(f"Beatmap metadata 'source' must be a mapping, got {repr(meta['source']):.80}.")
+
     def _validate(self) -> None:
         meta, data = self.meta, self.data
         if not isinstance(meta.get("audio"), str):
@@ -180,6 +200,7 @@ class IntermediateBeatmap:
             raise BeatmapError(f"Unknown track names {unknown}; tracks are named from {list(TRACK_NAMES)}.")
         if len(set(tracks)) != len(tracks):
             raise BeatmapError(f"Track names must be distinct, got {tracks}.")
+        self._validate_optional_metadata()
 
         missing = [column for column in ["TIME", "TEMPO", *tracks] if column not in data.columns]
         if missing:

@@ -131,6 +131,14 @@ def test_sustains_chords_delay_tempo_changes_and_names(tmp_path):
     assert expert.meta["title"] == "Chords" and expert.meta["preview_time"] == 1500
 
 
+@pytest.mark.parametrize("preview, expected", [("1e20", -1), ("-20", -1), ("1500.9", 1500)])
+def test_a_preview_time_past_any_song_is_ignored_not_a_reason_to_refuse_the_song(tmp_path, preview, expected):
+    ini = f"[Song]\nname = Preview\npreview_start_time = {preview}\n"
+    folder = song_folder(tmp_path / "preview", midi_bytes([("PART GUITAR", [*note(96, 0, 100)])]), ini)
+    (expert,) = FretsOnFireSong(folder).read_all()
+    assert expert.meta["preview_time"] == expected
+
+
 def test_an_old_file_with_one_unnamed_track_and_a_sustain_cutoff(tmp_path):
     notes = [*note(60, 0, 240), *note(62, 480, 960)]
     folder = song_folder(tmp_path / "old", midi_bytes([("", notes)], midi_type=0),

@@ -16,7 +16,7 @@ import soundfile
 from beart.audio import AudioError, load_audio
 from beart.beatmaps import BeatmapError, IntermediateBeatmap, convert_beatmaps, export_intermediate
 from beart.beatmaps.osu_file import parse_osu
-from beart.beatmaps.osu_reader import OsuArchive
+from beart.beatmaps.osu_reader import OsuArchive, osu_to_intermediate
 from beart.beatmaps.stepmania_file import parse_simfile
 from beart.beatmaps.tja_file import parse_tja
 from beart.beatmaps.stepmania_reader import chart_to_intermediate
@@ -246,6 +246,14 @@ def test_huge_times_in_an_osu_file_are_skipped_with_the_line_named(caplog):
     assert osu_file.skipped_lines == 5
     assert len(osu_file.hit_objects) == 3
     assert "hostile.osu, line 23" in caplog.text
+
+
+def test_an_osu_preview_time_past_any_song_is_ignored_with_a_warning(caplog):
+    # the .ibf check refuses such a preview: a reader must not hand it on (the map itself is fine)
+    text = OSU_MAP.replace("[General]\n", "[General]\nPreviewTime: 1e20\n")
+    beatmap = osu_to_intermediate(parse_osu(text, "s.osu"), text.encode(), for_training=False)
+    assert beatmap.meta["preview_time"] == -1
+    assert "s.osu: the preview time '1e20' is not a time in the song" in caplog.text
 
 
 def test_a_slider_of_astronomic_length_is_left_out():

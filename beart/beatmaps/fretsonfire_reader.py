@@ -32,7 +32,7 @@ from .beatmap_set import BeatmapSet, read_confined
 from .difficulty_bands import difficulty_in_band
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
 from .fretsonfire_file import MidiChart, MidiPart, SongIni, parse_notes_mid
-from .intermediate import QUANTUM_MS, IntermediateBeatmap, intro_span, notes_in_song
+from .intermediate import QUANTUM_MS, IntermediateBeatmap, intro_span, notes_in_song, song_preview_ms
 from ..safety import check_text_size
 from .tracks import GAME_MODE_TRACKS
 
@@ -200,7 +200,9 @@ class FretsOnFireSong(BeatmapSet):
             "artist": self.ini.get("artist"),
             "creator": charter,
             "version": difficulty_name,
-            "preview_time": int(preview) if preview >= 0 else -1,
+            "preview_time": max(
+                song_preview_ms(np.trunc(preview), self.ini.get("preview_start_time"), self.ini_path), -1
+            ),
             "source": {
                 "format": "fretsonfire",
                 "file": self.name,

@@ -49,15 +49,21 @@ def _check_times(times_ms: np.ndarray) -> None:
 
 def preview_time_ms(seconds_text: str, where: str) -> int:
     """A map's preview time (ms) from its text in seconds (`#SAMPLESTART`, `DEMOSTART`); -1 when absent or not a time
-    in the song, with a warning: it only places the song's preview."""
+    in the song, with a warning (see `song_preview_ms`)."""
     try:
         seconds = float(seconds_text) if seconds_text.strip() else -0.001
     except ValueError:
         seconds = float("nan")
-    if not np.isfinite(seconds) or abs(seconds) > limits.max_song_seconds:
-        logger.warning(f"{where}: the preview time {seconds_text!r} is not a time in the song; ignored.")
-        seconds = -0.001
-    return round(seconds * 1000)
+    return song_preview_ms(seconds * 1000, seconds_text, where)
+
+
+def song_preview_ms(milliseconds: float, text: str, where: str) -> int:
+    """A map's preview time in whole ms, -1 where it is not a time in the longest song (`text` as the file wrote it
+    named in a warning): it only places the song's preview, so a map is never refused for it."""
+    if not np.isfinite(milliseconds) or abs(milliseconds) > 1e3 * limits.max_song_seconds:
+        logger.warning(f"{where}: the preview time {text!r} is not a time in the song; ignored.")
+        return -1
+    return round(milliseconds)
 
 
 def notes_in_song(objects: pd.DataFrame, where: str, offset_name: str) -> pd.DataFrame:
@@ -179,7 +185,8 @@ class IntermediateBeatmap:
             or not -1e3 * limits.max_song_seconds <= preview <= 1e3 * limits.max_song_seconds
         ):
             raise BeatmapError(
-                f"Beatmap metadata 'preview_time' must be a time in ms within the longest song, got {repr(preview):.80}."
+                "Beatmap metadata 'preview_time' must be a time in ms within the longest song, got "
+                f"{repr(preview):.80}."
             )
         if meta.get("source") is not None and not isinstance(meta["source"], dict):
             raise BeatmapError(f"Beatmap metadata 'source' must be a mapping, got {repr(meta['source']):.80}.")

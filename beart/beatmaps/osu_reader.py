@@ -28,7 +28,7 @@ from transformers.utils import logging
 from ..safety import ZIP_READ_ERRORS, UnsafePathError, check_member_size, check_text_size, confined_name, limits
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError, RobotsDisallowedError
 from .beatmap_set import BeatmapSet, read_confined
-from .intermediate import QUANTUM_MS, IntermediateBeatmap
+from .intermediate import QUANTUM_MS, IntermediateBeatmap, song_preview_ms
 from .osu_file import HITSOUND_CLAP, HITSOUND_WHISTLE, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile, parse_osu
 from .tracks import GAME_MODE_TRACKS
 
@@ -178,7 +178,9 @@ def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool
         "artist": osu_file.value("Metadata", "Artist", ""),
         "creator": osu_file.value("Metadata", "Creator", ""),
         "version": osu_file.value("Metadata", "Version", ""),
-        "preview_time": osu_file.number("General", "PreviewTime", -1),
+        "preview_time": song_preview_ms(
+            osu_file.number("General", "PreviewTime", -1), osu_file.value("General", "PreviewTime", ""), osu_file.name
+        ),
         "source": {
             "format": "osu",
             "file": osu_file.name,

@@ -165,9 +165,11 @@ class BeartDataCollator:
             factors = self.random.choice(self.stretch_factors, size=len(features))
 
         columns = {"input_ids": [], "token_type_ids": [], "labels": [], "input_features": [], "tempo_labels": []}
+        track_counts = []
         for row_index in range(len(features)):
             map_row = self.maps.fetch(map_index[row_index])
             num_tracks = int(map_row["num_tracks"])
+            track_counts.append(num_tracks)
             factor = float(factors[row_index])
             tokens, tempo = self.map_tokens.fetch((int(map_index[row_index]), int(offsets[row_index]), factor))
             step = min(round(steps[row_index] * factor), len(tokens) - 1)
@@ -192,17 +194,19 @@ class BeartDataCollator:
             "tempo_labels": torch.tensor(np.asarray(columns["tempo_labels"], dtype=np.float32)),
         }
         if self.history_steps:
-            batch["attention_mask"] = torch.from_numpy(self._attention_mask(map_index))
+            batch["attention_mask"] = torch.from_numpy(self._attention_mask(track_counts))
         if self.augment:
             self._augment(batch)
         return batch
 
-    def _attention_mask(self, map_index: np.ndarray) -> np.ndarray:
-        """The positions each row keeps under `history_steps`: shape `(batch_size, context_length)`, 1 or 0."""
-        mask = np.zeros((len(map_index), self.processor.context_length), dtype=np.int64)
-        for row, index in enumerate(map_index):
-            kept = self.processor.kept_positions(int(self.maps.fetch(index)["num_tracks"]), self.history_steps)
-            mask[row, slice(None) if kept is None else kept] = 1
+    def _attention_mask(self, track_counts: list[int]) -> np.ndarray:
+        """The positions each row (of `track_counts[row]` tracks) keeps under `history_steps`: shape `(batch_size,
+        context_length)`, 1 or 0."""
+        mask = np.zeros((len(track_counts), self.processor.context_length), dtype=np.int64)
+        for num_tracks in set(track_counts):
+            kept = self.processor.kept_positions(num_tracks, self.history_steps)
+            rows = np.flatnonzero(np.asarray(track_counts) == num_tracks)
+            mask[np.ix_(rows, np.arange(mask.shape[1]) if kept is None else kept)] = 1
         return mask
 
     def _label_predicted_steps(self, labels: np.ndarray, tokens: np.ndarray, step: int, track: int) -> None:

@@ -24,6 +24,49 @@ def typical_notes_per_beat(difficulty: float) -> float:
     return math.exp(intercept + slope * difficulty)
 
 
+def read_history_steps(value, name: str = "history_steps") -> int | dict[int, int]:
+    """
+    `value` as a history: one number of past steps for every track count, or a mapping from track count to number
+    (JSON writes the counts as text: `{"1": 64, "4": 16}`); on the command line `64` or `1:64,2:64,4:16`.
+
+    Raises:
+        `ValueError`: a number that is not a whole number of 0 or more, a track count that is not a positive whole
+            number, or text that reads as neither form.
+    """
+
+    def whole(number, what: str) -> int:
+        if isinstance(number, bool) or not isinstance(number, (int, float, str)):
+            raise ValueError(f"{name}: {what} must be a whole number, got {number!r}.")
+        try:
+            parsed = float(number)
+        except ValueError:
+            raise ValueError(f"{name}: {what} must be a whole number, got {number!r}.") from None
+        if not (math.isfinite(parsed) and parsed == int(parsed) and parsed >= 0):
+            raise ValueError(f"{name}: {what} must be a whole number of 0 or more, got {number!r}.")
+        return int(parsed)
+
+    if isinstance(value, str) and ":" in value:
+        pairs = [item.split(":", 1) for item in value.split(",")]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError(f"{name}: write one number or TRACKS:STEPS pairs such as 1:64,4:16; got {value!r}.")
+        value = dict(pairs)
+    if isinstance(value, dict):
+        by_tracks = {whole(tracks, "a track count"): whole(steps, "a number of steps") for tracks, steps in value.items()}
+        if 0 in by_tracks:
+            raise ValueError(f"{name}: track counts start at 1, got {value!r}.")
+        return by_tracks
+    return whole(value, "the number of steps")
+
+
+def history_steps_for(history_steps: int | dict | None, num_tracks: int) -> int:
+    """The past steps each of `num_tracks` tracks keeps under `history_steps` (see `read_history_steps`); 0 (all the
+    context holds) for `None`, 0, or a track count the mapping does not name."""
+    if not history_steps:
+        return 0
+    history_steps = read_history_steps(history_steps)
+    return history_steps.get(num_tracks, 0) if isinstance(history_steps, dict) else history_steps
+
+
 def _option(default, help: str, flag_type=None, read_by: str | None = None, nargs: str | None = None):
     """A `DecodingOptions` field: its command-line flag's `help` and type (`None`: no flag of its own), and the one
     strategy that reads it (the other warns that it ignores it)."""
@@ -74,12 +117,13 @@ class DecodingOptions:
             the median time between the song's tracked beats). A
             map that places more loses its least likely objects (by the probability that the step holds one) until
             it fits; a hold, and a step that would change a hold, stays. 0 or `None` for no cap.
-        history_steps (`int`, *optional*): the past beat tokens each track's context keeps, the nearest ones (100 ms
-            each); the farther history is left out of the model's input, the positions kept in place
-            (`BeartProcessor.kept_positions`). Attention costs the square of the positions, so a short history
-            decodes several times faster. 0 or `None` for all the context holds (447 steps for 1 track, 223 for 2,
-            111 for 4 in a 512-position context). A model trained with `config.train_history_steps` saw that history
-            in training (the bundled model: 64, its default here).
+        history_steps (`int` or `dict[int, int]`, *optional*): the past beat tokens each track's context keeps, the
+            nearest ones (100 ms each): one number for every track count, or one per track count (`{1: 64, 4: 16}`;
+            a count it does not name keeps all). The farther history is left out of the model's input, the positions
+            kept in place (`BeartProcessor.kept_positions`). Attention costs the square of the positions, so a short
+            history decodes several times faster. 0 or `None` for all the context holds (447 steps for 1 track, 223
+            for 2, 111 for 4 in a 512-position context). A model trained with `config.train_history_steps` saw that
+            history in training (the bundled model's is its default here).
     """
 
     difficulty: float = _option(0.5, "0 (easiest) to 1 (hardest)")  # `beart generate` has its own flags for these
@@ -105,8 +149,11 @@ class DecodingOptions:
         None, "fast strategy: weight of the song's beats on easy maps (full at difficulty 0, none from 0.5; 0: off)",
         float, "fast",
     )  # fmt: skip
-    history_steps: int | None = _option(
-        None, "past beat tokens each track's context keeps (0: all the context holds; fewer decode faster)", int
+    history_steps: int | dict | None = _option(
+        None,
+        "past beat tokens each track's context keeps: N, or TRACKS:N pairs such as 1:64,4:16 (0: all the context "
+        "holds; fewer decode faster)",
+        read_history_steps,
     )
     max_density: float | None = _option(
         None, "fast strategy: most notes per beat, as a multiple of human charts' at the difficulty (0: no cap)", float,
@@ -129,8 +176,8 @@ class DecodingOptions:
             raise ValueError(f"max_beam_width must be at least top_k + 1 = {int(self.top_k) + 1}.")
         if self.hit_threshold is not None and not 0.0 < self.hit_threshold < 1.0:
             raise ValueError(f"hit_threshold must lie in (0, 1), got {self.hit_threshold}.")
-        if self.history_steps is not None and int(self.history_steps) < 0:
-            raise ValueError(f"history_steps must be 0 (all) or a positive number of steps, got {self.history_steps}.")
+        if self.history_steps is not None:
+            read_history_steps(self.history_steps)
         if self.max_density is not None and not 0.0 <= self.max_density < float("inf"):
             raise ValueError(f"max_density must be 0 (no cap) or a positive multiple, got {self.max_density}.")
         for name in ("difficulty_guidance", "onset_prior", "beat_prior"):

@@ -3,7 +3,7 @@ copied), same song, same run: seconds to generate `--seconds` of audio for one t
 `BEaRT.generate` (its defaults: beam search, temperature 0.5) and with beart's pipeline (`fast`, the bundled model's
 decoding defaults, priors and guidance on, `make_playable`), for 1 and 4 tracks; the ratios printed at the end.
 
-    python benchmarks/generation_against_original.py [--seconds 30] [--repeats 2] [--history-steps 0 64 ...]
+    python benchmarks/generation_against_original.py [--seconds 30] [--repeats 2] [--history-steps 0 64 1:64,2:64,4:16 ...]
 
 Both use the author's checkpoint converted for beart where beart runs the original's model (`--model original`), or
 the bundled model (`--model bundled`, the default): the speed of decoding, not of one network, is what is compared.
@@ -23,6 +23,7 @@ from transformers import pipeline
 
 import beart
 from beart.audio import load_audio
+from beart.decoding_options import read_history_steps
 
 from timing import best_time
 
@@ -49,8 +50,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--model", choices=["bundled", "original"], default="bundled")
     parser.add_argument(
-        "--history-steps", type=int, nargs="*", default=[None],
-        help="beart's history_steps to time, each in turn (default: the model's own; 0: the whole context)",
+        "--history-steps", nargs="*", default=[None],
+        help="beart's history_steps to time, each in turn: N or TRACKS:N pairs (default: the model's own; 0: the whole "
+        "context)",
     )  # fmt: skip
     arguments = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
@@ -76,7 +78,7 @@ def main():
         generator = pipeline("beatmap-generation")
     results = {}
     for history_steps in arguments.history_steps:
-        options = {} if history_steps is None else {"history_steps": history_steps}
+        options = {} if history_steps is None else {"history_steps": read_history_steps(history_steps)}
         for mode, tracks in (("osu", 1), ("mania", 4)):
             results[history_steps, tracks] = best_time(
                 lambda: generator(song, mode=mode, seed=1, progress=False, **options), arguments.repeats

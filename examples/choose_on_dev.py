@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from beart.audio import load_audio
+from beart.decoding_options import read_history_steps
 from beart.evaluation.evaluate import HEURISTIC, MODEL, SAMPLING_RATE, UNTRAINED, BeatmapEvaluator, find_reference_songs
 from beart.evaluation.onset_metrics import micro_average, onset_scores
 from beart.loading import load_model
@@ -188,8 +189,9 @@ def main() -> None:
     defaults = load_model(arguments.candidates[0]).generation_config
     current = {key: float(getattr(defaults, key, None) or 0.0) for key in GRID}
     if getattr(defaults, "history_steps", None):
-        current["history_steps"] = int(defaults.history_steps)
-    current.update({key: float(value) for key, value in (item.split("=", 1) for item in arguments.decoding)})
+        current["history_steps"] = read_history_steps(defaults.history_steps)
+    for key, value in (item.split("=", 1) for item in arguments.decoding):
+        current[key] = read_history_steps(value) if key == "history_steps" else float(value)
     print(f"{arguments.split} songs: {', '.join(song[0] for song in dev)}; {start}-{end} s; current defaults {current}")
 
     print("\n1. training length / model, with the current defaults")

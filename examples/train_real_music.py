@@ -9,7 +9,8 @@ Training augments every batch as the original does (random gain, noise, 10 ms ti
 real recordings, with a random equaliser tilt, a pitch shift of up to `--mel-band-shift` mel bands and a time stretch
 of up to `--time-stretch` (the song and its chart alike); with `--stem-mixes N` each Frets on Fire song is heard in N
 more mixes of its stems at random levels. With `--train-history-steps N` each track hears only its last N past beat
-tokens, the layout decoding with `history_steps` N reads (which then leaves the rest out: fewer positions). A
+tokens (or, as `1:64,2:64,4:16`, a number per track count), the layout decoding with `history_steps` N reads (which
+then leaves the rest out: fewer positions). A
 checkpoint is kept every `--save-steps` steps (`OUTPUT_DIR/checkpoint-N`): `examples/choose_on_dev.py` picks the
 training length among them on the development songs. No development or test song is read here.
 """
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 
+from beart.decoding_options import read_history_steps
 from beart.training import BeartTrainingArguments, build_corpus, train_beart
 
 
@@ -43,7 +45,8 @@ def main() -> None:
     parser.add_argument("--stem-mixes", type=int, default=0, help="more mixes of each song's stems, at random levels")
     parser.add_argument("--token-dropout", type=float, help="share of history tokens masked (default: the model's)")
     parser.add_argument(
-        "--train-history-steps", type=int, default=0, help="past beat tokens each track hears (config field; 0: all)"
+        "--train-history-steps", type=read_history_steps, default=0,
+        help="past beat tokens each track hears: N, or TRACKS:N pairs such as 1:64,2:64,4:16 (config field; 0: all)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", help="keep the corpus here, reusing one already there")

@@ -130,3 +130,5 @@ def test_decoding_flags_come_from_the_decoding_options():
         )
         assert set(arguments.decoding_flags) == flagged
         assert (arguments.top_k, arguments.beams, arguments.onset_prior) == (3, [2, 1], 4.0)
+    history = commands["generate"].parse_args(["song.ogg", "--history-steps", "1:64,4:16"]).history_steps
+    assert history == {1: 64, 4: 16}

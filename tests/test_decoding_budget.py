@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
-from beart.decoding_options import DecodingOptions, typical_notes_per_beat
+from beart.decoding_options import DecodingOptions, history_steps_for, read_history_steps, typical_notes_per_beat
 from beart.modeling.generation_beart import _Scorer, cap_notes
 from beart.modeling.logits_process import HoldGrammarLogitsProcessor
 from beart.processing import SongAnalysis
@@ -34,6 +34,26 @@ def test_the_kept_positions_are_each_tracks_first_its_nearest_history_its_curren
     assert processor.kept_positions(num_tracks, None) is None
     assert processor.kept_positions(num_tracks, 0) is None
     assert processor.kept_positions(num_tracks, past - 1) is None  # the whole history: nothing to leave out
+
+
+def test_a_history_per_track_count_keeps_each_counts_own_history(tmp_path):
+    processor = BeartProcessor.from_model_config(BeartConfig())
+    # one number per track count: in Python, as JSON writes it, as the command line takes it; 2 tracks not named
+    for history in ({1: 64, 4: 16}, {"1": 64, "4": 16}, "1:64,4:16"):
+        np.testing.assert_array_equal(processor.kept_positions(1, history), processor.kept_positions(1, 64))
+        np.testing.assert_array_equal(processor.kept_positions(4, history), processor.kept_positions(4, 16))
+        assert processor.kept_positions(2, history) is None
+    assert read_history_steps("64") == 64 and history_steps_for(None, 4) == 0
+    BeartConfig(train_history_steps={1: 64, 4: 16}).save_pretrained(tmp_path)
+    assert BeartConfig.from_pretrained(tmp_path).train_history_steps == {1: 64, 4: 16}
+
+
+@pytest.mark.parametrize("history", [-1, 1.5, float("inf"), True, [64], "64,4:16", "1:64,four", {0: 8}, {1: -8}])
+def test_a_history_that_is_no_whole_number_per_track_count_is_refused(history):
+    with pytest.raises(ValueError, match="history_steps"):
+        read_history_steps(history)
+    with pytest.raises(ValueError, match="train_history_steps"):
+        BeartConfig(train_history_steps=history)
 
 
 def test_with_a_short_history_the_far_past_no_longer_reaches_the_logits(small_model):
@@ -127,6 +147,15 @@ def test_generation_with_a_short_history_is_the_whole_context_where_that_is_all_
     kept_all, _, _ = model.generate(mel_slices, history_steps=110, **settings)
     np.testing.assert_array_equal(kept_all, whole)
     assert short.shape == whole.shape
+    # a history per track count, given or read from the generation config (as JSON writes it), is the 4 tracks' own
+    by_tracks, _, _ = model.generate(mel_slices, history_steps={1: 100, 4: 8}, **settings)
+    np.testing.assert_array_equal(by_tracks, short)
+    model.generation_config.history_steps = {"1": 100, "4": 8}
+    try:
+        from_defaults, _, _ = model.generate(mel_slices, **settings)
+    finally:
+        del model.generation_config.history_steps
+    np.testing.assert_array_equal(from_defaults, short)
     with pytest.raises(ValueError, match="history_steps"):
         model.generate(mel_slices, history_steps=-1, **settings)
 

@@ -261,7 +261,11 @@ def test_a_short_training_history_masks_each_tracks_far_past_as_decoding_leaves_
     corpus, _ = mania_corpus
     processor = quaver_processor()
     rows = [corpus["train"][index] for index in range(0, len(corpus["train"]), 9)]
-    batch = BeartDataCollator(processor, corpus["maps"], corpus["songs"], augment=True, history_steps=16, seed=1)(rows)
+    # a history per track count (here 16 for these 4-track rows) masks each row by its own count
+    collator = BeartDataCollator(
+        processor, corpus["maps"], corpus["songs"], augment=True, history_steps={1: 3, 4: 16}, seed=1
+    )
+    batch = collator(rows)
     kept = processor.kept_positions(4, 16)
     expected = np.isin(np.arange(512), kept)[None].repeat(len(rows), axis=0)
     np.testing.assert_array_equal(batch["attention_mask"].numpy(), expected)
@@ -272,12 +276,12 @@ def test_a_short_training_history_masks_each_tracks_far_past_as_decoding_leaves_
     one_track = load_corpus(fixture_corpus)
     trainer = train_beart(
         fixture_corpus, tiny_arguments(tmp_path / "run", report_to="none", save_strategy="no"),
-        config_overrides={**TINY_MODEL, "train_history_steps": 16}, callbacks=[StopAtStep(1)],
+        config_overrides={**TINY_MODEL, "train_history_steps": {"1": 16, "4": 8}}, callbacks=[StopAtStep(1)],
     )  # fmt: skip
-    assert trainer.model.config.train_history_steps == 16
+    assert trainer.model.config.train_history_steps == {1: 16, 4: 8}
     one_row = trainer.data_collator([one_track["train"][0]])
     np.testing.assert_array_equal(np.flatnonzero(one_row["attention_mask"][0]), processor.kept_positions(1, 16))
-    assert trainer.eval_data_collator.history_steps == 16
+    assert trainer.eval_data_collator.history_steps == {1: 16, 4: 8}
 
 
 def test_config_overrides_reach_every_start_model(converted_dir, fixtures_dir):

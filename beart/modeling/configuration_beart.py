@@ -4,6 +4,7 @@ from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
 
 from ..beat_vocabulary import vocabulary_size
+from ..decoding_options import read_history_steps
 
 
 DEFAULT_TRACK_NAMES = ("LEFT", "UP", "DOWN", "RIGHT")
@@ -78,9 +79,9 @@ class BeartConfig(PreTrainedConfig):
             moved with them).
         augmentation_seed (`int`, *optional*, defaults to 69420):
             Seed of the augmentation random generator.
-        train_history_steps (`int`, *optional*, defaults to 0):
+        train_history_steps (`int` or `dict[int, int]`, *optional*, defaults to 0):
             Training layout (not in the original): each track hears only its last `train_history_steps` past beat
-            tokens, the rest of the history left out of attention (`attention_mask`) with every kept position at its
+            tokens (one number, or one per track count as `history_steps` takes it), the rest of the history left out of attention (`attention_mask`) with every kept position at its
             own place, exactly what decoding with `history_steps` shows the model (it then leaves those positions out
             of the input, which is cheaper and equal). 0 trains on the whole context.
         prediction_steps (`int`, *optional*, defaults to 1):
@@ -136,7 +137,7 @@ class BeartConfig(PreTrainedConfig):
         mel_band_shift: int = 0,
         time_stretch: float = 0.0,
         augmentation_seed: int = 69420,
-        train_history_steps: int = 0,
+        train_history_steps: int | dict = 0,
         prediction_steps: int = 1,
         difficulty_embedding: bool = False,
         decoding_defaults: dict | None = None,
@@ -252,8 +253,7 @@ class BeartConfig(PreTrainedConfig):
                     f"prediction_steps ({self.prediction_steps}) must lie in [1, {self.audio_foresight // count + 1}]: "
                     f"with {count} tracks each track has {self.audio_foresight // count} foresight positions."
                 )
-        if self.train_history_steps < 0:
-            raise ValueError(f"train_history_steps must be 0 (whole context) or more, got {self.train_history_steps}.")
+        self.train_history_steps = read_history_steps(self.train_history_steps, "train_history_steps")
         for name in ("embedding_dropout_prob", "hidden_dropout_prob", "attention_probs_dropout_prob"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must lie in [0, 1), got {getattr(self, name)}.")

@@ -5,6 +5,7 @@ import pandas as pd
 from transformers import BatchFeature, ProcessorMixin
 
 from ..beatmaps.intermediate import QUANTUM_MS, IntermediateBeatmap
+from ..decoding_options import history_steps_for
 from ..remote_code import auto_map, save_remote_code
 from .feature_extraction_beart import BeartFeatureExtractor
 from .tokenization_beart import BeartTokenizer
@@ -168,22 +169,23 @@ class BeartProcessor(ProcessorMixin):
         """
         return self.scored_positions(num_tracks)[:, None] + np.arange(prediction_steps)[None, :]
 
-    def kept_positions(self, num_tracks: int, history_steps: int | None) -> np.ndarray | None:
+    def kept_positions(self, num_tracks: int, history_steps: int | dict | None) -> np.ndarray | None:
         """
-        The positions of the context kept when each track hears only its last `history_steps` past beat tokens: every
-        track's first position (difficulty or SEP), the last `history_steps` before its current token, the current
-        token and the foresight; `None` where that is the whole context (no `history_steps`, or as many as the layout
-        holds). The model reads the kept positions at their own places (`position_ids`), so each keeps its position
-        embedding, as if the left-out history were not there.
+        The positions of the context kept when each track hears only its last `history_steps` past beat tokens (one
+        number, or one per track count: `decoding_options.history_steps_for`): every track's first position
+        (difficulty or SEP), the last `history_steps` before its current token, the current token and the foresight;
+        `None` where that is the whole context (no `history_steps`, or as many as the layout holds). The model reads
+        the kept positions at their own places (`position_ids`), so each keeps its position embedding, as if the
+        left-out history were not there.
 
         Returns:
             `np.ndarray` of shape `(num_kept,)`, ascending, or `None`.
         """
         window, foresight = self.track_layout(num_tracks)
         past = window - foresight  # the current token's offset; offsets 1 to past - 1 hold the history
+        history_steps = history_steps_for(history_steps, num_tracks)
         if not history_steps or history_steps >= past - 1:
             return None
-        history_steps = int(history_steps)
         offsets = np.concatenate([[0], np.arange(past - history_steps, window + 1)])
         return (np.arange(num_tracks)[:, None] * (window + 1) + offsets[None, :]).reshape(-1)
 

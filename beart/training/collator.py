@@ -73,8 +73,8 @@ class BeartDataCollator:
         label_masked_tracks (`bool`, *optional*, defaults to `False`): see above (only with `augment`).
         prediction_steps (`int`, *optional*, defaults to 1): steps scored per labelled track, see above (only with
             `augment`); the model's `config.prediction_steps`.
-        history_steps (`int`, *optional*, defaults to 0): see above; 0 keeps the whole context (no `attention_mask`).
-            The model's `config.train_history_steps`.
+        history_steps (`int` or `dict[int, int]`, *optional*, defaults to 0): see above, one number or one per track
+            count; 0 keeps the whole context (no `attention_mask`). The model's `config.train_history_steps`.
         seed (`int`, *optional*, defaults to 69420): seed of the augmentation generators (each DataLoader worker
             derives its own from it).
         cache_size (`int`, *optional*, defaults to 64): maps and songs kept decoded.
@@ -95,7 +95,7 @@ class BeartDataCollator:
         time_offsets: bool = True,
         label_masked_tracks: bool = False,
         prediction_steps: int = 1,
-        history_steps: int = 0,
+        history_steps: int | dict = 0,
         seed: int = 69420,
         cache_size: int = 64,
     ):

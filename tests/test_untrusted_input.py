@@ -15,6 +15,7 @@ import soundfile
 
 from beart.audio import AudioError, load_audio
 from beart.beatmaps import BeatmapError, IntermediateBeatmap, convert_beatmaps, export_intermediate
+from beart.beatmaps.numbers import finite_number
 from beart.beatmaps.osu_file import parse_osu
 from beart.beatmaps.osu_reader import OsuArchive, osu_to_intermediate
 from beart.beatmaps.stepmania_file import parse_simfile
@@ -307,6 +308,16 @@ def test_a_meter_or_level_that_is_no_number_reads_as_none_given(number):
     assert chart_to_intermediate(simfile, simfile.charts[0], for_training=False).meta["difficulty"] >= 0.0
     tja = parse_tja(f"BPM:120\nCOURSE:Oni\nLEVEL:{number}\n#START\n1010,\n#END\n", "hostile.tja")
     assert tja.courses[0].level == 0 and len(tja.courses[0].notes) == 2
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "1e999", "nan", "lots", "", "  ", None, "1,5"])
+def test_the_one_number_parser_reads_no_number_from_text_that_writes_none(text):
+    assert finite_number(text) is None
+
+
+def test_the_one_number_parser_reads_the_number_written():
+    assert finite_number(" 7.5 ") == pytest.approx(7.5) and finite_number("-3") == pytest.approx(-3.0)
+    assert finite_number("1e308") == pytest.approx(1e308)
 
 
 def test_tiny_bpm_is_refused_not_stretched():

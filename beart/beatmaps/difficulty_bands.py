@@ -5,9 +5,9 @@ numbers placed linearly across it.
 A table of bands maps each name to `((low, high), (lowest_number, highest_number))`.
 """
 
-import math
-
 import numpy as np
+
+from .numbers import finite_number
 
 
 TOP_OF_BAND = 0.999  # the highest number stays inside its band (a band's top is the next band's bottom)
@@ -16,11 +16,8 @@ TOP_OF_BAND = 0.999  # the highest number stays inside its band (a band's top is
 def read_number(text) -> int:
     """A chart's number as a file writes it (StepMania's meter, a TJA course's LEVEL): a whole number, 0 where it is
     missing, unreadable or not finite (`inf`, `1e999`, `nan`)."""
-    try:
-        number = float(str(text).strip())
-    except ValueError:
-        return 0
-    return int(number) if math.isfinite(number) else 0
+    number = finite_number(text)
+    return 0 if number is None else int(number)
 
 
 def difficulty_in_band(bands: dict, name: str, number: float) -> float:

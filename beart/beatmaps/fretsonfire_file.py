@@ -22,6 +22,7 @@ import pandas as pd
 from transformers.utils import logging
 
 from .errors import BeatmapError
+from .numbers import finite_number
 
 
 logger = logging.get_logger(__name__)
@@ -212,11 +213,8 @@ class SongIni:
         text = self.get(key)
         if not text:
             return default
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not np.isfinite(value):
+        value = finite_number(text)
+        if value is None:
             logger.warning(f"{where}: {key} = {text!r} is not a number; ignored.")
             return default
         return value

@@ -19,6 +19,7 @@ from ..beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
 from ..safety import ZIP_READ_ERRORS, LimitError, check_duration, check_member_size, limits
 from .errors import BeatmapError
 from .files import write_atomically
+from .numbers import finite_number
 
 
 logger = logging.get_logger(__name__)
@@ -50,11 +51,10 @@ def _check_times(times_ms: np.ndarray) -> None:
 def preview_time_ms(seconds_text: str, where: str) -> int:
     """A map's preview time (ms) from its text in seconds (`#SAMPLESTART`, `DEMOSTART`); -1 when absent or not a time
     in the song, with a warning (see `song_preview_ms`)."""
-    try:
-        seconds = float(seconds_text) if seconds_text.strip() else -0.001
-    except ValueError:
-        seconds = float("nan")
-    return song_preview_ms(seconds * 1000, seconds_text, where)
+    if not seconds_text.strip():
+        return -1
+    seconds = finite_number(seconds_text)
+    return song_preview_ms(np.nan if seconds is None else seconds * 1000, seconds_text, where)
 
 
 def song_preview_ms(milliseconds: float, text: str, where: str) -> int:

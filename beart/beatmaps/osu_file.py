@@ -27,6 +27,7 @@ from transformers.utils import logging
 
 from ..safety import limits
 from .errors import BeatmapError
+from .numbers import finite_number
 from .slider_paths import slider_path_length
 
 
@@ -92,12 +93,8 @@ class OsuFile:
         return self.sections.get(section, {}).get(key, default)
 
     def number(self, section: str, key: str, default: float) -> float:
-        text = self.value(section, key)
-        try:
-            number = float(text)
-        except (TypeError, ValueError):
-            return default
-        return number if np.isfinite(number) else default
+        number = finite_number(self.value(section, key))
+        return default if number is None else number
 
     @property
     def mode(self) -> int:

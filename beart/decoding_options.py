@@ -51,7 +51,9 @@ def read_history_steps(value, name: str = "history_steps") -> int | dict[int, in
             raise ValueError(f"{name}: write one number or TRACKS:STEPS pairs such as 1:64,4:16; got {value!r}.")
         value = dict(pairs)
     if isinstance(value, dict):
-        by_tracks = {whole(tracks, "a track count"): whole(steps, "a number of steps") for tracks, steps in value.items()}
+        by_tracks = {
+            whole(tracks, "a track count"): whole(steps, "a number of steps") for tracks, steps in value.items()
+        }
         if 0 in by_tracks:
             raise ValueError(f"{name}: track counts start at 1, got {value!r}.")
         return by_tracks

@@ -3,7 +3,8 @@ copied), same song, same run: seconds to generate `--seconds` of audio for one t
 `BEaRT.generate` (its defaults: beam search, temperature 0.5) and with beart's pipeline (`fast`, the bundled model's
 decoding defaults, priors and guidance on, `make_playable`), for 1 and 4 tracks; the ratios printed at the end.
 
-    python benchmarks/generation_against_original.py [--seconds 30] [--repeats 2] [--history-steps 0 64 1:64,2:64,4:16 ...]
+    python benchmarks/generation_against_original.py [--seconds 30] [--repeats 2]
+        [--history-steps 0 64 1:64,2:64,4:16 ...]
 
 Both use the author's checkpoint converted for beart where beart runs the original's model (`--model original`), or
 the bundled model (`--model bundled`, the default): the speed of decoding, not of one network, is what is compared.

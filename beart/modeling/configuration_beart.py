@@ -81,9 +81,10 @@ class BeartConfig(PreTrainedConfig):
             Seed of the augmentation random generator.
         train_history_steps (`int` or `dict[int, int]`, *optional*, defaults to 0):
             Training layout (not in the original): each track hears only its last `train_history_steps` past beat
-            tokens (one number, or one per track count as `history_steps` takes it), the rest of the history left out of attention (`attention_mask`) with every kept position at its
-            own place, exactly what decoding with `history_steps` shows the model (it then leaves those positions out
-            of the input, which is cheaper and equal). 0 trains on the whole context.
+            tokens (one number, or one per track count as `history_steps` takes it), the rest of the history left out
+            of attention (`attention_mask`) with every kept position at its own place, exactly what decoding with
+            `history_steps` shows the model (it then leaves those positions out of the input, which is cheaper and
+            equal). 0 trains on the whole context.
         prediction_steps (`int`, *optional*, defaults to 1):
             Steps of every track one forward pass predicts: the current token and the tokens of the first
             `prediction_steps - 1` foresight positions after it (not in the original, which predicts 1). Training

@@ -187,8 +187,24 @@ def _add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
         flag = "--" + option.name.replace("_", "-")
         nargs = {"nargs": option.metadata["nargs"]} if option.metadata.get("nargs") else {}
         help_text = option.metadata["help"]
-        flags.append(parser.add_argument(flag, type=option.metadata["flag_type"], help=help_text, **nargs))
+        flag_type = _flag_type(option.metadata["flag_type"])
+        flags.append(parser.add_argument(flag, type=flag_type, help=help_text, **nargs))
     parser.set_defaults(decoding_flags=tuple(flag.dest for flag in flags))
+
+
+def _flag_type(parse):
+    """A flag's type whose `ValueError` argparse prints as it is (a parser of ours says what it expects; argparse
+    would only print its function's name)."""
+    if parse in (int, float):
+        return parse
+
+    def read(text: str):
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return read
 
 
 def _decoding_options(arguments: argparse.Namespace) -> dict:

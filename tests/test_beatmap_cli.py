@@ -132,3 +132,12 @@ def test_decoding_flags_come_from_the_decoding_options():
         assert (arguments.top_k, arguments.beams, arguments.onset_prior) == (3, [2, 1], 4.0)
     history = commands["generate"].parse_args(["song.ogg", "--history-steps", "1:64,4:16"]).history_steps
     assert history == {1: 64, 4: 16}
+
+
+def test_a_decoding_flag_that_reads_wrong_says_what_it_expects(capsys):
+    from beart.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["generate", "song.ogg", "--history-steps", "4:lots"])
+    error = capsys.readouterr().err
+    assert "--history-steps: history_steps: a number of steps must be a whole number, got 'lots'" in error

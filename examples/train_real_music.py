@@ -3,7 +3,8 @@ charts, each chart moved onto its audio's onsets first (`beart dataset build --a
 
     python examples/train_real_music.py ../shared/corpus OUTPUT_DIR [--from beart/default_model] [--max-steps 600]
         [--save-steps 150] [--batch-size 32] [--learning-rate 5e-4] [--mel-tilt 0.1] [--mel-band-shift 1]
-        [--time-stretch 0.1] [--stem-mixes 2] [--token-dropout T] [--train-history-steps 64] [--work-dir DIR]
+        [--time-stretch 0.1] [--stem-mixes 2] [--token-dropout T] [--train-history-steps 64]
+        [--foresight-label-rate R] [--work-dir DIR]
 
 Training augments every batch as the original does (random gain, noise, 10 ms time offsets, token dropout) and, for
 real recordings, with a random equaliser tilt, a pitch shift of up to `--mel-band-shift` mel bands and a time stretch
@@ -48,6 +49,10 @@ def main() -> None:
         "--train-history-steps", type=read_history_steps, default=0,
         help="past beat tokens each track hears: N, or TRACKS:N pairs such as 1:64,2:64,4:16 (config field; 0: all)",
     )
+    parser.add_argument(
+        "--foresight-label-rate", type=float, default=1.0,
+        help="share of rows whose foresight positions are scored too (config field; the rest score the current token)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", help="keep the corpus here, reusing one already there")
     arguments = parser.parse_args()
@@ -86,6 +91,7 @@ def main() -> None:
             "mel_band_shift": arguments.mel_band_shift,
             "time_stretch": arguments.time_stretch,
             "train_history_steps": arguments.train_history_steps,
+            "foresight_label_rate": arguments.foresight_label_rate,
         }
         if arguments.token_dropout is not None:
             overrides["token_dropout"] = arguments.token_dropout

@@ -255,6 +255,30 @@ def test_prediction_steps_score_the_coming_tokens_at_the_foresight_positions(man
         assert (input_ids[row, current[masked] + 1] == processor.tokenizer.foresight_token_id).all()
 
 
+def test_a_foresight_label_rate_scores_the_coming_tokens_on_that_share_of_the_rows(mania_corpus):
+    corpus, events = mania_corpus
+    processor = quaver_processor()
+    tokens = processor.tokenizer.encode_events(events)
+    rows = [corpus["train"][index] for index in range(0, len(corpus["train"]), 3)]
+    rows = [row for row in rows if row["step"] + 3 <= len(tokens)]
+    current = processor.scored_positions(4)
+
+    def labels(rate):
+        return BeartDataCollator(
+            processor, corpus["maps"], corpus["songs"], augment=True, time_offsets=False, label_masked_tracks=True,
+            prediction_steps=3, foresight_label_rate=rate, seed=2,
+        )(rows)["labels"].numpy()  # fmt: skip
+
+    for rate, share in ((0.0, 0.0), (0.5, 0.5), (1.0, 1.0)):
+        scored = labels(rate)
+        # every row scores its masked current tokens; the share asked for scores the two steps after them too
+        assert ((scored[:, current] != -100).sum(axis=1) >= 1).all()
+        with_foresight = (scored[:, current + 1] != -100).any(axis=1)
+        assert with_foresight.mean() == pytest.approx(share, abs=0.15), rate
+    with pytest.raises(ValueError, match="foresight_label_rate"):
+        BeartConfig(foresight_label_rate=1.5)
+
+
 def test_a_short_training_history_masks_each_tracks_far_past_as_decoding_leaves_it_out(
     mania_corpus, fixture_corpus, tmp_path
 ):
@@ -276,9 +300,11 @@ def test_a_short_training_history_masks_each_tracks_far_past_as_decoding_leaves_
     one_track = load_corpus(fixture_corpus)
     trainer = train_beart(
         fixture_corpus, tiny_arguments(tmp_path / "run", report_to="none", save_strategy="no"),
-        config_overrides={**TINY_MODEL, "train_history_steps": {"1": 16, "4": 8}}, callbacks=[StopAtStep(1)],
+        config_overrides={**TINY_MODEL, "train_history_steps": {"1": 16, "4": 8}, "foresight_label_rate": 0.5},
+        callbacks=[StopAtStep(1)],
     )  # fmt: skip
     assert trainer.model.config.train_history_steps == {1: 16, 4: 8}
+    assert trainer.data_collator.foresight_label_rate == 0.5
     one_row = trainer.data_collator([one_track["train"][0]])
     np.testing.assert_array_equal(np.flatnonzero(one_row["attention_mask"][0]), processor.kept_positions(1, 16))
     assert trainer.eval_data_collator.history_steps == {1: 16, 4: 8}

@@ -90,6 +90,11 @@ class BeartConfig(PreTrainedConfig):
             `prediction_steps - 1` foresight positions after it (not in the original, which predicts 1). Training
             scores that many positions per masked track, and the `fast` decoding strategy then advances that many
             steps per forward pass. At most `audio_foresight // max(track_counts) + 1`.
+        foresight_label_rate (`float`, *optional*, defaults to 1.0):
+            Training (not in the original): the share of training rows whose `prediction_steps - 1` foresight
+            positions are scored; the other rows score their current tokens only. The current token is the only one
+            whose history the model sees up to the step before, so below 1 the loss leans on reading that history
+            (a hold going on, a pattern) over guessing the coming steps from the audio.
         difficulty_embedding (`bool`, *optional*, defaults to `False`):
             Also add a learned embedding of the difficulty band (the difficulty token at the first position) to every
             position, zero at initialisation (not in the original, where only the first position carries the
@@ -140,6 +145,7 @@ class BeartConfig(PreTrainedConfig):
         augmentation_seed: int = 69420,
         train_history_steps: int | dict = 0,
         prediction_steps: int = 1,
+        foresight_label_rate: float = 1.0,
         difficulty_embedding: bool = False,
         decoding_defaults: dict | None = None,
         vocab_size: int | None = None,
@@ -174,6 +180,7 @@ class BeartConfig(PreTrainedConfig):
         self.augmentation_seed = augmentation_seed
         self.train_history_steps = train_history_steps
         self.prediction_steps = prediction_steps
+        self.foresight_label_rate = foresight_label_rate
         self.difficulty_embedding = difficulty_embedding
         self.decoding_defaults = dict(decoding_defaults or {})
         self.vocab_size = vocab_size if vocab_size is not None else self._derived_vocab_size()
@@ -255,6 +262,8 @@ class BeartConfig(PreTrainedConfig):
                     f"with {count} tracks each track has {self.audio_foresight // count} foresight positions."
                 )
         self.train_history_steps = read_history_steps(self.train_history_steps, "train_history_steps")
+        if not 0.0 <= self.foresight_label_rate <= 1.0:
+            raise ValueError(f"foresight_label_rate must lie in [0, 1], got {self.foresight_label_rate}.")
         for name in ("embedding_dropout_prob", "hidden_dropout_prob", "attention_probs_dropout_prob"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must lie in [0, 1), got {getattr(self, name)}.")

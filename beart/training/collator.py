@@ -54,7 +54,8 @@ class BeartDataCollator:
     track's: a row scoring the first track then teaches the layout the `fast` decoding strategy reads, all tracks
     predicted from one forward pass with every current token masked. With `prediction_steps` above 1 (not in the
     original) the first `prediction_steps - 1` foresight positions after each scored token are scored too, with the
-    map's coming tokens of that track, so that one forward pass predicts several steps. With `history_steps` (not in
+    map's coming tokens of that track, so that one forward pass predicts several steps, on a random
+    `foresight_label_rate` share of the rows (the rest score their current tokens only). With `history_steps` (not in
     the original) every row also gets an `attention_mask` that leaves each track's history beyond its last
     `history_steps` tokens out (`BeartProcessor.kept_positions`), the layout decoding with `history_steps` reads.
 
@@ -75,6 +76,8 @@ class BeartDataCollator:
             `augment`); the model's `config.prediction_steps`.
         history_steps (`int` or `dict[int, int]`, *optional*, defaults to 0): see above, one number or one per track
             count; 0 keeps the whole context (no `attention_mask`). The model's `config.train_history_steps`.
+        foresight_label_rate (`float`, *optional*, defaults to 1.0): see above (only with `augment`). The model's
+            `config.foresight_label_rate`.
         seed (`int`, *optional*, defaults to 69420): seed of the augmentation generators (each DataLoader worker
             derives its own from it).
         cache_size (`int`, *optional*, defaults to 64): maps and songs kept decoded.
@@ -96,6 +99,7 @@ class BeartDataCollator:
         label_masked_tracks: bool = False,
         prediction_steps: int = 1,
         history_steps: int | dict = 0,
+        foresight_label_rate: float = 1.0,
         seed: int = 69420,
         cache_size: int = 64,
     ):
@@ -116,6 +120,7 @@ class BeartDataCollator:
         self.label_masked_tracks = label_masked_tracks
         self.prediction_steps = prediction_steps
         self.history_steps = history_steps
+        self.foresight_label_rate = foresight_label_rate
         self.seed = seed
         self.worker_id = None
         self._reseed(seed)
@@ -223,6 +228,8 @@ class BeartDataCollator:
         num_tracks = tokens.shape[1]
         labelled = np.arange(track, num_tracks) if self.label_masked_tracks else np.array([track])
         ahead = min(self.prediction_steps, len(tokens) - step)
+        if ahead > 1 and self.foresight_label_rate < 1.0 and self.random.random() >= self.foresight_label_rate:
+            ahead = 1
         positions = self.processor.prediction_positions(num_tracks, ahead)[labelled]
         labels[positions] = tokens[step : step + ahead, labelled].T
 

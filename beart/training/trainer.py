@@ -229,6 +229,7 @@ def train_beart(
         label_masked_tracks=args.label_masked_tracks,
         prediction_steps=config.prediction_steps,
         history_steps=config.train_history_steps,
+        foresight_label_rate=config.foresight_label_rate,
         token_dropout=config.token_dropout,
         mel_scaling=config.mel_scaling,
         mel_noise=config.mel_noise,

@@ -226,23 +226,23 @@ def test_labelling_every_masked_track_scores_the_fast_layout(mania_corpus):
     torch.testing.assert_close(no_offsets["labels"][:, current], expected)
 
 
-def test_prediction_steps_score_the_coming_tokens_at_the_foresight_positions(mania_corpus):
+def three_step_batch(mania_corpus, stride: int, **options) -> tuple:
+    """`(processor, beat tokens, rows, batch)`: every `stride`-th training row of the 4-track corpus with 3 steps left,
+    collated for training with `prediction_steps` 3 (every masked track scored, no time offsets) and `options`."""
     corpus, events = mania_corpus
     processor = quaver_processor()
     tokens = processor.tokenizer.encode_events(events)
-    rows = [corpus["train"][index] for index in range(0, len(corpus["train"]), 7)]
+    rows = [corpus["train"][index] for index in range(0, len(corpus["train"]), stride)]
     rows = [row for row in rows if row["step"] + 3 <= len(tokens)]
-    batch = BeartDataCollator(
-        processor,
-        corpus["maps"],
-        corpus["songs"],
-        augment=True,
-        time_offsets=False,
-        token_dropout=0.0,
-        label_masked_tracks=True,
-        prediction_steps=3,
-        seed=2,
-    )(rows)
+    collator = BeartDataCollator(
+        processor, corpus["maps"], corpus["songs"], augment=True, time_offsets=False, label_masked_tracks=True,
+        prediction_steps=3, seed=2, **options,
+    )  # fmt: skip
+    return processor, tokens, rows, collator(rows)
+
+
+def test_prediction_steps_score_the_coming_tokens_at_the_foresight_positions(mania_corpus):
+    processor, tokens, rows, batch = three_step_batch(mania_corpus, 7, token_dropout=0.0)
     labels, input_ids = batch["labels"].numpy(), batch["input_ids"].numpy()
     current = processor.scored_positions(4)
     for row, example in enumerate(rows):
@@ -256,21 +256,9 @@ def test_prediction_steps_score_the_coming_tokens_at_the_foresight_positions(man
 
 
 def test_a_foresight_label_rate_scores_the_coming_tokens_on_that_share_of_the_rows(mania_corpus):
-    corpus, events = mania_corpus
-    processor = quaver_processor()
-    tokens = processor.tokenizer.encode_events(events)
-    rows = [corpus["train"][index] for index in range(0, len(corpus["train"]), 3)]
-    rows = [row for row in rows if row["step"] + 3 <= len(tokens)]
-    current = processor.scored_positions(4)
-
-    def labels(rate):
-        return BeartDataCollator(
-            processor, corpus["maps"], corpus["songs"], augment=True, time_offsets=False, label_masked_tracks=True,
-            prediction_steps=3, foresight_label_rate=rate, seed=2,
-        )(rows)["labels"].numpy()  # fmt: skip
-
     for rate, share in ((0.0, 0.0), (0.5, 0.5), (1.0, 1.0)):
-        scored = labels(rate)
+        processor, _, _, batch = three_step_batch(mania_corpus, 3, foresight_label_rate=rate)
+        scored, current = batch["labels"].numpy(), processor.scored_positions(4)
         # every row scores its masked current tokens; the share asked for scores the two steps after them too
         assert ((scored[:, current] != -100).sum(axis=1) >= 1).all()
         with_foresight = (scored[:, current + 1] != -100).any(axis=1)

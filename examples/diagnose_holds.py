@@ -9,6 +9,10 @@ edge) or start something else, on the steps right after a track's hold starts an
 then the model's mean probability of each group on up to `--per-chart` steps right after a hold start, with the whole
 chart before the step in its history (the layout decoding reads at the model's `history_steps`). A model that reads
 its history gives `[hold]` most of the mass there; one that ignores it gives the mass `[none]` has anywhere.
+
+Then, on up to `--per-chart` of each chart's steps that start an object (teacher-forced alike): the share of the
+model's object-starting probability that goes to tokens starting a hold, at the charts' hold starts and at their hits,
+and how often its most likely object-starting token (what the `hit_threshold` rule writes) starts a hold there.
 """
 
 import argparse
@@ -51,7 +55,6 @@ def token_groups(processor: BeartProcessor) -> np.ndarray:
 def chart_rows(model, processor, scorer_options, analysis, chart, groups, holding, per_chart: int) -> dict:
     """One chart's shares (what the chart writes) and the model's mean probabilities (what it predicts)."""
     beat_tokens = processor.tokenizer.encode_events(chart.events)[: len(analysis.mel_slices)]
-    num_steps, num_tracks = beat_tokens.shape
     after_holding = holding[beat_tokens[:-1]]  # (step - 1, track) ends inside a hold
     inside = beat_tokens[1:][after_holding]
     if not len(inside):
@@ -63,17 +66,49 @@ def chart_rows(model, processor, scorer_options, analysis, chart, groups, holdin
         return row
     chosen = begun[np.linspace(0, len(begun) - 1, min(per_chart, len(begun))).astype(int)]
     steps, tracks = chosen[:, 0] + 1, chosen[:, 1]
-    input_ids, _ = processor.build_beat_context(beat_tokens, steps, chart.difficulty, tracks)
-    features = processor.audio_windows(analysis.mel_slices, steps, num_tracks)
-    positions = np.tile(processor.scored_positions(num_tracks)[None, :, None], (len(steps), 1, 1))
-    track_ids = np.repeat(processor.track_ids(num_tracks)[None], len(steps), axis=0)
-    scorer = _Scorer(model, processor, scorer_options, num_tracks)
-    _, logits = scorer(input_ids, track_ids, features, positions)
-    probabilities = logits[torch.arange(len(steps)), torch.from_numpy(tracks), 0].softmax(dim=-1).numpy()
+    probabilities = teacher_forced_probabilities(
+        model, processor, scorer_options, analysis, beat_tokens, steps, tracks, chart.difficulty
+    )
     truth = groups[beat_tokens[steps, tracks]]
     for index, group in enumerate(GROUPS):
         row[f"after start: chart {group}"] = float(np.mean(truth == index))
         row[f"model {group}"] = float(probabilities[:, groups == index].sum(axis=1).mean())
+    return row
+
+
+def teacher_forced_probabilities(model, processor, scorer_options, analysis, beat_tokens, steps, tracks, difficulty):
+    """The model's token probabilities at `steps` on `tracks` of a chart, with the chart's own tokens before each step
+    in its history: shape `(len(steps), vocab_size)`."""
+    num_tracks = beat_tokens.shape[1]
+    input_ids, _ = processor.build_beat_context(beat_tokens, steps, difficulty, tracks)
+    features = processor.audio_windows(analysis.mel_slices, steps, num_tracks)
+    positions = np.tile(processor.scored_positions(num_tracks)[None, :, None], (len(steps), 1, 1))
+    track_ids = np.repeat(processor.track_ids(num_tracks)[None], len(steps), axis=0)
+    _, logits = _Scorer(model, processor, scorer_options, num_tracks)(input_ids, track_ids, features, positions)
+    return logits[torch.arange(len(steps)), torch.from_numpy(tracks), 0].softmax(dim=-1).numpy()
+
+
+def object_start_rows(model, processor, scorer_options, analysis, chart, starts_hold, per_chart: int) -> dict:
+    """At a chart's object starts: the model's share of object-starting probability on hold starts, and how often its
+    most likely object-starting token starts a hold, at the chart's hold starts and at its hits."""
+    starts_object = processor.tokenizer.object_start_mask
+    beat_tokens = processor.tokenizer.encode_events(chart.events)[: len(analysis.mel_slices)]
+    begun = np.argwhere(starts_object[beat_tokens])
+    if not len(begun):
+        return {}
+    chosen = begun[np.linspace(0, len(begun) - 1, min(per_chart, len(begun))).astype(int)]
+    steps, tracks = chosen[:, 0], chosen[:, 1]
+    probabilities = teacher_forced_probabilities(
+        model, processor, scorer_options, analysis, beat_tokens, steps, tracks, chart.difficulty
+    )
+    share = probabilities[:, starts_hold].sum(axis=1) / probabilities[:, starts_object].sum(axis=1)
+    best_starts_hold = starts_hold[np.where(starts_object, probabilities, -1.0).argmax(axis=1)]
+    is_hold = starts_hold[beat_tokens[steps, tracks]]
+    row = {"chart hold share": float(is_hold.mean())}
+    for name, where in (("hold starts", is_hold), ("hits", ~is_hold)):
+        if where.any():
+            row[f"model share at {name}"] = float(share[where].mean())
+            row[f"best is a hold at {name}"] = float(best_starts_hold[where].mean())
     return row
 
 
@@ -91,12 +126,17 @@ def main() -> None:
     holding = HoldGrammarLogitsProcessor(
         processor.tokenizer.vocabulary.windows, processor.tokenizer.onset_slots
     ).ends_holding.numpy()
-    rows = []
+    starts_hold = np.array(["hold_start" in name for name in processor.tokenizer.convert_ids_to_tokens(
+        list(range(processor.tokenizer.vocab_size))
+    )])  # fmt: skip
+    rows, start_rows = [], []
     for name, game, waveform, charts in load_songs(arguments.corpus, arguments.split):
         analysis = SongAnalysis.from_audio(waveform, processor.feature_extractor, sampling_rate=SAMPLING_RATE)
         for chart in charts:
             row = chart_rows(model, processor, options, analysis, chart, groups, holding, arguments.per_chart)
             rows.append({"game": game, "song": name[:24], "difficulty": chart.difficulty, **row})
+            row = object_start_rows(model, processor, options, analysis, chart, starts_hold, arguments.per_chart)
+            start_rows.append({"game": game, "song": name[:24], "difficulty": chart.difficulty, **row})
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 30)
@@ -107,6 +147,9 @@ def main() -> None:
     print("\nRight after a hold starts: the charts against the model's mean probability (teacher-forced):")
     columns = [f"after start: chart {group}" for group in GROUPS] + [f"model {group}" for group in GROUPS]
     print(after.groupby("game")[columns].mean().to_string(float_format="%.3f"))
+    print("\nAt the charts' object starts: the model's share of object-starting probability on hold starts, and how")
+    print("often its most likely object-starting token starts a hold (teacher-forced), per chart:")
+    print(pd.DataFrame(start_rows).to_string(index=False, float_format="%.3f"))
 
 
 if __name__ == "__main__":

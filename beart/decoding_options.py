@@ -119,6 +119,13 @@ class DecodingOptions:
             the median time between the song's tracked beats). A
             map that places more loses its least likely objects (by the probability that the step holds one) until
             it fits; a hold, and a step that would change a hold, stays. 0 or `None` for no cap.
+        hold_threshold (`float`, *optional*): `fast`: holds from the model's own probabilities. Whether an object
+            starts a hold is drawn with the model's probability of a hold start among its object-starting tokens
+            (without `difficulty_guidance`; [`HoldDecisions`]), and a hold goes on into a step while the model's
+            probability that a hold reaches into it, over its probability that one was held through the step before,
+            passes `hold_threshold`; higher values give shorter holds. 0 or `None`:
+            each object takes its most likely token; a map then begins without holds and, as the model reads the kind
+            of objects off its history, gets almost none, and a hold begun is released at once.
         history_steps (`int` or `dict[int, int]`, *optional*): the past beat tokens each track's context keeps, the
             nearest ones (100 ms each): one number for every track count, or one per track count (`{1: 64, 4: 16}`;
             a count it does not name keeps all). The farther history is left out of the model's input, the positions
@@ -161,6 +168,10 @@ class DecodingOptions:
         None, "fast strategy: most notes per beat, as a multiple of human charts' at the difficulty (0: no cap)", float,
         "fast",
     )  # fmt: skip
+    hold_threshold: float | None = _option(
+        None, "fast strategy: draw holds with the model's probability; a hold goes on while the model's odds of it "
+        "reaching the next step pass this (higher: shorter holds; 0: no holds)", float, "fast",
+    )  # fmt: skip
 
     def validate(self, num_tracks: int) -> None:
         if not 0.0 <= self.difficulty <= 1.0:
@@ -180,6 +191,8 @@ class DecodingOptions:
             raise ValueError(f"hit_threshold must lie in (0, 1), got {self.hit_threshold}.")
         if self.history_steps is not None:
             read_history_steps(self.history_steps)
+        if self.hold_threshold is not None and not 0.0 <= self.hold_threshold < float("inf"):
+            raise ValueError(f"hold_threshold must be 0 (off) or a positive number, got {self.hold_threshold}.")
         if self.max_density is not None and not 0.0 <= self.max_density < float("inf"):
             raise ValueError(f"max_density must be 0 (no cap) or a positive multiple, got {self.max_density}.")
         for name in ("difficulty_guidance", "onset_prior", "beat_prior"):

@@ -3,7 +3,7 @@
 
     python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75 [--from-start] |
         --whole-songs] [--test] [--skip-grid] [--per-chart] [--split dev|train] [--decoding KEY=VALUE ...]
-        [--grid KEY=V1,V2 ...] [--history N1,N2 ...] [--tracks 1|2|4]
+        [--grid KEY=V1,V2 ...] [--history N1,N2 ...] [--holds T1,T2 ...] [--tracks 1|2|4]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
@@ -12,7 +12,11 @@
    setting replaces the current defaults only where it scores more than `--margin` (0.005) above them: three songs
    cannot tell smaller differences apart, and defaults that move on every run are not a choice.
 3. With `--history N1,N2,...`, the history each track keeps (`history_steps`): the shortest whose score lies within
-   `--margin` of the whole context's, as attention's cost grows with the square of the context.
+   `--margin` of the whole context's, as attention's cost grows with the square of the context. With `--holds
+   T1,T2,...`, the `hold_threshold` (0: no holds drawn): among the values under which every song's score (the mean
+   of its F1 at +-50 and +-20 ms) lies within `--margin` of its score without holds (holds must cost no song F1), the
+   one whose maps' shares of holds among their objects come closest to their charts' (the mean over songs of the mean
+   over a song's charts of the difference), every value scored at three seeds (the kinds are drawn) and averaged.
 4. With `--test`, the chosen model and settings are scored on the test songs beside the model alone (priors and
    guidance 0), the priors alone (an untrained model with the chosen settings) and the onset heuristic; nothing is
    chosen there.
@@ -48,6 +52,7 @@ from real_music_split import game, songs  # noqa: E402
 
 
 TOLERANCES_MS = (50, 20, 10)
+HOLD_SEEDS = (0, 1, 2)  # `hold_threshold` draws each object's kind: every map is a sample, scored at three seeds
 MODEL_ALONE = {"onset_prior": 0.0, "beat_prior": 0.0, "difficulty_guidance": 0.0}
 GRID = {
     "hit_threshold": (0.4, 0.5, 0.6),
@@ -78,7 +83,7 @@ def score_system(
     chart's (F1 pools the tracks either way)."""
     rows = []
     for name, game_name, waveform, references in loaded:
-        scores, generated, human = [], 0, 0
+        scores, generated, human, holds, share_errors = [], 0, 0, np.zeros(4, dtype=int), []
         analysis = evaluator.analyse(waveform)  # one analysis for all the song's charts
         for reference in references:
             tracks = reference.tracks if num_tracks is None else reference.tracks[:num_tracks]
@@ -88,6 +93,9 @@ def score_system(
             pooled = table[table["track"] == "all"].set_index("tolerance_ms")
             generated += int(pooled.loc[TOLERANCES_MS[0], "estimated"])
             human += int(pooled.loc[TOLERANCES_MS[0], "reference"])
+            counts = np.array([*hold_counts(beatmap, start, end), *hold_counts(reference, start, end)])
+            holds += counts
+            share_errors.append(abs(counts[0] / max(counts[1], 1) - counts[2] / max(counts[3], 1)))
             if charts is not None:
                 seconds = (end or reference.duration_ms / 1000.0) - (start or 0.0)
                 charts.append(
@@ -101,8 +109,29 @@ def score_system(
         micro = micro_average(pd.concat(scores))
         micro = micro[micro["track"] == "all"].set_index("tolerance_ms")["f1"]
         f1 = {f"f1@{tolerance}": micro[tolerance] for tolerance in TOLERANCES_MS}
-        rows.append({"song": name, "game": game_name, **f1, "density": generated / max(human, 1)})
+        rows.append(
+            {
+                "song": name, "game": game_name, **f1, "density": generated / max(human, 1),
+                **dict(zip(("holds", "objects", "human holds", "human objects"), holds.tolist())),
+                "hold share error": float(np.mean(share_errors)),
+            }
+        )  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def hold_counts(beatmap, start, end) -> tuple[int, int]:
+    """`(holds, objects)` of a map that start between `start` and `end` seconds (either `None`: the map's edge)."""
+    objects = beatmap.hit_objects()
+    starts = objects["start"].to_numpy() / 1000.0
+    inside = (starts >= (start or 0.0)) & (starts < (end if end is not None else np.inf))
+    return int((objects["end"] > objects["start"]).to_numpy()[inside].sum()), int(inside.sum())
+
+
+def hold_share(table: pd.DataFrame, human: bool = False) -> float:
+    """The share of holds among the objects of a `score_system` table, pooled over its songs (the generated maps',
+    or with `human` the charts')."""
+    prefix = "human " if human else ""
+    return float(table[f"{prefix}holds"].sum() / max(table[f"{prefix}objects"].sum(), 1))
 
 
 def selection_score(table: pd.DataFrame) -> float:
@@ -141,10 +170,46 @@ def choose_history(
     return {**settings, "history_steps": int(fitting["history_steps"].min())}
 
 
-def evaluator_for(model_path: str, settings: dict, start, end, baselines: bool = False) -> BeatmapEvaluator:
+def choose_holds(
+    model_path: str, settings: dict, loaded: list, start, end, thresholds: list, margin: float, num_tracks: int | None,
+    mapped_from=None,
+) -> dict:  # fmt: skip
+    """Step 3 (holds): `settings` with the `hold_threshold` among `thresholds` (0: off) under which every song scores
+    within `margin` of 0 and whose maps' shares of holds come closest to their charts'."""
+    print("\n3. holds (hold_threshold; 0: none drawn), on the chosen model and settings")
+    table, song_scores = [], {}
+    for threshold in sorted(set(thresholds) | {0.0}):
+        trial = {**settings, "hold_threshold": threshold}
+        by_seed = [
+            score_system(evaluator_for(model_path, trial, mapped_from, end, seed=seed), MODEL, loaded, start, end,
+                         None, num_tracks)  # fmt: skip
+            for seed in HOLD_SEEDS
+        ]
+        scores = pd.concat(by_seed).groupby(["song", "game"], sort=False).mean().reset_index()
+        song_scores[threshold] = ((scores["f1@50"] + scores["f1@20"]) / 2).to_numpy()
+        table.append(
+            {
+                "hold_threshold": threshold, "score": selection_score(scores),
+                "hold share error": float(scores["hold share error"].mean()), "hold share": hold_share(scores),
+                "charts' hold share": hold_share(scores, human=True), **per_song_columns(scores),
+                **{f"{row['song'][:12]} holds": f"{row['holds']:.0f}/{row['objects']:.0f} ({row['human holds']:.0f}/"
+                   f"{row['human objects']:.0f})" for row in scores.to_dict("records")},
+            }
+        )  # fmt: skip
+    table = pd.DataFrame(table)
+    print(table.to_string(index=False, float_format="%.4f"))
+    keeps_scores = [bool((song_scores[value] >= song_scores[0.0] - margin).all()) for value in table["hold_threshold"]]
+    fitting = table[keeps_scores]
+    closest = fitting.iloc[int(fitting["hold share error"].argmin())]
+    return {**settings, "hold_threshold": float(closest["hold_threshold"])}
+
+
+def evaluator_for(
+    model_path: str, settings: dict, start, end, baselines: bool = False, seed: int = 0
+) -> BeatmapEvaluator:
     model = load_model(model_path)
     model.name_or_path = model_path
-    return BeatmapEvaluator(model, baselines=baselines, start=start, end=end, generation_options=settings)
+    return BeatmapEvaluator(model, baselines=baselines, start=start, end=end, generation_options=settings, seed=seed)
 
 
 def main() -> None:
@@ -173,6 +238,10 @@ def main() -> None:
     parser.add_argument(
         "--history", type=lambda text: [int(value) for value in text.split(",")], default=None, metavar="N1,N2",
         help="history lengths (steps per track) to choose among, the shortest within --margin of the whole context",
+    )  # fmt: skip
+    parser.add_argument(
+        "--holds", type=lambda text: [float(value) for value in text.split(",")], default=None, metavar="T1,T2",
+        help="hold_threshold values to choose among: within --margin of no holds, the hold share nearest the charts'",
     )  # fmt: skip
     parser.add_argument("--tracks", type=int, default=None, help="generate every map with this many tracks (1, 2, 4)")
     arguments = parser.parse_args()
@@ -226,6 +295,10 @@ def main() -> None:
     if arguments.history:
         settings = choose_history(
             chosen, settings, dev, start, end, arguments.history, arguments.margin, arguments.tracks, mapped_from
+        )
+    if arguments.holds:
+        settings = choose_holds(
+            chosen, settings, dev, start, end, arguments.holds, arguments.margin, arguments.tracks, mapped_from
         )
     print(f"\nchosen decoding defaults: {settings}")
 

@@ -12,7 +12,9 @@ its history gives `[hold]` most of the mass there; one that ignores it gives the
 
 Then, on up to `--per-chart` of each chart's steps that start an object (teacher-forced alike): the share of the
 model's object-starting probability that goes to tokens starting a hold, at the charts' hold starts and at their hits,
-and how often its most likely object-starting token (what the `hit_threshold` rule writes) starts a hold there.
+and how often its most likely object-starting token (what the `hit_threshold` rule writes) starts a hold there; and
+the mean share again with every hold of the history turned into a hit at its start (what a map without holds shows
+the model).
 """
 
 import argparse
@@ -24,6 +26,7 @@ import pandas as pd
 import torch
 
 from beart import BeartProcessor
+from beart.beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
 from beart.decoding_options import DecodingOptions
 from beart.loading import load_model
 from beart.modeling.generation_beart import _Scorer
@@ -104,11 +107,22 @@ def object_start_rows(model, processor, scorer_options, analysis, chart, starts_
     share = probabilities[:, starts_hold].sum(axis=1) / probabilities[:, starts_object].sum(axis=1)
     best_starts_hold = starts_hold[np.where(starts_object, probabilities, -1.0).argmax(axis=1)]
     is_hold = starts_hold[beat_tokens[steps, tracks]]
-    row = {"chart hold share": float(is_hold.mean())}
+    row = {"chart hold share": float(is_hold.mean()), "model share": float(share.mean())}
     for name, where in (("hold starts", is_hold), ("hits", ~is_hold)):
         if where.any():
             row[f"model share at {name}"] = float(share[where].mean())
             row[f"best is a hold at {name}"] = float(best_starts_hold[where].mean())
+    events = np.asarray(chart.events)
+    held = events == EVENT_HOLD
+    begins = held & ~np.vstack([np.zeros_like(held[:1]), held[:-1]])
+    holds_as_hits = np.where(held, np.where(begins, EVENT_HIT, EVENT_NONE), events)
+    stripped = processor.tokenizer.encode_events(holds_as_hits)[: len(analysis.mel_slices)]
+    probabilities = teacher_forced_probabilities(
+        model, processor, scorer_options, analysis, stripped, steps, tracks, chart.difficulty
+    )
+    row["model share, holds as hits"] = float(
+        (probabilities[:, starts_hold].sum(axis=1) / probabilities[:, starts_object].sum(axis=1)).mean()
+    )
     return row
 
 

@@ -20,7 +20,9 @@ positions hearing the audio ahead.
   foresight positions after the current token, so each forward pass yields that many steps of every track. With
   `onset_prior` and `beat_prior`, the audio's own onset strength and beat grid are added to the logits of the tokens
   that start objects (see `audio_priors.py`). The steps of a forward pass are chosen in order under the hold grammar
-  (`HoldGrammarLogitsProcessor`): a hold goes on only where one began. With `max_density`, a song decoded with more
+  (`HoldGrammarLogitsProcessor`): a hold goes on only where one began. With `hold_threshold`, whether an object
+  starts a hold is drawn with the model's own probability and a hold goes on while the model's probabilities say it
+  reaches into the next step (`hold_decoding.py`). With `max_density`, a song decoded with more
   notes than its budget loses its least likely objects afterwards ([`cap_notes`]).
 
 With `history_steps`, both strategies show the model only the nearest past of every track
@@ -36,6 +38,7 @@ from transformers import GenerationConfig, LogitsProcessorList, TemperatureLogit
 
 from ..decoding_options import STRATEGIES, DecodingOptions
 from ..processing import BeartProcessor, SongAnalysis
+from .hold_decoding import HoldDecisions
 from .logits_process import (
     AudioPriorLogitsProcessor,
     HoldGrammarLogitsProcessor,
@@ -64,7 +67,12 @@ class _Scorer:
         self.guidance = options.difficulty_guidance or 0.0
         self.mirrored_difficulty_token = processor.tokenizer.mirrored_difficulty_token_id(options.difficulty)
 
-    def __call__(self, input_ids: np.ndarray, token_type_ids: np.ndarray, input_features: np.ndarray, positions):
+    def __call__(
+        self, input_ids: np.ndarray, token_type_ids: np.ndarray, input_features: np.ndarray, positions,
+        conditional: bool = False,
+    ):  # fmt: skip
+        """`(tempo, logits)`, and with `conditional` the logits without `difficulty_guidance` third (the same logits
+        where there is none)."""
         num_rows = len(input_ids)
         if self.guidance:
             mirrored = input_ids.copy()
@@ -92,13 +100,16 @@ class _Scorer:
             )
         positions = torch.as_tensor(positions, device=self.device)
         rows = torch.arange(num_rows, device=self.device).reshape(-1, *[1] * (positions.dim() - 1))
-        logits = outputs.logits[rows, positions].float()
+        logits = unguided = outputs.logits[rows, positions].float()
         if self.guidance:
             mirrored_logits = outputs.logits[rows + num_rows, positions].float()
             logits = logits + self.guidance * (logits - mirrored_logits)
         logits = self.processors(None, logits)
         tempo = torch.clamp(outputs.tempo[:num_rows].float(), min=0.0)
-        return tempo.cpu(), logits.cpu()
+        if not conditional:
+            return tempo.cpu(), logits.cpu()
+        unguided = self.processors(None, unguided) if self.guidance else logits
+        return tempo.cpu(), logits.cpu(), unguided.cpu()
 
 
 def threshold_choice(
@@ -332,6 +343,11 @@ def fast_decoding(
     starts_object = torch.from_numpy(processor.tokenizer.object_start_mask)
     onset_slots = torch.from_numpy(processor.tokenizer.onset_slots)
     hold_grammar = HoldGrammarLogitsProcessor(processor.tokenizer.vocabulary.windows, processor.tokenizer.onset_slots)
+    holds = None
+    if options.hold_threshold:
+        vocabulary = processor.tokenizer.vocabulary
+        holds = HoldDecisions(vocabulary.windows, vocabulary.onset_slots, options.hold_threshold)
+        held_before = torch.zeros((len(songs), num_tracks))
     priors = LogitsProcessorList(
         [
             AudioPriorLogitsProcessor(weight, [getattr(analysis, signal) for analysis in analyses], onset_slots)
@@ -359,8 +375,14 @@ def fast_decoding(
             [processor.audio_windows(songs[index], np.array([start_step + relative]), num_tracks) for index in active]
         )
         positions = np.tile(read_positions, (len(active), 1, 1))
-        row_tempo, logits = scorer(input_ids, np.repeat(track_ids, len(active), axis=0), features, positions)
+        row_tempo, logits, *unguided = scorer(
+            input_ids, np.repeat(track_ids, len(active), axis=0), features, positions, conditional=holds is not None
+        )
         logits = priors(None, logits, songs=active, first_step=start_step + relative)
+        if holds:  # the holds' kind and length read the model without guidance
+            unguided = priors(None, unguided[0], songs=active, first_step=start_step + relative)
+            going_on, held_after = holds.going_on(unguided, held_before[active])
+            holds_outside, holds_inside = holds.draw_holds(unguided, generator)
         chosen = torch.empty(logits.shape[:-1], dtype=torch.long)
         if capped:
             quiet, scores = torch.empty_like(chosen), torch.empty((len(active), ahead))
@@ -368,6 +390,14 @@ def fast_decoding(
         for step in range(ahead):  # in order: the hold grammar reads the steps before
             step_logits = hold_grammar(None, logits[:, :, step], holding)[:, :, None]
             chosen[:, :, step] = choose_tokens(step_logits, options, starts_object, generator)[..., 0]
+            if holds:  # the objects stay where they are; their kind and the holds' length follow the model
+                if holding.any():
+                    chosen[:, :, step] = holds.go_on(
+                        chosen[:, :, step], step_logits[:, :, 0], holding, going_on[..., step]
+                    )
+                if starts_object[chosen[:, :, step]].any():
+                    draws = torch.where(holding, holds_inside[..., step], holds_outside[..., step])
+                    chosen[:, :, step] = holds.take_kind(chosen[:, :, step], step_logits[:, :, 0], draws)
             if capped:
                 quiet[:, :, step] = quiet_choice(step_logits, starts_object)[..., 0]
                 scores[:, step] = object_probabilities(step_logits, starts_object)[1][:, 0, 0]
@@ -380,6 +410,8 @@ def fast_decoding(
                 quiet_tokens[index][relative : relative + taken] = quiet[row, :, :taken].numpy().T
                 object_scores[index][relative : relative + taken] = scores[row, :taken].numpy()
         in_hold[active] = holding  # after the pass's last step (a song that stops earlier is done)
+        if holds:
+            held_before[active] = held_after
         bar.update(min(ahead, total - relative))
     bar.close()
     if capped:

@@ -345,9 +345,9 @@ def fast_decoding(
     hold_grammar = HoldGrammarLogitsProcessor(processor.tokenizer.vocabulary.windows, processor.tokenizer.onset_slots)
     holds = None
     if options.hold_threshold:
-        vocabulary = processor.tokenizer.vocabulary
-        holds = HoldDecisions(vocabulary.windows, vocabulary.onset_slots, options.hold_threshold)
+        holds = HoldDecisions(processor.tokenizer, options.hold_threshold)
         held_before = torch.zeros((len(songs), num_tracks))
+        shown = [np.full((count, num_tracks), processor.tokenizer.pad_token_id) for count in counts]
     priors = LogitsProcessorList(
         [
             AudioPriorLogitsProcessor(weight, [getattr(analysis, signal) for analysis in analyses], onset_slots)
@@ -366,7 +366,7 @@ def fast_decoding(
         input_ids = np.concatenate(
             [
                 processor.build_beat_context(
-                    tokens[index], np.array([relative]), options.difficulty, np.zeros(1, int)
+                    (shown if holds else tokens)[index], np.array([relative]), options.difficulty, np.zeros(1, int)
                 )[0]
                 for index in active
             ]
@@ -405,6 +405,8 @@ def fast_decoding(
         for row, index in enumerate(active):
             taken = min(ahead, counts[index] - relative)
             tokens[index][relative : relative + taken] = chosen[row, :, :taken].numpy().T
+            if holds:
+                shown[index][relative : relative + taken] = holds.shown_to_the_model(chosen[row, :, :taken].numpy().T)
             tempos[index][relative : relative + taken] = float(row_tempo[row])
             if capped:
                 quiet_tokens[index][relative : relative + taken] = quiet[row, :, :taken].numpy().T

@@ -19,7 +19,7 @@ ends its hold there.
 import numpy as np
 import torch
 
-from ..beat_vocabulary import EVENT_HOLD
+from ..beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
 
 
 class HoldDecisions:
@@ -38,13 +38,12 @@ class HoldDecisions:
     object-starting tokens the hold grammar allows there, and takes the most likely token of the drawn kind.
 
     Args:
-        windows (`np.ndarray` of shape `(vocab_size, groups)`): the events each token decodes to
-            (`BeatVocabulary.windows`, `-1` rows for the reserved tokens).
-        onset_slots (`np.ndarray` of shape `(vocab_size, groups)`): bool, where each token starts objects.
+        tokenizer ([`BeartTokenizer`]): the beat tokens' tokenizer (its vocabulary's windows and onset slots).
         threshold (`float`): positive; the ratio a hold needs to go on into a step (higher: shorter holds).
     """
 
-    def __init__(self, windows: np.ndarray, onset_slots: np.ndarray, threshold: float):
+    def __init__(self, tokenizer, threshold: float):
+        windows, onset_slots = tokenizer.vocabulary.windows, tokenizer.onset_slots
         opens_held = windows[:, 0] == EVENT_HOLD
         self.goes_on = torch.from_numpy(opens_held & ~onset_slots[:, 0])
         self.begins_at_edge = torch.from_numpy(opens_held & onset_slots[:, 0])
@@ -52,6 +51,18 @@ class HoldDecisions:
         self.starts_object = torch.from_numpy(onset_slots.any(axis=1))
         self.starts_hold = torch.from_numpy((onset_slots & (windows == EVENT_HOLD)).any(axis=1))
         self.threshold = threshold
+        # every token with its holds written as hits at their starts (the reserved tokens, rows of -1, kept)
+        reserved = (windows < 0).any(axis=1)
+        hits = np.where(windows == EVENT_HOLD, np.where(onset_slots, EVENT_HIT, EVENT_NONE), windows)
+        written = tokenizer.encode_events(np.where(reserved[:, None], EVENT_NONE, hits).reshape(-1))
+        self.as_hits = np.where(reserved, np.arange(len(windows)), written)
+
+    def shown_to_the_model(self, beat_tokens: np.ndarray) -> np.ndarray:
+        """`beat_tokens` (any shape of token ids) as the model is shown them while it decodes: each hold written as a
+        hit at its start. With its own holds in its history the model writes sparser maps (on the development songs,
+        0.90-0.92 of the charts' notes against 1.03 on War of freedom, and 0.02 lower F1); shown as hits, the map's
+        objects are decided on the history they have without holds, and the holds' kind is drawn on top."""
+        return self.as_hits[beat_tokens]
 
     def going_on(self, scores: torch.Tensor, held_before: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """

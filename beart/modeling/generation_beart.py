@@ -69,9 +69,9 @@ class _Scorer:
 
     def __call__(
         self, input_ids: np.ndarray, token_type_ids: np.ndarray, input_features: np.ndarray, positions,
-        conditional: bool = False,
+        with_unguided: bool = False,
     ):  # fmt: skip
-        """`(tempo, logits)`, and with `conditional` the logits without `difficulty_guidance` third (the same logits
+        """`(tempo, logits)`, and with `with_unguided` the logits without `difficulty_guidance` third (the same logits
         where there is none)."""
         num_rows = len(input_ids)
         if self.guidance:
@@ -106,7 +106,7 @@ class _Scorer:
             logits = logits + self.guidance * (logits - mirrored_logits)
         logits = self.processors(None, logits)
         tempo = torch.clamp(outputs.tempo[:num_rows].float(), min=0.0)
-        if not conditional:
+        if not with_unguided:
             return tempo.cpu(), logits.cpu()
         unguided = self.processors(None, unguided) if self.guidance else logits
         return tempo.cpu(), logits.cpu(), unguided.cpu()
@@ -376,7 +376,7 @@ def fast_decoding(
         )
         positions = np.tile(read_positions, (len(active), 1, 1))
         row_tempo, logits, *unguided = scorer(
-            input_ids, np.repeat(track_ids, len(active), axis=0), features, positions, conditional=holds is not None
+            input_ids, np.repeat(track_ids, len(active), axis=0), features, positions, with_unguided=holds is not None
         )
         logits = priors(None, logits, songs=active, first_step=start_step + relative)
         if holds:  # the holds' kind and length read the model without guidance

@@ -54,10 +54,10 @@ def test_a_hold_goes_on_where_the_model_expects_one_held_to_reach_the_next_step(
         ]
     )[None, None]  # (batch 1, track 1, 2 steps, vocab)
     held_before = torch.tensor([[0.5]])  # the pass before ended held with 0.5; step 0 reaches on with 0.0
-    going_on, held_after = hold_decisions(tokenizer, 0.7).going_on(steps, held_before)
+    going_on, held_after = hold_decisions(tokenizer, 0.7).going_on(steps.softmax(dim=-1), held_before)
     assert going_on.tolist() == [[[False, True]]]  # 0 / 0.5, then 0.75 > 0.7
     torch.testing.assert_close(held_after, torch.tensor([[0.2]]))  # `[hold]` ends held, `[hold_end:5]` does not
-    assert hold_decisions(tokenizer, 0.8).going_on(steps, held_before)[0].tolist() == [[[False, False]]]
+    assert hold_decisions(tokenizer, 0.8).going_on(steps.softmax(dim=-1), held_before)[0].tolist() == [[[False, False]]]
 
 
 def test_a_hold_that_goes_on_takes_its_most_likely_token_that_goes_on_unless_an_object_was_chosen(tokenizer):
@@ -86,7 +86,8 @@ def test_an_object_starts_a_hold_as_often_as_the_model_gives_hold_starts(tokeniz
     unguided = logits_with(
         tokenizer, {"[hold_start:0]": 0.06, "[hold_start:2]": 0.06, "[hit:2]": 0.28, "[hold_end:2|hit:7]": 0.2}
     )
-    outside, inside = holds.draw_holds(unguided.expand(rows, 1, 1, -1), torch.Generator().manual_seed(0))
+    probabilities = unguided.softmax(dim=-1).expand(rows, 1, 1, -1)
+    outside, inside = holds.draw_holds(probabilities, torch.Generator().manual_seed(0))
     assert outside.float().mean().item() == pytest.approx(0.3, abs=0.02)
     assert inside.float().mean().item() == pytest.approx(0.1, abs=0.02)
 

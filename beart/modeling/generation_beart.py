@@ -381,8 +381,9 @@ def fast_decoding(
         logits = priors(None, logits, songs=active, first_step=start_step + relative)
         if holds:  # the holds' kind and length read the model without guidance
             unguided = priors(None, unguided[0], songs=active, first_step=start_step + relative)
-            going_on, held_after = holds.going_on(unguided, held_before[active])
-            holds_outside, holds_inside = holds.draw_holds(unguided, generator)
+            probabilities = unguided.softmax(dim=-1)  # read by both
+            going_on, held_after = holds.going_on(probabilities, held_before[active])
+            holds_outside, holds_inside = holds.draw_holds(probabilities, generator)
         chosen = torch.empty(logits.shape[:-1], dtype=torch.long)
         if capped:
             quiet, scores = torch.empty_like(chosen), torch.empty((len(active), ahead))

@@ -64,12 +64,13 @@ class HoldDecisions:
         objects are decided on the history they have without holds, and the holds' kind is drawn on top."""
         return self.as_hits[beat_tokens]
 
-    def going_on(self, scores: torch.Tensor, held_before: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def going_on(self, probabilities: torch.Tensor, held_before: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """
         Where a hold would go on, for every step of a forward pass.
 
         Args:
-            scores (`torch.Tensor` of shape `(batch_size, num_tracks, steps, vocab_size)`): the pass's logits.
+            probabilities (`torch.Tensor` of shape `(batch_size, num_tracks, steps, vocab_size)`): the pass's token
+                probabilities (without difficulty guidance).
             held_before (`torch.Tensor` of shape `(batch_size, num_tracks)`): the probability that each track is
                 held through the step before the pass's first (0 at a song's start).
 
@@ -78,28 +79,26 @@ class HoldDecisions:
             step goes on into it, and the probability that each track is held through the pass's last step, of shape
             `(batch_size, num_tracks)` (the next pass's `held_before`).
         """
-        probabilities = scores.softmax(dim=-1)
         going_on = (probabilities * self.goes_on).sum(dim=-1)
         held = (probabilities * self.ends_holding).sum(dim=-1)
         before = torch.cat([held_before[..., None], held[..., :-1]], dim=-1)
         return going_on > self.threshold * before, held[..., -1]
 
     def draw_holds(
-        self, unguided: torch.Tensor, generator: torch.Generator | None = None
+        self, probabilities: torch.Tensor, generator: torch.Generator | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """
         Whether an object would start a hold, drawn for every step of a forward pass, outside and inside a hold.
 
         Args:
-            unguided (`torch.Tensor` of shape `(batch_size, num_tracks, steps, vocab_size)`): the pass's logits
-                without difficulty guidance.
+            probabilities (`torch.Tensor` of shape `(batch_size, num_tracks, steps, vocab_size)`): the pass's token
+                probabilities without difficulty guidance.
             generator (`torch.Generator`, *optional*): the source of the draws (one per track and step).
 
         Returns:
             `(outside, inside)`: bool, each of shape `(batch_size, num_tracks, steps)`: the draws on a track outside a
             hold (where the grammar allows no token that goes on with one) and inside one (no `[hold_start:0]`).
         """
-        probabilities = unguided.softmax(dim=-1)
         uniform = torch.rand(probabilities.shape[:-1], generator=generator)
         draws = []
         for refused in (self.goes_on, self.begins_at_edge):

@@ -48,6 +48,10 @@ class BeatVocabulary:
             hit or the start of a hold), as opposed to nothing, a hold going on, or a hold ending.
         onset_slots (`np.ndarray` of shape `(vocab_size, groups)`): the slots at which the token starts an object
             (its hits and the start of its hold); `starts_object` is whether it has any.
+        holds_as_hits (`np.ndarray` of shape `(vocab_size,)`): the id of every token with its hold written as a hit
+            at its start (a hold going on or ending written as no event); the reserved tokens map to themselves. A
+            hold begun on a window's first slot and held through it is written `[hold]` (going on) by the tokenizer,
+            so a chart's tokens lose such starts here: `holds_written_as_hits` on a chart's events keeps them.
     """
 
     def __init__(self, groups: int):
@@ -60,6 +64,7 @@ class BeatVocabulary:
         self.window_to_id = _window_lookup(groups)
         self.onset_slots = _onset_slots(groups, kinds, first, second)
         self.starts_object = self.onset_slots.any(axis=1)
+        self.holds_as_hits = _holds_as_hits(self.windows, self.onset_slots, self.window_to_id)
 
     @property
     def vocab_size(self) -> int:
@@ -69,6 +74,22 @@ class BeatVocabulary:
     def empty_token_id(self) -> int:
         """Id of the beat token with no event."""
         return len(RESERVED_TOKENS)
+
+
+def holds_written_as_hits(events: np.ndarray) -> np.ndarray:
+    """
+    10 ms beat events with every hold written as a hit at its start.
+
+    Args:
+        events (`np.ndarray` of shape `(num_steps,)` or `(num_steps, num_tracks)`): 0 none, 1 hit, 2 held.
+
+    Returns:
+        `np.ndarray` of the same shape: each run of held steps becomes a hit at its first step and no event after.
+    """
+    events = np.asarray(events)
+    held = events == EVENT_HOLD
+    begins = held & ~np.concatenate([np.zeros_like(held[:1]), held[:-1]])
+    return np.where(held, np.where(begins, EVENT_HIT, EVENT_NONE), events)
 
 
 def vocabulary_size(groups: int) -> int:
@@ -170,6 +191,15 @@ def _token_names(kinds: np.ndarray, first: np.ndarray, second: np.ndarray) -> li
             left, right = label.split("+")
             names.append(f"[{left}:{a}|{right}:{b}]")
     return names
+
+
+def _holds_as_hits(windows: np.ndarray, onset_slots: np.ndarray, window_to_id: np.ndarray) -> np.ndarray:
+    """The id of every token's window with its hold written as a hit at its start; reserved ids kept."""
+    reserved = (windows < 0).any(axis=1)
+    hits = np.where(windows == EVENT_HOLD, np.where(onset_slots, EVENT_HIT, EVENT_NONE), windows)
+    place_values = 3 ** np.arange(windows.shape[1] - 1, -1, -1)
+    written = window_to_id[np.where(reserved[:, None], EVENT_NONE, hits) @ place_values]
+    return np.where(reserved, np.arange(len(windows)), written).astype(np.int64)
 
 
 def _window_lookup(groups: int) -> np.ndarray:

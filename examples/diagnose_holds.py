@@ -26,7 +26,7 @@ import pandas as pd
 import torch
 
 from beart import BeartProcessor
-from beart.beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
+from beart.beat_vocabulary import EVENT_HOLD, holds_written_as_hits
 from beart.decoding_options import DecodingOptions
 from beart.loading import load_model
 from beart.modeling.generation_beart import _Scorer
@@ -112,17 +112,15 @@ def object_start_rows(model, processor, scorer_options, analysis, chart, starts_
         if where.any():
             row[f"model share at {name}"] = float(share[where].mean())
             row[f"best is a hold at {name}"] = float(best_starts_hold[where].mean())
-    events = np.asarray(chart.events)
-    held = events == EVENT_HOLD
-    begins = held & ~np.vstack([np.zeros_like(held[:1]), held[:-1]])
-    holds_as_hits = np.where(held, np.where(begins, EVENT_HIT, EVENT_NONE), events)
-    stripped = processor.tokenizer.encode_events(holds_as_hits)[: len(analysis.mel_slices)]
+    stripped = processor.tokenizer.encode_events(holds_written_as_hits(chart.events))[: len(analysis.mel_slices)]
     probabilities = teacher_forced_probabilities(
         model, processor, scorer_options, analysis, stripped, steps, tracks, chart.difficulty
     )
-    row["model share, holds as hits"] = float(
-        (probabilities[:, starts_hold].sum(axis=1) / probabilities[:, starts_object].sum(axis=1)).mean()
-    )
+    share = probabilities[:, starts_hold].sum(axis=1) / probabilities[:, starts_object].sum(axis=1)
+    row["model share, holds as hits"] = float(share.mean())
+    for name, where in (("hold starts", is_hold), ("hits", ~is_hold)):
+        if where.any():
+            row[f"as hits: model share at {name}"] = float(share[where].mean())
     return row
 
 

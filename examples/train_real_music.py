@@ -4,15 +4,15 @@ charts, each chart moved onto its audio's onsets first (`beart dataset build --a
     python examples/train_real_music.py ../shared/corpus OUTPUT_DIR [--from beart/default_model] [--max-steps 600]
         [--save-steps 150] [--batch-size 32] [--learning-rate 5e-4] [--mel-tilt 0.1] [--mel-band-shift 1]
         [--time-stretch 0.1] [--stem-mixes 2] [--token-dropout T] [--train-history-steps 64]
-        [--foresight-label-rate R] [--work-dir DIR]
+        [--foresight-label-rate R] [--holds-as-hits] [--work-dir DIR]
 
 Training augments every batch as the original does (random gain, noise, 10 ms time offsets, token dropout) and, for
 real recordings, with a random equaliser tilt, a pitch shift of up to `--mel-band-shift` mel bands and a time stretch
 of up to `--time-stretch` (the song and its chart alike); with `--stem-mixes N` each Frets on Fire song is heard in N
 more mixes of its stems at random levels. With `--train-history-steps N` each track hears only its last N past beat
 tokens (or, as `1:64,2:64,4:16`, a number per track count), the layout decoding with `history_steps` N reads (which
-then leaves the rest out: fewer positions). A
-checkpoint is kept every `--save-steps` steps (`OUTPUT_DIR/checkpoint-N`): `examples/choose_on_dev.py` picks the
+then leaves the rest out: fewer positions). With `--holds-as-hits` the history's holds are shown as hits at their
+starts, as decoding with `hold_threshold` shows the model its own map. A checkpoint is kept every `--save-steps` steps (`OUTPUT_DIR/checkpoint-N`): `examples/choose_on_dev.py` picks the
 training length among them on the development songs. No development or test song is read here.
 """
 
@@ -53,6 +53,9 @@ def main() -> None:
         "--foresight-label-rate", type=float, default=1.0,
         help="share of rows whose foresight positions are scored too (config field; the rest score the current token)",
     )  # fmt: skip
+    parser.add_argument(
+        "--holds-as-hits", action="store_true", help="show the history's holds as hits at their starts (config field)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", help="keep the corpus here, reusing one already there")
     arguments = parser.parse_args()
@@ -92,6 +95,7 @@ def main() -> None:
             "time_stretch": arguments.time_stretch,
             "train_history_steps": arguments.train_history_steps,
             "foresight_label_rate": arguments.foresight_label_rate,
+            "train_holds_as_hits": arguments.holds_as_hits,
         }
         if arguments.token_dropout is not None:
             overrides["token_dropout"] = arguments.token_dropout

@@ -10,7 +10,7 @@ import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartTokenizer
 from beart.audio import load_audio
 from beart.beatmaps import WRITE_MODES
-from beart.beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
+from beart.beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE, holds_written_as_hits
 from beart.beatmaps.batch_conversion import find_beatmap_sets, read_difficulties
 from beart.beatmaps.formats import open_beatmap_set
 from beart.beatmaps.playability import check_beatmap_set
@@ -140,6 +140,13 @@ def test_maps_with_holds_pass_the_check_in_every_mode(generator, tmp_path, mode)
     output = tmp_path / ("song.osz" if mode in ("osu", "taiko", "catch", "mania") else "song")
     generator(EXAMPLE_SONG, mode=mode, seed=0, end=10.0, hold_threshold=1.2, output_path=str(output), progress=False)
     assert len(read_written(output).hit_objects()) > 10
+
+
+def test_holds_written_as_hits_keep_each_start_on_every_track():
+    events = np.array([[2, 2, 0, 1, 2, 2, 2], [0, 2, 1, 2, 2, 0, 1]]).T
+    expected = np.array([[1, 0, 0, 1, 1, 0, 0], [0, 1, 1, 1, 0, 0, 1]]).T
+    np.testing.assert_array_equal(holds_written_as_hits(events), expected)
+    np.testing.assert_array_equal(holds_written_as_hits(events[:, 1]), expected[:, 1])
 
 
 def test_the_model_is_shown_its_holds_as_hits_at_their_starts(tokenizer):

@@ -186,14 +186,16 @@ def test_build_reads_several_inputs_as_one_corpus(tmp_path, fixture_song):
 
 @pytest.fixture(scope="module")
 def mania_corpus(tmp_path_factory, fixture_song):
-    """A corpus of the fixture song with a 4-track map (the LEFT events shifted by 50 ms per track), and those
-    tracks' 10 ms events `(num_events, 4)`."""
+    """A corpus of the fixture song with a 4-track map (the LEFT events shifted by 50 ms per track, the last track's
+    hits held for 200 ms), and those tracks' 10 ms events `(num_events, 4)`."""
     song = tmp_path_factory.mktemp("mania") / "song"
     fixture_song(song)
     left = IntermediateBeatmap.load(song / "left.ibf")
     tracks = ["LEFT", "DOWN", "UP", "RIGHT"]
     events = left.data["LEFT"].to_numpy()
     shifted = {name: np.roll(events, 5 * index) for index, name in enumerate(tracks)}
+    starts = np.flatnonzero(shifted["RIGHT"])
+    shifted["RIGHT"] = np.isin(np.arange(len(events)), (starts[:, None] + np.arange(20)).ravel()) * 2
     IntermediateBeatmap(
         pd.DataFrame({"TIME": left.data["TIME"], "TEMPO": left.data["TEMPO"], **shifted}),
         {**left.meta, "tracks": tracks},
@@ -224,6 +226,29 @@ def test_labelling_every_masked_track_scores_the_fast_layout(mania_corpus):
     steps = np.array([row["step"] for row in rows])
     expected = torch.from_numpy(tokens[steps]).where(no_offsets["labels"][:, current] != -100, -100)
     torch.testing.assert_close(no_offsets["labels"][:, current], expected)
+
+
+def test_holds_as_hits_show_the_history_as_hold_decoding_does(mania_corpus):
+    corpus, events = mania_corpus
+    processor = quaver_processor()
+    rows = [corpus["train"][index] for index in range(0, len(corpus["train"]), 5)]
+    options = dict(augment=True, token_dropout=0.0, time_offsets=False, label_masked_tracks=True, seed=1)
+    as_written = BeartDataCollator(processor, corpus["maps"], corpus["songs"], **options)(rows)
+    as_hits = BeartDataCollator(processor, corpus["maps"], corpus["songs"], holds_as_hits=True, **options)(rows)
+    # the labels keep the holds
+    np.testing.assert_array_equal(as_hits["labels"].numpy(), as_written["labels"].numpy())
+    labelled = as_written["labels"][as_written["labels"] != -100].numpy()
+    assert (processor.tokenizer.vocabulary.windows[labelled] == 2).any()
+    # the inputs: the history as the tokenizer writes the events with each hold turned into a hit at its start
+    starts = (events == 2) & (np.roll(events, 1, axis=0) != 2)
+    hits = processor.tokenizer.encode_events(np.where(events == 2, 0, events) + starts)
+    assert (processor.tokenizer.vocabulary.windows[as_written["input_ids"].numpy()] == 2).any()
+    current = processor.scored_positions(4)
+    for row, example in enumerate(rows):
+        scored = np.flatnonzero(as_hits["input_ids"][row, current] == processor.tokenizer.mask_token_id).min()
+        difficulty = corpus["maps"][int(example["map_index"])]["difficulty"]
+        expected, _ = processor.build_beat_context(hits, np.array([example["step"]]), difficulty, np.array([scored]))
+        np.testing.assert_array_equal(as_hits["input_ids"][row].numpy(), expected[0])
 
 
 def three_step_batch(mania_corpus, stride: int, **options) -> tuple:
@@ -288,11 +313,15 @@ def test_a_short_training_history_masks_each_tracks_far_past_as_decoding_leaves_
     one_track = load_corpus(fixture_corpus)
     trainer = train_beart(
         fixture_corpus, tiny_arguments(tmp_path / "run", report_to="none", save_strategy="no"),
-        config_overrides={**TINY_MODEL, "train_history_steps": {"1": 16, "4": 8}, "foresight_label_rate": 0.5},
+        config_overrides={
+            **TINY_MODEL, "train_history_steps": {"1": 16, "4": 8}, "foresight_label_rate": 0.5,
+            "train_holds_as_hits": True,
+        },
         callbacks=[StopAtStep(1)],
     )  # fmt: skip
     assert trainer.model.config.train_history_steps == {1: 16, 4: 8}
     assert trainer.data_collator.foresight_label_rate == 0.5
+    assert trainer.data_collator.holds_as_hits and trainer.eval_data_collator.holds_as_hits
     one_row = trainer.data_collator([one_track["train"][0]])
     np.testing.assert_array_equal(np.flatnonzero(one_row["attention_mask"][0]), processor.kept_positions(1, 16))
     assert trainer.eval_data_collator.history_steps == {1: 16, 4: 8}

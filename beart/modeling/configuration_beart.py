@@ -85,6 +85,11 @@ class BeartConfig(PreTrainedConfig):
             of attention (`attention_mask`) with every kept position at its own place, exactly what decoding with
             `history_steps` shows the model (it then leaves those positions out of the input, which is cheaper and
             equal). 0 trains on the whole context.
+        train_holds_as_hits (`bool`, *optional*, defaults to `False`):
+            Training layout (not in the original): the history's holds are shown to the model as hits at their starts
+            (the labels keep them), as decoding with `hold_threshold` shows the model its own map. Trained on charts'
+            histories as written, the model reads the kind of objects off its history and, shown a history without
+            holds, rarely starts one.
         prediction_steps (`int`, *optional*, defaults to 1):
             Steps of every track one forward pass predicts: the current token and the tokens of the first
             `prediction_steps - 1` foresight positions after it (not in the original, which predicts 1). Training
@@ -144,6 +149,7 @@ class BeartConfig(PreTrainedConfig):
         time_stretch: float = 0.0,
         augmentation_seed: int = 69420,
         train_history_steps: int | dict = 0,
+        train_holds_as_hits: bool = False,
         prediction_steps: int = 1,
         foresight_label_rate: float = 1.0,
         difficulty_embedding: bool = False,
@@ -179,6 +185,7 @@ class BeartConfig(PreTrainedConfig):
         self.time_stretch = time_stretch
         self.augmentation_seed = augmentation_seed
         self.train_history_steps = train_history_steps
+        self.train_holds_as_hits = train_holds_as_hits
         self.prediction_steps = prediction_steps
         self.foresight_label_rate = foresight_label_rate
         self.difficulty_embedding = difficulty_embedding

@@ -19,7 +19,7 @@ ends its hold there.
 import numpy as np
 import torch
 
-from ..beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
+from ..beat_vocabulary import EVENT_HOLD
 
 
 class HoldDecisions:
@@ -51,11 +51,7 @@ class HoldDecisions:
         self.starts_object = torch.from_numpy(onset_slots.any(axis=1))
         self.starts_hold = torch.from_numpy((onset_slots & (windows == EVENT_HOLD)).any(axis=1))
         self.threshold = threshold
-        # every token with its holds written as hits at their starts (the reserved tokens, rows of -1, kept)
-        reserved = (windows < 0).any(axis=1)
-        hits = np.where(windows == EVENT_HOLD, np.where(onset_slots, EVENT_HIT, EVENT_NONE), windows)
-        written = tokenizer.encode_events(np.where(reserved[:, None], EVENT_NONE, hits).reshape(-1))
-        self.as_hits = np.where(reserved, np.arange(len(windows)), written)
+        self.as_hits = tokenizer.vocabulary.holds_as_hits
 
     def shown_to_the_model(self, beat_tokens: np.ndarray) -> np.ndarray:
         """`beat_tokens` (any shape of token ids) as the model is shown them while it decodes: each hold written as a

@@ -5,7 +5,7 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
-from ..beat_vocabulary import EVENT_HIT, EVENT_NONE
+from ..beat_vocabulary import EVENT_HIT, EVENT_NONE, holds_written_as_hits
 from ..processing import BeartProcessor
 
 
@@ -58,6 +58,8 @@ class BeartDataCollator:
     `foresight_label_rate` share of the rows (the rest score their current tokens only). With `history_steps` (not in
     the original) every row also gets an `attention_mask` that leaves each track's history beyond its last
     `history_steps` tokens out (`BeartProcessor.kept_positions`), the layout decoding with `history_steps` reads.
+    With `holds_as_hits` (not in the original) the history's holds are written as hits at their starts (the labels
+    keep them), the map as decoding with `hold_threshold` shows it to the model.
 
     Args:
         processor ([`BeartProcessor`]): lays out the rows for the model's context and foresight.
@@ -76,6 +78,7 @@ class BeartDataCollator:
             `augment`); the model's `config.prediction_steps`.
         history_steps (`int` or `dict[int, int]`, *optional*, defaults to 0): see above, one number or one per track
             count; 0 keeps the whole context (no `attention_mask`). The model's `config.train_history_steps`.
+        holds_as_hits (`bool`, *optional*, defaults to `False`): see above. The model's `config.train_holds_as_hits`.
         foresight_label_rate (`float`, *optional*, defaults to 1.0): see above (only with `augment`). The model's
             `config.foresight_label_rate`.
         seed (`int`, *optional*, defaults to 69420): seed of the augmentation generators (each DataLoader worker
@@ -99,6 +102,7 @@ class BeartDataCollator:
         label_masked_tracks: bool = False,
         prediction_steps: int = 1,
         history_steps: int | dict = 0,
+        holds_as_hits: bool = False,
         foresight_label_rate: float = 1.0,
         seed: int = 69420,
         cache_size: int = 64,
@@ -120,6 +124,7 @@ class BeartDataCollator:
         self.label_masked_tracks = label_masked_tracks
         self.prediction_steps = prediction_steps
         self.history_steps = history_steps
+        self.holds_as_hits = holds_as_hits
         self.foresight_label_rate = foresight_label_rate
         self.seed = seed
         self.worker_id = None
@@ -138,13 +143,15 @@ class BeartDataCollator:
         self.random = np.random.default_rng(seed)
         self.generator = torch.Generator().manual_seed(seed)
 
-    def _tokens(self, key) -> tuple[np.ndarray, np.ndarray]:
-        """Beat tokens `(num_steps, num_tracks)` and step tempo of a map stretched by `factor` and then shifted by
-        `offset` 10 ms rows."""
+    def _tokens(self, key) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Beat tokens `(num_steps, num_tracks)`, the same as shown in the history (with `holds_as_hits`, each hold
+        a hit at its start) and step tempo of a map stretched by `factor` and then shifted by `offset` 10 ms rows."""
         map_index, offset, factor = key
         row = self.maps.fetch(map_index)
         events, tempo = _stretch_events(row["events"].reshape(-1, int(row["num_tracks"])), row["tempo"], factor)
-        return self.tokenizer.encode_events(events[offset:]), self.processor.step_tempo(tempo[offset:])
+        tokens = self.tokenizer.encode_events(events[offset:])
+        shown = self.tokenizer.encode_events(holds_written_as_hits(events)[offset:]) if self.holds_as_hits else tokens
+        return tokens, shown, self.processor.step_tempo(tempo[offset:])
 
     def _mel_slices(self, song_index: int, offset: int, factor: float = 1.0) -> np.ndarray:
         frames = self.songs.fetch((song_index, factor))[offset:]
@@ -176,12 +183,15 @@ class BeartDataCollator:
             num_tracks = int(map_row["num_tracks"])
             track_counts.append(num_tracks)
             factor = float(factors[row_index])
-            tokens, tempo = self.map_tokens.fetch((int(map_index[row_index]), int(offsets[row_index]), factor))
+            tokens, shown, tempo = self.map_tokens.fetch(
+                (int(map_index[row_index]), int(offsets[row_index]), factor)
+            )
             step = min(round(steps[row_index] * factor), len(tokens) - 1)
             track = self.random.integers(0, num_tracks) if self.augment else scored[row_index] % num_tracks
-            input_ids, labels = self.processor.build_beat_context(
-                tokens, np.array([step]), float(map_row["difficulty"]), np.array([track])
-            )
+            context = (np.array([step]), float(map_row["difficulty"]), np.array([track]))
+            input_ids, labels = self.processor.build_beat_context(tokens, *context)
+            if shown is not tokens:
+                input_ids = self.processor.build_beat_context(shown, *context)[0]
             if self.augment:
                 self._label_predicted_steps(labels[0], tokens, step, track)
             slices = self._mel_slices(int(map_row["song_index"]), int(offsets[row_index]), factor)

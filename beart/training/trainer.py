@@ -229,6 +229,7 @@ def train_beart(
         label_masked_tracks=args.label_masked_tracks,
         prediction_steps=config.prediction_steps,
         history_steps=config.train_history_steps,
+        holds_as_hits=config.train_holds_as_hits,
         foresight_label_rate=config.foresight_label_rate,
         token_dropout=config.token_dropout,
         mel_scaling=config.mel_scaling,
@@ -239,7 +240,11 @@ def train_beart(
         seed=config.augmentation_seed + args.process_index,
     )
     eval_collator = BeartDataCollator(
-        processor, corpus["maps"], corpus["songs"], history_steps=config.train_history_steps
+        processor,
+        corpus["maps"],
+        corpus["songs"],
+        history_steps=config.train_history_steps,
+        holds_as_hits=config.train_holds_as_hits,
     )
     evaluation = corpus["test"] if "test" in corpus else None
     callbacks = list(callbacks or [])

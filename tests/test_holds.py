@@ -10,7 +10,7 @@ import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartTokenizer
 from beart.audio import load_audio
 from beart.beatmaps import WRITE_MODES
-from beart.beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE, holds_written_as_hits
+from beart.beat_vocabulary import EVENT_HOLD, holds_written_as_hits
 from beart.beatmaps.batch_conversion import find_beatmap_sets, read_difficulties
 from beart.beatmaps.formats import open_beatmap_set
 from beart.beatmaps.playability import check_beatmap_set
@@ -154,9 +154,7 @@ def test_the_model_is_shown_its_holds_as_hits_at_their_starts(tokenizer):
     sm = CORPUS / "stepmania" / "Goin' Under" / "Goin' Under.sm"
     charts = [beatmap for *_, beatmap in read_difficulties(str(sm), skipped)]
     events = np.asarray(max(charts, key=lambda beatmap: (np.asarray(beatmap.events) == EVENT_HOLD).sum()).events)
-    held = events == EVENT_HOLD
-    begins = held & ~np.vstack([np.zeros_like(held[:1]), held[:-1]])
-    as_hits = tokenizer.encode_events(np.where(held, np.where(begins, EVENT_HIT, EVENT_NONE), events))
+    as_hits = tokenizer.encode_events(holds_written_as_hits(events))
     beat_tokens = tokenizer.encode_events(events)
     # The tokenizer writes a hold that begins on a window's edge as `[hold]` (one token for every window held
     # throughout); decoding writes `[hold_start:0]` there (the hold grammar), which the table turns into `[hit:0]`.
@@ -165,6 +163,6 @@ def test_the_model_is_shown_its_holds_as_hits_at_their_starts(tokenizer):
     begun_on_edge = (beat_tokens == names.index("[hold]")) & ~np.vstack(
         [np.zeros_like(beat_tokens[:1], dtype=bool), ends_held[beat_tokens[:-1]]]
     )
-    assert held.any() and begun_on_edge.any()
+    assert (events == EVENT_HOLD).any() and begun_on_edge.any()
     beat_tokens[begun_on_edge] = names.index("[hold_start:0]")
     np.testing.assert_array_equal(hold_decisions(tokenizer).shown_to_the_model(beat_tokens), as_hits)

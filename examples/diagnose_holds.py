@@ -26,7 +26,7 @@ import pandas as pd
 import torch
 
 from beart import BeartProcessor
-from beart.beat_vocabulary import EVENT_HOLD, holds_written_as_hits
+from beart.beat_vocabulary import holds_written_as_hits
 from beart.decoding_options import DecodingOptions
 from beart.loading import load_model
 from beart.modeling.generation_beart import _Scorer

@@ -48,6 +48,7 @@ class BeatVocabulary:
             hit or the start of a hold), as opposed to nothing, a hold going on, or a hold ending.
         onset_slots (`np.ndarray` of shape `(vocab_size, groups)`): the slots at which the token starts an object
             (its hits and the start of its hold); `starts_object` is whether it has any.
+        starts_hold (`np.ndarray` of shape `(vocab_size,)`): whether the token starts a hold in its window.
         holds_as_hits (`np.ndarray` of shape `(vocab_size,)`): the id of every token with its hold written as a hit
             at its start (a hold going on or ending written as no event); the reserved tokens map to themselves. A
             hold begun on a window's first slot and held through it is written `[hold]` (going on) by the tokenizer,
@@ -64,6 +65,7 @@ class BeatVocabulary:
         self.window_to_id = _window_lookup(groups)
         self.onset_slots = _onset_slots(groups, kinds, first, second)
         self.starts_object = self.onset_slots.any(axis=1)
+        self.starts_hold = (self.onset_slots & (self.windows == EVENT_HOLD)).any(axis=1)
         self.holds_as_hits = _holds_as_hits(self.windows, self.onset_slots, self.window_to_id)
 
     @property

@@ -19,7 +19,7 @@ ends its hold there.
 import numpy as np
 import torch
 
-from ..beat_vocabulary import EVENT_HOLD
+from .logits_process import HoldGrammarLogitsProcessor
 
 
 class HoldDecisions:
@@ -43,15 +43,14 @@ class HoldDecisions:
     """
 
     def __init__(self, tokenizer, threshold: float):
-        windows, onset_slots = tokenizer.vocabulary.windows, tokenizer.onset_slots
-        opens_held = windows[:, 0] == EVENT_HOLD
-        self.goes_on = torch.from_numpy(opens_held & ~onset_slots[:, 0])
-        self.begins_at_edge = torch.from_numpy(opens_held & onset_slots[:, 0])
-        self.ends_holding = torch.from_numpy(windows[:, -1] == EVENT_HOLD)
-        self.starts_object = torch.from_numpy(onset_slots.any(axis=1))
-        self.starts_hold = torch.from_numpy((onset_slots & (windows == EVENT_HOLD)).any(axis=1))
+        vocabulary = tokenizer.vocabulary
+        grammar = HoldGrammarLogitsProcessor(vocabulary.windows, vocabulary.onset_slots)
+        self.goes_on, self.begins_at_edge = grammar.goes_on, grammar.begins_at_edge
+        self.ends_holding = grammar.ends_holding
+        self.starts_object = torch.from_numpy(vocabulary.starts_object)
+        self.starts_hold = torch.from_numpy(vocabulary.starts_hold)
         self.threshold = threshold
-        self.as_hits = tokenizer.vocabulary.holds_as_hits
+        self.as_hits = vocabulary.holds_as_hits
 
     def shown_to_the_model(self, beat_tokens: np.ndarray) -> np.ndarray:
         """`beat_tokens` (any shape of token ids) as the model is shown them while it decodes: each hold written as a

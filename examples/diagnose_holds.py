@@ -12,8 +12,8 @@ its history gives `[hold]` most of the mass there; one that ignores it gives the
 
 Then, on up to `--per-chart` of each chart's steps that start an object (teacher-forced alike): the share of the
 model's object-starting probability that goes to tokens starting a hold, at the charts' hold starts and at their hits,
-and how often its most likely object-starting token (what the `hit_threshold` rule writes) starts a hold there; and
-the mean share again with every hold of the history turned into a hit at its start (what a map without holds shows
+and how often its most likely object-starting token (what the `hit_threshold` rule writes) starts a hold there; then
+the same with every hold of the history turned into a hit at its start (`as hits:`, what a map without holds shows
 the model).
 """
 
@@ -91,36 +91,30 @@ def teacher_forced_probabilities(model, processor, scorer_options, analysis, bea
     return logits[torch.arange(len(steps)), torch.from_numpy(tracks), 0].softmax(dim=-1).numpy()
 
 
-def object_start_rows(model, processor, scorer_options, analysis, chart, starts_hold, per_chart: int) -> dict:
+def object_start_rows(model, processor, scorer_options, analysis, chart, per_chart: int) -> dict:
     """At a chart's object starts: the model's share of object-starting probability on hold starts, and how often its
     most likely object-starting token starts a hold, at the chart's hold starts and at its hits."""
-    starts_object = processor.tokenizer.object_start_mask
+    starts_object, starts_hold = processor.tokenizer.object_start_mask, processor.tokenizer.vocabulary.starts_hold
     beat_tokens = processor.tokenizer.encode_events(chart.events)[: len(analysis.mel_slices)]
     begun = np.argwhere(starts_object[beat_tokens])
     if not len(begun):
         return {}
     chosen = begun[np.linspace(0, len(begun) - 1, min(per_chart, len(begun))).astype(int)]
     steps, tracks = chosen[:, 0], chosen[:, 1]
-    probabilities = teacher_forced_probabilities(
-        model, processor, scorer_options, analysis, beat_tokens, steps, tracks, chart.difficulty
-    )
-    share = probabilities[:, starts_hold].sum(axis=1) / probabilities[:, starts_object].sum(axis=1)
-    best_starts_hold = starts_hold[np.where(starts_object, probabilities, -1.0).argmax(axis=1)]
     is_hold = starts_hold[beat_tokens[steps, tracks]]
-    row = {"chart hold share": float(is_hold.mean()), "model share": float(share.mean())}
-    for name, where in (("hold starts", is_hold), ("hits", ~is_hold)):
-        if where.any():
-            row[f"model share at {name}"] = float(share[where].mean())
-            row[f"best is a hold at {name}"] = float(best_starts_hold[where].mean())
+    row = {"chart hold share": float(is_hold.mean())}
     stripped = processor.tokenizer.encode_events(holds_written_as_hits(chart.events))[: len(analysis.mel_slices)]
-    probabilities = teacher_forced_probabilities(
-        model, processor, scorer_options, analysis, stripped, steps, tracks, chart.difficulty
-    )
-    share = probabilities[:, starts_hold].sum(axis=1) / probabilities[:, starts_object].sum(axis=1)
-    row["model share, holds as hits"] = float(share.mean())
-    for name, where in (("hold starts", is_hold), ("hits", ~is_hold)):
-        if where.any():
-            row[f"as hits: model share at {name}"] = float(share[where].mean())
+    for layout, history in (("", beat_tokens), ("as hits: ", stripped)):
+        probabilities = teacher_forced_probabilities(
+            model, processor, scorer_options, analysis, history, steps, tracks, chart.difficulty
+        )
+        share = probabilities[:, starts_hold].sum(axis=1) / probabilities[:, starts_object].sum(axis=1)
+        best_starts_hold = starts_hold[np.where(starts_object, probabilities, -1.0).argmax(axis=1)]
+        row[f"{layout}model share"] = float(share.mean())
+        for name, where in (("hold starts", is_hold), ("hits", ~is_hold)):
+            if where.any():
+                row[f"{layout}model share at {name}"] = float(share[where].mean())
+                row[f"{layout}best is a hold at {name}"] = float(best_starts_hold[where].mean())
     return row
 
 
@@ -138,16 +132,13 @@ def main() -> None:
     holding = HoldGrammarLogitsProcessor(
         processor.tokenizer.vocabulary.windows, processor.tokenizer.onset_slots
     ).ends_holding.numpy()
-    starts_hold = np.array(["hold_start" in name for name in processor.tokenizer.convert_ids_to_tokens(
-        list(range(processor.tokenizer.vocab_size))
-    )])  # fmt: skip
     rows, start_rows = [], []
     for name, game, waveform, charts in load_songs(arguments.corpus, arguments.split):
         analysis = SongAnalysis.from_audio(waveform, processor.feature_extractor, sampling_rate=SAMPLING_RATE)
         for chart in charts:
             row = chart_rows(model, processor, options, analysis, chart, groups, holding, arguments.per_chart)
             rows.append({"game": game, "song": name[:24], "difficulty": chart.difficulty, **row})
-            row = object_start_rows(model, processor, options, analysis, chart, starts_hold, arguments.per_chart)
+            row = object_start_rows(model, processor, options, analysis, chart, arguments.per_chart)
             start_rows.append({"game": game, "song": name[:24], "difficulty": chart.difficulty, **row})
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 250)

@@ -29,7 +29,7 @@ from beart import BeartProcessor
 from beart.beat_vocabulary import holds_written_as_hits
 from beart.decoding_options import DecodingOptions
 from beart.loading import load_model
-from beart.modeling.generation_beart import _Scorer
+from beart.modeling.generation_beart import ContextScorer
 from beart.modeling.logits_process import HoldGrammarLogitsProcessor
 from beart.processing import SongAnalysis
 
@@ -87,7 +87,7 @@ def teacher_forced_probabilities(model, processor, scorer_options, analysis, bea
     features = processor.audio_windows(analysis.mel_slices, steps, num_tracks)
     positions = np.tile(processor.scored_positions(num_tracks)[None, :, None], (len(steps), 1, 1))
     track_ids = np.repeat(processor.track_ids(num_tracks)[None], len(steps), axis=0)
-    _, logits = _Scorer(model, processor, scorer_options, num_tracks)(input_ids, track_ids, features, positions)
+    _, logits = ContextScorer(model, processor, scorer_options, num_tracks)(input_ids, track_ids, features, positions)
     return logits[torch.arange(len(steps)), torch.from_numpy(tracks), 0].softmax(dim=-1).numpy()
 
 

@@ -47,9 +47,19 @@ from .logits_process import (
 )
 
 
-class _Scorer:
-    """Runs the model on context rows of `num_tracks` tracks and returns the tempo and the adjusted logits at given
-    positions (with `difficulty_guidance` and `history_steps`, see [`DecodingOptions`])."""
+class ContextScorer:
+    """
+    Runs the model on context rows of `num_tracks` tracks and returns the tempo and the adjusted logits at given
+    positions (with `difficulty_guidance` and `history_steps`, see [`DecodingOptions`]): one decoding step's model
+    call, which the decoders make and which diagnoses (`examples/diagnose_holds.py`) make on a chart's own rows.
+
+    Args:
+        model (`BeartModel`): the model.
+        processor (`BeartProcessor`): its processor (the row layout and the history kept).
+        options (`DecodingOptions`): the decoding options read (`temperature`, `logit_bias`, `difficulty`,
+            `difficulty_guidance`, `history_steps`).
+        num_tracks (`int`, *optional*, defaults to 1): the tracks of the rows.
+    """
 
     def __init__(self, model, processor: BeartProcessor, options: DecodingOptions, num_tracks: int = 1):
         self.model = model
@@ -71,8 +81,18 @@ class _Scorer:
         self, input_ids: np.ndarray, token_type_ids: np.ndarray, input_features: np.ndarray, positions,
         with_unguided: bool = False,
     ):  # fmt: skip
-        """`(tempo, logits)`, and with `with_unguided` the logits without `difficulty_guidance` third (the same logits
-        where there is none)."""
+        """
+        Args:
+            input_ids, token_type_ids (`np.ndarray` of shape `(rows, sequence_length)`): whole context rows.
+            input_features (`np.ndarray` of shape `(rows, sequence_length, groups, mel_bands)`): their mel slices.
+            positions (`array-like` of shape `(rows, ...)`): the row positions whose logits are read.
+            with_unguided (`bool`, *optional*, defaults to `False`): also return the logits without
+                `difficulty_guidance` (the same logits where there is none).
+
+        Returns:
+            `(tempo, logits)` or `(tempo, logits, unguided)`: tempo of shape `(rows,)`, logits of shape
+            `(*positions.shape, vocab_size)`, on the CPU.
+        """
         num_rows = len(input_ids)
         if self.guidance:
             mirrored = input_ids.copy()
@@ -229,7 +249,7 @@ def legacy_beam_search(
     beams = list(options.beams or [max(2, int(options.top_k))] * num_tracks)
     steps_per_iteration = len(beams) // num_tracks
     top_k = int(options.top_k)
-    scorer = _Scorer(model, processor, options, num_tracks)
+    scorer = ContextScorer(model, processor, options, num_tracks)
     generator = _generator(options.seed)
     positions = processor.scored_positions(num_tracks)
     track_ids = processor.track_ids(num_tracks)[None, :]
@@ -326,7 +346,7 @@ def fast_decoding(
     Returns:
         Per song, `(beat_tokens, tempo, first_step)` as `legacy_beam_search` returns them.
     """
-    scorer = _Scorer(model, processor, options, num_tracks)
+    scorer = ContextScorer(model, processor, options, num_tracks)
     generator = _generator(options.seed)
     songs = [analysis.mel_slices for analysis in analyses]
     ahead = options.steps_per_forward(model.config)

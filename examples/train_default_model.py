@@ -18,17 +18,15 @@ import contextlib
 import multiprocessing
 import os
 import tempfile
-import time
 
 import numpy as np
 import soundfile
-from transformers import TrainerCallback
 
 from beart.beatmaps import BeatmapError, BeatmapRefusedError
 from beart.beatmaps.batch_conversion import find_beatmap_sets
 from beart.beatmaps.formats import open_beatmap_set
 from beart.evaluation.dataset_metrics import dataset_metrics
-from beart.training import BeartTrainingArguments, build_corpus, train_beart
+from beart.training import BeartTrainingArguments, TimeBudgetCallback, build_corpus, train_beart
 from beart.training.synthesis import render_song_audio
 
 
@@ -88,17 +86,6 @@ def render_maps(
     ]
     with multiprocessing.Pool(workers) as pool:
         return sum(pool.imap_unordered(render_set, jobs))
-
-
-class TimeLimit(TrainerCallback):
-    """Stops training once `minutes` have passed (the learning rate follows the steps actually taken)."""
-
-    def __init__(self, minutes: float):
-        self.deadline = time.monotonic() + 60 * minutes
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if time.monotonic() > self.deadline:
-            control.should_training_stop = True
 
 
 def main() -> None:
@@ -190,7 +177,7 @@ def main() -> None:
             overrides["difficulty_embedding"] = True
         if arguments.token_dropout is not None:
             overrides["token_dropout"] = arguments.token_dropout
-        callbacks = [TimeLimit(arguments.max_minutes)] if arguments.max_minutes else []
+        callbacks = [TimeBudgetCallback(arguments.max_minutes)] if arguments.max_minutes else []
         if arguments.start_model:
             trainer = train_beart(
                 corpus,

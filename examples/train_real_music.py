@@ -5,6 +5,7 @@ charts, each chart moved onto its audio's onsets first (`beart dataset build --a
         [--save-steps 150] [--batch-size 32] [--learning-rate 5e-4] [--mel-tilt 0.1] [--mel-band-shift 1]
         [--time-stretch 0.1] [--stem-mixes 2] [--token-dropout T] [--train-history-steps 64]
         [--foresight-label-rate R] [--holds-as-hits] [--work-dir DIR]
+        [--model-size HIDDEN INTERMEDIATE LAYERS] [--max-minutes M --timed-saves N] [--dataloader-workers W]
 
 Training augments every batch as the original does (random gain, noise, 10 ms time offsets, token dropout) and, for
 real recordings, with a random equaliser tilt, a pitch shift of up to `--mel-band-shift` mel bands and a time stretch
@@ -13,7 +14,10 @@ more mixes of its stems at random levels. With `--train-history-steps N` each tr
 tokens (or, as `1:64,2:64,4:16`, a number per track count), the layout decoding with `history_steps` N reads (which
 then leaves the rest out: fewer positions). With `--holds-as-hits` the history's holds are shown as hits at their
 starts, as decoding with `hold_threshold` shows the model its own map. A checkpoint is kept every `--save-steps` steps (`OUTPUT_DIR/checkpoint-N`): `examples/choose_on_dev.py` picks the
-training length among them on the development songs. No development or test song is read here.
+training length among them on the development songs. With `--model-size` a fresh Quaver of that size (with the
+difficulty embedding) learns from the real songs alone instead of continuing `--from`. With `--max-minutes` the run
+stops after that time (on a lent GPU, whose speed is not known ahead) and `--timed-saves N` keeps N checkpoints evenly
+spread over it instead of one every `--save-steps`. No development or test song is read here.
 """
 
 import argparse
@@ -24,7 +28,7 @@ import tempfile
 import time
 
 from beart.decoding_options import read_history_steps
-from beart.training import BeartTrainingArguments, build_corpus, train_beart
+from beart.training import BeartTrainingArguments, TimeBudgetCallback, build_corpus, train_beart
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -40,6 +44,17 @@ def main() -> None:
     parser.add_argument("--save-steps", type=int, default=150)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=5e-4)
+    parser.add_argument("--lr-decay-gamma", type=float, default=0.98, help="learning-rate factor per epoch")
+    parser.add_argument(
+        "--model-size",
+        nargs=3,
+        type=int,
+        metavar=("HIDDEN", "INTERMEDIATE", "LAYERS"),
+        help="train a fresh model of this size (hidden size, feed-forward size, layers) instead of continuing --from",
+    )
+    parser.add_argument("--max-minutes", type=float, help="stop training after this many minutes, if sooner")
+    parser.add_argument("--timed-saves", type=int, default=0, help="checkpoints spread evenly over --max-minutes")
+    parser.add_argument("--dataloader-workers", type=int, default=0, help="processes building training batches")
     parser.add_argument("--mel-tilt", type=float, default=0.1, help="largest equaliser slope (config field)")
     parser.add_argument("--mel-band-shift", type=int, default=1, help="largest pitch shift in mel bands (config field)")
     parser.add_argument("--time-stretch", type=float, default=0.0, help="largest relative tempo change (config field)")
@@ -80,10 +95,13 @@ def main() -> None:
             max_steps=arguments.max_steps,
             per_device_train_batch_size=arguments.batch_size,
             learning_rate=arguments.learning_rate,
+            lr_decay_gamma=arguments.lr_decay_gamma,
             warmup_steps=10,
             eval_strategy="no",
-            save_strategy="steps",
+            save_strategy="no" if arguments.timed_saves else "steps",
             save_steps=arguments.save_steps,
+            dataloader_num_workers=arguments.dataloader_workers,
+            dataloader_persistent_workers=arguments.dataloader_workers > 0,
             logging_steps=25,
             report_to="none",
             seed=arguments.seed,
@@ -99,10 +117,23 @@ def main() -> None:
         }
         if arguments.token_dropout is not None:
             overrides["token_dropout"] = arguments.token_dropout
+        if arguments.timed_saves and not arguments.max_minutes:
+            parser.error("--timed-saves needs --max-minutes")
+        callbacks = [TimeBudgetCallback(arguments.max_minutes, arguments.timed_saves)] if arguments.max_minutes else []
+        if arguments.model_size:
+            hidden_size, intermediate_size, num_hidden_layers = arguments.model_size
+            overrides.update(
+                hidden_size=hidden_size,
+                intermediate_size=intermediate_size,
+                num_hidden_layers=num_hidden_layers,
+                initializer_range=0.02,
+                difficulty_embedding=True,
+            )
+            start = {"preset": "quaver"}
+        else:
+            start = {"model_name_or_path": arguments.start_model}
         started = time.monotonic()
-        trainer = train_beart(
-            corpus, training, model_name_or_path=arguments.start_model, config_overrides=overrides
-        )
+        trainer = train_beart(corpus, training, config_overrides=overrides, callbacks=callbacks, **start)
         print(f"trained {trainer.state.global_step} steps in {(time.monotonic() - started) / 60:.1f} min")
         trainer.save_model(arguments.output_dir)
         trainer.processing_class.save_pretrained(arguments.output_dir)

@@ -22,6 +22,7 @@ from beart.training import (
     BeartDataCollator,
     BeartTrainer,
     BeartTrainingArguments,
+    TimeBudgetCallback,
     build_corpus,
     load_corpus,
     parameter_groups,
@@ -474,6 +475,21 @@ def test_train_beart_runs_the_callbacks_it_is_given(fixture_corpus, tmp_path):
     arguments = tiny_arguments(tmp_path / "run", report_to="none", save_strategy="no")
     trainer = train_beart(fixture_corpus, arguments, config_overrides=TINY_MODEL, callbacks=[StopAtStep(3)])
     assert trainer.state.global_step == 3 and arguments.max_steps == 12
+
+
+def test_a_time_budget_stops_the_run_and_spreads_its_checkpoints_over_the_time(fixture_corpus, tmp_path):
+    ticks = iter(range(0, 10_000, 10))  # the clock moves 10 s at every reading: the start, then each step's end
+    budget = TimeBudgetCallback(minutes=1.0, saves=3, clock=lambda: float(next(ticks)))
+    arguments = tiny_arguments(tmp_path / "run", report_to="none", save_strategy="no")
+    trainer = train_beart(fixture_corpus, arguments, config_overrides=TINY_MODEL, callbacks=[budget])
+    assert trainer.state.global_step == 6
+    assert sorted(path.name for path in (tmp_path / "run").glob("checkpoint-*")) == [
+        "checkpoint-2",
+        "checkpoint-4",
+        "checkpoint-6",
+    ]
+    with pytest.raises(ValueError, match="minutes"):
+        TimeBudgetCallback(minutes=0)
 
 
 def test_trainer_asks_for_the_scored_logits_only_in_training_steps(tmp_path):

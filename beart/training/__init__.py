@@ -2,6 +2,7 @@
 
 from .collator import BeartDataCollator
 from .corpus import CorpusReport, build_corpus, load_corpus, training_steps
+from .time_budget import TimeBudgetCallback
 from .trainer import BeartTrainer, BeartTrainingArguments, compute_metrics, parameter_groups, train_beart
 
 
@@ -10,6 +11,7 @@ __all__ = [
     "BeartTrainer",
     "BeartTrainingArguments",
     "CorpusReport",
+    "TimeBudgetCallback",
     "build_corpus",
     "compute_metrics",
     "load_corpus",

@@ -165,6 +165,7 @@ def _generate(arguments: argparse.Namespace) -> int:
         "artist": arguments.artist,
         "progress": not arguments.no_progress,
         "overwrite": arguments.overwrite,
+        "sustain_rest_beats": arguments.sustain_rests,
     }
     options = {key: value for key, value in options.items() if value is not None}
     beatmap = generator(arguments.song, output_path=output, **options, **_decoding_options(arguments))
@@ -403,6 +404,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_decoding_arguments(generate)
     generate.add_argument("--start", type=float, help="start of the part to map, in seconds")
     generate.add_argument("--end", type=float, help="end of the part to map, in seconds")
+    generate.add_argument(
+        "--sustain-rests",
+        type=float,
+        metavar="BEATS",
+        help="hold every note followed by a rest of at least BEATS beats (default: the mode's, 0.5 for fretsonfire "
+        "and none for the others; 0: none)",
+    )
     generate.add_argument("--title", help="song title written in the map (default: the file name)")
     generate.add_argument("--artist", help="song artist written in the map")
     generate.add_argument("--no-progress", action="store_true", help="no progress bar")

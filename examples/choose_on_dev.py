@@ -3,7 +3,7 @@
 
     python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75 [--from-start] |
         --whole-songs] [--test] [--skip-grid] [--per-chart] [--split dev|train] [--decoding KEY=VALUE ...]
-        [--grid KEY=V1,V2 ...] [--history N1,N2 ...] [--holds T1,T2 ...] [--tracks 1|2|4]
+        [--grid KEY=V1,V2 ...] [--history N1,N2 ...] [--holds T1,T2 ...] [--sustains R1,R2 ...] [--tracks 1|2|4]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
@@ -17,6 +17,9 @@
    of its F1 at +-50 and +-20 ms) lies within `--margin` of its score without holds (holds must cost no song F1), the
    one whose maps' shares of holds among their objects come closest to their charts' (the mean over songs of the mean
    over a song's charts of the difference), every value scored at three seeds (the kinds are drawn) and averaged.
+   With `--sustains R1,R2,...`, the rest (beats) after which the notes of formats whose charts hold across rests
+   (Frets on Fire) are held (`sustain_rest_beats` in the format registry, `beart.beatmaps.sustains`): the best hold F1
+   (a map's holds matched to its chart's at +-50 ms), scored on those formats' songs; onsets do not move.
 4. With `--test`, the chosen model and settings are scored on the test songs beside the model alone (priors and
    guidance 0), the priors alone (an untrained model with the chosen settings) and the onset heuristic; nothing is
    chosen there.
@@ -41,9 +44,10 @@ import numpy as np
 import pandas as pd
 
 from beart.audio import load_audio
+from beart.beatmaps.formats import format_for_mode, mode_of_beatmap
 from beart.decoding_options import read_history_steps
 from beart.evaluation.evaluate import HEURISTIC, MODEL, SAMPLING_RATE, UNTRAINED, BeatmapEvaluator, find_reference_songs
-from beart.evaluation.onset_metrics import micro_average, onset_scores
+from beart.evaluation.onset_metrics import match_counts, micro_average, onset_scores, onset_times
 from beart.loading import load_model
 
 
@@ -83,11 +87,15 @@ def score_system(
     chart's (F1 pools the tracks either way)."""
     rows = []
     for name, game_name, waveform, references in loaded:
-        scores, generated, human, holds, share_errors = [], 0, 0, np.zeros(4, dtype=int), []
+        scores, generated, human, share_errors = [], 0, 0, []
+        holds, held = np.zeros(4, dtype=int), np.zeros(3, dtype=int)
         analysis = evaluator.analyse(waveform)  # one analysis for all the song's charts
         for reference in references:
-            tracks = reference.tracks if num_tracks is None else reference.tracks[:num_tracks]
-            beatmap = evaluator.generate(system, analysis, tracks, reference.difficulty)
+            if num_tracks is None:
+                tracks, mode = reference.tracks, mode_of_beatmap(reference)
+            else:
+                tracks, mode = reference.tracks[:num_tracks], None
+            beatmap = evaluator.generate(system, analysis, tracks, reference.difficulty, mode)
             table = onset_scores(reference, beatmap, TOLERANCES_MS, start, end)
             scores.append(table)
             pooled = table[table["track"] == "all"].set_index("tolerance_ms")
@@ -96,6 +104,7 @@ def score_system(
             counts = np.array([*hold_counts(beatmap, start, end), *hold_counts(reference, start, end)])
             holds += counts
             share_errors.append(abs(counts[0] / max(counts[1], 1) - counts[2] / max(counts[3], 1)))
+            held += matched_holds(reference, beatmap, start, end)
             if charts is not None:
                 seconds = (end or reference.duration_ms / 1000.0) - (start or 0.0)
                 charts.append(
@@ -114,6 +123,7 @@ def score_system(
                 "song": name, "game": game_name, **f1, "density": generated / max(human, 1),
                 **dict(zip(("holds", "objects", "human holds", "human objects"), holds.tolist())),
                 "hold share error": float(np.mean(share_errors)),
+                "hold F1": 2 * held[0] / max(held[1] + held[2], 1),
             }
         )  # fmt: skip
     return pd.DataFrame(rows)
@@ -125,6 +135,17 @@ def hold_counts(beatmap, start, end) -> tuple[int, int]:
     starts = objects["start"].to_numpy() / 1000.0
     inside = (starts >= (start or 0.0)) & (starts < (end if end is not None else np.inf))
     return int((objects["end"] > objects["start"]).to_numpy()[inside].sum()), int(inside.sum())
+
+
+def matched_holds(reference, beatmap, start, end, tolerance_ms: float = TOLERANCES_MS[0]) -> np.ndarray:
+    """`(matched, chart, generated)`: the times a hold starts in the chart and in the generated map between `start`
+    and `end` seconds (tracks pooled), and how many of them match one to one within `tolerance_ms` (where the map
+    holds, was a hold due?)."""
+    low, high = start or 0.0, end if end is not None else np.inf
+    chart, generated = (onset_times(beatmap, holds_only=True) for beatmap in (reference, beatmap))
+    inside = [times[(times >= low) & (times < high)] for times in (chart, generated)]
+    counts = match_counts(*inside, tolerance_ms)
+    return np.array([counts["matched"], counts["reference"], counts["estimated"]])
 
 
 def hold_share(table: pd.DataFrame, human: bool = False) -> float:
@@ -204,6 +225,36 @@ def choose_holds(
     return {**settings, "hold_threshold": float(closest["hold_threshold"])}
 
 
+def choose_sustains(
+    model_path: str, settings: dict, loaded: list, start, end, rests: list, mapped_from=None
+) -> float | None:  # fmt: skip
+    """Step 3 (sustains): the rest (beats) after which a note is held, for the formats whose charts hold across rests
+    (`sustain_rest_beats` in the format registry), among `rests` (0: none): the best hold F1 (holds matched to the
+    charts' holds at +-50 ms, the mean over those formats' songs). Onsets do not move, so F1 is the same for every
+    value. `None` when no song of such a format is among `loaded`."""
+    modes = [mode_of_beatmap(song[3][0]) for song in loaded]
+    holding = [song for song, mode in zip(loaded, modes) if mode and format_for_mode(mode).sustain_rest_beats > 0]
+    if not holding:
+        return None
+    print(f"\n3. sustains into rests (sustain_rest_beats; 0: none), on {', '.join(song[0] for song in holding)}")
+    table = []
+    for rest in sorted(set(rests) | {0.0}):
+        trial = {**settings, "sustain_rest_beats": rest}
+        scores = score_system(evaluator_for(model_path, trial, mapped_from, end), MODEL, holding, start, end)
+        table.append(
+            {
+                "sustain_rest_beats": rest, "score": selection_score(scores),
+                "hold F1": float(scores["hold F1"].mean()),
+                "hold share": hold_share(scores), "charts' hold share": hold_share(scores, human=True),
+                **{f"{row['song'][:12]} holds": f"{row['holds']:.0f}/{row['objects']:.0f} ({row['human holds']:.0f}/"
+                   f"{row['human objects']:.0f})" for row in scores.to_dict("records")},
+            }
+        )  # fmt: skip
+    table = pd.DataFrame(table)
+    print(table.to_string(index=False, float_format="%.4f"))
+    return float(table.iloc[int(table["hold F1"].argmax())]["sustain_rest_beats"])
+
+
 def evaluator_for(
     model_path: str, settings: dict, start, end, baselines: bool = False, seed: int = 0
 ) -> BeatmapEvaluator:
@@ -242,6 +293,10 @@ def main() -> None:
     parser.add_argument(
         "--holds", type=lambda text: [float(value) for value in text.split(",")], default=None, metavar="T1,T2",
         help="hold_threshold values to choose among: within --margin of no holds, the hold share nearest the charts'",
+    )  # fmt: skip
+    parser.add_argument(
+        "--sustains", type=lambda text: [float(value) for value in text.split(",")], default=None, metavar="R1,R2",
+        help="rests (beats) after which guitar charts' notes are held, to choose among by hold F1",
     )  # fmt: skip
     parser.add_argument("--tracks", type=int, default=None, help="generate every map with this many tracks (1, 2, 4)")
     arguments = parser.parse_args()
@@ -301,6 +356,9 @@ def main() -> None:
             chosen, settings, dev, start, end, arguments.holds, arguments.margin, arguments.tracks, mapped_from
         )
     print(f"\nchosen decoding defaults: {settings}")
+    if arguments.sustains:
+        rest = choose_sustains(chosen, settings, dev, start, end, arguments.sustains, mapped_from)
+        print(f"\nchosen sustain_rest_beats (the format registry's, beart/beatmaps/formats.py): {rest}")
 
     if arguments.test:
         test = load_songs(arguments.corpus, "test")

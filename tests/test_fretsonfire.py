@@ -224,6 +224,7 @@ def test_export_and_generate_write_fretsonfire_songs(tmp_path, example_song, cap
     assert "--overwrite" in capsys.readouterr().err
     output = tmp_path / "generated"
     command = ["generate", example_song, "-o", str(output), "--mode", "fretsonfire", "--end", "8", "--no-progress"]
+    command += ["--seed", "0"]
     assert main(command) == 0
     (generated,) = read_fretsonfire(output, for_training=False)
     assert generated.tracks == list(MANIA_TRACKS) and len(generated.hit_objects()) > 0
@@ -231,6 +232,11 @@ def test_export_and_generate_write_fretsonfire_songs(tmp_path, example_song, cap
     assert soundfile.info(output / "song.ogg").format == "OGG"  # the example song is Ogg: copied as it is
     with pytest.raises(AIGeneratedError, match="AI-generated"):
         read_fretsonfire(output)
+    # the notes before rests are sustained (read back from notes.mid); --sustain-rests 0 keeps the model's holds only
+    assert main([*command[:3], str(tmp_path / "plain"), *command[4:], "--sustain-rests", "0"]) == 0
+    (plain,) = read_fretsonfire(tmp_path / "plain", for_training=False)
+    sustained, kept = ((m.hit_objects()["end"] > m.hit_objects()["start"]).sum() for m in (generated, plain))
+    assert sustained >= kept + 5 and len(plain.hit_objects()) == len(generated.hit_objects())
 
 
 def test_convert_reads_frets_on_fire_songs_beside_other_formats(tmp_path):

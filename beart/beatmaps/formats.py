@@ -9,6 +9,8 @@ conversion to and from `IntermediateBeatmap`) plus one entry here.
 | `stepmania`   | StepMania, ITG, Outfox    | `stepmania` (4, dance-single)                    | a `.ssc` or `.sm`     |
 | `tja`         | Taiko simulators          | `tja` (2, don and ka)                            | a `.tja` file         |
 | `fretsonfire` | Frets on Fire, Clone Hero | `fretsonfire` (4, five frets folded)             | a folder's notes.mid  |
+
+Frets on Fire charts also hold a note across a rest of three quarters of a beat or more (`sustain_rest_beats`).
 """
 
 import os
@@ -47,6 +49,8 @@ class BeatmapFormat:
         write (`Callable`): `write(beatmaps, output_path, audio, mode=..., overwrite=..., **metadata) -> list[str]`.
         metadata (`tuple[str, ...]`): the metadata keys `write` takes.
         song_folder (`bool`): writes a song folder (charts and audio) rather than one archive.
+        sustain_rest_beats (`float`): its charts hold a note across a rest of at least this many beats, which
+            generated maps then do too (`beart.beatmaps.sustains`); 0: they do not.
     """
 
     name: str
@@ -58,6 +62,7 @@ class BeatmapFormat:
     write: Callable
     metadata: tuple = SONG_FOLDER_METADATA
     song_folder: bool = True
+    sustain_rest_beats: float = 0.0
 
     def claims(self, path: str) -> bool:
         """Whether the file at `path` is (or marks) a set of this format."""
@@ -124,6 +129,7 @@ FORMATS = (
         difficulty_names="pitch range (Easy, Medium, Hard, Expert; Frets on Fire: Supaeasy ... Amazing), diff_guitar",
         open_set=FretsOnFireSong,
         write=_without_mode(write_fretsonfire),
+        sustain_rest_beats=0.5,
     ),
 )
 FORMAT_OF_MODE = {mode: beatmap_format for beatmap_format in FORMATS for mode in beatmap_format.modes}
@@ -141,6 +147,18 @@ def format_for_mode(mode: str) -> BeatmapFormat:
 def tracks_of_mode(mode: str) -> list[str]:
     """The track names a mode writes."""
     return tracks_for_mode(format_for_mode(mode).modes[mode])
+
+
+def mode_of_beatmap(beatmap: IntermediateBeatmap) -> str | None:
+    """The mode that writes maps like `beatmap`, a map read from a file of a registry format (its `source`): the
+    format's mode, or an osu! map's own; `None` for a map of no such file."""
+    source = beatmap.meta.get("source") or {}
+    beatmap_format = next((entry for entry in FORMATS if entry.name == source.get("format")), None)
+    if beatmap_format is None:
+        return None
+    if len(beatmap_format.modes) == 1:
+        return next(iter(beatmap_format.modes))
+    return source.get("mode") if source.get("mode") in beatmap_format.modes else None
 
 
 def has_one_lane(mode: str) -> bool:

@@ -62,7 +62,7 @@ def near_duplicate_ms(beat_ms) -> np.ndarray:
     return np.clip(np.asarray(beat_ms, dtype=np.float64) / 8.0, *NEAR_DUPLICATE_MS)
 
 
-def _rebuilt(beatmap: IntermediateBeatmap, objects: pd.DataFrame) -> IntermediateBeatmap:
+def rebuilt_with_objects(beatmap: IntermediateBeatmap, objects: pd.DataFrame) -> IntermediateBeatmap:
     """The beatmap with other objects on the same steps (a generated map may start mid-song); its TEMPO column (where
     the grid's phase lies) and flags kept."""
     flags = {flag: beatmap.flag_spans(flag) for flag in FLAG_COLUMNS if flag in beatmap.data.columns}
@@ -122,7 +122,7 @@ def make_playable(
     objects = pd.DataFrame({"track": objects["track"].to_numpy(), "start": start, "end": end, "gap": gaps})
     objects = objects.sort_values(["start", "end"], ascending=[True, False], kind="stable").reset_index(drop=True)
     objects = objects[_spaced(objects, objects.pop("gap").to_numpy(), one_lane)]
-    return _rebuilt(beatmap, objects)
+    return rebuilt_with_objects(beatmap, objects)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from ..audio import AudioError, load_audio
 from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
 from ..beatmaps.files import safe_filename, write_atomically
+from ..beatmaps.formats import mode_of_beatmap
 from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from ..modeling import BeartModel
 from ..processing import BeartProcessor, SongAnalysis
@@ -132,9 +133,11 @@ class BeatmapEvaluator:
         return SongAnalysis.from_audio(waveform, feature_extractor, sampling_rate=SAMPLING_RATE)
 
     def generate(
-        self, system: str, analysis: SongAnalysis, tracks: list[str], difficulty: float
+        self, system: str, analysis: SongAnalysis, tracks: list[str], difficulty: float, mode: str | None = None
     ) -> IntermediateBeatmap:
-        """One system's map of a song (an empty map when the system places nothing)."""
+        """One system's map of a song (an empty map when the system places nothing), in `mode` (a human map's, so
+        that the map is made as that game's maps are, `beart.beatmaps.formats.mode_of_beatmap`; by default the
+        osu! mode of the track count)."""
         waveform = analysis.waveform
         if system == HEURISTIC:
             beatmap = self.heuristic(self._window(waveform), SAMPLING_RATE, tracks, difficulty)
@@ -142,6 +145,7 @@ class BeatmapEvaluator:
         try:
             return self.generators[system](
                 analysis,
+                mode=mode,
                 tracks=tracks,
                 difficulty=difficulty,
                 strategy=self.strategy,
@@ -216,7 +220,9 @@ class BeatmapEvaluator:
                 statistics.append({**labels, "system": REFERENCE, "requested": None, **map_statistics(reference)})
                 generated = {}
                 for system in self.systems:
-                    beatmap = self.generate(system, analysis, reference.tracks, reference.difficulty)
+                    beatmap = self.generate(
+                        system, analysis, reference.tracks, reference.difficulty, mode_of_beatmap(reference)
+                    )
                     generated[system] = beatmap
                     scores = onset_scores(reference, beatmap, self.tolerances_ms, self.start, self.end)
                     per_map.append(scores.assign(**labels, system=system))
@@ -255,7 +261,7 @@ class BeatmapEvaluator:
         rows = []
         for difficulty in self.sweep_difficulties:
             for system in self.systems:
-                beatmap = self.generate(system, analysis, tracks, difficulty)
+                beatmap = self.generate(system, analysis, tracks, difficulty, mode_of_beatmap(song.maps[0]))
                 rows.append(
                     {
                         "song": song.source,

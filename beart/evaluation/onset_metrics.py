@@ -12,17 +12,21 @@ TOLERANCES_MS = (50, 20, 10)
 POOLED = "all"
 
 
-def onset_times(beatmap: IntermediateBeatmap, track: str | None = None) -> np.ndarray:
+def onset_times(beatmap: IntermediateBeatmap, track: str | None = None, holds_only: bool = False) -> np.ndarray:
     """
     Start times (seconds, sorted, unique) of a beatmap's hits and holds.
 
     Args:
         beatmap (`IntermediateBeatmap`): the map.
         track (`str`, *optional*): one track's onsets; all tracks pooled (an onset counted once) when not given.
+        holds_only (`bool`, *optional*, defaults to `False`): the starts of its holds alone (where a player holds,
+            scored against a chart's holds as onsets are against its objects).
     """
     objects = beatmap.hit_objects()
     if track is not None:
         objects = objects[objects["track"] == track]
+    if holds_only:
+        objects = objects[objects["end"] > objects["start"]]
     return np.unique(objects["start"].to_numpy(dtype=np.float64)) / 1000.0
 
 

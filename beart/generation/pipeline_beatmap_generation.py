@@ -9,8 +9,9 @@ from transformers.utils import logging
 
 from ..audio import AudioError, encode_ogg
 from ..beatmaps import BeatmapError, IntermediateBeatmap
-from ..beatmaps.formats import WRITE_MODES, has_one_lane, tracks_of_mode, write_beatmaps
+from ..beatmaps.formats import WRITE_MODES, format_for_mode, has_one_lane, tracks_of_mode, write_beatmaps
 from ..beatmaps.playability import make_playable
+from ..beatmaps.sustains import sustain_into_rests
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor, SongAnalysis
 from ..decoding_options import STRATEGIES, DecodingOptions
@@ -88,7 +89,7 @@ class BeatmapGenerationPipeline(Pipeline):
     def _sanitize_parameters(
         self, sampling_rate=None, start=None, end=None, mode=None, tracks=None, strategy=None, output_path=None,
         progress=None, title=None, artist=None, creator=None, version=None, model_name=None, overwrite=None,
-        playable=None, **decoding,
+        playable=None, sustain_rest_beats=None, **decoding,
     ):  # fmt: skip
         unknown = set(decoding) - set(DECODING_KEYS)
         if unknown:
@@ -107,6 +108,7 @@ class BeatmapGenerationPipeline(Pipeline):
             for key, value in {
                 "output_path": output_path, "title": title, "artist": artist, "creator": creator, "version": version,
                 "model_name": model_name, "overwrite": overwrite, "playable": playable,
+                "sustain_rest_beats": sustain_rest_beats,
             }.items()
             if value is not None
         }  # fmt: skip
@@ -175,12 +177,16 @@ class BeatmapGenerationPipeline(Pipeline):
     def _forward(self, model_inputs: dict, **forward_parameters) -> dict:
         return self._decode([model_inputs], **forward_parameters)[0]
 
-    def postprocess(self, model_outputs: dict, output_path=None, playable=True, **metadata) -> IntermediateBeatmap:
+    def postprocess(
+        self, model_outputs: dict, output_path=None, playable=True, sustain_rest_beats=None, **metadata
+    ) -> IntermediateBeatmap:
         """
         Turns the tokens into a map and writes it when asked. With `playable` (the default) the map is put on the
         song's steady beat grid (`steady_tempo`) and made playable (`beart.beatmaps.playability.make_playable`:
-        snapped to 1/1-1/16 of the beat, no two objects of a track closer than a hittable gap): the map returned is
-        the map written. Without it, the model's own output is returned (and written on the steady grid).
+        snapped to 1/1-1/16 of the beat, no two objects of a track closer than a hittable gap), with its notes held
+        across rests of `sustain_rest_beats` beats or more where the format's charts hold them
+        (`beart.beatmaps.sustains`; by default the format's `sustain_rest_beats`, 0 for none): the map returned is the
+        map written. Without it, the model's own output is returned (and written on the steady grid).
         """
         tokens, tempo, first_step = model_outputs["result"]
         settings = model_outputs["settings"]
@@ -207,6 +213,9 @@ class BeatmapGenerationPipeline(Pipeline):
             )
         if playable:
             beatmap = make_playable(self.on_steady_grid(beatmap, analysis), one_lane=has_one_lane(settings["mode"]))
+            if sustain_rest_beats is None:
+                sustain_rest_beats = format_for_mode(settings["mode"]).sustain_rest_beats
+            beatmap = sustain_into_rests(beatmap, sustain_rest_beats)
         if output_path is not None:
             written = beatmap if playable else self.on_steady_grid(beatmap, analysis)
             beatmap.meta["output_path"] = self._write(written, model_outputs, output_path, settings["mode"], metadata)

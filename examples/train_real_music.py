@@ -13,11 +13,12 @@ of up to `--time-stretch` (the song and its chart alike); with `--stem-mixes N` 
 more mixes of its stems at random levels. With `--train-history-steps N` each track hears only its last N past beat
 tokens (or, as `1:64,2:64,4:16`, a number per track count), the layout decoding with `history_steps` N reads (which
 then leaves the rest out: fewer positions). With `--holds-as-hits` the history's holds are shown as hits at their
-starts, as decoding with `hold_threshold` shows the model its own map. A checkpoint is kept every `--save-steps` steps (`OUTPUT_DIR/checkpoint-N`): `examples/choose_on_dev.py` picks the
-training length among them on the development songs. With `--model-size` a fresh Quaver of that size (with the
-difficulty embedding) learns from the real songs alone instead of continuing `--from`. With `--max-minutes` the run
-stops after that time (on a lent GPU, whose speed is not known ahead) and `--timed-saves N` keeps N checkpoints evenly
-spread over it instead of one every `--save-steps`. No development or test song is read here.
+starts, as decoding with `hold_threshold` shows the model its own map. A checkpoint is kept every `--save-steps` steps
+(`OUTPUT_DIR/checkpoint-N`): `examples/choose_on_dev.py` picks the training length among them on the development
+songs. With `--model-size` a fresh Quaver of that size (with the difficulty embedding) learns from the real songs
+alone instead of continuing `--from`. With `--max-minutes` the run stops after that time (on a lent GPU, whose speed
+is not known ahead) and `--timed-saves N` keeps N checkpoints evenly spread over it instead of one every
+`--save-steps`. No development or test song is read here.
 """
 
 import argparse

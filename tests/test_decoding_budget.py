@@ -6,7 +6,7 @@ import torch
 
 from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
 from beart.decoding_options import DecodingOptions, history_steps_for, read_history_steps, typical_notes_per_beat
-from beart.modeling.generation_beart import _Scorer, cap_notes
+from beart.modeling.generation_beart import ContextScorer, cap_notes
 from beart.modeling.logits_process import HoldGrammarLogitsProcessor
 from beart.processing import SongAnalysis
 
@@ -72,7 +72,7 @@ def test_with_a_short_history_the_far_past_no_longer_reaches_the_logits(small_mo
 
     def logits(beat_tokens, history_steps):
         input_ids, _ = processor.build_beat_context(beat_tokens, steps, 0.5, np.zeros(1, int))
-        scorer = _Scorer(model, processor, DecodingOptions(history_steps=history_steps), num_tracks=2)
+        scorer = ContextScorer(model, processor, DecodingOptions(history_steps=history_steps), num_tracks=2)
         return scorer(input_ids, token_type_ids, features, positions)[1]
 
     torch.testing.assert_close(logits(near, 40), logits(far_changed, 40))

@@ -8,7 +8,7 @@ from transformers import pipeline
 import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
 from beart.decoding_options import DecodingOptions
-from beart.modeling.generation_beart import _Scorer
+from beart.modeling.generation_beart import ContextScorer
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_guided_logits_extrapolate_from_the_mirrored_band():
     easy = logits_at(processor.tokenizer.convert_tokens_to_ids("[EASY]"))
     insane = logits_at(processor.tokenizer.convert_tokens_to_ids("[INSANE]"))
     options = DecodingOptions(difficulty=0.1, temperature=2.0, difficulty_guidance=3.0)
-    tempo, guided = _Scorer(model, processor, options)(input_ids, token_type_ids, features, positions)
+    tempo, guided = ContextScorer(model, processor, options)(input_ids, token_type_ids, features, positions)
     expected = (easy + 3.0 * (easy - insane)) / 2.0
     reserved = processor.tokenizer.num_reserved_tokens
     torch.testing.assert_close(guided[..., reserved:], expected[..., reserved:], rtol=1e-5, atol=1e-5)

@@ -10,7 +10,7 @@ conversion to and from `IntermediateBeatmap`) plus one entry here.
 | `tja`         | Taiko simulators          | `tja` (2, don and ka)                            | a `.tja` file         |
 | `fretsonfire` | Frets on Fire, Clone Hero | `fretsonfire` (4, five frets folded)             | a folder's notes.mid  |
 
-Frets on Fire charts also hold a note across a rest of three quarters of a beat or more (`sustain_rest_beats`).
+Frets on Fire charts also hold a note across a rest of half a beat or more (`sustain_rest_beats`).
 """
 
 import os

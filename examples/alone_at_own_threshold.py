@@ -12,29 +12,22 @@ import sys
 
 import pandas as pd
 
-from beart.decoding_options import read_history_steps
 from beart.evaluation.evaluate import MODEL, UNTRAINED
-from beart.loading import load_model
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from choose_on_dev import GRID, MODEL_ALONE, evaluator_for, load_songs, per_song_columns, score_system  # noqa: E402
-from choose_on_dev import selection_score  # noqa: E402
+from choose_on_dev import MODEL_ALONE, current_defaults, evaluator_for, load_songs, number_list  # noqa: E402
+from choose_on_dev import per_song_columns, score_system, selection_score  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", help="the shared corpus folder")
     parser.add_argument("model", help="the model folder")
-    parser.add_argument(
-        "--thresholds", type=lambda text: [float(value) for value in text.split(",")], default=[0.3, 0.5, 0.7]
-    )
+    parser.add_argument("--thresholds", type=number_list(float), default=[0.3, 0.5, 0.7])
     arguments = parser.parse_args()
     pd.set_option("display.width", 250)
-    defaults = load_model(arguments.model).generation_config
-    current = {key: float(getattr(defaults, key, None) or 0.0) for key in (*GRID, "hold_threshold")}
-    if getattr(defaults, "history_steps", None):
-        current["history_steps"] = read_history_steps(defaults.history_steps)
+    current = current_defaults(arguments.model)  # hold_threshold and the rest come from the model's own defaults
     systems = {"model alone": ({**current, **MODEL_ALONE}, MODEL), "priors alone": (current, UNTRAINED)}
     dev, test = load_songs(arguments.corpus, "dev"), load_songs(arguments.corpus, "test")
     chosen = {}

@@ -255,6 +255,21 @@ def choose_sustains(
     return float(table.iloc[int(table["hold F1"].argmax())]["sustain_rest_beats"])
 
 
+def current_defaults(model_path: str) -> dict:
+    """The decoding settings a model's `generation_config.json` gives the grid's keys (0 where unset), and its
+    `history_steps`: what every trial starts from."""
+    defaults = load_model(model_path).generation_config
+    current = {key: float(getattr(defaults, key, None) or 0.0) for key in GRID}
+    if getattr(defaults, "history_steps", None):
+        current["history_steps"] = read_history_steps(defaults.history_steps)
+    return current
+
+
+def number_list(parse):
+    """An argparse type: comma-separated numbers, each read by `parse` (`int` or `float`)."""
+    return lambda text: [parse(value) for value in text.split(",")]
+
+
 def evaluator_for(
     model_path: str, settings: dict, start, end, baselines: bool = False, seed: int = 0
 ) -> BeatmapEvaluator:
@@ -287,15 +302,15 @@ def main() -> None:
     )
     parser.add_argument("--grid", nargs="*", default=[], metavar="KEY=V1,V2", help="the grid's values of a setting")
     parser.add_argument(
-        "--history", type=lambda text: [int(value) for value in text.split(",")], default=None, metavar="N1,N2",
+        "--history", type=number_list(int), default=None, metavar="N1,N2",
         help="history lengths (steps per track) to choose among, the shortest within --margin of the whole context",
     )  # fmt: skip
     parser.add_argument(
-        "--holds", type=lambda text: [float(value) for value in text.split(",")], default=None, metavar="T1,T2",
+        "--holds", type=number_list(float), default=None, metavar="T1,T2",
         help="hold_threshold values to choose among: within --margin of no holds, the hold share nearest the charts'",
     )  # fmt: skip
     parser.add_argument(
-        "--sustains", type=lambda text: [float(value) for value in text.split(",")], default=None, metavar="R1,R2",
+        "--sustains", type=number_list(float), default=None, metavar="R1,R2",
         help="rests (beats) after which guitar charts' notes are held, to choose among by hold F1",
     )  # fmt: skip
     parser.add_argument("--tracks", type=int, default=None, help="generate every map with this many tracks (1, 2, 4)")
@@ -310,10 +325,7 @@ def main() -> None:
     start, end = (None, None) if arguments.whole_songs else (arguments.start, arguments.end)
     mapped_from = None if arguments.from_start else start  # where generation starts; scoring starts at `start`
     dev = load_songs(arguments.corpus, arguments.split)
-    defaults = load_model(arguments.candidates[0]).generation_config
-    current = {key: float(getattr(defaults, key, None) or 0.0) for key in GRID}
-    if getattr(defaults, "history_steps", None):
-        current["history_steps"] = read_history_steps(defaults.history_steps)
+    current = current_defaults(arguments.candidates[0])
     for key, value in (item.split("=", 1) for item in arguments.decoding):
         current[key] = read_history_steps(value) if key == "history_steps" else float(value)
     print(f"{arguments.split} songs: {', '.join(song[0] for song in dev)}; {start}-{end} s; current defaults {current}")

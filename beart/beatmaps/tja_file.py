@@ -17,8 +17,12 @@ Timing, as the simulators compute it:
   the other branches are only alternatives of it.
 
 Notes: 1 don, 2 ka, 3 big don, 4 big ka, 5 drumroll, 6 big drumroll, 7 balloon, 8 end of a roll or balloon,
-9 kusudama; OpenTaiko's A and B (big don and ka hit with both hands) read as big don and big ka. Other note letters
-(mines, ad-lib notes) are left out with a warning.
+9 kusudama. OpenTaiko's letters (its `NotesManager`): A and B (big don and ka hit with both hands) read as big don and
+big ka, G (the purple note, hit with don and ka together) as a `kadon`, D (OutFox's fuse roll) as a balloon, H and I
+(Taiko big and small rolls) as drumrolls; C (a mine, not to be hit) and F (an ad-lib note, hidden and optional) are
+not notes a player must hit and are left out (one line in the log per course). Any other letter is left out with a
+warning. The `tja` package knows none of OpenTaiko's letters, so each course keeps the measures that hold them
+(`TjaCourse.measures_with_extension_notes`).
 """
 
 import math
@@ -40,22 +44,25 @@ COURSE_ALIASES = {
     "ura": "Edit",
 }
 NOTE_KINDS = {
-    "1": "don", "2": "ka", "3": "don", "4": "ka", "A": "don", "B": "ka",
-    "5": "roll", "6": "roll", "7": "balloon", "9": "balloon", "8": "end",
+    "1": "don", "2": "ka", "3": "don", "4": "ka", "A": "don", "B": "ka", "G": "kadon",
+    "5": "roll", "6": "roll", "H": "roll", "I": "roll", "7": "balloon", "9": "balloon", "D": "balloon", "8": "end",
 }  # fmt: skip
-BIG_NOTES = frozenset("346AB")
+BIG_NOTES = frozenset("346ABH")
+NOT_TO_HIT = {"C": "mine", "F": "ad-lib note"}  # OpenTaiko letters that are no note a player must hit
+EXTENSION_LETTERS = frozenset("ABCDEFGHI")  # OpenTaiko's letters, which the `tja` package does not read
 
 
 @dataclass
 class TjaNote:
-    """One note of a chart: its time in the song (ms), kind (`don`, `ka`, `roll`, `balloon`, `end`), whether it is
-    big, the line it stands on and its measure (counted from 0)."""
+    """One note of a chart: its time in the song (ms), kind (`don`, `ka`, `kadon`: both at once, `roll`, `balloon`,
+    `end`), whether it is big, the line it stands on, its measure (counted from 0) and the letter written."""
 
     time_ms: float
     kind: str
     big: bool
     line: int
     measure: int
+    letter: str = ""
 
 
 @dataclass
@@ -70,8 +77,8 @@ class TjaCourse:
         notes (`list[TjaNote]`): its notes in order.
         branched (`bool`): it has branches (only the master branch was read).
         line (`int`): the line of its `#START`.
-        measures_with_unread_notes (`set[int]`): measures holding note letters left out (OpenTaiko's bombs, fuse
-            rolls, ad-lib notes).
+        measures_with_extension_notes (`set[int]`): measures holding OpenTaiko's letters (A-I: read or left out), which
+            the `tja` package does not read.
         chart (`list[str]`): the lines between `#START` and `#END` as written (comments left out), which `TjaFile.text`
             writes back.
     """
@@ -82,7 +89,7 @@ class TjaCourse:
     notes: list = field(default_factory=list)
     branched: bool = False
     line: int = 0
-    measures_with_unread_notes: set = field(default_factory=set)
+    measures_with_extension_notes: set = field(default_factory=set)
     chart: list = field(default_factory=list)
 
 
@@ -163,8 +170,8 @@ def _chart_lines(lines: list[tuple[int, str]], where: str) -> tuple[list[tuple[i
 
 def _course_notes(lines: list[tuple[int, str]], bpm: float, offset: float, where: str) -> tuple[list, set]:
     """Times every note of a chart's lines (see the module docstring); returns the notes and the measures holding
-    letters left out."""
-    notes, unread, measure = [], set(), 0
+    OpenTaiko's letters."""
+    notes, extended, left_out, measure = [], set(), {}, 0
     pending = []  # the current measure: note strings and timing commands in order
     beats_per_measure = 4.0
     seconds = -offset
@@ -186,17 +193,22 @@ def _course_notes(lines: list[tuple[int, str]], bpm: float, offset: float, where
             pending.append(("notes", text.strip(), number))
             if not comma:
                 break
-            seconds, bpm = _close_measure(pending, seconds, bpm, beats_per_measure, measure, notes, unread, where)
+            seconds, bpm = _close_measure(
+                pending, seconds, bpm, beats_per_measure, measure, notes, extended, left_out, where
+            )
             pending, measure = [], measure + 1
     if any(kind == "notes" and text for kind, text, _ in pending):
         logger.warning(f"{where}: the last measure has no closing ','; it is read as a full measure.")
-        _close_measure(pending, seconds, bpm, beats_per_measure, measure, notes, unread, where)
-    return notes, unread
+        _close_measure(pending, seconds, bpm, beats_per_measure, measure, notes, extended, left_out, where)
+    if left_out:
+        counts = ", ".join(f"{count} {name}{'s' if count > 1 else ''}" for name, count in left_out.items())
+        logger.info(f"{where}: {counts} left out (no note a player must hit).")
+    return notes, extended
 
 
-def _close_measure(items, seconds, bpm, beats_per_measure, measure, notes, unread, where):
-    """Times the notes of one measure, appending them to `notes` (and the measure to `unread` when it holds letters
-    left out); returns the time and BPM after it."""
+def _close_measure(items, seconds, bpm, beats_per_measure, measure, notes, extended, left_out, where):
+    """Times the notes of one measure, appending them to `notes` (the measure to `extended` when it holds OpenTaiko's
+    letters, and the letters that are no note to hit counted in `left_out`); returns the time and BPM after it."""
 
     slots = sum(len(text) for kind, text, _ in items if kind == "notes")
     slot_beats = beats_per_measure / slots if slots else 0.0
@@ -209,12 +221,16 @@ def _close_measure(items, seconds, bpm, beats_per_measure, measure, notes, unrea
             seconds += value
         else:
             for character in value:
-                note_kind = NOTE_KINDS.get(character.upper())
+                letter = character.upper()
+                if letter in EXTENSION_LETTERS:
+                    extended.add(measure)
+                note_kind = NOTE_KINDS.get(letter)
                 if note_kind is not None:
-                    big = character.upper() in BIG_NOTES
-                    notes.append(TjaNote(seconds * 1000.0, note_kind, big, number, measure))
+                    notes.append(TjaNote(seconds * 1000.0, note_kind, letter in BIG_NOTES, number, measure, letter))
+                elif letter in NOT_TO_HIT:
+                    left_out[NOT_TO_HIT[letter]] = left_out.get(NOT_TO_HIT[letter], 0) + 1
                 elif character != "0":
-                    unread.add(measure)
+                    extended.add(measure)
                     logger.warning(f"{where}, line {number}: note {character!r} is not a don, ka or roll; left out.")
                 seconds += slot_beats * 60.0 / bpm
     if not slots:
@@ -299,7 +315,7 @@ def _course(song: dict, headers: dict, lines: list, start_line: int, name: str, 
     names_seen[course] = names_seen.get(course, 0) + 1
     if names_seen[course] > 1:  # a file naming a course twice: the later ones keep their order, numbered
         logger.warning(f"{name}, line {start_line}: a second {course} course; read as '{course} {names_seen[course]}'.")
-    notes, unread = _course_notes(kept, bpm, offset, where)
+    notes, extended = _course_notes(kept, bpm, offset, where)
     return TjaCourse(
         name=course if names_seen[course] == 1 else f"{course} {names_seen[course]}",
         level=int(np.clip(level, 0, 99)),
@@ -307,6 +323,6 @@ def _course(song: dict, headers: dict, lines: list, start_line: int, name: str, 
         notes=notes,
         branched=branched,
         line=start_line,
-        measures_with_unread_notes=unread,
+        measures_with_extension_notes=extended,
         chart=[line for _, line in lines],
     )

@@ -4,8 +4,10 @@
 | ---------------------------- | ----------------------- | -------------------------------------------------------- |
 | don, big don (1, 3, A)       | LEFT                    | hits                                                     |
 | ka, big ka (2, 4, B)         | RIGHT                   | hits                                                     |
-| drumroll, big drumroll (5, 6)| LEFT                    | a hold to its `8` (a roll is played on either colour)    |
-| balloon, kusudama (7, 9)     | LEFT and RIGHT, SPINNER | a hold on both tracks to its `8`, as osu!taiko's swell   |
+| purple note (G, OpenTaiko)   | LEFT and RIGHT          | a hit on both tracks (don and ka at once)                |
+| drumrolls (5, 6, H, I)       | LEFT                    | a hold to its `8` (a roll is played on either colour)    |
+| balloon, kusudama, fuse roll | LEFT and RIGHT, SPINNER | a hold on both tracks to its `8`, as osu!taiko's swell   |
+| (7, 9, D)                    |                         |                                                          |
 
 Difficulty: the course picks the band of BEaRT's difficulty token and `LEVEL` places the chart in it, as a StepMania
 chart's slot and meter do (Easy 0-0.25 over levels 1-5, Normal 0.25-0.5 over 1-7, Hard 0.5-0.75 over 1-8, Oni and
@@ -28,6 +30,7 @@ from .tracks import GAME_MODE_TRACKS
 logger = logging.get_logger(__name__)
 
 TAIKO_TRACKS = GAME_MODE_TRACKS["taiko"]
+NOTE_TRACKS = {"don": TAIKO_TRACKS[:1], "ka": TAIKO_TRACKS[1:], "kadon": TAIKO_TRACKS}  # the tracks a hit is on
 COURSE_RANGES = {
     "Easy": ((0.0, 0.25), (1, 5)),
     "Normal": ((0.25, 0.5), (1, 7)),
@@ -48,9 +51,9 @@ def _hit_objects(course: TjaCourse, where: str) -> tuple[pd.DataFrame, pd.DataFr
     """The course's objects (`track`, `start`, `end` in ms) and its balloon spans (`start`, `end`)."""
     rows, balloons, open_roll = [], [], None
     for note in course.notes:
-        if note.kind in ("don", "ka"):
+        if note.kind in NOTE_TRACKS:
             if open_roll is None:
-                rows.append((TAIKO_TRACKS[0 if note.kind == "don" else 1], note.time_ms, note.time_ms))
+                rows.extend((track, note.time_ms, note.time_ms) for track in NOTE_TRACKS[note.kind])
             continue
         if note.kind in ("roll", "balloon"):
             if open_roll is None:

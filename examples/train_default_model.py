@@ -88,6 +88,18 @@ def render_maps(
         return sum(pool.imap_unordered(render_set, jobs))
 
 
+
+def add_model_size_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """`--model-size HIDDEN INTERMEDIATE LAYERS`, the size of a fresh model (both training scripts take it)."""
+    parser.add_argument("--model-size", nargs=3, type=int, metavar=("HIDDEN", "INTERMEDIATE", "LAYERS"), help=help)
+
+
+def model_size_overrides(model_size: list | None) -> dict:
+    """The config fields `--model-size` sets (none when it is not given)."""
+    if not model_size:
+        return {}
+    return dict(zip(("hidden_size", "intermediate_size", "num_hidden_layers"), model_size))
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", help="the shared corpus folder")
@@ -122,12 +134,8 @@ def main() -> None:
         type=float,
         help="share of history tokens masked in training (config field; default: the start model's, 0.2 for a new one)",
     )
-    parser.add_argument(
-        "--model-size",
-        nargs=3,
-        type=int,
-        metavar=("HIDDEN", "INTERMEDIATE", "LAYERS"),
-        help="a fresh model's hidden size, feed-forward size and layer count (default: Quaver's 32 64 8)",
+    add_model_size_argument(
+        parser, "a fresh model's hidden size, feed-forward size and layer count (default: Quaver's 32 64 8)"
     )
     parser.add_argument(
         "--work-dir",
@@ -187,11 +195,7 @@ def main() -> None:
                 callbacks=callbacks,
             )
         else:
-            if arguments.model_size:
-                hidden_size, intermediate_size, num_hidden_layers = arguments.model_size
-                overrides.update(
-                    hidden_size=hidden_size, intermediate_size=intermediate_size, num_hidden_layers=num_hidden_layers
-                )
+            overrides.update(model_size_overrides(arguments.model_size))
             trainer = train_beart(
                 corpus,
                 training,

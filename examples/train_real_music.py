@@ -34,6 +34,7 @@ from beart.training import BeartTrainingArguments, TimeBudgetCallback, build_cor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from real_music_split import songs  # noqa: E402
+from train_default_model import add_model_size_argument, model_size_overrides  # noqa: E402
 
 
 def main() -> None:
@@ -46,12 +47,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=5e-4)
     parser.add_argument("--lr-decay-gamma", type=float, default=0.98, help="learning-rate factor per epoch")
-    parser.add_argument(
-        "--model-size",
-        nargs=3,
-        type=int,
-        metavar=("HIDDEN", "INTERMEDIATE", "LAYERS"),
-        help="train a fresh model of this size (hidden size, feed-forward size, layers) instead of continuing --from",
+    add_model_size_argument(
+        parser, "train a fresh model of this size (hidden size, feed-forward size, layers) instead of continuing --from"
     )
     parser.add_argument("--max-minutes", type=float, help="stop training after this many minutes, if sooner")
     parser.add_argument("--timed-saves", type=int, default=0, help="checkpoints spread evenly over --max-minutes")
@@ -122,14 +119,8 @@ def main() -> None:
             parser.error("--timed-saves needs --max-minutes")
         callbacks = [TimeBudgetCallback(arguments.max_minutes, arguments.timed_saves)] if arguments.max_minutes else []
         if arguments.model_size:
-            hidden_size, intermediate_size, num_hidden_layers = arguments.model_size
-            overrides.update(
-                hidden_size=hidden_size,
-                intermediate_size=intermediate_size,
-                num_hidden_layers=num_hidden_layers,
-                initializer_range=0.02,
-                difficulty_embedding=True,
-            )
+            overrides.update(model_size_overrides(arguments.model_size))
+            overrides.update(initializer_range=0.02, difficulty_embedding=True)
             start = {"preset": "quaver"}
         else:
             start = {"model_name_or_path": arguments.start_model}

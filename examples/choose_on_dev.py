@@ -20,6 +20,7 @@
    With `--sustains R1,R2,...`, the rest (beats) after which the notes of formats whose charts hold across rests
    (Frets on Fire) are held (`sustain_rest_beats` in the format registry, `beart.beatmaps.sustains`): the best hold F1
    (a map's holds matched to its chart's at +-50 ms), scored on those formats' songs; onsets do not move.
+   `--sustain-modes stepmania` tries the rule on the songs charted in those modes instead.
 4. With `--test`, the chosen model and settings are scored on the test songs beside the model alone (priors and
    guidance 0), the priors alone (an untrained model with the chosen settings) and the onset heuristic; nothing is
    chosen there.
@@ -226,14 +227,18 @@ def choose_holds(
 
 
 def choose_sustains(
-    model_path: str, settings: dict, loaded: list, start, end, rests: list, mapped_from=None
+    model_path: str, settings: dict, loaded: list, start, end, rests: list, mapped_from=None,
+    modes: list | None = None,
 ) -> float | None:  # fmt: skip
     """Step 3 (sustains): the rest (beats) after which a note is held, for the formats whose charts hold across rests
-    (`sustain_rest_beats` in the format registry), among `rests` (0: none): the best hold F1 (holds matched to the
-    charts' holds at +-50 ms, the mean over those formats' songs). Onsets do not move, so F1 is the same for every
-    value. `None` when no song of such a format is among `loaded`."""
-    modes = [mode_of_beatmap(song[3][0]) for song in loaded]
-    holding = [song for song, mode in zip(loaded, modes) if mode and format_for_mode(mode).sustain_rest_beats > 0]
+    (`sustain_rest_beats` in the format registry; or the songs charted in one of `modes`), among `rests` (0: none): the
+    best hold F1 (holds matched to the charts' holds at +-50 ms, the mean over those formats' songs). Onsets do not
+    move, so F1 is the same for every value. `None` when no song of such a format is among `loaded`."""
+    charted_in = [mode_of_beatmap(song[3][0]) for song in loaded]
+    holding = [
+        song for song, mode in zip(loaded, charted_in)
+        if mode and (mode in modes if modes else format_for_mode(mode).sustain_rest_beats > 0)
+    ]  # fmt: skip
     if not holding:
         return None
     print(f"\n3. sustains into rests (sustain_rest_beats; 0: none), on {', '.join(song[0] for song in holding)}")
@@ -313,6 +318,10 @@ def main() -> None:
         "--sustains", type=number_list(float), default=None, metavar="R1,R2",
         help="rests (beats) after which guitar charts' notes are held, to choose among by hold F1",
     )  # fmt: skip
+    parser.add_argument(
+        "--sustain-modes", type=lambda text: text.split(","), default=None, metavar="MODE1,MODE2",
+        help="with --sustains: choose for the songs charted in these modes instead of the formats that hold (a trial)",
+    )  # fmt: skip
     parser.add_argument("--tracks", type=int, default=None, help="generate every map with this many tracks (1, 2, 4)")
     arguments = parser.parse_args()
     grid_values = dict(GRID)
@@ -369,7 +378,9 @@ def main() -> None:
         )
     print(f"\nchosen decoding defaults: {settings}")
     if arguments.sustains:
-        rest = choose_sustains(chosen, settings, dev, start, end, arguments.sustains, mapped_from)
+        rest = choose_sustains(
+            chosen, settings, dev, start, end, arguments.sustains, mapped_from, arguments.sustain_modes
+        )
         print(f"\nchosen sustain_rest_beats (the format registry's, beart/beatmaps/formats.py): {rest}")
 
     if arguments.test:

@@ -48,7 +48,7 @@ from beart.audio import load_audio
 from beart.beatmaps.formats import format_for_mode, mode_of_beatmap
 from beart.decoding_options import read_history_steps
 from beart.evaluation.evaluate import HEURISTIC, MODEL, SAMPLING_RATE, UNTRAINED, BeatmapEvaluator, find_reference_songs
-from beart.evaluation.onset_metrics import match_counts, micro_average, onset_scores, onset_times
+from beart.evaluation.onset_metrics import match_counts, micro_average, onset_scores, onset_times, times_within
 from beart.loading import load_model
 
 
@@ -134,18 +134,16 @@ def hold_counts(beatmap, start, end) -> tuple[int, int]:
     """`(holds, objects)` of a map that start between `start` and `end` seconds (either `None`: the map's edge)."""
     objects = beatmap.hit_objects()
     starts = objects["start"].to_numpy() / 1000.0
-    inside = (starts >= (start or 0.0)) & (starts < (end if end is not None else np.inf))
-    return int((objects["end"] > objects["start"]).to_numpy()[inside].sum()), int(inside.sum())
+    held = (objects["end"] > objects["start"]).to_numpy()
+    return len(times_within(starts[held], start, end)), len(times_within(starts, start, end))
 
 
 def matched_holds(reference, beatmap, start, end, tolerance_ms: float = TOLERANCES_MS[0]) -> np.ndarray:
     """`(matched, chart, generated)`: the times a hold starts in the chart and in the generated map between `start`
     and `end` seconds (tracks pooled), and how many of them match one to one within `tolerance_ms` (where the map
     holds, was a hold due?)."""
-    low, high = start or 0.0, end if end is not None else np.inf
-    chart, generated = (onset_times(beatmap, holds_only=True) for beatmap in (reference, beatmap))
-    inside = [times[(times >= low) & (times < high)] for times in (chart, generated)]
-    counts = match_counts(*inside, tolerance_ms)
+    chart, generated = (times_within(onset_times(map_, holds_only=True), start, end) for map_ in (reference, beatmap))
+    counts = match_counts(chart, generated, tolerance_ms)
     return np.array([counts["matched"], counts["reference"], counts["estimated"]])
 
 

@@ -88,7 +88,14 @@ def _score_rows(track: str, reference: np.ndarray, estimated: np.ndarray, tolera
     return rows
 
 
-def _within(times: np.ndarray, start: float | None, end: float | None) -> np.ndarray:
+def times_within(times: np.ndarray, start: float | None, end: float | None) -> np.ndarray:
+    """
+    The times in `[start, end)`.
+
+    Args:
+        times (`np.ndarray` of shape `(num_times,)`): times in seconds.
+        start, end (`float`, *optional*): the window's edges in seconds (`None`: open on that side).
+    """
     keep = np.ones(len(times), dtype=bool)
     if start is not None:
         keep &= times >= start
@@ -126,8 +133,8 @@ def onset_scores(
     rows = []
     for track in [*reference.tracks, POOLED]:
         name = None if track == POOLED else track
-        reference_onsets = _within(onset_times(reference, name), start, end)
-        generated_onsets = _within(onset_times(generated, name), start, end)
+        reference_onsets = times_within(onset_times(reference, name), start, end)
+        generated_onsets = times_within(onset_times(generated, name), start, end)
         rows += _score_rows(track, reference_onsets, generated_onsets, tolerances_ms)
     return pd.DataFrame(rows)
 
@@ -149,8 +156,8 @@ def audio_onset_scores(
         beatmap (`IntermediateBeatmap`): the map.
         tolerances_ms, start, end: as in `onset_scores`.
     """
-    reference_onsets = _within(np.sort(np.asarray(audio_onsets, dtype=np.float64)), start, end)
-    generated_onsets = _within(onset_times(beatmap), start, end)
+    reference_onsets = times_within(np.sort(np.asarray(audio_onsets, dtype=np.float64)), start, end)
+    generated_onsets = times_within(onset_times(beatmap), start, end)
     return pd.DataFrame(_score_rows(POOLED, reference_onsets, generated_onsets, tolerances_ms))
 
 

@@ -6,6 +6,7 @@ charts, each chart moved onto its audio's onsets first (`beart dataset build --a
         [--time-stretch 0.1] [--stem-mixes 2] [--token-dropout T] [--train-history-steps 64]
         [--foresight-label-rate R] [--holds-as-hits] [--work-dir DIR]
         [--model-size HIDDEN INTERMEDIATE LAYERS] [--max-minutes M --timed-saves N] [--dataloader-workers W]
+        [--splits train|train,dev] [--leave-out SONG ...]
 
 Training augments every batch as the original does (random gain, noise, 10 ms time offsets, token dropout) and, for
 real recordings, with a random equaliser tilt, a pitch shift of up to `--mel-band-shift` mel bands and a time stretch
@@ -18,12 +19,15 @@ starts, as decoding with `hold_threshold` shows the model its own map. A checkpo
 songs. With `--model-size` a fresh Quaver of that size (with the difficulty embedding) learns from the real songs
 alone instead of continuing `--from`. With `--max-minutes` the run stops after that time (on a lent GPU, whose speed
 is not known ahead) and `--timed-saves N` keeps N checkpoints evenly spread over it instead of one every
-`--save-steps`. No development or test song is read here.
+`--save-steps`. No development song is read here unless `--splits train,dev` asks for them (the final model, once
+every setting is chosen on them); a test song never is. `--leave-out SONG ...` trains without those training songs
+(folder names), a check of what more songs are worth, scored on the development songs.
 """
 
 import argparse
 import contextlib
 import os
+import re
 import sys
 import tempfile
 import time
@@ -69,6 +73,11 @@ def main() -> None:
     parser.add_argument(
         "--holds-as-hits", action="store_true", help="show the history's holds as hits at their starts (config field)"
     )
+    parser.add_argument(
+        "--splits", type=lambda text: text.split(","), default=["train"], choices=[["train"], ["train", "dev"]],
+        metavar="train|train,dev", help="the songs trained on: train, or train,dev once every setting is chosen on dev",
+    )  # fmt: skip
+    parser.add_argument("--leave-out", nargs="*", default=[], metavar="SONG", help="songs (folder names) left out")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", help="keep the corpus here, reusing one already there")
     arguments = parser.parse_args()
@@ -76,12 +85,19 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         folder = arguments.work_dir or stack.enter_context(tempfile.TemporaryDirectory())
         mixes = f"_{arguments.stem_mixes}_stem_mixes" if arguments.stem_mixes else ""
-        corpus = os.path.join(folder, "real_train" + mixes)
+        folders = [song for split in arguments.splits for song in songs(arguments.corpus, split)]
+        unknown = set(arguments.leave_out) - {os.path.basename(song) for song in folders}
+        if unknown:
+            parser.error(f"--leave-out: not among the songs trained on: {sorted(unknown)}")
+        folders = [song for song in folders if os.path.basename(song) not in arguments.leave_out]
+        without = "".join(f"_without_{re.sub(r'[^a-z]', '', name.lower())[:10]}" for name in sorted(arguments.leave_out))
+        corpus = os.path.join(folder, "real_" + "_".join(arguments.splits) + without + mixes)
         if os.path.isdir(corpus):
             print(f"reusing the corpus in {corpus}")
         else:
+            print(f"training songs: {', '.join(os.path.basename(song) for song in folders)}")
             report = build_corpus(
-                songs(arguments.corpus, "train"),
+                folders,
                 corpus,
                 test_size=0.0,
                 align_to_onsets=True,

@@ -1,7 +1,9 @@
 """Sustains into rests (`beart.beatmaps.sustains`): against hand-made maps and against human guitar charts."""
 
+import numpy as np
 import pandas as pd
 import pytest
+import soundfile
 from transformers import pipeline
 
 from beart.beatmaps import IntermediateBeatmap
@@ -78,7 +80,8 @@ def test_the_release_is_a_quarter_beat_and_no_sustain_is_shorter_than_a_hittable
 
 def test_only_formats_whose_charts_hold_across_rests_ask_for_it():
     assert format_for_mode("fretsonfire").sustain_rest_beats == 0.5
-    assert all(entry.sustain_rest_beats == 0.0 for entry in FORMATS if entry.name != "fretsonfire")
+    assert format_for_mode("stepmania").sustain_rest_beats == 1.5
+    assert all(entry.sustain_rest_beats == 0.0 for entry in FORMATS if entry.name not in ("fretsonfire", "stepmania"))
 
 
 def guitar_charts():
@@ -119,16 +122,17 @@ def test_the_mode_of_a_map_is_the_mode_that_writes_maps_like_it():
     assert mode_of_beatmap(read_from({})) is None
 
 
-def test_generated_guitar_maps_hold_their_notes_across_rests(example_song):
+def test_generated_guitar_and_dance_maps_hold_their_notes_across_rests(example_song):
     generator = pipeline("beatmap-generation")
-    for mode, holds_every_rest in (("fretsonfire", True), ("mania", False)):
-        generated = generator(example_song, mode=mode, seed=0, difficulty=0.1, progress=False)
+    samples, rate = soundfile.read(example_song, dtype="float32")
+    samples[(np.arange(len(samples)) // (2 * rate)) % 2 == 1] = 0.0  # 2 s of drums, 2 s of silence, ...
+    for mode, rest, holds_every_rest in (("fretsonfire", 0.5, True), ("stepmania", 1.5, True), ("mania", 0.5, False)):
+        generated = generator(samples, sampling_rate=rate, mode=mode, seed=0, difficulty=0.1, progress=False)
         objects = generated.hit_objects()
         starts = objects["start"].drop_duplicates().to_numpy()
         grid = BeatGrid.of(generated)
         rest_beats = (starts[1:] - starts[:-1]) / grid.beat_ms_at(starts[:-1])
-        rest_held = rest_beats >= format_for_mode("fretsonfire").sustain_rest_beats
-        before_rest = objects["start"].isin(starts[:-1][rest_held])
+        before_rest = objects["start"].isin(starts[:-1][rest_beats >= rest])
         held = (objects["end"] > objects["start"]).to_numpy()
-        assert before_rest.sum() > 3
-        assert held[before_rest].all() == holds_every_rest
+        assert before_rest.sum() > 3, mode
+        assert held[before_rest].all() == holds_every_rest, mode

@@ -10,7 +10,8 @@ conversion to and from `IntermediateBeatmap`) plus one entry here.
 | `tja`         | Taiko simulators          | `tja` (2, don and ka)                            | a `.tja` file         |
 | `fretsonfire` | Frets on Fire, Clone Hero | `fretsonfire` (4, five frets folded)             | a folder's notes.mid  |
 
-Frets on Fire charts also hold a note across a rest of half a beat or more (`sustain_rest_beats`).
+Generated maps hold a note across the rest after it where the format's charts do (`sustain_rest_beats`): Frets on Fire
+maps before half a beat or more, as guitar charts do; StepMania maps before a beat and a half or more.
 """
 
 import os
@@ -111,6 +112,7 @@ FORMATS = (
         difficulty_names="slot (Beginner ... Challenge) and meter",
         open_set=StepManiaSimfile,
         write=_without_mode(write_stepmania),
+        sustain_rest_beats=1.5,
     ),
     BeatmapFormat(
         name="tja",

@@ -6,13 +6,13 @@ of a beat without notes is a sustain 86-100% of the time at every difficulty, af
 examples/fit_sustains.py ../shared/corpus`). The model cannot tell from the audio where a charter holds
 (`examples/diagnose_holds.py`), so for formats whose charts hold across rests (`BeatmapFormat.sustain_rest_beats` in the
 format registry: Frets on Fire, half a beat, chosen on the development songs by hold F1 with `examples/choose_on_dev.py
---sustains`) the generated map's hits before such rests become holds, released a quarter of a beat before the next
-note. Dance charts hold far fewer of their notes before rests (9% of Goin' Under's notes are holds, against about half
-of a guitar chart's), so StepMania maps hold only before rests of a beat and a half or more: chosen on the development
-dance song by hold F1 with the model's maps (`--sustains 1,1.5,2,3,4 --sustain-modes stepmania`: 0.067 without the
-rule, 0.100 at 1 beat, 0.145 at 1.5, 0.075 at 2), its maps then holding 9.1% of their notes against the charts' 9.2%.
-The training songs' Taiko charts hold 0-10% of their notes before rests of up to 4 beats, so Taiko maps keep the holds
-the model draws, as osu! maps do.
+--sustains`) the generated map's hits before such rests become holds, released a quarter of a beat before the next note.
+Dance charts hold far fewer of their notes before rests (9% of Goin' Under's notes are holds, against about half of a
+guitar chart's), so StepMania maps hold only before rests of a beat and a half or more: chosen on the development dance
+song by hold F1 with the bundled model's maps (stage 7; `--sustains 1,1.5,2,3,4 --sustain-modes stepmania`: 0.067
+without the rule, 0.100 at 1 beat, 0.145 at 1.5, 0.075 at 2), its maps then holding 9.1% of their notes against the
+charts' 9.2%. The training songs' Taiko charts hold 0-10% of their notes before rests of up to 4 beats, so Taiko maps
+keep the holds the model draws, as osu! maps do.
 """
 
 import numpy as np

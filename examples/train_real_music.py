@@ -90,7 +90,8 @@ def main() -> None:
         if unknown:
             parser.error(f"--leave-out: not among the songs trained on: {sorted(unknown)}")
         folders = [song for song in folders if os.path.basename(song) not in arguments.leave_out]
-        without = "".join(f"_without_{re.sub(r'[^a-z]', '', name.lower())[:10]}" for name in sorted(arguments.leave_out))
+        left_out = sorted(re.sub(r"[^a-z]", "", song.lower())[:10] for song in arguments.leave_out)
+        without = "".join(f"_without_{song}" for song in left_out)
         corpus = os.path.join(folder, "real_" + "_".join(arguments.splits) + without + mixes)
         if os.path.isdir(corpus):
             print(f"reusing the corpus in {corpus}")

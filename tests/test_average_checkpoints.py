@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import torch
+from transformers import pipeline
 
 from beart import BeartConfig, BeartModel, BeartProcessor
 from beart.loading import load_model
@@ -37,8 +38,6 @@ def test_the_average_holds_the_mean_of_every_weight_and_generates(tmp_path, exam
     assert any(not torch.allclose(*pair) for pair in weights.values())  # two different models
     for name, tensor in averaged.state_dict().items():
         torch.testing.assert_close(tensor, (weights[name][0] + weights[name][1]) / 2, rtol=1e-6, atol=1e-6)
-    from transformers import pipeline
-
     generated = pipeline("beatmap-generation", model=str(tmp_path / "average"))(example_song, end=4.0, progress=False)
     assert generated.tracks  # loads with its processor and decodes
 

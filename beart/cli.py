@@ -408,8 +408,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--sustain-rests",
         type=float,
         metavar="BEATS",
-        help="hold every note followed by a rest of at least BEATS beats (default: the mode's, 0.5 for fretsonfire "
-        "and none for the others; 0: none)",
+        help="hold every note followed by a rest of at least BEATS beats (default: the mode's, "
+        + ", ".join(
+            f"{mode} {format_for_mode(mode).sustain_rest_beats:g}"
+            for mode in WRITE_MODES
+            if format_for_mode(mode).sustain_rest_beats > 0
+        )
+        + " and none for the others; 0: none)",
     )
     generate.add_argument("--title", help="song title written in the map (default: the file name)")
     generate.add_argument("--artist", help="song artist written in the map")

@@ -17,10 +17,10 @@
    of its F1 at +-50 and +-20 ms) lies within `--margin` of its score without holds (holds must cost no song F1), the
    one whose maps' shares of holds among their objects come closest to their charts' (the mean over songs of the mean
    over a song's charts of the difference), every value scored at three seeds (the kinds are drawn) and averaged.
-   With `--sustains R1,R2,...`, the rest (beats) after which the notes of formats whose charts hold across rests
-   (Frets on Fire) are held (`sustain_rest_beats` in the format registry, `beart.beatmaps.sustains`): the best hold F1
-   (a map's holds matched to its chart's at +-50 ms), scored on those formats' songs; onsets do not move.
-   `--sustain-modes stepmania` tries the rule on the songs charted in those modes instead.
+   With `--sustains R1,R2,...`, per format whose charts hold across rests (Frets on Fire, StepMania), the rest (beats)
+   after which its notes are held (`sustain_rest_beats` in the format registry, `beart.beatmaps.sustains`): the best
+   hold F1 (a map's holds matched to its chart's at +-50 ms), scored on that format's songs; onsets do not move.
+   `--sustain-modes MODE1,MODE2` chooses for those modes instead (a trial for a format that does not hold yet).
 4. With `--test`, the chosen model and settings are scored on the test songs beside the model alone (priors and
    guidance 0), the priors alone (an untrained model with the chosen settings) and the onset heuristic; nothing is
    chosen there.
@@ -227,35 +227,38 @@ def choose_holds(
 def choose_sustains(
     model_path: str, settings: dict, loaded: list, start, end, rests: list, mapped_from=None,
     modes: list | None = None,
-) -> float | None:  # fmt: skip
-    """Step 3 (sustains): the rest (beats) after which a note is held, for the formats whose charts hold across rests
-    (`sustain_rest_beats` in the format registry; or the songs charted in one of `modes`), among `rests` (0: none): the
-    best hold F1 (holds matched to the charts' holds at +-50 ms, the mean over those formats' songs). Onsets do not
-    move, so F1 is the same for every value. `None` when no song of such a format is among `loaded`."""
+) -> dict:  # fmt: skip
+    """Step 3 (sustains): per format whose charts hold across rests (`sustain_rest_beats` in the format registry; or
+    per mode of `modes`), the rest (beats) after which a note is held, among `rests` (0: none): the best hold F1 (holds
+    matched to the charts' holds at +-50 ms, the mean over the songs charted in that mode). Onsets do not move, so F1
+    is the same for every value. Returns `{mode: rest}`, empty when no song of such a format is among `loaded`."""
     charted_in = [mode_of_beatmap(song[3][0]) for song in loaded]
-    holding = [
-        song for song, mode in zip(loaded, charted_in)
-        if mode and (mode in modes if modes else format_for_mode(mode).sustain_rest_beats > 0)
-    ]  # fmt: skip
-    if not holding:
-        return None
-    print(f"\n3. sustains into rests (sustain_rest_beats; 0: none), on {', '.join(song[0] for song in holding)}")
-    table = []
-    for rest in sorted(set(rests) | {0.0}):
-        trial = {**settings, "sustain_rest_beats": rest}
-        scores = score_system(evaluator_for(model_path, trial, mapped_from, end), MODEL, holding, start, end)
-        table.append(
-            {
-                "sustain_rest_beats": rest, "score": selection_score(scores),
-                "hold F1": float(scores["hold F1"].mean()),
-                "hold share": hold_share(scores), "charts' hold share": hold_share(scores, human=True),
-                **{f"{row['song'][:12]} holds": f"{row['holds']:.0f}/{row['objects']:.0f} ({row['human holds']:.0f}/"
-                   f"{row['human objects']:.0f})" for row in scores.to_dict("records")},
-            }
-        )  # fmt: skip
-    table = pd.DataFrame(table)
-    print(table.to_string(index=False, float_format="%.4f"))
-    return float(table.iloc[int(table["hold F1"].argmax())]["sustain_rest_beats"])
+    if not modes:
+        modes = sorted({mode for mode in charted_in if mode and format_for_mode(mode).sustain_rest_beats > 0})
+    chosen = {}
+    for mode in modes:
+        holding = [song for song, charted in zip(loaded, charted_in) if charted == mode]
+        if not holding:
+            continue
+        names = ", ".join(song[0] for song in holding)
+        print(f"\n3. sustains into rests for {mode} (sustain_rest_beats; 0: none), on {names}")
+        table = []
+        for rest in sorted(set(rests) | {0.0}):
+            trial = {**settings, "sustain_rest_beats": rest}
+            scores = score_system(evaluator_for(model_path, trial, mapped_from, end), MODEL, holding, start, end)
+            table.append(
+                {
+                    "sustain_rest_beats": rest, "score": selection_score(scores),
+                    "hold F1": float(scores["hold F1"].mean()),
+                    "hold share": hold_share(scores), "charts' hold share": hold_share(scores, human=True),
+                    **{f"{row['song'][:12]} holds": f"{row['holds']:.0f}/{row['objects']:.0f} ("
+                       f"{row['human holds']:.0f}/{row['human objects']:.0f})" for row in scores.to_dict("records")},
+                }
+            )  # fmt: skip
+        table = pd.DataFrame(table)
+        print(table.to_string(index=False, float_format="%.4f"))
+        chosen[mode] = float(table.iloc[int(table["hold F1"].argmax())]["sustain_rest_beats"])
+    return chosen
 
 
 def current_defaults(model_path: str) -> dict:
@@ -314,11 +317,11 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--sustains", type=number_list(float), default=None, metavar="R1,R2",
-        help="rests (beats) after which guitar charts' notes are held, to choose among by hold F1",
+        help="rests (beats) after which notes are held, to choose among by hold F1 per format that holds",
     )  # fmt: skip
     parser.add_argument(
         "--sustain-modes", type=lambda text: text.split(","), default=None, metavar="MODE1,MODE2",
-        help="with --sustains: choose for the songs charted in these modes instead of the formats that hold (a trial)",
+        help="with --sustains: choose for these modes instead of the formats that hold (a trial)",
     )  # fmt: skip
     parser.add_argument("--tracks", type=int, default=None, help="generate every map with this many tracks (1, 2, 4)")
     arguments = parser.parse_args()
@@ -376,10 +379,10 @@ def main() -> None:
         )
     print(f"\nchosen decoding defaults: {settings}")
     if arguments.sustains:
-        rest = choose_sustains(
+        rests = choose_sustains(
             chosen, settings, dev, start, end, arguments.sustains, mapped_from, arguments.sustain_modes
         )
-        print(f"\nchosen sustain_rest_beats (the format registry's, beart/beatmaps/formats.py): {rest}")
+        print(f"\nchosen sustain_rest_beats per mode (the format registry's, beart/beatmaps/formats.py): {rests}")
 
     if arguments.test:
         test = load_songs(arguments.corpus, "test")

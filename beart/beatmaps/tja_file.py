@@ -168,13 +168,59 @@ def _chart_lines(lines: list[tuple[int, str]], where: str) -> tuple[list[tuple[i
     return kept, branched
 
 
+class _CourseTiming:
+    """
+    Times the notes of one chart measure by measure: the time and BPM reached, the measure's length and number, the
+    notes timed so far, the measures holding OpenTaiko's letters (`extended`) and the counts of the letters that are
+    no note to hit (`left_out`).
+    """
+
+    def __init__(self, bpm: float, offset: float, where: str):
+        self.seconds, self.bpm, self.beats_per_measure, self.measure = -offset, bpm, 4.0, 0
+        self.notes, self.extended, self.left_out = [], set(), {}
+        self.where = where
+
+    def close_measure(self, items: list[tuple]) -> None:
+        """Times the notes of one measure (`items`: its note strings and timing commands in order, each
+        `(kind, value, line number)`) and moves on to the next."""
+        slots = sum(len(text) for kind, text, _ in items if kind == "notes")
+        slot_beats = self.beats_per_measure / slots if slots else 0.0
+        for kind, value, number in items:
+            if kind == "bpm":
+                if not value > 0:
+                    raise BeatmapError(f"{self.where}, line {number}: #BPMCHANGE {value:g} is not a positive BPM.")
+                self.bpm = value
+            elif kind == "delay":
+                self.seconds += value
+            else:
+                for character in value:
+                    self._note(character, number)
+                    self.seconds += slot_beats * 60.0 / self.bpm
+        if not slots:
+            self.seconds += self.beats_per_measure * 60.0 / self.bpm
+        self.measure += 1
+
+    def _note(self, character: str, number: int) -> None:
+        letter = character.upper()
+        if letter in EXTENSION_LETTERS:
+            self.extended.add(self.measure)
+        note_kind = NOTE_KINDS.get(letter)
+        if note_kind is not None:
+            self.notes.append(
+                TjaNote(self.seconds * 1000.0, note_kind, letter in BIG_NOTES, number, self.measure, letter)
+            )
+        elif letter in NOT_TO_HIT:
+            self.left_out[NOT_TO_HIT[letter]] = self.left_out.get(NOT_TO_HIT[letter], 0) + 1
+        elif character != "0":
+            self.extended.add(self.measure)
+            logger.warning(f"{self.where}, line {number}: note {character!r} is not a don, ka or roll; left out.")
+
+
 def _course_notes(lines: list[tuple[int, str]], bpm: float, offset: float, where: str) -> tuple[list, set]:
     """Times every note of a chart's lines (see the module docstring); returns the notes and the measures holding
     OpenTaiko's letters."""
-    notes, extended, left_out, measure = [], set(), {}, 0
+    timing = _CourseTiming(bpm, offset, where)
     pending = []  # the current measure: note strings and timing commands in order
-    beats_per_measure = 4.0
-    seconds = -offset
     for number, line in lines:
         if line.startswith("#"):
             command, _, argument = line.partition(" ")
@@ -182,7 +228,7 @@ def _course_notes(lines: list[tuple[int, str]], bpm: float, offset: float, where
             if command == "#MEASURE":
                 if any(kind == "notes" and text for kind, text, _ in pending):
                     logger.warning(f"{where}, line {number}: #MEASURE inside a measure applies from the next one.")
-                beats_per_measure = _measure_beats(argument, f"{where}, line {number}")
+                timing.beats_per_measure = _measure_beats(argument, f"{where}, line {number}")
             elif command == "#BPMCHANGE":
                 pending.append(("bpm", _number(argument, "#BPMCHANGE", f"{where}, line {number}"), number))
             elif command == "#DELAY":
@@ -193,49 +239,15 @@ def _course_notes(lines: list[tuple[int, str]], bpm: float, offset: float, where
             pending.append(("notes", text.strip(), number))
             if not comma:
                 break
-            seconds, bpm = _close_measure(
-                pending, seconds, bpm, beats_per_measure, measure, notes, extended, left_out, where
-            )
-            pending, measure = [], measure + 1
+            timing.close_measure(pending)
+            pending = []
     if any(kind == "notes" and text for kind, text, _ in pending):
         logger.warning(f"{where}: the last measure has no closing ','; it is read as a full measure.")
-        _close_measure(pending, seconds, bpm, beats_per_measure, measure, notes, extended, left_out, where)
-    if left_out:
-        counts = ", ".join(f"{count} {name}{'s' if count > 1 else ''}" for name, count in left_out.items())
+        timing.close_measure(pending)
+    if timing.left_out:
+        counts = ", ".join(f"{count} {name}{'s' if count > 1 else ''}" for name, count in timing.left_out.items())
         logger.info(f"{where}: {counts} left out (no note a player must hit).")
-    return notes, extended
-
-
-def _close_measure(items, seconds, bpm, beats_per_measure, measure, notes, extended, left_out, where):
-    """Times the notes of one measure, appending them to `notes` (the measure to `extended` when it holds OpenTaiko's
-    letters, and the letters that are no note to hit counted in `left_out`); returns the time and BPM after it."""
-
-    slots = sum(len(text) for kind, text, _ in items if kind == "notes")
-    slot_beats = beats_per_measure / slots if slots else 0.0
-    for kind, value, number in items:
-        if kind == "bpm":
-            if not value > 0:
-                raise BeatmapError(f"{where}, line {number}: #BPMCHANGE {value:g} is not a positive BPM.")
-            bpm = value
-        elif kind == "delay":
-            seconds += value
-        else:
-            for character in value:
-                letter = character.upper()
-                if letter in EXTENSION_LETTERS:
-                    extended.add(measure)
-                note_kind = NOTE_KINDS.get(letter)
-                if note_kind is not None:
-                    notes.append(TjaNote(seconds * 1000.0, note_kind, letter in BIG_NOTES, number, measure, letter))
-                elif letter in NOT_TO_HIT:
-                    left_out[NOT_TO_HIT[letter]] = left_out.get(NOT_TO_HIT[letter], 0) + 1
-                elif character != "0":
-                    extended.add(measure)
-                    logger.warning(f"{where}, line {number}: note {character!r} is not a don, ka or roll; left out.")
-                seconds += slot_beats * 60.0 / bpm
-    if not slots:
-        seconds += beats_per_measure * 60.0 / bpm
-    return seconds, bpm
+    return timing.notes, timing.extended
 
 
 def parse_tja(content: bytes | str, name: str = "<tja file>") -> TjaFile:

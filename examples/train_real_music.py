@@ -3,7 +3,7 @@ charts, each chart moved onto its audio's onsets first (`beart dataset build --a
 
     python examples/train_real_music.py ../shared/corpus OUTPUT_DIR [--from beart/default_model] [--max-steps 600]
         [--save-steps 150] [--batch-size 32] [--learning-rate 5e-4] [--mel-tilt 0.1] [--mel-band-shift 1]
-        [--time-stretch 0.1] [--stem-mixes 2] [--token-dropout T] [--train-history-steps 64]
+        [--time-stretch 0.1] [--mel-noise N] [--mel-scaling LOW HIGH] [--stem-mixes 2] [--token-dropout T] [--train-history-steps 64]
         [--foresight-label-rate R] [--holds-as-hits] [--work-dir DIR]
         [--model-size HIDDEN INTERMEDIATE LAYERS] [--max-minutes M --timed-saves N] [--dataloader-workers W]
         [--splits train|train,dev] [--leave-out SONG ...]
@@ -60,6 +60,10 @@ def main() -> None:
     parser.add_argument("--mel-tilt", type=float, default=0.1, help="largest equaliser slope (config field)")
     parser.add_argument("--mel-band-shift", type=int, default=1, help="largest pitch shift in mel bands (config field)")
     parser.add_argument("--time-stretch", type=float, default=0.0, help="largest relative tempo change (config field)")
+    parser.add_argument("--mel-noise", type=float, help="Gaussian noise added to the mel slices (config field)")
+    parser.add_argument(
+        "--mel-scaling", type=float, nargs=2, metavar=("LOW", "HIGH"), help="range of the random mel gain (config field)"
+    )
     parser.add_argument("--stem-mixes", type=int, default=0, help="more mixes of each song's stems, at random levels")
     parser.add_argument("--token-dropout", type=float, help="share of history tokens masked (default: the model's)")
     parser.add_argument(
@@ -130,8 +134,9 @@ def main() -> None:
             "foresight_label_rate": arguments.foresight_label_rate,
             "train_holds_as_hits": arguments.holds_as_hits,
         }
-        if arguments.token_dropout is not None:
-            overrides["token_dropout"] = arguments.token_dropout
+        for name in ("token_dropout", "mel_noise", "mel_scaling"):
+            if getattr(arguments, name) is not None:
+                overrides[name] = getattr(arguments, name)
         if arguments.timed_saves and not arguments.max_minutes:
             parser.error("--timed-saves needs --max-minutes")
         callbacks = [TimeBudgetCallback(arguments.max_minutes, arguments.timed_saves)] if arguments.max_minutes else []

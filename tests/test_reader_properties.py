@@ -143,6 +143,34 @@ PROPERTIES = textwrap.dedent(
             except OWN_ERRORS:
                 pass
 
+    chart_lines = st.one_of(
+        st.sampled_from(["[Song]", "[SyncTrack]", "[ExpertSingle]", "[EasyDoubleBass]", "[Events]", "{{", "}}",
+                         "Resolution = 0", "Resolution = 480", "Offset = 1e300", "Offset = nan", "Offset = -99",
+                         'MusicStream = "../../etc/passwd"', "Charter = beart AI", "0 = TS 4", "0 = A 1"]),
+        st.tuples(numbers, st.sampled_from([" = B ", " = N ", " = N 7 ", " = N 0 ", " = S 2 ", " = E "]), numbers)
+            .map("".join),
+        st.text(max_size=30),
+    )
+
+    chart_folder = tempfile.mkdtemp()
+
+    @CHECKS
+    @given(st.one_of(st.binary(max_size=2000), joined(chart_lines, "\\n").map(str.encode)), joined(ini_lines, "\\n"))
+    def clone_hero_chart_reads_or_refuses(notes_chart, ini):
+        with open(os.path.join(chart_folder, "notes.chart"), "wb") as file:
+            file.write(notes_chart)
+        with open(os.path.join(chart_folder, "song.ini"), "w", encoding="utf-8", errors="replace") as file:
+            file.write(ini)
+        try:
+            song = FretsOnFireSong(chart_folder)
+        except OWN_ERRORS:
+            return
+        for name in song.difficulty_names:
+            try:
+                song.read(name, for_training=True)
+            except OWN_ERRORS:
+                pass
+
     json_values = st.recursive(
         st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False), st.integers(), st.text(max_size=10)),
         lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
@@ -173,7 +201,7 @@ PROPERTIES = textwrap.dedent(
             pass
 
     for check in (osu_reads_or_refuses, simfile_reads_or_refuses, tja_reads_or_refuses, fretsonfire_reads_or_refuses,
-                  ibf_reads_or_refuses):
+                  clone_hero_chart_reads_or_refuses, ibf_reads_or_refuses):
         check()
         print("held:", check.__name__)
     """
@@ -183,4 +211,4 @@ PROPERTIES = textwrap.dedent(
 def test_every_reader_parses_or_raises_its_own_error_within_bounds(run_bounded):
     result = run_bounded(PROPERTIES.format(examples=120), memory_gib=1.0, seconds=240)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
-    assert result.stdout.count("held:") == 5
+    assert result.stdout.count("held:") == 6

@@ -49,7 +49,8 @@ class ConversionReport:
 
 def find_beatmap_sets(path) -> list[str]:
     """The beatmap sets under `path` (or `path` itself), sorted: every file a format of the registry claims (`.osz`,
-    simfiles, `.tja`, `notes.mid`) and the folders holding `.osu` files (see `beart.beatmaps.formats`)."""
+    simfiles, `.tja`, a song folder's `notes.mid` or `.chart`) and the folders holding `.osu` files (see
+    `beart.beatmaps.formats`)."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such file or folder: {path}")

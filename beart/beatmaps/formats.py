@@ -8,7 +8,7 @@ conversion to and from `IntermediateBeatmap`) plus one entry here.
 | `osu`         | osu!                      | `osu` (1), `taiko` (2), `catch` (1), `mania` (4) | an `.osz`, `.osu` dir |
 | `stepmania`   | StepMania, ITG, Outfox    | `stepmania` (4, dance-single)                    | a `.ssc` or `.sm`     |
 | `tja`         | Taiko simulators          | `tja` (2, don and ka)                            | a `.tja` file         |
-| `fretsonfire` | Frets on Fire, Clone Hero | `fretsonfire` (4, five frets folded)             | a folder's notes.mid  |
+| `fretsonfire` | Frets on Fire, Clone Hero | `fretsonfire` (4, five frets folded)             | notes.mid or a .chart |
 
 Generated maps hold a note across the rest after it where the format's charts do (`sustain_rest_beats`): Frets on Fire
 maps before half a beat or more, as guitar charts do; StepMania maps before a beat and a half or more.
@@ -20,7 +20,7 @@ from typing import Callable
 
 from .beatmap_set import BeatmapSet
 from .errors import BeatmapError
-from .fretsonfire_reader import CHART_NAME, FretsOnFireSong
+from .fretsonfire_reader import CHART_NAME, CHART_TEXT_EXTENSION, FretsOnFireSong, chart_member
 from .fretsonfire_writer import write_fretsonfire
 from .intermediate import IntermediateBeatmap
 from .osu_reader import OsuArchive, OsuFolder
@@ -127,7 +127,7 @@ FORMATS = (
         name="fretsonfire",
         game="Frets on Fire, Clone Hero",
         modes={"fretsonfire": "mania"},
-        extensions=(CHART_NAME,),
+        extensions=(CHART_NAME, CHART_TEXT_EXTENSION),
         difficulty_names="pitch range (Easy, Medium, Hard, Expert; Frets on Fire: Supaeasy ... Amazing), diff_guitar",
         open_set=FretsOnFireSong,
         write=_without_mode(write_fretsonfire),
@@ -176,12 +176,16 @@ def format_of_file(path: str) -> BeatmapFormat | None:
 
 def sets_in_folder(folder: str, files: list) -> list[str]:
     """The sets one folder holds (not its subfolders): its `.osz`, simfiles (a `.ssc` hides the `.sm` of the same
-    name, as StepMania reads it), `.tja` and `notes.mid` files, and the folder itself when it holds `.osu` files."""
+    name, as StepMania reads it), `.tja` files, its Frets on Fire / Clone Hero chart (`notes.mid`, else the `.chart`
+    the game picks: `fretsonfire_reader.chart_member`), and the folder itself when it holds `.osu` files."""
     sets = []
     ssc_stems = {os.path.splitext(name)[0].lower() for name in files if name.lower().endswith(".ssc")}
+    song_chart = chart_member(files)
     for name in sorted(files):
         lower = name.lower()
         if lower.endswith(".osu") or (lower.endswith(".sm") and os.path.splitext(lower)[0] in ssc_stems):
+            continue
+        if lower.endswith((CHART_NAME, CHART_TEXT_EXTENSION)) and name != song_chart:
             continue
         if format_of_file(name) is not None:
             sets.append(os.path.join(folder, name))
@@ -195,7 +199,7 @@ def open_beatmap_set(source: str) -> BeatmapSet:
     source = os.fspath(source)
     if os.path.isdir(source):
         names = os.listdir(source)
-        if not any(name.lower().endswith(".osu") for name in names) and any(n.lower() == CHART_NAME for n in names):
+        if not any(name.lower().endswith(".osu") for name in names) and chart_member(names):
             return FretsOnFireSong(source)
         return OsuFolder(source)
     beatmap_format = format_of_file(source)
@@ -207,9 +211,10 @@ def open_beatmap_set(source: str) -> BeatmapSet:
 
 
 def set_name(source: str) -> str:
-    """The name of the set at `source`: a folder's or a `notes.mid`'s folder's name, else the file's stem."""
+    """The name of the set at `source`: a folder's, or a Frets on Fire chart's folder's (`notes.mid`, `.chart`), else
+    the file's stem."""
     source = os.fspath(source)
-    if os.path.isfile(source) and os.path.basename(source).lower() == CHART_NAME:
+    if os.path.isfile(source) and os.path.basename(source).lower().endswith((CHART_NAME, CHART_TEXT_EXTENSION)):
         return os.path.basename(os.path.dirname(os.path.abspath(source)))
     name = os.path.basename(os.path.normpath(source))
     return os.path.splitext(name)[0] if os.path.isfile(source) and not source.lower().endswith(".osu") else name

@@ -1,5 +1,5 @@
-"""Reading Frets on Fire / Clone Hero song folders (`notes.mid` + `song.ini` + the audio as stems) into intermediate
-beatmaps: every difficulty of the guitar part a 4-track map, as osu!mania.
+"""Reading Frets on Fire / Clone Hero song folders (`notes.mid` or Clone Hero's `notes.chart`, `song.ini`, the audio as
+stems) into intermediate beatmaps: every difficulty of the guitar part a 4-track map, as osu!mania.
 
 - the chart is the part `PART GUITAR` (or `T1 GEMS`); in old files the only part, else the first with frets;
 - each pitch range (60-64, 72-76, 84-88, 96-100; see `DIFFICULTIES`) is one map;
@@ -9,11 +9,17 @@ beatmaps: every difficulty of the guitar part a 4-track map, as osu!mania.
   are hits;
 - the tempo map is TEMPO.
 
-The sustain cutoff is `song.ini`'s `sustain_cutoff_threshold` (ticks) where given, else a third of a beat (Clone Hero's
-and Rock Band's rule for MIDI charts). Times are the MIDI file's plus `song.ini`'s `delay` (ms). The audio is the mix
+A folder's chart is its `notes.mid`, else its `.chart` (`notes.chart` first, then one whose name ends in `[Y]` or `[F]`,
+forced notes, then the first by name), as Clone Hero picks them; a `.chart` is read into the same ticks and parts
+(`beart.beatmaps.fretsonfire_chart`).
+
+The sustain cutoff is `song.ini`'s `sustain_cutoff_threshold` (ticks) where given, else a third of a beat for a MIDI
+chart (Clone Hero's and Rock Band's rule) and none for a `.chart`, whose every note with a length is a sustain. Times
+are the chart's plus `song.ini`'s `delay` (ms) and a `.chart`'s `Offset` (seconds). The audio is the mix
 of the stems the folder holds (`song`, `guitar`, `rhythm`, `bass`, `keys`, `drums`, `vocals`... as `.ogg`, `.opus`,
-`.mp3`, `.wav` or `.flac`; the crowd and preview files are not the song), which the games play together: one stem is
-used as it is, several become a member `song+guitar.ogg` (their names joined) mixed on demand.
+`.mp3`, `.wav` or `.flac`; the crowd and preview files are not the song; without any, the files a `.chart` names as
+its streams), which the games play together: one stem is used as it is, several become a member `song+guitar.ogg`
+(their names joined) mixed on demand.
 
 Difficulty: the difficulty's band of BEaRT's difficulty token (quarters, easiest first), with `song.ini`'s
 `diff_guitar` (Clone Hero's 0-6 intensity) placing every chart of the song inside its band (the band's middle
@@ -31,8 +37,10 @@ from ..audio import mix_stems
 from .beatmap_set import BeatmapSet, read_confined
 from .difficulty_bands import difficulty_in_band
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
+from .fretsonfire_chart import parse_notes_chart
 from .fretsonfire_file import MidiChart, MidiPart, SongIni, parse_notes_mid
 from .intermediate import QUANTUM_MS, IntermediateBeatmap, intro_span, notes_in_song, song_preview_ms
+from .numbers import finite_number
 from ..safety import check_text_size
 from .tracks import GAME_MODE_TRACKS
 
@@ -40,6 +48,9 @@ from .tracks import GAME_MODE_TRACKS
 logger = logging.get_logger(__name__)
 
 CHART_NAME = "notes.mid"
+CHART_TEXT_NAME = "notes.chart"
+CHART_TEXT_EXTENSION = ".chart"
+CHART_STREAMS = ("MusicStream", "GuitarStream", "RhythmStream", "BassStream", "KeysStream", "DrumStream", "VocalStream")
 INI_NAME = "song.ini"
 GUITAR_PART_NAMES = ("part guitar", "t1 gems")
 FRETS = 5
@@ -57,9 +68,26 @@ STEM_EXTENSIONS = (".ogg", ".opus", ".mp3", ".wav", ".flac")
 MANIA_TRACKS = GAME_MODE_TRACKS["mania"]
 
 
-def sustain_cutoff_ticks(ini: SongIni, ticks_per_beat: int, where: str) -> float:
-    """The longest note (ticks) read as a hit: `sustain_cutoff_threshold`, else a third of a beat."""
-    return ini.number("sustain_cutoff_threshold", where, ticks_per_beat / 3)
+def sustain_cutoff_ticks(ini: SongIni, ticks_per_beat: int, where: str, text_chart: bool = False) -> float:
+    """The longest note (ticks) read as a hit: `sustain_cutoff_threshold`, else a third of a beat (a MIDI chart) or 0
+    (a `.chart`)."""
+    return ini.number("sustain_cutoff_threshold", where, 0.0 if text_chart else ticks_per_beat / 3)
+
+
+def chart_member(names: list[str]) -> str | None:
+    """The chart of a song folder holding the files `names`, as Clone Hero picks it: `notes.mid`, else `notes.chart`,
+    else a `.chart` whose name ends in `[Y]`/`[F]` (forced notes; or in parentheses), else the first `.chart` by name;
+    `None` without any."""
+    lower = {name.lower(): name for name in sorted(names, reverse=True)}
+    for preferred in (CHART_NAME, CHART_TEXT_NAME):
+        if preferred in lower:
+            return lower[preferred]
+    charts = sorted(name for name in names if name.lower().endswith(CHART_TEXT_EXTENSION))
+    forced = [name for name in charts if name.lower()[: -len(CHART_TEXT_EXTENSION)].rstrip().endswith(FORCED_SUFFIXES)]
+    return (forced or charts or [None])[0]
+
+
+FORCED_SUFFIXES = ("[y]", "[f]", "(y)", "(f)")
 
 
 def guitar_part(chart: MidiChart, where: str) -> MidiPart:
@@ -111,32 +139,50 @@ class FretsOnFireSong(BeatmapSet):
     The difficulties of a Frets on Fire / Clone Hero song folder.
 
     Args:
-        path (`str` or `os.PathLike`): the folder's `notes.mid` (or the folder).
+        path (`str` or `os.PathLike`): the folder's chart, `notes.mid` or a `.chart` (or the folder: its chart as
+            `chart_member` picks it).
         stem_gains (`dict[str, float]`, *optional*): a gain per stem file name for the mix (1 where missing), e.g. to
             vary the mix when augmenting training data.
 
     Raises:
-        `FileNotFoundError`: no `notes.mid`. `BeatmapError`: it is not a readable chart.
+        `FileNotFoundError`: no chart. `BeatmapError`: it is not a readable chart.
     """
 
     def __init__(self, path, stem_gains: dict | None = None):
         path = os.fspath(path)
-        self.path = os.path.join(path, CHART_NAME) if os.path.isdir(path) else path
+        if os.path.isdir(path):
+            member = chart_member(os.listdir(path))
+            path = os.path.join(path, member or CHART_NAME)
+        self.path = path
         if not os.path.isfile(self.path):
             raise FileNotFoundError(f"Frets on Fire chart not found: {self.path}")
         self.folder = os.path.dirname(os.path.abspath(self.path))
         self.name = os.path.basename(self.folder)
         check_text_size(os.path.getsize(self.path), self.path)
         with open(self.path, "rb") as file:
-            self.chart = parse_notes_mid(file.read(), self.path)
+            data = file.read()
+        self.text_chart = self.path.lower().endswith(CHART_TEXT_EXTENSION)
+        chart_song = {}
+        if self.text_chart:
+            self.chart, chart_song = parse_notes_chart(data, self.path)
+        else:
+            self.chart = parse_notes_mid(data, self.path)
         files = sorted(os.listdir(self.folder))
         ini_name = next((name for name in files if name.lower() == INI_NAME), None)
         where = os.path.join(self.folder, ini_name or INI_NAME)
         ini_text = read_confined(self.folder, ini_name).decode("utf-8", errors="replace") if ini_name else ""
         self.ini = SongIni.parse(ini_text.lstrip("\ufeff"), where)
         self.ini_path = where
+        for key, chart_key in (("name", "Name"), ("artist", "Artist"), ("charter", "Charter")):
+            if not self.ini.get(key) and chart_song.get(chart_key):  # song.ini's metadata first, as the games read it
+                self.ini.values[key] = chart_song[chart_key]
+        self.offset_ms = self.ini.number("delay", self.ini_path, 0.0)
+        if self.text_chart:
+            self.offset_ms += 1000.0 * self._chart_offset(chart_song)
         self.part = guitar_part(self.chart, self.path)
-        self.stems = stem_members(files)
+        self.stems = stem_members(files) or [
+            chart_song[key] for key in CHART_STREAMS if chart_song.get(key) in files
+        ]
         self.stem_gains = stem_gains
         self._mix = None
         self.audio_member = self.stems[0] if len(self.stems) == 1 else ""
@@ -147,6 +193,15 @@ class FretsOnFireSong(BeatmapSet):
         self.bases = {difficulty_name(base, self.part): base for base in DIFFICULTIES
                       if pitches & set(range(base, base + FRETS))}  # fmt: skip
         self.difficulty_names = list(self.bases)
+
+    def _chart_offset(self, chart_song: dict) -> float:
+        """A `.chart`'s `Offset` in seconds (0 when missing or not a number, the last with a warning)."""
+        text = chart_song.get("Offset", "")
+        offset = finite_number(text) if text else 0.0
+        if offset is None:
+            logger.warning(f"{self.path}: Offset = {text!r} is not a number; ignored.")
+            return 0.0
+        return offset
 
     def remixed(self, stem_gains: dict) -> "FretsOnFireSong":
         """The same song with its stems mixed at other levels (`stem_gains`, a gain per stem file name)."""
@@ -177,15 +232,15 @@ class FretsOnFireSong(BeatmapSet):
         notes = self.part.notes[self.part.notes["pitch"].between(base, base + FRETS - 1)]
         if notes.empty:
             raise BeatmapError(f"{where}: the difficulty has no note.")
-        delay_ms = self.ini.number("delay", self.ini_path, 0.0)
-        cutoff = sustain_cutoff_ticks(self.ini, self.chart.ticks_per_beat, self.ini_path)
+        delay_ms = self.offset_ms
+        cutoff = sustain_cutoff_ticks(self.ini, self.chart.ticks_per_beat, self.ini_path, self.text_chart)
         is_hold = (notes["end_tick"] - notes["start_tick"]).to_numpy() > cutoff
         start = self.chart.seconds(notes["start_tick"]) * 1000.0 + delay_ms
         end = self.chart.seconds(notes["end_tick"]) * 1000.0 + delay_ms
         tracks = [MANIA_TRACKS[FRET_TRACKS[fret]] for fret in notes["pitch"] - base]
         objects = pd.DataFrame({"track": tracks, "start": start, "end": np.where(is_hold, end, start)})
         objects = released_before_next(objects)
-        objects = notes_in_song(objects, where, "delay")
+        objects = notes_in_song(objects, where, "Offset and delay" if self.text_chart else "delay")
         tempo = pd.DataFrame({"time": self.chart.seconds(self.chart.tempo_ticks) * 1000.0 + delay_ms,
                               "bpm": self.chart.bpms()})  # fmt: skip
         tempo["time"] = tempo["time"].clip(lower=0.0)
@@ -218,5 +273,5 @@ class FretsOnFireSong(BeatmapSet):
 
 
 def read_fretsonfire(path, *, for_training: bool = True) -> list[IntermediateBeatmap]:
-    """Every difficulty of a Frets on Fire / Clone Hero song folder (or its `notes.mid`) as an intermediate beatmap."""
+    """Every difficulty of a Frets on Fire / Clone Hero song folder (or its chart) as an intermediate beatmap."""
     return FretsOnFireSong(path).read_all(for_training=for_training)

@@ -50,6 +50,7 @@ logger = logging.get_logger(__name__)
 CHART_NAME = "notes.mid"
 CHART_TEXT_NAME = "notes.chart"
 CHART_TEXT_EXTENSION = ".chart"
+FORCED_SUFFIXES = ("[y]", "[f]", "(y)", "(f)")  # a .chart's name ending so has forced notes, which Clone Hero prefers
 CHART_STREAMS = ("MusicStream", "GuitarStream", "RhythmStream", "BassStream", "KeysStream", "DrumStream", "VocalStream")
 INI_NAME = "song.ini"
 GUITAR_PART_NAMES = ("part guitar", "t1 gems")
@@ -86,8 +87,6 @@ def chart_member(names: list[str]) -> str | None:
     forced = [name for name in charts if name.lower()[: -len(CHART_TEXT_EXTENSION)].rstrip().endswith(FORCED_SUFFIXES)]
     return (forced or charts or [None])[0]
 
-
-FORCED_SUFFIXES = ("[y]", "[f]", "(y)", "(f)")
 
 
 def guitar_part(chart: MidiChart, where: str) -> MidiPart:

@@ -4,7 +4,7 @@ charts, each chart moved onto its audio's onsets first (`beart dataset build --a
     python examples/train_real_music.py ../shared/corpus OUTPUT_DIR [--from beart/default_model] [--max-steps 600]
         [--save-steps 150] [--batch-size 32] [--learning-rate 5e-4] [--mel-tilt 0.1] [--mel-band-shift 1]
         [--time-stretch 0.1] [--mel-noise N] [--mel-scaling LOW HIGH] [--stem-mixes 2] [--token-dropout T] [--train-history-steps 64]
-        [--foresight-label-rate R] [--holds-as-hits] [--work-dir DIR]
+        [--foresight-label-rate R] [--holds-as-hits] [--onset-input] [--work-dir DIR]
         [--model-size HIDDEN INTERMEDIATE LAYERS] [--max-minutes M --timed-saves N] [--dataloader-workers W]
         [--splits train|train,dev] [--leave-out SONG ...]
 
@@ -78,6 +78,9 @@ def main() -> None:
         "--holds-as-hits", action="store_true", help="show the history's holds as hits at their starts (config field)"
     )
     parser.add_argument(
+        "--onset-input", action="store_true", help="hear the onset strength beside the mel slices (config field)"
+    )
+    parser.add_argument(
         "--splits", type=lambda text: text.split(","), default=["train"], choices=[["train"], ["train", "dev"]],
         metavar="train|train,dev", help="the songs trained on: train, or train,dev once every setting is chosen on dev",
     )  # fmt: skip
@@ -134,6 +137,8 @@ def main() -> None:
             "foresight_label_rate": arguments.foresight_label_rate,
             "train_holds_as_hits": arguments.holds_as_hits,
         }
+        if arguments.onset_input:
+            overrides["onset_input"] = True
         for name in ("token_dropout", "mel_noise", "mel_scaling"):
             if getattr(arguments, name) is not None:
                 overrides[name] = getattr(arguments, name)

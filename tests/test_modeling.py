@@ -5,6 +5,7 @@ from torch.nn import functional as F
 from transformers import AutoConfig, AutoModel
 
 import beart
+from beart.modeling.modeling_beart import onset_strength
 
 
 def tiny_config(**overrides):
@@ -183,6 +184,55 @@ def test_difficulty_embedding_starts_silent_and_reaches_every_position(tmp_path)
     torch.testing.assert_close(
         reloaded.embeddings.difficulty_embeddings.weight, conditioned.embeddings.difficulty_embeddings.weight
     )
+
+
+def test_onset_strength_marks_the_frame_a_band_rises_in_and_reads_no_attack_across_a_gap():
+    # one track of 6 positions, 10 frames of 4 bands each: silence, then a rise at position 2's frame 3, another at
+    # position 4's first frame (against position 3's last), and a quiet rise in position 5
+    features = torch.zeros(1, 6, 10, 4)
+    features[0, 2, 3:] = 1.0
+    features[0, 3:] = 1.0
+    features[0, 4, :, :2] = 2.0
+    features[0, 5, 6:, 0] = 1.5
+    tracks = torch.zeros(1, 6, dtype=torch.long)
+    evidence = onset_strength(features, tracks)
+    assert evidence.shape == (1, 6, 10)
+    flux = {(2, 3): 4.0, (4, 0): 2.0, (5, 6): 0.5}
+    typical = float(np.median([4.0, 2.0, 0.5]))  # the strongest frame of each position with an attack
+    expected = torch.zeros(1, 6, 10)
+    for (position, frame), value in flux.items():
+        expected[0, position, frame] = value / (value + typical)
+    torch.testing.assert_close(evidence, expected)
+    # position 4 on another track, or not the step after position 3 (a history cut): its first frame reads no attack
+    other_track = tracks.clone()
+    other_track[0, 4:] = 1
+    assert onset_strength(features, other_track)[0, 4, 0] == 0.0
+    assert onset_strength(features, tracks, torch.tensor([0, 1, 2, 3, 9, 10]))[0, 4, 0] == 0.0
+    # positions left out of attention do not set the typical attack
+    masked = onset_strength(features, tracks, attention_mask=torch.tensor([[1, 1, 1, 1, 1, 0]]))
+    assert masked[0, 2, 3] == pytest.approx(4.0 / (4.0 + 2.0))  # the lower middle of 4 and 2
+
+
+def test_onset_input_starts_silent_and_moves_the_logits_once_learned(tmp_path):
+    torch.manual_seed(0)
+    plain = beart.BeartModel(tiny_config()).eval()
+    hearing = beart.BeartModel(tiny_config(onset_input=True)).eval()
+    hearing.load_state_dict(plain.state_dict(), strict=False)
+    inputs = random_inputs(plain.config)
+    with torch.no_grad():
+        torch.testing.assert_close(hearing(**inputs).logits, plain(**inputs).logits)
+        hearing.embeddings.onset_projection.weight.copy_(torch.randn(16, hearing.config.groups))
+        computed = hearing(**inputs).logits
+        evidence = onset_strength(inputs["input_features"], inputs["token_type_ids"])
+        torch.testing.assert_close(hearing(**inputs, onset_evidence=evidence).logits, computed)
+        louder = hearing(**inputs, onset_evidence=torch.ones_like(evidence)).logits
+    assert (computed - plain(**inputs).logits.detach()).abs().max() > 1e-2
+    assert (louder - computed).abs().max() > 1e-2
+    hearing.save_pretrained(tmp_path)
+    reloaded = beart.BeartModel.from_pretrained(tmp_path).eval()
+    assert reloaded.config.onset_input
+    with torch.no_grad():
+        torch.testing.assert_close(reloaded(**inputs).logits, computed)
 
 
 def test_save_and_load_as_safetensors(tmp_path):

@@ -18,6 +18,7 @@ from transformers import AutoModel, AutoProcessor, TrainerCallback
 from beart import BeartConfig, BeartModel, BeartProcessor
 from beart.beatmaps import IntermediateBeatmap
 from beart.cli import main
+from beart.modeling.modeling_beart import onset_strength
 from beart.training import (
     BeartDataCollator,
     BeartTrainer,
@@ -92,6 +93,20 @@ def test_augmentation_is_seeded_and_leaves_the_labels_alone(fixture_corpus):
         quaver_processor(), corpus["maps"], corpus["songs"], augment=True, time_offsets=False, token_dropout=0.0
     )(rows)
     torch.testing.assert_close(no_offsets["labels"], plain["labels"])
+
+
+def test_the_collator_gives_the_onset_strength_of_the_slices_before_their_noise(fixture_corpus):
+    corpus = load_corpus(fixture_corpus)
+    rows = [corpus["train"][index] for index in range(0, 256, 8)]
+    options = {"augment": True, "seed": 5, "token_dropout": 0.0, "mel_scaling": (1.0, 1.0), "onset_input": True}
+    quiet = BeartDataCollator(quaver_processor(), corpus["maps"], corpus["songs"], mel_noise=0.0, **options)(rows)
+    noisy = BeartDataCollator(quaver_processor(), corpus["maps"], corpus["songs"], mel_noise=0.05, **options)(rows)
+    assert not torch.equal(noisy["input_features"], quiet["input_features"])
+    torch.testing.assert_close(noisy["onset_evidence"], quiet["onset_evidence"])
+    torch.testing.assert_close(
+        quiet["onset_evidence"], onset_strength(quiet["input_features"], quiet["token_type_ids"])
+    )
+    assert "onset_evidence" not in BeartDataCollator(quaver_processor(), corpus["maps"], corpus["songs"])(rows)
 
 
 def test_equaliser_tilt_and_band_shift_move_the_mel_slices_as_stated(fixture_corpus):

@@ -104,6 +104,12 @@ class BeartConfig(PreTrainedConfig):
             Also add a learned embedding of the difficulty band (the difficulty token at the first position) to every
             position, zero at initialisation (not in the original, where only the first position carries the
             difficulty and a small model can learn to ignore it).
+        onset_input (`bool`, *optional*, defaults to `False`):
+            Also hear the onset strength of every 10 ms frame beside the mel slices (not in the original): the
+            spectral flux of each frame against the row's typical attack (`modeling_beart.onset_strength`), projected
+            into every position's embedding by a projection that is zero at initialisation. The model then reads the
+            attacks the onset prior reads, computed from the slices it is given (in training from the slices before
+            the noise is added).
         decoding_defaults (`dict`, *optional*):
             Legacy: the decoding defaults of models saved before `generation_config.json` held them; such a model's
             `generation_config` is made from them on load (see `BeartGenerationMixin`). New models keep their defaults
@@ -153,6 +159,7 @@ class BeartConfig(PreTrainedConfig):
         prediction_steps: int = 1,
         foresight_label_rate: float = 1.0,
         difficulty_embedding: bool = False,
+        onset_input: bool = False,
         decoding_defaults: dict | None = None,
         vocab_size: int | None = None,
         **kwargs,
@@ -189,6 +196,7 @@ class BeartConfig(PreTrainedConfig):
         self.prediction_steps = prediction_steps
         self.foresight_label_rate = foresight_label_rate
         self.difficulty_embedding = difficulty_embedding
+        self.onset_input = onset_input
         self.decoding_defaults = dict(decoding_defaults or {})
         self.vocab_size = vocab_size if vocab_size is not None else self._derived_vocab_size()
         custom_pipelines = kwargs.pop("custom_pipelines", None)

@@ -86,10 +86,53 @@ class BeartDropout(nn.Module):
         return hidden_states * keep.mul_(1.0 / (1.0 - self.p))
 
 
+def onset_strength(
+    input_features: torch.FloatTensor, token_type_ids: torch.LongTensor, position_ids: torch.LongTensor | None = None,
+    attention_mask: torch.Tensor | None = None,
+) -> torch.FloatTensor:  # fmt: skip
+    """
+    The onset strength of every 10 ms frame of a row's mel slices, as the onset prior reads a song
+    (`beart.processing.audio_priors.onset_evidence`): the spectral flux (how much each mel band rose since the frame
+    before, summed over the bands) against the row's typical attack, `flux / (flux + typical)` in [0, 1), `typical`
+    the median (the lower middle value of an even count) over the row's attended positions of a position's strongest
+    frame, where it has an attack. A position's first frame is compared
+    with the last frame of the position before it when that one is the step before on the same track, else it reads 0.
+
+    Args:
+        input_features (`torch.FloatTensor` of shape `(batch_size, sequence_length, groups, mel_bands)`): the slices.
+        token_type_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`): the track of every position.
+        position_ids (`torch.LongTensor` of shape `(sequence_length,)` or `(batch_size, sequence_length)`,
+            *optional*): the place of every position; `0, 1, ...` when not given.
+        attention_mask (`torch.Tensor` of shape `(batch_size, sequence_length)`, *optional*): 1 at the positions
+            attended to, which alone set `typical`.
+
+    Returns:
+        `torch.FloatTensor` of shape `(batch_size, sequence_length, groups)`.
+    """
+    batch_size, sequence_length = input_features.shape[:2]
+    before = torch.cat([torch.zeros_like(input_features[:, :1, -1:]), input_features[:, :-1, -1:]], dim=1)
+    frames = torch.cat([before, input_features], dim=2)
+    flux = (frames[:, :, 1:] - frames[:, :, :-1]).clamp(min=0.0).sum(dim=-1)
+    if position_ids is None:
+        position_ids = torch.arange(sequence_length, device=input_features.device)
+    position_ids = position_ids.expand(batch_size, sequence_length)
+    follows = (position_ids[:, 1:] == position_ids[:, :-1] + 1) & (token_type_ids[:, 1:] == token_type_ids[:, :-1])
+    follows = torch.cat([torch.zeros_like(follows[:, :1]), follows], dim=1)
+    flux = torch.cat([flux[:, :, :1] * follows[..., None], flux[:, :, 1:]], dim=2)
+    peaks = flux.amax(dim=-1)
+    counted = peaks > 0.0
+    if attention_mask is not None:
+        counted = counted & attention_mask.to(dtype=torch.bool)
+    typical = torch.nanmedian(peaks.masked_fill(~counted, float("nan")), dim=1).values
+    typical = torch.nan_to_num(typical, nan=1.0).clamp(min=1e-6)
+    return flux / (flux + typical[:, None, None])
+
+
 class BeartEmbeddings(nn.Module):
     """
     Sum of the beat-token, position, track and audio embeddings (and, with `config.difficulty_embedding`, the
-    difficulty band's embedding at every position), followed by dropout.
+    difficulty band's embedding at every position; with `config.onset_input`, the projected onset strength of the
+    position's frames), followed by dropout.
     """
 
     def __init__(self, config: BeartConfig):
@@ -97,6 +140,9 @@ class BeartEmbeddings(nn.Module):
         self.token_embeddings = nn.Embedding(config.vocab_size, config.hidden_size)
         self.track_embeddings = nn.Embedding(len(config.track_names), config.hidden_size)
         self.audio_projection = nn.Linear(config.groups * config.mel_bands, config.hidden_size, bias=False)
+        self.onset_projection = None
+        if config.onset_input:
+            self.onset_projection = nn.Linear(config.groups, config.hidden_size, bias=False)
         self.difficulty_embeddings = None
         if config.difficulty_embedding:
             self.difficulty_embeddings = nn.Embedding(len(DIFFICULTY_TOKENS), config.hidden_size)
@@ -109,7 +155,7 @@ class BeartEmbeddings(nn.Module):
 
     def forward(
         self, input_ids: torch.LongTensor, token_type_ids: torch.LongTensor, input_features: torch.FloatTensor,
-        position_ids: torch.LongTensor | None = None,
+        position_ids: torch.LongTensor | None = None, onset_evidence: torch.FloatTensor | None = None,
     ) -> torch.FloatTensor:  # fmt: skip
         batch_size, sequence_length = input_ids.shape
         mel_slices = input_features.reshape(batch_size, sequence_length, -1)
@@ -120,6 +166,8 @@ class BeartEmbeddings(nn.Module):
             embeddings = embeddings + self.position_table[position_ids]
         embeddings = embeddings + self.track_embeddings(token_type_ids)
         embeddings = embeddings + self.audio_projection(mel_slices)
+        if self.onset_projection is not None:
+            embeddings = embeddings + self.onset_projection(onset_evidence)
         if self.difficulty_embeddings is not None:
             # The first position holds a difficulty token (ids 0-3) or, without a difficulty, another token.
             first_tokens = input_ids[:, 0]
@@ -270,6 +318,8 @@ class BeartPreTrainedModel(PreTrainedModel):
             init.copy_(module.position_table, sinusoidal_position_table(*module.position_table.shape))
             if module.difficulty_embeddings is not None:
                 init.zeros_(module.difficulty_embeddings.weight)
+            if module.onset_projection is not None:
+                init.zeros_(module.onset_projection.weight)
 
 
 class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
@@ -314,6 +364,7 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
         logits_to_keep: torch.LongTensor | None = None,
         position_ids: torch.LongTensor | None = None,
         attention_mask: torch.LongTensor | None = None,
+        onset_evidence: torch.FloatTensor | None = None,
         **kwargs,
     ) -> BeartOutput | tuple:
         r"""
@@ -352,6 +403,9 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
                 *optional*): 1 where a position is attended to, 0 where it is left out (every position attends to
                 none of those); every position when not given. Training with `config.train_history_steps` leaves the
                 far history out this way; the first position (tempo) must be kept.
+            onset_evidence (`torch.FloatTensor` of shape `(batch_size, sequence_length, groups)`, *optional*):
+                With `config.onset_input`, the onset strength of every frame ([`onset_strength`]); computed from
+                `input_features` when not given. Training gives it computed before the mel slices get their noise.
         """
         output_attentions = output_attentions if output_attentions is not None else self.config.output_attentions
         output_hidden_states = (
@@ -361,6 +415,8 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
         self._check_inputs(input_ids, input_features, token_type_ids, position_ids, attention_mask)
+        if self.config.onset_input and onset_evidence is None:
+            onset_evidence = onset_strength(input_features, token_type_ids, position_ids, attention_mask)
         if attention_mask is not None:
             attention_mask = attention_mask.to(device=input_ids.device, dtype=torch.bool)[:, None, None, :]
         use_sdpa = self.config._attn_implementation != "eager"
@@ -376,7 +432,7 @@ class BeartModel(BeartGenerationMixin, BeartPreTrainedModel):
             # The first position too, for the tempo head.
             last_layer_queries = torch.cat([scored_positions.new_zeros(1), scored_positions])
 
-        hidden_states = self.embeddings(input_ids, token_type_ids, input_features, position_ids)
+        hidden_states = self.embeddings(input_ids, token_type_ids, input_features, position_ids, onset_evidence)
         all_hidden_states = (hidden_states,) if output_hidden_states else None
         all_attentions = () if output_attentions else None
         for index, layer in enumerate(self.layers):

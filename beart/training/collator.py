@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from ..beat_vocabulary import EVENT_HIT, EVENT_NONE, holds_written_as_hits
+from ..modeling.modeling_beart import onset_strength
 from ..processing import BeartProcessor
 
 
@@ -81,6 +82,9 @@ class BeartDataCollator:
         holds_as_hits (`bool`, *optional*, defaults to `False`): see above. The model's `config.train_holds_as_hits`.
         foresight_label_rate (`float`, *optional*, defaults to 1.0): see above (only with `augment`). The model's
             `config.foresight_label_rate`.
+        onset_input (`bool`, *optional*, defaults to `False`): give every batch the onset strength of its mel slices
+            as `onset_evidence` (`modeling_beart.onset_strength`), computed before the augmentation's gain, tilt,
+            band shift and noise, as decoding hears the slices. The model's `config.onset_input`.
         seed (`int`, *optional*, defaults to 69420): seed of the augmentation generators (each DataLoader worker
             derives its own from it).
         cache_size (`int`, *optional*, defaults to 64): maps and songs kept decoded.
@@ -104,6 +108,7 @@ class BeartDataCollator:
         history_steps: int | dict = 0,
         holds_as_hits: bool = False,
         foresight_label_rate: float = 1.0,
+        onset_input: bool = False,
         seed: int = 69420,
         cache_size: int = 64,
     ):
@@ -126,6 +131,7 @@ class BeartDataCollator:
         self.history_steps = history_steps
         self.holds_as_hits = holds_as_hits
         self.foresight_label_rate = foresight_label_rate
+        self.onset_input = onset_input
         self.seed = seed
         self.worker_id = None
         self._reseed(seed)
@@ -210,6 +216,10 @@ class BeartDataCollator:
         }
         if self.history_steps:
             batch["attention_mask"] = torch.from_numpy(self._attention_mask(track_counts))
+        if self.onset_input:  # from the slices as decoding hears them, before the augmentation's noise
+            batch["onset_evidence"] = onset_strength(
+                batch["input_features"], batch["token_type_ids"], attention_mask=batch.get("attention_mask")
+            )
         if self.augment:
             self._augment(batch)
         return batch

@@ -231,6 +231,7 @@ def train_beart(
         history_steps=config.train_history_steps,
         holds_as_hits=config.train_holds_as_hits,
         foresight_label_rate=config.foresight_label_rate,
+        onset_input=config.onset_input,
         token_dropout=config.token_dropout,
         mel_scaling=config.mel_scaling,
         mel_noise=config.mel_noise,

@@ -162,12 +162,17 @@ def test_dropout_zeroes_the_asked_share_and_keeps_the_expected_value():
     assert torch.equal(beart.modeling.modeling_beart.BeartDropout(1.0).train()(values), torch.zeros_like(values))
 
 
-def test_difficulty_embedding_starts_silent_and_reaches_every_position(tmp_path):
+def plain_and_extended(**field):
+    """A tiny model, the same model with one more input (`field`, whose weights start at zero) and random inputs."""
     torch.manual_seed(0)
     plain = beart.BeartModel(tiny_config()).eval()
-    conditioned = beart.BeartModel(tiny_config(difficulty_embedding=True)).eval()
-    conditioned.load_state_dict(plain.state_dict(), strict=False)
-    inputs = random_inputs(plain.config)
+    extended = beart.BeartModel(tiny_config(**field)).eval()
+    extended.load_state_dict(plain.state_dict(), strict=False)
+    return plain, extended, random_inputs(plain.config)
+
+
+def test_difficulty_embedding_starts_silent_and_reaches_every_position(tmp_path):
+    plain, conditioned, inputs = plain_and_extended(difficulty_embedding=True)
     inputs["input_ids"][:, 0] = torch.tensor([0, 3, 4])  # two difficulty bands, then [SEP]: no difficulty
     with torch.no_grad():
         torch.testing.assert_close(conditioned(**inputs).logits, plain(**inputs).logits)
@@ -214,11 +219,7 @@ def test_onset_strength_marks_the_frame_a_band_rises_in_and_reads_no_attack_acro
 
 
 def test_onset_input_starts_silent_and_moves_the_logits_once_learned(tmp_path):
-    torch.manual_seed(0)
-    plain = beart.BeartModel(tiny_config()).eval()
-    hearing = beart.BeartModel(tiny_config(onset_input=True)).eval()
-    hearing.load_state_dict(plain.state_dict(), strict=False)
-    inputs = random_inputs(plain.config)
+    plain, hearing, inputs = plain_and_extended(onset_input=True)
     with torch.no_grad():
         torch.testing.assert_close(hearing(**inputs).logits, plain(**inputs).logits)
         hearing.embeddings.onset_projection.weight.copy_(torch.randn(16, hearing.config.groups))

@@ -124,17 +124,14 @@ PROPERTIES = textwrap.dedent(
         midi.save(file=buffer)
         return buffer.getvalue()
 
-    @CHECKS
-    @given(st.one_of(st.binary(max_size=2000), st.builds(midi_file, st.lists(midi_events, max_size=3),
-                                                         st.sampled_from([1, 96, 480, 32767]))),
-           joined(ini_lines, "\\n"))
-    def fretsonfire_reads_or_refuses(notes_mid, ini):
-        with open(os.path.join(song_folder, "notes.mid"), "wb") as file:
-            file.write(notes_mid)
-        with open(os.path.join(song_folder, "song.ini"), "w", encoding="utf-8", errors="replace") as file:
+    def song_folder_reads_or_refuses(folder, chart_name, chart, ini):
+        # A song folder of this chart and song.ini: it opens or refuses, and so does each of its difficulties.
+        with open(os.path.join(folder, chart_name), "wb") as file:
+            file.write(chart)
+        with open(os.path.join(folder, "song.ini"), "w", encoding="utf-8", errors="replace") as file:
             file.write(ini)
         try:
-            song = FretsOnFireSong(song_folder)
+            song = FretsOnFireSong(folder)
         except OWN_ERRORS:
             return
         for name in song.difficulty_names:
@@ -142,6 +139,13 @@ PROPERTIES = textwrap.dedent(
                 song.read(name, for_training=True)
             except OWN_ERRORS:
                 pass
+
+    @CHECKS
+    @given(st.one_of(st.binary(max_size=2000), st.builds(midi_file, st.lists(midi_events, max_size=3),
+                                                         st.sampled_from([1, 96, 480, 32767]))),
+           joined(ini_lines, "\\n"))
+    def fretsonfire_reads_or_refuses(notes_mid, ini):
+        song_folder_reads_or_refuses(song_folder, "notes.mid", notes_mid, ini)
 
     chart_lines = st.one_of(
         st.sampled_from(["[Song]", "[SyncTrack]", "[ExpertSingle]", "[EasyDoubleBass]", "[Events]", "{{", "}}",
@@ -157,19 +161,7 @@ PROPERTIES = textwrap.dedent(
     @CHECKS
     @given(st.one_of(st.binary(max_size=2000), joined(chart_lines, "\\n").map(str.encode)), joined(ini_lines, "\\n"))
     def clone_hero_chart_reads_or_refuses(notes_chart, ini):
-        with open(os.path.join(chart_folder, "notes.chart"), "wb") as file:
-            file.write(notes_chart)
-        with open(os.path.join(chart_folder, "song.ini"), "w", encoding="utf-8", errors="replace") as file:
-            file.write(ini)
-        try:
-            song = FretsOnFireSong(chart_folder)
-        except OWN_ERRORS:
-            return
-        for name in song.difficulty_names:
-            try:
-                song.read(name, for_training=True)
-            except OWN_ERRORS:
-                pass
+        song_folder_reads_or_refuses(chart_folder, "notes.chart", notes_chart, ini)
 
     json_values = st.recursive(
         st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False), st.integers(), st.text(max_size=10)),

@@ -95,8 +95,8 @@ def onset_strength(
     (`beart.processing.audio_priors.onset_evidence`): the spectral flux (how much each mel band rose since the frame
     before, summed over the bands) against the row's typical attack, `flux / (flux + typical)` in [0, 1), `typical`
     the median (the lower middle value of an even count) over the row's attended positions of a position's strongest
-    frame, where it has an attack. A position's first frame is compared
-    with the last frame of the position before it when that one is the step before on the same track, else it reads 0.
+    frame, where it has an attack. A position's first frame is compared with the last frame of the position before it
+    when that one is the step before on the same track, else it reads 0.
 
     Args:
         input_features (`torch.FloatTensor` of shape `(batch_size, sequence_length, groups, mel_bands)`): the slices.

@@ -3,8 +3,8 @@ charts, each chart moved onto its audio's onsets first (`beart dataset build --a
 
     python examples/train_real_music.py ../shared/corpus OUTPUT_DIR [--from beart/default_model] [--max-steps 600]
         [--save-steps 150] [--batch-size 32] [--learning-rate 5e-4] [--mel-tilt 0.1] [--mel-band-shift 1]
-        [--time-stretch 0.1] [--mel-noise N] [--mel-scaling LOW HIGH] [--stem-mixes 2] [--token-dropout T] [--train-history-steps 64]
-        [--foresight-label-rate R] [--holds-as-hits] [--onset-input] [--work-dir DIR]
+        [--time-stretch 0.1] [--mel-noise N] [--mel-scaling LOW HIGH] [--stem-mixes 2] [--token-dropout T]
+        [--train-history-steps 64] [--foresight-label-rate R] [--holds-as-hits] [--onset-input] [--work-dir DIR]
         [--model-size HIDDEN INTERMEDIATE LAYERS] [--max-minutes M --timed-saves N] [--dataloader-workers W]
         [--splits train|train,dev] [--leave-out SONG ...]
 

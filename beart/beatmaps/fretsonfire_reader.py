@@ -40,7 +40,6 @@ from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
 from .fretsonfire_chart import parse_notes_chart
 from .fretsonfire_file import MidiChart, MidiPart, SongIni, parse_notes_mid
 from .intermediate import QUANTUM_MS, IntermediateBeatmap, intro_span, notes_in_song, song_preview_ms
-from .numbers import finite_number
 from ..safety import check_text_size
 from .tracks import GAME_MODE_TRACKS
 
@@ -176,8 +175,8 @@ class FretsOnFireSong(BeatmapSet):
             if not self.ini.get(key) and chart_song.get(chart_key):  # song.ini's metadata first, as the games read it
                 self.ini.values[key] = chart_song[chart_key]
         self.offset_ms = self.ini.number("delay", self.ini_path, 0.0)
-        if self.text_chart:
-            self.offset_ms += 1000.0 * self._chart_offset(chart_song)
+        if self.text_chart:  # the chart's [Song] entries read as song.ini's values are
+            self.offset_ms += 1000.0 * SongIni(chart_song).number("Offset", self.path, 0.0)
         self.part = guitar_part(self.chart, self.path)
         self.stems = stem_members(files) or [
             chart_song[key] for key in CHART_STREAMS if chart_song.get(key) in files
@@ -192,15 +191,6 @@ class FretsOnFireSong(BeatmapSet):
         self.bases = {difficulty_name(base, self.part): base for base in DIFFICULTIES
                       if pitches & set(range(base, base + FRETS))}  # fmt: skip
         self.difficulty_names = list(self.bases)
-
-    def _chart_offset(self, chart_song: dict) -> float:
-        """A `.chart`'s `Offset` in seconds (0 when missing or not a number, the last with a warning)."""
-        text = chart_song.get("Offset", "")
-        offset = finite_number(text) if text else 0.0
-        if offset is None:
-            logger.warning(f"{self.path}: Offset = {text!r} is not a number; ignored.")
-            return 0.0
-        return offset
 
     def remixed(self, stem_gains: dict) -> "FretsOnFireSong":
         """The same song with its stems mixed at other levels (`stem_gains`, a gain per stem file name)."""

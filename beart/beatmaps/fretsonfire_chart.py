@@ -98,7 +98,7 @@ def _tempo_map(entries: list, where: str) -> tuple[np.ndarray, np.ndarray]:
     return ticks, np.array([changes[tick] for tick in ticks], dtype=np.float64)
 
 
-def _part(entries: list, where: str) -> dict[str, list]:
+def _difficulty_notes(entries: list, where: str) -> list[tuple[int, int, int]]:
     """The notes of one difficulty section: `(start_tick, end_tick, fret)`."""
     notes = []
     for number, key, value in entries:
@@ -156,7 +156,7 @@ def parse_notes_chart(data: bytes, where: str) -> tuple[MidiChart, dict[str, str
         if match:
             difficulty, instrument = match.groups()
             base = DIFFICULTY_PITCHES[difficulty]
-            notes = _part(entries, f"{where} [{name}]")
+            notes = _difficulty_notes(entries, f"{where} [{name}]")
             rows.setdefault(instrument, []).extend((start, end, base + fret, 0) for start, end, fret in notes)
     parts = []
     for instrument, part_name in INSTRUMENT_PARTS.items():

@@ -148,10 +148,9 @@ class FretsOnFireSong(BeatmapSet):
 
     def __init__(self, path, stem_gains: dict | None = None):
         path = os.fspath(path)
-        if os.path.isdir(path):
-            member = chart_member(os.listdir(path))
-            path = os.path.join(path, member or CHART_NAME)
-        self.path = path
+        folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+        files = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+        self.path = os.path.join(path, chart_member(files) or CHART_NAME) if os.path.isdir(path) else path
         if not os.path.isfile(self.path):
             raise FileNotFoundError(f"Frets on Fire chart not found: {self.path}")
         self.folder = os.path.dirname(os.path.abspath(self.path))
@@ -165,7 +164,6 @@ class FretsOnFireSong(BeatmapSet):
             self.chart, chart_song = parse_notes_chart(data, self.path)
         else:
             self.chart = parse_notes_mid(data, self.path)
-        files = sorted(os.listdir(self.folder))
         ini_name = next((name for name in files if name.lower() == INI_NAME), None)
         where = os.path.join(self.folder, ini_name or INI_NAME)
         ini_text = read_confined(self.folder, ini_name).decode("utf-8", errors="replace") if ini_name else ""

@@ -131,6 +131,36 @@ def test_sustains_chords_delay_tempo_changes_and_names(tmp_path):
     assert expert.meta["title"] == "Chords" and expert.meta["preview_time"] == 1500
 
 
+@pytest.mark.parametrize("enhanced_opens", [True, False])
+def test_open_notes_are_read_on_greens_track_where_the_part_says_enhanced_opens(tmp_path, enhanced_opens):
+    beat = 480
+    phase_shift_open = [0x50, 0x53, 0x00, 0x00, 0x03, 0x01]  # Expert's open-note phrase: its greens strum open
+    notes = [
+        *note(95, beat, beat + 10),  # Expert's open note
+        *note(97, 2 * beat, 2 * beat + 10),  # red
+        *note(95, 3 * beat, 3 * beat + 10),  # an open note and a green together: one LEFT object
+        *note(96, 3 * beat, 3 * beat + 10),
+        (4 * beat - 1, mido.Message("sysex", data=phase_shift_open + [1])),
+        *note(96, 4 * beat, 4 * beat + 10),  # a green in the phrase: open, on the same track
+        (4 * beat + 1, mido.Message("sysex", data=phase_shift_open + [0])),
+        *note(71, 0, 10),  # Medium holds only an open note
+    ]
+    if enhanced_opens:
+        notes.insert(0, (0, mido.MetaMessage("text", text="[ENHANCED_OPENS]")))
+    folder = song_folder(tmp_path / "opens", midi_bytes([("tempo", []), ("PART GUITAR", notes)]))
+    song = FretsOnFireSong(folder)
+    reference = reference_notes(folder / "notes.mid")
+    read = reference[reference["pitch"].isin([95, 96, 97] if enhanced_opens else [96, 97])]
+    assert song.difficulty_names == (["Medium", "Expert"] if enhanced_opens else ["Expert"])
+    objects = song.read("Expert").hit_objects().sort_values(["start", "track"], ignore_index=True)
+    np.testing.assert_allclose(objects["start"], read["start"].drop_duplicates(), atol=5)
+    expected = ["LEFT", "DOWN", "LEFT", "LEFT"] if enhanced_opens else ["DOWN", "LEFT", "LEFT"]
+    assert list(objects["track"]) == expected
+    if enhanced_opens:
+        (open_note,) = song.read("Medium").hit_objects()["track"]
+        assert open_note == "LEFT"
+
+
 @pytest.mark.parametrize("preview, expected", [("1e20", -1), ("-20", -1), ("1500.9", 1500)])
 def test_a_preview_time_past_any_song_is_ignored_not_a_reason_to_refuse_the_song(tmp_path, preview, expected):
     ini = f"[Song]\nname = Preview\npreview_start_time = {preview}\n"

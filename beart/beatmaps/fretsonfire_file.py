@@ -6,7 +6,9 @@ the first one), as the MIDI standard and `pretty_midi` have it. Each other track
 event: `PART GUITAR`, `PART BASS`... in Clone Hero and Rock Band files, an empty or arbitrary name in old Frets on
 Fire files) holding notes: a `note_on` with a velocity above 0 starts one, a `note_off` (or `note_on` with velocity 0)
 of the same channel and pitch ends every note of that key that started before it (as `pretty_midi` and most players
-pair them); a note never ended lasts 0 ticks. Times are ticks, turned into seconds through the tempo map.
+pair them); a note never ended lasts 0 ticks. A text event `[ENHANCED_OPENS]` (or `ENHANCED_OPENS`) in a part makes
+the key below each difficulty's green an open note there (Clone Hero's convention). Times are ticks, turned into
+seconds through the tempo map.
 
 `song.ini`: an INI file with a `[song]` section (any letter case) of `key = value` lines: `name`, `artist`, `charter`,
 `delay` (ms; positive values make the notes come later in the audio), `diff_guitar`, `preview_start_time` (ms),
@@ -30,15 +32,17 @@ logger = logging.get_logger(__name__)
 DEFAULT_TEMPO = 500_000  # microseconds per beat: 120 BPM
 MAX_TICKS_PER_BEAT = 0x7FFF  # above it the division is SMPTE time, which charts do not use
 NOTE_COLUMNS = ("start_tick", "end_tick", "pitch", "channel")
+ENHANCED_OPENS_TEXTS = ("[ENHANCED_OPENS]", "ENHANCED_OPENS")
 
 
 @dataclass
 class MidiPart:
-    """One track of a chart: its name and its notes (columns `start_tick`, `end_tick`, `pitch`, `channel`, sorted
-    by start)."""
+    """One track of a chart: its name, its notes (columns `start_tick`, `end_tick`, `pitch`, `channel`, sorted by
+    start), and whether it says `[ENHANCED_OPENS]` (the key below each difficulty's lowest fret is then an open note)."""
 
     name: str
     notes: pd.DataFrame
+    enhanced_opens: bool = False
 
 
 @dataclass
@@ -88,23 +92,26 @@ def _tempo_map(track, where: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _part(track, index: int) -> MidiPart:
-    name, tick, open_notes, rows = "", 0, {}, []
+    name, tick, sounding, rows, enhanced_opens = "", 0, {}, [], False
     for message in track:
         tick += message.time
         if message.type == "track_name" and not name:
             name = message.name.strip()
+        elif message.type == "text" and message.text.strip() in ENHANCED_OPENS_TEXTS:
+            enhanced_opens = True
         elif message.type == "note_on" and message.velocity > 0:
-            open_notes.setdefault((message.channel, message.note), []).append(tick)
+            sounding.setdefault((message.channel, message.note), []).append(tick)
         elif message.type in ("note_on", "note_off"):
             key = (message.channel, message.note)
-            starts = open_notes.get(key, [])
+            starts = sounding.get(key, [])
             rows.extend((start, tick, message.note, message.channel) for start in starts if start < tick)
-            open_notes[key] = [start for start in starts if start >= tick]
-    unclosed = [(start, start, pitch, channel) for (channel, pitch), starts in open_notes.items() for start in starts]
+            sounding[key] = [start for start in starts if start >= tick]
+    unclosed = [(start, start, pitch, channel) for (channel, pitch), starts in sounding.items() for start in starts]
     if unclosed:
         logger.warning(f"Track {index} ({name!r}): {len(unclosed)} note(s) never end; read as 0 ticks long.")
     notes = pd.DataFrame(rows + unclosed, columns=list(NOTE_COLUMNS)).astype(np.int64)
-    return MidiPart(name, notes.sort_values(["start_tick", "pitch"], kind="stable").reset_index(drop=True))
+    notes = notes.sort_values(["start_tick", "pitch"], kind="stable").reset_index(drop=True)
+    return MidiPart(name, notes, enhanced_opens)
 
 
 def parse_notes_mid(data: bytes, where: str) -> MidiChart:

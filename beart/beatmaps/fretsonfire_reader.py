@@ -5,6 +5,9 @@ stems) into intermediate beatmaps: every difficulty of the guitar part a 4-track
 - each pitch range (60-64, 72-76, 84-88, 96-100; see `DIFFICULTIES`) is one map;
 - frets green, red, yellow, blue, orange go to LEFT, DOWN, UP, RIGHT, RIGHT: the two rightmost frets share the right
   track (orange is the rarest fret in human charts); a chord keeps one object per track;
+- an open note (strummed without a fret: the key below green, 59, 71, 83, 95, in a part that says `[ENHANCED_OPENS]`,
+  as Clone Hero reads it) goes to green's track; without that event the key is not a note. Phase Shift's open-note
+  SysEx phrases turn green notes into open ones, which keep the same track;
 - a note longer than the sustain cutoff is a hold, released 20 ms before the next note of its track; shorter notes
   are hits;
 - the tempo map is TEMPO.
@@ -55,6 +58,7 @@ INI_NAME = "song.ini"
 GUITAR_PART_NAMES = ("part guitar", "t1 gems")
 FRETS = 5
 FRET_TRACKS = (0, 1, 2, 3, 3)  # green, red, yellow, blue, orange -> index in GAME_MODE_TRACKS["mania"]
+OPEN_BELOW = 1  # with [ENHANCED_OPENS], the key this far below green is an open note, read on green's track
 # lowest pitch of each difficulty's frets -> (Frets on Fire's name, Clone Hero's name), easiest first
 DIFFICULTIES = {60: ("Supaeasy", "Easy"), 72: ("Easy", "Medium"), 84: ("Medium", "Hard"), 96: ("Amazing", "Expert")}
 DIFF_GUITAR_RANGE = (0, 6)
@@ -104,6 +108,12 @@ def guitar_part(chart: MidiChart, where: str) -> MidiPart:
 
 def _fret_pitches() -> list[int]:
     return [base + fret for base in DIFFICULTIES for fret in range(FRETS)]
+
+
+def difficulty_pitches(base: int, part: MidiPart) -> range:
+    """The keys of one difficulty's notes: its five frets, and the open note below them where the part says
+    `[ENHANCED_OPENS]`."""
+    return range(base - OPEN_BELOW if part.enhanced_opens else base, base + FRETS)
 
 
 def difficulty_name(base: int, part: MidiPart) -> str:
@@ -187,7 +197,7 @@ class FretsOnFireSong(BeatmapSet):
         self.members = files + ([self.audio_member] if len(self.stems) > 1 else [])
         pitches = set(self.part.notes["pitch"])
         self.bases = {difficulty_name(base, self.part): base for base in DIFFICULTIES
-                      if pitches & set(range(base, base + FRETS))}  # fmt: skip
+                      if pitches & set(difficulty_pitches(base, self.part))}  # fmt: skip
         self.difficulty_names = list(self.bases)
 
     def remixed(self, stem_gains: dict) -> "FretsOnFireSong":
@@ -216,7 +226,7 @@ class FretsOnFireSong(BeatmapSet):
         if for_training and AI_GENERATED_MARKERS.search(charter):
             raise AIGeneratedError(f"{where}: its charter says it is AI-generated ({charter[:80]!r}).")
         base = self.bases[difficulty_name]
-        notes = self.part.notes[self.part.notes["pitch"].between(base, base + FRETS - 1)]
+        notes = self.part.notes[self.part.notes["pitch"].isin(difficulty_pitches(base, self.part))]
         if notes.empty:
             raise BeatmapError(f"{where}: the difficulty has no note.")
         delay_ms = self.offset_ms
@@ -224,7 +234,7 @@ class FretsOnFireSong(BeatmapSet):
         is_hold = (notes["end_tick"] - notes["start_tick"]).to_numpy() > cutoff
         start = self.chart.seconds(notes["start_tick"]) * 1000.0 + delay_ms
         end = self.chart.seconds(notes["end_tick"]) * 1000.0 + delay_ms
-        tracks = [MANIA_TRACKS[FRET_TRACKS[fret]] for fret in notes["pitch"] - base]
+        tracks = [MANIA_TRACKS[FRET_TRACKS[max(fret, 0)]] for fret in notes["pitch"] - base]  # open: green's
         objects = pd.DataFrame({"track": tracks, "start": start, "end": np.where(is_hold, end, start)})
         objects = released_before_next(objects)
         objects = notes_in_song(objects, where, "Offset and delay" if self.text_chart else "delay")

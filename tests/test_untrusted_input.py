@@ -3,6 +3,7 @@ paths, nothing overwritten unasked, bounded memory and time, clear errors instea
 
 import io
 import json
+import logging
 import os
 import stat
 import textwrap
@@ -14,7 +15,8 @@ import pytest
 import soundfile
 
 from beart.audio import AudioError, load_audio
-from beart.beatmaps import BeatmapError, IntermediateBeatmap, convert_beatmaps, export_intermediate
+from beart.beatmaps import BeatmapError, FretsOnFireSong, IntermediateBeatmap, convert_beatmaps, export_intermediate
+from beart.beatmaps.batch_conversion import find_beatmap_sets
 from beart.beatmaps.numbers import finite_number
 from beart.beatmaps.osu_file import parse_osu
 from beart.beatmaps.osu_reader import OsuArchive, osu_to_intermediate
@@ -154,6 +156,22 @@ def test_a_link_out_of_the_song_folder_is_not_followed(tmp_path):
     (folder / "audio.wav").symlink_to(secret)
     report = convert_beatmaps(folder, tmp_path / "out", progress=False)
     assert not report.converted and "link out of its own folder" in report.skipped[0][1]
+
+
+def test_a_chart_that_links_out_of_the_folder_named_is_not_read(tmp_path, caplog):
+    secret = tmp_path / "secret.txt"
+    sections = {"Song": "Resolution = 192", "SyncTrack": "0 = B 120000", "ExpertSingle": "0 = N 0 0"}
+    secret.write_text("".join(f"[{name}]\n{{\n  {line}\n}}\n" for name, line in sections.items()))
+    named = tmp_path / "songs"
+    (named / "song").mkdir(parents=True)
+    (named / "song" / "notes.chart").symlink_to(secret)
+    (named / "map.tja").symlink_to(secret)
+    with pytest.raises(UnsafePathError, match="link out of its own folder"):
+        FretsOnFireSong(named / "song")
+    with caplog.at_level(logging.WARNING):
+        assert find_beatmap_sets(named) == []
+    assert caplog.text.count("link out of its own folder") == 2
+    assert FretsOnFireSong(named / "song" / "notes.chart").difficulty_names == ["Expert"]  # named itself: read
 
 
 def test_unsafe_member_names_are_refused():
@@ -472,7 +490,7 @@ def test_duplicate_and_case_colliding_members(tmp_path, caplog):
             archive.writestr("map.osu", OSU_MAP.replace("Version:Hard", "Version:Second"))
         archive.writestr("Map.OSU", OSU_MAP)
         archive.writestr("audio.wav", _wav_bytes())
-    report = convert_beatmaps(archive_path, tmp_path / "out", progress=False)
+    convert_beatmaps(archive_path, tmp_path / "out", progress=False)
     assert "appears twice" in caplog.text
     names = sorted(os.listdir(tmp_path / "out" / "set"))
     assert len({name.lower() for name in names}) == len(names) == 3  # two maps and the audio, none colliding

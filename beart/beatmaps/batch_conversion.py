@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from transformers.utils import logging
 
 from .errors import BeatmapError, BeatmapRefusedError
-from ..safety import UnsafePathError
+from ..safety import UnsafePathError, confined_path
 from .files import safe_filename, write_atomically
 from .beatmap_set import BeatmapSet
 from .playability import check_beatmap_set
@@ -50,7 +50,7 @@ class ConversionReport:
 def find_beatmap_sets(path) -> list[str]:
     """The beatmap sets under `path` (or `path` itself), sorted: every file a format of the registry claims (`.osz`,
     simfiles, `.tja`, a song folder's `notes.mid` or `.chart`) and the folders holding `.osu` files (see
-    `beart.beatmaps.formats`)."""
+    `beart.beatmaps.formats`). A file that is a link out of `path` is skipped with a warning."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such file or folder: {path}")
@@ -60,7 +60,13 @@ def find_beatmap_sets(path) -> list[str]:
         raise BeatmapError(f"{path} is not a beatmap ({', '.join(SET_EXTENSIONS)}).")
     sets = []
     for folder, _, files in os.walk(path):
-        sets.extend(sets_in_folder(folder, files))
+        for source in sets_in_folder(folder, files):
+            try:  # a file found in the folder may be a link to anywhere: only what lies under `path` is read
+                confined_path(path, os.path.relpath(source, path), path)
+            except UnsafePathError as error:
+                logger.warning(f"{error} Skipped.")
+                continue
+            sets.append(source)
     return sorted(sets)
 
 

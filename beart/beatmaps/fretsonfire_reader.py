@@ -43,7 +43,7 @@ from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
 from .fretsonfire_chart import parse_notes_chart
 from .fretsonfire_file import MidiChart, MidiPart, SongIni, parse_notes_mid
 from .intermediate import QUANTUM_MS, IntermediateBeatmap, intro_span, notes_in_song, song_preview_ms
-from ..safety import check_text_size
+from ..safety import check_text_size, confined_path
 from .tracks import GAME_MODE_TRACKS
 
 
@@ -153,14 +153,18 @@ class FretsOnFireSong(BeatmapSet):
             vary the mix when augmenting training data.
 
     Raises:
-        `FileNotFoundError`: no chart. `BeatmapError`: it is not a readable chart.
+        `FileNotFoundError`: no chart. `BeatmapError`: it is not a readable chart. `UnsafePathError`: the folder's
+        chart is a link out of the folder.
     """
 
     def __init__(self, path, stem_gains: dict | None = None):
         path = os.fspath(path)
         folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
         files = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
-        self.path = os.path.join(path, chart_member(files) or CHART_NAME) if os.path.isdir(path) else path
+        if os.path.isdir(path):  # the folder's chart, not a link out of the folder
+            self.path = confined_path(path, chart_member(files) or CHART_NAME, path)
+        else:
+            self.path = path
         if not os.path.isfile(self.path):
             raise FileNotFoundError(f"Frets on Fire chart not found: {self.path}")
         self.folder = os.path.dirname(os.path.abspath(self.path))

@@ -11,7 +11,7 @@ import sys
 from transformers.utils import logging as transformers_logging
 
 from . import __version__, register
-from .beatmaps.formats import WRITE_MODES, format_for_mode
+from .beatmaps.formats import SONG_FOLDER_MODES, WRITE_MODES, format_for_mode, readable_files, written_files
 from .decoding_options import STRATEGIES, DecodingOptions
 from .beatmaps.tracks import GAME_MODE_TRACKS
 from .safety import limits
@@ -352,12 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     beatmaps = commands.add_parser(
         "convert",
-        help="turn beatmaps (.osz, .osu, StepMania .sm/.ssc, Taiko .tja, or a folder of them) into .ibf files",
-        description="Turn every difficulty (osu!) or chart (StepMania) under INPUT into OUTPUT_DIR/<set>/<name>.ibf "
-        "plus the set's audio. Unreadable, refused (robots: disallow, AI-generated) and audio-less difficulties are "
+        help="turn beatmaps (any supported format, or a folder of them) into .ibf files",
+        description=f"Turn every difficulty or chart under INPUT ({readable_files()}) into "
+        "OUTPUT_DIR/<set>/<name>.ibf plus the set's audio. Unreadable, refused (robots: disallow, AI-generated) and audio-less difficulties are "
         "skipped with their reason; the exit status is 1 only when nothing was converted.",
     )
-    beatmaps.add_argument("input", help="an .osz, .osu, .sm, .ssc or .tja file, or a folder searched recursively")
+    beatmaps.add_argument("input", help="a beatmap file or song folder, or a folder searched recursively")
     beatmaps.add_argument("output_dir", help="folder to write (created if missing)")
     beatmaps.add_argument("--allow-missing-audio", action="store_true", help="convert maps whose audio is missing")
     beatmaps.add_argument(
@@ -369,14 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write an intermediate .ibf beatmap as a playable .osz (any osu! mode), StepMania or TJA song",
-        description="Write INPUT.ibf as a playable .osz (the .osu, the audio and a background) or, with --mode "
-        "stepmania, as .sm + .ssc simfiles with the audio, or with --mode tja as a .tja with the audio (OUTPUT is "
-        "then a folder or a .sm / .tja path). A map with another track count than the mode's is folded or spread "
+        help="write an intermediate .ibf beatmap as a playable map of any mode: an .osz or a song folder",
+        description=f"Write INPUT.ibf as a playable map of --mode ({written_files()}). A map with another track count than the mode's is folded or spread "
         "onto its tracks (see docs/formats.md).",
     )
     export.add_argument("input", help="the .ibf file")
-    export.add_argument("output", help="the .osz to write (stepmania, tja: a folder or a .sm / .tja path)")
+    export.add_argument("output", help="the .osz to write (song-folder modes: a folder, or a .sm / .tja path)")
     export.add_argument("--mode", choices=WRITE_MODES, help="game mode (default: the map's own osu! mode)")
     export.add_argument("--audio", help="the song (default: the audio file the .ibf names, beside it)")
     export.add_argument("--title", help="song title (default: the map's)")
@@ -391,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
         "generate",
         help="generate a playable beatmap for a song",
         description="Generate a beatmap for SONG with a BEaRT model (the bundled default one unless --model) and "
-        "write it as an .osz, or as a song folder for the song-folder modes (stepmania, tja, fretsonfire).",
+        f"write it as an .osz, or as a song folder for the song-folder modes ({', '.join(SONG_FOLDER_MODES)}).",
     )
     generate.add_argument("song", help="the song: a wav, ogg, mp3 or flac file")
     generate.add_argument("-o", "--output", help="the .osz to write (default: SONG's name .osz in this folder)")
@@ -432,7 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
         "correlation with the requested difficulty. Writes OUTPUT_DIR/report.json and PNG plots.",
     )
     evaluate.add_argument(
-        "references", help="human maps with their audio: .osz, song folders, .sm/.ssc, .tja, or a folder"
+        "references", help=f"human maps with their audio ({readable_files()}), or a folder of them"
     )
     evaluate.add_argument("output_dir", help="where report.json and plots/ go")
     evaluate.add_argument("--model", help="a model id or folder (default: the bundled model)")
@@ -487,7 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
     build = dataset.add_parser(
         "build",
         help="beatmaps and their songs -> a datasets.DatasetDict for training",
-        description="Read every beatmap under each INPUT (.osz, .osu, .sm, .ssc, .tja, or .ibf with its audio), compute "
+        description=f"Read every beatmap under each INPUT ({readable_files()}; or .ibf with its audio), compute "
         "each song's features once, split songs (never difficulties) into train and test, and save the corpus with "
         "save_to_disk. Refused, unreadable and audio-less maps are skipped with their reason; the exit status is 1 "
         "only when nothing was built.",

@@ -50,6 +50,7 @@ class BeatmapFormat:
         write (`Callable`): `write(beatmaps, output_path, audio, mode=..., overwrite=..., **metadata) -> list[str]`.
         metadata (`tuple[str, ...]`): the metadata keys `write` takes.
         song_folder (`bool`): writes a song folder (charts and audio) rather than one archive.
+        written_as (`str`): what `write` makes, for people (the CLI's help).
         sustain_rest_beats (`float`): its charts hold a note across a rest of at least this many beats, which
             generated maps then do too (`beart.beatmaps.sustains`); 0: they do not.
     """
@@ -64,6 +65,7 @@ class BeatmapFormat:
     metadata: tuple = SONG_FOLDER_METADATA
     song_folder: bool = True
     sustain_rest_beats: float = 0.0
+    written_as: str = ""
 
     def claims(self, path: str) -> bool:
         """Whether the file at `path` is (or marks) a set of this format."""
@@ -103,6 +105,7 @@ FORMATS = (
         write=_write_osz,
         metadata=("title", "artist", "creator", "version", "model_name", "seed"),
         song_folder=False,
+        written_as="an .osz: the .osu, the audio and a background",
     ),
     BeatmapFormat(
         name="stepmania",
@@ -113,6 +116,7 @@ FORMATS = (
         open_set=StepManiaSimfile,
         write=_without_mode(write_stepmania),
         sustain_rest_beats=1.5,
+        written_as="a song folder of .sm + .ssc simfiles and the audio (OUTPUT a folder or a .sm path)",
     ),
     BeatmapFormat(
         name="tja",
@@ -122,6 +126,7 @@ FORMATS = (
         difficulty_names="course (Easy, Normal, Hard, Oni, Edit) and LEVEL",
         open_set=TjaSong,
         write=_without_mode(write_tja),
+        written_as="a song folder of a .tja and the audio (OUTPUT a folder or a .tja path)",
     ),
     BeatmapFormat(
         name="fretsonfire",
@@ -132,11 +137,23 @@ FORMATS = (
         open_set=FretsOnFireSong,
         write=_without_mode(write_fretsonfire),
         sustain_rest_beats=0.5,
+        written_as="a song folder of notes.mid, song.ini and song.ogg (OUTPUT a folder)",
     ),
 )
 FORMAT_OF_MODE = {mode: beatmap_format for beatmap_format in FORMATS for mode in beatmap_format.modes}
 WRITE_MODES = tuple(FORMAT_OF_MODE)
+SONG_FOLDER_MODES = tuple(mode for mode in WRITE_MODES if FORMAT_OF_MODE[mode].song_folder)
 SET_EXTENSIONS = tuple(extension for beatmap_format in FORMATS for extension in beatmap_format.extensions)
+
+
+def readable_files() -> str:
+    """The files that are (or mark) a set, by format, for people: `.osz, .osu (osu!), ...`."""
+    return "; ".join(f"{', '.join(entry.extensions)} ({entry.game.split(' (')[0]})" for entry in FORMATS)
+
+
+def written_files() -> str:
+    """What each format writes, by mode, for people: `osu, taiko, catch, mania: an .osz ...; stepmania: ...`."""
+    return "; ".join(f"{', '.join(entry.modes)}: {entry.written_as}" for entry in FORMATS)
 
 
 def format_for_mode(mode: str) -> BeatmapFormat:

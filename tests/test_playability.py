@@ -8,7 +8,7 @@ from transformers import pipeline
 
 from beart.beatmaps import WRITE_MODES, IntermediateBeatmap, retrack, tracks_for_mode
 from beart.beatmaps.batch_conversion import find_beatmap_sets, read_difficulties
-from beart.beatmaps.formats import has_one_lane, open_beatmap_set
+from beart.beatmaps.formats import has_one_lane, has_two_hands, open_beatmap_set
 from beart.beatmaps.beat_grid import BeatGrid
 from beart.beatmaps.osu_writer import difficulty_name, intermediate_to_osu
 from beart.beatmaps.osu_file import parse_osu
@@ -175,3 +175,31 @@ def test_on_one_lane_no_note_starts_under_or_just_after_the_other_tracks_drumrol
     assert check_playability(make_playable(beatmap, one_lane=True)).passed
     assert has_one_lane("taiko") and has_one_lane("tja") and has_one_lane("osu")
     assert not has_one_lane("mania") and not has_one_lane("stepmania") and not has_one_lane("fretsonfire")
+
+
+def test_a_drum_hit_with_both_hands_takes_the_sextuplets_and_32nds_of_human_taiko_charts():
+    # taiko at 150 BPM (a beat of 400 ms): a don-kat run of sextuplets (67 ms apart), then 32nds (50 ms), a double 20 ms
+    # apart, and a drumroll an eighth of a beat long
+    starts = [0.0, 66.67, 133.33, 200.0, 400.0, 450.0, 500.0, 550.0, 800.0, 820.0]
+    rows = [("LEFT" if index % 2 else "RIGHT", start, start) for index, start in enumerate(starts)]
+    rows.append(("LEFT", 1200.0, 1250.0))
+    meta = {"audio": "a.ogg", "difficulty": 0.9, "tracks": ["LEFT", "RIGHT"]}
+    beatmap = IntermediateBeatmap.from_hit_objects(pd.DataFrame(rows, columns=["track", "start", "end"]), meta,
+                                                   tempo_changes=pd.DataFrame({"time": [0.0], "bpm": [150.0]}))  # fmt: skip
+    two_hands = make_playable(beatmap, one_lane=True, two_hands=True)
+    objects = two_hands.hit_objects().sort_values("start")
+    np.testing.assert_allclose(objects["start"], [0, 70, 130, 200, 400, 450, 500, 550, 800, 1200], atol=5)
+    assert (objects["end"] == objects["start"]).all()  # the drumroll shorter than a quarter beat is a hit
+    assert check_playability(two_hands).passed
+    one_hand = make_playable(beatmap, one_lane=True).hit_objects()["start"]
+    np.testing.assert_allclose(one_hand, [0, 133.33, 400, 500, 800, 1200], atol=5)
+    assert has_two_hands("taiko") and has_two_hands("tja")
+    assert not any(has_two_hands(mode) for mode in ("osu", "catch", "mania", "stepmania", "fretsonfire"))
+
+
+def test_human_taiko_charts_keep_their_notes_when_made_playable_with_both_hands():
+    (source,) = find_beatmap_sets(CORPUS / "opentaiko" / "S05 - brokenHeart resurrection ~estelle~")
+    oni = next(beatmap for _, _, name, beatmap in read_difficulties(source, [], for_training=False) if name == "Oni")
+    notes = len(oni.hit_objects())  # 1,252, half of them a sextuplet or less after the one before
+    assert len(make_playable(oni, one_lane=True, two_hands=True).hit_objects()) >= 0.96 * notes
+    assert len(make_playable(oni, one_lane=True).hit_objects()) < 0.9 * notes  # a quarter beat loses its streams

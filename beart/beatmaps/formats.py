@@ -29,7 +29,7 @@ from .stepmania_reader import StepManiaSimfile
 from .stepmania_writer import write_stepmania
 from .tja_reader import TjaSong
 from .tja_writer import write_tja
-from .tracks import ONE_LANE_MODES, tracks_for_mode
+from .tracks import ONE_LANE_MODES, TWO_HAND_MODES, tracks_for_mode
 
 
 SONG_FOLDER_METADATA = ("title", "artist", "model_name")
@@ -184,6 +184,12 @@ def has_one_lane(mode: str) -> bool:
     """Whether the tracks of a mode share one lane (`beart.beatmaps.tracks.ONE_LANE_MODES`: osu!, catch, taiko and
     TJA)."""
     return format_for_mode(mode).modes[mode] in ONE_LANE_MODES
+
+
+def has_two_hands(mode: str) -> bool:
+    """Whether a mode's lane is hit with alternating hands (`beart.beatmaps.tracks.TWO_HAND_MODES`: taiko and TJA), so
+    that its notes may follow one another closer than on keys or columns."""
+    return format_for_mode(mode).modes[mode] in TWO_HAND_MODES
 
 
 def format_of_file(path: str) -> BeatmapFormat | None:

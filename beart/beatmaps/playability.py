@@ -18,7 +18,9 @@ the rules to a generated map before it is written; `check_playability` lists whe
 - **Hittable gap**: `make_playable` keeps a quarter of a beat at the local tempo, between 50 ms and 100 ms (a 16th
   note at 150-300 BPM), between an object and the end of the previous one of its track (a hold ends when it is
   released); on one-track modes (osu!standard, catch) that also keeps a slider from starting on top of a circle, and
-  on taiko, whose don and kat share one lane, the gap is kept across the two tracks (`one_lane`).
+  on taiko, whose don and kat share one lane, the gap is kept across the two tracks (`one_lane`). Taiko's drum is hit
+  with alternating hands (`two_hands`), where Oni charts run sextuplets and 32nds: there the gap is an eighth of a
+  beat, 30-50 ms, the near-duplicate gap below (`beart.beatmaps.tracks.TWO_HAND_MODES`).
   `check_playability` reports as near-duplicates only objects closer than an eighth of a beat, between 30 ms and 50 ms
   (doubles no player can hit apart; human charts hold 16th and sextuplet streams, and guitar trills folded onto one
   track, above it).
@@ -52,8 +54,11 @@ SPIKE_FACTOR = 3.0
 SPIKE_MIN_OBJECTS = 8
 
 
-def hittable_gap_ms(beat_ms) -> np.ndarray:
-    """The gap (ms) `make_playable` keeps between two objects of one track at a tempo whose beat lasts `beat_ms`."""
+def hittable_gap_ms(beat_ms, two_hands: bool = False) -> np.ndarray:
+    """The gap (ms) `make_playable` keeps between two objects of one track at a tempo whose beat lasts `beat_ms`: a
+    quarter of a beat, or with `two_hands` (a drum hit with alternating hands) the near-duplicate gap."""
+    if two_hands:
+        return near_duplicate_ms(beat_ms)
     return np.clip(np.asarray(beat_ms, dtype=np.float64) / 4.0, *HITTABLE_GAP_MS)
 
 
@@ -90,8 +95,9 @@ def _spaced(objects: pd.DataFrame, gaps: np.ndarray, one_lane: bool = False) -> 
 
 
 def make_playable(
-    beatmap: IntermediateBeatmap, subdivisions: tuple = PLAYABLE_SUBDIVISIONS, one_lane: bool = False
-) -> IntermediateBeatmap:
+    beatmap: IntermediateBeatmap, subdivisions: tuple = PLAYABLE_SUBDIVISIONS, one_lane: bool = False,
+    two_hands: bool = False,
+) -> IntermediateBeatmap:  # fmt: skip
     """
     Moves every object to the nearest subdivision of its beat (the coarsest within half a 10 ms step), turns holds
     shorter than a hittable gap into hits, and leaves out objects closer than a hittable gap to the previous object of
@@ -103,6 +109,8 @@ def make_playable(
         one_lane (`bool`, *optional*, defaults to `False`): the tracks share one lane (taiko's don and kat, see
             `beart.beatmaps.tracks`): the gap is kept across tracks, so no note starts under or just after a drumroll
             of the other track, nor a hit of one track just after one of the other.
+        two_hands (`bool`, *optional*, defaults to `False`): the lane is hit with alternating hands (taiko): objects
+            keep the near-duplicate gap (an eighth of a beat) instead of a quarter; holds still last a quarter.
 
     Returns:
         `IntermediateBeatmap`: the playable map.
@@ -117,8 +125,9 @@ def make_playable(
     is_hold = (objects["end"] > objects["start"]).to_numpy()
     start = grid.times_at(grid.rows_at(objects["start"], subdivisions, SNAPPED_WITHIN_MS))
     end = grid.times_at(grid.rows_at(objects["end"], subdivisions, SNAPPED_WITHIN_MS))
-    gaps = hittable_gap_ms(grid.beat_ms_at(start))
-    end = np.where(is_hold & (end - start >= gaps - 1e-6), end, start)
+    beat_ms = grid.beat_ms_at(start)
+    end = np.where(is_hold & (end - start >= hittable_gap_ms(beat_ms) - 1e-6), end, start)
+    gaps = hittable_gap_ms(beat_ms, two_hands)
     objects = pd.DataFrame({"track": objects["track"].to_numpy(), "start": start, "end": end, "gap": gaps})
     objects = objects.sort_values(["start", "end"], ascending=[True, False], kind="stable").reset_index(drop=True)
     objects = objects[_spaced(objects, objects.pop("gap").to_numpy(), one_lane)]

@@ -9,7 +9,9 @@ from transformers.utils import logging
 
 from ..audio import AudioError, encode_ogg
 from ..beatmaps import BeatmapError, IntermediateBeatmap
-from ..beatmaps.formats import WRITE_MODES, format_for_mode, has_one_lane, tracks_of_mode, write_beatmaps
+from ..beatmaps.formats import (
+    WRITE_MODES, format_for_mode, has_one_lane, has_two_hands, tracks_of_mode, write_beatmaps,
+)  # fmt: skip
 from ..beatmaps.playability import make_playable
 from ..beatmaps.sustains import sustain_into_rests
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
@@ -212,9 +214,12 @@ class BeatmapGenerationPipeline(Pipeline):
                 "raising hit tokens."
             )
         if playable:
-            beatmap = make_playable(self.on_steady_grid(beatmap, analysis), one_lane=has_one_lane(settings["mode"]))
+            mode = settings["mode"]
+            beatmap = make_playable(
+                self.on_steady_grid(beatmap, analysis), one_lane=has_one_lane(mode), two_hands=has_two_hands(mode)
+            )
             if sustain_rest_beats is None:
-                sustain_rest_beats = format_for_mode(settings["mode"]).sustain_rest_beats
+                sustain_rest_beats = format_for_mode(mode).sustain_rest_beats
             beatmap = sustain_into_rests(beatmap, sustain_rest_beats)
         if output_path is not None:
             written = beatmap if playable else self.on_steady_grid(beatmap, analysis)

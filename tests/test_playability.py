@@ -203,3 +203,14 @@ def test_human_taiko_charts_keep_their_notes_when_made_playable_with_both_hands(
     notes = len(oni.hit_objects())  # 1,252, half of them a sextuplet or less after the one before
     assert len(make_playable(oni, one_lane=True, two_hands=True).hit_objects()) >= 0.96 * notes
     assert len(make_playable(oni, one_lane=True).hit_objects()) < 0.9 * notes  # a quarter beat loses its streams
+
+
+def test_a_run_of_32nds_read_on_the_10_ms_grid_is_no_near_duplicate_and_a_double_is():
+    # 160 BPM: a 32nd lasts 46.875 ms, read back on the 10 ms grid as 40 or 50 ms apart; then a double a 64th apart
+    beats = np.append(np.arange(16) / 8, [3.0, 3.0 + 1 / 16])
+    starts = 1000.0 + np.round(beats * 375.0 / 10.0) * 10.0
+    objects = pd.DataFrame({"track": "LEFT", "start": starts, "end": starts})
+    tempo = pd.DataFrame({"time": [1000.0], "bpm": [160.0]})
+    report = check_objects(objects, tempo, "32nds", one_lane=True)
+    assert not report.unsnapped
+    assert [(end, start) for _, end, start in report.near_duplicates] == [(2120.0, 2150.0)]  # as the file has them

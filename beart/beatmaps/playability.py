@@ -23,7 +23,8 @@ the rules to a generated map before it is written; `check_playability` lists whe
   beat, 30-50 ms, the near-duplicate gap below (`beart.beatmaps.tracks.TWO_HAND_MODES`).
   `check_playability` reports as near-duplicates only objects closer than an eighth of a beat, between 30 ms and 50 ms
   (doubles no player can hit apart; human charts hold 16th and sextuplet streams, and guitar trills folded onto one
-  track, above it).
+  track, above it), measured where the objects lie on the grid (a run of 32nds read on the 10 ms grid falls 40 and
+  50 ms apart in turn).
 - **Density spike**: a second of the map holding more than three times the map's median density of busy seconds and
   more than 8 objects.
 """
@@ -176,23 +177,24 @@ class PlayabilityReport:
         return "\n".join([line + (" - ok" if self.passed else ""), *details])
 
 
-def _unsnapped(tempo: pd.DataFrame, times: np.ndarray, tolerance_ms: float, find_phase: bool):
-    """The grid of `tempo` and the `times` off its playable subdivisions by more than `tolerance_ms`. With
-    `find_phase`, the grid is shifted by the whole ms (within one beat) that leaves the fewest times unsnapped: an
-    intermediate map keeps its tempo but not where its beats fall (its first tempo holds from the start), so the check
-    takes the phase that suits the map best; a map snapped to its file's timing passes, one snapped to no grid does
-    not."""
+def _snapped(tempo: pd.DataFrame, times: np.ndarray, tolerance_ms: float, find_phase: bool):
+    """The grid of `tempo`, `times` on its playable subdivisions (each the coarsest within `tolerance_ms`, else the
+    nearest), and the times off them by more than `tolerance_ms` (unsnapped). With `find_phase`, the grid is shifted
+    by the whole ms (within one beat) that leaves the fewest times unsnapped: an intermediate map keeps its tempo but
+    not where its beats fall (its first tempo holds from the start), so the check takes the phase that suits the map
+    best; a map snapped to its file's timing passes, one snapped to no grid does not."""
     phases = np.arange(0.0, 60000.0 / float(tempo["bpm"].iloc[0]), 1.0) if find_phase else [0.0]
-    best_grid, best = None, None
+    best = None
     for phase in phases:
         grid = BeatGrid(tempo.assign(time=tempo["time"] + phase))
         snapped = grid.times_at(grid.rows_at(times, PLAYABLE_SUBDIVISIONS, tolerance_ms))
         unsnapped = times[np.abs(snapped - times) > tolerance_ms]
-        if best is None or len(unsnapped) < len(best):
-            best_grid, best = grid, unsnapped
+        if best is None or len(unsnapped) < len(best[2]):
+            best = grid, snapped, unsnapped
         if not len(unsnapped):
             break
-    return best_grid, sorted(best.tolist())
+    grid, snapped, unsnapped = best
+    return grid, snapped, sorted(unsnapped.tolist())
 
 
 def check_objects(
@@ -222,21 +224,31 @@ def check_objects(
     objects = objects.sort_values("start", kind="stable").reset_index(drop=True)
     if objects.empty:
         return PlayabilityReport(name, 0, [], [], [], [])
-    unsnapped = []
+    objects = objects[["track", "start", "end"]].astype({"start": np.float64, "end": np.float64})
+    on_grid, unsnapped = objects, []  # where the objects lie on the map's grid
     if len(tempo):
-        times = np.concatenate([objects["start"], objects.loc[objects["end"] > objects["start"], "end"]])
-        grid, unsnapped = _unsnapped(tempo, times.astype(np.float64), tolerance_ms, find_phase)
-        gaps = near_duplicate_ms(grid.beat_ms_at(objects["start"]))
+        is_hold = (objects["end"] > objects["start"]).to_numpy()
+        times = np.concatenate([objects["start"], objects["end"][is_hold]])
+        grid, snapped, unsnapped = _snapped(tempo, times, tolerance_ms, find_phase)
+        # gaps are measured on the grid: read on a 10 ms grid (or in whole ms), a run of 32nds falls alternately
+        # above and below its eighth of a beat
+        start = snapped[: len(objects)]
+        end = start.copy()
+        end[is_hold] = snapped[len(objects) :]
+        on_grid = objects.assign(start=start, end=end)
+        gaps = near_duplicate_ms(grid.beat_ms_at(start))
     else:
         gaps = np.full(len(objects), NEAR_DUPLICATE_MS[0])
-    length = (objects["end"] - objects["start"]).to_numpy(np.float64)
-    short = (length > 0) & (length < gaps - 1e-6)
+    length = (on_grid["end"] - on_grid["start"]).to_numpy()
+    short = (objects["end"] > objects["start"]).to_numpy() & (length < gaps - 1e-6)
     short_holds = list(zip(objects["track"][short], objects["start"][short], objects["end"][short]))
     near = []
-    for track, rows in objects.assign(gap=gaps).groupby("track", sort=False):
-        previous_end = rows["end"].cummax().shift(1).to_numpy(np.float64)  # a hold may outlast later objects
+    lanes = on_grid.assign(gap=gaps, read_start=objects["start"], read_end=objects["end"]).groupby("track", sort=False)
+    for track, rows in lanes:
+        previous_end = rows["end"].cummax().shift(1).to_numpy()  # a hold may outlast later objects
         close = rows["start"].to_numpy() - previous_end < rows["gap"].to_numpy() - 1e-6
-        near += [(track, end, start) for end, start in zip(previous_end[close], rows["start"].to_numpy()[close])]
+        read_end = rows["read_end"].cummax().shift(1).to_numpy()  # reported as the file has them
+        near += [(track, end, start) for end, start in zip(read_end[close], rows["read_start"].to_numpy()[close])]
     starts = np.sort(objects["start"].drop_duplicates().to_numpy(np.float64))
     counts = np.searchsorted(starts, starts + SPIKE_WINDOW_MS, side="left") - np.arange(len(starts))
     busy = np.median(counts) if len(counts) else 0

@@ -214,3 +214,20 @@ def test_a_run_of_32nds_read_on_the_10_ms_grid_is_no_near_duplicate_and_a_double
     report = check_objects(objects, tempo, "32nds", one_lane=True)
     assert not report.unsnapped
     assert [(end, start) for _, end, start in report.near_duplicates] == [(2120.0, 2150.0)]  # as the file has them
+
+
+def test_notes_are_spaced_where_the_writers_will_put_them():
+    # 180 BPM (a beat of 333 ms): notes 20 and 70 ms into a beat snap to its 1/16 and 3/16 (20.8, 62.5 ms), 32nds, but
+    # fall on the 10 ms steps 20 and 60 ms in, which the writers put on the 1/16 and the 1/6 (55.6 ms): 35 ms apart.
+    # 32nds on the next beat and its 1/8 stay
+    beat = 1000.0 / 3.0
+    starts = [1020.0, 1070.0, 1000.0 + beat, 1000.0 + beat + beat / 8]
+    rows = [("LEFT" if index % 2 else "RIGHT", start, start) for index, start in enumerate(starts)]
+    meta = {"audio": "a.ogg", "difficulty": 0.9, "tracks": ["LEFT", "RIGHT"]}
+    beatmap = IntermediateBeatmap.from_hit_objects(pd.DataFrame(rows, columns=["track", "start", "end"]), meta,
+                                                   tempo_changes=pd.DataFrame({"time": [1000.0], "bpm": [180.0]}))  # fmt: skip
+    grid = BeatGrid.of(beatmap)
+    np.testing.assert_allclose(grid.written_at([1020.0, 1060.0]), [1000 + beat / 16, 1000 + beat / 6])
+    playable = make_playable(beatmap, one_lane=True, two_hands=True)
+    np.testing.assert_allclose(playable.hit_objects()["start"], [1020, 1330, 1380])
+    assert check_playability(playable).passed

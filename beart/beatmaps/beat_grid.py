@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
-from .intermediate import IntermediateBeatmap
+from .intermediate import QUANTUM_MS, IntermediateBeatmap, snap_to_steps
 
 
 logger = logging.get_logger(__name__)
@@ -98,6 +98,12 @@ class BeatGrid:
         within = distance <= tolerance_ms + 1e-6  # a time exactly at the tolerance, float error and all
         choice = np.where(within.any(axis=1), np.argmax(within, axis=1), np.argmin(distance, axis=1))
         return candidates[np.arange(len(candidates)), choice]
+
+    def written_at(self, times_ms) -> np.ndarray:
+        """Where a writer puts times of an intermediate map (ms): each on its 10 ms step (`snap_to_steps`), then on the
+        coarsest subdivision within `SNAP_TOLERANCE_MS` (`rows_at`), as the StepMania, TJA and Frets on Fire writers
+        do and, to the millisecond, the osu! writer."""
+        return self.times_at(self.rows_at(snap_to_steps(times_ms) * QUANTUM_MS))
 
     def times_at(self, rows) -> np.ndarray:
         """The time (ms) of each row."""

@@ -3,7 +3,7 @@
 import os
 
 from ..safety import confined_path
-from .formats import WRITE_MODES, write_beatmaps
+from .formats import write_beatmaps
 from .intermediate import IntermediateBeatmap
 
 

@@ -128,11 +128,12 @@ def make_playable(
     end = grid.times_at(grid.rows_at(objects["end"], subdivisions, SNAPPED_WITHIN_MS))
     beat_ms = grid.beat_ms_at(start)
     end = np.where(is_hold & (end - start >= hittable_gap_ms(beat_ms) - 1e-6), end, start)
-    gaps = hittable_gap_ms(beat_ms, two_hands)
-    objects = pd.DataFrame({"track": objects["track"].to_numpy(), "start": start, "end": end, "gap": gaps})
+    objects = pd.DataFrame({"track": objects["track"].to_numpy(), "start": start, "end": end})
     objects = objects.sort_values(["start", "end"], ascending=[True, False], kind="stable").reset_index(drop=True)
-    objects = objects[_spaced(objects, objects.pop("gap").to_numpy(), one_lane)]
-    return rebuilt_with_objects(beatmap, objects)
+    # spaced where the writers will put them, on the 10 ms steps: a 32nd's step may read back on a finer subdivision
+    written = objects.assign(start=grid.written_at(objects["start"]), end=grid.written_at(objects["end"]))
+    gaps = hittable_gap_ms(grid.beat_ms_at(objects["start"]), two_hands)
+    return rebuilt_with_objects(beatmap, objects[_spaced(written, gaps, one_lane)])
 
 
 @dataclass

@@ -354,8 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
         "convert",
         help="turn beatmaps (any supported format, or a folder of them) into .ibf files",
         description=f"Turn every difficulty or chart under INPUT ({readable_files()}) into "
-        "OUTPUT_DIR/<set>/<name>.ibf plus the set's audio. Unreadable, refused (robots: disallow, AI-generated) and audio-less difficulties are "
-        "skipped with their reason; the exit status is 1 only when nothing was converted.",
+        "OUTPUT_DIR/<set>/<name>.ibf plus the set's audio. Unreadable, refused (robots: disallow, AI-generated) and "
+        "audio-less difficulties are skipped with their reason; the exit status is 1 only when nothing was converted.",
     )
     beatmaps.add_argument("input", help="a beatmap file or song folder, or a folder searched recursively")
     beatmaps.add_argument("output_dir", help="folder to write (created if missing)")
@@ -370,8 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export",
         help="write an intermediate .ibf beatmap as a playable map of any mode: an .osz or a song folder",
-        description=f"Write INPUT.ibf as a playable map of --mode ({written_files()}). A map with another track count than the mode's is folded or spread "
-        "onto its tracks (see docs/formats.md).",
+        description=f"Write INPUT.ibf as a playable map of --mode ({written_files()}). A map with another track "
+        "count than the mode's is folded or spread onto its tracks (see docs/formats.md).",
     )
     export.add_argument("input", help="the .ibf file")
     export.add_argument("output", help="the .osz to write (song-folder modes: a folder, or a .sm / .tja path)")

@@ -24,6 +24,14 @@ from beart.beatmaps.playability import (
 from shared_paths import CORPUS
 
 
+def taiko_map(rows: list, bpm: float, first_beat: float = 0.0) -> IntermediateBeatmap:
+    """A don/kat map of `(track, start, end)` rows at one tempo whose beats fall on `first_beat`."""
+    meta = {"audio": "a.ogg", "difficulty": 0.9, "tracks": ["LEFT", "RIGHT"]}
+    tempo = pd.DataFrame({"time": [first_beat], "bpm": [bpm]})
+    return IntermediateBeatmap.from_hit_objects(pd.DataFrame(rows, columns=["track", "start", "end"]), meta,
+                                                tempo_changes=tempo)  # fmt: skip
+
+
 def sloppy_map(bpm=150.0, first_beat=400.0) -> IntermediateBeatmap:
     """A map as a model writes it: on the 10 ms grid, off the beat grid by up to 9 ms, with doubles 10 ms apart."""
     beat = 60000.0 / bpm
@@ -162,9 +170,7 @@ def test_holds_shorter_than_a_player_can_hold_are_flagged_and_made_hits():
 def test_on_one_lane_no_note_starts_under_or_just_after_the_other_tracks_drumroll():
     # taiko at 150 BPM: a kat drumroll to 1000 ms, a don 40 ms after it ends, a don under it, a kat a beat later
     rows = [("RIGHT", 400.0, 1000.0), ("LEFT", 600.0, 600.0), ("LEFT", 1040.0, 1040.0), ("RIGHT", 1400.0, 1400.0)]
-    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT", "RIGHT"]}
-    beatmap = IntermediateBeatmap.from_hit_objects(pd.DataFrame(rows, columns=["track", "start", "end"]), meta,
-                                                   tempo_changes=pd.DataFrame({"time": [0.0], "bpm": [150.0]}))  # fmt: skip
+    beatmap = taiko_map(rows, bpm=150.0)
     per_track = make_playable(beatmap).hit_objects()
     assert len(per_track) == 4  # each track on its own: nothing too close
     one_lane = make_playable(beatmap, one_lane=True).hit_objects().sort_values("start")
@@ -183,9 +189,7 @@ def test_a_drum_hit_with_both_hands_takes_the_sextuplets_and_32nds_of_human_taik
     starts = [0.0, 66.67, 133.33, 200.0, 400.0, 450.0, 500.0, 550.0, 800.0, 820.0]
     rows = [("LEFT" if index % 2 else "RIGHT", start, start) for index, start in enumerate(starts)]
     rows.append(("LEFT", 1200.0, 1250.0))
-    meta = {"audio": "a.ogg", "difficulty": 0.9, "tracks": ["LEFT", "RIGHT"]}
-    beatmap = IntermediateBeatmap.from_hit_objects(pd.DataFrame(rows, columns=["track", "start", "end"]), meta,
-                                                   tempo_changes=pd.DataFrame({"time": [0.0], "bpm": [150.0]}))  # fmt: skip
+    beatmap = taiko_map(rows, bpm=150.0)
     two_hands = make_playable(beatmap, one_lane=True, two_hands=True)
     objects = two_hands.hit_objects().sort_values("start")
     np.testing.assert_allclose(objects["start"], [0, 70, 130, 200, 400, 450, 500, 550, 800, 1200], atol=5)
@@ -223,9 +227,7 @@ def test_notes_are_spaced_where_the_writers_will_put_them():
     beat = 1000.0 / 3.0
     starts = [1020.0, 1070.0, 1000.0 + beat, 1000.0 + beat + beat / 8]
     rows = [("LEFT" if index % 2 else "RIGHT", start, start) for index, start in enumerate(starts)]
-    meta = {"audio": "a.ogg", "difficulty": 0.9, "tracks": ["LEFT", "RIGHT"]}
-    beatmap = IntermediateBeatmap.from_hit_objects(pd.DataFrame(rows, columns=["track", "start", "end"]), meta,
-                                                   tempo_changes=pd.DataFrame({"time": [1000.0], "bpm": [180.0]}))  # fmt: skip
+    beatmap = taiko_map(rows, bpm=180.0, first_beat=1000.0)
     grid = BeatGrid.of(beatmap)
     np.testing.assert_allclose(grid.written_at([1020.0, 1060.0]), [1000 + beat / 16, 1000 + beat / 6])
     playable = make_playable(beatmap, one_lane=True, two_hands=True)

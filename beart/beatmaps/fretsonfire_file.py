@@ -38,7 +38,8 @@ ENHANCED_OPENS_TEXTS = ("[ENHANCED_OPENS]", "ENHANCED_OPENS")
 @dataclass
 class MidiPart:
     """One track of a chart: its name, its notes (columns `start_tick`, `end_tick`, `pitch`, `channel`, sorted by
-    start), and whether it says `[ENHANCED_OPENS]` (the key below each difficulty's lowest fret is then an open note)."""
+    start), and whether it says `[ENHANCED_OPENS]` (the key below each difficulty's lowest fret is then an open
+    note)."""
 
     name: str
     notes: pd.DataFrame

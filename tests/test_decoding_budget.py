@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
+from beart.beatmaps.playability import PLAYABLE_SUBDIVISIONS
 from beart.decoding_options import DecodingOptions, history_steps_for, read_history_steps, typical_notes_per_beat
 from beart.modeling.generation_beart import ContextScorer, cap_notes
 from beart.modeling.logits_process import HoldGrammarLogitsProcessor
@@ -204,6 +205,7 @@ def test_generation_under_the_cap_holds_at_most_its_budget_of_notes(small_model)
     mel_slices = rng.uniform(0.0, 1.0, (80, 10, 32)).astype(np.float32)
     analysis = SongAnalysis(mel_slices)
     analysis.beats = np.arange(0, 800, 50)  # a beat every 500 ms: 16 beats over the 8 s
+    analysis.beat_grid = (120.0, 0.0)
     holds = [index for index, token in enumerate(processor.tokenizer.convert_ids_to_tokens(range(85))) if "hold" in token]
     settings = {
         "num_tracks": 2, "seed": 0, "hit_threshold": 0.05, "processor": processor, "difficulty": 0.5,
@@ -217,3 +219,37 @@ def test_generation_under_the_cap_holds_at_most_its_budget_of_notes(small_model)
     assert notes(capped) <= budget
     kept = processor.tokenizer.onset_slots[capped].any(axis=(1, 2))
     np.testing.assert_array_equal(capped[kept], free[kept])  # what stays is what was chosen
+    # the weakest places of the metre go first: no kept step's strongest note is weaker than a dropped step's
+    onsets = processor.tokenizer.onset_slots[free].any(axis=1)  # (num_steps, groups)
+    levels = analysis.metrical_levels(10.0 * np.arange(onsets.size)).reshape(onsets.shape)
+    strongest = np.where(onsets, levels, 99).min(axis=1)
+    dropped = onsets.any(axis=1) & ~kept
+    assert dropped.any() and strongest[kept].max() <= strongest[dropped].min()
+
+
+def test_metrical_levels_name_the_coarsest_subdivision_of_the_beat_grid():
+    analysis = SongAnalysis(np.zeros((30, 10, 32), dtype=np.float32))
+    analysis.beat_grid = (120.0, 500.0)  # a beat every 500 ms
+    # a beat, a half, a third (1166.7), a quarter (1125), an eighth (1062.5), a beat: each within 20 ms
+    levels = analysis.metrical_levels([1000.0, 1250.0, 1170.0, 1130.0, 1060.0, 10.0])
+    assert [PLAYABLE_SUBDIVISIONS[level] for level in levels] == [1, 2, 3, 4, 8, 1]
+    analysis = SongAnalysis(np.zeros((30, 10, 32), dtype=np.float32))
+    analysis.beats = np.array([5])  # no grid: every place counts alike
+    np.testing.assert_array_equal(analysis.metrical_levels([0.0, 130.0]), [0, 0])
+
+
+def test_the_cap_drops_the_weakest_places_of_the_metre_first():
+    tokenizer, onset_slots, ends_holding = _vocabulary()
+    ids = tokenizer.convert_tokens_to_ids
+    none, early, late = ids("[none]"), ids("[hit:0]"), ids("[hit:5]")
+    beat_tokens = np.array([[late], [early], [late]])  # notes at 50, 100 and 250 ms
+    scores = np.array([0.9, 0.2, 0.8], dtype=np.float32)
+    quiet = np.full_like(beat_tokens, none)
+    slot_levels = np.full((3, onset_slots.shape[1]), 3)
+    slot_levels[1, 0] = 0  # 100 ms is a beat; the rest quarters
+    # the least likely note stands on the beat: it stays, the less likely of the others goes
+    kept = cap_notes(beat_tokens, scores, quiet, 2, onset_slots, ends_holding, slot_levels)
+    np.testing.assert_array_equal(kept[:, 0], [late, early, none])
+    # by the scores alone the beat goes
+    kept = cap_notes(beat_tokens, scores, quiet, 2, onset_slots, ends_holding)
+    np.testing.assert_array_equal(kept[:, 0], [late, none, late])

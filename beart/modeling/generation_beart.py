@@ -36,6 +36,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig, LogitsProcessorList, TemperatureLogitsWarper
 
+from ..beatmaps.intermediate import QUANTUM_MS
 from ..decoding_options import STRATEGIES, DecodingOptions
 from ..processing import BeartProcessor, SongAnalysis
 from .hold_decoding import HoldDecisions
@@ -189,14 +190,15 @@ def quiet_choice(logits: torch.Tensor, starts_object: torch.Tensor) -> torch.Ten
 
 def cap_notes(
     beat_tokens: np.ndarray, object_scores: np.ndarray, quiet_tokens: np.ndarray, budget: int,
-    onset_slots: np.ndarray, ends_holding: np.ndarray,
+    onset_slots: np.ndarray, ends_holding: np.ndarray, slot_levels: np.ndarray | None = None,
 ) -> np.ndarray:  # fmt: skip
     """
-    The `max_density` cap (see [`DecodingOptions`]): a song's beat tokens with its least likely objects dropped until
-    at most `budget` notes remain. A note is an onset time (one per slot, however many tracks start an object there),
-    as the evaluation counts them. A dropped step's object-starting tokens become the tracks' `quiet_tokens`; a step
-    whose swap would start, end or cut a hold (a track inside a hold after the token but not after its quiet one, or
-    the other way) stays, so the hold grammar still holds.
+    The `max_density` cap (see [`DecodingOptions`]): a song's beat tokens with objects dropped until at most `budget`
+    notes remain, those on the weakest places of the metre first (with `slot_levels`; a step counts by its strongest
+    note) and among them the least likely. A note is an onset time (one per slot, however many tracks start an object
+    there), as the evaluation counts them. A dropped step's object-starting tokens become the tracks' `quiet_tokens`;
+    a step whose swap would start, end or cut a hold (a track inside a hold after the token but not after its quiet
+    one, or the other way) stays, so the hold grammar still holds.
 
     Args:
         beat_tokens (`np.ndarray` of shape `(num_steps, num_tracks)`): the chosen tokens.
@@ -207,6 +209,8 @@ def cap_notes(
         budget (`int`): the most notes kept.
         onset_slots (`np.ndarray` of shape `(vocab_size, groups)`): bool, where each token starts objects.
         ends_holding (`np.ndarray` of shape `(vocab_size,)`): bool, whether a track is inside a hold after each token.
+        slot_levels (`np.ndarray` of shape `(num_steps, groups)`, *optional*): the metrical level of every 10 ms slot
+            ([`SongAnalysis.metrical_levels`], 0 on a beat, higher is weaker); without it the scores alone decide.
 
     Returns:
         `np.ndarray` of shape `(num_steps, num_tracks)`: the tokens kept, a new array.
@@ -220,7 +224,10 @@ def cap_notes(
     starts = onsets.any(axis=2)
     keeps_holds = ends_holding[quiet_tokens] == ends_holding[beat_tokens]
     droppable = np.flatnonzero(starts.any(axis=1) & (keeps_holds | ~starts).all(axis=1))
-    droppable = droppable[np.argsort(object_scores[droppable], kind="stable")]
+    if slot_levels is None:
+        slot_levels = np.zeros(onsets.shape[::2], dtype=np.int64)
+    step_levels = np.where(onsets.any(axis=1), slot_levels, np.iinfo(np.int64).max).min(axis=1)
+    droppable = droppable[np.lexsort((object_scores[droppable], -step_levels[droppable]))]
     dropped = droppable[: np.searchsorted(np.cumsum(notes[droppable]), surplus) + 1]
     beat_tokens[dropped] = np.where(starts[dropped], quiet_tokens[dropped], beat_tokens[dropped])
     return beat_tokens
@@ -441,10 +448,13 @@ def fast_decoding(
         for index, analysis in enumerate(analyses):
             if analysis.beat_period is None:  # no beats to count
                 continue
-            budget = options.note_budget(counts[index] * analysis.mel_slices.shape[1] / analysis.beat_period)
+            groups = analysis.mel_slices.shape[1]
+            budget = options.note_budget(counts[index] * groups / analysis.beat_period)
+            slots = (start_step + np.arange(counts[index]))[:, None] * groups + np.arange(groups)
             tokens[index] = cap_notes(
                 tokens[index], object_scores[index], quiet_tokens[index], budget,
                 processor.tokenizer.onset_slots, hold_grammar.ends_holding.numpy(),
+                analysis.metrical_levels(QUANTUM_MS * slots.reshape(-1)).reshape(slots.shape),
             )  # fmt: skip
     return [(tokens[index], tempos[index], start_step) for index in range(len(songs))]
 

@@ -4,10 +4,18 @@ import os
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 
 from ..audio import AudioError, load_audio
+from ..beatmaps.beat_grid import BeatGrid
+from ..beatmaps.playability import PLAYABLE_SUBDIVISIONS
 from .audio_priors import beat_evidence, beat_grid, onset_evidence, spectral_flux, tracked_beats
 from .feature_extraction_beart import BeartFeatureExtractor
+
+
+# How far (ms) a time may lie from a subdivision of the beat grid and still stand on it (`SongAnalysis.metrical_levels`):
+# generated times lie on 10 ms steps and the tracked grid is a few ms off a song's own, so more than 5.
+METRICAL_TOLERANCE_MS = 20.0
 
 
 class SongAnalysis:
@@ -107,6 +115,29 @@ class SongAnalysis:
     def beat_grid(self) -> tuple[float, float] | None:
         """`(bpm, first_beat_ms)` of the song's steady beat grid (`beat_grid`), or `None`."""
         return beat_grid(self.mel_slices, beats=self.beats, flux=self.flux)
+
+    def metrical_levels(self, times_ms) -> np.ndarray:
+        """
+        How strong a place in the song's metre each time takes: the index of the coarsest of `PLAYABLE_SUBDIVISIONS`
+        (the beat, its half, third, quarter, ...) of `beat_grid` within `METRICAL_TOLERANCE_MS`, and one past the last
+        off all of them. Human charts keep the strong places as they thin out (the `max_density` cap drops the weakest
+        first). Without a beat grid every time reads 0.
+
+        Args:
+            times_ms (array-like of shape `(num_times,)`): times in ms, on the analysis's time line.
+
+        Returns:
+            `np.ndarray` of shape `(num_times,)`, int64: 0 on a beat, 1 on a half beat, ... `len(PLAYABLE_SUBDIVISIONS)`
+            off the grid.
+        """
+        times_ms = np.asarray(times_ms, dtype=np.float64)
+        if self.beat_grid is None:
+            return np.zeros(times_ms.shape, dtype=np.int64)
+        bpm, first_beat_ms = self.beat_grid
+        grid = BeatGrid(pd.DataFrame({"time": [first_beat_ms], "bpm": [bpm]}))
+        _, distance_ms = grid.candidate_rows(times_ms, PLAYABLE_SUBDIVISIONS)
+        on = distance_ms <= METRICAL_TOLERANCE_MS
+        return np.where(on.any(axis=1), np.argmax(on, axis=1), len(PLAYABLE_SUBDIVISIONS)).astype(np.int64)
 
 
 __all__ = ["SongAnalysis"]

@@ -24,6 +24,60 @@ def typical_notes_per_beat(difficulty: float) -> float:
     return math.exp(intercept + slope * difficulty)
 
 
+def _pairs(value, name: str, example: str):
+    """`value`, or the mapping its text writes as `KEY:VALUE` pairs joined by commas (the keys and values as text)."""
+    if isinstance(value, str) and ":" in value:
+        pairs = [item.split(":", 1) for item in value.split(",")]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError(f"{name}: write one number or {example}; got {value!r}.")
+        return dict(pairs)
+    return value
+
+
+def read_max_density(value, name: str = "max_density") -> float | dict[float, float]:
+    """
+    `value` as a density cap: one multiple for every difficulty, or a mapping from the lowest difficulty each multiple
+    holds from to the multiple (JSON writes the difficulties as text: `{"0": 1.0, "0.5": 1.5}`); on the command line
+    `1.5` or `0:1,0.5:1.5`. A multiple of 0 is no cap.
+
+    Raises:
+        `ValueError`: a multiple that is not a finite number of 0 or more, a difficulty outside [0, 1], or text that
+            reads as neither form.
+    """
+
+    def number(text, what: str, highest: float) -> float:
+        try:
+            parsed = float(text)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}: {what} must be a number, got {text!r}.") from None
+        if isinstance(text, bool) or not 0.0 <= parsed <= highest:
+            raise ValueError(f"{name}: {what} must be a number from 0 to {highest:g}, got {text!r}.")
+        return parsed
+
+    value = _pairs(value, name, "DIFFICULTY:MULTIPLE pairs such as 0:1,0.5:1.5")
+    if isinstance(value, dict):
+        if not value:
+            raise ValueError(f"{name}: an empty mapping caps nothing; write 0 for no cap.")
+        return {
+            number(difficulty, "a difficulty", 1.0): number(multiple, "a multiple", MAX_WEIGHT)
+            for difficulty, multiple in value.items()
+        }
+    return number(value, "the multiple", MAX_WEIGHT)
+
+
+def density_multiple(max_density: float | dict | None, difficulty: float) -> float:
+    """The multiple `max_density` (see `read_max_density`) sets at `difficulty`: a mapping's multiple from the highest
+    difficulty it names at or below `difficulty` (the lowest it names for a difficulty below all of them); 0 (no cap)
+    for `None`."""
+    if not max_density:
+        return 0.0
+    max_density = read_max_density(max_density)
+    if not isinstance(max_density, dict):
+        return max_density
+    below = [floor for floor in max_density if floor <= difficulty]
+    return max_density[max(below) if below else min(max_density)]
+
+
 def read_history_steps(value, name: str = "history_steps") -> int | dict[int, int]:
     """
     `value` as a history: one number of past steps for every track count, or a mapping from track count to number
@@ -45,11 +99,7 @@ def read_history_steps(value, name: str = "history_steps") -> int | dict[int, in
             raise ValueError(f"{name}: {what} must be a whole number of 0 or more, got {number!r}.")
         return int(parsed)
 
-    if isinstance(value, str) and ":" in value:
-        pairs = [item.split(":", 1) for item in value.split(",")]
-        if any(len(pair) != 2 for pair in pairs):
-            raise ValueError(f"{name}: write one number or TRACKS:STEPS pairs such as 1:64,4:16; got {value!r}.")
-        value = dict(pairs)
+    value = _pairs(value, name, "TRACKS:STEPS pairs such as 1:64,4:16")
     if isinstance(value, dict):
         by_tracks = {
             whole(tracks, "a track count"): whole(steps, "a number of steps") for tracks, steps in value.items()
@@ -114,11 +164,13 @@ class DecodingOptions:
             from 0.5 (the hard band) on, where maps use the finer subdivisions. Below difficulty
             `WHOLE_BEATS_BELOW` (0.25), where charts keep off the half beats, `evidence` is 0 halfway too
             (`beat_prior_signal`). 0 or `None` for no such prior.
-        max_density (`float`, *optional*): `fast`: the most notes a map may hold, as a multiple of human charts'
-            typical notes per beat at its difficulty (`typical_notes_per_beat`) times the beats it spans (its length over
-            the median time between the song's tracked beats). A
-            map that places more loses its least likely objects (by the probability that the step holds one) until
-            it fits; a hold, and a step that would change a hold, stays. 0 or `None` for no cap.
+        max_density (`float` or `dict[float, float]`, *optional*): `fast`: the most notes a map may hold, as a
+            multiple of human charts' typical notes per beat at its difficulty (`typical_notes_per_beat`) times the
+            beats it spans (its length over the median time between the song's tracked beats): one multiple for every
+            difficulty, or one from each difficulty on (`{0: 1.0, 0.5: 1.5}`: 1 below 0.5; see `read_max_density`).
+            A map that places more loses objects until it fits, those on the weakest places of the song's metre
+            first and the least likely among them ([`cap_notes`]); a hold, and a step that would change a hold,
+            stays. 0 or `None` for no cap.
         hold_threshold (`float`, *optional*): `fast`: holds from the model's own probabilities. Whether an object
             starts a hold is drawn with the model's probability of a hold start among its object-starting tokens
             (without `difficulty_guidance`; [`HoldDecisions`]), and a hold goes on into a step while the model's
@@ -164,9 +216,9 @@ class DecodingOptions:
         "holds; fewer decode faster)",
         read_history_steps,
     )
-    max_density: float | None = _option(
-        None, "fast strategy: most notes per beat, as a multiple of human charts' at the difficulty (0: no cap)", float,
-        "fast",
+    max_density: float | dict | None = _option(
+        None, "fast strategy: most notes per beat, as a multiple of human charts' at the difficulty: M, or "
+        "DIFFICULTY:M pairs such as 0:1,0.5:1.5 (M from each difficulty on; 0: no cap)", read_max_density, "fast",
     )  # fmt: skip
     hold_threshold: float | None = _option(
         None, "fast strategy: draw holds with the model's probability; a hold goes on while the model's odds of it "
@@ -193,8 +245,8 @@ class DecodingOptions:
             read_history_steps(self.history_steps)
         if self.hold_threshold is not None and not 0.0 <= self.hold_threshold < float("inf"):
             raise ValueError(f"hold_threshold must be 0 (off) or a positive number, got {self.hold_threshold}.")
-        if self.max_density is not None and not 0.0 <= self.max_density < float("inf"):
-            raise ValueError(f"max_density must be 0 (no cap) or a positive multiple, got {self.max_density}.")
+        if self.max_density is not None:
+            read_max_density(self.max_density)
         for name in ("difficulty_guidance", "onset_prior", "beat_prior"):
             weight = getattr(self, name)
             if weight is not None and not 0.0 <= weight <= MAX_WEIGHT:
@@ -211,9 +263,10 @@ class DecodingOptions:
 
     def note_budget(self, num_beats: float) -> int | None:
         """The most notes a map spanning `num_beats` beats may hold under `max_density`; `None` without a cap."""
-        if not self.max_density:
+        multiple = density_multiple(self.max_density, self.difficulty)
+        if not multiple:
             return None
-        return int(self.max_density * typical_notes_per_beat(self.difficulty) * num_beats)
+        return int(multiple * typical_notes_per_beat(self.difficulty) * num_beats)
 
     def steps_per_forward(self, model_config) -> int:
         """The steps the `fast` strategy takes from one forward pass: `prediction_steps`, or the model's."""

@@ -46,7 +46,7 @@ import pandas as pd
 
 from beart.audio import load_audio
 from beart.beatmaps.formats import format_for_mode, mode_of_beatmap
-from beart.decoding_options import read_history_steps
+from beart.decoding_options import read_history_steps, read_max_density
 from beart.evaluation.evaluate import HEURISTIC, MODEL, SAMPLING_RATE, UNTRAINED, BeatmapEvaluator, find_reference_songs
 from beart.evaluation.onset_metrics import match_counts, micro_average, onset_scores, onset_times, times_within
 from beart.loading import load_model
@@ -59,6 +59,7 @@ from real_music_split import game, songs  # noqa: E402
 TOLERANCES_MS = (50, 20, 10)
 HOLD_SEEDS = (0, 1, 2)  # `hold_threshold` draws each object's kind: every map is a sample, scored at three seeds
 MODEL_ALONE = {"onset_prior": 0.0, "beat_prior": 0.0, "difficulty_guidance": 0.0}
+READERS = {"history_steps": read_history_steps, "max_density": read_max_density}  # settings that may be mappings
 GRID = {
     "hit_threshold": (0.4, 0.5, 0.6),
     "onset_prior": (4.0, 8.0),
@@ -265,9 +266,10 @@ def current_defaults(model_path: str) -> dict:
     """The decoding settings a model's `generation_config.json` gives the grid's keys (0 where unset), and its
     `history_steps`: what every trial starts from."""
     defaults = load_model(model_path).generation_config
-    current = {key: float(getattr(defaults, key, None) or 0.0) for key in GRID}
-    if getattr(defaults, "history_steps", None):
-        current["history_steps"] = read_history_steps(defaults.history_steps)
+    current = {key: float(getattr(defaults, key, None) or 0.0) for key in GRID if key not in READERS}
+    for key, read in READERS.items():
+        if getattr(defaults, key, None):
+            current[key] = read(getattr(defaults, key))
     return current
 
 
@@ -337,7 +339,7 @@ def main() -> None:
     dev = load_songs(arguments.corpus, arguments.split)
     current = current_defaults(arguments.candidates[0])
     for key, value in (item.split("=", 1) for item in arguments.decoding):
-        current[key] = read_history_steps(value) if key == "history_steps" else float(value)
+        current[key] = READERS.get(key, float)(value)
     print(f"{arguments.split} songs: {', '.join(song[0] for song in dev)}; {start}-{end} s; current defaults {current}")
 
     print("\n1. training length / model, with the current defaults")

@@ -132,6 +132,8 @@ def test_decoding_flags_come_from_the_decoding_options():
         assert (arguments.top_k, arguments.beams, arguments.onset_prior) == (3, [2, 1], 4.0)
     history = commands["generate"].parse_args(["song.ogg", "--history-steps", "1:64,4:16"]).history_steps
     assert history == {1: 64, 4: 16}
+    cap = commands["generate"].parse_args(["song.ogg", "--max-density", "0:1,0.5:1.5"]).max_density
+    assert cap == {0.0: 1.0, 0.5: 1.5}
 
 
 def test_a_decoding_flag_that_reads_wrong_says_what_it_expects(capsys):

@@ -6,7 +6,14 @@ import torch
 
 from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
 from beart.beatmaps.playability import PLAYABLE_SUBDIVISIONS
-from beart.decoding_options import DecodingOptions, history_steps_for, read_history_steps, typical_notes_per_beat
+from beart.decoding_options import (
+    DecodingOptions,
+    density_multiple,
+    history_steps_for,
+    read_history_steps,
+    read_max_density,
+    typical_notes_per_beat,
+)
 from beart.modeling.generation_beart import ContextScorer, cap_notes
 from beart.modeling.logits_process import HoldGrammarLogitsProcessor
 from beart.processing import SongAnalysis
@@ -199,6 +206,24 @@ def test_the_cap_keeps_holds_whole():
     np.testing.assert_array_equal(kept[:, 0], [start, hold, end, none])
 
 
+def test_a_cap_per_difficulty_holds_from_each_difficulty_it_names_on():
+    for cap in ({0: 1.0, 0.5: 1.5}, {"0": 1, "0.5": "1.5"}, "0:1,0.5:1.5"):
+        assert read_max_density(cap) == {0.0: 1.0, 0.5: 1.5}
+        assert [density_multiple(cap, difficulty) for difficulty in (0.0, 0.49, 0.5, 1.0)] == [1.0, 1.0, 1.5, 1.5]
+    assert density_multiple({0.3: 2.0, 0.6: 1.0}, 0.1) == 2.0  # below every difficulty named: the lowest's
+    assert density_multiple(1.5, 0.2) == 1.5 and density_multiple(None, 0.2) == 0.0
+    beats = 100
+    easy = DecodingOptions(difficulty=0.2, max_density="0:1,0.5:1.5").note_budget(beats)
+    assert easy == int(1.0 * typical_notes_per_beat(0.2) * beats)
+    assert DecodingOptions(difficulty=0.2, max_density={0: 0, 0.5: 1.5}).note_budget(beats) is None  # 0: no cap
+
+
+@pytest.mark.parametrize("cap", ["0:-1", "2:1", "lots", "0:1,0.5", {}, float("inf"), float("nan")])
+def test_a_cap_that_reads_wrong_is_refused(cap):
+    with pytest.raises(ValueError, match="max_density"):
+        DecodingOptions(max_density=cap).validate(1)
+
+
 def test_generation_under_the_cap_holds_at_most_its_budget_of_notes(small_model):
     model, processor = small_model
     rng = np.random.default_rng(3)
@@ -213,6 +238,9 @@ def test_generation_under_the_cap_holds_at_most_its_budget_of_notes(small_model)
     }  # fmt: skip
     free, _, _ = model.generate(analysis, **settings)
     capped, _, _ = model.generate(analysis, max_density=1.0, **settings)
+    # no cap below difficulty 0.6 leaves this map (difficulty 0.5) as it was; a multiple from 0 on caps it as one
+    np.testing.assert_array_equal(model.generate(analysis, max_density={0: 0, 0.6: 1.0}, **settings)[0], free)
+    np.testing.assert_array_equal(model.generate(analysis, max_density="0:1,0.6:3", **settings)[0], capped)
     notes = lambda tokens: int(processor.tokenizer.onset_slots[tokens].any(axis=1).sum())  # noqa: E731
     budget = int(typical_notes_per_beat(0.5) * 16)
     assert notes(free) > budget

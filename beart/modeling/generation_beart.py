@@ -37,7 +37,7 @@ from tqdm.auto import tqdm
 from transformers import GenerationConfig, LogitsProcessorList, TemperatureLogitsWarper
 
 from ..beatmaps.intermediate import QUANTUM_MS
-from ..decoding_options import STRATEGIES, DecodingOptions
+from ..decoding_options import STRATEGIES, DecodingOptions, density_multiple
 from ..processing import BeartProcessor, SongAnalysis
 from .hold_decoding import HoldDecisions
 from .logits_process import (
@@ -362,7 +362,7 @@ def fast_decoding(
     counts = [max(0, length - start_step) for length in lengths]
     tokens = [np.full((count, num_tracks), processor.tokenizer.pad_token_id) for count in counts]
     tempos = [np.zeros(count, dtype=np.float32) for count in counts]
-    capped = bool(options.max_density)
+    capped = bool(density_multiple(options.max_density, options.difficulty))
     if capped:  # what the `max_density` cap reads once the songs are decoded
         object_scores = [np.zeros(count, dtype=np.float32) for count in counts]
         quiet_tokens = [np.full((count, num_tracks), processor.tokenizer.pad_token_id) for count in counts]

@@ -42,26 +42,29 @@ def generated_notes(corpus: str, model: str, splits: list) -> pd.DataFrame:
         return cap_notes(beat_tokens, object_scores, *arguments)
 
     generation.cap_notes = keep_scores
-    evaluator = evaluator_for(model, {"max_density": 1000.0}, None, None)  # a cap that never binds
-    rows = []
-    for split in splits:
-        for name, _, waveform, charts in load_songs(corpus, split):
-            analysis = evaluator.analyse(waveform)
-            for chart in charts:
-                beatmap = evaluator.generate(MODEL, analysis, chart.tracks, chart.difficulty, mode_of_beatmap(chart))
-                human, notes = onset_times(chart) * 1000.0, onset_times(beatmap) * 1000.0
-                nearest = np.abs(notes[:, None] - human[None, :]).min(axis=1)
-                steps = np.minimum((notes // 100).astype(int), len(scores["last"]) - 1)
-                rows.append(
-                    pd.DataFrame(
-                        {
-                            "song": name[:24], "difficulty": chart.difficulty,
-                            "matched": nearest <= MATCHED_WITHIN_MS, "probability": scores["last"][steps],
-                            "level": analysis.metrical_levels(notes),
-                        }
-                    )
-                )  # fmt: skip
-    generation.cap_notes = cap_notes
+    try:
+        evaluator = evaluator_for(model, {"max_density": 1000.0}, None, None)  # a cap that never binds
+        rows = []
+        for split in splits:
+            for name, _, waveform, charts in load_songs(corpus, split):
+                analysis = evaluator.analyse(waveform)
+                for chart in charts:
+                    mode = mode_of_beatmap(chart)
+                    beatmap = evaluator.generate(MODEL, analysis, chart.tracks, chart.difficulty, mode)
+                    human, notes = onset_times(chart) * 1000.0, onset_times(beatmap) * 1000.0
+                    nearest = np.abs(notes[:, None] - human[None, :]).min(axis=1)
+                    steps = np.minimum((notes // 100).astype(int), len(scores["last"]) - 1)  # 100 ms beat tokens
+                    rows.append(
+                        pd.DataFrame(
+                            {
+                                "song": name[:24], "difficulty": chart.difficulty,
+                                "matched": nearest <= MATCHED_WITHIN_MS, "probability": scores["last"][steps],
+                                "level": analysis.metrical_levels(notes),
+                            }
+                        )
+                    )  # fmt: skip
+    finally:
+        generation.cap_notes = cap_notes
     return pd.concat(rows, ignore_index=True)
 
 
@@ -86,14 +89,14 @@ def main() -> None:
         "level": lambda group: -group["level"],
         "level, then probability": lambda group: -group["level"] + 0.5 * group["probability"],
     }
-    table = []
+    table, ranked = [], rankings.items()
     for (song, harder), group in notes.groupby(["song", notes["difficulty"] >= 0.5]):
         if group["matched"].nunique() == 2:
             table.append(
                 {
                     "song": song, "difficulty": "0.5-1" if harder else "0-0.5", "notes": len(group),
                     "matched": group["matched"].mean(),
-                    **{name: roc_auc(group["matched"].to_numpy(), rank(group).to_numpy()) for name, rank in rankings.items()},
+                    **{name: roc_auc(group["matched"].to_numpy(), rank(group).to_numpy()) for name, rank in ranked},
                 }
             )  # fmt: skip
     table = pd.DataFrame(table)

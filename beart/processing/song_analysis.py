@@ -13,7 +13,7 @@ from .audio_priors import beat_evidence, beat_grid, onset_evidence, spectral_flu
 from .feature_extraction_beart import BeartFeatureExtractor
 
 
-# How far (ms) a time may lie from a subdivision of the beat grid and still stand on it (`SongAnalysis.metrical_levels`):
+# How far (ms) a time may lie from a subdivision of the beat grid and still stand on it (`metrical_levels`):
 # generated times lie on 10 ms steps and the tracked grid is a few ms off a song's own, so more than 5.
 METRICAL_TOLERANCE_MS = 20.0
 

@@ -227,8 +227,8 @@ def check_objects(
         return PlayabilityReport(name, 0, [], [], [], [])
     objects = objects[["track", "start", "end"]].astype({"start": np.float64, "end": np.float64})
     on_grid, unsnapped = objects, []  # where the objects lie on the map's grid
+    is_hold = (objects["end"] > objects["start"]).to_numpy()
     if len(tempo):
-        is_hold = (objects["end"] > objects["start"]).to_numpy()
         times = np.concatenate([objects["start"], objects["end"][is_hold]])
         grid, snapped, unsnapped = _snapped(tempo, times, tolerance_ms, find_phase)
         # gaps are measured on the grid: read on a 10 ms grid (or in whole ms), a run of 32nds falls alternately
@@ -241,7 +241,7 @@ def check_objects(
     else:
         gaps = np.full(len(objects), NEAR_DUPLICATE_MS[0])
     length = (on_grid["end"] - on_grid["start"]).to_numpy()
-    short = (objects["end"] > objects["start"]).to_numpy() & (length < gaps - 1e-6)
+    short = is_hold & (length < gaps - 1e-6)
     short_holds = list(zip(objects["track"][short], objects["start"][short], objects["end"][short]))
     near = []
     lanes = on_grid.assign(gap=gaps, read_start=objects["start"], read_end=objects["end"]).groupby("track", sort=False)

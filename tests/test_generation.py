@@ -379,7 +379,7 @@ def test_without_a_beat_grid_the_written_tempo_is_the_tempo_heads_median():
         {"TIME": times, "TEMPO": np.where(times < 1000, 140.0, 150.0), "LEFT": np.zeros(300, dtype=np.uint8)},
         {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"]},
     )
-    tempo = BeatmapGenerationPipeline.steady_tempo(beatmap, SongAnalysis(np.zeros((30, 10, 32), dtype=np.float32)))
+    tempo = BeatmapGenerationPipeline.written_tempo(beatmap, SongAnalysis(np.zeros((30, 10, 32), dtype=np.float32)))
     assert tempo.tolist() == [150.0] * 300
 
 

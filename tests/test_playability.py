@@ -145,7 +145,7 @@ def test_every_generated_map_passes_the_check(bundled, example_song, tmp_path, m
 
 def test_the_raw_model_output_is_what_the_check_flags(bundled, example_song):
     raw = bundled(example_song, mode="mania", seed=0, end=10.0, playable=False, progress=False)
-    steady = bundled.on_steady_grid(raw, bundled.preprocess(example_song)["analysis"])
+    steady = bundled.on_written_grid(raw, bundled.preprocess(example_song)["analysis"])
     assert check_playability(steady).unsnapped
     assert len(make_playable(steady).hit_objects()) <= len(steady.hit_objects())
 

@@ -19,10 +19,27 @@ BEAT_SUBDIVISIONS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 48)
 SNAP_TOLERANCE_MS = 5.0
 
 
+def _candidates(exact_rows: np.ndarray, subdivisions: tuple, ms_per_row) -> tuple[np.ndarray, np.ndarray]:
+    """Each exact row's nearest row on each of `subdivisions` (of a beat), and how far it lies in ms: both of shape
+    `(num_rows, len(subdivisions))`."""
+    steps = ROWS_PER_BEAT / np.array(subdivisions, dtype=np.float64)
+    candidates = np.round(exact_rows[:, None] / steps[None, :]) * steps[None, :]
+    distance = np.abs(candidates - exact_rows[:, None]) * np.reshape(ms_per_row, (-1, 1))
+    return candidates.astype(np.int64), distance
+
+
+def _coarsest(candidates: np.ndarray, distance: np.ndarray, tolerance_ms: float) -> np.ndarray:
+    """Per row, the first (coarsest) candidate within `tolerance_ms`, else the nearest."""
+    within = distance <= tolerance_ms + 1e-6  # a time exactly at the tolerance, float error and all
+    choice = np.where(within.any(axis=1), np.argmax(within, axis=1), np.argmin(distance, axis=1))
+    return candidates[np.arange(len(candidates)), choice]
+
+
 class BeatGrid:
     """Times (ms) <-> rows (48 per beat) for piecewise-constant tempos. The first tempo's beats fall on its first time
     (where a beat was found, say) and every beat length before it: beat 0 is the last of them at or before the start
-    of the audio, `offset_ms` (0 or less) its time."""
+    of the audio, `offset_ms` (0 or less) its time. Each later tempo starts on a row of the one before, the coarsest
+    subdivision within `SNAP_TOLERANCE_MS` (a change on its 10 ms step reads back on the beat it was meant for)."""
 
     def __init__(self, tempo: pd.DataFrame):
         times, bpms = tempo["time"].to_numpy(np.float64), tempo["bpm"].to_numpy(np.float64)
@@ -33,7 +50,8 @@ class BeatGrid:
         rows, starts, kept_bpms = [0], [self.offset_ms], [bpms[0]]
         for time, bpm in zip(times[1:], bpms[1:]):
             ms_per_row = 60000.0 / kept_bpms[-1] / ROWS_PER_BEAT
-            row = rows[-1] + round((time - starts[-1]) / ms_per_row)
+            exact = rows[-1] + (time - starts[-1]) / ms_per_row
+            row = int(_coarsest(*_candidates(np.array([exact]), BEAT_SUBDIVISIONS, ms_per_row), SNAP_TOLERANCE_MS)[0])
             if row == rows[-1]:
                 kept_bpms[-1] = bpm
                 continue
@@ -73,11 +91,7 @@ class BeatGrid:
         times = np.asarray(times_ms, dtype=np.float64)
         segment = self._segment(times)
         ms_per_row = 60000.0 / self.bpms[segment] / ROWS_PER_BEAT
-        exact = self.rows[segment] + (times - self.starts[segment]) / ms_per_row
-        steps = ROWS_PER_BEAT / np.array(subdivisions, dtype=np.float64)
-        candidates = np.round(exact[:, None] / steps[None, :]) * steps[None, :]
-        distance = np.abs(candidates - exact[:, None]) * ms_per_row[:, None]
-        return candidates.astype(np.int64), distance
+        return _candidates(self.rows[segment] + (times - self.starts[segment]) / ms_per_row, subdivisions, ms_per_row)
 
     def rows_at(
         self, times_ms, subdivisions: tuple = BEAT_SUBDIVISIONS, tolerance_ms: float = SNAP_TOLERANCE_MS
@@ -94,10 +108,7 @@ class BeatGrid:
         Returns:
             `np.ndarray` of shape `(num_times,)`, int64: rows (48 per beat).
         """
-        candidates, distance = self.candidate_rows(times_ms, subdivisions)
-        within = distance <= tolerance_ms + 1e-6  # a time exactly at the tolerance, float error and all
-        choice = np.where(within.any(axis=1), np.argmax(within, axis=1), np.argmin(distance, axis=1))
-        return candidates[np.arange(len(candidates)), choice]
+        return _coarsest(*self.candidate_rows(times_ms, subdivisions), tolerance_ms)
 
     def written_at(self, times_ms) -> np.ndarray:
         """Where a writer puts times of an intermediate map (ms): each on its 10 ms step (`snap_to_steps`), then on the

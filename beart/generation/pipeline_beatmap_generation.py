@@ -74,7 +74,7 @@ class BeatmapGenerationPipeline(Pipeline):
     Returns:
         [`IntermediateBeatmap`] (a list of them for a list of songs): `.data` holds `TIME` (ms), `TEMPO` (the tempo
         head's BPM per step) and one column per track; `.meta` the settings, and `output_path` when a file was written.
-        The written file is timed on the song's beat grid (see `steady_tempo`).
+        The written file is timed on the song's tempo map (see `written_tempo`).
     """
 
     _load_processor = True
@@ -184,11 +184,11 @@ class BeatmapGenerationPipeline(Pipeline):
     ) -> IntermediateBeatmap:
         """
         Turns the tokens into a map and writes it when asked. With `playable` (the default) the map is put on the
-        song's steady beat grid (`steady_tempo`) and made playable (`beart.beatmaps.playability.make_playable`:
+        song's tempo map (`written_tempo`) and made playable (`beart.beatmaps.playability.make_playable`:
         snapped to 1/1-1/16 of the beat, no two objects of a track closer than a hittable gap), with its notes held
         across rests of `sustain_rest_beats` beats or more where the format's charts hold them
         (`beart.beatmaps.sustains`; by default the format's `sustain_rest_beats`, 0 for none): the map returned is the
-        map written. Without it, the model's own output is returned (and written on the steady grid).
+        map written. Without it, the model's own output is returned (and written on the tempo map).
         """
         tokens, tempo, first_step = model_outputs["result"]
         settings = model_outputs["settings"]
@@ -216,42 +216,47 @@ class BeatmapGenerationPipeline(Pipeline):
         if playable:
             mode = settings["mode"]
             beatmap = make_playable(
-                self.on_steady_grid(beatmap, analysis), one_lane=has_one_lane(mode), two_hands=has_two_hands(mode)
+                self.on_written_grid(beatmap, analysis), one_lane=has_one_lane(mode), two_hands=has_two_hands(mode)
             )
             if sustain_rest_beats is None:
                 sustain_rest_beats = format_for_mode(mode).sustain_rest_beats
             beatmap = sustain_into_rests(beatmap, sustain_rest_beats)
         if output_path is not None:
-            written = beatmap if playable else self.on_steady_grid(beatmap, analysis)
+            written = beatmap if playable else self.on_written_grid(beatmap, analysis)
             beatmap.meta["output_path"] = self._write(written, model_outputs, output_path, settings["mode"], metadata)
         return beatmap
 
     @staticmethod
-    def steady_tempo(beatmap: IntermediateBeatmap, analysis: SongAnalysis) -> np.ndarray:
+    def written_tempo(beatmap: IntermediateBeatmap, analysis: SongAnalysis) -> np.ndarray:
         """
-        The TEMPO column of the written file: the song's beat grid (`SongAnalysis.beat_grid`: librosa's tracked beats,
-        fitted), unknown (0) before its first beat at or after the map's start so that the file keeps the beats'
-        phase; where no grid is found, the median of the tempo head from the start.
+        The TEMPO column of the written file: the song's tempo map (`SongAnalysis.tempo_map`: its steady beat grid,
+        or one per section where it changes tempo), each change on its 10 ms step, unknown (0) before the first beat
+        at or after the map's start so that the file keeps the beats' phase; where no grid is found, the median of
+        the tempo head from the start.
         """
         times = beatmap.data["TIME"].to_numpy(np.float64)
-        grid = analysis.beat_grid
-        if grid is None:
+        tempo_map = analysis.tempo_map
+        if tempo_map is None:
             known = beatmap.data["TEMPO"][beatmap.data["TEMPO"] > 0]
             return np.full(len(times), round(float(known.median()), 2) if len(known) else 0.0)
-        bpm, first_beat_ms = grid
-        beat_ms = 60000.0 / bpm
-        first_beat_ms += max(0.0, np.ceil((times[0] - first_beat_ms) / beat_ms)) * beat_ms
-        first_step = QUANTUM_MS * round(first_beat_ms / QUANTUM_MS)
-        return np.where(times >= first_step, round(bpm, 2), 0.0)
+        starts, bpms = tempo_map["time"].to_numpy(np.float64), tempo_map["bpm"].to_numpy(np.float64)
+        section = max(int(np.searchsorted(starts, times[0], side="right")) - 1, 0)
+        beat_ms = 60000.0 / bpms[section]
+        first_beat_ms = starts[section] + max(0.0, np.ceil((times[0] - starts[section]) / beat_ms)) * beat_ms
+        later = starts > first_beat_ms
+        change_steps = QUANTUM_MS * np.round(np.concatenate(([first_beat_ms], starts[later])) / QUANTUM_MS)
+        written = np.round(np.concatenate(([bpms[section]], bpms[later])), 2)
+        current = np.searchsorted(change_steps, times, side="right") - 1
+        return np.where(current >= 0, written[np.maximum(current, 0)], 0.0)
 
-    def on_steady_grid(self, beatmap: IntermediateBeatmap, analysis: SongAnalysis) -> IntermediateBeatmap:
-        """The map with the song's steady beat grid as its TEMPO (`steady_tempo`)."""
-        steady = beatmap.data.copy()
-        steady["TEMPO"] = self.steady_tempo(beatmap, analysis)
-        return IntermediateBeatmap(steady, beatmap.meta)
+    def on_written_grid(self, beatmap: IntermediateBeatmap, analysis: SongAnalysis) -> IntermediateBeatmap:
+        """The map with the song's tempo map as its TEMPO (`written_tempo`)."""
+        written = beatmap.data.copy()
+        written["TEMPO"] = self.written_tempo(beatmap, analysis)
+        return IntermediateBeatmap(written, beatmap.meta)
 
     def _write(self, beatmap: IntermediateBeatmap, model_outputs: dict, output_path, mode: str, metadata: dict) -> str:
-        """Writes the map (on the song's steady beat grid); an existing file is replaced only with `overwrite=True`."""
+        """Writes the map (on the song's tempo map); an existing file is replaced only with `overwrite=True`."""
         overwrite = bool(metadata.pop("overwrite", False))
         metadata = {key: value for key, value in metadata.items() if value is not None}
         metadata.setdefault(

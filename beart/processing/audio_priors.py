@@ -242,12 +242,7 @@ def beat_grid(
     mel_slices: np.ndarray, beats: np.ndarray | None = None, flux: np.ndarray | None = None
 ) -> tuple[float, float] | None:
     """
-    The song's steady beat grid. A line fitted by least squares through the tracked beats (`tracked_beats`) gives a
-    first tempo; a beat the tracker skipped or added shifts the count of every later one and tilts that line, so the
-    tempo is then refined by `comb_fit` within `COMB_SPAN` of it (steps of a hundredth of a percent), which reads the
-    flux over the whole song and counts no beats. A tempo within `INTEGER_BPM_TOLERANCE` of a whole BPM, as most
-    songs are produced at, is taken as that whole BPM, and its phase found again. The first beat is the grid's beat
-    nearest the first tracked beat.
+    The song's steady beat grid (`fit_beat_grid` on its tracked beats and flux).
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
@@ -259,6 +254,25 @@ def beat_grid(
     """
     flux = (spectral_flux(mel_slices) if flux is None else flux).reshape(-1)
     beats = tracked_beats(mel_slices, flux=flux) if beats is None else beats
+    return fit_beat_grid(flux, beats)
+
+
+def fit_beat_grid(flux: np.ndarray, beats: np.ndarray) -> tuple[float, float] | None:
+    """
+    The steady grid of tracked beats. A line fitted by least squares through the beats gives a first tempo; a beat the
+    tracker skipped or added shifts the count of every later one and tilts that line, so the tempo is then refined by
+    `comb_fit` within `COMB_SPAN` of it (steps of a hundredth of a percent), which reads the flux over the whole span
+    and counts no beats. A tempo within `INTEGER_BPM_TOLERANCE` of a whole BPM, as most songs are produced at, is
+    taken as that whole BPM, and its phase found again. The first beat is the grid's beat nearest the first tracked
+    beat.
+
+    Args:
+        flux (`np.ndarray` of shape `(num_frames,)`): the spectral flux of 10 ms frames.
+        beats (`np.ndarray` of shape `(num_beats,)`): frames of the beats tracked in it.
+
+    Returns:
+        `(bpm, first_beat_ms)`, or `None` with fewer than 4 beats.
+    """
     if len(beats) < 4:
         return None
     indices, times_ms = np.arange(len(beats)), 1000.0 * beats / FRAMES_PER_SECOND

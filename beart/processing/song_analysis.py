@@ -11,6 +11,7 @@ from ..beatmaps.beat_grid import BeatGrid
 from ..beatmaps.playability import PLAYABLE_SUBDIVISIONS
 from .audio_priors import beat_evidence, beat_grid, onset_evidence, spectral_flux, tracked_beats
 from .feature_extraction_beart import BeartFeatureExtractor
+from .tempo_map import tempo_sections
 
 
 # How far (ms) a time may lie from a subdivision of the beat grid and still stand on it (`metrical_levels`):
@@ -116,12 +117,20 @@ class SongAnalysis:
         """`(bpm, first_beat_ms)` of the song's steady beat grid (`beat_grid`), or `None`."""
         return beat_grid(self.mel_slices, beats=self.beats, flux=self.flux)
 
+    @cached_property
+    def tempo_map(self) -> pd.DataFrame | None:
+        """The written timing: `time` (ms) and `bpm` of each section of steady tempo (`tempo_sections`), the
+        `beat_grid` alone where the song keeps one tempo; `None` without a beat grid."""
+        if self.beat_grid is None:
+            return None
+        return tempo_sections(self.flux, self.beat_grid)
+
     def metrical_levels(self, times_ms) -> np.ndarray:
         """
         How strong a place in the song's metre each time takes: the index of the coarsest of `PLAYABLE_SUBDIVISIONS`
-        (the beat, its half, third, quarter, ...) of `beat_grid` within `METRICAL_TOLERANCE_MS`, and one past the last
-        off all of them. Human charts keep the strong places as they thin out (the `max_density` cap drops the weakest
-        first). Without a beat grid every time reads 0.
+        (the beat, its half, third, quarter, ...) of the `tempo_map`'s grid within `METRICAL_TOLERANCE_MS`, and one past
+        the last off all of them. Human charts keep the strong places as they thin out (the `max_density` cap drops the
+        weakest first). Without a beat grid every time reads 0.
 
         Args:
             times_ms (array-like of shape `(num_times,)`): times in ms, on the analysis's time line.
@@ -131,11 +140,9 @@ class SongAnalysis:
             off the grid.
         """
         times_ms = np.asarray(times_ms, dtype=np.float64)
-        if self.beat_grid is None:
+        if self.tempo_map is None:
             return np.zeros(times_ms.shape, dtype=np.int64)
-        bpm, first_beat_ms = self.beat_grid
-        grid = BeatGrid(pd.DataFrame({"time": [first_beat_ms], "bpm": [bpm]}))
-        _, distance_ms = grid.candidate_rows(times_ms, PLAYABLE_SUBDIVISIONS)
+        _, distance_ms = BeatGrid(self.tempo_map).candidate_rows(times_ms, PLAYABLE_SUBDIVISIONS)
         on = distance_ms <= METRICAL_TOLERANCE_MS
         return np.where(on.any(axis=1), np.argmax(on, axis=1), len(PLAYABLE_SUBDIVISIONS)).astype(np.int64)
 

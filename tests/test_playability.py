@@ -14,6 +14,7 @@ from beart.beatmaps.osu_writer import difficulty_name, intermediate_to_osu
 from beart.beatmaps.osu_file import parse_osu
 from beart.beatmaps.osu_reader import timed_objects
 from beart.beatmaps.playability import (
+    BINARY_SUBDIVISIONS,
     PLAYABLE_SUBDIVISIONS,
     check_beatmap_set,
     check_objects,
@@ -21,6 +22,7 @@ from beart.beatmaps.playability import (
     hittable_gap_ms,
     make_playable,
 )
+from beart.processing import SongAnalysis
 from shared_paths import CORPUS
 
 
@@ -233,3 +235,58 @@ def test_notes_are_spaced_where_the_writers_will_put_them():
     playable = make_playable(beatmap, one_lane=True, two_hands=True)
     np.testing.assert_allclose(playable.hit_objects()["start"], [1020, 1330, 1380])
     assert check_playability(playable).passed
+
+
+def test_a_map_of_binary_subdivisions_reads_back_on_its_16ths_not_on_the_triplets_nearby():
+    # the notes of the test above, on a map whose metadata names the binary subdivisions (a generated map of a
+    # straight song): the steps 20 and 60 ms into a beat are written on its 1/16 and 3/16, 32nds a player reads as such
+    beat = 1000.0 / 3.0
+    starts = [1020.0, 1070.0, 1000.0 + beat, 1000.0 + beat + beat / 8]
+    rows = [("LEFT" if index % 2 else "RIGHT", start, start) for index, start in enumerate(starts)]
+    beatmap = taiko_map(rows, bpm=180.0, first_beat=1000.0)
+    beatmap.meta["subdivisions"] = list(BINARY_SUBDIVISIONS)
+    grid = BeatGrid.of(beatmap)
+    np.testing.assert_allclose(grid.written_at([1020.0, 1060.0]), [1000 + beat / 16, 1000 + 3 * beat / 16])
+    playable = make_playable(beatmap, one_lane=True, two_hands=True)
+    np.testing.assert_allclose(playable.hit_objects()["start"], [1020, 1060, 1330, 1380])
+    assert playable.meta["subdivisions"] == list(BINARY_SUBDIVISIONS)
+    osu_file = parse_osu(intermediate_to_osu(playable, mode="taiko").encode())
+    written, written_tempo = timed_objects(osu_file)
+    np.testing.assert_allclose(written["start"], np.round(1000 + beat * np.array([1 / 16, 3 / 16, 1, 1 + 1 / 8])))
+    assert check_objects(written, written_tempo, "written", tolerance_ms=2, find_phase=False).passed
+
+
+@pytest.mark.parametrize(
+    "pattern, subdivisions",
+    [
+        ({0: 1.0, 1 / 2: 0.6}, BINARY_SUBDIVISIONS),  # eighths
+        ({0: 1.0, 1 / 4: 0.4, 1 / 2: 0.6, 3 / 4: 0.4}, BINARY_SUBDIVISIONS),  # sixteenths
+        ({0: 1.0, 2 / 3: 0.6}, PLAYABLE_SUBDIVISIONS),  # a shuffle
+        ({0: 1.0, 1 / 3: 0.5, 2 / 3: 0.5}, PLAYABLE_SUBDIVISIONS),  # triplets
+    ],
+)
+def test_a_song_takes_the_triplets_only_where_the_thirds_of_its_beats_sound_more_than_the_halves(
+    pattern, subdivisions
+):
+    rng = np.random.default_rng(0)
+    flux = rng.uniform(0.0, 0.05, 3000)  # 30 s of 10 ms frames, a beat every 50 (120 BPM)
+    for fraction, strength in pattern.items():
+        flux[np.round(50 * (np.arange(59) + fraction)).astype(int)] += strength
+    analysis = SongAnalysis(np.zeros((300, 10, 32), dtype=np.float32))
+    analysis.flux = flux.reshape(300, 10)
+    analysis.tempo_map = pd.DataFrame({"time": [0.0], "bpm": [120.0]})
+    assert analysis.subdivisions == subdivisions
+
+
+def test_a_generated_map_of_a_straight_song_is_written_on_its_16ths(bundled, example_song):
+    analysis = bundled.preprocess(example_song)["analysis"]
+    assert analysis.subdivisions == BINARY_SUBDIVISIONS  # the example song is played in straight time
+    generated = bundled(analysis, mode="mania", seed=0, end=20.0, difficulty=1.0, progress=False)
+    assert generated.meta["subdivisions"] == list(BINARY_SUBDIVISIONS)
+    written, written_tempo = timed_objects(parse_osu(intermediate_to_osu(generated, mode="mania").encode()))
+    grid = BeatGrid(written_tempo)
+    for column in ("start", "end"):
+        times = written[column].to_numpy(np.float64)
+        _, distance = grid.candidate_rows(times, BINARY_SUBDIVISIONS)
+        assert distance.min(axis=1).max() <= 1.0  # every start and end on a 1/1-1/16 of the beat, to the ms
+

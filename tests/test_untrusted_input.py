@@ -371,7 +371,9 @@ def test_an_ibf_with_an_absurd_tempo_or_length_is_refused(tmp_path):
 @pytest.mark.parametrize(
     "key, value",
     [("title", 1e308), ("artist", ["A", "B"]), ("version", {"x": 1}), ("preview_time", "/etc/passwd"),
-     ("preview_time", []), ("preview_time", 1e308), ("source", "song.ogg")],
+     ("preview_time", []), ("preview_time", 1e308), ("source", "song.ogg"), ("subdivisions", [1, 7]),
+     ("subdivisions", [0]), ("subdivisions", [True]), ("subdivisions", "1,2"), ("subdivisions", []),
+     ("subdivisions", [4.0])],
 )  # fmt: skip
 def test_an_ibf_whose_metadata_has_the_wrong_kind_of_value_is_refused_before_any_writer(tmp_path, key, value):
     # each of these made an export fail inside a writer with a TypeError or ValueError (found by mutating .ibf files)

@@ -1,18 +1,17 @@
 """The beat grid written files are timed on: times (ms) <-> rows of 48 per beat, for piecewise-constant tempos, with
-each time snapped to the coarsest subdivision of the beat (1/1, 1/2, 1/3, 1/4, 1/6, 1/8, 1/12, 1/16, 1/24, 1/48)
-within 5 ms, so that it reads back on its own 10 ms step. Tempos below 62.5 BPM are written doubled, so that a 48th of
-a beat stays within 10 ms. StepMania and TJA writers share it."""
+each time snapped to the coarsest subdivision of the beat (1/1, 1/2, 1/3, 1/4, 1/6, 1/8, 1/12, 1/16, 1/24, 1/48, or
+those a generated map names) within 5 ms, so that it reads back on its own 10 ms step. Tempos below 62.5 BPM are
+written doubled, so that a 48th of a beat stays within 10 ms. StepMania and TJA writers share it."""
 
 import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
-from .intermediate import QUANTUM_MS, IntermediateBeatmap, snap_to_steps
+from .intermediate import QUANTUM_MS, ROWS_PER_BEAT, IntermediateBeatmap, snap_to_steps
 
 
 logger = logging.get_logger(__name__)
 
-ROWS_PER_BEAT = 48
 DEFAULT_BPM = 120.0
 MIN_WRITTEN_BPM = 62.5
 BEAT_SUBDIVISIONS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 48)
@@ -39,9 +38,16 @@ class BeatGrid:
     """Times (ms) <-> rows (48 per beat) for piecewise-constant tempos. The first tempo's beats fall on its first time
     (where a beat was found, say) and every beat length before it: beat 0 is the last of them at or before the start
     of the audio, `offset_ms` (0 or less) its time. Each later tempo starts on a row of the one before, the coarsest
-    subdivision within `SNAP_TOLERANCE_MS` (a change on its 10 ms step reads back on the beat it was meant for)."""
+    subdivision within `SNAP_TOLERANCE_MS` (a change on its 10 ms step reads back on the beat it was meant for).
 
-    def __init__(self, tempo: pd.DataFrame):
+    Args:
+        tempo (`pd.DataFrame`): `time` (ms) and `bpm` of each tempo, in time order.
+        subdivisions (`tuple[int, ...]`, *optional*, defaults to `BEAT_SUBDIVISIONS`): the divisors of the beat that
+            times snap to (`rows_at`, `candidate_rows`), coarsest first.
+    """
+
+    def __init__(self, tempo: pd.DataFrame, subdivisions: tuple = BEAT_SUBDIVISIONS):
+        self.subdivisions = tuple(subdivisions)
         times, bpms = tempo["time"].to_numpy(np.float64), tempo["bpm"].to_numpy(np.float64)
         bpms = bpms * 2.0 ** np.ceil(np.log2(np.maximum(MIN_WRITTEN_BPM / bpms, 1.0)))
         first_beat_ms = 60000.0 / bpms[0]
@@ -66,23 +72,25 @@ class BeatGrid:
 
     @classmethod
     def of(cls, beatmap: IntermediateBeatmap) -> "BeatGrid":
-        """The grid of a beatmap's TEMPO column (120 BPM from 0 when the tempo is unknown)."""
+        """The grid of a beatmap's TEMPO column (120 BPM from 0 when the tempo is unknown), snapping to the map's own
+        `subdivisions` where its metadata names them (a generated map's: a 10 ms step then reads back on the
+        subdivision it was snapped to, not on a triplet a few ms away), else to `BEAT_SUBDIVISIONS`."""
         tempo = beatmap.tempo_changes()
         if tempo.empty:
             logger.warning(f"The beatmap's tempo is unknown; writing {DEFAULT_BPM:g} BPM.")
             tempo = pd.DataFrame({"time": [0.0], "bpm": [DEFAULT_BPM]})
-        return cls(tempo)
+        return cls(tempo, beatmap.meta.get("subdivisions") or BEAT_SUBDIVISIONS)
 
     def _segment(self, times: np.ndarray) -> np.ndarray:
         return np.maximum(np.searchsorted(self.starts, times, side="right") - 1, 0)
 
-    def candidate_rows(self, times_ms, subdivisions: tuple = BEAT_SUBDIVISIONS) -> tuple[np.ndarray, np.ndarray]:
+    def candidate_rows(self, times_ms, subdivisions: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
         """
         Each time's nearest row on each of `subdivisions` (of a beat), and how far it lies.
 
         Args:
             times_ms (array-like of shape `(num_times,)`): times in ms.
-            subdivisions (`tuple[int, ...]`, *optional*): divisors of 48.
+            subdivisions (`tuple[int, ...]`, *optional*): divisors of 48; by default the grid's own.
 
         Returns:
             `(rows, distance_ms)`, both of shape `(num_times, len(subdivisions))`: the rows (int64, 48 per beat) and
@@ -91,18 +99,19 @@ class BeatGrid:
         times = np.asarray(times_ms, dtype=np.float64)
         segment = self._segment(times)
         ms_per_row = 60000.0 / self.bpms[segment] / ROWS_PER_BEAT
+        subdivisions = self.subdivisions if subdivisions is None else subdivisions
         return _candidates(self.rows[segment] + (times - self.starts[segment]) / ms_per_row, subdivisions, ms_per_row)
 
     def rows_at(
-        self, times_ms, subdivisions: tuple = BEAT_SUBDIVISIONS, tolerance_ms: float = SNAP_TOLERANCE_MS
+        self, times_ms, subdivisions: tuple | None = None, tolerance_ms: float = SNAP_TOLERANCE_MS
     ) -> np.ndarray:
         """
         Each time snapped to the coarsest of `subdivisions` (of a beat) within `tolerance_ms`, else to the nearest
-        row of any of them (with the default subdivisions, the 48th).
+        row of any of them (with `BEAT_SUBDIVISIONS`, the 48th).
 
         Args:
             times_ms (array-like of shape `(num_times,)`): times in ms.
-            subdivisions (`tuple[int, ...]`, *optional*): divisors of 48, coarsest first.
+            subdivisions (`tuple[int, ...]`, *optional*): divisors of 48, coarsest first; by default the grid's own.
             tolerance_ms (`float`, *optional*, defaults to 5): how far a coarser subdivision may lie.
 
         Returns:

@@ -26,6 +26,7 @@ logger = logging.get_logger(__name__)
 
 
 QUANTUM_MS = 10
+ROWS_PER_BEAT = 48  # the finest subdivision of a beat that written files take (`beat_grid.BeatGrid`)
 TRACK_NAMES = ("LEFT", "UP", "DOWN", "RIGHT")
 TRACK_COUNTS = (1, 2, 4)
 MAX_BPM = 100000.0
@@ -126,7 +127,8 @@ class IntermediateBeatmap:
         meta (`dict`):
             `audio` (`str`, the audio file name), `difficulty` (`float` in [0, 1]), `tracks` (`list[str]`, 1, 2 or 4
             distinct names from LEFT, UP, DOWN, RIGHT, in play order), and anything else worth keeping (title,
-            artist, `source` describing the file it came from).
+            artist, `source` describing the file it came from; `subdivisions`, the divisors of the beat its objects
+            take, coarsest first, which the writers then snap to: a generated map's, see `BeatGrid.of`).
 
     Raises:
         `BeatmapError`: a column is missing, TIME is not on the 10 ms grid, an event is not 0/1/2, a flag is not 0/1,
@@ -190,6 +192,16 @@ class IntermediateBeatmap:
             )
         if meta.get("source") is not None and not isinstance(meta["source"], dict):
             raise BeatmapError(f"Beatmap metadata 'source' must be a mapping, got {repr(meta['source']):.80}.")
+        subdivisions = meta.get("subdivisions")
+        if subdivisions is not None and (
+            not isinstance(subdivisions, list)
+            or not 1 <= len(subdivisions) <= ROWS_PER_BEAT
+            or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 or ROWS_PER_BEAT % s for s in subdivisions)
+        ):
+            raise BeatmapError(
+                f"Beatmap metadata 'subdivisions' must be a list of divisors of {ROWS_PER_BEAT} (the beat subdivisions "
+                f"its objects take), got {repr(subdivisions):.80}."
+            )
 
     def _validate(self) -> None:
         meta, data = self.meta, self.data

@@ -11,6 +11,8 @@ the rules to a generated map before it is written; `check_playability` lists whe
   column does not keep) that suits the map best. It reads TEMPO as the map's tempo: a chart whose stops or tempo
   changes the intermediate map does not hold (StepMania stops, TJA `#BPMCHANGE`) is checked against its first
   tempo, and human charts played in rather than placed (some Frets on Fire MIDI files) read as unsnapped.
+  `make_playable` snaps a generated map to the subdivisions its metadata names (`subdivisions`: the pipeline's
+  `SongAnalysis.subdivisions`, triplets only where the song swings in threes), else to all of these.
 - **Hold length**: `make_playable` turns a hold shorter than the hittable gap below (a quarter beat, 50-100 ms) into
   a hit; `check_playability` reports holds shorter than an eighth of a beat (30-50 ms), which a player cannot tell
   from a hit. Of the 9,949 holds in the shared corpus's real charts (StepMania, TJA, Frets on Fire) 0.2% are shorter
@@ -46,6 +48,7 @@ from .tracks import ONE_LANE_MODES, tracks_for_mode
 logger = logging.get_logger(__name__)
 
 PLAYABLE_SUBDIVISIONS = (1, 2, 3, 4, 6, 8, 12, 16)
+BINARY_SUBDIVISIONS = (1, 2, 4, 8, 16)  # without the triplets
 SNAPPED_WITHIN_MS = QUANTUM_MS / 2 + 1.0
 OSU_SNAPPED_WITHIN_MS = 2.0
 HITTABLE_GAP_MS = (50.0, 100.0)
@@ -96,9 +99,8 @@ def _spaced(objects: pd.DataFrame, gaps: np.ndarray, one_lane: bool = False) -> 
 
 
 def make_playable(
-    beatmap: IntermediateBeatmap, subdivisions: tuple = PLAYABLE_SUBDIVISIONS, one_lane: bool = False,
-    two_hands: bool = False,
-) -> IntermediateBeatmap:  # fmt: skip
+    beatmap: IntermediateBeatmap, subdivisions: tuple | None = None, one_lane: bool = False, two_hands: bool = False
+) -> IntermediateBeatmap:
     """
     Moves every object to the nearest subdivision of its beat (the coarsest within half a 10 ms step), turns holds
     shorter than a hittable gap into hits, and leaves out objects closer than a hittable gap to the previous object of
@@ -106,7 +108,8 @@ def make_playable(
 
     Args:
         beatmap (`IntermediateBeatmap`): a generated map, with its TEMPO grid set.
-        subdivisions (`tuple[int, ...]`, *optional*): the beat divisors objects may take, coarsest first.
+        subdivisions (`tuple[int, ...]`, *optional*): the beat divisors objects may take, coarsest first; by default
+            the map's own (`meta["subdivisions"]`), else `PLAYABLE_SUBDIVISIONS`.
         one_lane (`bool`, *optional*, defaults to `False`): the tracks share one lane (taiko's don and kat, see
             `beart.beatmaps.tracks`): the gap is kept across tracks, so no note starts under or just after a drumroll
             of the other track, nor a hit of one track just after one of the other.
@@ -123,6 +126,7 @@ def make_playable(
     objects = beatmap.hit_objects()
     if objects.empty:
         return beatmap
+    subdivisions = subdivisions or beatmap.meta.get("subdivisions") or PLAYABLE_SUBDIVISIONS
     is_hold = (objects["end"] > objects["start"]).to_numpy()
     start = grid.times_at(grid.rows_at(objects["start"], subdivisions, SNAPPED_WITHIN_MS))
     end = grid.times_at(grid.rows_at(objects["end"], subdivisions, SNAPPED_WITHIN_MS))

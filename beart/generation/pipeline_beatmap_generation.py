@@ -250,10 +250,11 @@ class BeatmapGenerationPipeline(Pipeline):
         return np.where(current >= 0, written[np.maximum(current, 0)], 0.0)
 
     def on_written_grid(self, beatmap: IntermediateBeatmap, analysis: SongAnalysis) -> IntermediateBeatmap:
-        """The map with the song's tempo map as its TEMPO (`written_tempo`)."""
+        """The map with the song's tempo map as its TEMPO (`written_tempo`) and the song's beat subdivisions
+        (`SongAnalysis.subdivisions`) as the ones its objects are snapped and written to."""
         written = beatmap.data.copy()
         written["TEMPO"] = self.written_tempo(beatmap, analysis)
-        return IntermediateBeatmap(written, beatmap.meta)
+        return IntermediateBeatmap(written, {**beatmap.meta, "subdivisions": list(analysis.subdivisions)})
 
     def _write(self, beatmap: IntermediateBeatmap, model_outputs: dict, output_path, mode: str, metadata: dict) -> str:
         """Writes the map (on the song's tempo map); an existing file is replaced only with `overwrite=True`."""

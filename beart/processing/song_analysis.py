@@ -5,11 +5,20 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from scipy.ndimage import gaussian_filter1d
 
 from ..audio import AudioError, load_audio
-from ..beatmaps.beat_grid import BeatGrid
-from ..beatmaps.playability import PLAYABLE_SUBDIVISIONS
-from .audio_priors import beat_evidence, beat_grid, onset_evidence, spectral_flux, tracked_beats
+from ..beatmaps.beat_grid import ROWS_PER_BEAT, BeatGrid
+from ..beatmaps.playability import BINARY_SUBDIVISIONS, PLAYABLE_SUBDIVISIONS
+from .audio_priors import (
+    COMB_SMOOTHING_FRAMES,
+    FRAMES_PER_SECOND,
+    beat_evidence,
+    beat_grid,
+    onset_evidence,
+    spectral_flux,
+    tracked_beats,
+)
 from .feature_extraction_beart import BeartFeatureExtractor
 from .tempo_map import tempo_sections
 
@@ -17,6 +26,10 @@ from .tempo_map import tempo_sections
 # How far (ms) a time may lie from a subdivision of the beat grid and still stand on it (`metrical_levels`):
 # generated times lie on 10 ms steps and the tracked grid is a few ms off a song's own, so more than 5.
 METRICAL_TOLERANCE_MS = 20.0
+# A song swings in threes (`subdivisions` keeps the triplets) where the thirds of its beats carry more flux than their
+# halves (`triplet_feel` above 1). On the 11 training and development songs of examples/real_music_split.py, whose
+# human charts put 96-100% of their notes on 1/1-1/16 of their beats, it reads 0.17-0.80 (examples/triplet_snaps.py).
+TRIPLET_FEEL = 1.0
 
 
 class SongAnalysis:
@@ -124,6 +137,34 @@ class SongAnalysis:
         if self.beat_grid is None:
             return None
         return tempo_sections(self.flux, self.beat_grid)
+
+    @cached_property
+    def triplet_feel(self) -> float | None:
+        """How much more the thirds of the `tempo_map`'s beats hear than their halves: the mean smoothed spectral
+        flux at 1/3 or at 2/3 of the beats, the stronger, over that at 1/2 (a shuffle's long-short pair and 12/8's
+        triplets hit a third, a straight song's eighths the half); `None` without a beat grid or flux there."""
+        if self.tempo_map is None:
+            return None
+        smoothed = gaussian_filter1d(self.flux.reshape(-1).astype(np.float64), COMB_SMOOTHING_FRAMES)
+        grid = BeatGrid(self.tempo_map)
+        last_beat = int(grid.rows_at([1000.0 * len(smoothed) / FRAMES_PER_SECOND], (1,))[0]) // ROWS_PER_BEAT
+        frames = grid.times_at(ROWS_PER_BEAT * (np.arange(last_beat)[:, None] + np.array([[1 / 3, 2 / 3, 1 / 2]])))
+        frames = frames[((frames >= 0) & (frames <= 1000.0 * (len(smoothed) - 1) / FRAMES_PER_SECOND)).all(axis=1)]
+        if not len(frames):
+            return None
+        flux = np.interp(frames * FRAMES_PER_SECOND / 1000.0, np.arange(len(smoothed)), smoothed).mean(axis=0)
+        if flux.max() <= 0:
+            return None
+        return float(max(flux[0], flux[1]) / flux[2]) if flux[2] > 0 else float("inf")
+
+    @cached_property
+    def subdivisions(self) -> tuple[int, ...]:
+        """The divisors of the beat a generated map's objects take, coarsest first: `PLAYABLE_SUBDIVISIONS` where the
+        song swings in threes (`triplet_feel` above `TRIPLET_FEEL`), else `BINARY_SUBDIVISIONS` (1/1-1/16 without
+        the triplets, as human charts of straight songs are written: a note the model places between two 16ths
+        then goes to the nearer 16th, not to a 12th a few ms away)."""
+        feel = self.triplet_feel
+        return PLAYABLE_SUBDIVISIONS if feel is not None and feel > TRIPLET_FEEL else BINARY_SUBDIVISIONS
 
     def metrical_levels(self, times_ms) -> np.ndarray:
         """

@@ -148,11 +148,13 @@ class SongAnalysis:
         smoothed = gaussian_filter1d(self.flux.reshape(-1).astype(np.float64), COMB_SMOOTHING_FRAMES)
         grid = BeatGrid(self.tempo_map)
         last_beat = int(grid.rows_at([1000.0 * len(smoothed) / FRAMES_PER_SECOND], (1,))[0]) // ROWS_PER_BEAT
+        # per beat, the frames (fractional) a third, two thirds and half-way into it
         frames = grid.times_at(ROWS_PER_BEAT * (np.arange(last_beat)[:, None] + np.array([[1 / 3, 2 / 3, 1 / 2]])))
-        frames = frames[((frames >= 0) & (frames <= 1000.0 * (len(smoothed) - 1) / FRAMES_PER_SECOND)).all(axis=1)]
+        frames = frames * FRAMES_PER_SECOND / 1000.0
+        frames = frames[((frames >= 0) & (frames <= len(smoothed) - 1)).all(axis=1)]
         if not len(frames):
             return None
-        flux = np.interp(frames * FRAMES_PER_SECOND / 1000.0, np.arange(len(smoothed)), smoothed).mean(axis=0)
+        flux = np.interp(frames, np.arange(len(smoothed)), smoothed).mean(axis=0)
         if flux.max() <= 0:
             return None
         return float(max(flux[0], flux[1]) / flux[2]) if flux[2] > 0 else float("inf")

@@ -43,7 +43,8 @@ class SongAnalysis:
 
     ```python
     >>> analysis = SongAnalysis.from_audio("song.ogg", processor.feature_extractor)
-    >>> analysis.beat_grid          # (bpm, first_beat_ms), or None
+    >>> analysis.beat_grid          # (bpm, first_beat_ms) fitted to the flux, or None
+    >>> analysis.tempo_map          # the written timing, or None
     >>> model.generate(analysis, num_tracks=4)
     >>> generator(analysis, mode="mania", difficulty=0.3)  # the pipeline reuses it: no second analysis per map
     ```

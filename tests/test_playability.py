@@ -246,6 +246,8 @@ def test_a_map_of_binary_subdivisions_reads_back_on_its_16ths_not_on_the_triplet
     beatmap = taiko_map(rows, bpm=180.0, first_beat=1000.0)
     beatmap.meta["subdivisions"] = list(BINARY_SUBDIVISIONS)
     grid = BeatGrid.of(beatmap)
+    reversed_tuple = IntermediateBeatmap(beatmap.data, {**beatmap.meta, "subdivisions": (16, 8, 4, 2, 1)})
+    assert BeatGrid.of(reversed_tuple).subdivisions == BINARY_SUBDIVISIONS  # a tuple too, in any order
     np.testing.assert_allclose(grid.written_at([1020.0, 1060.0]), [1000 + beat / 16, 1000 + 3 * beat / 16])
     playable = make_playable(beatmap, one_lane=True, two_hands=True)
     np.testing.assert_allclose(playable.hit_objects()["start"], [1020, 1060, 1330, 1380])

@@ -43,11 +43,11 @@ class BeatGrid:
     Args:
         tempo (`pd.DataFrame`): `time` (ms) and `bpm` of each tempo, in time order.
         subdivisions (`tuple[int, ...]`, *optional*, defaults to `BEAT_SUBDIVISIONS`): the divisors of the beat that
-            times snap to (`rows_at`, `candidate_rows`), coarsest first.
+            times snap to (`rows_at`, `candidate_rows`); kept coarsest first.
     """
 
     def __init__(self, tempo: pd.DataFrame, subdivisions: tuple = BEAT_SUBDIVISIONS):
-        self.subdivisions = tuple(subdivisions)
+        self.subdivisions = tuple(sorted(subdivisions))
         times, bpms = tempo["time"].to_numpy(np.float64), tempo["bpm"].to_numpy(np.float64)
         bpms = bpms * 2.0 ** np.ceil(np.log2(np.maximum(MIN_WRITTEN_BPM / bpms, 1.0)))
         first_beat_ms = 60000.0 / bpms[0]

@@ -194,7 +194,7 @@ class IntermediateBeatmap:
             raise BeatmapError(f"Beatmap metadata 'source' must be a mapping, got {repr(meta['source']):.80}.")
         subdivisions = meta.get("subdivisions")
         if subdivisions is not None and (
-            not isinstance(subdivisions, list)
+            not isinstance(subdivisions, (list, tuple))
             or not 1 <= len(subdivisions) <= ROWS_PER_BEAT
             or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 or ROWS_PER_BEAT % s for s in subdivisions)
         ):

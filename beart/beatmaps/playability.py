@@ -126,7 +126,7 @@ def make_playable(
     objects = beatmap.hit_objects()
     if objects.empty:
         return beatmap
-    subdivisions = subdivisions or beatmap.meta.get("subdivisions") or PLAYABLE_SUBDIVISIONS
+    subdivisions = subdivisions or (grid.subdivisions if beatmap.meta.get("subdivisions") else PLAYABLE_SUBDIVISIONS)
     is_hold = (objects["end"] > objects["start"]).to_numpy()
     start = grid.times_at(grid.rows_at(objects["start"], subdivisions, SNAPPED_WITHIN_MS))
     end = grid.times_at(grid.rows_at(objects["end"], subdivisions, SNAPPED_WITHIN_MS))

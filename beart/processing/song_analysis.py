@@ -141,7 +141,7 @@ class SongAnalysis:
 
     @cached_property
     def triplet_feel(self) -> float | None:
-        """How much more the thirds of the `tempo_map`'s beats hear than their halves: the mean smoothed spectral
+        """How much louder the thirds of the `tempo_map`'s beats sound than their halves: the mean smoothed spectral
         flux at 1/3 or at 2/3 of the beats, the stronger, over that at 1/2 (a shuffle's long-short pair and 12/8's
         triplets hit a third, a straight song's eighths the half); `None` without a beat grid or flux there."""
         if self.tempo_map is None:

@@ -222,6 +222,17 @@ def test_a_run_of_32nds_read_on_the_10_ms_grid_is_no_near_duplicate_and_a_double
     assert [(end, start) for _, end, start in report.near_duplicates] == [(2120.0, 2150.0)]  # as the file has them
 
 
+
+def test_the_check_finds_the_phase_that_puts_a_map_on_its_beats_not_one_a_few_48ths_off():
+    # a TJA course at 180 BPM (OFFSET 3.3 ms: beats at -3.3 ms + k * 333.3 ms), half of its 32nd slots filled, read on
+    # the 10 ms grid with its tempo from 0: at a phase some 48ths off the beat every step still lies within 6 ms of a
+    # 1/12 or 1/16, and a 32nd pair read 40 ms apart then snapped closer than an eighth of a beat (41.7 ms)
+    slots = np.flatnonzero(np.random.default_rng(0).random(8 * 200) < 0.5)
+    starts = np.round((-10.0 / 3.0 + slots * 1000.0 / 24.0) / 10.0) * 10.0
+    objects = pd.DataFrame({"track": "LEFT", "start": starts, "end": starts})
+    report = check_objects(objects, pd.DataFrame({"time": [0.0], "bpm": [180.0]}), "Oni", one_lane=True)
+    assert not report.unsnapped and not report.near_duplicates, report.summary()
+
 def test_notes_are_spaced_where_the_writers_will_put_them():
     # 180 BPM (a beat of 333 ms): notes 20 and 70 ms into a beat snap to its 1/16 and 3/16 (20.8, 62.5 ms), 32nds, but
     # fall on the 10 ms steps 20 and 60 ms in, which the writers put on the 1/16 and the 1/6 (55.6 ms): 35 ms apart.

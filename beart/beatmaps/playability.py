@@ -39,7 +39,7 @@ from transformers.utils import logging
 
 from .beat_grid import BeatGrid
 from .beatmap_set import BeatmapSet
-from .intermediate import FLAG_COLUMNS, QUANTUM_MS, IntermediateBeatmap
+from .intermediate import FLAG_COLUMNS, QUANTUM_MS, ROWS_PER_BEAT, IntermediateBeatmap
 from .osu_file import parse_osu
 from .osu_reader import GAME_MODES, OsuArchive, OsuFolder, timed_objects
 from .tracks import ONE_LANE_MODES, tracks_for_mode
@@ -185,19 +185,25 @@ class PlayabilityReport:
 def _snapped(tempo: pd.DataFrame, times: np.ndarray, tolerance_ms: float, find_phase: bool):
     """The grid of `tempo`, `times` on its playable subdivisions (each the coarsest within `tolerance_ms`, else the
     nearest), and the times off them by more than `tolerance_ms` (unsnapped). With `find_phase`, the grid is shifted
-    by the whole ms (within one beat) that leaves the fewest times unsnapped: an intermediate map keeps its tempo but
-    not where its beats fall (its first tempo holds from the start), so the check takes the phase that suits the map
-    best; a map snapped to its file's timing passes, one snapped to no grid does not."""
+    by the whole ms (within one beat) that leaves the fewest times unsnapped, and among those puts them on the
+    coarsest subdivisions: an intermediate map keeps its tempo but not where its beats fall (its first tempo holds
+    from the start), so the check takes the phase that suits the map best; a map snapped to its file's timing passes,
+    one snapped to no grid does not. (With the triplets, a subdivision lies within 6 ms of most 10 ms steps at a fast
+    tempo, so phases off the beat by some 48ths leave nothing unsnapped either; they read a 32nd pair as closer than
+    it is.)"""
     phases = np.arange(0.0, 60000.0 / float(tempo["bpm"].iloc[0]), 1.0) if find_phase else [0.0]
-    best = None
+    steps = np.array([ROWS_PER_BEAT // divisor for divisor in PLAYABLE_SUBDIVISIONS])
+    best, best_key = None, None
     for phase in phases:
         grid = BeatGrid(tempo.assign(time=tempo["time"] + phase))
-        snapped = grid.times_at(grid.rows_at(times, PLAYABLE_SUBDIVISIONS, tolerance_ms))
-        unsnapped = times[np.abs(snapped - times) > tolerance_ms]
-        if best is None or len(unsnapped) < len(best[2]):
-            best = grid, snapped, unsnapped
-        if not len(unsnapped):
-            break
+        rows = grid.rows_at(times, PLAYABLE_SUBDIVISIONS, tolerance_ms)
+        snapped = grid.times_at(rows)
+        distance = np.abs(snapped - times)
+        on_subdivision = rows[:, None] % steps[None, :] == 0
+        fineness = np.where(on_subdivision.any(axis=1), np.argmax(on_subdivision, axis=1), len(steps))  # 0 on a beat
+        key = (int(np.sum(distance > tolerance_ms)), int(np.sum(fineness)))
+        if best_key is None or key < best_key:
+            best, best_key = (grid, snapped, times[distance > tolerance_ms]), key
     grid, snapped, unsnapped = best
     return grid, snapped, sorted(unsnapped.tolist())
 

@@ -233,6 +233,17 @@ def test_the_check_finds_the_phase_that_puts_a_map_on_its_beats_not_one_a_few_48
     report = check_objects(objects, pd.DataFrame({"time": [0.0], "bpm": [180.0]}), "Oni", one_lane=True)
     assert not report.unsnapped and not report.near_duplicates, report.summary()
 
+
+def test_a_16th_pair_whose_step_lies_nearer_a_triplet_is_no_near_duplicate():
+    # 150 BPM, beats at 230 ms + k * 400 ms: a pair on a beat's 5/16 and 7/16 (125 and 175 ms in, 50 ms apart, an
+    # eighth of a beat) is written on the steps 130 and 180 ms in, and the first lies 3.3 ms from the beat's 1/3
+    beats = 230.0 + 400.0 * np.arange(40)
+    pairs = np.floor((beats[5::5, None] + [125.0, 175.0]) / 10.0 + 0.5).reshape(-1) * 10.0
+    starts = np.sort(np.concatenate([beats, pairs]))
+    objects = pd.DataFrame({"track": "LEFT", "start": starts, "end": starts})
+    report = check_objects(objects, pd.DataFrame({"time": [0.0], "bpm": [150.0]}), "Oni", one_lane=True)
+    assert not report.unsnapped and not report.near_duplicates, report.summary()
+
 def test_notes_are_spaced_where_the_writers_will_put_them():
     # 180 BPM (a beat of 333 ms): notes 20 and 70 ms into a beat snap to its 1/16 and 3/16 (20.8, 62.5 ms), 32nds, but
     # fall on the 10 ms steps 20 and 60 ms in, which the writers put on the 1/16 and the 1/6 (55.6 ms): 35 ms apart.

@@ -241,7 +241,7 @@ def check_objects(
     if len(tempo):
         times = np.concatenate([objects["start"], objects["end"][is_hold]])
         grid, snapped, unsnapped = _snapped(tempo, times, tolerance_ms, find_phase)
-        # gaps are measured on the grid: read on a 10 ms grid (or in whole ms), a run of 32nds falls alternately
+        # gaps are measured on the grid too: read on a 10 ms grid (or in whole ms), a run of 32nds falls alternately
         # above and below its eighth of a beat
         start = snapped[: len(objects)]
         end = start.copy()
@@ -257,8 +257,10 @@ def check_objects(
     lanes = on_grid.assign(gap=gaps, read_start=objects["start"], read_end=objects["end"]).groupby("track", sort=False)
     for track, rows in lanes:
         previous_end = rows["end"].cummax().shift(1).to_numpy()  # a hold may outlast later objects
-        close = rows["start"].to_numpy() - previous_end < rows["gap"].to_numpy() - 1e-6
         read_end = rows["read_end"].cummax().shift(1).to_numpy()  # reported as the file has them
+        gap = rows["gap"].to_numpy() - 1e-6
+        # close both on the grid and as read: a 10 ms step can lie nearer a triplet than the 16th it was written on
+        close = (rows["start"].to_numpy() - previous_end < gap) & (rows["read_start"].to_numpy() - read_end < gap)
         near += [(track, end, start) for end, start in zip(read_end[close], rows["read_start"].to_numpy()[close])]
     starts = np.sort(objects["start"].drop_duplicates().to_numpy(np.float64))
     counts = np.searchsorted(starts, starts + SPIKE_WINDOW_MS, side="left") - np.arange(len(starts))

@@ -107,6 +107,18 @@ def test_human_charts_pass_the_check():
             assert report.passed, report.summary()
 
 
+def test_human_charts_pass_across_their_tempo_changes():
+    # brokenHeart's Normal and Hard courses switch between 202 and 101 BPM 17 times, each change up to 5 ms from its
+    # 10 ms step, and their first beat lies at 77 ms: the check must keep each change where it lies on the grid before
+    # it, not move it with the first beat
+    (source,) = find_beatmap_sets(CORPUS / "opentaiko" / "S05 - brokenHeart resurrection ~estelle~")
+    beatmaps = {beatmap.meta["source"]["course"]: beatmap for *_, beatmap in read_difficulties(source, [], for_training=False)}
+    for course in ("Normal", "Hard"):
+        assert len(beatmaps[course].tempo_changes()) == 17
+        report = check_playability(beatmaps[course], course)
+        assert report.passed, report.summary()
+
+
 def test_density_spikes_are_found():
     times = np.concatenate([np.arange(0, 20000, 500), 8000 + np.arange(12) * 60])
     objects = pd.DataFrame({"track": "LEFT", "start": times, "end": times})
@@ -206,6 +218,8 @@ def test_a_drum_hit_with_both_hands_takes_the_sextuplets_and_32nds_of_human_taik
 def test_human_taiko_charts_keep_their_notes_when_made_playable_with_both_hands():
     (source,) = find_beatmap_sets(CORPUS / "opentaiko" / "S05 - brokenHeart resurrection ~estelle~")
     oni = next(beatmap for _, _, name, beatmap in read_difficulties(source, [], for_training=False) if name == "Oni")
+    # at its music's tempo: the course's #BPMCHANGE to 101 are a scroll trick, its notes run on at 202 BPM
+    oni = IntermediateBeatmap(oni.data.assign(TEMPO=np.where(oni.data["TEMPO"] > 0, 202.0, 0.0)), oni.meta)
     notes = len(oni.hit_objects())  # 1,252, half of them a sextuplet or less after the one before
     assert len(make_playable(oni, one_lane=True, two_hands=True).hit_objects()) >= 0.96 * notes
     assert len(make_playable(oni, one_lane=True).hit_objects()) < 0.9 * notes  # a quarter beat loses its streams
@@ -243,6 +257,25 @@ def test_a_16th_pair_whose_step_lies_nearer_a_triplet_is_no_near_duplicate():
     objects = pd.DataFrame({"track": "LEFT", "start": starts, "end": starts})
     report = check_objects(objects, pd.DataFrame({"time": [0.0], "bpm": [150.0]}), "Oni", one_lane=True)
     assert not report.unsnapped and not report.near_duplicates, report.summary()
+
+GENERATED_ONI = (
+    "BPM:170\nOFFSET:0.007059\nWAVE:song.ogg\n\nCOURSE:Oni\nLEVEL:9\n#START\n" + "0,\n" * 16
+    + "1000200010001000020000002000100002000000100010002000020002000100,\n"
+    + "0200000020000201000020001000100001000000100020020000000000000000,\n#END\n"
+)  # two measures of a course generated for armygeddon (170 BPM)
+
+
+def test_a_tja_file_is_checked_on_its_own_times_not_on_its_10_ms_steps(tmp_path):
+    # the second measure's pair on a beat's 13/16 and 15/16, an eighth of a beat (44.1 ms) apart, lies on the 10 ms
+    # steps 24280 and 24320 ms, and the second step lies 3.5 ms from the 15/16 and 3.8 ms from the coarser 11/12: read
+    # on the steps, with the phase fitted there, the pair is closer than an eighth of a beat
+    (tmp_path / "song.tja").write_text(GENERATED_ONI)
+    (tmp_path / "song.ogg").write_bytes(b"OggS")
+    beatmap_set = open_beatmap_set(str(tmp_path / "song.tja"))
+    (report,) = check_beatmap_set(beatmap_set, "song.tja", [])
+    assert report.num_objects == 25 and report.passed, report.summary()
+    assert len(check_playability(beatmap_set.read("Oni", for_training=False)).near_duplicates) == 1
+
 
 def test_notes_are_spaced_where_the_writers_will_put_them():
     # 180 BPM (a beat of 333 ms): notes 20 and 70 ms into a beat snap to its 1/16 and 3/16 (20.8, 62.5 ms), 32nds, but

@@ -128,6 +128,20 @@ def test_every_note_of_the_shared_charts_is_timed_as_the_tja_package_does(path):
     assert sum(len(course.notes) for course in ours.courses) > 100
 
 
+@pytest.mark.parametrize(
+    "path", [path for path in CHARTS if b"#BPMCHANGE" in path.read_bytes()], ids=lambda path: path.parent.name
+)
+def test_each_bpm_change_is_the_maps_tempo_from_where_it_stands(path):
+    """The TEMPO column at every note is the BPM the `tja` package gives that note (Very long title runs 21 to 168
+    BPM, brokenHeart switches between 101 and 202), not the header's BPM throughout."""
+    text = re.sub(r"^PREIMAGE:.*\n", "", path.read_bytes().decode("utf-8-sig"), flags=re.MULTILINE)
+    for beatmap, chart in zip(read_tja(path, for_training=False), tja_reference.parse_tja(text).charts):
+        notes = [(note.timestamp * 1000.0, note.bpm) for segment in chart.segments
+                 if segment.branch in (None, "Master", "M") for note in segment.notes]  # fmt: skip
+        steps = np.round(np.array([time for time, _ in notes]) / 10.0).astype(int)
+        np.testing.assert_allclose(beatmap.data["TEMPO"].to_numpy()[steps], [bpm for _, bpm in notes])
+
+
 def test_every_command_is_timed_as_the_tja_package_does():
     ours = assert_same_notes(EVERY_COMMAND, "commands.tja")
     course = ours.courses[0]

@@ -345,6 +345,19 @@ def test_tiny_bpm_is_refused_not_stretched():
         chart_to_intermediate(simfile, simfile.charts[0], for_training=False)
 
 
+@pytest.mark.parametrize("bpm, message", [("1e-300", "longest song"), ("1e300", "not a BPM")])
+def test_beart_check_refuses_a_chart_timed_past_any_song_or_at_no_tempo(tmp_path, bpm, message):
+    # read on the file's own times, which are not put on the 10 ms grid and its limits first
+    from beart.beatmaps.playability import check_beatmap_set
+    from beart.beatmaps.tja_reader import TjaSong
+
+    (tmp_path / "hostile.tja").write_text(f"BPM:120\nCOURSE:Oni\n#START\n1,\n#BPMCHANGE {bpm}\n1,1,\n#END\n")
+    skipped = []
+    assert check_beatmap_set(TjaSong(tmp_path / "hostile.tja"), "hostile.tja", skipped) == []
+    ((item, reason),) = skipped
+    assert item == "hostile.tja [Oni]" and message in reason
+
+
 def test_an_ibf_with_an_absurd_tempo_or_length_is_refused(tmp_path):
     beatmap_path = _ibf(tmp_path / "map.ibf", "audio.wav")
     with zipfile.ZipFile(beatmap_path) as archive:

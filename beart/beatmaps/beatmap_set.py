@@ -1,9 +1,14 @@
 """A beatmap set: the difficulties (or charts) of one song and the files they share."""
 
 import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
 
 from ..safety import check_member_size, check_text_size, confined_name, confined_path
-from .intermediate import IntermediateBeatmap
+from .errors import BeatmapError
+from .intermediate import MAX_BPM, IntermediateBeatmap, check_times
 
 
 def read_confined(folder: str, member: str) -> bytes:
@@ -13,6 +18,33 @@ def read_confined(folder: str, member: str) -> bytes:
     check_member_size(size, size, member, folder)
     with open(path, "rb") as file:
         return file.read()
+
+
+@dataclass
+class TimedChart:
+    """
+    One difficulty as its file times it, before it is put on the 10 ms grid: what `beart check` reads where the
+    format keeps exact times.
+
+    Args:
+        objects (`pd.DataFrame`): `track`, `start`, `end` (ms; a hit has `end == start`).
+        tempo (`pd.DataFrame`): `time` (ms) and `bpm` of each tempo, in time order; the first time is a beat.
+        layout (`str`): the osu! mode whose tracks the chart has (`beart.beatmaps.tracks.GAME_MODE_TRACKS`).
+
+    Raises:
+        `BeatmapError`: a time is not finite or lies past the longest song, or a tempo is no BPM up to `MAX_BPM`.
+    """
+
+    objects: pd.DataFrame
+    tempo: pd.DataFrame
+    layout: str
+
+    def __post_init__(self):
+        check_times(np.concatenate([self.objects[column].to_numpy(np.float64) for column in ("start", "end")]
+                                   + [self.tempo["time"].to_numpy(np.float64)]))  # fmt: skip
+        bpm = self.tempo["bpm"].to_numpy(np.float64)
+        if not ((bpm > 0) & (bpm <= MAX_BPM)).all():
+            raise BeatmapError(f"A tempo of the chart is not a BPM from 0 to {MAX_BPM:g}.")
 
 
 class BeatmapSet:
@@ -34,6 +66,11 @@ class BeatmapSet:
     def read(self, difficulty_name: str, *, for_training: bool = True) -> IntermediateBeatmap:
         """One difficulty as an intermediate beatmap; refused maps raise `BeatmapRefusedError` when `for_training`."""
         raise NotImplementedError
+
+    def timed(self, difficulty_name: str) -> TimedChart | None:
+        """One difficulty as its file times it (see `TimedChart`); `None` where the set checks on the intermediate
+        map."""
+        return None
 
     def read_all(self, *, for_training: bool = True) -> list[IntermediateBeatmap]:
         """Every difficulty of the set, in order; one that cannot be read raises its error."""

@@ -41,7 +41,7 @@ def snap_to_steps(times_ms) -> np.ndarray:
     return np.maximum(steps, 0)
 
 
-def _check_times(times_ms: np.ndarray) -> None:
+def check_times(times_ms: np.ndarray) -> None:
     """Refuses times that are not finite or lie past the longest song, before a grid is allocated for them."""
     if not np.isfinite(times_ms).all():
         raise BeatmapError("A time of the beatmap is not a finite number.")
@@ -294,7 +294,7 @@ class IntermediateBeatmap:
         times += [spans[column] for spans in (flag_spans or {}).values() for column in ("start", "end")]
         times += [new_combo_times] if new_combo_times is not None else []
         times += [tempo_changes["time"]] if tempo_changes is not None else []
-        _check_times(np.concatenate([np.asarray(part, dtype=np.float64).reshape(-1) for part in times]))
+        check_times(np.concatenate([np.asarray(part, dtype=np.float64).reshape(-1) for part in times]))
         unknown = set(hit_objects["track"]) - set(tracks)
         if unknown:
             raise BeatmapError(f"Hit objects on tracks {sorted(unknown)} that are not in the beatmap's {tracks}.")

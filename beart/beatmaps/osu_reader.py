@@ -27,7 +27,7 @@ from transformers.utils import logging
 
 from ..safety import ZIP_READ_ERRORS, UnsafePathError, check_member_size, check_text_size, confined_name, limits
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError, RobotsDisallowedError
-from .beatmap_set import BeatmapSet, read_confined
+from .beatmap_set import BeatmapSet, TimedChart, read_confined
 from .intermediate import QUANTUM_MS, IntermediateBeatmap, song_preview_ms
 from .osu_file import HITSOUND_CLAP, HITSOUND_WHISTLE, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile, parse_osu
 from .tracks import GAME_MODE_TRACKS
@@ -223,6 +223,12 @@ def _read_member(beatmap_set: BeatmapSet, member: str, for_training: bool) -> In
     return osu_to_intermediate(parse_osu(content, member), content, for_training=for_training)
 
 
+def _timed_member(beatmap_set: BeatmapSet, member: str) -> TimedChart:
+    osu_file = parse_osu(beatmap_set.read_bytes(member), member)
+    objects, tempo = timed_objects(osu_file)
+    return TimedChart(objects, tempo, GAME_MODES[osu_file.mode])
+
+
 class OsuArchive(BeatmapSet):
     """
     A beatmap set in an `.osz` archive: several difficulties (`.osu` files) sharing audio and images.
@@ -277,6 +283,10 @@ class OsuArchive(BeatmapSet):
         """Reads one difficulty (see `osu_to_intermediate`)."""
         return _read_member(self, member, for_training)
 
+    def timed(self, member: str) -> TimedChart:
+        """One difficulty's objects and timing points as the file has them (see `timed_objects`)."""
+        return _timed_member(self, member)
+
 
 class OsuFolder(BeatmapSet):
     """
@@ -303,3 +313,7 @@ class OsuFolder(BeatmapSet):
     def read(self, member: str, *, for_training: bool = True) -> IntermediateBeatmap:
         """Reads one difficulty (see `osu_to_intermediate`)."""
         return _read_member(self, member, for_training)
+
+    def timed(self, member: str) -> TimedChart:
+        """One difficulty's objects and timing points as the file has them (see `timed_objects`)."""
+        return _timed_member(self, member)

@@ -5,12 +5,12 @@ the rules to a generated map before it is written; `check_playability` lists whe
 
 - **Snapped**: each object's start (and a hold's end) lies on a subdivision of the beat of the map's TEMPO grid
   (`beart.beatmaps.beat_grid`): 1/1, 1/2, 1/3, 1/4, 1/6, 1/8, 1/12 or 1/16, the divisors of the osu! editor and of
-  StepMania's and TJA's measures. On the 10 ms grid of an intermediate map a time is snapped when it lies within half
-  a step (plus 1 ms) of such a subdivision; an osu! map is checked on its own times and timing points, within 2 ms.
-  On the 10 ms grid the check takes the grid's phase (where beats fall, which the TEMPO
-  column does not keep) that suits the map best. It reads TEMPO as the map's tempo: a chart whose stops or tempo
-  changes the intermediate map does not hold (StepMania stops, TJA `#BPMCHANGE`) is checked against its first
-  tempo, and human charts played in rather than placed (some Frets on Fire MIDI files) read as unsnapped.
+  StepMania's and TJA's measures. `beart check` reads an osu!, StepMania or TJA file on its own times and timing
+  (`BeatmapSet.timed`), within 2 ms; a pause (StepMania stops and delays, TJA `#DELAY`) is not followed, so the notes
+  after one read as off the beats. Other maps are checked on their intermediate 10 ms grid: a time is snapped when it
+  lies within half a step (plus 1 ms) of a subdivision, and as the TEMPO column does not keep where the beats fall,
+  the check takes the phase that suits the map best. Human charts played in rather than placed (some Frets on Fire
+  MIDI files) read as unsnapped.
   `make_playable` snaps a generated map to the subdivisions its metadata names (`subdivisions`: the pipeline's
   `SongAnalysis.subdivisions`, triplets only where the song swings in threes), else to all of these.
 - **Hold length**: `make_playable` turns a hold shorter than the hittable gap below (a quarter beat, 50-100 ms) into
@@ -40,8 +40,6 @@ from transformers.utils import logging
 from .beat_grid import BeatGrid
 from .beatmap_set import BeatmapSet
 from .intermediate import FLAG_COLUMNS, QUANTUM_MS, ROWS_PER_BEAT, IntermediateBeatmap
-from .osu_file import parse_osu
-from .osu_reader import GAME_MODES, OsuArchive, OsuFolder, timed_objects
 from .tracks import ONE_LANE_MODES, tracks_for_mode
 
 
@@ -50,7 +48,7 @@ logger = logging.get_logger(__name__)
 PLAYABLE_SUBDIVISIONS = (1, 2, 3, 4, 6, 8, 12, 16)
 BINARY_SUBDIVISIONS = (1, 2, 4, 8, 16)  # without the triplets
 SNAPPED_WITHIN_MS = QUANTUM_MS / 2 + 1.0
-OSU_SNAPPED_WITHIN_MS = 2.0
+FILE_SNAPPED_WITHIN_MS = 2.0
 HITTABLE_GAP_MS = (50.0, 100.0)
 NEAR_DUPLICATE_MS = (30.0, 50.0)
 SPIKE_WINDOW_MS = 1000.0
@@ -195,7 +193,8 @@ def _snapped(tempo: pd.DataFrame, times: np.ndarray, tolerance_ms: float, find_p
     steps = np.array([ROWS_PER_BEAT // divisor for divisor in PLAYABLE_SUBDIVISIONS])
     best, best_key = None, None
     for phase in phases:
-        grid = BeatGrid(tempo.assign(time=tempo["time"] + phase))
+        # only the first tempo's beats are unknown: each later tempo starts where its change lies, on the grid before it
+        grid = BeatGrid(tempo.assign(time=tempo["time"] + np.where(np.arange(len(tempo)) == 0, phase, 0.0)))
         rows = grid.rows_at(times, PLAYABLE_SUBDIVISIONS, tolerance_ms)
         snapped = grid.times_at(rows)
         distance = np.abs(snapped - times)
@@ -289,24 +288,22 @@ def check_playability(beatmap: IntermediateBeatmap, name: str = "") -> Playabili
 
 def check_beatmap_set(beatmap_set: BeatmapSet, source: str, skipped: list) -> list[PlayabilityReport]:
     """
-    Checks every difficulty of a set: osu! maps on their own times and timing points (within
-    `OSU_SNAPPED_WITHIN_MS`, as the editor shows them), other formats on their intermediate maps. Difficulties that
-    cannot be read are added to `skipped` as `(item, reason)`.
+    Checks every difficulty of a set: on its file's own times and timing where the format keeps them exactly (osu!,
+    StepMania, TJA: `BeatmapSet.timed`), within `FILE_SNAPPED_WITHIN_MS` as the editors show them; else (Frets on
+    Fire, whose sustains the game releases at the next note) on its intermediate map. Difficulties that cannot be read
+    are added to `skipped` as `(item, reason)`.
     """
     reports = []
     for member in beatmap_set.difficulty_names:
         item = f"{source} [{member}]"
         try:
-            if isinstance(beatmap_set, (OsuArchive, OsuFolder)):
-                osu_file = parse_osu(beatmap_set.read_bytes(member), member)
-                objects, tempo = timed_objects(osu_file)
-                one_lane = GAME_MODES[osu_file.mode] in ONE_LANE_MODES
-                report = check_objects(
-                    objects, tempo, item, tolerance_ms=OSU_SNAPPED_WITHIN_MS, find_phase=False, one_lane=one_lane
-                )
-                reports.append(report)
-            else:
+            timed = beatmap_set.timed(member)
+            if timed is None:
                 reports.append(check_playability(beatmap_set.read(member, for_training=False), item))
+                continue
+            one_lane = timed.layout in ONE_LANE_MODES
+            reports.append(check_objects(timed.objects, timed.tempo, item, tolerance_ms=FILE_SNAPPED_WITHIN_MS,
+                                         find_phase=False, one_lane=one_lane))  # fmt: skip
         except Exception as error:  # an untrusted file: whatever it raises, the other difficulties are checked
             skipped.append((item, str(error) or type(error).__name__))
     return reports

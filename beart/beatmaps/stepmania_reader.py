@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
-from .beatmap_set import ChartFileSet
+from .beatmap_set import ChartFileSet, TimedChart
 from .difficulty_bands import difficulty_in_band
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
 from .intermediate import IntermediateBeatmap, intro_span, preview_time_ms
@@ -122,7 +122,8 @@ def _chart_width(chart: SimfileChart, where: str) -> int:
 
 
 def _hit_objects(simfile: StepManiaFile, chart: SimfileChart, where: str) -> tuple[pd.DataFrame, object]:
-    """The chart's playable objects (`track`, `start`, `end` in ms) and its timing."""
+    """The chart's playable objects (`track`, `start`, `end` in ms, and the `column` of the pad they are on) and its
+    timing."""
     timing = simfile.timing(chart)
     notes = parse_notes(chart.notes, _chart_width(chart, where), where)
     tracks = _column_tracks(chart.steps_type, notes.num_columns)
@@ -151,7 +152,22 @@ def _hit_objects(simfile: StepManiaFile, chart: SimfileChart, where: str) -> tup
     )
     objects = pd.concat(frames, ignore_index=True)
     objects["track"] = np.asarray(STEPMANIA_TRACKS)[tracks[objects["column"].to_numpy(np.int64)]]
-    return objects[["track", "start", "end"]], timing
+    return objects[["track", "start", "end", "column"]], timing
+
+
+def _timed_chart(simfile: StepManiaFile, chart: SimfileChart, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The chart's playable objects (`track`, `start`, `end` in ms, `column`) and its tempos (`time` in ms from beat 0,
+    `bpm`); refuses lights charts and charts without a playable note."""
+    if chart.steps_type.startswith("lights"):
+        raise BeatmapError(f"{where}: a lights chart drives cabinet lamps, it is not played.")
+    if chart.notes is None:
+        raise BeatmapError(f"{where}: the chart has no #NOTES.")
+    objects, timing = _hit_objects(simfile, chart, where)
+    if objects.empty:
+        raise BeatmapError(f"{where}: the chart has no playable note.")
+    bpm_rows = timing.bpms[:, 0].copy()
+    bpm_rows[0] = 0.0
+    return objects, pd.DataFrame({"time": timing.seconds_at(bpm_rows) * 1000.0, "bpm": timing.bpms[:, 1]})
 
 
 def chart_to_intermediate(
@@ -174,16 +190,7 @@ def chart_to_intermediate(
         credits = " ".join([chart.credit, chart.description, simfile.value("CREDIT")])
         if AI_GENERATED_MARKERS.search(credits):
             raise AIGeneratedError(f"{where}: its credit says it is AI-generated ({credits.strip()[:80]!r}).")
-    if chart.steps_type.startswith("lights"):
-        raise BeatmapError(f"{where}: a lights chart drives cabinet lamps, it is not played.")
-    if chart.notes is None:
-        raise BeatmapError(f"{where}: the chart has no #NOTES.")
-    objects, timing = _hit_objects(simfile, chart, where)
-    if objects.empty:
-        raise BeatmapError(f"{where}: the chart has no playable note.")
-    bpm_rows = timing.bpms[:, 0].copy()
-    bpm_rows[0] = 0.0
-    tempo = pd.DataFrame({"time": timing.seconds_at(bpm_rows) * 1000.0, "bpm": timing.bpms[:, 1]})
+    objects, tempo = _timed_chart(simfile, chart, where)
     meta = {
         "audio": simfile.value("MUSIC"),
         "difficulty": chart_difficulty(chart.slot, chart.meter),
@@ -232,6 +239,14 @@ class StepManiaSimfile(ChartFileSet):
     def read(self, difficulty_name: str, *, for_training: bool = True) -> IntermediateBeatmap:
         """One chart (see `chart_to_intermediate`)."""
         return chart_to_intermediate(self.simfile, self.charts[difficulty_name], for_training=for_training)
+
+    def timed(self, difficulty_name: str) -> TimedChart:
+        """One chart's notes at their times in the song, with its `#BPMS` from beat 0 on (stops and delays are not
+        kept: the notes after one read as off the beats)."""
+        chart = self.charts[difficulty_name]
+        objects, tempo = _timed_chart(self.simfile, chart, f"{self.simfile.name} [{chart.name}]")
+        columns = objects.assign(track="column " + (objects["column"] + 1).astype(str))  # doubles: each pad's own
+        return TimedChart(columns[["track", "start", "end"]], tempo, "mania")
 
 
 def read_simfile(path, *, for_training: bool = True) -> list[IntermediateBeatmap]:

@@ -79,6 +79,8 @@ class TjaCourse:
         line (`int`): the line of its `#START`.
         measures_with_extension_notes (`set[int]`): measures holding OpenTaiko's letters (A-I: read or left out), which
             the `tja` package does not read.
+        tempo (`list[tuple[float, float]]`): `(time in the song in ms, BPM)` of each tempo in order: the header's `BPM`
+            from the chart's start (`-OFFSET`), then each `#BPMCHANGE` where it stands.
         chart (`list[str]`): the lines between `#START` and `#END` as written (comments left out), which `TjaFile.text`
             writes back.
     """
@@ -90,6 +92,7 @@ class TjaCourse:
     branched: bool = False
     line: int = 0
     measures_with_extension_notes: set = field(default_factory=set)
+    tempo: list = field(default_factory=list)
     chart: list = field(default_factory=list)
 
 
@@ -171,13 +174,14 @@ def _chart_lines(lines: list[tuple[int, str]], where: str) -> tuple[list[tuple[i
 class _CourseTiming:
     """
     Times the notes of one chart measure by measure: the time and BPM reached, the measure's length and number, the
-    notes timed so far, the measures holding OpenTaiko's letters (`extended`) and the counts of the letters that are
-    no note to hit (`left_out`).
+    notes timed so far, the tempos met (`tempo`: `(ms, BPM)`), the measures holding OpenTaiko's letters (`extended`)
+    and the counts of the letters that are no note to hit (`left_out`).
     """
 
     def __init__(self, bpm: float, offset: float, where: str):
         self.seconds, self.bpm, self.beats_per_measure, self.measure = -offset, bpm, 4.0, 0
         self.notes, self.extended, self.left_out = [], set(), {}
+        self.tempo = [(self.seconds * 1000.0, bpm)]
         self.where = where
 
     def close_measure(self, items: list[tuple]) -> None:
@@ -190,6 +194,7 @@ class _CourseTiming:
                 if not value > 0:
                     raise BeatmapError(f"{self.where}, line {number}: #BPMCHANGE {value:g} is not a positive BPM.")
                 self.bpm = value
+                self.tempo.append((self.seconds * 1000.0, value))
             elif kind == "delay":
                 self.seconds += value
             else:
@@ -216,9 +221,9 @@ class _CourseTiming:
             logger.warning(f"{self.where}, line {number}: note {character!r} is not a don, ka or roll; left out.")
 
 
-def _course_notes(lines: list[tuple[int, str]], bpm: float, offset: float, where: str) -> tuple[list, set]:
-    """Times every note of a chart's lines (see the module docstring); returns the notes and the measures holding
-    OpenTaiko's letters."""
+def _course_notes(lines: list[tuple[int, str]], bpm: float, offset: float, where: str) -> _CourseTiming:
+    """Times every note of a chart's lines (see the module docstring); returns the timing reached at its end (its
+    notes, tempos and the measures holding OpenTaiko's letters)."""
     timing = _CourseTiming(bpm, offset, where)
     pending = []  # the current measure: note strings and timing commands in order
     for number, line in lines:
@@ -247,7 +252,7 @@ def _course_notes(lines: list[tuple[int, str]], bpm: float, offset: float, where
     if timing.left_out:
         counts = ", ".join(f"{count} {name}{'s' if count > 1 else ''}" for name, count in timing.left_out.items())
         logger.info(f"{where}: {counts} left out (no note a player must hit).")
-    return timing.notes, timing.extended
+    return timing
 
 
 def parse_tja(content: bytes | str, name: str = "<tja file>") -> TjaFile:
@@ -327,14 +332,15 @@ def _course(song: dict, headers: dict, lines: list, start_line: int, name: str, 
     names_seen[course] = names_seen.get(course, 0) + 1
     if names_seen[course] > 1:  # a file naming a course twice: the later ones keep their order, numbered
         logger.warning(f"{name}, line {start_line}: a second {course} course; read as '{course} {names_seen[course]}'.")
-    notes, extended = _course_notes(kept, bpm, offset, where)
+    timing = _course_notes(kept, bpm, offset, where)
     return TjaCourse(
         name=course if names_seen[course] == 1 else f"{course} {names_seen[course]}",
         level=int(np.clip(level, 0, 99)),
         headers=dict(headers),
-        notes=notes,
+        notes=timing.notes,
         branched=branched,
         line=start_line,
-        measures_with_extension_notes=extended,
+        measures_with_extension_notes=timing.extended,
+        tempo=timing.tempo,
         chart=[line for _, line in lines],
     )

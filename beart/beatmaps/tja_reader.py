@@ -12,6 +12,8 @@
 Difficulty: the course picks the band of BEaRT's difficulty token and `LEVEL` places the chart in it, as a StepMania
 chart's slot and meter do (Easy 0-0.25 over levels 1-5, Normal 0.25-0.5 over 1-7, Hard 0.5-0.75 over 1-8, Oni and
 Edit 0.75-1 over 1-10). The audio is `WAVE`, which must lie in the chart's folder; `DEMOSTART` becomes the preview time.
+TEMPO is the header's `BPM` and each `#BPMCHANGE` from where it stands (a `#DELAY`, which shifts the beats after it,
+is not kept: the TEMPO column holds no phase).
 """
 
 import os
@@ -19,7 +21,7 @@ import os
 import pandas as pd
 from transformers.utils import logging
 
-from .beatmap_set import ChartFileSet
+from .beatmap_set import ChartFileSet, TimedChart
 from .difficulty_bands import difficulty_in_band
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
 from .intermediate import IntermediateBeatmap, intro_span, notes_in_song, preview_time_ms
@@ -75,6 +77,14 @@ def _hit_objects(course: TjaCourse, where: str) -> tuple[pd.DataFrame, pd.DataFr
     return objects, pd.DataFrame(balloons, columns=["start", "end"])
 
 
+def _course_objects(course: TjaCourse, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The course's objects in the song and its balloon spans (see `_hit_objects`); refuses a course without notes."""
+    objects, balloons = _hit_objects(course, where)
+    if objects.empty:
+        raise BeatmapError(f"{where}: the course has no note.")
+    return notes_in_song(objects, where, "OFFSET"), balloons
+
+
 def course_to_intermediate(tja: TjaFile, course: TjaCourse, *, for_training: bool = True) -> IntermediateBeatmap:
     """
     Turns one course of a parsed TJA file into a 2-track intermediate beatmap (see the module docstring).
@@ -88,12 +98,7 @@ def course_to_intermediate(tja: TjaFile, course: TjaCourse, *, for_training: boo
         credits = " ".join([tja.value("MAKER"), *(value for key, value in course.headers.items() if "DESIGNER" in key)])
         if AI_GENERATED_MARKERS.search(credits):
             raise AIGeneratedError(f"{where}: its credits say it is AI-generated ({credits.strip()[:80]!r}).")
-    objects, balloons = _hit_objects(course, where)
-    if objects.empty:
-        raise BeatmapError(f"{where}: the course has no note.")
-    objects = notes_in_song(objects, where, "OFFSET")
-    bpm = float(tja.value("BPM", "120") or 120)
-    first_start = float(objects["start"].min())
+    objects, balloons = _course_objects(course, where)
     meta = {
         "audio": tja.value("WAVE"),
         "difficulty": course_difficulty(course.name, course.level),
@@ -112,7 +117,7 @@ def course_to_intermediate(tja: TjaFile, course: TjaCourse, *, for_training: boo
             "branched": course.branched,
         },
     }
-    tempo = pd.DataFrame({"time": [first_start], "bpm": [bpm]})
+    tempo = pd.DataFrame(course.tempo, columns=["time", "bpm"])
     return IntermediateBeatmap.from_hit_objects(
         objects, meta, tempo_changes=tempo, flag_spans={"EMPTY": intro_span(objects), "SPINNER": balloons}
     )
@@ -137,6 +142,13 @@ class TjaSong(ChartFileSet):
     def read(self, difficulty_name: str, *, for_training: bool = True) -> IntermediateBeatmap:
         """One course (see `course_to_intermediate`)."""
         return course_to_intermediate(self.tja, self.courses[difficulty_name], for_training=for_training)
+
+    def timed(self, difficulty_name: str) -> TimedChart:
+        """One course's notes at their times in the song, with its tempos from `-OFFSET` on (a `#DELAY` is not kept:
+        the notes after one read as off the beats)."""
+        course = self.courses[difficulty_name]
+        objects, _ = _course_objects(course, f"{self.tja.name} [{course.name}]")
+        return TimedChart(objects, pd.DataFrame(course.tempo, columns=["time", "bpm"]), "taiko")
 
 
 def read_tja(path, *, for_training: bool = True) -> list[IntermediateBeatmap]:

@@ -271,16 +271,17 @@ def _check(arguments: argparse.Namespace) -> int:
     from .beatmaps.playability import check_playability
 
     skipped, reports = [], []
-    if arguments.map.lower().endswith(".ibf"):
-        reports.append(check_playability(IntermediateBeatmap.load(arguments.map), arguments.map))
-    else:
-        reports = check_beatmap_sets(arguments.map, skipped)
+    for path in arguments.maps:
+        if path.lower().endswith(".ibf"):
+            reports.append(check_playability(IntermediateBeatmap.load(path), path))
+        else:
+            reports += check_beatmap_sets(path, skipped)
     for report in reports:
         print(report.summary())
     for item, reason in skipped:
         print(f"beart check: skipped {item}: {reason}", file=sys.stderr)
     if not reports:
-        print(f"beart check: error: no map could be read under {arguments.map}", file=sys.stderr)
+        print(f"beart check: error: no map could be read under {', '.join(arguments.maps)}", file=sys.stderr)
         return 1
     failed = sum(not report.passed for report in reports)
     print(f"beart check: {len(reports) - failed} of {len(reports)} maps pass")
@@ -289,7 +290,7 @@ def _check(arguments: argparse.Namespace) -> int:
 
 FORMAT_COMMANDS = ("convert", "export", "check")  # commands that need neither torch nor the Auto API
 EXAMPLES = {
-    "check": ["beart check song.osz", "beart check Songs/ --verbose"],
+    "check": ["beart check song.osz", "beart --verbose check *.osz Songs/"],
     "convert-checkpoint": ["beart convert-checkpoint quaver_beart_v1.pt converted-quaver"],
     "convert": ["beart convert Songs/ maps/", "beart convert \"Songs/Goin' Under/Goin' Under.ssc\" maps/ --overwrite"],
     "export": [
@@ -454,13 +455,15 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="list what a ranking reviewer would reject in maps: unsnapped objects, near-duplicates, density spikes, "
         "short holds",
-        description="Read every map under MAP (any supported format, or an .ibf) and list, per difficulty, objects "
+        description="Read every map under each MAP (any supported format, or an .ibf) and list, per difficulty, objects "
         "off the 1/1-1/16 beat grid of the map's own timing, objects closer than an eighth of a beat (30-50 ms) to "
         "the end of the previous one of their track (on osu!standard a slider on top of a circle), holds shorter "
         "than an eighth of a beat, and seconds far denser than the rest of the map. The exit status is 1 when a map "
         "fails.",
     )
-    check.add_argument("map", help="a beatmap file, song folder or folder searched recursively")
+    check.add_argument(
+        "maps", nargs="+", metavar="MAP", help="beatmap files, song folders or folders searched recursively"
+    )
     check.set_defaults(handler=_check)
 
     inspect = commands.add_parser(

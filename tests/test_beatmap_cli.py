@@ -143,3 +143,27 @@ def test_a_decoding_flag_that_reads_wrong_says_what_it_expects(capsys):
         build_parser().parse_args(["generate", "song.ogg", "--history-steps", "4:lots"])
     error = capsys.readouterr().err
     assert "--history-steps: history_steps: a number of steps must be a whole number, got 'lots'" in error
+
+
+def test_every_example_in_the_help_parses():
+    import shlex
+
+    from beart.cli import EXAMPLES, build_parser
+
+    parser = build_parser()
+    for name, lines in EXAMPLES.items():
+        for line in lines:
+            arguments, extra = parser.parse_known_args(shlex.split(line)[1:])
+            assert " ".join([arguments.command, getattr(arguments, "dataset_command", "") or ""]).strip() == name
+            assert not extra or getattr(arguments, "takes_training_flags", False), line
+
+
+def test_check_reads_several_maps_and_fails_when_one_fails(tmp_path, capsys):
+    good, bad = tmp_path / "good.tja", tmp_path / "bad.tja"
+    good.write_text("BPM:120\nCOURSE:Oni\n#START\n1010,\n#END\n")
+    bad.write_text("BPM:120\nCOURSE:Oni\n#START\n" + "1" + "0" * 61 + "11,\n#END\n")  # a 16th of a beat apart
+    assert main(["check", str(good)]) == 0
+    assert main(["check", str(good), str(bad)]) == 1
+    output = capsys.readouterr().out
+    assert "good.tja [Oni]: 2 objects" in output and "bad.tja [Oni]: 3 objects" in output
+    assert "1 of 2 maps pass" in output

@@ -83,6 +83,20 @@ def test_make_playable_snaps_to_the_beat_and_keeps_a_hittable_gap():
         assert written.passed and written.num_objects == len(in_mode.hit_objects()), written.summary()
 
 
+def test_the_first_red_line_comes_before_the_first_object():
+    # the pipeline's tempo starts on the first beat found (5640 ms, 170 BPM); an intro note on the step of 40 ms lies
+    # on the 1/8 after the beat 16 beats earlier (-7.06 ms), which is where the first timing point goes
+    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"]}
+    objects = pd.DataFrame({"track": "LEFT", "start": [40.0, 5640.0, 6000.0]})
+    beatmap = IntermediateBeatmap.from_hit_objects(objects.assign(end=objects["start"]), meta)
+    playable = make_playable(with_pipeline_tempo(beatmap, 170.0, 5640.0))
+    for mode in ("osu", "mania"):
+        osu_file = parse_osu(intermediate_to_osu(playable, mode=mode).encode())
+        written, written_tempo = timed_objects(osu_file)
+        assert written_tempo["time"].tolist() == pytest.approx([5640.0 - 16 * 60000.0 / 170.0])
+        assert written["start"].min() == 37 and check_objects(written, written_tempo, mode, find_phase=False).passed
+
+
 def test_a_step_whose_coarsest_subdivision_reads_back_on_the_next_step_is_written_on_a_finer_one():
     # 160 BPM from 20260 ms: the step at 21130 ms holds the 1/16 at 21127.19 ms (where make_playable puts a hit at
     # 21120 ms), but the 1/3 at 21135 ms, exactly 5 ms away, reads back on the step of 21140 ms. The writer takes the

@@ -144,6 +144,15 @@ def _difficulty_section(difficulty: float, mode: str) -> dict:
     }
 
 
+def _first_line_ms(grid: BeatGrid, first_start: float) -> float:
+    """Where the first timing point goes: where the map's tempo starts (a beat found in the song), moved back by whole
+    beats to the last beat at or before the first object, so that every object lies after the first red line (an
+    intro note before the first beat found was timed by a line extended backwards); it may lie before 0 ms."""
+    beat_ms = 60000.0 / float(grid.bpms[0])
+    beats_back = max(0.0, np.ceil((grid.anchor_ms - first_start) / beat_ms - 1e-9))
+    return grid.anchor_ms - beats_back * beat_ms
+
+
 def intermediate_to_osu(
     beatmap: IntermediateBeatmap,
     *,
@@ -178,7 +187,7 @@ def intermediate_to_osu(
         raise BeatmapError("The beatmap has no hits or holds, so there is nothing to write.")
     grid = BeatGrid.of(beatmap)
     objects = _snapped(objects.assign(spinner=beatmap.in_spinner(objects), step=objects["start"]), grid)
-    timing_times = np.concatenate([[grid.anchor_ms], grid.starts[1:]])  # the first where the map's tempo starts
+    timing_times = np.concatenate([[_first_line_ms(grid, objects["start"].min())], grid.starts[1:]])
 
     def beat_length_at(time: float) -> float:
         return float(grid.beat_ms_at([time])[0])

@@ -17,6 +17,7 @@ import soundfile
 from beart.audio import AudioError, load_audio
 from beart.beatmaps import BeatmapError, FretsOnFireSong, IntermediateBeatmap, convert_beatmaps, export_intermediate
 from beart.beatmaps.batch_conversion import find_beatmap_sets
+from beart.beatmaps.formats import WRITE_MODES, open_beatmap_set
 from beart.beatmaps.numbers import finite_number
 from beart.beatmaps.osu_file import parse_osu
 from beart.beatmaps.osu_reader import OsuArchive, osu_to_intermediate
@@ -94,6 +95,28 @@ def _ibf(path, audio_name):
         path
     )
     return path
+
+
+HOSTILE_TITLE = "Evil 千本桜\r\n[HitObjects]\r\n256,192,1500,1,0\n#BPMS:0=999;\n#START\n1111,\u2028end; of: it"
+
+
+@pytest.mark.parametrize("mode", WRITE_MODES)
+def test_a_title_from_an_ibf_writes_no_line_of_its_own(tmp_path, mode):
+    # an .ibf anyone can write names the title the export writes: its line breaks and a simfile's `;` and `:` must not
+    # start lines, entries or fields of the written file (and a title in Japanese, which the MIDI writer refused,
+    # is written in every format)
+    objects = pd.DataFrame({"track": "LEFT", "start": [500.0, 1000.0], "end": [500.0, 1000.0]})
+    meta = {"audio": "song.wav", "difficulty": 0.5, "tracks": ["LEFT"], "title": HOSTILE_TITLE, "artist": "a\nb"}
+    IntermediateBeatmap.from_hit_objects(objects, meta).save(tmp_path / "map.ibf")
+    soundfile.write(tmp_path / "song.wav", np.zeros(44100 * 2, dtype=np.float32), 44100)
+    output = tmp_path / ("out.osz" if mode in ("osu", "taiko", "catch", "mania") else "out")
+    export_intermediate(tmp_path / "map.ibf", output, mode=mode, version="Hard\nVersion: x")
+    (source,) = find_beatmap_sets(output)
+    (beatmap,) = open_beatmap_set(source).read_all(for_training=False)
+    assert len(beatmap.hit_objects().drop_duplicates("start")) == 2
+    title = beatmap.meta["title"]
+    assert "\n" not in title and "\r" not in title and title.startswith("Evil 千本桜 [HitObjects] 256,192,1500,1,0")
+    assert beatmap.meta["artist"] in ("a b", "")  # Frets on Fire keeps no artist in the map
 
 
 def _current_umask() -> int:

@@ -25,6 +25,7 @@ from transformers.utils import logging
 
 from .errors import BeatmapError
 from .numbers import finite_number
+from .text_fields import one_line
 
 
 logger = logging.get_logger(__name__)
@@ -163,7 +164,7 @@ def notes_mid_bytes(
                    for row in notes.itertuples()]  # fmt: skip
     note_events += [(int(row.end_tick), 0, mido.Message("note_off", note=int(row.pitch), velocity=0))
                     for row in notes.itertuples()]  # fmt: skip
-    midi = mido.MidiFile(type=1, ticks_per_beat=int(ticks_per_beat))
+    midi = mido.MidiFile(type=1, ticks_per_beat=int(ticks_per_beat), charset="utf-8")  # a title in any script
     for name, events in ((title, tempo_events), (part_name, note_events)):
         track = mido.MidiTrack([mido.MetaMessage("track_name", name=name)])
         last = 0
@@ -228,4 +229,4 @@ class SongIni:
         return value
 
     def text(self) -> str:
-        return "[song]\n" + "".join(f"{key} = {value}\n" for key, value in self.values.items())
+        return "[song]\n" + "".join(f"{key} = {one_line(value)}\n" for key, value in self.values.items())

@@ -29,6 +29,7 @@ from ..safety import limits
 from .errors import BeatmapError
 from .numbers import finite_number
 from .slider_paths import slider_path_length
+from .text_fields import one_line
 
 
 logger = logging.get_logger(__name__)
@@ -152,7 +153,7 @@ class OsuFile:
                 if not self.sections.get(section):
                     continue
                 separator = ": " if section in SPACED_SECTIONS else ":"
-                body = [f"{key}{separator}{value}" for key, value in self.sections[section].items()]
+                body = [f"{key}{separator}{one_line(value)}" for key, value in self.sections[section].items()]
             elif section == "Events":
                 body = list(self.events)
             elif section == "TimingPoints":

@@ -20,6 +20,7 @@ from .beat_grid import ROWS_PER_BEAT
 from .difficulty_bands import read_number
 from .errors import BeatmapError
 from .stepmania_timing import StepManiaTiming
+from .text_fields import one_line
 
 
 logger = logging.get_logger(__name__)
@@ -28,6 +29,11 @@ ROWS_PER_MEASURE = 4 * ROWS_PER_BEAT
 MEASURE_ROW_COUNTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 192)
 TIMING_TAGS = ("OFFSET", "BPMS", "STOPS", "DELAYS", "WARPS", "FAKES")
 SSC_CHART_TIMING_TAGS = ("BPMS", "STOPS", "DELAYS", "WARPS", "FAKES", "TIMESIGNATURES", "TICKCOUNTS", "SPEEDS")
+FREE_TEXT_TAGS = frozenset(
+    ("TITLE", "SUBTITLE", "ARTIST", "TITLETRANSLIT", "SUBTITLETRANSLIT", "ARTISTTRANSLIT", "GENRE", "ORIGIN", "CREDIT",
+     "CHARTNAME", "DESCRIPTION", "CHARTSTYLE")
+)  # fmt: skip
+SYNTAX_CHARACTERS = {";": ",", ":": "-"}  # a `;` ends a value, a `:` separates StepMania's parameters
 NOTE_CHARACTERS = "01234MLFK"
 NOTE_DECORATIONS = re.compile(r"\[[^\]]*\]|\{[^}]*\}")
 
@@ -95,7 +101,7 @@ class StepManiaFile:
         entries from `#NOTEDATA` (made from the chart's fields when it has none), a `.sm` chart as one `#NOTES` entry
         of six fields. `parse_simfile` reads it back with the same charts.
         """
-        lines = [f"#{tag}:{entry.value};" for tag, entry in self.entries.items()]
+        lines = [f"#{tag}:{_written(tag, entry.value)};" for tag, entry in self.entries.items()]
         for chart in self.charts:
             notes = chart.notes.value if chart.notes is not None else ""
             if self.is_ssc:
@@ -104,9 +110,10 @@ class StepManiaFile:
                     "DIFFICULTY": chart.slot, "METER": str(chart.meter), "RADARVALUES": "0,0,0,0,0",
                     "CREDIT": chart.credit, "NOTES": notes,
                 }  # fmt: skip
-                lines += ["", "#NOTEDATA:;", *(f"#{tag}:{value};" for tag, value in entries.items())]
+                lines += ["", "#NOTEDATA:;", *(f"#{tag}:{_written(tag, value)};" for tag, value in entries.items())]
             else:
                 fields = [chart.steps_type, chart.description, chart.slot, str(chart.meter), "0,0,0,0,0"]
+                fields = [one_line(text, SYNTAX_CHARACTERS) for text in fields]
                 lines += ["", "#NOTES:" + "".join(f"\n     {field}:" for field in fields) + f"{notes};"]
         return "\n".join(lines) + "\n"
 
@@ -119,6 +126,11 @@ class StepManiaFile:
         has_own = self.is_ssc and version >= 0.7 and any(tag in chart.entries for tag in SSC_CHART_TIMING_TAGS)
         entries = chart.entries if has_own else self.entries
         return StepManiaTiming.from_entries(entries, f"{self.name} [{chart.name}]")
+
+
+def _written(tag: str, value: str) -> str:
+    """An entry's value as written: free text on one line without `;` or `:` (`one_line`), the rest as it is."""
+    return one_line(value, SYNTAX_CHARACTERS) if tag in FREE_TEXT_TAGS else value
 
 
 def _strip_comment(line: str) -> str:

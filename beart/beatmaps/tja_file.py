@@ -33,6 +33,7 @@ from transformers.utils import logging
 
 from .difficulty_bands import read_number
 from .errors import BeatmapError
+from .text_fields import one_line
 
 
 logger = logging.get_logger(__name__)
@@ -122,11 +123,12 @@ class TjaFile:
         Args:
             comments (`tuple[str, ...]`, *optional*): comment lines written first.
         """
-        lines = [f"// {comment}" for comment in comments]
-        lines += [f"{key}:{value}" for key, value in self.headers.items()]
+        lines = [f"// {one_line(comment)}" for comment in comments]
+        lines += [f"{key}:{one_line(value)}" for key, value in self.headers.items()]
         for course in self.courses:
             headers = {"COURSE": course.name.split()[0], **course.headers}
-            lines += ["", *(f"{key}:{value}" for key, value in headers.items()), "", "#START", *course.chart, "#END"]
+            lines += ["", *(f"{key}:{one_line(value)}" for key, value in headers.items()), "", "#START", *course.chart]
+            lines.append("#END")
         return "\n".join(lines) + "\n"
 
 

@@ -15,6 +15,7 @@ from .safety import check_duration, limits
 logger = logging.get_logger(__name__)
 
 MAX_PEAK = 1000.0
+MAX_TAG_LENGTH = 256
 OGG_BLOCK_FRAMES = 65536
 
 
@@ -71,6 +72,23 @@ def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: in
         logger.warning(f"The audio in {name} peaks at {peak:.3g}, far outside [-1, 1]; it is scaled to a peak of 1.")
         waveform = waveform / np.float32(peak)
     return waveform
+
+
+def audio_tags(path) -> dict:
+    """
+    The `title` and `artist` an audio file's tags name (ID3, Vorbis comments, RIFF INFO, as libsndfile reads them),
+    each at most `MAX_TAG_LENGTH` characters; the tags it lacks, or all of them where it cannot be read, are left out.
+
+    Args:
+        path (`str` or `os.PathLike`): the file.
+    """
+    try:
+        with soundfile.SoundFile(os.fspath(path)) as audio_file:
+            tags = {name: getattr(audio_file, name) for name in ("title", "artist")}
+    except Exception as error:  # an untrusted file: its tags are only a default for the map's metadata
+        logger.info(f"{path}: no tags read ({_describe(error)}).")
+        return {}
+    return {name: value.strip()[:MAX_TAG_LENGTH] for name, value in tags.items() if value and value.strip()}
 
 
 def _check_header(source, name: str) -> None:

@@ -415,8 +415,10 @@ def build_parser() -> argparse.ArgumentParser:
         )
         + " and none for the others; 0: none)",
     )
-    generate.add_argument("--title", help="song title written in the map (default: the file name)")
-    generate.add_argument("--artist", help="song artist written in the map")
+    generate.add_argument(
+        "--title", help="song title written in the map (default: the audio file's title tag, else its name)"
+    )
+    generate.add_argument("--artist", help="song artist written in the map (default: the audio file's artist tag)")
     generate.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_overwrite_argument(generate, "replace existing output files")
     generate.set_defaults(handler=_generate)

@@ -467,3 +467,20 @@ def test_holds_go_on_only_where_one_began_and_last_as_long_as_the_model_holds(so
     held_before = np.vstack([np.zeros((1, 4), bool), windows[ending[:-1], -1] == 2])
     assert not ((windows[ending, 0] == 2) & ~held_before).any()
     assert (ending[0::2] == names.index("[hold_start:6]")).all() and (ending[1::2] == names.index("[hold_end:4]")).all()
+
+
+def test_a_map_takes_its_songs_title_and_artist_from_the_audio_files_tags(generator, song, tmp_path):
+    samples, rate = soundfile.read(song, dtype="float32")
+    tagged = tmp_path / "track01.mp3"
+    with soundfile.SoundFile(tagged, "w", rate, 1, format="MP3") as audio_file:
+        audio_file.title, audio_file.artist = "千本桜", "黒うさP"  # written as ID3 tags
+        audio_file.write(samples if samples.ndim == 1 else samples.mean(axis=1))
+    options = {"mode": "mania", "end": 4.0, "seed": 0, "progress": False}
+    beatmap = generator(str(tagged), output_path=str(tmp_path / "song.osz"), **options)
+    assert (beatmap.meta["title"], beatmap.meta["artist"]) == ("千本桜", "黒うさP")
+    with zipfile.ZipFile(tmp_path / "song.osz") as archive:
+        text = archive.read(next(name for name in archive.namelist() if name.endswith(".osu"))).decode("utf-8")
+    assert "Title:千本桜" in text and "Artist:黒うさP" in text
+    named = generator(str(tagged), title="Senbonzakura", **options)
+    assert (named.meta["title"], named.meta["artist"]) == ("Senbonzakura", "黒うさP")
+    assert generator(song, **options).meta["title"] == "click_120bpm"  # no tags: the file's name

@@ -7,7 +7,7 @@ import numpy as np
 from transformers import Pipeline
 from transformers.utils import logging
 
-from ..audio import AudioError, encode_ogg
+from ..audio import AudioError, audio_tags, encode_ogg
 from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.formats import (
     WRITE_MODES, format_for_mode, has_one_lane, has_two_hands, tracks_of_mode, write_beatmaps,
@@ -194,12 +194,14 @@ class BeatmapGenerationPipeline(Pipeline):
         settings = model_outputs["settings"]
         analysis = model_outputs["analysis"]
         source = analysis.source
+        tags = audio_tags(source) if source else {}  # the song's own title and artist, where its file names them
         meta = {
             "audio": os.path.basename(source) if source else "audio.ogg",
             "difficulty": float(settings["difficulty"]),
             "title": metadata.get("title")
+            or tags.get("title")
             or (os.path.splitext(os.path.basename(source))[0] if source else "Untitled"),
-            "artist": metadata.get("artist") or "",
+            "artist": metadata.get("artist") or tags.get("artist") or "",
             "source": {
                 "format": "beart",
                 "model": getattr(self.model, "name_or_path", "") or "beart",

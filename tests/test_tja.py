@@ -285,8 +285,9 @@ def test_export_and_generate_write_tja_songs(tmp_path, example_song, capsys):
     command = ["generate", example_song, "-o", str(output), "--mode", "tja", "--end", "8", "--no-progress"]
     assert main(command) == 0
     (generated,) = output.glob("*.tja")
-    assert_same_notes(generated.read_text(encoding="utf-8"), generated.name)
-    assert parse_tja(generated.read_text(encoding="utf-8")).courses[0].notes
+    assert generated.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, which OpenTaiko needs
+    assert_same_notes(generated.read_text(encoding="utf-8-sig"), generated.name)
+    assert parse_tja(generated.read_bytes()).courses[0].notes
 
 
 def test_chart_offsets_example_finds_the_shared_charts_on_their_audio():

@@ -8,7 +8,8 @@ out, as no simulator can play them. Timing comes from the first beatmap's TEMPO 
 4/4 measures, each note on the coarsest subdivision within 5 ms and each measure written with the fewest characters
 that hold its notes. The writer builds a `TjaFile` (the parser's file model) and serializes it with `TjaFile.text`. The
 difficulty picks the course and its `LEVEL` (the inverse of the reader's mapping); `MAKER` and a comment say the charts
-are AI-generated and name the model.
+are AI-generated and name the model. The file is UTF-8 with a byte order mark, which OpenTaiko needs to read a title
+in Japanese as such (without one it reads Shift-JIS).
 """
 
 import os
@@ -152,4 +153,5 @@ def write_tja(
     beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
     folder, stem = song_location(output_path, (".tja",), metadata.get("title") or beatmaps[0].meta.get("title"))
     text = tja_text(beatmaps, audio_filename=os.path.basename(os.fspath(audio)), **metadata)
-    return write_song_files(folder, {f"{stem}.tja": text}, audio, overwrite=overwrite)
+    # UTF-8 with a byte order mark: OpenTaiko and TJAPlayer3 read a file without one as Shift-JIS
+    return write_song_files(folder, {f"{stem}.tja": text.encode("utf-8-sig")}, audio, overwrite=overwrite)

@@ -168,13 +168,17 @@ def _generate(arguments: argparse.Namespace) -> int:
         "sustain_rest_beats": arguments.sustain_rests,
     }
     options = {key: value for key, value in options.items() if value is not None}
-    beatmap = generator(arguments.song, output_path=output, **options, **_decoding_options(arguments))
-    objects = beatmap.hit_objects()
-    seconds = len(beatmap) * 10 / 1000
-    print(
-        f"beart generate: {len(objects)} objects ({int((objects['end'] > objects['start']).sum())} holds) over "
-        f"{seconds:.1f} s on {len(beatmap.tracks)} track(s) -> {beatmap.meta['output_path']}"
-    )
+    if options.get("difficulty") is not None and len(options["difficulty"]) == 1:
+        options["difficulty"] = options["difficulty"][0]
+    beatmaps = generator(arguments.song, output_path=output, **options, **_decoding_options(arguments))
+    for beatmap in beatmaps if isinstance(beatmaps, list) else [beatmaps]:
+        objects = beatmap.hit_objects()
+        seconds = len(beatmap) * 10 / 1000
+        print(
+            f"beart generate: difficulty {beatmap.difficulty:g}: {len(objects)} objects "
+            f"({int((objects['end'] > objects['start']).sum())} holds) over {seconds:.1f} s on "
+            f"{len(beatmap.tracks)} track(s) -> {beatmap.meta['output_path']}"
+        )
     return 0
 
 
@@ -300,6 +304,7 @@ EXAMPLES = {
     "generate": [
         "beart generate song.mp3 -o song.osz --mode mania --difficulty 0.7",
         "beart generate song.ogg -o song_sm --mode stepmania --start 30 --end 90 --seed 1",
+        "beart generate song.mp3 -o song.osz --mode mania --difficulty 0.2 0.4 0.6 0.8 1",
     ],
     "evaluate": [
         "beart evaluate \"Songs/Goin' Under\" eval_out",
@@ -396,7 +401,12 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("-o", "--output", help="the .osz to write (default: SONG's name .osz in this folder)")
     generate.add_argument("--mode", choices=WRITE_MODES, help="default: osu")
     generate.add_argument("--tracks", nargs="+", help="explicit track names, e.g. LEFT RIGHT")
-    generate.add_argument("--difficulty", type=float, help="0 (easiest) to 1 (hardest), default 0.5")
+    generate.add_argument(
+        "--difficulty",
+        type=float,
+        nargs="+",
+        help="0 (easiest) to 1 (hardest), default 0.5; several make a mapset, a difficulty each, in one file",
+    )
     generate.add_argument("--model", help="a model id or folder (default: the bundled model)")
     generate.add_argument("--seed", type=int, help="seed of the sampling")
     generate.add_argument("--strategy", choices=STRATEGIES, help="decoding strategy (default fast)")

@@ -268,6 +268,12 @@ def test_command_line_generates_osz_and_stepmania(converted_dir, song, tmp_path,
     assert main([*arguments, "--mode", "stepmania", "-o", str(folder), "--no-progress"]) == 0
     written = parse_simfile((folder / "click_120bpm.sm").read_text(), "click_120bpm.sm")
     assert written.charts[0].steps_type == "dance-single" and (folder / "click_120bpm.wav").exists()
+    capsys.readouterr()
+    mapset = [*arguments, "--mode", "stepmania", "-o", str(tmp_path / "set"), "--difficulty", "0.2", "0.9"]
+    assert main([*mapset, "--no-progress"]) == 0
+    assert capsys.readouterr().out.count("beart generate: difficulty") == 2
+    written = parse_simfile((tmp_path / "set" / "click_120bpm.sm").read_text(), "click_120bpm.sm")
+    assert [chart.slot for chart in written.charts] == ["Easy", "Challenge"]
     assert main(["generate", str(tmp_path / "missing.mp3"), "--model", str(converted_dir)]) == 1
     assert "not found" in capsys.readouterr().err
 
@@ -484,3 +490,24 @@ def test_a_map_takes_its_songs_title_and_artist_from_the_audio_files_tags(genera
     named = generator(str(tagged), title="Senbonzakura", **options)
     assert (named.meta["title"], named.meta["artist"]) == ("Senbonzakura", "黒うさP")
     assert generator(song, **options).meta["title"] == "click_120bpm"  # no tags: the file's name
+
+
+@pytest.mark.parametrize("mode", ["mania", "stepmania", "tja"])
+def test_several_difficulties_make_one_mapset_from_one_analysis(generator, song, tmp_path, mode, monkeypatch):
+    from beart.beatmaps.formats import open_beatmap_set
+
+    analyses = []
+    original = SongAnalysis.from_audio
+    monkeypatch.setattr(SongAnalysis, "from_audio", lambda *a, **k: analyses.append(1) or original(*a, **k))
+    output = tmp_path / ("set.osz" if mode == "mania" else "set")
+    options = {"mode": mode, "end": 4.0, "seed": 0, "progress": False}
+    beatmaps = generator(song, difficulty=[0.2, 0.8], output_path=str(output), **options)
+    assert len(analyses) == 1 and [beatmap.difficulty for beatmap in beatmaps] == pytest.approx([0.2, 0.8])
+    (written_path,) = {beatmap.meta["output_path"] for beatmap in beatmaps}
+    beatmap_set = open_beatmap_set(written_path)
+    assert len(beatmap_set.difficulty_names) == 2  # names of their own, also where the star ratings name them alike
+    written = [beatmap_set.read(name, for_training=False) for name in beatmap_set.difficulty_names]
+    counts = sorted(len(beatmap.hit_objects().drop_duplicates("start")) for beatmap in written)
+    assert counts == sorted(len(beatmap.hit_objects().drop_duplicates("start")) for beatmap in beatmaps)
+    one = generator(song, difficulty=0.8, **options)  # the same map as the set's, made alone
+    pd.testing.assert_frame_equal(one.hit_objects(), beatmaps[1].hit_objects())

@@ -4,11 +4,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+import soundfile
 from transformers import pipeline
 
 from beart.beatmaps import WRITE_MODES, IntermediateBeatmap, retrack, tracks_for_mode
 from beart.beatmaps.batch_conversion import find_beatmap_sets, read_difficulties
-from beart.beatmaps.formats import has_one_lane, has_two_hands, open_beatmap_set
+from beart.beatmaps.formats import has_one_lane, has_two_hands, open_beatmap_set, tracks_of_mode, write_beatmaps
 from beart.beatmaps.beat_grid import BeatGrid
 from beart.beatmaps.osu_writer import difficulty_name, intermediate_to_osu
 from beart.beatmaps.osu_file import parse_osu
@@ -81,6 +82,24 @@ def test_make_playable_snaps_to_the_beat_and_keeps_a_hittable_gap():
         osu_file = parse_osu(intermediate_to_osu(in_mode, mode=mode).encode())
         written = check_objects(*timed_objects(osu_file), mode, tolerance_ms=2, find_phase=False)
         assert written.passed and written.num_objects == len(in_mode.hit_objects()), written.summary()
+
+
+@pytest.mark.parametrize("mode", ["tja", "stepmania", "mania"])
+def test_a_note_on_the_songs_first_step_is_written_in_the_song(tmp_path, mode):
+    # beats at -260 ms + k * 500 ms (120 BPM): the note on the step of 0 ms lies 10 ms after the half beat at -10 ms,
+    # which a TJA reader drops as before the song; it goes to the first 1/16 after 0 ms instead (21.25 ms)
+    meta = {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"], "subdivisions": list(BINARY_SUBDIVISIONS)}
+    objects = pd.DataFrame({"track": "LEFT", "start": [0.0, 740.0, 1240.0]})
+    beatmap = IntermediateBeatmap.from_hit_objects(objects.assign(end=objects["start"]), meta)
+    playable = make_playable(with_pipeline_tempo(beatmap, 120.0, 1240.0))
+    assert playable.hit_objects()["start"].tolist() == [20, 740, 1240]
+    assert BeatGrid.of(playable).rows_at([0.0, 5.0]).tolist() == [27, 27]  # 21.25 ms: the 1/16 after 0 ms
+    soundfile.write(tmp_path / "a.wav", np.zeros(44100 * 2, dtype=np.float32), 44100)
+    output = tmp_path / ("set.osz" if mode == "mania" else "set")
+    write_beatmaps(retrack(playable, tracks_of_mode(mode)), output, tmp_path / "a.wav", mode=mode)
+    (source,) = find_beatmap_sets(output)
+    (written,) = open_beatmap_set(source).read_all(for_training=False)
+    assert len(written.hit_objects()) == 3 and written.hit_objects()["start"].min() == 20
 
 
 def test_the_first_red_line_comes_before_the_first_object():

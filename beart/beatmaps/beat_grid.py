@@ -115,9 +115,22 @@ class BeatGrid:
             tolerance_ms (`float`, *optional*, defaults to 5): how far a coarser subdivision may lie.
 
         Returns:
-            `np.ndarray` of shape `(num_times,)`, int64: rows (48 per beat).
+            `np.ndarray` of shape `(num_times,)`, int64: rows (48 per beat). A time in the song stays in it: one that
+            would snap before 0 ms (a note on the song's first step, the beat just before the song) takes the first
+            row at or after 0 ms of the coarsest subdivision within `tolerance_ms`, else of the nearest.
         """
-        return _coarsest(*self.candidate_rows(times_ms, subdivisions), tolerance_ms)
+        times = np.asarray(times_ms, dtype=np.float64)
+        rows = _coarsest(*self.candidate_rows(times, subdivisions), tolerance_ms)
+        early = (self.times_at(rows) < 0.0) & (times >= 0.0)
+        if early.any():
+            steps = ROWS_PER_BEAT // np.array(subdivisions or self.subdivisions, dtype=np.int64)
+            first_rows = np.ceil((self.rows[0] - self.starts[0] / self._ms_per_row(0)) / steps).astype(np.int64) * steps
+            distance = np.abs(self.times_at(first_rows)[None, :] - times[early, None])
+            rows[early] = _coarsest(np.broadcast_to(first_rows, distance.shape), distance, tolerance_ms)
+        return rows
+
+    def _ms_per_row(self, segment: int) -> float:
+        return 60000.0 / self.bpms[segment] / ROWS_PER_BEAT
 
     def written_at(self, times_ms) -> np.ndarray:
         """Where a writer puts times of an intermediate map (ms): each on its 10 ms step (`snap_to_steps`), then on the

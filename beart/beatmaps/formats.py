@@ -73,10 +73,7 @@ class BeatmapFormat:
 
 
 def _write_osz(beatmaps, output_path, audio, *, mode=None, overwrite=False, **metadata) -> list[str]:
-    beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
-    if len(beatmaps) != 1:
-        raise BeatmapError("An .osz is written from one beatmap; write one archive per difficulty.")
-    return [write_osz(beatmaps[0], output_path, audio, mode=mode, overwrite=overwrite, **metadata)]
+    return [write_osz(beatmaps, output_path, audio, mode=mode, overwrite=overwrite, **metadata)]
 
 
 def _without_mode(write: Callable) -> Callable:
@@ -248,7 +245,7 @@ def write_beatmaps(beatmaps, output_path, audio, *, mode: str | None, overwrite:
     Writes maps in a mode of the registry (metadata a format does not take is left out).
 
     Args:
-        beatmaps (`IntermediateBeatmap` or a list of them): the maps (one for osu! modes).
+        beatmaps (`IntermediateBeatmap` or a list of them): the maps, one difficulty each.
         output_path (`str` or `os.PathLike`): the `.osz`, or the song folder (or chart file) of a song-folder format.
         audio (`str` or `os.PathLike`): the song.
         mode (`str`): one of `WRITE_MODES`; `None` writes an `.osz` in the map's own osu! mode.

@@ -361,7 +361,7 @@ def background_png(seed: int = 0) -> bytes:
 
 
 def write_osz(
-    beatmap: IntermediateBeatmap,
+    beatmaps: IntermediateBeatmap | list,
     output_path,
     audio,
     *,
@@ -371,13 +371,14 @@ def write_osz(
     **metadata,
 ) -> str:
     """
-    Writes a playable `.osz`: the `.osu` difficulty, the audio and a background image.
+    Writes a playable `.osz`: an `.osu` difficulty per map (a mapset), the audio and a background image.
 
     The archive is written to a temporary file beside `output_path` and moved into place, so a failure leaves no
     partial file.
 
     Args:
-        beatmap (`IntermediateBeatmap`): the map.
+        beatmaps (`IntermediateBeatmap` or a list of them): the maps, one difficulty each. Difficulties whose names
+            (by star rating, or `version`) meet get a number: `Insane`, `Insane 2`.
         output_path (`str` or `os.PathLike`): the `.osz` to write.
         audio (`str` or `os.PathLike`): the song's audio file, stored in the archive under its own name.
         mode (`str`, *optional*): the game mode (see `intermediate_to_osu`).
@@ -401,15 +402,24 @@ def write_osz(
         with open(background, "rb") as file:
             background_name, background_bytes = os.path.basename(os.fspath(background)), file.read()
     audio_name = os.path.basename(audio)
-    text = intermediate_to_osu(
-        beatmap, mode=mode, audio_filename=audio_name, background_filename=background_name, **metadata
-    )
-    header = dict(re.findall(r"^(Artist|Title|Creator|Version):(.*?)\r?$", text, flags=re.MULTILINE))
-    osu_name = safe_filename(f"{header['Artist']} - {header['Title']} ({header['Creator']}) [{header['Version']}]")
+    beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
+    texts, versions = [], {}
+    for beatmap in beatmaps:
+        text = intermediate_to_osu(
+            beatmap, mode=mode, audio_filename=audio_name, background_filename=background_name, **metadata
+        )
+        version = re.search(r"^Version:(.*?)\r?$", text, flags=re.MULTILINE).group(1)
+        versions[version] = versions.get(version, 0) + 1
+        if versions[version] > 1:  # a mapset's difficulties need names of their own
+            text = text.replace(f"\nVersion:{version}\r", f"\nVersion:{version} {versions[version]}\r", 1)
+        texts.append(text)
 
     archive_bytes = io.BytesIO()
     with zipfile.ZipFile(archive_bytes, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{osu_name}.osu", text.encode("utf-8"))
+        for text in texts:
+            header = dict(re.findall(r"^(Artist|Title|Creator|Version):(.*?)\r?$", text, flags=re.MULTILINE))
+            name = safe_filename(f"{header['Artist']} - {header['Title']} ({header['Creator']}) [{header['Version']}]")
+            archive.writestr(f"{name}.osu", text.encode("utf-8"))
         archive.write(audio, audio_name, compress_type=zipfile.ZIP_STORED)
         archive.writestr(background_name, background_bytes)
     return write_atomically(output_path, archive_bytes.getvalue(), overwrite=overwrite)

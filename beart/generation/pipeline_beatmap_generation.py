@@ -49,6 +49,7 @@ class BeatmapGenerationPipeline(Pipeline):
     >>> generator = pipeline("beatmap-generation", model="path/to/beart-model")
     >>> beatmap = generator("song.mp3", mode="taiko", difficulty=0.7, seed=1, output_path="song.osz")
     >>> beatmap.data.head()  # TIME (ms), TEMPO (BPM), LEFT, RIGHT: 0 none, 1 hit, 2 hold
+    >>> mapset = generator("song.mp3", mode="mania", difficulty=[0.2, 0.5, 0.8], output_path="set.osz")
     ```
 
     Call arguments (all optional but the audio):
@@ -60,7 +61,9 @@ class BeatmapGenerationPipeline(Pipeline):
         mode (`str`, defaults to `"osu"`): one of `GENERATION_MODES` (`osu`, `taiko`, `catch`, `mania`,
             `stepmania`, `tja`, `fretsonfire`); sets the tracks.
         tracks (`list[str]`): explicit track names (1, 2 or 4 of LEFT, UP, DOWN, RIGHT), e.g. `["LEFT", "RIGHT"]`.
-        difficulty (`float`, defaults to 0.5): in [0, 1].
+        difficulty (`float` or a list of them, defaults to 0.5): in [0, 1]. A list makes a map per difficulty, written
+            as one set (an `.osz` of several difficulties, a simfile's charts, a TJA file's courses); the call then
+            returns a list of maps per song.
         temperature, top_k, beams, max_beam_width, logit_bias, seed, prediction_steps, hit_threshold,
             difficulty_guidance, onset_prior, beat_prior: see [`DecodingOptions`].
         start, end (`float`): the part of the song to map, in seconds.
@@ -258,12 +261,14 @@ class BeatmapGenerationPipeline(Pipeline):
         written["TEMPO"] = self.written_tempo(beatmap, analysis)
         return IntermediateBeatmap(written, {**beatmap.meta, "subdivisions": list(analysis.subdivisions)})
 
-    def _write(self, beatmap: IntermediateBeatmap, model_outputs: dict, output_path, mode: str, metadata: dict) -> str:
-        """Writes the map (on the song's tempo map); an existing file is replaced only with `overwrite=True`."""
+    def _write(self, beatmaps, model_outputs: dict, output_path, mode: str, metadata: dict) -> str:
+        """Writes the maps (one difficulty each, on the song's tempo map) as one set; an existing file is replaced only
+        with `overwrite=True`."""
+        beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
         overwrite = bool(metadata.pop("overwrite", False))
         metadata = {key: value for key, value in metadata.items() if value is not None}
         metadata.setdefault(
-            "model_name", os.path.basename(str(beatmap.meta["source"]["model"]).rstrip("/")) or "beart"
+            "model_name", os.path.basename(str(beatmaps[0].meta["source"]["model"]).rstrip("/")) or "beart"
         )
         analysis = model_outputs["analysis"]
         with tempfile.TemporaryDirectory() as folder:
@@ -274,10 +279,40 @@ class BeatmapGenerationPipeline(Pipeline):
                 audio = os.path.join(folder, "audio.ogg")
                 with open(audio, "wb") as file:
                     file.write(encode_ogg(analysis.waveform, analysis.sampling_rate))
-            return write_beatmaps(beatmap, output_path, audio, mode=mode, overwrite=overwrite, **metadata)[0]
+            return write_beatmaps(beatmaps, output_path, audio, mode=mode, overwrite=overwrite, **metadata)[0]
+
+    def _mapsets(self, audio, difficulty, output_path=None, overwrite=None, sampling_rate=None, **kwargs):
+        """A map per difficulty of each song (its analysis made once), written as one set per song: an `.osz` of
+        several difficulties, a simfile of several charts, a TJA file of several courses, a guitar part of several
+        difficulties."""
+        if isinstance(audio, (list, tuple)):
+            paths = [None] * len(audio) if output_path is None else list(output_path)
+            if len(paths) != len(audio):
+                raise ValueError("Give one output path per song.")
+            return [
+                self._mapsets(song, difficulty, path, overwrite, sampling_rate, **kwargs)
+                for song, path in zip(audio, paths)
+            ]
+        if not difficulty:
+            raise ValueError("Give at least one difficulty.")
+        model_inputs = self.preprocess(audio, sampling_rate)
+        analysis = model_inputs["analysis"]
+        beatmaps = [super(BeatmapGenerationPipeline, self).__call__(analysis, difficulty=level, **kwargs)
+                    for level in difficulty]  # fmt: skip
+        if output_path is not None:
+            mode, _ = self.resolve_tracks(kwargs.get("mode"), kwargs.get("tracks"))
+            playable = kwargs.get("playable", True)
+            written = beatmaps if playable else [self.on_written_grid(beatmap, analysis) for beatmap in beatmaps]
+            metadata = {key: kwargs.get(key) for key in ("title", "artist", "creator", "version", "model_name")}
+            path = self._write(written, model_inputs, output_path, mode, {**metadata, "overwrite": overwrite})
+            for beatmap in beatmaps:
+                beatmap.meta["output_path"] = path
+        return beatmaps
 
     def __call__(self, audio, **kwargs):
         """Generates for one song, or for a list of songs together (see the class docstring)."""
+        if isinstance(kwargs.get("difficulty"), (list, tuple)):
+            return self._mapsets(audio, **kwargs)
         if not isinstance(audio, (list, tuple)):
             return super().__call__(audio, **kwargs)
         preprocess, forward, postprocess = self._sanitize_parameters(**kwargs)

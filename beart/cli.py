@@ -467,11 +467,11 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="list what a ranking reviewer would reject in maps: unsnapped objects, near-duplicates, density spikes, "
         "short holds",
-        description="Read every map under each MAP (any supported format, or an .ibf) and list, per difficulty, objects "
-        "off the 1/1-1/16 beat grid of the map's own timing, objects closer than an eighth of a beat (30-50 ms) to "
-        "the end of the previous one of their track (on osu!standard a slider on top of a circle), holds shorter "
-        "than an eighth of a beat, and seconds far denser than the rest of the map. The exit status is 1 when a map "
-        "fails.",
+        description="Read every map under each MAP (any supported format, or an .ibf) and list, per difficulty, "
+        "objects off the 1/1-1/16 beat grid of the map's own timing, objects closer than an eighth of a beat "
+        "(30-50 ms) to the end of the previous one of their track (on osu!standard a slider on top of a circle), "
+        "holds shorter than an eighth of a beat, and seconds far denser than the rest of the map. osu!, StepMania "
+        "and TJA files are read on their own times and timing. The exit status is 1 when a map fails.",
     )
     check.add_argument(
         "maps", nargs="+", metavar="MAP", help="beatmap files, song folders or folders searched recursively"

@@ -145,7 +145,8 @@ def test_human_charts_pass_across_their_tempo_changes():
     # 10 ms step, and their first beat lies at 77 ms: the check must keep each change where it lies on the grid before
     # it, not move it with the first beat
     (source,) = find_beatmap_sets(CORPUS / "opentaiko" / "S05 - brokenHeart resurrection ~estelle~")
-    beatmaps = {beatmap.meta["source"]["course"]: beatmap for *_, beatmap in read_difficulties(source, [], for_training=False)}
+    read = read_difficulties(source, [], for_training=False)
+    beatmaps = {beatmap.meta["source"]["course"]: beatmap for *_, beatmap in read}
     for course in ("Normal", "Hard"):
         assert len(beatmaps[course].tempo_changes()) == 17
         report = check_playability(beatmaps[course], course)

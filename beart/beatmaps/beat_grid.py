@@ -98,7 +98,7 @@ class BeatGrid:
         """
         times = np.asarray(times_ms, dtype=np.float64)
         segment = self._segment(times)
-        ms_per_row = 60000.0 / self.bpms[segment] / ROWS_PER_BEAT
+        ms_per_row = self._ms_per_row(segment)
         subdivisions = self.subdivisions if subdivisions is None else subdivisions
         return _candidates(self.rows[segment] + (times - self.starts[segment]) / ms_per_row, subdivisions, ms_per_row)
 
@@ -124,12 +124,14 @@ class BeatGrid:
         early = (self.times_at(rows) < 0.0) & (times >= 0.0)
         if early.any():
             steps = ROWS_PER_BEAT // np.array(subdivisions or self.subdivisions, dtype=np.int64)
-            first_rows = np.ceil((self.rows[0] - self.starts[0] / self._ms_per_row(0)) / steps).astype(np.int64) * steps
+            row_at_zero = self.rows[0] - self.starts[0] / self._ms_per_row(0)
+            first_rows = np.ceil(row_at_zero / steps).astype(np.int64) * steps
             distance = np.abs(self.times_at(first_rows)[None, :] - times[early, None])
             rows[early] = _coarsest(np.broadcast_to(first_rows, distance.shape), distance, tolerance_ms)
         return rows
 
-    def _ms_per_row(self, segment: int) -> float:
+    def _ms_per_row(self, segment):
+        """The length of a row (ms) in each segment (an index or an array of them)."""
         return 60000.0 / self.bpms[segment] / ROWS_PER_BEAT
 
     def written_at(self, times_ms) -> np.ndarray:

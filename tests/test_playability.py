@@ -311,6 +311,39 @@ def test_a_tja_file_is_checked_on_its_own_times_not_on_its_10_ms_steps(tmp_path)
     assert len(check_playability(beatmap_set.read("Oni", for_training=False)).near_duplicates) == 1
 
 
+PAUSED_SIMFILE = (
+    "#TITLE:Paused;\n#MUSIC:song.ogg;\n#OFFSET:0;\n#BPMS:0=120;\n#STOPS:4=0.110;\n#NOTES:\n     dance-single:\n     :\n"
+    "     Hard:\n     8:\n     0,0,0,0,0:\n" + ",\n".join(["1000\n0100\n0010\n0001"] * 3) + "\n;\n"
+)
+PAUSED_TJA = "BPM:120\nWAVE:song.ogg\n\nCOURSE:Oni\n#START\n1020,\n#DELAY 0.110\n1020,\n1122,\n#END\n"
+
+
+@pytest.mark.parametrize(
+    "name, text, notes, after", [("paused.sm", PAUSED_SIMFILE, 12, 7), ("paused.tja", PAUSED_TJA, 8, 6)]
+)
+def test_a_chart_is_checked_where_it_writes_its_notes_across_its_pauses(tmp_path, name, text, notes, after):
+    # a stop (StepMania: after the note on its beat) or a #DELAY (TJA: before the next measure) of 110 ms at beat 4
+    # moves every later note 110 ms off the beats that the tempo alone gives; the notes stand on whole and half beats
+    (tmp_path / name).write_text(text)
+    beatmap_set = open_beatmap_set(str(tmp_path / name))
+    (report,) = check_beatmap_set(beatmap_set, name, [])
+    assert report.passed and report.num_objects == notes, report.summary()
+    timed = beatmap_set.timed(beatmap_set.difficulty_names[0])
+    by_time = check_objects(timed.objects[["track", "start", "end"]], timed.tempo, name, tolerance_ms=2,
+                            find_phase=False)  # fmt: skip
+    assert len(by_time.unsnapped) == after  # the notes after the pause, on the tempo's beats alone
+
+
+def test_a_note_off_every_playable_subdivision_is_unsnapped_as_written(tmp_path):
+    # a 20-slot measure puts notes on fifths of a beat, which no subdivision of the check holds
+    (tmp_path / "fifths.tja").write_text("BPM:120\nWAVE:song.ogg\n\nCOURSE:Oni\n#START\n" + "10000" * 4 + ",\n#END\n")
+    (report,) = check_beatmap_set(open_beatmap_set(str(tmp_path / "fifths.tja")), "fifths.tja", [])
+    assert report.num_objects == 4 and report.unsnapped == []  # on the beats: 0, 5, 10, 15 of 20 slots
+    (tmp_path / "fifths.tja").write_text("BPM:120\nWAVE:song.ogg\n\nCOURSE:Oni\n#START\n" + "01000" * 4 + ",\n#END\n")
+    (report,) = check_beatmap_set(open_beatmap_set(str(tmp_path / "fifths.tja")), "fifths.tja", [])
+    assert report.unsnapped == pytest.approx([100.0, 600.0, 1100.0, 1600.0])  # a fifth of a beat after each
+
+
 def test_notes_are_spaced_where_the_writers_will_put_them():
     # 180 BPM (a beat of 333 ms): notes 20 and 70 ms into a beat snap to its 1/16 and 3/16 (20.8, 62.5 ms), 32nds, but
     # fall on the 10 ms steps 20 and 60 ms in, which the writers put on the 1/16 and the 1/6 (55.6 ms): 35 ms apart.

@@ -27,7 +27,9 @@ class TimedChart:
     format keeps exact times.
 
     Args:
-        objects (`pd.DataFrame`): `track`, `start`, `end` (ms; a hit has `end == start`).
+        objects (`pd.DataFrame`): `track`, `start`, `end` (ms; a hit has `end == start`), and where the format writes
+            notes on beats (StepMania's rows, TJA's measures), `start_beat` and `end_beat`: where they stand as
+            written, in beats from the chart's beat 0, which pauses (stops, delays) do not move.
         tempo (`pd.DataFrame`): `time` (ms) and `bpm` of each tempo, in time order; the first time is a beat.
         layout (`str`): the osu! mode whose tracks the chart has (`beart.beatmaps.tracks.GAME_MODE_TRACKS`).
 

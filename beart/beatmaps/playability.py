@@ -5,9 +5,9 @@ the rules to a generated map before it is written; `check_playability` lists whe
 
 - **Snapped**: each object's start (and a hold's end) lies on a subdivision of the beat of the map's TEMPO grid
   (`beart.beatmaps.beat_grid`): 1/1, 1/2, 1/3, 1/4, 1/6, 1/8, 1/12 or 1/16, the divisors of the osu! editor and of
-  StepMania's and TJA's measures. `beart check` reads an osu!, StepMania or TJA file on its own times and timing
-  (`BeatmapSet.timed`), within 2 ms; a pause (StepMania stops and delays, TJA `#DELAY`) is not followed, so the notes
-  after one read as off the beats. Other maps are checked on their intermediate 10 ms grid: a time is snapped when it
+  StepMania's and TJA's measures. `beart check` reads an osu! file on its own times and timing points, within 2 ms,
+  and a StepMania or TJA file where it writes its notes (`BeatmapSet.timed`: rows of a measure, exact, whatever stops
+  and delays its timing holds). Other maps are checked on their intermediate 10 ms grid: a time is snapped when it
   lies within half a step (plus 1 ms) of a subdivision, and as the TEMPO column does not keep where the beats fall,
   the check takes the phase that suits the map best. Human charts played in rather than placed (some Frets on Fire
   MIDI files) read as unsnapped.
@@ -207,6 +207,22 @@ def _snapped(tempo: pd.DataFrame, times: np.ndarray, tolerance_ms: float, find_p
     return grid, snapped, sorted(unsnapped.tolist())
 
 
+def on_subdivisions(beats: np.ndarray, subdivisions: tuple = PLAYABLE_SUBDIVISIONS) -> np.ndarray:
+    """Whether each position (in beats, as a file writes it) lies on one of `subdivisions` of its beat (to 1e-6 of a
+    beat: sums of a measure's slots carry float error)."""
+    scaled = np.asarray(beats, dtype=np.float64)[:, None] * np.array(subdivisions, dtype=np.float64)[None, :]
+    return (np.abs(scaled - np.round(scaled)) < 1e-6 * np.array(subdivisions)[None, :]).any(axis=1)
+
+
+def _beat_ms_at(tempo: pd.DataFrame, times_ms: np.ndarray) -> np.ndarray:
+    """The length of a beat (ms) of the tempo in effect at each time (the first tempo before it); 500 ms (120 BPM)
+    without a tempo."""
+    if tempo.empty:
+        return np.full(len(times_ms), 500.0)
+    index = np.maximum(np.searchsorted(tempo["time"].to_numpy(np.float64), times_ms, side="right") - 1, 0)
+    return 60000.0 / tempo["bpm"].to_numpy(np.float64)[index]
+
+
 def check_objects(
     objects: pd.DataFrame,
     tempo: pd.DataFrame,
@@ -220,7 +236,9 @@ def check_objects(
     Lists where timed objects break the rules of this module.
 
     Args:
-        objects (`pd.DataFrame`): columns `track`, `start`, `end` (ms).
+        objects (`pd.DataFrame`): columns `track`, `start`, `end` (ms); with `start_beat` and `end_beat` (where a
+            file writes them, see `TimedChart`) those decide what is snapped, and the times, pauses and all, what is
+            close.
         tempo (`pd.DataFrame`): columns `time` (ms) and `bpm`, the map's timing; empty when unknown (no snap check).
         name (`str`): names the map in the report.
         tolerance_ms (`float`, *optional*): how far from a subdivision a snapped time may lie.
@@ -234,10 +252,17 @@ def check_objects(
     objects = objects.sort_values("start", kind="stable").reset_index(drop=True)
     if objects.empty:
         return PlayabilityReport(name, 0, [], [], [], [])
-    objects = objects[["track", "start", "end"]].astype({"start": np.float64, "end": np.float64})
+    written_beats = "start_beat" in objects.columns
+    columns = ["track", "start", "end", *(["start_beat", "end_beat"] if written_beats else [])]
+    objects = objects[columns].astype({"start": np.float64, "end": np.float64})
     on_grid, unsnapped = objects, []  # where the objects lie on the map's grid
     is_hold = (objects["end"] > objects["start"]).to_numpy()
-    if len(tempo):
+    if written_beats:  # where the file writes them: exact, whatever pauses the file's timing holds
+        beats = np.concatenate([objects["start_beat"], objects["end_beat"][is_hold]]).astype(np.float64)
+        times = np.concatenate([objects["start"], objects["end"][is_hold]])
+        unsnapped = sorted(times[~on_subdivisions(beats)].tolist())
+        gaps = near_duplicate_ms(_beat_ms_at(tempo, objects["start"].to_numpy()))
+    elif len(tempo):
         times = np.concatenate([objects["start"], objects["end"][is_hold]])
         grid, snapped, unsnapped = _snapped(tempo, times, tolerance_ms, find_phase)
         # gaps are measured on the grid too: read on a 10 ms grid (or in whole ms), a run of 32nds falls alternately

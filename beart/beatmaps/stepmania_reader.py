@@ -27,7 +27,7 @@ from transformers.utils import logging
 from .beatmap_set import ChartFileSet, TimedChart
 from .difficulty_bands import difficulty_in_band
 from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
-from .intermediate import IntermediateBeatmap, intro_span, preview_time_ms
+from .intermediate import ROWS_PER_BEAT, IntermediateBeatmap, intro_span, preview_time_ms
 from .stepmania_file import SimfileChart, StepManiaFile, parse_notes, parse_simfile
 from .tracks import GAME_MODE_TRACKS
 
@@ -122,8 +122,8 @@ def _chart_width(chart: SimfileChart, where: str) -> int:
 
 
 def _hit_objects(simfile: StepManiaFile, chart: SimfileChart, where: str) -> tuple[pd.DataFrame, object]:
-    """The chart's playable objects (`track`, `start`, `end` in ms, and the `column` of the pad they are on) and its
-    timing."""
+    """The chart's playable objects (`track`, `start`, `end` in ms, the `column` of the pad they are on, and
+    `start_beat`, `end_beat`: where they stand as written) and its timing."""
     timing = simfile.timing(chart)
     notes = parse_notes(chart.notes, _chart_width(chart, where), where)
     tracks = _column_tracks(chart.steps_type, notes.num_columns)
@@ -131,9 +131,11 @@ def _hit_objects(simfile: StepManiaFile, chart: SimfileChart, where: str) -> tup
     milliseconds = timing.seconds_at(notes.rows) * 1000.0
     frames = []
     is_tap = np.isin(notes.kinds, ["1", "L"]) & playable
+    beats = notes.rows / ROWS_PER_BEAT
     frames.append(
-        pd.DataFrame({"column": notes.columns[is_tap], "start": milliseconds[is_tap], "end": milliseconds[is_tap]})
-    )
+        pd.DataFrame({"column": notes.columns[is_tap], "start": milliseconds[is_tap], "end": milliseconds[is_tap],
+                      "start_beat": beats[is_tap], "end_beat": beats[is_tap]})
+    )  # fmt: skip
     # Each hold or roll head ends on the first tail after it in its column: one search over (column, row) keys.
     key = notes.columns * (int(notes.rows.max(initial=0)) + 1) + notes.rows
     heads = np.flatnonzero(np.isin(notes.kinds, ["2", "4"]))
@@ -146,13 +148,15 @@ def _hit_objects(simfile: StepManiaFile, chart: SimfileChart, where: str) -> tup
     if (~has_tail).any():
         logger.warning(f"{where}: {int((~has_tail).sum())} hold(s) never end; read as taps.")
     ends = np.where(has_tail, milliseconds[tails[tail_index]] if len(tails) else 0.0, milliseconds[heads])
+    end_beats = np.where(has_tail, beats[tails[tail_index]] if len(tails) else 0.0, beats[heads])
     keep = playable[heads]
     frames.append(
-        pd.DataFrame({"column": notes.columns[heads][keep], "start": milliseconds[heads][keep], "end": ends[keep]})
-    )
+        pd.DataFrame({"column": notes.columns[heads][keep], "start": milliseconds[heads][keep], "end": ends[keep],
+                      "start_beat": beats[heads][keep], "end_beat": end_beats[keep]})
+    )  # fmt: skip
     objects = pd.concat(frames, ignore_index=True)
     objects["track"] = np.asarray(STEPMANIA_TRACKS)[tracks[objects["column"].to_numpy(np.int64)]]
-    return objects[["track", "start", "end", "column"]], timing
+    return objects[["track", "start", "end", "column", "start_beat", "end_beat"]], timing
 
 
 def _timed_chart(simfile: StepManiaFile, chart: SimfileChart, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -241,12 +245,12 @@ class StepManiaSimfile(ChartFileSet):
         return chart_to_intermediate(self.simfile, self.charts[difficulty_name], for_training=for_training)
 
     def timed(self, difficulty_name: str) -> TimedChart:
-        """One chart's notes at their times in the song, with its `#BPMS` from beat 0 on (stops and delays are not
-        kept: the notes after one read as off the beats)."""
+        """One chart's notes at their times in the song (stops, delays and all) and where they stand as written (their
+        rows, as beats), with its `#BPMS` from beat 0 on."""
         chart = self.charts[difficulty_name]
         objects, tempo = _timed_chart(self.simfile, chart, f"{self.simfile.name} [{chart.name}]")
         columns = objects.assign(track="column " + (objects["column"] + 1).astype(str))  # doubles: each pad's own
-        return TimedChart(columns[["track", "start", "end"]], tempo, "mania")
+        return TimedChart(columns[["track", "start", "end", "start_beat", "end_beat"]], tempo, "mania")
 
 
 def read_simfile(path, *, for_training: bool = True) -> list[IntermediateBeatmap]:

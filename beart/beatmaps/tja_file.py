@@ -56,7 +56,8 @@ EXTENSION_LETTERS = frozenset("ABCDEFGHI")  # OpenTaiko's letters, which the `tj
 @dataclass
 class TjaNote:
     """One note of a chart: its time in the song (ms), kind (`don`, `ka`, `kadon`: both at once, `roll`, `balloon`,
-    `end`), whether it is big, the line it stands on, its measure (counted from 0) and the letter written."""
+    `end`), whether it is big, the line it stands on, its measure (counted from 0), the letter written and its beat
+    (beats of the chart before it, counted from the chart's start: where it stands as written)."""
 
     time_ms: float
     kind: str
@@ -64,6 +65,7 @@ class TjaNote:
     line: int
     measure: int
     letter: str = ""
+    beat: float = 0.0
 
 
 @dataclass
@@ -181,7 +183,7 @@ class _CourseTiming:
     """
 
     def __init__(self, bpm: float, offset: float, where: str):
-        self.seconds, self.bpm, self.beats_per_measure, self.measure = -offset, bpm, 4.0, 0
+        self.seconds, self.bpm, self.beats_per_measure, self.measure, self.beat = -offset, bpm, 4.0, 0, 0.0
         self.notes, self.extended, self.left_out = [], set(), {}
         self.tempo = [(self.seconds * 1000.0, bpm)]
         self.where = where
@@ -203,8 +205,10 @@ class _CourseTiming:
                 for character in value:
                     self._note(character, number)
                     self.seconds += slot_beats * 60.0 / self.bpm
+                    self.beat += slot_beats
         if not slots:
             self.seconds += self.beats_per_measure * 60.0 / self.bpm
+            self.beat += self.beats_per_measure
         self.measure += 1
 
     def _note(self, character: str, number: int) -> None:
@@ -214,7 +218,7 @@ class _CourseTiming:
         note_kind = NOTE_KINDS.get(letter)
         if note_kind is not None:
             self.notes.append(
-                TjaNote(self.seconds * 1000.0, note_kind, letter in BIG_NOTES, number, self.measure, letter)
+                TjaNote(self.seconds * 1000.0, note_kind, letter in BIG_NOTES, number, self.measure, letter, self.beat)
             )
         elif letter in NOT_TO_HIT:
             self.left_out[NOT_TO_HIT[letter]] = self.left_out.get(NOT_TO_HIT[letter], 0) + 1

@@ -50,12 +50,13 @@ def course_difficulty(course: str, level: int) -> float:
 
 
 def _hit_objects(course: TjaCourse, where: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The course's objects (`track`, `start`, `end` in ms) and its balloon spans (`start`, `end`)."""
+    """The course's objects (`track`, `start`, `end` in ms, and `start_beat`, `end_beat`: where they stand as written)
+    and its balloon spans (`start`, `end`)."""
     rows, balloons, open_roll = [], [], None
     for note in course.notes:
         if note.kind in NOTE_TRACKS:
             if open_roll is None:
-                rows.extend((track, note.time_ms, note.time_ms) for track in NOTE_TRACKS[note.kind])
+                rows.extend((track, note.time_ms, note.time_ms, note.beat, note.beat) for track in NOTE_TRACKS[note.kind])
             continue
         if note.kind in ("roll", "balloon"):
             if open_roll is None:
@@ -64,16 +65,17 @@ def _hit_objects(course: TjaCourse, where: str) -> tuple[pd.DataFrame, pd.DataFr
         if open_roll is None:  # an `8` with nothing to end
             logger.warning(f"{where}, line {note.line}: an end of roll (8) without a roll; left out.")
             continue
+        span = (open_roll.time_ms, note.time_ms, open_roll.beat, note.beat)
         if open_roll.kind == "roll":
-            rows.append((TAIKO_TRACKS[0], open_roll.time_ms, note.time_ms))
+            rows.append((TAIKO_TRACKS[0], *span))
         else:
             balloons.append((open_roll.time_ms, note.time_ms))
-            rows.extend((track, open_roll.time_ms, note.time_ms) for track in TAIKO_TRACKS)
+            rows.extend((track, *span) for track in TAIKO_TRACKS)
         open_roll = None
     if open_roll is not None:
         logger.warning(f"{where}, line {open_roll.line}: a {open_roll.kind} that never ends; read as a hit.")
-        rows.append((TAIKO_TRACKS[0], open_roll.time_ms, open_roll.time_ms))
-    objects = pd.DataFrame(rows, columns=["track", "start", "end"])
+        rows.append((TAIKO_TRACKS[0], open_roll.time_ms, open_roll.time_ms, open_roll.beat, open_roll.beat))
+    objects = pd.DataFrame(rows, columns=["track", "start", "end", "start_beat", "end_beat"])
     return objects, pd.DataFrame(balloons, columns=["start", "end"])
 
 
@@ -144,8 +146,8 @@ class TjaSong(ChartFileSet):
         return course_to_intermediate(self.tja, self.courses[difficulty_name], for_training=for_training)
 
     def timed(self, difficulty_name: str) -> TimedChart:
-        """One course's notes at their times in the song, with its tempos from `-OFFSET` on (a `#DELAY` is not kept:
-        the notes after one read as off the beats)."""
+        """One course's notes at their times in the song and where they stand as written (their beats), with its
+        tempos from `-OFFSET` on."""
         course = self.courses[difficulty_name]
         objects, _ = _course_objects(course, f"{self.tja.name} [{course.name}]")
         return TimedChart(objects, pd.DataFrame(course.tempo, columns=["time", "bpm"]), "taiko")

@@ -56,7 +56,8 @@ def _hit_objects(course: TjaCourse, where: str) -> tuple[pd.DataFrame, pd.DataFr
     for note in course.notes:
         if note.kind in NOTE_TRACKS:
             if open_roll is None:
-                rows.extend((track, note.time_ms, note.time_ms, note.beat, note.beat) for track in NOTE_TRACKS[note.kind])
+                hit = (note.time_ms, note.time_ms, note.beat, note.beat)
+                rows.extend((track, *hit) for track in NOTE_TRACKS[note.kind])
             continue
         if note.kind in ("roll", "balloon"):
             if open_roll is None:

@@ -11,7 +11,7 @@ import pytest
 import soundfile
 
 from beart.beatmaps import AIGeneratedError, BeatmapError, FretsOnFireSong, convert_beatmaps, read_fretsonfire
-from beart.beatmaps.fretsonfire_file import parse_notes_mid
+from beart.beatmaps.fretsonfire_file import SongIni, parse_notes_mid
 from beart.beatmaps.fretsonfire_reader import DIFFICULTIES, FRET_TRACKS, MANIA_TRACKS
 from beart.beatmaps.fretsonfire_writer import fretsonfire_files, write_fretsonfire
 from beart.safety import UnsafePathError
@@ -243,6 +243,31 @@ def test_real_charts_survive_fretsonfire_to_ibf_to_fretsonfire(path, tmp_path):
     assert part.name == "PART GUITAR"
 
 
+@pytest.mark.parametrize("path", SONGS[:2], ids=lambda path: path.parent.name)
+def test_a_chart_written_as_clone_heros_chart_times_every_note_as_its_midi_twin(path, tmp_path):
+    # the real charts written as notes.chart and as notes.mid from the same maps: the .chart, read back, times every
+    # note (and sustain end) where pretty_midi times the .mid's, its Offset in place of song.ini's delay
+    originals = read_fretsonfire(path)
+    as_midi, as_chart = fretsonfire_files(originals), fretsonfire_files(originals, chart_format="chart")
+    assert sorted(as_chart) == ["notes.chart", "song.ini"] and "delay = 0" in as_chart["song.ini"]
+    for folder, files in (("mid", as_midi), ("chart", as_chart)):
+        for name, content in files.items():
+            (tmp_path / folder).mkdir(exist_ok=True)
+            (tmp_path / folder / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+        (tmp_path / folder / "song.ogg").write_bytes(b"OggS")
+    reference = reference_notes(tmp_path / "mid" / "notes.mid")
+    delay = SongIni.parse(as_midi["song.ini"], "song.ini").number("delay", "song.ini")
+    song = FretsOnFireSong(tmp_path / "chart")
+    notes = song.part.notes.sort_values(["start_tick", "pitch"], ignore_index=True)
+    start = song.chart.seconds(notes["start_tick"]) * 1000 + song.offset_ms
+    np.testing.assert_allclose(start, reference["start"] + delay, atol=0.5)
+    sustained = (notes["end_tick"] > notes["start_tick"]).to_numpy()
+    end = song.chart.seconds(notes["end_tick"]) * 1000 + song.offset_ms
+    np.testing.assert_allclose(end[sustained], (reference["end"] + delay)[sustained], atol=0.5)
+    rereads = read_fretsonfire(tmp_path / "chart", for_training=False)
+    assert_same_maps(originals, rereads, difficulty_tolerance=0.25 / 6 + 1e-9)
+
+
 def test_export_and_generate_write_fretsonfire_songs(tmp_path, example_song, capsys):
     from beart.cli import main
 
@@ -260,6 +285,13 @@ def test_export_and_generate_write_fretsonfire_songs(tmp_path, example_song, cap
     assert generated.tracks == list(MANIA_TRACKS) and len(generated.hit_objects()) > 0
     assert len(reference_notes(output / "notes.mid")) >= len(generated.hit_objects())
     assert soundfile.info(output / "song.ogg").format == "OGG"  # the example song is Ogg: copied as it is
+    # the same map as Clone Hero's notes.chart: beat 0 lies 5 ms before the song (the grid's first beat on its step
+    # of 1,870 ms, at 128 BPM), which the chart's Offset says where notes.mid's song.ini says `delay = -5`
+    assert main([*command[:3], str(tmp_path / "chart" / "notes.chart"), *command[4:]]) == 0
+    assert "delay = -5" in (output / "song.ini").read_text()
+    assert "Offset = -0.005" in (tmp_path / "chart" / "notes.chart").read_text()
+    (as_chart,) = read_fretsonfire(tmp_path / "chart", for_training=False)
+    pd.testing.assert_frame_equal(as_chart.hit_objects(), generated.hit_objects())
     with pytest.raises(AIGeneratedError, match="AI-generated"):
         read_fretsonfire(output)
     # the notes before rests are sustained (read back from notes.mid); --sustain-rests 0 keeps the model's holds only

@@ -17,6 +17,8 @@ Each instrument becomes a `MidiPart` named as a `notes.mid` names it (`PART GUIT
 `PART RHYTHM`, `PART KEYS`), its difficulties at the MIDI pitches of `notes.mid` (Easy 60-64 ... Expert 96-100).
 A line that reads as none of these is skipped with a warning naming its line; a tick, tempo or length that is not a
 whole number in range raises `BeatmapError` naming the file and line.
+
+`notes_chart_text` writes a lead guitar part as a `.chart` (the inverse, for the `Single` instrument).
 """
 
 import re
@@ -28,6 +30,7 @@ from transformers.utils import logging
 from .errors import BeatmapError
 from .fretsonfire_file import DEFAULT_TEMPO, MAX_TICKS_PER_BEAT, NOTE_COLUMNS, MidiChart, MidiPart
 from .numbers import finite_number
+from .text_fields import one_line
 
 
 logger = logging.get_logger(__name__)
@@ -169,3 +172,42 @@ def parse_notes_chart(data: bytes, where: str) -> tuple[MidiChart, dict[str, str
 
 
 __all__ = ["parse_notes_chart"]
+
+
+def notes_chart_text(
+    ticks_per_beat: int, tempo_ticks, tempo_us, notes: pd.DataFrame, song: dict, *, sustain_cutoff: int = 0
+) -> str:
+    """
+    Serializes a lead guitar part as a `.chart`: `[Song]` (`song`'s entries, quoted where they are text, then
+    `Resolution`), `[SyncTrack]` (4/4 and the tempo map), empty `[Events]`, and one `[<Difficulty>Single]` section per
+    difficulty the notes' pitches name (those of `notes.mid`: Easy 60-64 ... Expert 96-100). `parse_notes_chart` reads
+    it back with the same ticks.
+
+    Args:
+        ticks_per_beat (`int`): the resolution.
+        tempo_ticks, tempo_us (array-like of shape `(num_changes,)`): the tempo map, as in `MidiChart`.
+        notes (`pd.DataFrame`): columns `start_tick`, `end_tick` (after the start), `pitch`.
+        song (`dict[str, str | float]`): the `[Song]` entries (`Name`, `Artist`, `Charter`, `Offset` in seconds,
+            `MusicStream`...).
+        sustain_cutoff (`int`, *optional*): notes this many ticks long or shorter are written as length 0 (a strum).
+    """
+    entries = [f'  {key} = "{one_line(value)}"' if isinstance(value, str) else f"  {key} = {value:g}"
+               for key, value in song.items()]  # fmt: skip
+    lines = ["[Song]", "{", *entries, f"  Resolution = {int(ticks_per_beat)}", "}", "[SyncTrack]", "{", "  0 = TS 4"]
+    lines += [f"  {int(tick)} = B {int(round(60e9 / us))}" for tick, us in zip(tempo_ticks, tempo_us)]
+    lines += ["}", "[Events]", "{", "}"]
+    base = np.array(sorted(DIFFICULTY_PITCHES.values()))
+    pitch = notes["pitch"].to_numpy(np.int64)
+    difficulty = base[np.clip(np.searchsorted(base, pitch, side="right") - 1, 0, len(base) - 1)]
+    length = (notes["end_tick"] - notes["start_tick"]).to_numpy(np.int64)
+    length = np.where(length > sustain_cutoff, length, 0)
+    for name, green in DIFFICULTY_PITCHES.items():
+        mine = np.flatnonzero(difficulty == green)
+        if not len(mine):
+            continue
+        order = mine[np.lexsort((pitch[mine], notes["start_tick"].to_numpy()[mine]))]
+        lines += [f"[{name}Single]", "{"]
+        lines += [f"  {int(notes['start_tick'].iloc[index])} = N {int(pitch[index] - green)} {int(length[index])}"
+                  for index in order]  # fmt: skip
+        lines.append("}")
+    return "\n".join(lines) + "\n"

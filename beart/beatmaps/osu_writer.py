@@ -403,6 +403,8 @@ def write_osz(
             background_name, background_bytes = os.path.basename(os.fspath(background)), file.read()
     audio_name = os.path.basename(audio)
     beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
+    if not beatmaps:
+        raise BeatmapError("No beatmap to write.")
     texts, versions = [], {}
     for beatmap in beatmaps:
         text = intermediate_to_osu(

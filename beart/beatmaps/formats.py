@@ -134,8 +134,8 @@ FORMATS = (
         open_set=FretsOnFireSong,
         write=_without_mode(write_fretsonfire),
         sustain_rest_beats=0.5,
-        written_as="a song folder of notes.mid, song.ini and song.ogg (OUTPUT a folder; OUTPUT/notes.chart writes Clone "
-        "Hero's .chart in place of notes.mid)",
+        written_as="a song folder of notes.mid, song.ini and song.ogg (OUTPUT a folder; OUTPUT/notes.chart writes "
+        "Clone Hero's .chart in place of notes.mid)",
     ),
 )
 FORMAT_OF_MODE = {mode: beatmap_format for beatmap_format in FORMATS for mode in beatmap_format.modes}

@@ -58,9 +58,9 @@ MIN_SECTION_PULSE = 1.2
 def local_beat_periods(smoothed: np.ndarray, beat_frames: float) -> tuple[np.ndarray, np.ndarray]:
     """
     The beat period of overlapping windows of a song's smoothed flux (`SECTION_WINDOW_S` long, every
-    `SECTION_HOP_S`): the period, within `LOCAL_PERIOD_RANGE` of `beat_frames`, whose first `COMB_MULTIPLES` multiples the window's
-    autocorrelation peaks at most, halved or doubled to within half an octave of `beat_frames` (a window heard at
-    another metrical level reads the same).
+    `SECTION_HOP_S`): the period, within `LOCAL_PERIOD_RANGE` of `beat_frames`, whose first `COMB_MULTIPLES`
+    multiples the window's autocorrelation peaks at most, halved or doubled to within half an octave of `beat_frames`
+    (a window heard at another metrical level reads the same).
 
     Args:
         smoothed (`np.ndarray` of shape `(num_frames,)`): the song's spectral flux, one value per 10 ms frame,

@@ -405,22 +405,23 @@ def write_osz(
     beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
     if not beatmaps:
         raise BeatmapError("No beatmap to write.")
-    texts, versions = [], {}
+    named, versions = [], {}
     for beatmap in beatmaps:
         text = intermediate_to_osu(
             beatmap, mode=mode, audio_filename=audio_name, background_filename=background_name, **metadata
         )
-        version = re.search(r"^Version:(.*?)\r?$", text, flags=re.MULTILINE).group(1)
+        header = dict(re.findall(r"^(Artist|Title|Creator|Version):(.*?)\r?$", text, flags=re.MULTILINE))
+        version = header["Version"]
         versions[version] = versions.get(version, 0) + 1
         if versions[version] > 1:  # a mapset's difficulties need names of their own
-            text = text.replace(f"\nVersion:{version}\r", f"\nVersion:{version} {versions[version]}\r", 1)
-        texts.append(text)
+            header["Version"] = f"{version} {versions[version]}"
+            text = text.replace(f"\nVersion:{version}\r", f"\nVersion:{header['Version']}\r", 1)
+        name = safe_filename(f"{header['Artist']} - {header['Title']} ({header['Creator']}) [{header['Version']}]")
+        named.append((name, text))
 
     archive_bytes = io.BytesIO()
     with zipfile.ZipFile(archive_bytes, "w", zipfile.ZIP_DEFLATED) as archive:
-        for text in texts:
-            header = dict(re.findall(r"^(Artist|Title|Creator|Version):(.*?)\r?$", text, flags=re.MULTILINE))
-            name = safe_filename(f"{header['Artist']} - {header['Title']} ({header['Creator']}) [{header['Version']}]")
+        for name, text in named:
             archive.writestr(f"{name}.osu", text.encode("utf-8"))
         archive.write(audio, audio_name, compress_type=zipfile.ZIP_STORED)
         archive.writestr(background_name, background_bytes)

@@ -218,18 +218,22 @@ def read_osu(path, *, for_training: bool = True) -> IntermediateBeatmap:
     return osu_to_intermediate(parse_osu(content, name), content, for_training=for_training)
 
 
-def _read_member(beatmap_set: BeatmapSet, member: str, for_training: bool) -> IntermediateBeatmap:
-    content = beatmap_set.read_bytes(member)
-    return osu_to_intermediate(parse_osu(content, member), content, for_training=for_training)
+class OsuSet(BeatmapSet):
+    """The difficulties of an osu! set, each an `.osu` member; `OsuArchive` and `OsuFolder` say where they lie."""
+
+    def read(self, member: str, *, for_training: bool = True) -> IntermediateBeatmap:
+        """Reads one difficulty (see `osu_to_intermediate`)."""
+        content = self.read_bytes(member)
+        return osu_to_intermediate(parse_osu(content, member), content, for_training=for_training)
+
+    def timed(self, member: str) -> TimedChart:
+        """One difficulty's objects and timing points as the file has them (see `timed_objects`)."""
+        osu_file = parse_osu(self.read_bytes(member), member)
+        objects, tempo = timed_objects(osu_file)
+        return TimedChart(objects, tempo, GAME_MODES[osu_file.mode])
 
 
-def _timed_member(beatmap_set: BeatmapSet, member: str) -> TimedChart:
-    osu_file = parse_osu(beatmap_set.read_bytes(member), member)
-    objects, tempo = timed_objects(osu_file)
-    return TimedChart(objects, tempo, GAME_MODES[osu_file.mode])
-
-
-class OsuArchive(BeatmapSet):
+class OsuArchive(OsuSet):
     """
     A beatmap set in an `.osz` archive: several difficulties (`.osu` files) sharing audio and images.
 
@@ -279,16 +283,8 @@ class OsuArchive(BeatmapSet):
         except (*ZIP_READ_ERRORS, KeyError) as error:
             raise BeatmapError(f"{self.path}: cannot read {member}: {error}")
 
-    def read(self, member: str, *, for_training: bool = True) -> IntermediateBeatmap:
-        """Reads one difficulty (see `osu_to_intermediate`)."""
-        return _read_member(self, member, for_training)
 
-    def timed(self, member: str) -> TimedChart:
-        """One difficulty's objects and timing points as the file has them (see `timed_objects`)."""
-        return _timed_member(self, member)
-
-
-class OsuFolder(BeatmapSet):
+class OsuFolder(OsuSet):
     """
     A beatmap set as an extracted song folder: its `.osu` files and the audio beside them. Same interface as
     `OsuArchive`.
@@ -309,11 +305,3 @@ class OsuFolder(BeatmapSet):
 
     def read_bytes(self, member: str) -> bytes:
         return read_confined(self.path, member)
-
-    def read(self, member: str, *, for_training: bool = True) -> IntermediateBeatmap:
-        """Reads one difficulty (see `osu_to_intermediate`)."""
-        return _read_member(self, member, for_training)
-
-    def timed(self, member: str) -> TimedChart:
-        """One difficulty's objects and timing points as the file has them (see `timed_objects`)."""
-        return _timed_member(self, member)

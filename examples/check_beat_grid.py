@@ -1,8 +1,9 @@
 """The written beat grid against the human charts' timing, per real song of `examples/real_music_split.py`: the
 charts' tempo (the one that lasts longest in the song's first chart), the least-squares line through the tracked beats
-alone, the grid beart writes (`SongAnalysis.beat_grid`: the line refined by `comb_fit`), and how far the grid's first
-beat lies from the chart's beats. A grid at the chart's tempo times 2, 1/2, 3/2 or 2/3 counts as that tempo's error
-(the written grid then still holds the chart's notes, or the chart is written at half or double time).
+alone, the grid beart writes (`SongAnalysis.beat_grid`: the line refined by `comb_fit`), and how far its first written
+beat (`SongAnalysis.tempo_map`, on the beats the bass tells) lies from the chart's beats. A grid at the chart's tempo
+times 2, 1/2, 3/2 or 2/3 counts as that tempo's error (the written grid then still holds the chart's notes, or the
+chart is written at half or double time).
 
     python examples/check_beat_grid.py ../shared/corpus [--splits train dev test]
 """
@@ -54,7 +55,8 @@ def main() -> None:
                 chart_bpm, chart_first_ms = chart_tempo(song.maps[0])
                 beats_ms = 10.0 * analysis.beats
                 line_bpm = 60000.0 / np.polyfit(np.arange(len(beats_ms)), beats_ms, 1)[0]
-                bpm, first_beat_ms = analysis.beat_grid
+                bpm, _ = analysis.beat_grid
+                first_beat_ms = float(analysis.tempo_map["time"].iloc[0])  # as written: on the bass's beats
                 shortest_beat = 60000.0 / max(bpm, chart_bpm)
                 phase = (first_beat_ms - chart_first_ms + shortest_beat / 2) % shortest_beat - shortest_beat / 2
                 print(

@@ -12,7 +12,7 @@ from beart.beatmaps.beat_grid import ROWS_PER_BEAT, BeatGrid
 from beart.beatmaps.formats import open_beatmap_set
 from beart.beatmaps.playability import check_beatmap_set
 from beart.processing import BeartFeatureExtractor
-from beart.processing.audio_priors import beat_grid
+from beart.processing.audio_priors import bass_vote, beat_grid
 from beart.processing.song_analysis import SongAnalysis
 from beart.processing.tempo_map import tempo_sections
 
@@ -59,6 +59,57 @@ def test_a_steady_song_keeps_its_one_grid():
     sections = tempo_sections(flux, grid)
     assert len(sections) == 1
     np.testing.assert_allclose(sections[["bpm", "time"]].to_numpy()[0], grid, rtol=1e-12)
+
+
+def _off_beats_as_loud(frames: int, beats, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Flux whose off-beats (hi-hats, a guitar) sound louder than its beats, and a bass (the lowest mel band's level)
+    with a kick drum on every beat, ringing for 80 ms."""
+    beats = np.asarray(beats)
+    flux = rng.random(frames) * 0.2
+    flux[beats[beats < frames]] += 1.0
+    halves = (beats[:-1] + beats[1:]) // 2
+    flux[halves[halves < frames]] += 1.3
+    bass = 0.2 + 0.02 * rng.random(frames)
+    for ring in range(8):
+        ringing = beats + ring
+        bass[ringing[ringing < frames]] = 0.8 - 0.05 * ring
+    return flux, bass
+
+
+def test_the_bass_puts_the_written_beats_on_the_kicks_where_the_off_beats_sound_as_loud():
+    beats = np.arange(20, 9000, 50)  # 120 BPM, a beat at 200 ms
+    flux, bass = _off_beats_as_loud(9000, beats, np.random.default_rng(2))
+    grid = beat_grid(flux.reshape(-1, 10, 1), flux=flux.reshape(-1, 10))
+    assert (grid[1] - 200.0) % 500.0 == pytest.approx(250.0, abs=5.0)  # the flux alone: on the off-beats
+    assert bass_vote(bass, beats.astype(np.float64)) == 1 and bass_vote(bass, beats + 25.0) == -1
+    sections = tempo_sections(flux, grid, bass=bass)
+    assert len(sections) == 1 and sections["bpm"].iloc[0] == grid[0]
+    assert (sections["time"].iloc[0] - 200.0) % 500.0 == pytest.approx(0.0, abs=5.0)
+    flat = 0.2 + 0.02 * np.random.default_rng(3).random(9000)  # no kick drum: the grid stays as the flux has it
+    assert bass_vote(flat, beats.astype(np.float64)) == 0
+    np.testing.assert_allclose(tempo_sections(flux, grid, bass=flat)[["bpm", "time"]].to_numpy()[0], grid)
+
+
+def test_the_bass_votes_only_where_the_song_agrees():
+    beats = np.arange(20, 9000, 50).astype(np.float64)
+    _, kicks_on_beats = _off_beats_as_loud(9000, beats.astype(np.int64), np.random.default_rng(4))
+    _, kicks_between = _off_beats_as_loud(9000, beats.astype(np.int64) + 25, np.random.default_rng(5))
+    half_and_half = np.concatenate([kicks_on_beats[:4500], kicks_between[4500:]])
+    assert bass_vote(half_and_half, beats) == 0
+    assert bass_vote(kicks_on_beats, beats[:10]) == 0  # too few beats to tell
+
+
+def test_each_section_takes_the_phase_of_its_kicks_and_the_next_change_follows_it():
+    # 120 BPM to 30 s, 150 BPM to 60 s, 120 BPM to 90 s; every section's off-beats louder than its beats
+    beats = np.concatenate([np.arange(20, 3000, 50), np.arange(3000, 6000, 40), np.arange(6020, 9000, 50)])
+    flux, bass = _off_beats_as_loud(9000, beats, np.random.default_rng(6))
+    grid = beat_grid(flux.reshape(-1, 10, 1), flux=flux.reshape(-1, 10))
+    sections = tempo_sections(flux, grid, bass=bass)
+    np.testing.assert_allclose(sections["bpm"].iloc[[0, -1]], [120.0, 120.0], atol=0.05)
+    assert np.abs(sections["bpm"] - 150.0).min() < 0.05 and _on_whole_beats(sections)
+    written = BeatGrid(sections)
+    rows = written.candidate_rows(10.0 * beats[(beats > 200) & (beats < 8800)], (1,))[1][:, 0]
+    assert np.median(rows) < 5.0 and np.mean(rows < 10.0) > 0.9  # the kicks on the written beats, in every section
 
 
 @pytest.fixture(scope="module")

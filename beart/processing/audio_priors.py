@@ -46,6 +46,14 @@ HALF_BEAT_RATIO = None
 # Whether a tracked beat whose thirds are stronger than its halves is taken as three beats of a song at 3/2 its tempo
 # (`track_beats`); see docs/generation.md for the songs it was checked on.
 THIRDS_SWITCH = True
+# Which of two phases half a beat apart holds the beats (`bass_vote`): kick drums sound on the beats, and where the
+# off-beats carry as much flux (hi-hats, guitars), the flux alone puts the written beats on them. The level of the
+# lowest mel band (to about 100 Hz) `BASS_DELAY_FRAMES` after each beat, against that after each half beat, over the
+# song and in each of `BASS_PARTS` parts of it, `BASS_AGREEMENT` of which must agree; see docs/generation.md ("On the
+# beats") for the songs it was chosen on.
+BASS_DELAY_FRAMES = 3
+BASS_PARTS = 8
+BASS_AGREEMENT = 0.75
 
 
 def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
@@ -284,6 +292,48 @@ def fit_beat_grid(flux: np.ndarray, beats: np.ndarray) -> tuple[float, float] | 
     beat_ms = 60000.0 / bpm
     first_beat_ms = phase_ms + beat_ms * round((times_ms[0] - phase_ms) / beat_ms)
     return float(bpm), float(first_beat_ms)
+
+
+def bass_level(mel_slices: np.ndarray) -> np.ndarray:
+    """
+    The level of the lowest mel band in every 10 ms frame (scaled decibels, as the mel slices hold it), smoothed over
+    about a frame (a Gaussian of 1 frame): where the kick drums sound.
+
+    Args:
+        mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
+
+    Returns:
+        `np.ndarray` of shape `(num_slices * groups,)`, float64.
+    """
+    return gaussian_filter1d(np.asarray(mel_slices[..., 0], dtype=np.float64).reshape(-1), 1.0)
+
+
+def bass_vote(bass: np.ndarray, beats: np.ndarray) -> int:
+    """
+    Whether a grid's beats are the song's beats or its off-beats, by the bass: the level `BASS_DELAY_FRAMES` after
+    each beat against that after the half beat that follows it, their difference averaged over the song and over each
+    of `BASS_PARTS` parts of it.
+
+    Args:
+        bass (`np.ndarray` of shape `(num_frames,)`): the song's `bass_level`.
+        beats (`np.ndarray` of shape `(num_beats,)`): the grid's beats in (fractional) frames, in time order.
+
+    Returns:
+        `int`: 1 where the bass is louder after the beats over the song and in at least `BASS_AGREEMENT` of its
+        parts, -1 where it is so after the half beats (the grid is half a beat off), 0 where it does not tell (too
+        few beats, no kick drum, a bass as loud on both).
+    """
+    if len(beats) <= 2 * BASS_PARTS:
+        return 0
+    frames = np.arange(len(bass))
+    halves = 0.5 * (beats[:-1] + beats[1:])
+    after_beats = np.interp(beats[:-1] + BASS_DELAY_FRAMES, frames, bass)
+    louder = after_beats - np.interp(halves + BASS_DELAY_FRAMES, frames, bass)
+    parts = np.array([part.mean() for part in np.array_split(louder, BASS_PARTS)])
+    for sign in (1, -1):
+        if sign * louder.mean() > 0 and np.mean(sign * parts > 0) >= BASS_AGREEMENT:
+            return sign
+    return 0
 
 
 def beat_evidence(mel_slices: np.ndarray, beats: np.ndarray | None = None, halves: bool = True) -> np.ndarray:

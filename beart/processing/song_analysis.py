@@ -13,6 +13,7 @@ from ..beatmaps.playability import BINARY_SUBDIVISIONS, PLAYABLE_SUBDIVISIONS
 from .audio_priors import (
     COMB_SMOOTHING_FRAMES,
     FRAMES_PER_SECOND,
+    bass_level,
     beat_evidence,
     beat_grid,
     onset_evidence,
@@ -134,10 +135,12 @@ class SongAnalysis:
     @cached_property
     def tempo_map(self) -> pd.DataFrame | None:
         """The written timing: `time` (ms) and `bpm` of each section of steady tempo (`tempo_sections`), the
-        `beat_grid` alone where the song keeps one tempo; `None` without a beat grid."""
+        `beat_grid` alone where the song keeps one tempo; each section's beats where the bass says the song's beats
+        are (`bass_level`: half a beat after the flux's where the off-beats sound as loud); `None` without a beat
+        grid."""
         if self.beat_grid is None:
             return None
-        return tempo_sections(self.flux, self.beat_grid)
+        return tempo_sections(self.flux, self.beat_grid, bass=bass_level(self.mel_slices))
 
     @cached_property
     def triplet_feel(self) -> float | None:

@@ -18,7 +18,10 @@ shows a map of 1/16 notes. `tempo_sections` finds the sections:
    analysed again. Where that leaves one section, the song grid stands as it was;
 4. each change goes to the beat of the new section, in its phase or half a beat later (a short section's tracker
    may lock onto its off-beats), where the two grids together land on the most flux (`_changeover`); where that beat
-   lies between two beats of the section before, one bridging beat carries that grid onto it (`_bridge`).
+   lies between two beats of the section before, one bridging beat carries that grid onto it (`_bridge`);
+5. with the song's bass (`audio_priors.bass_level`), each section's beats, the first's and a steady song's included,
+   go to the phase (the grid's or half a beat later) after whose beats the bass sounds louder (`bass_vote`), where it
+   tells; the flux cannot tell the beats from off-beats that sound as loud.
 """
 
 import numpy as np
@@ -33,6 +36,7 @@ from .audio_priors import (
     FRAMES_PER_SECOND,
     HALF_BEAT_RATIO,
     THIRDS_SWITCH,
+    bass_vote,
     fit_beat_grid,
     track_beats,
 )
@@ -180,7 +184,17 @@ def _changeover(smoothed: np.ndarray, before: tuple, after: tuple, lo: int, hi: 
     return 1000.0 * new[best] / FRAMES_PER_SECOND, float(scores[best])
 
 
-def tempo_sections(flux: np.ndarray, grid: tuple[float, float]) -> pd.DataFrame:
+def _bass_phases(bass: np.ndarray | None, grid: tuple, start: int, end: int) -> list[tuple[float, float]]:
+    """The phases that frames `start`-`end` of a grid `(bpm, a beat's time in ms)` may take: the grid, or the grid
+    half a beat later, where the bass tells which (`bass_vote`); both where it does not, or without `bass`."""
+    half_beat_later = (grid[0], grid[1] + 30000.0 / grid[0])
+    if bass is None:
+        return [grid, half_beat_later]
+    vote = bass_vote(bass, _grid_beats(bass, grid, start, end)[0])
+    return {1: [grid], -1: [half_beat_later], 0: [grid, half_beat_later]}[vote]
+
+
+def tempo_sections(flux: np.ndarray, grid: tuple[float, float], bass: np.ndarray | None = None) -> pd.DataFrame:
     """
     The song's tempo map: one row per section of steady tempo; `grid` alone where the song keeps one tempo (see the
     module docstring).
@@ -188,14 +202,17 @@ def tempo_sections(flux: np.ndarray, grid: tuple[float, float]) -> pd.DataFrame:
     Args:
         flux (`np.ndarray` of shape `(num_frames,)`): the song's spectral flux, one value per 10 ms frame.
         grid (`tuple[float, float]`): `(bpm, first_beat_ms)` of the song's steady grid (`audio_priors.beat_grid`).
+        bass (`np.ndarray` of shape `(num_frames,)`, *optional*): the song's `bass_level`; with it each section's
+            beats go where the bass says the song's beats are (its first beat then may move by half a beat).
 
     Returns:
         `pd.DataFrame` with columns `time` (ms: a beat of the section; the first section's beat nearest `grid`'s first
         beat) and `bpm`, one row per section in time order.
     """
     song = (float(grid[0]), float(grid[1]))
-    steady = pd.DataFrame({"time": [song[1]], "bpm": [song[0]]})
     flux = np.asarray(flux, dtype=np.float64).reshape(-1)
+    on_the_beat = _bass_phases(bass, song, 0, len(flux))[0]
+    steady = pd.DataFrame({"time": [on_the_beat[1]], "bpm": [song[0]]})
     smoothed = gaussian_filter1d(flux, COMB_SMOOTHING_FRAMES)
     starts, periods = local_beat_periods(smoothed, 60.0 * FRAMES_PER_SECOND / song[0])
     if len(starts) < 2:
@@ -229,16 +246,18 @@ def tempo_sections(flux: np.ndarray, grid: tuple[float, float]) -> pd.DataFrame:
         return steady
     rows = []  # (time, bpm)
     for index, ((start, end), own) in enumerate(zip(sections, grids)):
+        phases = _bass_phases(bass, own, start, end)  # a section's own phase may lock onto its off-beats
         if index == 0:
             beat_ms = 60000.0 / own[0]
-            rows.append((own[1] + beat_ms * round((song[1] - own[1]) / beat_ms), own[0]))
+            rows.append((phases[0][1] + beat_ms * round((song[1] - phases[0][1]) / beat_ms), own[0]))
+            grids[0] = phases[0]
             continue
         lo, hi = max(start - window, sections[index - 1][0]), min(start + window // 2, end)
-        half_beat_later = (own[0], own[1] + 30000.0 / own[0])  # a section's own phase may lock onto its off-beats
-        changes = [_changeover(smoothed, grids[index - 1], phase, lo, hi) for phase in (own, half_beat_later)]
+        changes = [_changeover(smoothed, grids[index - 1], phase, lo, hi) for phase in phases]
         change_ms = max(changes, key=lambda change: change[1])[0]
         rows += [row for row in _bridge(change_ms, grids[index - 1]) if row[0] > rows[-1][0]]
         rows.append((max(change_ms, rows[-1][0] + 1.0), own[0]))
+        grids[index] = (own[0], change_ms)  # its beats as written, in the phase taken: the next change follows them
     changes = ", ".join(f"{bpm:.2f} BPM from {time / 1000:.1f} s" for time, bpm in rows)
     logger.info(f"The song changes tempo: {changes}.")
     return pd.DataFrame(rows, columns=["time", "bpm"]).astype(np.float64)

@@ -3,7 +3,8 @@
 
     python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75 [--from-start] |
         --whole-songs] [--test] [--skip-grid] [--per-chart] [--split dev|train] [--decoding KEY=VALUE ...]
-        [--grid KEY=V1,V2 ...] [--history N1,N2 ...] [--holds T1,T2 ...] [--sustains R1,R2 ...] [--tracks 1|2|4]
+        [--grid KEY=V1,V2 ...] [--history N1,N2 ...] [--caps CAP ...] [--holds T1,T2 ...] [--sustains R1,R2 ...]
+        [--tracks 1|2|4]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
@@ -12,7 +13,10 @@
    setting replaces the current defaults only where it scores more than `--margin` (0.005) above them: three songs
    cannot tell smaller differences apart, and defaults that move on every run are not a choice.
 3. With `--history N1,N2,...`, the history each track keeps (`history_steps`): the shortest whose score lies within
-   `--margin` of the whole context's, as attention's cost grows with the square of the context. With `--holds
+   `--margin` of the whole context's, as attention's cost grows with the square of the context. With `--caps CAP
+   ...`, the density cap (`max_density`): among the caps (the current one included) under which every song's score
+   lies within `--margin` of its score with the current cap, the one whose maps hold nearest as many notes as their
+   charts (the mean over songs of |log(generated notes / chart notes)|). With `--holds
    T1,T2,...`, the `hold_threshold` (0: no holds drawn): among the values under which every song's score (the mean
    of its F1 at +-50 and +-20 ms) lies within `--margin` of its score without holds (holds must cost no song F1), the
    one whose maps' shares of holds among their objects come closest to their charts' (the mean over songs of the mean
@@ -225,6 +229,32 @@ def choose_holds(
     return {**settings, "hold_threshold": float(closest["hold_threshold"])}
 
 
+def choose_density(
+    model_path: str, settings: dict, loaded: list, start, end, caps: list, margin: float, num_tracks: int | None,
+    mapped_from=None,
+) -> dict:  # fmt: skip
+    """Step 3 (density cap): `settings` with the `max_density` among `caps` and the current one under which every song
+    scores within `margin` of the current cap and whose maps' notes come nearest their charts' (the mean over songs of
+    `|log(density)|`): the issue asks for maps within 20% of the charts' notes, which F1 alone does not weigh."""
+    print("\n3. density cap (max_density), on the chosen model and settings")
+    current = settings.get("max_density")
+    table, song_scores = [], []
+    for cap in [current, *(cap for cap in caps if cap != current)]:
+        scores = score_system(
+            evaluator_for(model_path, {**settings, "max_density": cap}, mapped_from, end), MODEL, loaded, start, end,
+            None, num_tracks,
+        )  # fmt: skip
+        song_scores.append(((scores["f1@50"] + scores["f1@20"]) / 2).to_numpy())
+        table.append(
+            {"max_density": cap, "score": selection_score(scores),
+             "density error": float(np.abs(np.log(scores["density"])).mean()), **per_song_columns(scores)}
+        )  # fmt: skip
+    table = pd.DataFrame(table)
+    print(table.to_string(index=False, float_format="%.4f"))
+    fitting = table[[bool((scores >= song_scores[0] - margin).all()) for scores in song_scores]]
+    return {**settings, "max_density": fitting.iloc[int(fitting["density error"].argmin())]["max_density"]}
+
+
 def choose_sustains(
     model_path: str, settings: dict, loaded: list, start, end, rests: list, mapped_from=None,
     modes: list | None = None,
@@ -314,6 +344,11 @@ def main() -> None:
         help="history lengths (steps per track) to choose among, the shortest within --margin of the whole context",
     )  # fmt: skip
     parser.add_argument(
+        "--caps", nargs="+", type=read_max_density, default=None, metavar="CAP",
+        help="max_density values to choose among (each a number or D:M pairs such as 0:0.9,0.5:1.5): within --margin "
+        "of the current cap on every song, the notes per chart note nearest 1",
+    )  # fmt: skip
+    parser.add_argument(
         "--holds", type=number_list(float), default=None, metavar="T1,T2",
         help="hold_threshold values to choose among: within --margin of no holds, the hold share nearest the charts'",
     )  # fmt: skip
@@ -374,6 +409,10 @@ def main() -> None:
     if arguments.history:
         settings = choose_history(
             chosen, settings, dev, start, end, arguments.history, arguments.margin, arguments.tracks, mapped_from
+        )
+    if arguments.caps:
+        settings = choose_density(
+            chosen, settings, dev, start, end, arguments.caps, arguments.margin, arguments.tracks, mapped_from
         )
     if arguments.holds:
         settings = choose_holds(

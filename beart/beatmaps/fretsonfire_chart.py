@@ -171,9 +171,6 @@ def parse_notes_chart(data: bytes, where: str) -> tuple[MidiChart, dict[str, str
     return MidiChart(resolution, tempo_ticks, tempo_us, parts), song
 
 
-__all__ = ["parse_notes_chart"]
-
-
 def notes_chart_text(
     ticks_per_beat: int, tempo_ticks, tempo_us, notes: pd.DataFrame, song: dict, *, sustain_cutoff: int = 0
 ) -> str:
@@ -211,3 +208,6 @@ def notes_chart_text(
                   for index in order]  # fmt: skip
         lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+__all__ = ["notes_chart_text", "parse_notes_chart"]

@@ -121,13 +121,19 @@ def _groups(periods: np.ndarray, min_windows: int) -> list[list[int]]:
     return merged
 
 
-def _grid_beats(smoothed: np.ndarray, grid: tuple, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
-    """The beats (fractional frames) of a grid `(bpm, a beat's time in ms)` between frames `start` and `end`, and the
-    smoothed flux at each (linearly interpolated)."""
+def _beat_frames(grid: tuple, start: int, end: int, num_frames: int) -> np.ndarray:
+    """The beats (fractional frames) of a grid `(bpm, a beat's time in ms)` between frames `start` and `end`, within
+    the song's `num_frames` frames (the last one excluded, so that a value can be interpolated at each)."""
     bpm, phase_ms = grid
     period, phase = 60.0 * FRAMES_PER_SECOND / bpm, phase_ms * FRAMES_PER_SECOND / 1000.0
     positions = phase + period * np.arange(np.ceil((start - phase) / period), np.floor((end - 1 - phase) / period) + 1)
-    positions = positions[(positions >= 0) & (positions < len(smoothed) - 1)]
+    return positions[(positions >= 0) & (positions < num_frames - 1)]
+
+
+def _grid_beats(smoothed: np.ndarray, grid: tuple, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+    """The beats (fractional frames, `_beat_frames`) of a grid between frames `start` and `end`, and the smoothed
+    flux at each (linearly interpolated)."""
+    positions = _beat_frames(grid, start, end, len(smoothed))
     return positions, np.interp(positions, np.arange(len(smoothed)), smoothed)
 
 
@@ -190,8 +196,15 @@ def _bass_phases(bass: np.ndarray | None, grid: tuple, start: int, end: int) -> 
     half_beat_later = (grid[0], grid[1] + 30000.0 / grid[0])
     if bass is None:
         return [grid, half_beat_later]
-    vote = bass_vote(bass, _grid_beats(bass, grid, start, end)[0])
+    vote = bass_vote(bass, _beat_frames(grid, start, end, len(bass)))
     return {1: [grid], -1: [half_beat_later], 0: [grid, half_beat_later]}[vote]
+
+
+def _steady_map(song: tuple, bass: np.ndarray | None, num_frames: int) -> pd.DataFrame:
+    """The tempo map of a song of `num_frames` frames that keeps its grid `song` throughout: one row, in the phase
+    the song's bass says (`_bass_phases`)."""
+    on_the_beat = _bass_phases(bass, song, 0, num_frames)[0]
+    return pd.DataFrame({"time": [on_the_beat[1]], "bpm": [song[0]]})
 
 
 def tempo_sections(flux: np.ndarray, grid: tuple[float, float], bass: np.ndarray | None = None) -> pd.DataFrame:
@@ -211,16 +224,14 @@ def tempo_sections(flux: np.ndarray, grid: tuple[float, float], bass: np.ndarray
     """
     song = (float(grid[0]), float(grid[1]))
     flux = np.asarray(flux, dtype=np.float64).reshape(-1)
-    on_the_beat = _bass_phases(bass, song, 0, len(flux))[0]
-    steady = pd.DataFrame({"time": [on_the_beat[1]], "bpm": [song[0]]})
     smoothed = gaussian_filter1d(flux, COMB_SMOOTHING_FRAMES)
     starts, periods = local_beat_periods(smoothed, 60.0 * FRAMES_PER_SECOND / song[0])
     if len(starts) < 2:
-        return steady
+        return _steady_map(song, bass, len(flux))
     periods = np.exp(median_filter(np.log(periods), size=PERIOD_MEDIAN_WINDOWS, mode="nearest"))
     groups = _groups(periods, int(np.ceil(MIN_SECTION_S / SECTION_HOP_S)))
     if len(groups) == 1:
-        return steady
+        return _steady_map(song, bass, len(flux))
     window = int(SECTION_WINDOW_S * FRAMES_PER_SECOND)
     bounds = [0] + [int(starts[group[0]]) + window // 2 for group in groups[1:]] + [len(flux)]
     sections = [[start, end] for start, end in zip(bounds[:-1], bounds[1:])]
@@ -243,7 +254,7 @@ def tempo_sections(flux: np.ndarray, grid: tuple[float, float], bass: np.ndarray
         sections[same[0] - 1][1] = sections[same[0]][1]
         del sections[same[0]]
     if len(sections) == 1:
-        return steady
+        return _steady_map(song, bass, len(flux))
     rows = []  # (time, bpm)
     for index, ((start, end), own) in enumerate(zip(sections, grids)):
         phases = _bass_phases(bass, own, start, end)  # a section's own phase may lock onto its off-beats

@@ -159,9 +159,23 @@ def hold_share(table: pd.DataFrame, human: bool = False) -> float:
     return float(table[f"{prefix}holds"].sum() / max(table[f"{prefix}objects"].sum(), 1))
 
 
+def song_scores(table: pd.DataFrame) -> np.ndarray:
+    """Per song of a `score_system` table, the mean of its F1 at +-50 and +-20 ms."""
+    return ((table["f1@50"] + table["f1@20"]) / 2).to_numpy()
+
+
 def selection_score(table: pd.DataFrame) -> float:
     """Mean over songs of the mean F1 at +-50 and +-20 ms."""
-    return float(((table["f1@50"] + table["f1@20"]) / 2).mean())
+    return float(song_scores(table).mean())
+
+
+def closest_keeping_scores(table: pd.DataFrame, scores: list, reference: np.ndarray, margin: float, error: str):
+    """The row of a table of settings (one per entry of `scores`, each the settings' `song_scores`) whose `error` is
+    least among those under which every song scores within `margin` of `reference`: the rule of the `--caps` and
+    `--holds` steps, which may move a default only where no song loses."""
+    keeps_scores = [bool((values >= reference - margin).all()) for values in scores]
+    fitting = table[keeps_scores]
+    return fitting.iloc[int(fitting[error].argmin())]
 
 
 def per_song_columns(table: pd.DataFrame) -> dict:
@@ -202,7 +216,7 @@ def choose_holds(
     """Step 3 (holds): `settings` with the `hold_threshold` among `thresholds` (0: off) under which every song scores
     within `margin` of 0 and whose maps' shares of holds come closest to their charts'."""
     print("\n3. holds (hold_threshold; 0: none drawn), on the chosen model and settings")
-    table, song_scores = [], {}
+    table, by_threshold = [], []
     for threshold in sorted(set(thresholds) | {0.0}):
         trial = {**settings, "hold_threshold": threshold}
         by_seed = [
@@ -211,7 +225,7 @@ def choose_holds(
             for seed in HOLD_SEEDS
         ]
         scores = pd.concat(by_seed).groupby(["song", "game"], sort=False).mean().reset_index()
-        song_scores[threshold] = ((scores["f1@50"] + scores["f1@20"]) / 2).to_numpy()
+        by_threshold.append(song_scores(scores))
         table.append(
             {
                 "hold_threshold": threshold, "score": selection_score(scores),
@@ -223,9 +237,7 @@ def choose_holds(
         )  # fmt: skip
     table = pd.DataFrame(table)
     print(table.to_string(index=False, float_format="%.4f"))
-    keeps_scores = [bool((song_scores[value] >= song_scores[0.0] - margin).all()) for value in table["hold_threshold"]]
-    fitting = table[keeps_scores]
-    closest = fitting.iloc[int(fitting["hold share error"].argmin())]
+    closest = closest_keeping_scores(table, by_threshold, by_threshold[0], margin, "hold share error")  # 0 first
     return {**settings, "hold_threshold": float(closest["hold_threshold"])}
 
 
@@ -238,21 +250,21 @@ def choose_density(
     `|log(density)|`): the issue asks for maps within 20% of the charts' notes, which F1 alone does not weigh."""
     print("\n3. density cap (max_density), on the chosen model and settings")
     current = settings.get("max_density")
-    table, song_scores = [], []
+    table, by_cap = [], []
     for cap in [current, *(cap for cap in caps if cap != current)]:
         scores = score_system(
             evaluator_for(model_path, {**settings, "max_density": cap}, mapped_from, end), MODEL, loaded, start, end,
             None, num_tracks,
         )  # fmt: skip
-        song_scores.append(((scores["f1@50"] + scores["f1@20"]) / 2).to_numpy())
+        by_cap.append(song_scores(scores))
         table.append(
             {"max_density": cap, "score": selection_score(scores),
              "density error": float(np.abs(np.log(scores["density"])).mean()), **per_song_columns(scores)}
         )  # fmt: skip
     table = pd.DataFrame(table)
     print(table.to_string(index=False, float_format="%.4f"))
-    fitting = table[[bool((scores >= song_scores[0] - margin).all()) for scores in song_scores]]
-    return {**settings, "max_density": fitting.iloc[int(fitting["density error"].argmin())]["max_density"]}
+    closest = closest_keeping_scores(table, by_cap, by_cap[0], margin, "density error")  # the current cap first
+    return {**settings, "max_density": closest["max_density"]}
 
 
 def choose_sustains(

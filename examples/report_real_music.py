@@ -1,8 +1,8 @@
 """Reports a model on the real songs of `examples/real_music_split.py` (whole songs, the model's own decoding
 defaults), as a markdown table: per song, the model with its defaults, the model alone (priors and guidance 0), the
 priors alone (an untrained model with the same defaults) and the onset heuristic, at +-50, +-20 and +-10 ms, with the
-generated notes per human note. Nothing is chosen here. With `--tracks N` every map is generated with N tracks
-instead of its chart's (F1 pools the tracks either way): the 1-track layout of osu!standard and osu!catch, which no
+generated notes per human note. Nothing is chosen here. With `--tracks N` every map is generated with its chart's
+first N tracks (F1 pools the tracks either way); `--tracks 1` is the layout of osu!standard and osu!catch, which no
 real chart here has.
 
     python examples/report_real_music.py ../shared/corpus beart/default_model [--splits dev test] [--tracks 1]
@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("corpus", help="the shared corpus folder")
     parser.add_argument("model", help="the model folder")
     parser.add_argument("--splits", nargs="+", default=["dev", "test"], choices=["train", "dev", "test"])
-    parser.add_argument("--tracks", type=int, choices=[1, 2, 4], help="generate every map with this many tracks")
+    parser.add_argument("--tracks", type=int, choices=[1, 2, 4], help="generate every map with its chart's first N tracks")
     arguments = parser.parse_args()
     defaults = load_model(arguments.model).generation_config.to_diff_dict()
     defaults.pop("transformers_version", None)
@@ -38,7 +38,7 @@ def main() -> None:
         "priors alone": (evaluator, UNTRAINED),
         "onset heuristic": (evaluator, HEURISTIC),
     }
-    layout = f", every map with {arguments.tracks} track(s)" if arguments.tracks else ""
+    layout = f", every map with at most {arguments.tracks} track(s)" if arguments.tracks else ""
     print(f"{arguments.model}, decoding defaults {defaults}{layout}\n")
     print("| split | game | song | system | F1 +-50 ms | +-20 ms | +-10 ms | notes / human notes |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

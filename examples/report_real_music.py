@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 
+from beart.beatmaps.intermediate import TRACK_COUNTS
 from beart.evaluation.evaluate import HEURISTIC, MODEL, UNTRAINED
 from beart.loading import load_model
 
@@ -25,7 +26,9 @@ def main() -> None:
     parser.add_argument("corpus", help="the shared corpus folder")
     parser.add_argument("model", help="the model folder")
     parser.add_argument("--splits", nargs="+", default=["dev", "test"], choices=["train", "dev", "test"])
-    parser.add_argument("--tracks", type=int, choices=[1, 2, 4], help="generate every map with its chart's first N tracks")
+    parser.add_argument(
+        "--tracks", type=int, choices=TRACK_COUNTS, help="generate every map with its chart's first N tracks"
+    )
     arguments = parser.parse_args()
     defaults = load_model(arguments.model).generation_config.to_diff_dict()
     defaults.pop("transformers_version", None)

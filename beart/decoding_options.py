@@ -78,6 +78,41 @@ def density_multiple(max_density: float | dict | None, difficulty: float) -> flo
     return max_density[max(below) if below else min(max_density)]
 
 
+def _whole(number, name: str, what: str) -> int:
+    """`number` (a number or its text) as a whole number of 0 or more."""
+    if isinstance(number, bool) or not isinstance(number, (int, float, str)):
+        raise ValueError(f"{name}: {what} must be a whole number, got {number!r}.")
+    try:
+        parsed = float(number)
+    except ValueError:
+        raise ValueError(f"{name}: {what} must be a whole number, got {number!r}.") from None
+    if not (math.isfinite(parsed) and parsed == int(parsed) and parsed >= 0):
+        raise ValueError(f"{name}: {what} must be a whole number of 0 or more, got {number!r}.")
+    return int(parsed)
+
+
+def _per_track_count(value, name: str, number: str, example: str) -> int | dict[int, int]:
+    """`value` as one whole number for every track count, or a mapping from track count to one (see
+    `read_history_steps`); `number` names the numbers in errors ("number of steps"), `example` shows the pairs."""
+    value = _pairs(value, name, example)
+    if isinstance(value, dict):
+        by_tracks = {
+            _whole(tracks, name, "a track count"): _whole(count, name, f"a {number}") for tracks, count in value.items()
+        }
+        if 0 in by_tracks:
+            raise ValueError(f"{name}: track counts start at 1, got {value!r}.")
+        return by_tracks
+    return _whole(value, name, f"the {number}")
+
+
+def _for_track_count(value, num_tracks: int) -> int:
+    """The number `value` (one number, or a mapping from track count to number) sets for `num_tracks`; 0 for `None`
+    or a track count the mapping does not name."""
+    if not value:
+        return 0
+    return value.get(num_tracks, 0) if isinstance(value, dict) else value
+
+
 def read_history_steps(value, name: str = "history_steps") -> int | dict[int, int]:
     """
     `value` as a history: one number of past steps for every track count, or a mapping from track count to number
@@ -87,36 +122,41 @@ def read_history_steps(value, name: str = "history_steps") -> int | dict[int, in
         `ValueError`: a number that is not a whole number of 0 or more, a track count that is not a positive whole
             number, or text that reads as neither form.
     """
-
-    def whole(number, what: str) -> int:
-        if isinstance(number, bool) or not isinstance(number, (int, float, str)):
-            raise ValueError(f"{name}: {what} must be a whole number, got {number!r}.")
-        try:
-            parsed = float(number)
-        except ValueError:
-            raise ValueError(f"{name}: {what} must be a whole number, got {number!r}.") from None
-        if not (math.isfinite(parsed) and parsed == int(parsed) and parsed >= 0):
-            raise ValueError(f"{name}: {what} must be a whole number of 0 or more, got {number!r}.")
-        return int(parsed)
-
-    value = _pairs(value, name, "TRACKS:STEPS pairs such as 1:64,4:16")
-    if isinstance(value, dict):
-        by_tracks = {
-            whole(tracks, "a track count"): whole(steps, "a number of steps") for tracks, steps in value.items()
-        }
-        if 0 in by_tracks:
-            raise ValueError(f"{name}: track counts start at 1, got {value!r}.")
-        return by_tracks
-    return whole(value, "the number of steps")
+    return _per_track_count(value, name, "number of steps", "TRACKS:STEPS pairs such as 1:64,4:16")
 
 
 def history_steps_for(history_steps: int | dict | None, num_tracks: int) -> int:
     """The past steps each of `num_tracks` tracks keeps under `history_steps` (see `read_history_steps`); 0 (all the
     context holds) for `None`, 0, or a track count the mapping does not name."""
-    if not history_steps:
-        return 0
-    history_steps = read_history_steps(history_steps)
-    return history_steps.get(num_tracks, 0) if isinstance(history_steps, dict) else history_steps
+    return _for_track_count(read_history_steps(history_steps) if history_steps else None, num_tracks)
+
+
+def read_decode_tracks(value, name: str = "decode_tracks") -> int | dict[int, int]:
+    """
+    `value` as the track counts maps are decoded with (see `DecodingOptions.decode_tracks`): one count for every map
+    of fewer tracks, or a mapping from a map's track count to the count it is decoded with (JSON writes the counts as
+    text: `{"1": 2}`); on the command line `2` or `1:2`. 0 is the map's own count.
+
+    Raises:
+        `ValueError`: a count other than 0, 1, 2 or 4 (`beart.beatmaps.intermediate.TRACK_COUNTS`), a mapping that
+            decodes a map with fewer tracks than its own, or text that reads as neither form.
+    """
+    from .beatmaps.intermediate import TRACK_COUNTS  # here, so that the command line's parser stays light
+
+    counts = _per_track_count(value, name, "track count", "TRACKS:DECODED pairs such as 1:2")
+    named = counts.items() if isinstance(counts, dict) else [(None, counts)]
+    for own, decoded in named:
+        if decoded and decoded not in TRACK_COUNTS:
+            raise ValueError(f"{name}: maps are decoded with {list(TRACK_COUNTS)} tracks (0: their own); got {value!r}.")
+        if own is not None and decoded and decoded < own:
+            raise ValueError(f"{name}: a map of {own} tracks cannot be decoded with fewer ({decoded}); got {value!r}.")
+    return counts
+
+
+def decoded_track_count(decode_tracks: int | dict | None, num_tracks: int) -> int:
+    """The tracks a map of `num_tracks` tracks is decoded with under `decode_tracks` (see `read_decode_tracks`): its
+    own count for `None`, 0, a track count the mapping does not name, or a count below its own."""
+    return max(num_tracks, _for_track_count(read_decode_tracks(decode_tracks) if decode_tracks else None, num_tracks))
 
 
 def _option(default, help: str, flag_type=None, read_by: str | None = None, nargs: str | None = None):
@@ -185,6 +225,13 @@ class DecodingOptions:
             history decodes several times faster. 0 or `None` for all the context holds (447 steps for 1 track, 223
             for 2, 111 for 4 in a 512-position context). A model trained with `config.train_history_steps` saw that
             history in training (the bundled model's is its default here).
+        decode_tracks (`int` or `dict[int, int]`, *optional*): `fast`, read by the pipeline: the tracks a map is decoded
+            with before its objects are folded onto its own tracks (`beart.beatmaps.tracks.retrack`: onto one track
+            all merge, a hold winning over a hit it overlaps): one count for every map of fewer tracks, or one per
+            track count (`{1: 2}`: a one-track map, osu!standard or osu!catch, decoded as two tracks). The model
+            decodes a layout it heard more music in (the real charts it trained on have 2 and 4 tracks) and the fold
+            keeps every onset. 0 or `None`: every map decoded with its own tracks. `BeartModel.generate` decodes the
+            `num_tracks` it is given.
     """
 
     difficulty: float = _option(0.5, "0 (easiest) to 1 (hardest)")  # `beart generate` has its own flags for these
@@ -224,6 +271,10 @@ class DecodingOptions:
         None, "fast strategy: draw holds with the model's probability; a hold goes on while the model's odds of it "
         "reaching the next step pass this (higher: shorter holds; 0: no holds)", float, "fast",
     )  # fmt: skip
+    decode_tracks: int | dict | None = _option(
+        None, "fast strategy: decode maps of fewer tracks with this many, then fold them onto their own: N, or "
+        "TRACKS:N pairs such as 1:4 (0: their own)", read_decode_tracks, "fast",
+    )  # fmt: skip
 
     def validate(self, num_tracks: int) -> None:
         if not 0.0 <= self.difficulty <= 1.0:
@@ -243,6 +294,8 @@ class DecodingOptions:
             raise ValueError(f"hit_threshold must lie in (0, 1), got {self.hit_threshold}.")
         if self.history_steps is not None:
             read_history_steps(self.history_steps)
+        if self.decode_tracks is not None:
+            read_decode_tracks(self.decode_tracks)
         if self.hold_threshold is not None and not 0.0 <= self.hold_threshold < float("inf"):
             raise ValueError(f"hold_threshold must be 0 (off) or a positive number, got {self.hold_threshold}.")
         if self.max_density is not None:

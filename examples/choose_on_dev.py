@@ -50,7 +50,7 @@ import pandas as pd
 
 from beart.audio import load_audio
 from beart.beatmaps.formats import format_for_mode, mode_of_beatmap
-from beart.decoding_options import read_history_steps, read_max_density
+from beart.decoding_options import read_decode_tracks, read_history_steps, read_max_density
 from beart.evaluation.evaluate import HEURISTIC, MODEL, SAMPLING_RATE, UNTRAINED, BeatmapEvaluator, find_reference_songs
 from beart.evaluation.onset_metrics import match_counts, micro_average, onset_scores, onset_times, times_within
 from beart.loading import load_model
@@ -63,7 +63,9 @@ from real_music_split import game, songs  # noqa: E402
 TOLERANCES_MS = (50, 20, 10)
 HOLD_SEEDS = (0, 1, 2)  # `hold_threshold` draws each object's kind: every map is a sample, scored at three seeds
 MODEL_ALONE = {"onset_prior": 0.0, "beat_prior": 0.0, "difficulty_guidance": 0.0}
-READERS = {"history_steps": read_history_steps, "max_density": read_max_density}  # settings that may be mappings
+READERS = {  # settings that may be mappings
+    "history_steps": read_history_steps, "max_density": read_max_density, "decode_tracks": read_decode_tracks,
+}  # fmt: skip
 GRID = {
     "hit_threshold": (0.4, 0.5, 0.6),
     "onset_prior": (4.0, 8.0),
@@ -207,6 +209,31 @@ def choose_history(
     if fitting.empty:
         return settings
     return {**settings, "history_steps": int(fitting["history_steps"].min())}
+
+
+def choose_layout(
+    model_path: str, settings: dict, loaded: list, start, end, counts: list, margin: float, num_tracks: int,
+    mapped_from=None,
+) -> dict:  # fmt: skip
+    """Step 3 (layout): `settings` with the track count among `counts` that maps of `num_tracks` tracks are decoded
+    with before being folded onto their own (`decode_tracks`), where it scores more than `margin` above decoding them
+    with their own tracks."""
+    print(f"\n3. layout decoded for maps of {num_tracks} track(s) (decode_tracks), on the chosen model and settings")
+    table = []
+    for count in sorted({*counts, num_tracks}):
+        trial = {**settings, "decode_tracks": {num_tracks: count}}
+        scores = score_system(evaluator_for(model_path, trial, mapped_from, end), MODEL, loaded, start, end, None,
+                              num_tracks)  # fmt: skip
+        table.append({"decode_tracks": count, "score": selection_score(scores), **per_song_columns(scores)})
+    table = pd.DataFrame(table)
+    print(table.to_string(index=False, float_format="%.4f"))
+    own = float(table.loc[table["decode_tracks"] == num_tracks, "score"].iloc[0])
+    best = table.iloc[int(table["score"].argmax())]
+    if best["score"] <= own + margin:
+        return settings
+    decode_tracks = settings.get("decode_tracks") or {}
+    decode_tracks = dict(decode_tracks) if isinstance(decode_tracks, dict) else {}
+    return {**settings, "decode_tracks": {**decode_tracks, num_tracks: int(best["decode_tracks"])}}
 
 
 def choose_holds(
@@ -373,7 +400,14 @@ def main() -> None:
         help="with --sustains: choose for these modes instead of the formats that hold (a trial)",
     )  # fmt: skip
     parser.add_argument("--tracks", type=int, default=None, help="generate every map with this many tracks (1, 2, 4)")
+    parser.add_argument(
+        "--decode-tracks", type=number_list(int), default=None, metavar="N1,N2",
+        help="with --tracks: track counts to decode those maps with before folding them (decode_tracks), the best "
+        "kept where it beats their own by more than --margin",
+    )  # fmt: skip
     arguments = parser.parse_args()
+    if arguments.decode_tracks and not arguments.tracks:
+        parser.error("--decode-tracks chooses for the maps of --tracks N tracks; give --tracks")
     grid_values = dict(GRID)
     for item in arguments.grid:
         key, values = item.split("=", 1)
@@ -425,6 +459,10 @@ def main() -> None:
     if arguments.caps:
         settings = choose_density(
             chosen, settings, dev, start, end, arguments.caps, arguments.margin, arguments.tracks, mapped_from
+        )
+    if arguments.decode_tracks:
+        settings = choose_layout(
+            chosen, settings, dev, start, end, arguments.decode_tracks, arguments.margin, arguments.tracks, mapped_from
         )
     if arguments.holds:
         settings = choose_holds(

@@ -134,6 +134,8 @@ def test_decoding_flags_come_from_the_decoding_options():
     assert history == {1: 64, 4: 16}
     cap = commands["generate"].parse_args(["song.ogg", "--max-density", "0:1,0.5:1.5"]).max_density
     assert cap == {0.0: 1.0, 0.5: 1.5}
+    layout = commands["evaluate"].parse_args(["songs", "out", "--decode-tracks", "1:2"]).decode_tracks
+    assert layout == {1: 2}
 
 
 def test_a_decoding_flag_that_reads_wrong_says_what_it_expects(capsys):

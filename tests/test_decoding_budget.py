@@ -8,8 +8,10 @@ from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
 from beart.beatmaps.playability import PLAYABLE_SUBDIVISIONS
 from beart.decoding_options import (
     DecodingOptions,
+    decoded_track_count,
     density_multiple,
     history_steps_for,
+    read_decode_tracks,
     read_history_steps,
     read_max_density,
     typical_notes_per_beat,
@@ -62,6 +64,22 @@ def test_a_history_that_is_no_whole_number_per_track_count_is_refused(history):
         read_history_steps(history)
     with pytest.raises(ValueError, match="train_history_steps"):
         BeartConfig(train_history_steps=history)
+
+
+def test_the_layout_a_map_is_decoded_with_is_its_own_unless_a_larger_one_is_named():
+    # one count for every map of fewer tracks, one per track count (as Python, JSON and the command line write it)
+    assert [decoded_track_count(2, tracks) for tracks in (1, 2, 4)] == [2, 2, 4]
+    for layout in ({1: 4}, {"1": "4"}, "1:4"):
+        assert [decoded_track_count(layout, tracks) for tracks in (1, 2, 4)] == [4, 2, 4]
+    assert [decoded_track_count(value, 1) for value in (None, 0, {2: 4})] == [1, 1, 1]
+
+
+@pytest.mark.parametrize("layout", [3, -2, 1.5, "two", {2: 1}, {0: 2}, "1:3", {4: 2}])
+def test_a_layout_of_no_track_count_or_of_fewer_tracks_is_refused(layout):
+    with pytest.raises(ValueError, match="decode_tracks"):
+        read_decode_tracks(layout)
+    with pytest.raises(ValueError, match="decode_tracks"):
+        DecodingOptions(decode_tracks=layout).validate(1)
 
 
 def test_with_a_short_history_the_far_past_no_longer_reaches_the_logits(small_model):

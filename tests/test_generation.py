@@ -19,6 +19,7 @@ import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartModel, BeartProcessor, BeartTokenizer
 from beart.audio import AudioError
 from beart.beatmaps import BeatmapError, IntermediateBeatmap, parse_osu, parse_simfile
+from beart.beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
 from beart.beatmaps.osu_reader import osu_to_intermediate
 from beart.cli import main
 from beart.modeling.generation_beart import threshold_choice
@@ -66,6 +67,24 @@ def test_two_and_four_track_maps_are_generated_and_written(generator, song, tmp_
         text = archive.read(next(name for name in archive.namelist() if name.endswith(".osu")))
     written = osu_to_intermediate(parse_osu(text), text, for_training=False)
     pd.testing.assert_frame_equal(written.hit_objects(), beatmap.hit_objects())
+
+
+@pytest.mark.parametrize("layout, wide_mode", [(2, "taiko"), ({"1": 4}, "mania"), ("1:2", "taiko")])
+def test_a_one_track_map_decoded_with_more_tracks_is_their_map_folded_onto_one(generator, song, layout, wide_mode):
+    settings = {"top_k": 3, "temperature": 1.5, "end": 8.0, "seed": 2, "progress": False, "playable": False}
+    folded = generator(song, mode="osu", decode_tracks=layout, **settings)
+    wide = generator(song, mode=wide_mode, **settings)  # the same draws: the model's map in the layout decoded
+    assert folded.tracks == ["LEFT"] and folded.meta["source"]["decode_tracks"] == layout
+    events, column = wide.data[wide.tracks].to_numpy(), folded.data["LEFT"].to_numpy()
+    np.testing.assert_array_equal(folded.data["TIME"].to_numpy(), wide.data["TIME"].to_numpy())
+    # every step that holds an object on some track holds one on the folded track: a hit where only hits start, held
+    # only where some track holds (a hold of one 10 ms step reads as a hit)
+    occupied = (events != EVENT_NONE).any(axis=1)
+    assert occupied.sum() > 10 and ((events != EVENT_NONE).sum(axis=1) > 1).any()  # some steps merge two tracks
+    np.testing.assert_array_equal(column != EVENT_NONE, occupied)
+    assert (column[(events == EVENT_HIT).any(axis=1) & ~(events == EVENT_HOLD).any(axis=1)] == EVENT_HIT).all()
+    assert (events[column == EVENT_HOLD] == EVENT_HOLD).any(axis=1).all()
+    assert not generator(song, mode="osu", **settings).data["LEFT"].equals(folded.data["LEFT"])
 
 
 def test_paths_bytes_and_arrays_give_the_same_map_and_lists_are_batched(generator, song):
@@ -316,11 +335,15 @@ def test_the_bundled_model_generates_without_naming_a_model(tmp_path, capsys, ex
 def test_options_of_the_other_strategy_are_named_as_ignored(generator, song, caplog):
     with caplog.at_level("WARNING"):
         generator(song, strategy="legacy", hit_threshold=0.3, end=1.5, seed=0, progress=False)
+        # the original's beam search decodes the map's own track: one beam width per track, as it had
+        legacy = generator(song, strategy="legacy", decode_tracks=4, beams=[3], end=1.5, seed=0, progress=False)
         generator(song, beams=[3], end=1.5, seed=0, progress=False)
         generator(song, hit_threshold=0.3, end=1.5, seed=0, progress=False)
     warnings = [record.getMessage() for record in caplog.records if "ignores" in record.getMessage()]
+    assert legacy.tracks == ["LEFT"] and legacy.meta["source"]["decode_tracks"] == 4
     assert warnings == [
         "The legacy strategy ignores ['hit_threshold']: they are fast options.",
+        "The legacy strategy ignores ['decode_tracks']: they are fast options.",
         "The fast strategy ignores ['beams']: they are legacy options.",
     ]
 

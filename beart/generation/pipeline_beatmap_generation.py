@@ -14,9 +14,10 @@ from ..beatmaps.formats import (
 )  # fmt: skip
 from ..beatmaps.playability import make_playable
 from ..beatmaps.sustains import sustain_into_rests
+from ..beatmaps.tracks import retrack
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor, SongAnalysis
-from ..decoding_options import STRATEGIES, DecodingOptions
+from ..decoding_options import STRATEGIES, DecodingOptions, decoded_track_count
 from ..modeling.generation_beart import DECODING_KEYS, STRATEGY_OPTIONS, decoding_settings
 
 
@@ -161,7 +162,10 @@ class BeatmapGenerationPipeline(Pipeline):
                 logger.warning(f"The {strategy} strategy ignores {ignored}: they are {other_strategy} options.")
         settings = decoding_settings(self.model.generation_config, strategy=strategy, **decoding)
         options = DecodingOptions(**{key: value for key, value in settings.items() if key != "strategy"})
-        options.validate(len(tracks))
+        # `decode_tracks`: decoded in a layout of more tracks, folded onto the map's own in `postprocess`
+        num_decoded = decoded_track_count(options.decode_tracks, len(tracks)) if strategy == "fast" else len(tracks)
+        decoded_tracks = tracks if num_decoded == len(tracks) else tracks_of_mode(MODE_FOR_TRACK_COUNT[num_decoded])
+        options.validate(num_decoded)
         steps_per_second = 1000 // (self.processor.tokenizer.groups * QUANTUM_MS)
         start_step = int(round(start * steps_per_second))
         end_step = None if end is None else int(round(end * steps_per_second))
@@ -173,10 +177,12 @@ class BeatmapGenerationPipeline(Pipeline):
                 "nothing to map."
             )
         results = self.model.generate(
-            analyses, len(tracks), processor=self.processor, start_step=start_step, end_step=end_step,
+            analyses, num_decoded, processor=self.processor, start_step=start_step, end_step=end_step,
             progress=progress, **settings,
         )  # fmt: skip
-        settings = {"mode": mode, "tracks": tracks, "strategy": strategy, **options.__dict__}
+        settings = {
+            "mode": mode, "tracks": tracks, "decoded_tracks": decoded_tracks, "strategy": strategy, **options.__dict__
+        }  # fmt: skip
         return [{**song, "result": result, "settings": settings} for song, result in zip(songs, results)]
 
     def _forward(self, model_inputs: dict, **forward_parameters) -> dict:
@@ -208,10 +214,12 @@ class BeatmapGenerationPipeline(Pipeline):
             "source": {
                 "format": "beart",
                 "model": getattr(self.model, "name_or_path", "") or "beart",
-                **{k: v for k, v in settings.items() if k != "tracks"},
+                **{k: v for k, v in settings.items() if k not in ("tracks", "decoded_tracks")},
             },
         }
-        beatmap = self.processor.decode(tokens, tempo, first_step, settings["tracks"], meta)
+        beatmap = self.processor.decode(tokens, tempo, first_step, settings["decoded_tracks"], meta)
+        if settings["decoded_tracks"] != settings["tracks"]:
+            beatmap = retrack(beatmap, settings["tracks"])
         if beatmap.hit_objects().empty:
             raise BeatmapError(
                 "The model generated no hits or holds for this song with these settings. Try a lower hit_threshold "

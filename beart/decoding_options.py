@@ -147,7 +147,7 @@ def read_decode_tracks(value, name: str = "decode_tracks") -> int | dict[int, in
     named = counts.items() if isinstance(counts, dict) else [(None, counts)]
     for own, decoded in named:
         if decoded and decoded not in TRACK_COUNTS:
-            raise ValueError(f"{name}: maps are decoded with {list(TRACK_COUNTS)} tracks (0: their own); got {value!r}.")
+            raise ValueError(f"{name}: maps decode with {list(TRACK_COUNTS)} tracks (0: their own); got {value!r}.")
         if own is not None and decoded and decoded < own:
             raise ValueError(f"{name}: a map of {own} tracks cannot be decoded with fewer ({decoded}); got {value!r}.")
     return counts
@@ -228,10 +228,10 @@ class DecodingOptions:
         decode_tracks (`int` or `dict[int, int]`, *optional*): `fast`, read by the pipeline: the tracks a map is decoded
             with before its objects are folded onto its own tracks (`beart.beatmaps.tracks.retrack`: onto one track
             all merge, a hold winning over a hit it overlaps): one count for every map of fewer tracks, or one per
-            track count (`{1: 2}`: a one-track map, osu!standard or osu!catch, decoded as two tracks). The model
-            decodes a layout it heard more music in (the real charts it trained on have 2 and 4 tracks) and the fold
-            keeps every onset. 0 or `None`: every map decoded with its own tracks. `BeartModel.generate` decodes the
-            `num_tracks` it is given.
+            track count (`{1: 4}`: a one-track map, osu!standard or osu!catch, decoded in the four-track layout). The
+            model then decodes a layout it heard more music in (the real charts it trained on have 2 and 4 tracks),
+            and the fold keeps every onset. 0 or `None`: every map decoded with its own tracks. `BeartModel.generate`
+            decodes the `num_tracks` it is given.
     """
 
     difficulty: float = _option(0.5, "0 (easiest) to 1 (hardest)")  # `beart generate` has its own flags for these

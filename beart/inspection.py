@@ -8,6 +8,7 @@ import torch
 from .beatmaps.intermediate import QUANTUM_MS
 from .evaluation.plots import load_pyplot, save_figure
 from .modeling import BeartModel
+from .modeling.generation_beart import GENERATION_KEYS, decoding_settings
 from .processing import BeartProcessor
 from .beat_vocabulary import RESERVED_TOKENS
 
@@ -152,8 +153,14 @@ def inspect_generation(generator, audio, output_dir, at: float, **generation_opt
     analysis = generator.preprocess(audio, sampling_rate=generation_options.pop("sampling_rate", None))["analysis"]
     if not 0 <= step < len(analysis):
         raise ValueError(f"--at {at} s lies outside the song (0 to {len(analysis) / steps_per_second} s).")
+    # the map in the layout the model decodes it with (`decode_tracks`: a one-track map is decoded with more tracks)
+    _, tracks = generator.resolve_tracks(generation_options.pop("mode", None), generation_options.pop("tracks", None))
+    call = {key: value for key, value in generation_options.items() if key in GENERATION_KEYS}
+    settings = decoding_settings(model.generation_config, **call)
+    decoded = generator.decoded_tracks(tracks, settings.get("strategy", "fast"), settings.get("decode_tracks"))
     beatmap = generator(
         analysis,
+        tracks=decoded,
         end=(step + 1) / steps_per_second,
         progress=False,
         **generation_options,

@@ -294,6 +294,27 @@ def test_attention_of_a_generation_step_and_the_embedding_plot(tiny_model_dir, t
     assert "outside the song" in capsys.readouterr().err and not (tmp_path / "late").exists()
 
 
+def test_inspect_looks_at_the_layout_the_model_decodes_a_map_with(tiny_model_dir, tmp_path, fixtures_dir, monkeypatch):
+    import beart.inspection as inspection
+    from transformers import pipeline
+
+    layouts, step_attentions = [], inspection.step_attentions
+
+    def recording(model, processor, mel_slices, beat_tokens, *args, **kwargs):
+        layouts.append(beat_tokens.shape[1])
+        return step_attentions(model, processor, mel_slices, beat_tokens, *args, **kwargs)
+
+    monkeypatch.setattr(inspection, "step_attentions", recording)
+    monkeypatch.setattr(inspection, "plot_token_embeddings", lambda *args: "token_embeddings.png")
+    generator = pipeline("beatmap-generation", model=str(tiny_model_dir))
+    song = str(fixtures_dir / "click_120bpm.wav")
+    # a one-track map decoded with four tracks (then folded) is looked at in those four; the legacy strategy and a
+    # map without `decode_tracks` decode their own track
+    for options in ({"decode_tracks": 4}, {}, {"decode_tracks": 4, "strategy": "legacy", "beams": [2]}):
+        inspection.inspect_generation(generator, song, str(tmp_path), at=2.0, mode="osu", seed=0, top_k=2, **options)
+    assert layouts == [4, 1, 1]
+
+
 def test_dataset_metrics_equal_what_the_trainer_reports(fixture_corpus, converted_dir, tmp_path):
     from beart import BeartProcessor
     from beart.evaluation import dataset_metrics

@@ -150,6 +150,13 @@ class BeatmapGenerationPipeline(Pipeline):
             raise BeatmapError(f"Unknown mode {mode!r}; choose one of {list(GENERATION_MODES)}.")
         return mode, tracks_of_mode(mode)
 
+    @staticmethod
+    def decoded_tracks(tracks: list, strategy: str = "fast", decode_tracks=None) -> list:
+        """The tracks the model decodes a map of `tracks` with: with the `fast` strategy, the layout of
+        `decode_tracks` (see [`DecodingOptions`]), whose objects `postprocess` folds onto `tracks`; else `tracks`."""
+        count = decoded_track_count(decode_tracks, len(tracks)) if strategy == "fast" else len(tracks)
+        return list(tracks) if count == len(tracks) else tracks_of_mode(MODE_FOR_TRACK_COUNT[count])
+
     def _decode(
         self, songs: list, start=0.0, end=None, mode=None, tracks=None, strategy="fast", progress=True, **decoding
     ):
@@ -164,9 +171,8 @@ class BeatmapGenerationPipeline(Pipeline):
                 logger.warning(f"The {strategy} strategy ignores {ignored}: they are {other_strategy} options.")
         settings = decoding_settings(self.model.generation_config, strategy=strategy, **decoding)
         options = DecodingOptions(**{key: value for key, value in settings.items() if key != "strategy"})
-        # `decode_tracks`: decoded in a layout of more tracks, folded onto the map's own in `postprocess`
-        num_decoded = decoded_track_count(options.decode_tracks, len(tracks)) if strategy == "fast" else len(tracks)
-        decoded_tracks = tracks if num_decoded == len(tracks) else tracks_of_mode(MODE_FOR_TRACK_COUNT[num_decoded])
+        decoded_tracks = self.decoded_tracks(tracks, strategy, options.decode_tracks)  # folded in `postprocess`
+        num_decoded = len(decoded_tracks)
         options.validate(num_decoded)
         steps_per_second = 1000 // (self.processor.tokenizer.groups * QUANTUM_MS)
         start_step = int(round(start * steps_per_second))

@@ -152,6 +152,23 @@ def test_write_osz_holds_map_audio_and_background(tmp_path):
     pd.testing.assert_frame_equal(read_back(text).hit_objects(), expected)
 
 
+def test_a_long_title_keeps_each_difficultys_own_file_in_the_archive(tmp_path):
+    audio = TESTS / "audio/test-sample.ogg"
+    beatmap = read_osu(TESTS / "conversion/taiko/basic.osu")
+    title = "i dont want to see the people i love see me in pain so i sometimes just wanna be left alone " * 3
+    path = write_osz([beatmap] * 3, tmp_path / "set.osz", audio, mode="taiko", title=title, version="Oni")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # zipfile warns of a duplicate member name
+        with zipfile.ZipFile(path) as archive:
+            names = [name for name in archive.namelist() if name.endswith(".osu")]
+            versions = [re.search(r"^Version:(.*?)\r?$", archive.read(name).decode(), re.M).group(1) for name in names]
+    assert versions == ["Oni", "Oni 2", "Oni 3"] and len(set(names)) == 3
+    for name, version in zip(names, versions):
+        assert name.startswith("Unknown Artist - i dont want") and name.endswith(f" [{version}].osu")
+        assert len(name) <= 120 + len(".osu")
+    assert len(OsuArchive(path).difficulty_names) == 3
+
+
 def test_failed_writes_leave_nothing_behind(tmp_path):
     empty = IntermediateBeatmap(
         {"TIME": [0, 10], "TEMPO": [0, 0], "LEFT": [0, 0]}, {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"]}

@@ -18,7 +18,7 @@ from transformers.utils import logging
 
 from .errors import BeatmapError, BeatmapRefusedError
 from ..safety import UnsafePathError, confined_path
-from .files import safe_filename, write_atomically
+from .files import safe_filename, unique_filename, write_atomically
 from .beatmap_set import BeatmapSet
 from .playability import check_beatmap_set
 from .formats import SET_EXTENSIONS, format_of_file, open_beatmap_set, set_name, sets_in_folder
@@ -129,17 +129,6 @@ def _describe(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-def _unique_name(name: str, taken: set) -> str:
-    """`name`, or `name (2)`, `name (3)`... so that no two outputs differ only by letter case."""
-    stem, extension = os.path.splitext(name)
-    candidate, number = name, 1
-    while candidate.lower() in taken:
-        number += 1
-        candidate = f"{stem} ({number}){extension}"
-    taken.add(candidate.lower())
-    return candidate
-
-
 def convert_beatmap_set(
     source: str,
     output_dir: str,
@@ -156,7 +145,7 @@ def convert_beatmap_set(
     skipped unless `overwrite`, so a map is never paired with another set's audio.
     """
     set_names = set() if set_names is None else set_names
-    target = os.path.join(output_dir, _unique_name(safe_filename(set_name(source)), set_names))
+    target = os.path.join(output_dir, unique_filename(safe_filename(set_name(source)), set_names))
     if os.path.lexists(target) and not overwrite:
         report.skipped.append((source, f"exists: {target} is already there; pass --overwrite to replace it"))
         return
@@ -195,10 +184,10 @@ def _convert_difficulty(beatmap_set, member, beatmap, target, file_names, writte
     os.makedirs(target, exist_ok=True)
     if audio:
         if audio_member not in written_audio:
-            audio_name = _unique_name(safe_filename(os.path.basename(audio_member)), file_names)
+            audio_name = unique_filename(safe_filename(os.path.basename(audio_member)), file_names)
             written_audio[audio_member] = write_atomically(os.path.join(target, audio_name), audio)
         beatmap.meta["audio"] = os.path.basename(written_audio[audio_member])
-    name = _unique_name(safe_filename(os.path.splitext(os.path.basename(member))[0]) + ".ibf", file_names)
+    name = unique_filename(safe_filename(os.path.splitext(os.path.basename(member))[0]) + ".ibf", file_names)
     return beatmap.save(os.path.join(target, name))
 
 

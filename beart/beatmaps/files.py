@@ -9,12 +9,27 @@ from ..safety import check_writable
 
 
 MAX_FILENAME_CHARACTERS = 120
+_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
-def safe_filename(text: str) -> str:
-    """`text` without the characters Windows, macOS or Linux refuse in a file name, at most 120 characters."""
-    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", text)[:MAX_FILENAME_CHARACTERS]
+def safe_filename(text: str, ending: str = "") -> str:
+    """`text` and then `ending` without the characters Windows, macOS or Linux refuse in a file name, at most 120
+    characters: a longer name loses the end of `text`, so that `ending` (a difficulty's ` [Version]`) stays whole."""
+    ending = _FORBIDDEN.sub("_", ending)[:MAX_FILENAME_CHARACTERS]
+    name = _FORBIDDEN.sub("_", text)[: MAX_FILENAME_CHARACTERS - len(ending)] + ending
     return name.strip(" .") or "beatmap"
+
+
+def unique_filename(name: str, taken: set) -> str:
+    """`name`, or `name (2)`, `name (3)`... so that no two names of `taken` (lower-cased; the name chosen is added)
+    differ only by letter case: one folder or archive holds them all, on any file system."""
+    stem, extension = os.path.splitext(name)
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{stem} ({number}){extension}"
+    taken.add(candidate.lower())
+    return candidate
 
 
 def apply_umask(path, directory: bool = False) -> None:

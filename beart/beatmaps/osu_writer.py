@@ -36,7 +36,7 @@ from transformers.utils import logging
 
 from .errors import BeatmapError
 from ..safety import check_writable
-from .files import safe_filename, write_atomically
+from .files import safe_filename, unique_filename, write_atomically
 from .intermediate import QUANTUM_MS, IntermediateBeatmap
 from .beat_grid import BeatGrid
 from .osu_file import (
@@ -405,7 +405,7 @@ def write_osz(
     beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
     if not beatmaps:
         raise BeatmapError("No beatmap to write.")
-    named, versions = [], {}
+    named, versions, taken = [], {}, {audio_name.lower(), background_name.lower()}
     for beatmap in beatmaps:
         text = intermediate_to_osu(
             beatmap, mode=mode, audio_filename=audio_name, background_filename=background_name, **metadata
@@ -416,13 +416,14 @@ def write_osz(
         if versions[version] > 1:  # a mapset's difficulties need names of their own
             header["Version"] = f"{version} {versions[version]}"
             text = text.replace(f"\nVersion:{version}\r", f"\nVersion:{header['Version']}\r", 1)
-        name = safe_filename(f"{header['Artist']} - {header['Title']} ({header['Creator']}) [{header['Version']}]")
-        named.append((name, text))
+        # a long title is shortened before the difficulty's name, and no two difficulties share a file
+        name = safe_filename(f"{header['Artist']} - {header['Title']} ({header['Creator']})", f" [{header['Version']}]")
+        named.append((unique_filename(f"{name}.osu", taken), text))
 
     archive_bytes = io.BytesIO()
     with zipfile.ZipFile(archive_bytes, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in named:
-            archive.writestr(f"{name}.osu", text.encode("utf-8"))
+            archive.writestr(name, text.encode("utf-8"))
         archive.write(audio, audio_name, compress_type=zipfile.ZIP_STORED)
         archive.writestr(background_name, background_bytes)
     return write_atomically(output_path, archive_bytes.getvalue(), overwrite=overwrite)

@@ -101,7 +101,8 @@ def test_timing_points_follow_the_tempo_column_and_sliders_end_on_time():
     assert timing == ["0,400,4,1,0,70,1,0", "2000,625,4,1,0,70,1,0"]
     sliders = [line.split(",") for line in hit_object_lines(text) if int(line.split(",")[3]) & 2]
     starts = np.array([int(parts[2]) for parts in sliders])
-    durations = [float(parts[7]) * int(parts[6]) / (100 * 1.4) * beat for parts, beat in zip(sliders, (400, 625))]
+    multiplier = float(re.search(r"^SliderMultiplier:(.*?)\r?$", text, re.M).group(1))  # as the client reads it
+    durations = [float(parts[7]) * int(parts[6]) / (100 * multiplier) * beat for parts, beat in zip(sliders, (400, 625))]
     np.testing.assert_allclose(starts, [1000, 3000], atol=4)
     np.testing.assert_allclose(starts + durations, [1500, 3800], atol=4)
     # every start and end lies on a 48th of the written beat (0 ms at 400 ms, 2000 ms at 625 ms), to within 0.5 ms
@@ -111,6 +112,30 @@ def test_timing_points_follow_the_tempo_column_and_sliders_end_on_time():
     assert "ai-generated" in text and "beart" in text.split("Tags:")[1].splitlines()[0]
     with pytest.raises(AIGeneratedError):
         osu_to_intermediate(parse_osu(text.encode()), text.encode())
+
+
+def test_easier_osu_standard_maps_move_slower_and_read_fewer_stars():
+    import rosu_pp_py as rosu
+
+    times = np.arange(3000) * 10  # 30 s at 120 BPM, a circle every beat
+    left = np.where(times % 500 == 0, 1, 0).astype(np.uint8)
+    left[200:226] = 2  # one slider, a half beat long
+    texts, stars = {}, {}
+    for difficulty in (0.1, 0.9):
+        meta = {"audio": "a.ogg", "difficulty": difficulty, "tracks": ["LEFT"]}
+        beatmap = IntermediateBeatmap({"TIME": times, "TEMPO": np.full(3000, 120.0), "LEFT": left}, meta)
+        texts[difficulty] = text = intermediate_to_osu(beatmap, mode="osu")
+        stars[difficulty] = rosu.Difficulty().calculate(rosu.Beatmap(content=text)).stars
+        multiplier = float(re.search(r"^SliderMultiplier:(.*?)\r?$", text, re.M).group(1))
+        circles = np.array([line.split(",")[:3] for line in hit_object_lines(text)], dtype=float)
+        one_beat = np.diff(circles[:, 2]) == 500
+        spacing = np.hypot(*np.diff(circles[:, :2], axis=0).T)[one_beat]
+        assert np.median(spacing) == pytest.approx(100 * multiplier, abs=1.5)  # a beat's gap: 100 px times it
+        assert read_back(text).hit_objects().equals(beatmap.hit_objects())  # the slider still ends on its step
+    assert [float(re.search(r"SliderMultiplier:(.*)", texts[d]).group(1)) for d in (0.1, 0.9)] == [1.08, 1.72]
+    assert stars[0.1] < stars[0.9]
+    # the other modes keep one velocity: it is taiko's scroll speed
+    assert "SliderMultiplier:1.4" in intermediate_to_osu(beatmap, mode="taiko")
 
 
 def test_taiko_and_mania_objects_are_written_as_the_game_expects():

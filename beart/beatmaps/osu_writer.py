@@ -17,7 +17,8 @@ written again keeps every object); objects of one track that snap onto one time 
 pixel length is computed from its snapped duration at the beat length written for it. The difficulty name is the one
 players know for the map's star rating (`rosu-pp-py`) in its mode (osu!'s ranking criteria: Easy below 2 stars, Normal,
 Hard from 2.7, Insane from 4, Expert from 5.3, Expert+ from 6.5; taiko's Kantan ... Inner Oni, catch's Cup ... Deluge).
-osu!standard objects walk the 512x384 playfield with spacing proportional to the time between them, turning smoothly and
+osu!standard objects walk the 512x384 playfield with spacing proportional to the time between them (a beat's gap 100 px
+times the slider multiplier, 1.0 for the easiest maps to 1.8 for the hardest: `slider_multiplier`), turning smoothly and
 bouncing off the edges (seeded, so reproducible); long sliders repeat instead of leaving the playfield. The tags mark
 the map as AI-generated and name the model.
 """
@@ -49,7 +50,11 @@ from .tracks import retrack, tracks_for_mode
 logger = logging.get_logger(__name__)
 
 DEFAULT_BPM = 120.0
-SLIDER_MULTIPLIER = 1.4
+SLIDER_MULTIPLIER = 1.4  # taiko's scroll speed, catch's and every mode's but osu!standard's
+# osu!standard's slider velocity (and so its spacing, a beat's gap walking 100 px times it), spread linearly from
+# difficulty 0 to 1 over the slider multipliers of the Renatus set's three osu!standard difficulties by one mapper
+# (Gamu; ppy's test corpus, 182 BPM): Normal 1.0, Hard 1.4, Insane 1.8
+STANDARD_SLIDER_MULTIPLIERS = (1.0, 1.8)
 PLAYFIELD = (512.0, 384.0)
 PLAYFIELD_MARGIN = 24.0
 MAX_SLIDER_SPAN = 260.0
@@ -131,6 +136,15 @@ class _PlayfieldWalk:
         return self.position.copy()
 
 
+def slider_multiplier(difficulty: float, mode: str) -> float:
+    """The `SliderMultiplier` of a map: in osu!standard it grows with the difficulty (`STANDARD_SLIDER_MULTIPLIERS`),
+    so that easy maps move slower and their objects lie nearer one another; elsewhere `SLIDER_MULTIPLIER`."""
+    if mode != "osu":
+        return SLIDER_MULTIPLIER
+    low, high = STANDARD_SLIDER_MULTIPLIERS
+    return round(low + (high - low) * float(np.clip(difficulty, 0.0, 1.0)), 2)
+
+
 def _difficulty_section(difficulty: float, mode: str) -> dict:
     overall = round(2.0 + 7.0 * difficulty, 1)
     circle_size = 4 if mode == "mania" else round(3.0 + 2.0 * difficulty, 1)
@@ -139,7 +153,7 @@ def _difficulty_section(difficulty: float, mode: str) -> dict:
         "CircleSize": str(circle_size),
         "OverallDifficulty": str(overall),
         "ApproachRate": str(round(3.0 + 6.5 * difficulty, 1)),
-        "SliderMultiplier": str(SLIDER_MULTIPLIER),
+        "SliderMultiplier": str(slider_multiplier(difficulty, mode)),
         "SliderTickRate": "1",
     }
 
@@ -200,7 +214,8 @@ def intermediate_to_osu(
             "beat_length": np.round(60000.0 / np.asarray(grid.bpms, dtype=np.float64), 6),
         }
     ).assign(meter=4, sample_set=1, sample_index=0, volume=70, uninherited=True, effects=0, kiai=False)
-    hit_objects = _hit_object_rows(beatmap, objects, spinner_keys, spinners, mode, beat_length_at, seed)
+    velocity = slider_multiplier(beatmap.difficulty, mode)
+    hit_objects = _hit_object_rows(beatmap, objects, spinner_keys, spinners, mode, beat_length_at, velocity, seed)
 
     meta = beatmap.meta
     difficulty = beatmap.difficulty
@@ -278,8 +293,11 @@ def _snapped(objects: pd.DataFrame, grid: BeatGrid) -> pd.DataFrame:
     return objects.assign(start=start, end=end).drop_duplicates(["track", "start"]).reset_index(drop=True)
 
 
-def _hit_object_rows(beatmap, objects, spinner_keys, spinners, mode, beat_length_at, seed) -> pd.DataFrame:
-    """The `OsuFile` hit objects: one per object (spinners once, not once per track), sorted by time."""
+def _hit_object_rows(
+    beatmap, objects, spinner_keys, spinners, mode, beat_length_at, velocity, seed
+) -> pd.DataFrame:  # fmt: skip
+    """The `OsuFile` hit objects: one per object (spinners once, not once per track), sorted by time; `velocity` is
+    the map's slider multiplier, 100 px per beat times it between objects and along sliders."""
     tracks = beatmap.tracks
     walk = _PlayfieldWalk(seed)
     new_combo_steps = set()
@@ -323,12 +341,12 @@ def _hit_object_rows(beatmap, objects, spinner_keys, spinners, mode, beat_length
                 hit_objects.append(row(x, 192, start, HIT_CIRCLE))
             continue
         hitsound = KAT_HITSOUND if mode == "taiko" and tracks.index(track) == 1 else 0
-        spacing = np.clip(min(gap, 4 * beat_length) / beat_length * 100.0 * SLIDER_MULTIPLIER, *SPACING_RANGE)
+        spacing = np.clip(min(gap, 4 * beat_length) / beat_length * 100.0 * velocity, *SPACING_RANGE)
         x, y = walk.next_object(spacing) if mode != "taiko" else (256, 192)
         if kind == "hit":
             hit_objects.append(row(int(round(x)), int(round(y)), start, HIT_CIRCLE | combo_bit, hitsound))
             continue
-        pixel_length = (end - start) / beat_length * 100.0 * SLIDER_MULTIPLIER + SLIDER_LENGTH_MARGIN
+        pixel_length = (end - start) / beat_length * 100.0 * velocity + SLIDER_LENGTH_MARGIN
         slides = max(1, int(np.ceil(pixel_length / MAX_SLIDER_SPAN)))
         span_length = round(pixel_length / slides, 6)
         if mode == "taiko":

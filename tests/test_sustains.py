@@ -78,10 +78,75 @@ def test_the_release_is_a_quarter_beat_and_no_sustain_is_shorter_than_a_hittable
     ] == ["LEFT", 0, 0]
 
 
+def test_an_osu_slider_lasts_half_its_rest_to_the_nearest_quarter_beat():
+    beat = 400.0  # 150 BPM
+    rows = [
+        ("LEFT", 0.0, 0.0),  # a beat of rest: half a beat
+        ("LEFT", beat, beat),  # half a beat of rest: a hit
+        ("LEFT", 1.5 * beat, 1.5 * beat),  # three quarters: 0.375 rounds to half a beat, a quarter before the next
+        ("LEFT", 2.25 * beat, 2.25 * beat),  # 1.75 beats: 0.875 rounds to a beat
+        ("LEFT", 4 * beat, 4.5 * beat),  # already a slider: kept as it is
+        ("LEFT", 5 * beat, 5 * beat),  # the last object, 3 beats before the map's end: a beat and a half
+    ]
+    beatmap = IntermediateBeatmap.from_hit_objects(
+        pd.DataFrame(rows, columns=["track", "start", "end"]),
+        {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"]},
+        tempo_changes=pd.DataFrame({"time": [0.0], "bpm": [150.0]}),
+        end_ms=8 * beat,
+    )
+    sustained = sustain_into_rests(beatmap, format_for_mode("osu").sustain_rests("osu"), share=0.5)
+    assert objects_of(sustained) == [
+        ["LEFT", 0, 200],
+        ["LEFT", 400, 400],
+        ["LEFT", 600, 800],
+        ["LEFT", 900, 1300],
+        ["LEFT", 1600, 1800],
+        ["LEFT", 2000, 2600],
+    ]
+    assert check_playability(sustained).passed
+
+
 def test_only_formats_whose_charts_hold_across_rests_ask_for_it():
-    assert format_for_mode("fretsonfire").sustain_rest_beats == 0.5
-    assert format_for_mode("stepmania").sustain_rest_beats == 1.5
-    assert all(entry.sustain_rest_beats == 0.0 for entry in FORMATS if entry.name not in ("fretsonfire", "stepmania"))
+    rests = {mode: format_for_mode(mode).sustain_rests(mode) for entry in FORMATS for mode in entry.modes}
+    assert rests == {
+        "osu": 0.6, "taiko": 0.0, "catch": 0.6, "mania": 0.0, "stepmania": 1.5, "tja": 0.0, "fretsonfire": 0.5,
+    }  # fmt: skip
+    assert [entry.sustain_share for entry in FORMATS] == [0.5, 0.0, 0.0, 0.0]  # osu!: half the rest; else to the next
+
+
+OSU_TESTS = CORPUS / "ppy-osu-tests"
+
+
+@pytest.mark.skipif(not OSU_TESTS.is_dir(), reason="needs the shared corpus")
+def test_on_human_osu_standard_maps_the_rule_slides_where_the_mapper_slid():
+    # every osu!standard map of the osu! client's conversion tests with 100 objects or more, its sliders made hits,
+    # then the rule: the objects it makes sliders, the mapper made sliders, about as long
+    from beart.beatmaps import parse_osu
+    from beart.beatmaps.osu_reader import osu_to_intermediate
+
+    made, agreed, charted, length_ratios = 0, 0, 0, []
+    osu = format_for_mode("osu")
+    paths = sorted(OSU_TESTS.glob("conversion/*/*.osu"))
+    for path in paths:
+        content = path.read_bytes()
+        if b"Mode: 0" not in content and b"Mode:0" not in content:
+            continue
+        chart = osu_to_intermediate(parse_osu(content, path.name), content, for_training=False)
+        objects = chart.hit_objects()
+        objects = objects[~chart.in_spinner(objects)].reset_index(drop=True)
+        if len(objects) < 100:
+            continue
+        as_hits = rebuilt_with_objects(chart, objects.assign(end=objects["start"]))
+        sustained = sustain_into_rests(as_hits, osu.sustain_rests("osu"), osu.sustain_share).hit_objects()
+        pd.testing.assert_frame_equal(sustained[["track", "start"]], objects[["track", "start"]])
+        held, slid = (sustained["end"] > sustained["start"]).to_numpy(), (objects["end"] > objects["start"]).to_numpy()
+        made, agreed, charted = made + held.sum(), agreed + (held & slid).sum(), charted + slid.sum()
+        both = held & slid
+        length_ratios.extend((sustained["end"] - sustained["start"])[both] / (objects["end"] - objects["start"])[both])
+    assert charted > 3000  # 19 maps, 4,076 sliders
+    # the objects it slides, the mappers slid 0.85 of; it slides 0.81 of their sliders, a median 1.0 times as long
+    assert agreed / made > 0.8 and agreed / charted > 0.75
+    assert np.median(length_ratios) == pytest.approx(1.0, abs=0.05)
 
 
 def guitar_charts():
@@ -126,7 +191,9 @@ def test_generated_guitar_and_dance_maps_hold_their_notes_across_rests(example_s
     generator = pipeline("beatmap-generation")
     samples, rate = soundfile.read(example_song, dtype="float32")
     samples[(np.arange(len(samples)) // (2 * rate)) % 2 == 1] = 0.0  # 2 s of drums, 2 s of silence, ...
-    for mode, rest, holds_every_rest in (("fretsonfire", 0.5, True), ("stepmania", 1.5, True), ("mania", 0.5, False)):
+    for mode, rest, holds_every_rest in (
+        ("fretsonfire", 0.5, True), ("stepmania", 1.5, True), ("osu", 0.6, True), ("mania", 0.5, False),
+    ):  # fmt: skip
         generated = generator(samples, sampling_rate=rate, mode=mode, seed=0, difficulty=0.1, progress=False)
         objects = generated.hit_objects()
         starts = objects["start"].drop_duplicates().to_numpy()

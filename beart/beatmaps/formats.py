@@ -11,7 +11,8 @@ conversion to and from `IntermediateBeatmap`) plus one entry here.
 | `fretsonfire` | Frets on Fire, Clone Hero | `fretsonfire` (4, five frets folded)             | notes.mid or a .chart |
 
 Generated maps hold a note across the rest after it where the format's charts do (`sustain_rest_beats`): Frets on Fire
-maps before half a beat or more, as guitar charts do; StepMania maps before a beat and a half or more.
+maps before half a beat or more, as guitar charts do; StepMania maps before a beat and a half or more; osu!standard and
+osu!catch maps make a slider of every object before more than half a beat of rest, half the rest long.
 """
 
 import os
@@ -33,6 +34,9 @@ from .tracks import ONE_LANE_MODES, TWO_HAND_MODES, tracks_for_mode
 
 
 SONG_FOLDER_METADATA = ("title", "artist", "model_name")
+# osu!standard maps make an object followed by a rest of more than half a beat a slider, 84-96% of the time (16% before
+# half a beat), lasting half the rest (median; `python examples/fit_sliders.py ../shared/corpus`, 22 human maps)
+OSU_SLIDER_REST_BEATS = 0.6
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,11 @@ class BeatmapFormat:
         metadata (`tuple[str, ...]`): the metadata keys `write` takes.
         song_folder (`bool`): writes a song folder (charts and audio) rather than one archive.
         written_as (`str`): what `write` makes, for people (the CLI's help).
-        sustain_rest_beats (`float`): its charts hold a note across a rest of at least this many beats, which
-            generated maps then do too (`beart.beatmaps.sustains`); 0: they do not.
+        sustain_rest_beats (`float` or `dict[str, float]`): its charts hold a note across a rest of at least this
+            many beats, which generated maps then do too (`beart.beatmaps.sustains`): one number for every mode, or
+            one per mode (a mode it does not name: 0); 0: they do not.
+        sustain_share (`float`): how much of the rest a sustain lasts, to the nearest quarter beat (osu! sliders:
+            half); 0: until a quarter beat before the next note (guitar and dance charts).
     """
 
     name: str
@@ -64,12 +71,19 @@ class BeatmapFormat:
     write: Callable
     metadata: tuple = SONG_FOLDER_METADATA
     song_folder: bool = True
-    sustain_rest_beats: float = 0.0
+    sustain_rest_beats: float | dict = 0.0
+    sustain_share: float = 0.0
     written_as: str = ""
 
     def claims(self, path: str) -> bool:
         """Whether the file at `path` is (or marks) a set of this format."""
         return os.path.basename(path).lower().endswith(self.extensions)
+
+    def sustain_rests(self, mode: str) -> float:
+        """The shortest rest (beats) a `mode` map's notes are held across (`sustain_rest_beats`); 0: none."""
+        if isinstance(self.sustain_rest_beats, dict):
+            return float(self.sustain_rest_beats.get(mode, 0.0))
+        return float(self.sustain_rest_beats)
 
 
 def _write_osz(beatmaps, output_path, audio, *, mode=None, overwrite=False, **metadata) -> list[str]:
@@ -102,6 +116,8 @@ FORMATS = (
         write=_write_osz,
         metadata=("title", "artist", "creator", "version", "model_name", "seed"),
         song_folder=False,
+        sustain_rest_beats={"osu": OSU_SLIDER_REST_BEATS, "catch": OSU_SLIDER_REST_BEATS},
+        sustain_share=0.5,
         written_as="an .osz: the .osu, the audio and a background",
     ),
     BeatmapFormat(

@@ -12,7 +12,10 @@ guitar chart's), so StepMania maps hold only before rests of a beat and a half o
 song by hold F1 with the bundled model's maps (stage 7; `--sustains 1,1.5,2,3,4 --sustain-modes stepmania`: 0.067
 without the rule, 0.100 at 1 beat, 0.145 at 1.5, 0.075 at 2), its maps then holding 9.1% of their notes against the
 charts' 9.2%. The training songs' Taiko charts hold 0-10% of their notes before rests of up to 4 beats, so Taiko maps
-keep the holds the model draws, as osu! maps do.
+keep the holds the model draws, as osu!taiko and osu!mania maps do. osu!standard maps make most objects before a rest of
+more than half a beat sliders (84-96% of them in 22 human maps, 16% before half a beat), half the rest long (the
+median; `python examples/fit_sliders.py ../shared/corpus`), and osu!catch plays the same files: their generated maps
+slide from every object before more than half a beat (`sustain_rest_beats` 0.6) for half the rest (`share`).
 """
 
 import numpy as np
@@ -25,16 +28,19 @@ from .playability import hittable_gap_ms, rebuilt_with_objects
 RELEASE_ROWS = ROWS_PER_BEAT // 4  # a sustain ends a quarter of a beat before the next note
 
 
-def sustain_into_rests(beatmap: IntermediateBeatmap, rest_beats: float) -> IntermediateBeatmap:
+def sustain_into_rests(beatmap: IntermediateBeatmap, rest_beats: float, share: float = 0.0) -> IntermediateBeatmap:
     """
     Turns every hit followed by a rest of at least `rest_beats` beats (no object of any track starting sooner, nor
     the map's end, taken down to a quarter beat) into a hold that ends a quarter of a beat before the next object
-    starts, on the beat grid of the map's TEMPO column; holds stay as they are, and a hold shorter than a hittable
-    gap (a quarter beat, 50-100 ms) is not made. Every hit of a chord is held alike.
+    starts, or with `share` that lasts that share of the rest (to the nearest quarter beat, and ending a quarter beat
+    before the next object at the latest), on the beat grid of the map's TEMPO column; holds stay as they are, and a
+    hold shorter than a hittable gap (a quarter beat, 50-100 ms) is not made. Every hit of a chord is held alike.
 
     Args:
         beatmap (`IntermediateBeatmap`): a playable map (`make_playable`), with its TEMPO grid set.
         rest_beats (`float`): the shortest rest, in beats, a note is held across (0 or less: the map is returned).
+        share (`float`, *optional*, defaults to 0): the share of the rest a hold lasts (osu! sliders: 0.5); 0: until
+            a quarter beat before the next object.
 
     Returns:
         `IntermediateBeatmap`: the map with its sustains.
@@ -47,8 +53,13 @@ def sustain_into_rests(beatmap: IntermediateBeatmap, rest_beats: float) -> Inter
     following = np.append(starts[1:], float(beatmap.duration_ms))
     start_rows, next_rows = grid.rows_at(starts), grid.rows_at(following)
     next_rows[-1] -= next_rows[-1] % RELEASE_ROWS  # the map's end, down to a quarter beat
-    rest_held = (next_rows - start_rows) >= rest_beats * ROWS_PER_BEAT
-    release_at = grid.times_at(next_rows - RELEASE_ROWS)
+    rest_rows = next_rows - start_rows
+    rest_held = rest_rows >= rest_beats * ROWS_PER_BEAT
+    release_rows = next_rows - RELEASE_ROWS
+    if share > 0:
+        held_rows = np.floor(share * rest_rows / RELEASE_ROWS + 0.5).astype(np.int64) * RELEASE_ROWS
+        release_rows = np.minimum(start_rows + held_rows, release_rows)
+    release_at = grid.times_at(release_rows)
     long_enough = release_at - starts >= hittable_gap_ms(grid.beat_ms_at(starts)) - 1e-6
     sustain_end = np.where(rest_held & long_enough, release_at, starts)
     chord = np.searchsorted(starts, objects["start"].to_numpy(np.float64))

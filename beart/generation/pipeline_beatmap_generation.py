@@ -204,7 +204,7 @@ class BeatmapGenerationPipeline(Pipeline):
         song's tempo map (`written_tempo`) and made playable (`beart.beatmaps.playability.make_playable`:
         snapped to 1/1-1/16 of the beat, no two objects of a track closer than a hittable gap), with its notes held
         across rests of `sustain_rest_beats` beats or more where the format's charts hold them
-        (`beart.beatmaps.sustains`; by default the format's `sustain_rest_beats`, 0 for none): the map returned is the
+        (`beart.beatmaps.sustains`; by default the mode's `sustain_rest_beats`, 0 for none): the map returned is the
         map written. Without it, the model's own output is returned (and written on the tempo map).
         """
         tokens, tempo, first_step = model_outputs["result"]
@@ -239,9 +239,10 @@ class BeatmapGenerationPipeline(Pipeline):
             beatmap = make_playable(
                 self.on_written_grid(beatmap, analysis), one_lane=has_one_lane(mode), two_hands=has_two_hands(mode)
             )
+            written_as = format_for_mode(mode)
             if sustain_rest_beats is None:
-                sustain_rest_beats = format_for_mode(mode).sustain_rest_beats
-            beatmap = sustain_into_rests(beatmap, sustain_rest_beats)
+                sustain_rest_beats = written_as.sustain_rests(mode)
+            beatmap = sustain_into_rests(beatmap, sustain_rest_beats, written_as.sustain_share)
         if output_path is not None:
             written = beatmap if playable else self.on_written_grid(beatmap, analysis)
             beatmap.meta["output_path"] = self._write(written, model_outputs, output_path, settings["mode"], metadata)

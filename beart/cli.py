@@ -419,9 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="BEATS",
         help="hold every note followed by a rest of at least BEATS beats (default: the mode's, "
         + ", ".join(
-            f"{mode} {format_for_mode(mode).sustain_rests(mode):g}"
+            f"{mode} {format_for_mode(mode).sustain_rests(mode)[0]:g}"
             for mode in WRITE_MODES
-            if format_for_mode(mode).sustain_rests(mode) > 0
+            if format_for_mode(mode).sustain_rests(mode)[0] > 0
         )
         + " and none for the others; 0: none)",
     )

@@ -304,7 +304,7 @@ def choose_sustains(
     is the same for every value. Returns `{mode: rest}`, empty when no song of such a format is among `loaded`."""
     charted_in = [mode_of_beatmap(song[3][0]) for song in loaded]
     if not modes:
-        modes = sorted({mode for mode in charted_in if mode and format_for_mode(mode).sustain_rests(mode) > 0})
+        modes = sorted({mode for mode in charted_in if mode and format_for_mode(mode).sustain_rests(mode)[0] > 0})
     chosen = {}
     for mode in modes:
         holding = [song for song, charted in zip(loaded, charted_in) if charted == mode]

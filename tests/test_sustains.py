@@ -94,7 +94,7 @@ def test_an_osu_slider_lasts_half_its_rest_to_the_nearest_quarter_beat():
         tempo_changes=pd.DataFrame({"time": [0.0], "bpm": [150.0]}),
         end_ms=8 * beat,
     )
-    sustained = sustain_into_rests(beatmap, format_for_mode("osu").sustain_rests("osu"), share=0.5)
+    sustained = sustain_into_rests(beatmap, *format_for_mode("osu").sustain_rests("osu"))
     assert objects_of(sustained) == [
         ["LEFT", 0, 200],
         ["LEFT", 400, 400],
@@ -108,10 +108,10 @@ def test_an_osu_slider_lasts_half_its_rest_to_the_nearest_quarter_beat():
 
 def test_only_formats_whose_charts_hold_across_rests_ask_for_it():
     rests = {mode: format_for_mode(mode).sustain_rests(mode) for entry in FORMATS for mode in entry.modes}
-    assert rests == {
-        "osu": 0.6, "taiko": 0.0, "catch": 0.6, "mania": 0.0, "stepmania": 1.5, "tja": 0.0, "fretsonfire": 0.5,
+    assert rests == {  # (rest beats, share of the rest held: osu! sliders half of it, 0 until a quarter beat before)
+        "osu": (0.6, 0.5), "taiko": (0.0, 0.0), "catch": (0.6, 0.5), "mania": (0.0, 0.0), "stepmania": (1.5, 0.0),
+        "tja": (0.0, 0.0), "fretsonfire": (0.5, 0.0),
     }  # fmt: skip
-    assert [entry.sustain_share for entry in FORMATS] == [0.5, 0.0, 0.0, 0.0]  # osu!: half the rest; else to the next
 
 
 OSU_TESTS = CORPUS / "ppy-osu-tests"
@@ -137,7 +137,7 @@ def test_on_human_osu_standard_maps_the_rule_slides_where_the_mapper_slid():
         if len(objects) < 100:
             continue
         as_hits = rebuilt_with_objects(chart, objects.assign(end=objects["start"]))
-        sustained = sustain_into_rests(as_hits, osu.sustain_rests("osu"), osu.sustain_share).hit_objects()
+        sustained = sustain_into_rests(as_hits, *osu.sustain_rests("osu")).hit_objects()
         pd.testing.assert_frame_equal(sustained[["track", "start"]], objects[["track", "start"]])
         held, slid = (sustained["end"] > sustained["start"]).to_numpy(), (objects["end"] > objects["start"]).to_numpy()
         made, agreed, charted = made + held.sum(), agreed + (held & slid).sum(), charted + slid.sum()
@@ -163,7 +163,8 @@ def test_on_human_guitar_charts_the_rule_holds_what_the_charter_held():
         assert mode_of_beatmap(chart) == "fretsonfire"
         objects = chart.hit_objects()
         as_hits = rebuilt_with_objects(chart, objects.assign(end=objects["start"]))
-        sustained = sustain_into_rests(as_hits, format_for_mode("fretsonfire").sustain_rest_beats).hit_objects()
+        rest_beats, share = format_for_mode("fretsonfire").sustain_rests("fretsonfire")
+        sustained = sustain_into_rests(as_hits, rest_beats, share).hit_objects()
         pd.testing.assert_frame_equal(sustained[["track", "start"]], objects[["track", "start"]])
         held = (sustained["end"] > sustained["start"]).to_numpy()
         made += held.sum()

@@ -58,8 +58,9 @@ class BeatmapFormat:
         sustain_rest_beats (`float` or `dict[str, float]`): its charts hold a note across a rest of at least this
             many beats, which generated maps then do too (`beart.beatmaps.sustains`): one number for every mode, or
             one per mode (a mode it does not name: 0); 0: they do not.
-        sustain_share (`float`): how much of the rest a sustain lasts, to the nearest quarter beat (osu! sliders:
-            half); 0: until a quarter beat before the next note (guitar and dance charts).
+        sustain_share (`float` or `dict[str, float]`): how much of the rest a sustain lasts, to the nearest quarter
+            beat (osu! sliders: half), for every mode or per mode; 0: until a quarter beat before the next note
+            (guitar and dance charts).
     """
 
     name: str
@@ -72,18 +73,20 @@ class BeatmapFormat:
     metadata: tuple = SONG_FOLDER_METADATA
     song_folder: bool = True
     sustain_rest_beats: float | dict = 0.0
-    sustain_share: float = 0.0
+    sustain_share: float | dict = 0.0
     written_as: str = ""
 
     def claims(self, path: str) -> bool:
         """Whether the file at `path` is (or marks) a set of this format."""
         return os.path.basename(path).lower().endswith(self.extensions)
 
-    def sustain_rests(self, mode: str) -> float:
-        """The shortest rest (beats) a `mode` map's notes are held across (`sustain_rest_beats`); 0: none."""
-        if isinstance(self.sustain_rest_beats, dict):
-            return float(self.sustain_rest_beats.get(mode, 0.0))
-        return float(self.sustain_rest_beats)
+    def sustain_rests(self, mode: str) -> tuple[float, float]:
+        """`(rest_beats, share)` of a `mode` map's sustains (`sustain_rest_beats`, `sustain_share`; a mode a mapping
+        does not name: 0), as `beart.beatmaps.sustains.sustain_into_rests` takes them; a rest of 0: none."""
+        rest, share = self.sustain_rest_beats, self.sustain_share
+        rest = rest.get(mode, 0.0) if isinstance(rest, dict) else rest
+        share = share.get(mode, 0.0) if isinstance(share, dict) else share
+        return float(rest), float(share)
 
 
 def _write_osz(beatmaps, output_path, audio, *, mode=None, overwrite=False, **metadata) -> list[str]:
@@ -117,7 +120,7 @@ FORMATS = (
         metadata=("title", "artist", "creator", "version", "model_name", "seed"),
         song_folder=False,
         sustain_rest_beats={"osu": OSU_SLIDER_REST_BEATS, "catch": OSU_SLIDER_REST_BEATS},
-        sustain_share=0.5,
+        sustain_share={"osu": 0.5, "catch": 0.5},
         written_as="an .osz: the .osu, the audio and a background",
     ),
     BeatmapFormat(

@@ -239,10 +239,9 @@ class BeatmapGenerationPipeline(Pipeline):
             beatmap = make_playable(
                 self.on_written_grid(beatmap, analysis), one_lane=has_one_lane(mode), two_hands=has_two_hands(mode)
             )
-            written_as = format_for_mode(mode)
-            if sustain_rest_beats is None:
-                sustain_rest_beats = written_as.sustain_rests(mode)
-            beatmap = sustain_into_rests(beatmap, sustain_rest_beats, written_as.sustain_share)
+            rest_beats, share = format_for_mode(mode).sustain_rests(mode)
+            rest_beats = rest_beats if sustain_rest_beats is None else sustain_rest_beats
+            beatmap = sustain_into_rests(beatmap, rest_beats, share)
         if output_path is not None:
             written = beatmap if playable else self.on_written_grid(beatmap, analysis)
             beatmap.meta["output_path"] = self._write(written, model_outputs, output_path, settings["mode"], metadata)

@@ -13,6 +13,7 @@ from transformers.utils import logging as transformers_logging
 from . import __version__, register
 from .beatmaps.formats import SONG_FOLDER_MODES, WRITE_MODES, format_for_mode, readable_files, written_files
 from .decoding_options import STRATEGIES, DecodingOptions
+from .beatmaps.intermediate import TRACK_COUNTS
 from .beatmaps.tracks import GAME_MODE_TRACKS
 from .safety import limits
 
@@ -84,6 +85,7 @@ def _build_dataset(arguments: argparse.Namespace) -> int:
         skip_lead_in=arguments.skip_lead_in,
         align_to_onsets=arguments.align_to_onsets,
         stem_mixes=arguments.stem_mixes,
+        folded_tracks=tuple(arguments.folded_tracks or ()),
         progress=not arguments.no_progress,
         overwrite=arguments.overwrite,
     )
@@ -526,6 +528,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="build each song mixed from stems (Frets on Fire) this many more times, its stems at random levels",
+    )
+    build.add_argument(
+        "--folded-tracks",
+        type=int,
+        nargs="+",
+        choices=TRACK_COUNTS,
+        metavar="N",
+        help="also learn every map of more tracks folded onto N tracks (1: the osu!standard and catch layout)",
     )
     build.add_argument("--no-progress", action="store_true", help="no progress bars")
     _add_overwrite_argument(build, "replace an existing corpus (a folder holding anything else is never replaced)")

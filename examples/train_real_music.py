@@ -6,7 +6,7 @@ charts, each chart moved onto its audio's onsets first (`beart dataset build --a
         [--time-stretch 0.1] [--mel-noise N] [--mel-scaling LOW HIGH] [--stem-mixes 2] [--token-dropout T]
         [--train-history-steps 64] [--foresight-label-rate R] [--holds-as-hits] [--onset-input] [--work-dir DIR]
         [--model-size HIDDEN INTERMEDIATE LAYERS] [--max-minutes M --timed-saves N] [--dataloader-workers W]
-        [--splits train|train,dev] [--leave-out SONG ...]
+        [--splits train|train,dev] [--leave-out SONG ...] [--folded-tracks 1]
 
 Training augments every batch as the original does (random gain, noise, 10 ms time offsets, token dropout) and, for
 real recordings, with a random equaliser tilt, a pitch shift of up to `--mel-band-shift` mel bands and a time stretch
@@ -21,7 +21,9 @@ alone instead of continuing `--from`. With `--max-minutes` the run stops after t
 is not known ahead) and `--timed-saves N` keeps N checkpoints evenly spread over it instead of one every
 `--save-steps`. No development song is read here unless `--splits train,dev` asks for them (the final model, once
 every setting is chosen on them); a test song never is. `--leave-out SONG ...` trains without those training songs
-(folder names), a check of what more songs are worth, scored on the development songs.
+(folder names), a check of what more songs are worth, scored on the development songs. `--folded-tracks 1` also
+learns every chart folded onto one track (`build_corpus(folded_tracks=...)`), the osu!standard and catch layout that no
+real chart has.
 """
 
 import argparse
@@ -32,6 +34,7 @@ import sys
 import tempfile
 import time
 
+from beart.beatmaps.intermediate import TRACK_COUNTS
 from beart.decoding_options import read_history_steps
 from beart.training import BeartTrainingArguments, TimeBudgetCallback, build_corpus, train_beart
 
@@ -84,6 +87,10 @@ def main() -> None:
         "--splits", type=lambda text: text.split(","), default=["train"], choices=[["train"], ["train", "dev"]],
         metavar="train|train,dev", help="the songs trained on: train, or train,dev once every setting is chosen on dev",
     )  # fmt: skip
+    parser.add_argument(
+        "--folded-tracks", type=int, nargs="*", default=[], choices=TRACK_COUNTS, metavar="N",
+        help="also learn every chart folded onto N tracks (1: the osu!standard and catch layout no real chart has)",
+    )  # fmt: skip
     parser.add_argument("--leave-out", nargs="*", default=[], metavar="SONG", help="songs (folder names) left out")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", help="keep the corpus here, reusing one already there")
@@ -92,6 +99,7 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         folder = arguments.work_dir or stack.enter_context(tempfile.TemporaryDirectory())
         mixes = f"_{arguments.stem_mixes}_stem_mixes" if arguments.stem_mixes else ""
+        mixes += "".join(f"_folded_{count}" for count in arguments.folded_tracks)
         folders = [song for split in arguments.splits for song in songs(arguments.corpus, split)]
         unknown = set(arguments.leave_out) - {os.path.basename(song) for song in folders}
         if unknown:
@@ -110,6 +118,7 @@ def main() -> None:
                 test_size=0.0,
                 align_to_onsets=True,
                 stem_mixes=arguments.stem_mixes,
+                folded_tracks=tuple(arguments.folded_tracks),
             )
             print(report.summary())
         training = BeartTrainingArguments(

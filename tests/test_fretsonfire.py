@@ -362,6 +362,32 @@ def test_the_mix_is_made_once_per_song(tmp_path, monkeypatch):
     assert (tmp_path / "out" / "once" / "song+guitar.ogg").read_bytes() == b"OggS mixed"
 
 
+def test_a_corpus_also_learns_each_chart_folded_onto_fewer_tracks(tmp_path):
+    from beart.training import build_corpus, load_corpus
+
+    # a chord every other beat, a single note between, two of them held
+    notes = [
+        message for beat in range(8) for fret in ((0, 3) if beat % 2 else (beat % 5,))
+        for message in note(96 + fret, 480 * beat, 480 * beat + (300 if beat in (2, 5) else 60))
+    ]  # fmt: skip
+    folder = song_folder(tmp_path / "songs" / "fold", midi_bytes([("PART GUITAR", notes)]))
+    plain = build_corpus(folder, tmp_path / "plain", test_size=0.0, progress=False)
+    report = build_corpus(folder, tmp_path / "folded", test_size=0.0, folded_tracks=(1, 2), progress=False)
+    assert report.maps["train"] == 3 * plain.maps["train"]
+    maps = load_corpus(tmp_path / "folded")["maps"].with_format("numpy")
+    by_name = {name: index for index, name in enumerate(maps["name"])}
+    for name in load_corpus(tmp_path / "plain")["maps"]["name"]:
+        rows = [maps[by_name[name]], maps[by_name[f"{name} (1 track)"]], maps[by_name[f"{name} (2 tracks)"]]]
+        assert [int(row["num_tracks"]) for row in rows] == [4, 1, 2]
+        own, one, two = (np.asarray(row["events"]).reshape(-1, int(row["num_tracks"])) for row in rows)
+        # a step holds an object on the folded tracks where it holds one on any of the tracks folded onto them
+        np.testing.assert_array_equal(one[:, 0] != 0, (own != 0).any(axis=1))
+        np.testing.assert_array_equal((two != 0), np.stack([(own[:, :2] != 0).any(1), (own[:, 2:] != 0).any(1)], 1))
+        assert (one == 2).any() and float(rows[1]["difficulty"]) == float(rows[0]["difficulty"])
+    with pytest.raises(ValueError, match="folded_tracks"):
+        build_corpus(folder, tmp_path / "three", folded_tracks=(3,), progress=False)
+
+
 def test_a_corpus_hears_a_song_of_stems_in_several_mixes_with_the_same_charts(tmp_path):
     from beart.audio import mix_stems
     from beart.processing import BeartFeatureExtractor

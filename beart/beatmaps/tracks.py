@@ -36,6 +36,7 @@ GAME_MODE_TRACKS = {
     "catch": ["LEFT"],
     "mania": ["LEFT", "DOWN", "UP", "RIGHT"],
 }
+MODE_FOR_TRACK_COUNT = {1: "osu", 2: "taiko", 4: "mania"}  # the osu! mode a map of each track count is by default
 ONE_LANE_MODES = frozenset({"osu", "catch", "taiko"})
 TWO_HAND_MODES = frozenset({"taiko"})  # a lane hit with alternating hands: notes an eighth of a beat apart are playable
 
@@ -45,6 +46,11 @@ def tracks_for_mode(mode: str) -> list[str]:
     if mode not in GAME_MODE_TRACKS:
         raise BeatmapError(f"Unknown game mode {mode!r}; choose one of {list(GAME_MODE_TRACKS)}.")
     return list(GAME_MODE_TRACKS[mode])
+
+
+def tracks_of_count(count: int) -> list[str]:
+    """The track names of a map of `count` tracks (1, 2 or 4) where no game names them: its default osu! mode's."""
+    return tracks_for_mode(MODE_FOR_TRACK_COUNT[count])
 
 
 def _spread_track(objects: pd.DataFrame, targets: list[str]) -> list[str]:

@@ -4,9 +4,7 @@ import numpy as np
 
 from ..beatmaps import BeatmapError, IntermediateBeatmap, intermediate_to_osu
 from ..beatmaps.osu_reader import star_rating
-
-
-MODE_FOR_TRACK_COUNT = {1: "osu", 2: "taiko", 4: "mania"}
+from ..beatmaps.tracks import MODE_FOR_TRACK_COUNT
 
 
 def drain_time_ms(beatmap: IntermediateBeatmap) -> float:

@@ -14,7 +14,7 @@ from ..beatmaps.formats import (
 )  # fmt: skip
 from ..beatmaps.playability import make_playable
 from ..beatmaps.sustains import sustain_into_rests
-from ..beatmaps.tracks import retrack
+from ..beatmaps.tracks import MODE_FOR_TRACK_COUNT, retrack, tracks_of_count
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor, SongAnalysis
 from ..decoding_options import STRATEGIES, DecodingOptions, decoded_track_count
@@ -25,7 +25,6 @@ logger = logging.get_logger(__name__)
 
 DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "default_model")
 GENERATION_MODES = WRITE_MODES
-MODE_FOR_TRACK_COUNT = {1: "osu", 2: "taiko", 4: "mania"}
 
 
 def default_model_path() -> str:
@@ -155,7 +154,7 @@ class BeatmapGenerationPipeline(Pipeline):
         """The tracks the model decodes a map of `tracks` with: with the `fast` strategy, the layout of
         `decode_tracks` (see [`DecodingOptions`]), whose objects `postprocess` folds onto `tracks`; else `tracks`."""
         count = decoded_track_count(decode_tracks, len(tracks)) if strategy == "fast" else len(tracks)
-        return list(tracks) if count == len(tracks) else tracks_of_mode(MODE_FOR_TRACK_COUNT[count])
+        return list(tracks) if count == len(tracks) else tracks_of_count(count)
 
     def _decode(
         self, songs: list, start=0.0, end=None, mode=None, tracks=None, strategy="fast", progress=True, **decoding

@@ -20,6 +20,7 @@ wrote, so it never skipped breaks; both spellings count here), steps after more 
 on any track (counted over tracks, as the original does), and optionally the lead-in before the first event.
 """
 
+import functools
 import json
 import os
 import shutil
@@ -36,6 +37,8 @@ from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
 from ..beatmaps.files import apply_umask
 from ..beatmaps.fretsonfire_reader import FretsOnFireSong
+from ..beatmaps.intermediate import TRACK_COUNTS
+from ..beatmaps.tracks import retrack, tracks_of_count
 from ..processing import BeartFeatureExtractor, BeartTokenizer
 from ..safety import LimitError, UnsafePathError, confined_path
 from .alignment import audio_onsets_ms, chart_shift_ms, shifted
@@ -265,6 +268,7 @@ def build_corpus(
     overwrite: bool = False,
     align_to_onsets: bool = False,
     stem_mixes: int = 0,
+    folded_tracks: tuple = (),
 ) -> CorpusReport:
     """
     Builds a training corpus from beatmaps (what `beart dataset build` runs).
@@ -292,10 +296,15 @@ def build_corpus(
             built this many more times, each stem at a random gain from 0.25 to 1.25 (seeded by `seed`), with the same
             charts: training then hears the guitar louder and softer against the band. The mixes of a song share its
             split.
+        folded_tracks (`tuple[int, ...]`, *optional*): every map of more tracks is also learned folded onto each of
+            these track counts (`beart.beatmaps.tracks.retrack`; a map named `<name> (2 tracks)`, `<name> (1 track)`),
+            so that a layout the human charts lack (one track: osu!standard and catch) is learned from their music too.
 
     Returns:
         `CorpusReport`: counts per split and what was skipped and why. Nothing is written when no example was built.
     """
+    if set(folded_tracks) - set(TRACK_COUNTS):
+        raise ValueError(f"folded_tracks must name track counts of {list(TRACK_COUNTS)}; got {list(folded_tracks)}.")
     feature_extractor = feature_extractor or BeartFeatureExtractor()
     tokenizer = tokenizer or BeartTokenizer(groups=feature_extractor.groups)
     if tokenizer.groups != feature_extractor.groups:
@@ -312,7 +321,7 @@ def build_corpus(
     try:
         built = _write_corpus(
             songs, staging, report, feature_extractor, tokenizer, max_empty_seconds, skip_lead_in, progress,
-            align_to_onsets,
+            align_to_onsets, folded_tracks,
         )  # fmt: skip
         for item, reason in report.skipped:
             logger.warning(f"Skipped {item}: {reason}")
@@ -364,9 +373,28 @@ def _replace_output_dir(staging: str, output_dir: str, overwrite: bool) -> None:
     shutil.rmtree(retired)
 
 
+def _with_folded_maps(maps: list, folded_tracks: tuple):
+    """`(item, read)` of every map of a song, each followed by its folds onto the counts of `folded_tracks` below its
+    own (`build_corpus`)."""
+    for item, read in maps:
+        yield item, read
+        counts = sorted(set(folded_tracks))
+        if counts:
+            num_tracks = len(read().tracks)
+            for count in (count for count in counts if count < num_tracks):
+                name = f"{item} ({count} track{'s' if count > 1 else ''})"
+                yield name, functools.partial(_read_folded, read, count)
+
+
+def _read_folded(read, count: int) -> IntermediateBeatmap:
+    """The map `read` gives, folded onto `count` tracks."""
+    return retrack(read(), tracks_of_count(count))
+
+
 def _write_corpus(
-    songs, staging, report, feature_extractor, tokenizer, max_empty_seconds, skip_lead_in, progress, align_to_onsets
-):
+    songs, staging, report, feature_extractor, tokenizer, max_empty_seconds, skip_lead_in, progress, align_to_onsets,
+    folded_tracks=(),
+):  # fmt: skip
     """Writes the corpus into `staging`; returns whether any example was built."""
     kept_maps, examples, shifts = [], {split: [] for split in EXAMPLE_SPLITS}, {}
 
@@ -379,7 +407,7 @@ def _write_corpus(
                 continue
             song_maps = []
             onsets = audio_onsets_ms(slices) if align_to_onsets else None
-            for item, read in song.maps:
+            for item, read in _with_folded_maps(song.maps, folded_tracks):
                 beatmap = read()
                 if onsets is not None:
                     shifts[item] = chart_shift_ms(beatmap.hit_objects()["start"].to_numpy(np.float64), onsets)

@@ -4,7 +4,7 @@
     python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75 [--from-start] |
         --whole-songs] [--test] [--skip-grid] [--per-chart] [--split dev|train] [--decoding KEY=VALUE ...]
         [--grid KEY=V1,V2 ...] [--history N1,N2 ...] [--caps CAP ...] [--holds T1,T2 ...] [--sustains R1,R2 ...]
-        [--tracks 1|2|4]
+        [--tracks 1|2|4 [--decode-tracks N1,N2]]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
@@ -25,6 +25,9 @@
    after which its notes are held (`sustain_rest_beats` in the format registry, `beart.beatmaps.sustains`): the best
    hold F1 (a map's holds matched to its chart's at +-50 ms), scored on that format's songs; onsets do not move.
    `--sustain-modes MODE1,MODE2` chooses for those modes instead (a trial for a format that does not hold yet).
+   With `--tracks N --decode-tracks N1,N2`, the layout maps of N tracks are decoded with before being folded onto
+   their own (`decode_tracks`): the current one (the maps' own, or the defaults') stays unless another scores more
+   than `--margin` above it, the best one.
 4. With `--test`, the chosen model and settings are scored on the test songs beside the model alone (priors and
    guidance 0), the priors alone (an untrained model with the chosen settings) and the onset heuristic; nothing is
    chosen there.
@@ -50,7 +53,7 @@ import pandas as pd
 
 from beart.audio import load_audio
 from beart.beatmaps.formats import format_for_mode, mode_of_beatmap
-from beart.decoding_options import read_decode_tracks, read_history_steps, read_max_density
+from beart.decoding_options import decoded_track_count, read_decode_tracks, read_history_steps, read_max_density
 from beart.evaluation.evaluate import HEURISTIC, MODEL, SAMPLING_RATE, UNTRAINED, BeatmapEvaluator, find_reference_songs
 from beart.evaluation.onset_metrics import match_counts, micro_average, onset_scores, onset_times, times_within
 from beart.loading import load_model
@@ -215,25 +218,25 @@ def choose_layout(
     model_path: str, settings: dict, loaded: list, start, end, counts: list, margin: float, num_tracks: int,
     mapped_from=None,
 ) -> dict:  # fmt: skip
-    """Step 3 (layout): `settings` with the track count among `counts` that maps of `num_tracks` tracks are decoded
-    with before being folded onto their own (`decode_tracks`), where it scores more than `margin` above decoding them
-    with their own tracks."""
+    """Step 3 (layout): `settings` with the track count among `counts` (and the maps' own, and the current one) that
+    maps of `num_tracks` tracks are decoded with before being folded onto their own (`decode_tracks`): the current
+    count stays unless another scores more than `margin` above it, the best one."""
     print(f"\n3. layout decoded for maps of {num_tracks} track(s) (decode_tracks), on the chosen model and settings")
+    current = decoded_track_count(settings.get("decode_tracks"), num_tracks)
     table = []
-    for count in sorted({*counts, num_tracks}):
+    for count in sorted({*counts, num_tracks, current}):
         trial = {**settings, "decode_tracks": {num_tracks: count}}
         scores = score_system(evaluator_for(model_path, trial, mapped_from, end), MODEL, loaded, start, end, None,
                               num_tracks)  # fmt: skip
         table.append({"decode_tracks": count, "score": selection_score(scores), **per_song_columns(scores)})
     table = pd.DataFrame(table)
     print(table.to_string(index=False, float_format="%.4f"))
-    own = float(table.loc[table["decode_tracks"] == num_tracks, "score"].iloc[0])
     best = table.iloc[int(table["score"].argmax())]
-    if best["score"] <= own + margin:
-        return settings
-    decode_tracks = settings.get("decode_tracks") or {}
-    decode_tracks = dict(decode_tracks) if isinstance(decode_tracks, dict) else {}
-    return {**settings, "decode_tracks": {**decode_tracks, num_tracks: int(best["decode_tracks"])}}
+    current_score = float(table.loc[table["decode_tracks"] == current, "score"].iloc[0])
+    chosen = int(best["decode_tracks"]) if best["score"] > current_score + margin else current
+    layouts = settings.get("decode_tracks")
+    layouts = dict(layouts) if isinstance(layouts, dict) else {}
+    return {**settings, "decode_tracks": {**layouts, num_tracks: chosen}}
 
 
 def choose_holds(

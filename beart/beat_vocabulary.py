@@ -28,6 +28,7 @@ DIFFICULTY_TOKENS = RESERVED_TOKENS[:4]
 EVENT_NONE = 0
 EVENT_HIT = 1
 EVENT_HOLD = 2
+TRACK_COUNTS = (1, 2, 4)  # the tracks a map (and a row of the model's input) may have
 
 
 class BeatVocabulary:

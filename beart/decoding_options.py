@@ -138,10 +138,10 @@ def read_decode_tracks(value, name: str = "decode_tracks") -> int | dict[int, in
     text: `{"1": 2}`); on the command line `2` or `1:2`. 0 is the map's own count.
 
     Raises:
-        `ValueError`: a count other than 0, 1, 2 or 4 (`beart.beatmaps.intermediate.TRACK_COUNTS`), a mapping that
+        `ValueError`: a count other than 0, 1, 2 or 4 (`beart.beat_vocabulary.TRACK_COUNTS`), a mapping that
             decodes a map with fewer tracks than its own, or text that reads as neither form.
     """
-    from .beatmaps.intermediate import TRACK_COUNTS  # here, so that the command line's parser stays light
+    from .beat_vocabulary import TRACK_COUNTS  # here: this module is the standard library's alone when imported
 
     counts = _per_track_count(value, name, "track count", "TRACKS:DECODED pairs such as 1:2")
     named = counts.items() if isinstance(counts, dict) else [(None, counts)]

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from transformers.utils import logging
 
-from ..beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
+from ..beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE, TRACK_COUNTS
 from ..safety import ZIP_READ_ERRORS, LimitError, check_duration, check_member_size, limits
 from .errors import BeatmapError
 from .files import write_atomically
@@ -28,7 +28,6 @@ logger = logging.get_logger(__name__)
 QUANTUM_MS = 10
 ROWS_PER_BEAT = 48  # the finest subdivision of a beat that written files take (`beat_grid.BeatGrid`)
 TRACK_NAMES = ("LEFT", "UP", "DOWN", "RIGHT")
-TRACK_COUNTS = (1, 2, 4)
 MAX_BPM = 100000.0
 FLAG_COLUMNS = ("EMPTY", "NEW_COMBO", "SPINNER")
 TEXT_METADATA = ("title", "artist", "creator", "version")  # what the writers put into a file's text, where given

@@ -374,16 +374,15 @@ def _replace_output_dir(staging: str, output_dir: str, overwrite: bool) -> None:
 
 
 def _with_folded_maps(maps: list, folded_tracks: tuple):
-    """`(item, read)` of every map of a song, each followed by its folds onto the counts of `folded_tracks` below its
-    own (`build_corpus`)."""
+    """`(item, read, beatmap)` of every map of a song, each read once, and after each its folds onto the counts of
+    `folded_tracks` below its own, folded from the map as read (`build_corpus`); `read` reads a map again later."""
+    counts = sorted(set(folded_tracks))
     for item, read in maps:
-        yield item, read
-        counts = sorted(set(folded_tracks))
-        if counts:
-            num_tracks = len(read().tracks)
-            for count in (count for count in counts if count < num_tracks):
-                name = f"{item} ({count} track{'s' if count > 1 else ''})"
-                yield name, functools.partial(_read_folded, read, count)
+        beatmap = read()
+        yield item, read, beatmap
+        for count in (count for count in counts if count < len(beatmap.tracks)):
+            name = f"{item} ({count} track{'s' if count > 1 else ''})"
+            yield name, functools.partial(_read_folded, read, count), retrack(beatmap, tracks_of_count(count))
 
 
 def _read_folded(read, count: int) -> IntermediateBeatmap:
@@ -407,8 +406,7 @@ def _write_corpus(
                 continue
             song_maps = []
             onsets = audio_onsets_ms(slices) if align_to_onsets else None
-            for item, read in _with_folded_maps(song.maps, folded_tracks):
-                beatmap = read()
+            for item, read, beatmap in _with_folded_maps(song.maps, folded_tracks):
                 if onsets is not None:
                     shifts[item] = chart_shift_ms(beatmap.hit_objects()["start"].to_numpy(np.float64), onsets)
                     beatmap = shifted(beatmap, shifts[item])

@@ -145,7 +145,7 @@ def slider_multiplier(difficulty: float, mode: str) -> float:
     return round(low + (high - low) * float(np.clip(difficulty, 0.0, 1.0)), 2)
 
 
-def _difficulty_section(difficulty: float, mode: str) -> dict:
+def _difficulty_section(difficulty: float, mode: str, velocity: float) -> dict:
     overall = round(2.0 + 7.0 * difficulty, 1)
     circle_size = 4 if mode == "mania" else round(3.0 + 2.0 * difficulty, 1)
     return {
@@ -153,7 +153,7 @@ def _difficulty_section(difficulty: float, mode: str) -> dict:
         "CircleSize": str(circle_size),
         "OverallDifficulty": str(overall),
         "ApproachRate": str(round(3.0 + 6.5 * difficulty, 1)),
-        "SliderMultiplier": str(slider_multiplier(difficulty, mode)),
+        "SliderMultiplier": str(velocity),
         "SliderTickRate": "1",
     }
 
@@ -249,7 +249,7 @@ def intermediate_to_osu(
             "BeatmapID": "0",
             "BeatmapSetID": "-1",
         },
-        "Difficulty": _difficulty_section(difficulty, mode),
+        "Difficulty": _difficulty_section(difficulty, mode, velocity),
     }
     osu_file = OsuFile(
         name=sections["Metadata"]["Version"] or "generated map",

@@ -114,6 +114,35 @@ def test_timing_points_follow_the_tempo_column_and_sliders_end_on_time():
         osu_to_intermediate(parse_osu(text.encode()), text.encode())
 
 
+def test_new_combos_start_on_the_measures_from_a_first_red_line_on_the_downbeat():
+    # 120 BPM from a downbeat at 1,000 ms (TEMPO unknown before it); an intro note at 300 ms, a note on every beat
+    # from 1,000 ms to 8,500 ms, then a measure of 16 sixteenths from 9,000 ms and a last note at 11,000 ms
+    starts = np.r_[300, np.arange(1000, 9000, 500), np.arange(9000, 11000, 125), 11000]
+    times = np.arange(1200) * 10
+    left = np.zeros(1200, dtype=np.uint8)
+    left[starts // 10] = 1
+    beatmap = IntermediateBeatmap(
+        {"TIME": times, "TEMPO": np.where(times < 1000, 0.0, 120.0), "LEFT": left},
+        {"audio": "a.ogg", "difficulty": 0.9, "tracks": ["LEFT"]},
+    )
+    text = intermediate_to_osu(beatmap, mode="osu")
+    (red_line,) = text.split("[TimingPoints]")[1].split("[HitObjects]")[0].split()
+    assert red_line.split(",")[:3] == ["-1000", "500", "4"]  # a whole measure before the downbeat, 4/4
+    objects = [line.split(",") for line in hit_object_lines(text)]
+    written = np.array([int(parts[2]) for parts in objects])
+    np.testing.assert_allclose(written, starts, atol=5)  # on the grid, on their own 10 ms steps
+    new_combo = np.array([int(parts[3]) & 4 != 0 for parts in objects])
+    # osu! draws a bar line every 2,000 ms from -1,000 ms: each measure's first object starts a combo, and the measure
+    # of 16 sixteenths (more than 8 objects) a second one halfway
+    expected = np.isin(starts, [300, 1000, 3000, 5000, 7000, 9000, 10000, 11000])
+    np.testing.assert_array_equal(new_combo, expected)
+    # a map read from an osu! file keeps its mapper's combos
+    renatus = read_osu(TESTS / "decoder/Soleily - Renatus (Gamu) [Insane].osu")
+    rewritten = [int(line.split(",")[3]) & 4 != 0 for line in hit_object_lines(intermediate_to_osu(renatus, mode="osu"))]
+    combos = renatus.data.loc[renatus.data["NEW_COMBO"] == 1, "TIME"]
+    assert sum(rewritten) == pytest.approx(len(combos), rel=0.05)
+
+
 def test_easier_osu_standard_maps_move_slower_and_read_fewer_stars():
     import rosu_pp_py as rosu
 

@@ -11,6 +11,7 @@ from beart.beatmaps import WRITE_MODES, IntermediateBeatmap, retrack, tracks_for
 from beart.beatmaps.batch_conversion import find_beatmap_sets, read_difficulties
 from beart.beatmaps.formats import has_one_lane, has_two_hands, open_beatmap_set, tracks_of_mode, write_beatmaps
 from beart.beatmaps.beat_grid import BeatGrid
+from beart.beatmaps.intermediate import ROWS_PER_BEAT
 from beart.beatmaps.osu_writer import difficulty_name, intermediate_to_osu
 from beart.beatmaps.osu_file import parse_osu
 from beart.beatmaps.osu_reader import timed_objects
@@ -93,7 +94,10 @@ def test_a_note_on_the_songs_first_step_is_written_in_the_song(tmp_path, mode):
     beatmap = IntermediateBeatmap.from_hit_objects(objects.assign(end=objects["start"]), meta)
     playable = make_playable(with_pipeline_tempo(beatmap, 120.0, 1240.0))
     assert playable.hit_objects()["start"].tolist() == [20, 740, 1240]
-    assert BeatGrid.of(playable).rows_at([0.0, 5.0]).tolist() == [27, 27]  # 21.25 ms: the 1/16 after 0 ms
+    grid = BeatGrid.of(playable)
+    rows = grid.rows_at([0.0, 5.0])
+    assert rows[0] == rows[1] and rows[0] % (ROWS_PER_BEAT // 16) == 0  # one 1/16 ...
+    np.testing.assert_allclose(grid.times_at(rows), 21.25, atol=1e-6)  # ... the first after 0 ms
     soundfile.write(tmp_path / "a.wav", np.zeros(44100 * 2, dtype=np.float32), 44100)
     output = tmp_path / ("set.osz" if mode == "mania" else "set")
     write_beatmaps(retrack(playable, tracks_of_mode(mode)), output, tmp_path / "a.wav", mode=mode)

@@ -308,10 +308,10 @@ def test_a_tempo_known_from_the_first_beat_keeps_its_phase():
         {"audio": "a.ogg", "difficulty": 0.2, "tracks": ["LEFT", "DOWN", "UP", "RIGHT"]},
     )
     written = parse_simfile(simfile_text([beatmap]), "phase.sm")
-    assert float(written.entries["OFFSET"].value) == pytest.approx(0.21)
+    assert float(written.entries["OFFSET"].value) == pytest.approx(0.69)
     notes = parse_notes(written.charts[0].notes, 4, "phase.sm")
     assert np.all(notes.rows % ROWS_PER_BEAT == 0), "every note on a whole beat"
-    assert (notes.rows // ROWS_PER_BEAT).tolist() == list(range(3, 23))
+    assert (notes.rows // ROWS_PER_BEAT).tolist() == list(range(4, 24))  # the first on measure 1's first beat
     read_back = chart_to_intermediate(written, written.charts[0], for_training=False).hit_objects()
     assert np.abs(np.sort(read_back["start"].to_numpy()) - 10 * beats).max() <= 10
 

@@ -12,7 +12,7 @@ from beart.beatmaps.beat_grid import ROWS_PER_BEAT, BeatGrid
 from beart.beatmaps.formats import open_beatmap_set
 from beart.beatmaps.playability import check_beatmap_set
 from beart.processing import BeartFeatureExtractor
-from beart.processing.audio_priors import bass_vote, beat_grid
+from beart.processing.audio_priors import bass_vote, beat_grid, downbeat_phase
 from beart.processing.song_analysis import SongAnalysis
 from beart.processing.tempo_map import tempo_sections
 
@@ -97,6 +97,34 @@ def test_the_bass_votes_only_where_the_song_agrees():
     half_and_half = np.concatenate([kicks_on_beats[:4500], kicks_between[4500:]])
     assert bass_vote(half_and_half, beats) == 0
     assert bass_vote(kicks_on_beats, beats[:10]) == 0  # too few beats to tell
+
+
+def test_the_written_measures_start_on_the_beat_whose_kick_sounds_hardest():
+    # 120 BPM, beats at 200 ms + k * 500 ms; a kick on every beat, loudest on every fourth from the third (1,200 ms)
+    beats = np.arange(20, 9000, 50)
+    flux, bass = _off_beats_as_loud(9000, beats, np.random.default_rng(7))
+    for ring in range(8):
+        accents = beats[2::4] + ring
+        bass[accents[accents < 9000]] = 1.0 - 0.05 * ring
+    grid = beat_grid(flux.reshape(-1, 10, 1), flux=flux.reshape(-1, 10))
+    assert downbeat_phase(bass, beats.astype(np.float64)) == 2
+    assert downbeat_phase(bass, beats[1:].astype(np.float64)) == 1  # counted from the beats given
+    first_beat = tempo_sections(flux, grid, bass=bass, downbeat=False)["time"].iloc[0]
+    sections = tempo_sections(flux, grid, bass=bass)
+    accents_ms = 10.0 * beats[2::4]
+    assert (first_beat - 200.0) % 500.0 == pytest.approx(0.0, abs=5.0) and first_beat < 2000.0
+    # moved on by whole beats to the first loud kick from it
+    assert sections["time"].iloc[0] == pytest.approx(accents_ms[accents_ms >= first_beat - 5.0][0], abs=5.0)
+    assert (sections["time"].iloc[0] - first_beat) % 500.0 == pytest.approx(0.0, abs=1e-6)
+    written = BeatGrid(sections)
+    rows = written.rows_at(10.0 * beats[2::4])
+    assert np.all(rows % (4 * ROWS_PER_BEAT) == 0), "every loud kick starts a written measure"
+    assert written.offset_ms == pytest.approx(sections["time"].iloc[0] - 2000.0, abs=1e-6)  # beat 0: a downbeat
+    # the same kick on every beat, or too few measures to tell: the first beat found stays the first downbeat
+    _, even = _off_beats_as_loud(9000, beats, np.random.default_rng(8))
+    assert downbeat_phase(even, beats.astype(np.float64)) == 0
+    assert downbeat_phase(bass, beats[:40].astype(np.float64)) == 0
+    assert tempo_sections(flux, grid, bass=even)["time"].iloc[0] == first_beat
 
 
 def test_each_section_takes_the_phase_of_its_kicks_and_the_next_change_follows_it():

@@ -1,7 +1,10 @@
 """The beat grid written files are timed on: times (ms) <-> rows of 48 per beat, for piecewise-constant tempos, with
 each time snapped to the coarsest subdivision of the beat (1/1, 1/2, 1/3, 1/4, 1/6, 1/8, 1/12, 1/16, 1/24, 1/48, or
 those a generated map names) within 5 ms, so that it reads back on its own 10 ms step. Tempos below 62.5 BPM are
-written doubled, so that a 48th of a beat stays within 10 ms. StepMania and TJA writers share it."""
+written doubled, so that a 48th of a beat stays within 10 ms. The first tempo's time is a downbeat: row 0 is a measure
+start (`BEATS_PER_MEASURE` beats, 4/4), so the measures every writer draws (StepMania's and TJA's measures, MIDI bars,
+osu!'s bar lines and new combos) start where the first tempo does. The StepMania, TJA, Frets on Fire and osu!
+writers share it."""
 
 import numpy as np
 import pandas as pd
@@ -15,6 +18,7 @@ logger = logging.get_logger(__name__)
 DEFAULT_BPM = 120.0
 MIN_WRITTEN_BPM = 62.5
 BEAT_SUBDIVISIONS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 48)
+BEATS_PER_MEASURE = 4  # every written measure is 4/4
 SNAP_TOLERANCE_MS = 5.0
 
 
@@ -36,8 +40,9 @@ def _coarsest(candidates: np.ndarray, distance: np.ndarray, tolerance_ms: float)
 
 class BeatGrid:
     """Times (ms) <-> rows (48 per beat) for piecewise-constant tempos. The first tempo's beats fall on its first time
-    (where a beat was found, say) and every beat length before it: beat 0 is the last of them at or before the start
-    of the audio, `offset_ms` (0 or less) its time. Each later tempo starts on a row of the one before, the coarsest
+    (a downbeat: where a measure of the song starts, say) and every beat length before it: beat 0 is the last
+    downbeat (every `BEATS_PER_MEASURE` beats from the first time) at or before the start of the audio, `offset_ms`
+    (0 or less) its time, so that rows 0, 192, 384, ... start the measures. Each later tempo starts on a row of the one before, the coarsest
     subdivision within `SNAP_TOLERANCE_MS` (a change on its 10 ms step reads back on the beat it was meant for).
 
     Args:
@@ -50,9 +55,9 @@ class BeatGrid:
         self.subdivisions = tuple(sorted(subdivisions))
         times, bpms = tempo["time"].to_numpy(np.float64), tempo["bpm"].to_numpy(np.float64)
         bpms = bpms * 2.0 ** np.ceil(np.log2(np.maximum(MIN_WRITTEN_BPM / bpms, 1.0)))
-        first_beat_ms = 60000.0 / bpms[0]
-        self.anchor_ms = float(times[0])  # a beat: where the first tempo was given
-        self.offset_ms = times[0] - np.ceil(times[0] / first_beat_ms) * first_beat_ms
+        first_measure_ms = BEATS_PER_MEASURE * 60000.0 / bpms[0]
+        self.anchor_ms = float(times[0])  # a downbeat: where the first tempo was given
+        self.offset_ms = times[0] - np.ceil(times[0] / first_measure_ms) * first_measure_ms
         rows, starts, kept_bpms = [0], [self.offset_ms], [bpms[0]]
         for time, bpm in zip(times[1:], bpms[1:]):
             ms_per_row = 60000.0 / kept_bpms[-1] / ROWS_PER_BEAT

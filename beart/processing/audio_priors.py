@@ -336,6 +336,35 @@ def bass_vote(bass: np.ndarray, beats: np.ndarray) -> int:
     return 0
 
 
+def downbeat_phase(bass: np.ndarray, beats: np.ndarray, beats_per_measure: int = 4) -> int:
+    """
+    Which beat of every `beats_per_measure` starts the measures, by the bass: kick drums land hardest on the
+    downbeats. The level `BASS_DELAY_FRAMES` after each beat (the cue `bass_vote` reads), averaged over the beats of
+    each place in the measure: the loudest place, where it is the loudest in at least `BASS_AGREEMENT` of `BASS_PARTS`
+    parts of the song too. Chosen on the 8 training and development songs of `examples/real_music_split.py` whose
+    charts write their measures (the three TJA charts that change metre left out): right on all 8; docs/generation.md
+    ("Measures") has the table.
+
+    Args:
+        bass (`np.ndarray` of shape `(num_frames,)`): the song's `bass_level`.
+        beats (`np.ndarray` of shape `(num_beats,)`): consecutive beats in (fractional) frames, in time order, the
+            first of them the first beat of a measure as far as is known.
+
+    Returns:
+        `int`: the index (0 to `beats_per_measure - 1`) of the first downbeat among `beats`; 0 where the bass does not
+        tell (fewer than two measures per part, no place the loudest through the song).
+    """
+    beats = np.asarray(beats, dtype=np.float64)
+    usable = len(beats) - len(beats) % beats_per_measure
+    if usable < 2 * beats_per_measure * BASS_PARTS:
+        return 0
+    level = np.interp(beats[:usable] + BASS_DELAY_FRAMES, np.arange(len(bass)), bass)
+    measures = level.reshape(-1, beats_per_measure)
+    loudest = int(np.argmax(measures.mean(axis=0)))
+    parts = [int(np.argmax(part.mean(axis=0))) for part in np.array_split(measures, BASS_PARTS)]
+    return loudest if np.mean(np.array(parts) == loudest) >= BASS_AGREEMENT else 0
+
+
 def beat_evidence(mel_slices: np.ndarray, beats: np.ndarray | None = None, halves: bool = True) -> np.ndarray:
     """
     Where the song's beats fall: 1 on the frames of the tracked beats (`tracked_beats`), 0.5 on the frames halfway

@@ -21,7 +21,10 @@ shows a map of 1/16 notes. `tempo_sections` finds the sections:
    lies between two beats of the section before, one bridging beat carries that grid onto it (`_bridge`);
 5. with the song's bass (`audio_priors.bass_level`), each section's beats, the first's and a steady song's included,
    go to the phase (the grid's or half a beat later) after whose beats the bass sounds louder (`bass_vote`), where it
-   tells; the flux cannot tell the beats from off-beats that sound as loud.
+   tells; the flux cannot tell the beats from off-beats that sound as loud;
+6. with the bass, the map's first time moves forward by whole beats to a downbeat (`audio_priors.downbeat_phase`: the
+   beat of every four after which the bass sounds loudest, counted on the written grid over the whole song), so that
+   the measures written from it (`beat_grid.BeatGrid`) start where the song's do.
 """
 
 import numpy as np
@@ -29,7 +32,8 @@ import pandas as pd
 from scipy.ndimage import gaussian_filter1d, median_filter
 from transformers.utils import logging
 
-from ..beatmaps.beat_grid import SNAP_TOLERANCE_MS
+from ..beatmaps.beat_grid import BEATS_PER_MEASURE, SNAP_TOLERANCE_MS, BeatGrid
+from ..beatmaps.intermediate import ROWS_PER_BEAT
 from .audio_priors import (
     BEAT_TRACKER_TEMPO_PRIORS,
     COMB_SMOOTHING_FRAMES,
@@ -37,6 +41,7 @@ from .audio_priors import (
     HALF_BEAT_RATIO,
     THIRDS_SWITCH,
     bass_vote,
+    downbeat_phase,
     fit_beat_grid,
     track_beats,
 )
@@ -207,21 +212,54 @@ def _steady_map(song: tuple, bass: np.ndarray | None, num_frames: int) -> pd.Dat
     return pd.DataFrame({"time": [on_the_beat[1]], "bpm": [song[0]]})
 
 
-def tempo_sections(flux: np.ndarray, grid: tuple[float, float], bass: np.ndarray | None = None) -> pd.DataFrame:
+def on_downbeat(tempo: pd.DataFrame, bass: np.ndarray) -> pd.DataFrame:
+    """
+    The tempo map with its first time moved forward by whole beats onto the song's first downbeat from it (step 6 of
+    the module docstring): the written grid's beats over the song, counted in measures from the first time, and the
+    place in the measure after which the bass sounds loudest (`downbeat_phase`). Unchanged where the move would pass
+    the next tempo.
+
+    Args:
+        tempo (`pd.DataFrame`): `time` (ms) and `bpm` of each section, in time order.
+        bass (`np.ndarray` of shape `(num_frames,)`): the song's `bass_level`.
+    """
+    grid = BeatGrid(tempo)
+    last_row = grid.rows_at([1000.0 * len(bass) / FRAMES_PER_SECOND], (1,))[0]
+    beat_frames = grid.times_at(np.arange(0, last_row, ROWS_PER_BEAT)) * FRAMES_PER_SECOND / 1000.0
+    first_measure = -(-int(np.searchsorted(beat_frames, 0.0)) // BEATS_PER_MEASURE) * BEATS_PER_MEASURE  # in the song
+    phase = downbeat_phase(bass, beat_frames[first_measure:], BEATS_PER_MEASURE)
+    moved = tempo["time"].iloc[0] + phase * 60000.0 / tempo["bpm"].iloc[0]
+    if phase == 0 or (len(tempo) > 1 and moved >= tempo["time"].iloc[1]):
+        return tempo
+    logger.debug(f"The song's measures start {phase} beat(s) after its first beat: at {moved / 1000:.2f} s.")
+    return tempo.assign(time=np.r_[moved, tempo["time"].to_numpy()[1:]])
+
+
+def tempo_sections(
+    flux: np.ndarray, grid: tuple[float, float], bass: np.ndarray | None = None, downbeat: bool = True
+) -> pd.DataFrame:  # fmt: skip
     """
     The song's tempo map: one row per section of steady tempo; `grid` alone where the song keeps one tempo (see the
-    module docstring).
+    module docstring), its first time on a downbeat where `bass` tells one (`on_downbeat`).
 
     Args:
         flux (`np.ndarray` of shape `(num_frames,)`): the song's spectral flux, one value per 10 ms frame.
         grid (`tuple[float, float]`): `(bpm, first_beat_ms)` of the song's steady grid (`audio_priors.beat_grid`).
         bass (`np.ndarray` of shape `(num_frames,)`, *optional*): the song's `bass_level`; with it each section's
-            beats go where the bass says the song's beats are (its first beat then may move by half a beat).
+            beats go where the bass says the song's beats are (its first beat then may move by half a beat), and the
+            first time to a downbeat.
+        downbeat (`bool`, *optional*, defaults to `True`): with `bass`, move the first time to a downbeat.
 
     Returns:
         `pd.DataFrame` with columns `time` (ms: a beat of the section; the first section's beat nearest `grid`'s first
-        beat) and `bpm`, one row per section in time order.
+        beat, or with `bass` the downbeat up to 3 beats after it) and `bpm`, one row per section in time order.
     """
+    tempo = _sections(flux, grid, bass)
+    return on_downbeat(tempo, bass) if bass is not None and downbeat else tempo
+
+
+def _sections(flux: np.ndarray, grid: tuple[float, float], bass: np.ndarray | None) -> pd.DataFrame:
+    """`tempo_sections` before its first time goes to a downbeat."""
     song = (float(grid[0]), float(grid[1]))
     flux = np.asarray(flux, dtype=np.float64).reshape(-1)
     smoothed = gaussian_filter1d(flux, COMB_SMOOTHING_FRAMES)

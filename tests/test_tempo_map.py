@@ -1,6 +1,7 @@
 """The tempo map: a song that changes tempo is written with one section per tempo, a steady song keeps its one grid."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import librosa
 from transformers import pipeline
@@ -14,7 +15,7 @@ from beart.beatmaps.playability import check_beatmap_set
 from beart.processing import BeartFeatureExtractor
 from beart.processing.audio_priors import bass_vote, beat_grid, downbeat_phase
 from beart.processing.song_analysis import SongAnalysis
-from beart.processing.tempo_map import tempo_sections
+from beart.processing.tempo_map import on_downbeat, tempo_sections
 
 
 def _pulse(frames: int, beats, rng) -> np.ndarray:
@@ -125,6 +126,18 @@ def test_the_written_measures_start_on_the_beat_whose_kick_sounds_hardest():
     assert downbeat_phase(even, beats.astype(np.float64)) == 0
     assert downbeat_phase(bass, beats[:40].astype(np.float64)) == 0
     assert tempo_sections(flux, grid, bass=even)["time"].iloc[0] == first_beat
+
+
+def test_a_slow_tempo_counts_its_measures_in_the_beats_it_is_written_with():
+    # 50 BPM is written at 100 (600 ms beats) from 500 ms; the kick is loudest on every fourth written beat from the
+    # third, 1,700 ms: the measures start there, two written beats on (not two beats of 50 BPM, 2,900 ms)
+    written_beats = 50.0 + 60.0 * np.arange(150)  # frames
+    _, bass = _off_beats_as_loud(9100, written_beats.astype(np.int64), np.random.default_rng(9))
+    for ring in range(8):
+        bass[written_beats[2::4].astype(np.int64) + ring] = 1.0 - 0.05 * ring
+    moved = on_downbeat(pd.DataFrame({"time": [500.0], "bpm": [50.0]}), bass)
+    assert moved["time"].iloc[0] == pytest.approx(1700.0) and moved["bpm"].iloc[0] == 50.0
+    assert BeatGrid(moved).rows_at([1700.0, 4100.0]).tolist() == [4 * ROWS_PER_BEAT, 8 * ROWS_PER_BEAT]
 
 
 def test_each_section_takes_the_phase_of_its_kicks_and_the_next_change_follows_it():

@@ -42,8 +42,9 @@ class BeatGrid:
     """Times (ms) <-> rows (48 per beat) for piecewise-constant tempos. The first tempo's beats fall on its first time
     (a downbeat: where a measure of the song starts, say) and every beat length before it: beat 0 is the last
     downbeat (every `BEATS_PER_MEASURE` beats from the first time) at or before the start of the audio, `offset_ms`
-    (0 or less) its time, so that rows 0, 192, 384, ... start the measures. Each later tempo starts on a row of the one before, the coarsest
-    subdivision within `SNAP_TOLERANCE_MS` (a change on its 10 ms step reads back on the beat it was meant for).
+    (0 or less) its time, so that rows 0, 192, 384, ... start the measures. Each later tempo starts on a row of the one
+    before, the coarsest subdivision within `SNAP_TOLERANCE_MS` (a change on its 10 ms step reads back on the beat it
+    was meant for).
 
     Args:
         tempo (`pd.DataFrame`): `time` (ms) and `bpm` of each tempo, in time order.

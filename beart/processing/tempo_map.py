@@ -228,7 +228,7 @@ def on_downbeat(tempo: pd.DataFrame, bass: np.ndarray) -> pd.DataFrame:
     beat_frames = grid.times_at(np.arange(0, last_row, ROWS_PER_BEAT)) * FRAMES_PER_SECOND / 1000.0
     first_measure = -(-int(np.searchsorted(beat_frames, 0.0)) // BEATS_PER_MEASURE) * BEATS_PER_MEASURE  # in the song
     phase = downbeat_phase(bass, beat_frames[first_measure:], BEATS_PER_MEASURE)
-    moved = tempo["time"].iloc[0] + phase * 60000.0 / tempo["bpm"].iloc[0]
+    moved = tempo["time"].iloc[0] + phase * 60000.0 / grid.bpms[0]  # the written beat (a slow tempo's doubled)
     if phase == 0 or (len(tempo) > 1 and moved >= tempo["time"].iloc[1]):
         return tempo
     logger.debug(f"The song's measures start {phase} beat(s) after its first beat: at {moved / 1000:.2f} s.")

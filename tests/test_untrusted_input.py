@@ -404,6 +404,41 @@ def test_an_ibf_with_an_absurd_tempo_or_length_is_refused(tmp_path):
         IntermediateBeatmap.load(tmp_path / "long.ibf")
 
 
+@pytest.mark.parametrize("column, values", [("TIME", ["", "x"]), ("TEMPO", ["fast", "120"]), ("TEMPO", [[1], [2]])])
+def test_an_ibf_whose_time_or_tempo_is_no_number_is_refused_naming_the_column(tmp_path, column, values):
+    # text in TIME made reading fail with numpy's "could not convert string to float" (found by mutating .ibf files)
+    beatmap_path = _ibf(tmp_path / "map.ibf", "audio.wav")
+    with zipfile.ZipFile(beatmap_path) as archive:
+        meta = archive.read("meta.json")
+        data = pd.read_parquet(io.BytesIO(archive.read("data.pq")))
+    data[column] = [values[index % 2] for index in range(len(data))]
+    table = io.BytesIO()
+    data.to_parquet(table)
+    with zipfile.ZipFile(tmp_path / "text.ibf", "w") as archive:
+        archive.writestr("meta.json", meta)
+        archive.writestr("data.pq", table.getvalue())
+    with pytest.raises(BeatmapError, match=rf"text.ibf: Column {column} must hold numbers"):
+        IntermediateBeatmap.load(tmp_path / "text.ibf")
+
+
+@pytest.mark.parametrize("key", ["preview_time", "source", "subdivisions", "title"])
+def test_null_metadata_in_an_ibf_counts_as_absent(tmp_path, key):
+    # a null preview_time or source passed the checks and then failed inside the osu! writer with a TypeError or
+    # AttributeError (found by mutating .ibf files)
+    beatmap_path = _ibf(tmp_path / "map.ibf", "audio.wav")
+    with zipfile.ZipFile(beatmap_path) as archive:
+        meta, data = json.loads(archive.read("meta.json")), archive.read("data.pq")
+    with zipfile.ZipFile(tmp_path / "null.ibf", "w") as archive:
+        archive.writestr("meta.json", json.dumps({**meta, key: None}))
+        archive.writestr("data.pq", data)
+    assert key not in IntermediateBeatmap.load(tmp_path / "null.ibf").meta
+    (tmp_path / "audio.wav").write_bytes(_wav_bytes())
+    for mode in ("osu", "stepmania", "tja", "fretsonfire"):
+        output = tmp_path / f"out-{mode}" / ("set.osz" if mode == "osu" else "set")
+        export_intermediate(tmp_path / "null.ibf", output, mode=mode)
+        assert output.exists()
+
+
 @pytest.mark.parametrize(
     "key, value",
     [("title", 1e308), ("artist", ["A", "B"]), ("version", {"x": 1}), ("preview_time", "/etc/passwd"),

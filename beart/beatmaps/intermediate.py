@@ -111,6 +111,16 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
 
 
+
+def _numbers(data: pd.DataFrame, column: str) -> np.ndarray:
+    """A column of a map's data as float64; a column that does not read as numbers (text in an `.ibf` anyone can
+    write) raises `BeatmapError` naming it."""
+    try:
+        return data[column].to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise BeatmapError(f"Column {column} must hold numbers; it holds {data[column].dtype} values.") from None
+
+
 class IntermediateBeatmap:
     """
     A beatmap as a 10 ms grid of events per track, independent of the game it came from or goes to.
@@ -174,8 +184,12 @@ class IntermediateBeatmap:
 
     def _validate_optional_metadata(self) -> None:
         """The metadata the writers read where a map has it: text as text, the preview a time in ms, `source` a
-        mapping (an `.ibf` is untrusted input; anything else made the writers fail with a TypeError)."""
+        mapping (an `.ibf` is untrusted input; anything else made the writers fail with a TypeError). A key whose value
+        is null counts as absent and is dropped (the writers' defaults then apply)."""
         meta = self.meta
+        for key in (*TEXT_METADATA, "preview_time", "source", "subdivisions"):
+            if key in meta and meta[key] is None:
+                del meta[key]
         for key in TEXT_METADATA:
             if meta.get(key) is not None and not isinstance(meta[key], str):
                 raise BeatmapError(f"Beatmap metadata '{key}' must be text, got {repr(meta[key]):.80}.")
@@ -226,6 +240,8 @@ class IntermediateBeatmap:
         if data.empty:
             raise BeatmapError("The beatmap data has no rows.")
         check_duration((len(data) - 1) * QUANTUM_MS / 1000.0, "The beatmap")
+        times = _numbers(data, "TIME")  # before sorting: text sorts as text
+        data["TIME"] = times
         data.sort_values("TIME", inplace=True, ignore_index=True)
         times = data["TIME"].to_numpy(dtype=np.float64)
         expected = times[0] + QUANTUM_MS * np.arange(len(times))
@@ -239,7 +255,7 @@ class IntermediateBeatmap:
                 f"TIME must be consecutive multiples of {QUANTUM_MS} ms from 0 or later (it is not quantised)."
             )
         data["TIME"] = times.astype(np.int64)
-        tempo = data["TEMPO"].to_numpy(dtype=np.float64)
+        tempo = _numbers(data, "TEMPO")
         tempo = np.where(np.isnan(tempo), 0.0, tempo)
         if not np.isfinite(tempo).all() or (tempo < 0).any() or (tempo > MAX_BPM).any():
             raise BeatmapError(f"TEMPO must be a finite BPM from 0 (unknown) to {MAX_BPM:g}.")

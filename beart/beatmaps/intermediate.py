@@ -111,7 +111,6 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
 
 
-
 def _numbers(data: pd.DataFrame, column: str) -> np.ndarray:
     """A column of a map's data as float64; a column that does not read as numbers (text in an `.ibf` anyone can
     write) raises `BeatmapError` naming it."""

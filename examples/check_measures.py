@@ -1,7 +1,8 @@
 """The measures beart writes against the human charts' measures, per real song of `examples/real_music_split.py`: the
-share of the written downbeats (every fourth beat of `SongAnalysis.tempo_map`'s grid, counted from its first time,
-which `tempo_map.on_downbeat` puts on the beat after which the bass sounds loudest) that land within 70 ms of a
-chart's downbeat, over the span the chart's measures cover; `--first-beat` counts from the first beat as tracked, before
+share of the written downbeats (every fourth beat of the grid a generated map of the whole song is written on,
+`BeatmapGenerationPipeline.written_tempo`, counted from the tempo map's first time, which `tempo_map.on_downbeat` puts
+on the beat after which the bass sounds loudest) that land within 70 ms of a chart's downbeat, over the span the
+chart's measures cover; `--first-beat` counts from the first beat as tracked, before
 the downbeat is chosen (`tempo_sections(..., downbeat=False)`). 1.00 where the measures agree; 0.50 at best where the song is written at twice the chart's
 tempo (every other written downbeat is a chart's); 0.00 where they start on another beat.
 
@@ -22,8 +23,9 @@ import pretty_midi
 from beart.audio import load_audio
 from beart.beatmaps.beat_grid import BEATS_PER_MEASURE, BeatGrid
 from beart.beatmaps.formats import open_beatmap_set
-from beart.beatmaps.intermediate import ROWS_PER_BEAT
+from beart.beatmaps.intermediate import QUANTUM_MS, ROWS_PER_BEAT, IntermediateBeatmap
 from beart.evaluation.evaluate import SAMPLING_RATE, find_reference_songs
+from beart.generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from beart.processing import BeartFeatureExtractor, SongAnalysis
 from beart.processing.audio_priors import bass_level
 from beart.processing.tempo_map import tempo_sections
@@ -52,6 +54,17 @@ def chart_downbeats(folder: str) -> np.ndarray | None:
     return grid.times_at(np.arange(first_row, last_row, BEATS_PER_MEASURE * ROWS_PER_BEAT))
 
 
+def written_grid(analysis: SongAnalysis) -> BeatGrid:
+    """The grid a map of the whole song is written on (its TEMPO column as the pipeline writes it)."""
+    steps = len(analysis) * analysis.mel_slices.shape[1]
+    song = IntermediateBeatmap(
+        {"TIME": QUANTUM_MS * np.arange(steps), "TEMPO": 0.0, "LEFT": np.zeros(steps, dtype=np.uint8)},
+        {"audio": "song.ogg", "difficulty": 0.5, "tracks": ["LEFT"]},
+    )
+    song.data["TEMPO"] = BeatmapGenerationPipeline.written_tempo(song, analysis)
+    return BeatGrid.of(song)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", help="the shared corpus folder")
@@ -77,8 +90,8 @@ def main() -> None:
                 continue
             if arguments.first_beat:
                 bass = bass_level(analysis.mel_slices)
-                tempo = tempo_sections(analysis.flux, analysis.beat_grid, bass=bass, downbeat=False)
-            grid = BeatGrid(tempo)
+                analysis.tempo_map = tempo_sections(analysis.flux, analysis.beat_grid, bass=bass, downbeat=False)
+            grid = written_grid(analysis)
             last_row = grid.rows_at([downbeats.max() + 1000.0], (1,))[0]
             written = grid.times_at(np.arange(0, last_row, BEATS_PER_MEASURE * ROWS_PER_BEAT))
             written = written[(written >= downbeats.min() - TOLERANCE_MS) & (written <= downbeats.max() + TOLERANCE_MS)]

@@ -14,6 +14,8 @@ from beart.beatmaps.formats import open_beatmap_set
 from beart.beatmaps.playability import check_beatmap_set
 from beart.processing import BeartFeatureExtractor
 from beart.processing.audio_priors import bass_vote, beat_grid, downbeat_phase
+from beart.beatmaps import IntermediateBeatmap
+from beart.generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from beart.processing.song_analysis import SongAnalysis
 from beart.processing.tempo_map import on_downbeat, tempo_sections
 
@@ -138,6 +140,26 @@ def test_a_slow_tempo_counts_its_measures_in_the_beats_it_is_written_with():
     moved = on_downbeat(pd.DataFrame({"time": [500.0], "bpm": [50.0]}), bass)
     assert moved["time"].iloc[0] == pytest.approx(1700.0) and moved["bpm"].iloc[0] == 50.0
     assert BeatGrid(moved).rows_at([1700.0, 4100.0]).tolist() == [4 * ROWS_PER_BEAT, 8 * ROWS_PER_BEAT]
+
+
+def test_the_written_tempo_starts_on_a_downbeat_wherever_the_map_starts():
+    # the tempo map's first time, a downbeat, lies 8 ms before the song (170 BPM): a map of the whole song and one from
+    # 30 s both hold the tempo from a downbeat at or after their start (moving by a beat put measures off the song's)
+    analysis = SongAnalysis(np.zeros((10, 10, 4), dtype=np.float32))
+    analysis.tempo_map = pd.DataFrame({"time": [-8.0], "bpm": [170.0]})
+    downbeats = -8.0 + 4 * 60000.0 / 170.0 * np.arange(200)
+    for start_ms in (0, 30000):
+        times = start_ms + 10 * np.arange(4000)
+        beatmap = IntermediateBeatmap(
+            {"TIME": times, "TEMPO": 0.0, "LEFT": np.zeros(4000, dtype=np.uint8)},
+            {"audio": "a.ogg", "difficulty": 0.5, "tracks": ["LEFT"]},
+        )
+        beatmap.data["TEMPO"] = BeatmapGenerationPipeline.written_tempo(beatmap, analysis)
+        first_ms = times[np.argmax(beatmap.data["TEMPO"].to_numpy() > 0)]
+        assert first_ms == 10 * np.round(downbeats[downbeats >= start_ms][0] / 10)  # its 10 ms step
+        later = downbeats[(downbeats > start_ms) & (downbeats < times[-1])]
+        rows = BeatGrid.of(beatmap).rows_at(later, (1,))
+        assert np.all(rows % (4 * ROWS_PER_BEAT) == 0), "every downbeat starts a written measure"
 
 
 def test_each_section_takes_the_phase_of_its_kicks_and_the_next_change_follows_it():

@@ -12,6 +12,7 @@ from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.formats import (
     WRITE_MODES, format_for_mode, has_one_lane, has_two_hands, tracks_of_mode, write_beatmaps,
 )  # fmt: skip
+from ..beatmaps.beat_grid import BEATS_PER_MEASURE
 from ..beatmaps.playability import make_playable
 from ..beatmaps.sustains import sustain_into_rests
 from ..beatmaps.tracks import MODE_FOR_TRACK_COUNT, retrack, tracks_of_count
@@ -250,9 +251,10 @@ class BeatmapGenerationPipeline(Pipeline):
     def written_tempo(beatmap: IntermediateBeatmap, analysis: SongAnalysis) -> np.ndarray:
         """
         The TEMPO column of the written file: the song's tempo map (`SongAnalysis.tempo_map`: its steady beat grid,
-        or one per section where it changes tempo), each change on its 10 ms step, unknown (0) before the first beat
-        at or after the map's start so that the file keeps the beats' phase; where no grid is found, the median of
-        the tempo head from the start.
+        or one per section where it changes tempo), each change on its 10 ms step, unknown (0) before the first
+        downbeat at or after the map's start (whole measures from the tempo map's first time, a downbeat), so that the
+        file keeps the beats' phase and its measures the song's; where no grid is found, the median of the tempo head
+        from the start.
         """
         times = beatmap.data["TIME"].to_numpy(np.float64)
         tempo_map = analysis.tempo_map
@@ -262,7 +264,11 @@ class BeatmapGenerationPipeline(Pipeline):
         starts, bpms = tempo_map["time"].to_numpy(np.float64), tempo_map["bpm"].to_numpy(np.float64)
         section = max(int(np.searchsorted(starts, times[0], side="right")) - 1, 0)
         beat_ms = 60000.0 / bpms[section]
-        first_beat_ms = starts[section] + max(0.0, np.ceil((times[0] - starts[section]) / beat_ms)) * beat_ms
+        first_beat_ms = starts[section]
+        for length_ms in (BEATS_PER_MEASURE * beat_ms, beat_ms):  # a whole measure on, else (a short section) a beat
+            first_beat_ms = starts[section] + max(0.0, np.ceil((times[0] - starts[section]) / length_ms)) * length_ms
+            if section + 1 == len(starts) or first_beat_ms < starts[section + 1]:
+                break
         later = starts > first_beat_ms
         change_steps = QUANTUM_MS * np.round(np.concatenate(([first_beat_ms], starts[later])) / QUANTUM_MS)
         written = np.round(np.concatenate(([bpms[section]], bpms[later])), 2)

@@ -87,7 +87,7 @@ def test_the_bass_puts_the_written_beats_on_the_kicks_where_the_off_beats_sound_
     assert bass_vote(bass, beats.astype(np.float64)) == 1 and bass_vote(bass, beats + 25.0) == -1
     sections = tempo_sections(flux, grid, bass=bass)
     assert len(sections) == 1 and sections["bpm"].iloc[0] == grid[0]
-    assert (sections["time"].iloc[0] - 200.0) % 500.0 == pytest.approx(0.0, abs=5.0)
+    assert (sections["time"].iloc[0] - 200.0 + 250.0) % 500.0 == pytest.approx(250.0, abs=5.0)  # on a kick
     flat = 0.2 + 0.02 * np.random.default_rng(3).random(9000)  # no kick drum: the grid stays as the flux has it
     assert bass_vote(flat, beats.astype(np.float64)) == 0
     np.testing.assert_allclose(tempo_sections(flux, grid, bass=flat)[["bpm", "time"]].to_numpy()[0], grid)
@@ -115,10 +115,11 @@ def test_the_written_measures_start_on_the_beat_whose_kick_sounds_hardest():
     first_beat = tempo_sections(flux, grid, bass=bass, downbeat=False)["time"].iloc[0]
     sections = tempo_sections(flux, grid, bass=bass)
     accents_ms = 10.0 * beats[2::4]
-    assert (first_beat - 200.0) % 500.0 == pytest.approx(0.0, abs=5.0) and first_beat < 2000.0
+    assert (first_beat - 200.0 + 250.0) % 500.0 == pytest.approx(250.0, abs=5.0) and first_beat < 2000.0
     # moved on by whole beats to the first loud kick from it
     assert sections["time"].iloc[0] == pytest.approx(accents_ms[accents_ms >= first_beat - 5.0][0], abs=5.0)
-    assert (sections["time"].iloc[0] - first_beat) % 500.0 == pytest.approx(0.0, abs=1e-6)
+    beats_on = (sections["time"].iloc[0] - first_beat) / 500.0
+    assert beats_on == pytest.approx(round(beats_on), abs=1e-9) and round(beats_on) > 0  # whole beats on
     written = BeatGrid(sections)
     rows = written.rows_at(10.0 * beats[2::4])
     assert np.all(rows % (4 * ROWS_PER_BEAT) == 0), "every loud kick starts a written measure"

@@ -97,6 +97,20 @@ def _ibf(path, audio_name):
     return path
 
 
+def _rewritten_ibf(path, meta=None, data=None):
+    """`_ibf`'s map (audio `audio.wav`) written to `path` by hand, its metadata `meta(metadata)` and its table
+    `data(table)` where given: an `.ibf` anyone could write."""
+    with zipfile.ZipFile(_ibf(path.parent / "map.ibf", "audio.wav")) as archive:
+        metadata = json.loads(archive.read("meta.json"))
+        table = pd.read_parquet(io.BytesIO(archive.read("data.pq")))
+    parquet = io.BytesIO()
+    (data(table) if data else table).to_parquet(parquet)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("meta.json", json.dumps(meta(metadata) if meta else metadata))
+        archive.writestr("data.pq", parquet.getvalue())
+    return path
+
+
 HOSTILE_TITLE = "Evil 千本桜\r\n[HitObjects]\r\n256,192,1500,1,0\n#BPMS:0=999;\n#START\n1111,\u2028end; of: it"
 
 
@@ -382,41 +396,18 @@ def test_beart_check_refuses_a_chart_timed_past_any_song_or_at_no_tempo(tmp_path
 
 
 def test_an_ibf_with_an_absurd_tempo_or_length_is_refused(tmp_path):
-    beatmap_path = _ibf(tmp_path / "map.ibf", "audio.wav")
-    with zipfile.ZipFile(beatmap_path) as archive:
-        meta = archive.read("meta.json")
-        data = pd.read_parquet(io.BytesIO(archive.read("data.pq")))
-    data["TEMPO"] = 1e12
-    table = io.BytesIO()
-    data.to_parquet(table)
-    with zipfile.ZipFile(tmp_path / "tempo.ibf", "w") as archive:
-        archive.writestr("meta.json", meta)
-        archive.writestr("data.pq", table.getvalue())
     with pytest.raises(BeatmapError, match="TEMPO"):
-        IntermediateBeatmap.load(tmp_path / "tempo.ibf")
+        IntermediateBeatmap.load(_rewritten_ibf(tmp_path / "tempo.ibf", data=lambda table: table.assign(TEMPO=1e12)))
     long = pd.DataFrame({"TIME": np.arange(361_000, dtype=np.int64) * 10, "TEMPO": 0.0, "LEFT": np.uint8(0)})
-    table = io.BytesIO()
-    long.to_parquet(table)
-    with zipfile.ZipFile(tmp_path / "long.ibf", "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("meta.json", meta)
-        archive.writestr("data.pq", table.getvalue())
     with pytest.raises(LimitError, match="longest song"):
-        IntermediateBeatmap.load(tmp_path / "long.ibf")
+        IntermediateBeatmap.load(_rewritten_ibf(tmp_path / "long.ibf", data=lambda table: long))
 
 
 @pytest.mark.parametrize("column, values", [("TIME", ["", "x"]), ("TEMPO", ["fast", "120"]), ("TEMPO", [[1], [2]])])
 def test_an_ibf_whose_time_or_tempo_is_no_number_is_refused_naming_the_column(tmp_path, column, values):
     # text in TIME made reading fail with numpy's "could not convert string to float" (found by mutating .ibf files)
-    beatmap_path = _ibf(tmp_path / "map.ibf", "audio.wav")
-    with zipfile.ZipFile(beatmap_path) as archive:
-        meta = archive.read("meta.json")
-        data = pd.read_parquet(io.BytesIO(archive.read("data.pq")))
-    data[column] = [values[index % 2] for index in range(len(data))]
-    table = io.BytesIO()
-    data.to_parquet(table)
-    with zipfile.ZipFile(tmp_path / "text.ibf", "w") as archive:
-        archive.writestr("meta.json", meta)
-        archive.writestr("data.pq", table.getvalue())
+    alternating = lambda table: table.assign(**{column: [values[row % 2] for row in range(len(table))]})  # noqa: E731
+    _rewritten_ibf(tmp_path / "text.ibf", data=alternating)
     with pytest.raises(BeatmapError, match=rf"text.ibf: Column {column} must hold numbers"):
         IntermediateBeatmap.load(tmp_path / "text.ibf")
 
@@ -425,12 +416,7 @@ def test_an_ibf_whose_time_or_tempo_is_no_number_is_refused_naming_the_column(tm
 def test_null_metadata_in_an_ibf_counts_as_absent(tmp_path, key):
     # a null preview_time or source passed the checks and then failed inside the osu! writer with a TypeError or
     # AttributeError (found by mutating .ibf files)
-    beatmap_path = _ibf(tmp_path / "map.ibf", "audio.wav")
-    with zipfile.ZipFile(beatmap_path) as archive:
-        meta, data = json.loads(archive.read("meta.json")), archive.read("data.pq")
-    with zipfile.ZipFile(tmp_path / "null.ibf", "w") as archive:
-        archive.writestr("meta.json", json.dumps({**meta, key: None}))
-        archive.writestr("data.pq", data)
+    _rewritten_ibf(tmp_path / "null.ibf", meta=lambda meta: {**meta, key: None})
     assert key not in IntermediateBeatmap.load(tmp_path / "null.ibf").meta
     (tmp_path / "audio.wav").write_bytes(_wav_bytes())
     for mode in ("osu", "stepmania", "tja", "fretsonfire"):
@@ -448,12 +434,7 @@ def test_null_metadata_in_an_ibf_counts_as_absent(tmp_path, key):
 )  # fmt: skip
 def test_an_ibf_whose_metadata_has_the_wrong_kind_of_value_is_refused_before_any_writer(tmp_path, key, value):
     # each of these made an export fail inside a writer with a TypeError or ValueError (found by mutating .ibf files)
-    beatmap_path = _ibf(tmp_path / "map.ibf", "audio.wav")
-    with zipfile.ZipFile(beatmap_path) as archive:
-        meta, data = json.loads(archive.read("meta.json")), archive.read("data.pq")
-    with zipfile.ZipFile(tmp_path / "hostile.ibf", "w") as archive:
-        archive.writestr("meta.json", json.dumps({**meta, key: value}))
-        archive.writestr("data.pq", data)
+    _rewritten_ibf(tmp_path / "hostile.ibf", meta=lambda meta: {**meta, key: value})
     with pytest.raises(BeatmapError, match=rf"hostile.ibf: Beatmap metadata '{key}' must be"):
         IntermediateBeatmap.load(tmp_path / "hostile.ibf")
     (tmp_path / "audio.wav").write_bytes(_wav_bytes())

@@ -239,8 +239,7 @@ class IntermediateBeatmap:
         if data.empty:
             raise BeatmapError("The beatmap data has no rows.")
         check_duration((len(data) - 1) * QUANTUM_MS / 1000.0, "The beatmap")
-        times = _numbers(data, "TIME")  # before sorting: text sorts as text
-        data["TIME"] = times
+        data["TIME"] = _numbers(data, "TIME")  # before sorting: text sorts as text
         data.sort_values("TIME", inplace=True, ignore_index=True)
         times = data["TIME"].to_numpy(dtype=np.float64)
         expected = times[0] + QUANTUM_MS * np.arange(len(times))

@@ -264,7 +264,6 @@ class BeatmapGenerationPipeline(Pipeline):
         starts, bpms = tempo_map["time"].to_numpy(np.float64), tempo_map["bpm"].to_numpy(np.float64)
         section = max(int(np.searchsorted(starts, times[0], side="right")) - 1, 0)
         beat_ms = 60000.0 / bpms[section]
-        first_beat_ms = starts[section]
         for length_ms in (BEATS_PER_MEASURE * beat_ms, beat_ms):  # a whole measure on, else (a short section) a beat
             first_beat_ms = starts[section] + max(0.0, np.ceil((times[0] - starts[section]) / length_ms)) * length_ms
             if section + 1 == len(starts) or first_beat_ms < starts[section + 1]:

@@ -204,6 +204,11 @@ class DecodingOptions:
             from 0.5 (the hard band) on, where maps use the finer subdivisions. Below difficulty
             `WHOLE_BEATS_BELOW` (0.25), where charts keep off the half beats, `evidence` is 0 halfway too
             (`beat_prior_signal`). 0 or `None` for no such prior.
+        silence_db (`float`, *optional*): `fast`: no object starts where the song is silent, on a frame more than
+            this many dB below the song's loud level (the 95th percentile of its frames' levels), nor 20 ms before or
+            50 ms after one that is not ([`sounding_frames`]): no notes in an intro's or an outro's silence or in a
+            break, where the model alone goes on with the pattern it was playing. A hold going on is left alone.
+            0 or `None` for no gate.
         max_density (`float` or `dict[float, float]`, *optional*): `fast`: the most notes a map may hold, as a
             multiple of human charts' typical notes per beat at its difficulty (`typical_notes_per_beat`) times the
             beats it spans (its length over the median time between the song's tracked beats): one multiple for every
@@ -263,6 +268,10 @@ class DecodingOptions:
         "holds; fewer decode faster)",
         read_history_steps,
     )
+    silence_db: float | None = _option(
+        None, "fast strategy: no object starts where the song sounds more than this many dB below its loud level "
+        "(0: no gate)", float, "fast",
+    )  # fmt: skip
     max_density: float | dict | None = _option(
         None, "fast strategy: most notes per beat, as a multiple of human charts' at the difficulty: M, or "
         "DIFFICULTY:M pairs such as 0:1,0.5:1.5 (M from each difficulty on; 0: no cap)", read_max_density, "fast",
@@ -300,6 +309,10 @@ class DecodingOptions:
             raise ValueError(f"hold_threshold must be 0 (off) or a positive number, got {self.hold_threshold}.")
         if self.max_density is not None:
             read_max_density(self.max_density)
+        if self.silence_db is not None and not 0.0 <= self.silence_db <= MAX_WEIGHT:
+            raise ValueError(
+                f"silence_db must be 0 (off) or a depth in dB up to {MAX_WEIGHT:g}, got {self.silence_db}."
+            )
         for name in ("difficulty_guidance", "onset_prior", "beat_prior"):
             weight = getattr(self, name)
             if weight is not None and not 0.0 <= weight <= MAX_WEIGHT:

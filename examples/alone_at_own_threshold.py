@@ -1,7 +1,7 @@
-"""The model alone (priors and guidance 0) and the priors alone (an untrained model with the model's decoding
-defaults), each at its own `hit_threshold` chosen on the development songs (whole songs, printing the table it chose
-from), then both on the test songs at those thresholds, where nothing is chosen. Asks whether the model alone reads
-below the priors alone only because both decode at the threshold chosen for the two together.
+"""The model alone (priors, guidance and silence gate 0) and the priors alone (an untrained model with the model's
+decoding defaults), each at its own `hit_threshold` chosen on the development songs (whole songs, printing the table it
+chose from), then both on the test songs at those thresholds, where nothing is chosen. Asks whether the model alone
+reads below the priors alone only because both decode at the threshold chosen for the two together.
 
     python examples/alone_at_own_threshold.py ../shared/corpus beart/default_model [--thresholds 0.3,0.5,0.7]
 """

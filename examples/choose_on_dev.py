@@ -28,9 +28,9 @@
    With `--tracks N --decode-tracks N1,N2`, the layout maps of N tracks are decoded with before being folded onto
    their own (`decode_tracks`): the current one (the maps' own, or the defaults') stays unless another scores more
    than `--margin` above it, the best one.
-4. With `--test`, the chosen model and settings are scored on the test songs beside the model alone (priors and
-   guidance 0), the priors alone (an untrained model with the chosen settings) and the onset heuristic; nothing is
-   chosen there.
+4. With `--test`, the chosen model and settings are scored on the test songs beside the model alone (priors,
+   guidance and silence gate 0), the priors alone (an untrained model with the chosen settings) and the onset
+   heuristic; nothing is chosen there.
 
 A song's score is its pooled onset F1 over all its charts (every onset of every chart counts once) at +-50 ms and
 +-20 ms; a setting's score is the mean over songs of the mean of the two, so every song weighs the same. Each song is
@@ -65,7 +65,7 @@ from real_music_split import game, songs  # noqa: E402
 
 TOLERANCES_MS = (50, 20, 10)
 HOLD_SEEDS = (0, 1, 2)  # `hold_threshold` draws each object's kind: every map is a sample, scored at three seeds
-MODEL_ALONE = {"onset_prior": 0.0, "beat_prior": 0.0, "difficulty_guidance": 0.0}
+MODEL_ALONE = {"onset_prior": 0.0, "beat_prior": 0.0, "difficulty_guidance": 0.0, "silence_db": 0.0}
 READERS = {  # settings that may be mappings
     "history_steps": read_history_steps, "max_density": read_max_density, "decode_tracks": read_decode_tracks,
 }  # fmt: skip

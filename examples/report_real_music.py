@@ -1,9 +1,9 @@
 """Reports a model on the real songs of `examples/real_music_split.py` (whole songs, the model's own decoding
-defaults), as a markdown table: per song, the model with its defaults, the model alone (priors and guidance 0), the
-priors alone (an untrained model with the same defaults) and the onset heuristic, at +-50, +-20 and +-10 ms, with the
-generated notes per human note. Nothing is chosen here. With `--tracks N` every map is generated with its chart's
-first N tracks (F1 pools the tracks either way); `--tracks 1` is the layout of osu!standard and osu!catch, which no
-real chart here has.
+defaults), as a markdown table: per song, the model with its defaults, the model alone (priors, guidance and silence
+gate 0), the priors alone (an untrained model with the same defaults) and the onset heuristic, at +-50, +-20 and +-10
+ms, with the generated notes per human note. Nothing is chosen here. With `--tracks N` every map is generated with its
+chart's first N tracks (F1 pools the tracks either way); `--tracks 1` is the layout of osu!standard and osu!catch,
+which no real chart here has.
 
     python examples/report_real_music.py ../shared/corpus beart/default_model [--splits dev test] [--tracks 1]
 """

@@ -19,7 +19,8 @@ positions hearing the audio ahead.
   share each forward pass. A model trained with `prediction_steps` above 1 also predicts the coming steps at the
   foresight positions after the current token, so each forward pass yields that many steps of every track. With
   `onset_prior` and `beat_prior`, the audio's own onset strength and beat grid are added to the logits of the tokens
-  that start objects (see `audio_priors.py`). The steps of a forward pass are chosen in order under the hold grammar
+  that start objects (see `audio_priors.py`); with `silence_db`, no object starts where the song is silent
+  (`SilenceLogitsProcessor`). The steps of a forward pass are chosen in order under the hold grammar
   (`HoldGrammarLogitsProcessor`): a hold goes on only where one began. With `hold_threshold`, whether an object
   starts a hold is drawn with the model's own probability and a hold goes on while the model's probabilities say it
   reaches into the next step (`hold_decoding.py`). With `max_density`, a song decoded with more
@@ -44,6 +45,7 @@ from .logits_process import (
     AudioPriorLogitsProcessor,
     HoldGrammarLogitsProcessor,
     LogitBiasLogitsProcessor,
+    SilenceLogitsProcessor,
     SuppressReservedTokensLogitsProcessor,
 )
 
@@ -375,16 +377,17 @@ def fast_decoding(
         holds = HoldDecisions(processor.tokenizer, options.hold_threshold)
         held_before = torch.zeros((len(songs), num_tracks))
         shown = [np.full((count, num_tracks), processor.tokenizer.pad_token_id) for count in counts]
-    priors = LogitsProcessorList(
-        [
-            AudioPriorLogitsProcessor(weight, [getattr(analysis, signal) for analysis in analyses], onset_slots)
-            for weight, signal in (
-                (options.onset_prior, "onset_evidence"), (options.beat_prior_weight(), options.beat_prior_signal())
-            )
-            if weight
-        ]
-        + list(logits_processor or [])
-    )
+    priors = [
+        AudioPriorLogitsProcessor(weight, [getattr(analysis, signal) for analysis in analyses], onset_slots)
+        for weight, signal in (
+            (options.onset_prior, "onset_evidence"), (options.beat_prior_weight(), options.beat_prior_signal())
+        )
+        if weight
+    ]
+    if options.silence_db:
+        sounding = [analysis.sounding(options.silence_db) for analysis in analyses]
+        priors.append(SilenceLogitsProcessor(sounding, onset_slots))
+    priors = LogitsProcessorList(priors + list(logits_processor or []))
     in_hold = torch.zeros((len(songs), num_tracks), dtype=torch.bool)
     total = max(counts, default=0)
     bar = tqdm(total=total, desc="Generating", unit="step", disable=not progress)

@@ -1,7 +1,7 @@
 """Logits processors of BEaRT's decoding, composable as in transformers' generation (`LogitsProcessorList`): each
 takes the logits a forward pass gave for the scored positions and returns them adjusted. `BeartGenerationMixin`
 builds the list from the decoding options, in this order: temperature (transformers' `TemperatureLogitsWarper`), the
-reserved tokens suppressed, `logit_bias`, then the audio priors. The hold grammar (`HoldGrammarLogitsProcessor`) runs
+reserved tokens suppressed, `logit_bias`, the audio priors, then the silence gate. The hold grammar (`HoldGrammarLogitsProcessor`) runs
 last, one prediction step at a time, since what it allows depends on the tokens chosen before.
 
 BEaRT scores beat tokens, not a growing text: the logits have shape `(batch_size, ..., vocab_size)` (tracks and
@@ -16,6 +16,28 @@ from transformers import LogitsProcessor
 
 from ..beat_vocabulary import EVENT_HOLD
 from ..processing.audio_priors import audio_prior_bias
+
+
+def song_window(per_song: list, songs: list, first_step: int, steps: int, past_the_end) -> np.ndarray:
+    """
+    The frames of `steps` steps from `first_step` of each of `songs`, `past_the_end` beyond a song's last step.
+
+    Args:
+        per_song (`list[np.ndarray]`): per song, `(num_slices, groups)` values of its frames.
+        songs (`list[int]`): the indices into `per_song` of the batch's rows.
+        first_step (`int`): the step of the first position scored.
+        steps (`int`): the steps scored.
+        past_the_end: the value of a frame past a song's end.
+
+    Returns:
+        `np.ndarray` of shape `(len(songs), steps, groups)`, the dtype of `per_song`'s arrays.
+    """
+    groups = per_song[0].shape[1]
+    window = np.full((len(songs), steps, groups), past_the_end, dtype=per_song[0].dtype)
+    for row, song in enumerate(songs):
+        taken = per_song[song][first_step : first_step + steps]
+        window[row, : len(taken)] = taken
+    return window
 
 
 class SuppressReservedTokensLogitsProcessor(LogitsProcessor):
@@ -70,20 +92,34 @@ class AudioPriorLogitsProcessor(LogitsProcessor):
         self.evidence = evidence
         self.onset_slots = onset_slots
 
-    def window(self, songs: list, first_step: int, steps: int) -> torch.Tensor:
-        """The evidence of `steps` steps from `first_step` for each of `songs`, neutral (0.5) past a song's end:
-        shape `(len(songs), steps, groups)`."""
-        groups = self.evidence[0].shape[1]
-        window = np.full((len(songs), steps, groups), 0.5, dtype=np.float32)
-        for row, song in enumerate(songs):
-            taken = self.evidence[song][first_step : first_step + steps]
-            window[row, : len(taken)] = taken
-        return torch.from_numpy(window)
+    def __call__(self, input_ids, scores: torch.Tensor, songs: list, first_step: int) -> torch.Tensor:
+        """`scores` of shape `(batch_size, num_tracks, steps, vocab_size)`, one row per song of `songs`."""
+        window = song_window(self.evidence, songs, first_step, scores.shape[2], 0.5)
+        window = torch.from_numpy(window.astype(np.float32))
+        return scores + audio_prior_bias(window, self.onset_slots, self.weight)[:, None]
+
+
+class SilenceLogitsProcessor(LogitsProcessor):
+    """
+    Keeps objects off the song's silence (the `silence_db` option): a token that starts an object on a frame where the
+    song does not sound (`SongAnalysis.sounding`: an intro's or an outro's silence, a break, past the song's end) gets
+    `-inf`. A hold going on is left alone. The model, trained on songs that rarely fall silent, goes on with the
+    pattern it was playing through a silence; no human chart puts a note there.
+
+    Args:
+        sounding (`list[np.ndarray]`): per song, `(num_slices, groups)` bool, the frames where it sounds.
+        onset_slots (`torch.Tensor` of shape `(vocab_size, groups)`): bool, where each token starts objects.
+    """
+
+    def __init__(self, sounding: list, onset_slots: torch.Tensor):
+        self.sounding = sounding
+        self.onset_slots = onset_slots.to(torch.float32)
 
     def __call__(self, input_ids, scores: torch.Tensor, songs: list, first_step: int) -> torch.Tensor:
         """`scores` of shape `(batch_size, num_tracks, steps, vocab_size)`, one row per song of `songs`."""
-        window = self.window(songs, first_step, scores.shape[2])
-        return scores + audio_prior_bias(window, self.onset_slots, self.weight)[:, None]
+        silent = ~torch.from_numpy(song_window(self.sounding, songs, first_step, scores.shape[2], False))
+        starts_in_silence = torch.einsum("bsg,vg->bsv", silent.to(torch.float32), self.onset_slots) > 0
+        return scores.masked_fill(starts_in_silence[:, None], -float("inf"))
 
 
 class HoldGrammarLogitsProcessor(LogitsProcessor):

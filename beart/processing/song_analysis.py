@@ -16,7 +16,9 @@ from .audio_priors import (
     bass_level,
     beat_evidence,
     beat_grid,
+    frame_levels,
     onset_evidence,
+    sounding_frames,
     spectral_flux,
     tracked_beats,
 )
@@ -105,6 +107,16 @@ class SongAnalysis:
     def onset_evidence(self) -> np.ndarray:
         """`(num_slices, groups)`: the onset prior's signal (`onset_evidence`)."""
         return onset_evidence(self.mel_slices, flux=self.flux)
+
+    @cached_property
+    def levels(self) -> np.ndarray:
+        """`(num_slices, groups)`: the level of every 10 ms frame in dB against the loudest mel bin (`frame_levels`)."""
+        return frame_levels(self.mel_slices)
+
+    def sounding(self, silence_db: float) -> np.ndarray:
+        """`(num_slices, groups)`, bool: the frames where the song sounds, within `silence_db` of its loud level
+        (`sounding_frames`); the `silence_db` gate keeps objects off the others."""
+        return sounding_frames(self.mel_slices, silence_db, levels=self.levels)
 
     @cached_property
     def beats(self) -> np.ndarray:

@@ -1,0 +1,57 @@
+"""How loud the song sounds where human charts put their notes, per real song of `examples/real_music_split.py`: each
+note's depth below the song's loud level as the `silence_db` gate reads it (`audio_priors.depth_below_loud`: the
+loudest 10 ms frame from 20 ms before the note to 50 ms after it, against the 95th percentile of the song's frames),
+the quietest note and the 0.1% quantile, the notes the gate would keep off at `--silence-db`, and the share of the song
+where it keeps every object off (its silence). The ground for the bundled model's `silence_db` (docs/generation.md,
+"Silence").
+
+    python examples/note_loudness.py ../shared/corpus [--splits train dev test] [--silence-db 50]
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+from beart.evaluation.evaluate import find_reference_songs
+from beart.evaluation.onset_metrics import onset_times
+from beart.processing import BeartFeatureExtractor, SongAnalysis
+from beart.processing.audio_priors import FRAMES_PER_SECOND, depth_below_loud
+
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from real_music_split import game, songs  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpus", help="the shared corpus folder")
+    parser.add_argument("--splits", nargs="+", default=["train", "dev", "test"], choices=["train", "dev", "test"])
+    parser.add_argument("--silence-db", type=float, default=50.0, help="the gate's depth (dB)")
+    arguments = parser.parse_args()
+    feature_extractor = BeartFeatureExtractor()
+    print(f"| split | game | song | notes | quietest note (dB below loud) | 0.1% quantile | notes kept off at "
+          f"{arguments.silence_db:g} dB | song silent at {arguments.silence_db:g} dB |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    depths = []
+    for split in arguments.splits:
+        for folder in songs(arguments.corpus, split):
+            for song in find_reference_songs(folder, []):
+                analysis = SongAnalysis.from_audio(song.audio, feature_extractor)
+                depth = depth_below_loud(analysis.mel_slices, levels=analysis.levels).reshape(-1)
+                notes = np.concatenate([onset_times(chart) for chart in song.maps]) * FRAMES_PER_SECOND
+                note_depth = depth[np.clip(np.round(notes).astype(np.int64), 0, len(depth) - 1)]
+                depths.append(note_depth)
+                print(
+                    f"| {split} | {game(folder)} | {os.path.basename(folder)} | {len(note_depth)} | "
+                    f"{note_depth.max():.1f} | {np.percentile(note_depth, 99.9):.1f} | "
+                    f"{int((note_depth > arguments.silence_db).sum())} | {np.mean(depth > arguments.silence_db):.3f} |"
+                )
+    depths = np.concatenate(depths)
+    print(f"\nall {len(depths)} notes: quietest {depths.max():.1f} dB below the loud level; "
+          f"{int((depths > arguments.silence_db).sum())} kept off at {arguments.silence_db:g} dB")
+
+
+if __name__ == "__main__":
+    main()

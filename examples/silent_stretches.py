@@ -1,0 +1,71 @@
+"""Objects a map places in a song's silence, with and without the `silence_db` gate (docs/generation.md, "silence_db"):
+the example drums (`examples/drums.ogg`) with 6 s of digital silence before them, in their middle and after them, the
+drums after 30 s of silence, and one click in 10 s of silence; each in mania, taiko and osu! at difficulties 0.2 and
+0.8, with the model's defaults without the gate, with them (the gate at its default), and the model alone (priors,
+guidance and gate off). A cell is "objects in the silence / objects" (an object counts as in the silence from 20 ms
+after a sound to 50 ms before the next, where the gate reads no sound).
+
+    python examples/silent_stretches.py [--model beart/default_model]
+"""
+
+import argparse
+import os
+
+import numpy as np
+from transformers import pipeline
+
+import beart  # noqa: F401  (registers the pipeline)
+from beart import BeartFeatureExtractor
+from beart.audio import load_audio
+from beart.processing import SongAnalysis
+
+
+SAMPLING_RATE = 44100
+EXAMPLE_SONG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "drums.ogg")
+SYSTEMS = {
+    "defaults without the gate": {"silence_db": 0.0},
+    "defaults": {},
+    "model alone": {"onset_prior": 0.0, "beat_prior": 0.0, "difficulty_guidance": 0.0, "silence_db": 0.0},
+}
+LAYOUTS = [(mode, difficulty) for mode in ("mania", "taiko", "osu") for difficulty in (0.2, 0.8)]
+
+
+def songs() -> dict:
+    """Per case, the samples and the silent stretches (start and end, ms)."""
+    drums = load_audio(EXAMPLE_SONG, target_sampling_rate=SAMPLING_RATE)
+    silence, half = np.zeros(6 * SAMPLING_RATE, np.float32), 10 * SAMPLING_RATE
+    broken = np.concatenate([silence, drums[:half], silence, drums[half:], silence])
+    second_part_ends = 22000 + 1000 * (len(drums) - half) // SAMPLING_RATE
+    late = np.concatenate([np.zeros(30 * SAMPLING_RATE, np.float32), drums])
+    click = np.zeros(10 * SAMPLING_RATE, np.float32)
+    click[3 * SAMPLING_RATE] = 1.0
+    return {
+        "drums, 6 s silences": (
+            broken, [(0, 6000), (16000, 22000), (second_part_ends, 1000 * len(broken) // SAMPLING_RATE)]
+        ),
+        "drums after 30 s of silence": (late, [(0, 30000)]),
+        "one click in 10 s": (click, [(0, 3000), (3000, 10000)]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None, help="a model folder or id (default: the bundled model)")
+    arguments = parser.parse_args()
+    generator = pipeline("beatmap-generation", model=arguments.model)
+    header = " | ".join(f"{mode} {difficulty:g}" for mode, difficulty in LAYOUTS)
+    print(f"| song | system | {header} |\n| --- | --- |{' --- |' * len(LAYOUTS)}")
+    for name, (samples, silent_ms) in songs().items():
+        analysis = SongAnalysis.from_audio(samples, BeartFeatureExtractor(), sampling_rate=SAMPLING_RATE)
+        for label, settings in SYSTEMS.items():
+            cells = []
+            for mode, difficulty in LAYOUTS:
+                beatmap = generator(analysis, mode=mode, difficulty=difficulty, seed=1, progress=False, **settings)
+                starts = beatmap.hit_objects()["start"].to_numpy()
+                inside = sum(int(((starts > begin + 20) & (starts < end - 50)).sum()) for begin, end in silent_ms)
+                cells.append(f"{inside} / {len(starts)}")
+            print(f"| {name} | {label} | {' | '.join(cells)} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

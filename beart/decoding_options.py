@@ -211,7 +211,9 @@ class DecodingOptions:
             0 or `None` for no gate.
         max_density (`float` or `dict[float, float]`, *optional*): `fast`: the most notes a map may hold, as a
             multiple of human charts' typical notes per beat at its difficulty (`typical_notes_per_beat`) times the
-            beats it spans (its length over the median time between the song's tracked beats): one multiple for every
+            beats it spans (its length over the median time between the song's tracked beats; with `silence_db`, the
+            length from the first frame that sounds to the last, as a chart's beats count from its first note to its
+            last, so that a song's silence does not lend its notes to the rest): one multiple for every
             difficulty, or one from each difficulty on (`{0: 1.0, 0.5: 1.5}`: 1 below 0.5; see `read_max_density`).
             A map that places more loses objects until it fits, those on the weakest places of the song's metre
             first and the least likely among them ([`cap_notes`]); a hold, and a step that would change a hold,

@@ -1,6 +1,6 @@
 """Objects a map places in a song's silence, with and without the `silence_db` gate (docs/generation.md, "silence_db"):
-the example drums (`examples/drums.ogg`) with 6 s of digital silence before them, in their middle and after them, the
-drums after 30 s of silence, and one click in 10 s of silence; each in mania, taiko and osu! at difficulties 0.2 and
+the example drums (`examples/drums.ogg`) alone, with 6 s of digital silence before them, in their middle and after
+them, and after 30 s of silence, and one click in 10 s of silence; each in mania, taiko and osu! at difficulties 0.2 and
 0.8, with the model's defaults without the gate, with them (the gate at its default), and the model alone (priors,
 guidance and gate off). A cell is "objects in the silence / objects" (an object counts as in the silence from 20 ms
 after a sound to 50 ms before the next, where the gate reads no sound).
@@ -40,6 +40,7 @@ def songs() -> dict:
     click = np.zeros(10 * SAMPLING_RATE, np.float32)
     click[3 * SAMPLING_RATE] = 1.0
     return {
+        "the drums alone": (drums, []),
         "drums, 6 s silences": (
             broken, [(0, 6000), (16000, 22000), (second_part_ends, 1000 * len(broken) // SAMPLING_RATE)]
         ),

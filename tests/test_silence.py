@@ -139,3 +139,18 @@ def test_the_gate_keeps_every_note_of_human_charts(corpus_dir, song):
     notes = np.concatenate([onset_times(chart) for chart in reference.maps]) * 100.0
     note_depth = depth[np.clip(np.round(notes).astype(np.int64), 0, len(depth) - 1)]
     assert len(note_depth) > 1000 and note_depth.max() < 20.0
+
+
+def test_a_silent_intro_lends_the_density_cap_no_notes(example_song):
+    """The `max_density` budget counts the beats from the first frame that sounds to the last, as a chart's count from
+    its first note to its last: the drums after 30 s of silence get about the notes the drums alone get (counted over
+    the whole 50 s, 170 against 97 in mania at 0.8)."""
+    generator = pipeline("beatmap-generation")
+    drums = load_audio(example_song, target_sampling_rate=SAMPLING_RATE)
+    late = np.concatenate([np.zeros(30 * SAMPLING_RATE, np.float32), drums])
+    settings = {"mode": "mania", "difficulty": 0.8, "seed": 1, "progress": False}
+    alone = len(generator(drums, sampling_rate=SAMPLING_RATE, **settings).hit_objects())
+    after_silence = len(generator(late, sampling_rate=SAMPLING_RATE, **settings).hit_objects())
+    uncapped = len(generator(late, sampling_rate=SAMPLING_RATE, max_density=0.0, **settings).hit_objects())
+    assert uncapped > 1.3 * alone  # the cap binds here
+    assert 0.8 * alone <= after_silence <= 1.2 * alone

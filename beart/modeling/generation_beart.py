@@ -452,7 +452,12 @@ def fast_decoding(
             if analysis.beat_period is None:  # no beats to count
                 continue
             groups = analysis.mel_slices.shape[1]
-            budget = options.note_budget(counts[index] * groups / analysis.beat_period)
+            frames = counts[index] * groups
+            if options.silence_db:  # the span that sounds, as a chart's beats count from its first note to its last
+                part = analysis.sounding(options.silence_db)[start_step : start_step + counts[index]]
+                sounding = np.flatnonzero(part.reshape(-1))
+                frames = sounding[-1] - sounding[0] + 1 if len(sounding) else 0
+            budget = options.note_budget(frames / analysis.beat_period)
             slots = (start_step + np.arange(counts[index]))[:, None] * groups + np.arange(groups)
             tokens[index] = cap_notes(
                 tokens[index], object_scores[index], quiet_tokens[index], budget,

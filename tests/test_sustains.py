@@ -10,7 +10,7 @@ from beart.beatmaps import IntermediateBeatmap
 from beart.beatmaps.beat_grid import BeatGrid
 from beart.beatmaps.formats import FORMATS, format_for_mode, mode_of_beatmap
 from beart.beatmaps.playability import check_playability, rebuilt_with_objects
-from beart.beatmaps.sustains import sustain_into_rests
+from beart.beatmaps.sustains import release_before_silences, silence_starts_ms, sustain_into_rests
 from beart.evaluation.evaluate import find_reference_songs
 
 from shared_paths import CORPUS
@@ -29,6 +29,45 @@ def beatmap_of(rows, bpm=150.0, end_ms=None) -> IntermediateBeatmap:
 
 def objects_of(beatmap: IntermediateBeatmap) -> list:
     return beatmap.hit_objects().sort_values(["start", "track"])[["track", "start", "end"]].values.tolist()
+
+
+def test_a_song_falls_silent_where_a_silent_frame_follows_a_sounding_one():
+    sounding = np.array([False, True, True, False, False, True, False, True, True])
+    np.testing.assert_allclose(silence_starts_ms(sounding, 10.0), [30.0, 60.0])
+    assert len(silence_starts_ms(np.ones(5, bool), 10.0)) == 0 and len(silence_starts_ms(np.zeros(5, bool), 10.0)) == 0
+
+
+def test_a_note_is_held_until_a_quarter_beat_before_the_song_falls_silent():
+    beat = 400.0  # 150 BPM
+    rows = [("LEFT", 0.0, 0.0), ("DOWN", 4 * beat, 4 * beat), ("UP", 8 * beat, 8 * beat)]
+    # silences at 2.1 beats (taken down to 2 beats) and 4.5 beats; the map ends at 10 beats
+    silences = np.array([2.1 * beat, 4.5 * beat])
+    sustained = sustain_into_rests(beatmap_of(rows, end_ms=10 * beat), rest_beats=0.75, silences_ms=silences)
+    # the second note, half a beat before a silence, is no note before a rest
+    assert objects_of(sustained) == [["LEFT", 0, 700], ["DOWN", 1600, 1600], ["UP", 3200, 3900]]
+    # without them each is held a quarter beat before the next note
+    assert objects_of(sustain_into_rests(beatmap_of(rows, end_ms=10 * beat), rest_beats=0.75))[:2] == [
+        ["LEFT", 0, 1500], ["DOWN", 1600, 3100]
+    ]  # fmt: skip
+    # half a beat to the silence: less than 0.75 beats of rest, a hit
+    assert objects_of(sustain_into_rests(beatmap_of(rows[:1], end_ms=4 * beat), 0.75, silences_ms=[0.5 * beat])) == [
+        ["LEFT", 0, 0]
+    ]  # fmt: skip
+
+
+def test_holds_running_into_a_silence_end_a_quarter_beat_before_it():
+    beat = 400.0
+    rows = [
+        ("LEFT", 0.0, 3 * beat),  # runs into the silence at 2 beats: ends at 1.75 beats
+        ("DOWN", 1.6 * beat, 2.5 * beat),  # would keep 60 ms, less than a hittable gap (100 ms): a hit
+        ("UP", 2.5 * beat, 3 * beat),  # starts after the silence begins and ends before the next: kept
+        ("RIGHT", 4 * beat, 4 * beat),  # a hit: kept
+    ]
+    released = release_before_silences(beatmap_of(rows, end_ms=6 * beat), np.array([2 * beat, 5 * beat]))
+    assert objects_of(released) == [["LEFT", 0, 700], ["DOWN", 640, 640], ["UP", 1000, 1200], ["RIGHT", 1600, 1600]]
+    assert objects_of(release_before_silences(beatmap_of(rows, end_ms=6 * beat), None)) == objects_of(
+        beatmap_of(rows, end_ms=6 * beat)
+    )
 
 
 def test_a_note_before_a_rest_is_held_until_a_quarter_beat_before_the_next():
@@ -195,7 +234,8 @@ def test_generated_guitar_and_dance_maps_hold_their_notes_across_rests(example_s
     for mode, rest, holds_every_rest in (
         ("fretsonfire", 0.5, True), ("stepmania", 1.5, True), ("osu", 0.6, True), ("mania", 0.5, False),
     ):  # fmt: skip
-        generated = generator(samples, sampling_rate=rate, mode=mode, seed=0, difficulty=0.1, progress=False)
+        settings = {"sampling_rate": rate, "mode": mode, "seed": 0, "difficulty": 0.1, "progress": False}
+        generated = generator(samples, silence_db=0.0, **settings)  # without the gate the silences are rests
         objects = generated.hit_objects()
         starts = objects["start"].drop_duplicates().to_numpy()
         grid = BeatGrid.of(generated)
@@ -204,3 +244,10 @@ def test_generated_guitar_and_dance_maps_hold_their_notes_across_rests(example_s
         held = (objects["end"] > objects["start"]).to_numpy()
         assert before_rest.sum() > 3, mode
         assert held[before_rest].all() == holds_every_rest, mode
+        # with it (the default) a note is held while the song sounds: released before each silence (from 2 s, 6 s,
+        # ... on), never across it
+        objects = generator(samples, **settings).hit_objects()
+        held = objects[objects["end"] > objects["start"]]
+        silence_ms = 4000.0 * np.floor((held["start"].to_numpy() + 2000.0) / 4000.0) + 2000.0
+        assert len(held) > 0 or not holds_every_rest, mode
+        assert (held["end"].to_numpy() <= silence_ms).all(), mode

@@ -28,19 +28,24 @@ from .playability import hittable_gap_ms, rebuilt_with_objects
 RELEASE_ROWS = ROWS_PER_BEAT // 4  # a sustain ends a quarter of a beat before the next note
 
 
-def sustain_into_rests(beatmap: IntermediateBeatmap, rest_beats: float, share: float = 0.0) -> IntermediateBeatmap:
+def sustain_into_rests(
+    beatmap: IntermediateBeatmap, rest_beats: float, share: float = 0.0, silences_ms: np.ndarray | None = None
+) -> IntermediateBeatmap:
     """
     Turns every hit followed by a rest of at least `rest_beats` beats (no object of any track starting sooner, nor
-    the map's end, taken down to a quarter beat) into a hold that ends a quarter of a beat before the next object
-    starts, or with `share` that lasts that share of the rest (to the nearest quarter beat, and ending a quarter beat
-    before the next object at the latest), on the beat grid of the map's TEMPO column; holds stay as they are, and a
-    hold shorter than a hittable gap (a quarter beat, 50-100 ms) is not made. Every hit of a chord is held alike.
+    the map's end or a silence of the song, taken down to a quarter beat) into a hold that ends a quarter of a beat
+    before the next object starts, or with `share` that lasts that share of the rest (to the nearest quarter beat, and
+    ending a quarter beat before the next object at the latest), on the beat grid of the map's TEMPO column; holds stay
+    as they are, and a hold shorter than a hittable gap (a quarter beat, 50-100 ms) is not made. Every hit of a chord
+    is held alike. A charter holds a note while it sounds: a rest ends where the song falls silent as at an object.
 
     Args:
         beatmap (`IntermediateBeatmap`): a playable map (`make_playable`), with its TEMPO grid set.
         rest_beats (`float`): the shortest rest, in beats, a note is held across (0 or less: the map is returned).
         share (`float`, *optional*, defaults to 0): the share of the rest a hold lasts (osu! sliders: 0.5); 0: until
             a quarter beat before the next object.
+        silences_ms (`np.ndarray` of shape `(num_silences,)`, *optional*): the times (ms) where the song falls silent
+            (`silence_starts_ms`).
 
     Returns:
         `IntermediateBeatmap`: the map with its sustains.
@@ -53,6 +58,7 @@ def sustain_into_rests(beatmap: IntermediateBeatmap, rest_beats: float, share: f
     following = np.append(starts[1:], float(beatmap.duration_ms))
     start_rows, next_rows = grid.rows_at(starts), grid.rows_at(following)
     next_rows[-1] -= next_rows[-1] % RELEASE_ROWS  # the map's end, down to a quarter beat
+    next_rows = np.minimum(next_rows, silence_rows(grid, next_silence_ms(starts, silences_ms)))
     rest_rows = next_rows - start_rows
     rest_held = rest_rows >= rest_beats * ROWS_PER_BEAT
     release_rows = next_rows - RELEASE_ROWS
@@ -68,4 +74,69 @@ def sustain_into_rests(beatmap: IntermediateBeatmap, rest_beats: float, share: f
     return rebuilt_with_objects(beatmap, objects)
 
 
-__all__ = ["sustain_into_rests"]
+def silence_starts_ms(sounding: np.ndarray, frame_ms: float) -> np.ndarray:
+    """
+    The times where a song falls silent: the first frame of every silent stretch after a sounding one.
+
+    Args:
+        sounding (`np.ndarray` of shape `(num_frames,)`): bool, the frames where the song sounds.
+        frame_ms (`float`): a frame's length.
+
+    Returns:
+        `np.ndarray` of shape `(num_silences,)`, float64, ascending.
+    """
+    sounding = np.asarray(sounding, dtype=bool).reshape(-1)
+    return frame_ms * (np.flatnonzero(sounding[:-1] & ~sounding[1:]) + 1.0)
+
+
+def next_silence_ms(times_ms: np.ndarray, silences_ms: np.ndarray | None) -> np.ndarray:
+    """For each time, the first of `silences_ms` after it (`inf` where none follows, or without silences)."""
+    times_ms = np.asarray(times_ms, dtype=np.float64)
+    if silences_ms is None or not len(silences_ms):
+        return np.full(times_ms.shape, np.inf)
+    later = np.append(np.asarray(silences_ms, dtype=np.float64), np.inf)
+    return later[np.searchsorted(later[:-1], times_ms, side="right")]
+
+
+def silence_rows(grid: BeatGrid, silences_ms: np.ndarray) -> np.ndarray:
+    """The grid's rows of silences (times in ms, `inf` for none), each taken down to a quarter beat (none: the largest
+    row there is)."""
+    rows = np.full(silences_ms.shape, np.iinfo(np.int64).max, dtype=np.int64)
+    finite = np.isfinite(silences_ms)
+    if finite.any():
+        rows[finite] = grid.rows_at(silences_ms[finite])
+        rows[finite] -= rows[finite] % RELEASE_ROWS
+    return rows
+
+
+def release_before_silences(beatmap: IntermediateBeatmap, silences_ms: np.ndarray | None) -> IntermediateBeatmap:
+    """
+    Ends every hold that runs into a silence of the song a quarter of a beat before the silence starts (its start taken
+    down to a quarter beat, on the beat grid of the map's TEMPO column), or makes it a hit where less than a hittable
+    gap would be left: a charter holds a note while it sounds.
+
+    Args:
+        beatmap (`IntermediateBeatmap`): a playable map (`make_playable`), with its TEMPO grid set.
+        silences_ms (`np.ndarray` of shape `(num_silences,)`, *optional*): the times (ms) where the song falls silent
+            (`silence_starts_ms`).
+
+    Returns:
+        `IntermediateBeatmap`: the map, its holds released before the song's silences.
+    """
+    objects = beatmap.hit_objects()
+    if objects.empty or beatmap.tempo_changes().empty:
+        return beatmap
+    starts, ends = objects["start"].to_numpy(np.float64), objects["end"].to_numpy(np.float64)
+    silence = next_silence_ms(starts, silences_ms)
+    cut = (ends > starts) & (ends > silence)
+    if not cut.any():
+        return beatmap
+    grid = BeatGrid.of(beatmap)
+    release_at = grid.times_at(silence_rows(grid, silence[cut]) - RELEASE_ROWS)
+    long_enough = release_at - starts[cut] >= hittable_gap_ms(grid.beat_ms_at(starts[cut])) - 1e-6
+    ends[cut] = np.where(long_enough, release_at, starts[cut])
+    objects["end"] = ends
+    return rebuilt_with_objects(beatmap, objects)
+
+
+__all__ = ["release_before_silences", "silence_starts_ms", "sustain_into_rests"]

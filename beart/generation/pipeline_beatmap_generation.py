@@ -14,7 +14,7 @@ from ..beatmaps.formats import (
 )  # fmt: skip
 from ..beatmaps.beat_grid import BEATS_PER_MEASURE
 from ..beatmaps.playability import make_playable
-from ..beatmaps.sustains import sustain_into_rests
+from ..beatmaps.sustains import release_before_silences, silence_starts_ms, sustain_into_rests
 from ..beatmaps.tracks import MODE_FOR_TRACK_COUNT, retrack, tracks_of_count
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor, SongAnalysis
@@ -204,8 +204,9 @@ class BeatmapGenerationPipeline(Pipeline):
         song's tempo map (`written_tempo`) and made playable (`beart.beatmaps.playability.make_playable`:
         snapped to 1/1-1/16 of the beat, no two objects of a track closer than a hittable gap), with its notes held
         across rests of `sustain_rest_beats` beats or more where the format's charts hold them
-        (`beart.beatmaps.sustains`; by default the mode's `sustain_rest_beats`, 0 for none): the map returned is the
-        map written. Without it, the model's own output is returned (and written on the tempo map).
+        (`beart.beatmaps.sustains`; by default the mode's `sustain_rest_beats`, 0 for none), and with `silence_db`
+        every hold released before the song falls silent: the map returned is the map written. Without it, the model's
+        own output is returned (and written on the tempo map).
         """
         tokens, tempo, first_step = model_outputs["result"]
         settings = model_outputs["settings"]
@@ -241,7 +242,10 @@ class BeatmapGenerationPipeline(Pipeline):
             )
             rest_beats, share = format_for_mode(mode).sustain_rests(mode)
             rest_beats = rest_beats if sustain_rest_beats is None else sustain_rest_beats
-            beatmap = sustain_into_rests(beatmap, rest_beats, share)
+            silences = None
+            if settings.get("silence_db"):  # a note is held while it sounds
+                silences = silence_starts_ms(analysis.sounding(settings["silence_db"]), QUANTUM_MS)
+            beatmap = release_before_silences(sustain_into_rests(beatmap, rest_beats, share, silences), silences)
         if output_path is not None:
             written = beatmap if playable else self.on_written_grid(beatmap, analysis)
             beatmap.meta["output_path"] = self._write(written, model_outputs, output_path, settings["mode"], metadata)

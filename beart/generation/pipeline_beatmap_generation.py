@@ -67,8 +67,8 @@ class BeatmapGenerationPipeline(Pipeline):
             returns a list of maps per song.
         temperature, top_k, beams, max_beam_width, logit_bias, seed, prediction_steps, hit_threshold,
             difficulty_guidance, onset_prior, beat_prior, silence_db, history_steps, max_density, hold_threshold,
-            decode_tracks: see [`DecodingOptions`]; `decode_tracks` decodes a map in a layout of more tracks and folds it onto its
-            own (the bundled model decodes one-track maps with four).
+            decode_tracks: see [`DecodingOptions`]; `decode_tracks` decodes a map in a layout of more tracks and folds
+            it onto its own (the bundled model decodes one-track maps with four).
         start, end (`float`): the part of the song to map, in seconds.
         strategy (`str`, defaults to `"fast"`): `"fast"` or `"legacy"` (the original beam search).
         output_path (`str`): also write a playable file there: an `.osz`, or for `stepmania` and `tja` a folder or a

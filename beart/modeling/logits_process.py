@@ -1,8 +1,9 @@
 """Logits processors of BEaRT's decoding, composable as in transformers' generation (`LogitsProcessorList`): each
 takes the logits a forward pass gave for the scored positions and returns them adjusted. `BeartGenerationMixin`
 builds the list from the decoding options, in this order: temperature (transformers' `TemperatureLogitsWarper`), the
-reserved tokens suppressed, `logit_bias`, the audio priors, then the silence gate. The hold grammar (`HoldGrammarLogitsProcessor`) runs
-last, one prediction step at a time, since what it allows depends on the tokens chosen before.
+reserved tokens suppressed, `logit_bias`, the audio priors, then the silence gate. The hold grammar
+(`HoldGrammarLogitsProcessor`) runs last, one prediction step at a time, since what it allows depends on the tokens
+chosen before.
 
 BEaRT scores beat tokens, not a growing text: the logits have shape `(batch_size, ..., vocab_size)` (tracks and
 prediction steps in between), and a processor that needs the song reads it from keyword arguments (`songs`, the

@@ -208,7 +208,8 @@ class DecodingOptions:
             this many dB below the song's loud level (the 95th percentile of its frames' levels), nor 20 ms before or
             50 ms after one that is not ([`sounding_frames`]): no notes in an intro's or an outro's silence or in a
             break, where the model alone goes on with the pattern it was playing. A hold going on is left alone (the
-            pipeline releases it before the silence). 0 or `None` for no gate.
+            pipeline releases it before the silence). A model that hears the mel gradient (`config.mel_gradient`),
+            whose slices hold no levels, has no gate. 0 or `None` for no gate.
         max_density (`float` or `dict[float, float]`, *optional*): `fast`: the most notes a map may hold, as a
             multiple of human charts' typical notes per beat at its difficulty (`typical_notes_per_beat`) times the
             beats it spans (its length over the median time between the song's tracked beats; with `silence_db`, the

@@ -7,7 +7,7 @@ import torch
 from transformers import pipeline
 
 import beart  # noqa: F401  (registers the pipeline)
-from beart import BeartFeatureExtractor, BeartTokenizer
+from beart import BeartConfig, BeartFeatureExtractor, BeartModel, BeartProcessor, BeartTokenizer
 from beart.audio import load_audio
 from beart.cli import build_parser
 from beart.decoding_options import DecodingOptions
@@ -154,3 +154,18 @@ def test_a_silent_intro_lends_the_density_cap_no_notes(example_song):
     uncapped = len(generator(late, sampling_rate=SAMPLING_RATE, max_density=0.0, **settings).hit_objects())
     assert uncapped > 1.3 * alone  # the cap binds here
     assert 0.8 * alone <= after_silence <= 1.2 * alone
+
+
+def test_a_model_that_hears_the_mel_gradient_has_no_gate(example_song):
+    """Slices of the mel gradient across the bands (`mel_gradient`) hold no levels: read as levels, 68% of the example
+    drums would be silence. Such a model decodes as without the gate."""
+    torch.manual_seed(0)
+    model = BeartModel(BeartConfig(num_hidden_layers=2, mel_gradient=True)).eval()
+    processor = BeartProcessor.from_model_config(model.config)
+    mel_slices = processor.feature_extractor.mel_slices(example_song)
+    assert sounding_frames(mel_slices, 50.0).mean() < 0.5
+    settings = {"end_step": 60, "seed": 0, "top_k": 3, "progress": False}
+    gated, _, _ = model.generate(mel_slices, 2, silence_db=50.0, **settings)
+    free, _, _ = model.generate(mel_slices, 2, silence_db=0.0, **settings)
+    np.testing.assert_array_equal(gated, free)
+    assert np.isin(free, np.flatnonzero(processor.tokenizer.object_start_mask)).any()

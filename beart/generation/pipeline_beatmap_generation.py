@@ -19,7 +19,7 @@ from ..beatmaps.tracks import MODE_FOR_TRACK_COUNT, retrack, tracks_of_count
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..processing import BeartProcessor, SongAnalysis
 from ..decoding_options import STRATEGIES, DecodingOptions, decoded_track_count
-from ..modeling.generation_beart import DECODING_KEYS, STRATEGY_OPTIONS, decoding_settings
+from ..modeling.generation_beart import DECODING_KEYS, STRATEGY_OPTIONS, decoding_settings, silence_gate
 
 
 logger = logging.get_logger(__name__)
@@ -242,9 +242,9 @@ class BeatmapGenerationPipeline(Pipeline):
             )
             rest_beats, share = format_for_mode(mode).sustain_rests(mode)
             rest_beats = rest_beats if sustain_rest_beats is None else sustain_rest_beats
-            silences = None
-            if settings.get("silence_db"):  # a note is held while it sounds
-                silences = silence_starts_ms(analysis.sounding(settings["silence_db"]), QUANTUM_MS)
+            silences, silence_db = None, silence_gate(self.model.config, settings.get("silence_db"))
+            if silence_db:  # a note is held while it sounds
+                silences = silence_starts_ms(analysis.sounding(silence_db), QUANTUM_MS)
             beatmap = release_before_silences(sustain_into_rests(beatmap, rest_beats, share, silences), silences)
         if output_path is not None:
             written = beatmap if playable else self.on_written_grid(beatmap, analysis)

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig, LogitsProcessorList, TemperatureLogitsWarper
+from transformers.utils import logging
 
 from ..beatmaps.intermediate import QUANTUM_MS
 from ..decoding_options import STRATEGIES, DecodingOptions, density_multiple
@@ -48,6 +49,9 @@ from .logits_process import (
     SilenceLogitsProcessor,
     SuppressReservedTokensLogitsProcessor,
 )
+
+
+logger = logging.get_logger(__name__)
 
 
 class ContextScorer:
@@ -343,6 +347,15 @@ def choose_tokens(
     return torch.gather(indices.reshape(-1, top_k), 1, draws).reshape(logits.shape[:-1])
 
 
+def silence_gate(config, silence_db: float | None) -> float | None:
+    """The `silence_db` a model decodes with: `None` for a model that hears the mel slices' gradient across the bands
+    (`config.mel_gradient`), whose slices hold no levels to tell silence by (a warning says so)."""
+    if silence_db and config.mel_gradient:
+        logger.warning_once("silence_db reads the mel slices' levels; this model hears their gradient: no gate.")
+        return None
+    return silence_db
+
+
 def fast_decoding(
     model, processor: BeartProcessor, analyses: list[SongAnalysis], num_tracks: int, options: DecodingOptions,
     start_step: int = 0, end_step: int | None = None, progress: bool = True,
@@ -384,8 +397,9 @@ def fast_decoding(
         )
         if weight
     ]
-    if options.silence_db:
-        sounding = [analysis.sounding(options.silence_db) for analysis in analyses]
+    silence_db = silence_gate(model.config, options.silence_db)
+    if silence_db:
+        sounding = [analysis.sounding(silence_db) for analysis in analyses]
         priors.append(SilenceLogitsProcessor(sounding, onset_slots))
     priors = LogitsProcessorList(priors + list(logits_processor or []))
     in_hold = torch.zeros((len(songs), num_tracks), dtype=torch.bool)
@@ -453,8 +467,8 @@ def fast_decoding(
                 continue
             groups = analysis.mel_slices.shape[1]
             frames = counts[index] * groups
-            if options.silence_db:  # the span that sounds, as a chart's beats count from its first note to its last
-                part = analysis.sounding(options.silence_db)[start_step : start_step + counts[index]]
+            if silence_db:  # the span that sounds, as a chart's beats count from its first note to its last
+                part = analysis.sounding(silence_db)[start_step : start_step + counts[index]]
                 sounding = np.flatnonzero(part.reshape(-1))
                 frames = sounding[-1] - sounding[0] + 1 if len(sounding) else 0
             budget = options.note_budget(frames / analysis.beat_period)

@@ -103,10 +103,13 @@ def song_with_a_break(example_song):
     return SongAnalysis.from_audio(waveform, BeartFeatureExtractor(), sampling_rate=SAMPLING_RATE), silent_ms
 
 
-def objects_in_silence(beatmap, silent_ms) -> int:
-    """The objects starting inside the silent stretches, more than 20 ms after a sound and 50 ms before one."""
+def objects_in_silence(beatmap, silent_ms, snap_ms: float = 0.0) -> int:
+    """The objects starting inside the silent stretches, more than 20 ms after a sound and 50 ms before one (where the
+    gate reads silence), less `snap_ms` either side (a written map's objects move by up to half a 16th when snapped,
+    59 ms at the drums' 128 BPM)."""
     starts = beatmap.hit_objects()["start"].to_numpy()
-    return int(sum(((starts > begin + 20) & (starts < end - 50)).sum() for begin, end in silent_ms))
+    inside = [(starts > begin + 20 + snap_ms) & (starts < end - 50 - snap_ms) for begin, end in silent_ms]
+    return int(sum(part.sum() for part in inside))
 
 
 @pytest.mark.parametrize("mode", ["mania", "taiko", "osu"])
@@ -122,7 +125,7 @@ def test_no_object_in_a_song_s_silence(song_with_a_break, mode):
     assert len(gated.hit_objects()) > 40  # the drums still get their notes
     # the bundled model's defaults hold the gate (50 dB), written maps too
     defaults = generator(analysis, mode=mode, difficulty=0.8, seed=1, progress=False)
-    assert objects_in_silence(defaults, silent_ms) == 0 and len(defaults.hit_objects()) > 40
+    assert objects_in_silence(defaults, silent_ms, snap_ms=60.0) == 0 and len(defaults.hit_objects()) > 40
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import numpy as np
 from beart.evaluation.evaluate import find_reference_songs
 from beart.evaluation.onset_metrics import onset_times
 from beart.processing import BeartFeatureExtractor, SongAnalysis
-from beart.processing.audio_priors import FRAMES_PER_SECOND, depth_below_loud
+from beart.processing.audio_priors import FRAMES_PER_SECOND
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -39,7 +39,7 @@ def main() -> None:
         for folder in songs(arguments.corpus, split):
             for song in find_reference_songs(folder, []):
                 analysis = SongAnalysis.from_audio(song.audio, feature_extractor)
-                depth = depth_below_loud(analysis.mel_slices, levels=analysis.levels).reshape(-1)
+                depth = analysis.depth_below_loud.reshape(-1)
                 notes = np.concatenate([onset_times(chart) for chart in song.maps]) * FRAMES_PER_SECOND
                 note_depth = depth[np.clip(np.round(notes).astype(np.int64), 0, len(depth) - 1)]
                 depths.append(note_depth)

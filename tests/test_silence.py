@@ -138,7 +138,7 @@ def test_the_gate_keeps_every_note_of_human_charts(corpus_dir, song):
     (examples/note_loudness.py)."""
     (reference,) = find_reference_songs(str(corpus_dir / song), [])
     analysis = SongAnalysis.from_audio(reference.audio, BeartFeatureExtractor())
-    depth = depth_below_loud(analysis.mel_slices, levels=analysis.levels).reshape(-1)
+    depth = analysis.depth_below_loud.reshape(-1)
     notes = np.concatenate([onset_times(chart) for chart in reference.maps]) * 100.0
     note_depth = depth[np.clip(np.round(notes).astype(np.int64), 0, len(depth) - 1)]
     assert len(note_depth) > 1000 and note_depth.max() < 20.0

@@ -417,7 +417,7 @@ def frame_levels(mel_slices: np.ndarray) -> np.ndarray:
     return 10.0 * np.log10(np.sum(10.0 ** (decibels / 10.0), axis=-1))
 
 
-def depth_below_loud(mel_slices: np.ndarray, levels: np.ndarray | None = None) -> np.ndarray:
+def depth_below_loud(mel_slices: np.ndarray) -> np.ndarray:
     """
     How far below the song's loud level every frame sounds, in dB: the loud level, the 95th percentile of the
     `frame_levels` of the song's frames above the mel floor (`LOUD_PERCENTILE`; a song mostly silent keeps the level of
@@ -427,14 +427,12 @@ def depth_below_loud(mel_slices: np.ndarray, levels: np.ndarray | None = None) -
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
-        levels (`np.ndarray` of shape `(num_slices, groups)`, *optional*): their `frame_levels`, if computed already.
 
     Returns:
         `np.ndarray` of shape `(num_slices, groups)`, float64.
     """
     num_slices, groups, mel_bands = mel_slices.shape
-    levels = frame_levels(mel_slices) if levels is None else levels
-    flat = levels.reshape(-1)
+    flat = frame_levels(mel_slices).reshape(-1)
     above_floor = flat > MEL_FLOOR_DB + 10.0 * np.log10(mel_bands) + 1e-6
     if not above_floor.any():
         return np.full((num_slices, groups), np.inf)
@@ -444,19 +442,19 @@ def depth_below_loud(mel_slices: np.ndarray, levels: np.ndarray | None = None) -
     return (np.percentile(flat[above_floor], LOUD_PERCENTILE) - nearby).reshape(num_slices, groups)
 
 
-def sounding_frames(mel_slices: np.ndarray, silence_db: float, levels: np.ndarray | None = None) -> np.ndarray:
+def sounding_frames(mel_slices: np.ndarray, silence_db: float, depth: np.ndarray | None = None) -> np.ndarray:
     """
     The frames where the song sounds: `depth_below_loud` at most `silence_db`.
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
         silence_db (`float`): how far below the loud level a frame still sounds, in dB.
-        levels (`np.ndarray` of shape `(num_slices, groups)`, *optional*): their `frame_levels`, if computed already.
+        depth (`np.ndarray` of shape `(num_slices, groups)`, *optional*): their `depth_below_loud`, if computed already.
 
     Returns:
         `np.ndarray` of shape `(num_slices, groups)`, bool.
     """
-    return depth_below_loud(mel_slices, levels=levels) <= silence_db
+    return (depth_below_loud(mel_slices) if depth is None else depth) <= silence_db
 
 
 def audio_prior_bias(evidence: torch.Tensor, onset_slots: torch.Tensor, weight: float) -> torch.Tensor:

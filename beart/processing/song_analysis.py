@@ -16,7 +16,7 @@ from .audio_priors import (
     bass_level,
     beat_evidence,
     beat_grid,
-    frame_levels,
+    depth_below_loud,
     onset_evidence,
     sounding_frames,
     spectral_flux,
@@ -109,14 +109,15 @@ class SongAnalysis:
         return onset_evidence(self.mel_slices, flux=self.flux)
 
     @cached_property
-    def levels(self) -> np.ndarray:
-        """`(num_slices, groups)`: the level of every 10 ms frame in dB against the loudest mel bin (`frame_levels`)."""
-        return frame_levels(self.mel_slices)
+    def depth_below_loud(self) -> np.ndarray:
+        """`(num_slices, groups)`: how far below the song's loud level every 10 ms frame sounds, in dB
+        (`depth_below_loud`); computed once, whatever `silence_db` reads it."""
+        return depth_below_loud(self.mel_slices)
 
     def sounding(self, silence_db: float) -> np.ndarray:
         """`(num_slices, groups)`, bool: the frames where the song sounds, within `silence_db` of its loud level
         (`sounding_frames`); the `silence_db` gate keeps objects off the others."""
-        return sounding_frames(self.mel_slices, silence_db, levels=self.levels)
+        return sounding_frames(self.mel_slices, silence_db, depth=self.depth_below_loud)
 
     @cached_property
     def beats(self) -> np.ndarray:

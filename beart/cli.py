@@ -214,6 +214,14 @@ def _flag_type(parse):
     return read
 
 
+def _decibels(text: str) -> float:
+    """A depth in dB: a finite number, 0 or more."""
+    value = float(text)
+    if not 0.0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"a depth in dB must be a finite number, 0 or more; got {text}")
+    return value
+
+
 def _decoding_options(arguments: argparse.Namespace) -> dict:
     """The decoding options given on the command line."""
     options = {name: getattr(arguments, name) for name in arguments.decoding_flags}
@@ -276,27 +284,35 @@ def _check(arguments: argparse.Namespace) -> int:
     from .beatmaps.batch_conversion import check_beatmap_sets
     from .beatmaps.playability import check_playability
 
-    skipped, reports = [], []
+    skipped, reports, heard = [], [], {}
+    if arguments.audio:
+        from .evaluation.audio_check import SongCache, check_maps_against_audio
+
+        songs = SongCache()  # each song decoded once
     for path in arguments.maps:
         if path.lower().endswith(".ibf"):
             reports.append(check_playability(IntermediateBeatmap.load(path), path))
         else:
             reports += check_beatmap_sets(path, skipped)
+        if arguments.audio:
+            heard.update(check_maps_against_audio(path, skipped, arguments.silence_db, songs))
     for report in reports:
         print(report.summary())
+        if report.name in heard:
+            print(heard[report.name].summary())
     for item, reason in skipped:
         print(f"beart check: skipped {item}: {reason}", file=sys.stderr)
     if not reports:
         print(f"beart check: error: no map could be read under {', '.join(arguments.maps)}", file=sys.stderr)
         return 1
-    failed = sum(not report.passed for report in reports)
+    failed = sum(not (report.passed and (report.name not in heard or heard[report.name].passed)) for report in reports)
     print(f"beart check: {len(reports) - failed} of {len(reports)} maps pass")
     return 1 if failed else 0
 
 
 FORMAT_COMMANDS = ("convert", "export", "check")  # commands that need neither torch nor the Auto API
 EXAMPLES = {
-    "check": ["beart check song.osz", "beart --verbose check *.osz Songs/"],
+    "check": ["beart check song.osz", "beart --verbose check *.osz Songs/", "beart check --audio song_sm/"],
     "convert-checkpoint": ["beart convert-checkpoint quaver_beart_v1.pt converted-quaver"],
     "convert": ["beart convert Songs/ maps/", "beart convert \"Songs/Goin' Under/Goin' Under.ssc\" maps/ --overwrite"],
     "export": [
@@ -477,6 +493,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "maps", nargs="+", metavar="MAP", help="beatmap files, song folders or folders searched recursively"
+    )
+    check.add_argument(
+        "--audio",
+        action="store_true",
+        help="also check every map against the song it names: objects where the song is silent or after it ends, "
+        "and notes sitting 20 ms or more early or late on the song's attacks (decodes each song; slower)",
+    )
+    check.add_argument(
+        "--silence-db",
+        type=_decibels,
+        default=None,
+        help="with --audio: how far below the song's loud level (dB) an object's moment counts as silence (default: "
+        "50, the bundled model's silence_db; 0 for no silence check)",
     )
     check.set_defaults(handler=_check)
 

@@ -62,8 +62,11 @@ BASS_AGREEMENT = 0.75
 # attack it marks) is within `silence_db` of the song's loud level, the `LOUD_PERCENTILE`th percentile of the levels of
 # its frames above the mel floor. Every note of the 32,239 of the human charts of the 14 real songs of
 # examples/real_music_split.py lies within 15 dB of it (`python examples/note_loudness.py ../shared/corpus`).
+# `SILENCE_DB` leaves 35 dB more for songs more dynamic than these: the bundled model's `silence_db` and what `beart
+# check --audio` calls silence.
 SOUNDING_WINDOW_FRAMES = (2, 5)
 LOUD_PERCENTILE = 95.0
+SILENCE_DB = 50.0
 MEL_FLOOR_DB = -80.0  # a mel bin's level at 0 in the slices (`BeartFeatureExtractor`: 1 + dB / 80, clipped at 0)
 
 

@@ -1,0 +1,216 @@
+"""`beart check --audio`: every map against its own song, beside the rules `beart.beatmaps.playability` reads off the
+files alone.
+
+Two faults a player hears and the files cannot tell:
+
+- **objects in silence**: an object starting where the song is silent, more than `silence_db` (`SILENCE_DB`, 50 dB)
+  below its loud level with nothing louder from 20 ms before it to 50 ms after it (`SongAnalysis.sounding`, what the
+  bundled model's `silence_db` gate reads), or after the song has ended. Every note of the human charts of the shared
+  corpus's 14 real songs lies within 15.2 dB of its song's loud level;
+- **a map off its song**: the median distance of its notes from the attacks they mark (`chart_timing`) at
+  `MAX_OFFSET_MS` or more, early or late (a wrong offset in the file, a chart timed against a game's latency). Where a
+  map's notes do not follow its song's onsets closely enough to tell (few notes, or hardly more of them on an onset
+  than chance puts there), its timing is not judged.
+
+The song is the one the set names (a Frets on Fire folder's stems mixed as the games play them), decoded once per set
+within `beart.safety.limits`.
+"""
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from transformers.utils import logging
+
+from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets
+from ..beatmaps.formats import open_beatmap_set
+from ..beatmaps.intermediate import IntermediateBeatmap
+from ..processing.audio_priors import SILENCE_DB
+from ..processing.feature_extraction_beart import BeartFeatureExtractor
+from ..processing.onset_alignment import ChartTiming, audio_onsets_ms, chart_timing
+from ..processing.song_analysis import SongAnalysis
+from ..safety import confined_path
+
+
+logger = logging.get_logger(__name__)
+
+MAX_OFFSET_MS = 20.0
+FRAME_MS = 10.0
+
+
+@dataclass
+class AudioCheckReport:
+    """
+    Where a map's objects sit against its song.
+
+    Args:
+        name (`str`): the map, named as `beart check`'s `PlayabilityReport` names it.
+        audio (`str`): the song's file.
+        num_objects (`int`): the map's objects.
+        in_silence (`list[tuple[str, float]]`): `(track, start)` (ms) of the objects starting in the song's silence or
+            after its end.
+        timing (`ChartTiming`): where the notes sit against the song's onsets.
+    """
+
+    name: str
+    audio: str
+    num_objects: int
+    in_silence: list
+    timing: ChartTiming
+
+    @property
+    def off_time(self) -> bool:
+        return self.timing.offset_ms is not None and abs(self.timing.offset_ms) >= MAX_OFFSET_MS
+
+    @property
+    def passed(self) -> bool:
+        return not (self.in_silence or self.off_time)
+
+    def summary(self) -> str:
+        timing = self.timing
+        if timing.offset_ms is None:
+            told = (
+                f"its {timing.num_notes} note starts do not follow the song's onsets closely enough to time "
+                f"({timing.matched_share:.0%} on one, {timing.chance_share:.0%} by chance)"
+            )
+        else:
+            side = "early" if timing.offset_ms < 0 else "late"
+            told = f"its notes sit {abs(timing.offset_ms):.0f} ms {side} on the song's attacks"
+            told += f" (off: {MAX_OFFSET_MS:.0f} ms or more)" if self.off_time else ""
+        line = f"  against {self.audio}: {len(self.in_silence)} objects in silence, {told}"
+        details = [f"  {track}: an object in silence at {start:.0f} ms" for track, start in self.in_silence[:10]]
+        return "\n".join([line, *details])
+
+
+def check_against_song(
+    objects: pd.DataFrame,
+    analysis: SongAnalysis,
+    onsets_ms: np.ndarray,
+    name: str,
+    audio: str,
+    silence_db: float = SILENCE_DB,
+) -> AudioCheckReport:
+    """
+    Checks one map's objects against its song (see the module docstring).
+
+    Args:
+        objects (`pd.DataFrame`): columns `track`, `start` (ms), as `check_objects` takes them.
+        analysis (`SongAnalysis`): the song's.
+        onsets_ms (`np.ndarray` of shape `(num_onsets,)`): its onsets (`audio_onsets_ms(..., refine=True)`).
+        name (`str`): names the map in the report.
+        audio (`str`): names the song in the report.
+        silence_db (`float`, *optional*): how far below the song's loud level an object's frame is silent; 0 for no
+            silence check.
+    """
+    starts = objects["start"].to_numpy(np.float64)
+    frames = np.floor(starts / FRAME_MS).astype(np.int64)
+    if silence_db > 0:
+        sounding = analysis.sounding(silence_db).reshape(-1)
+        inside = (frames >= 0) & (frames < len(sounding))
+        silent = ~inside | ~sounding[np.clip(frames, 0, len(sounding) - 1)]
+    else:
+        silent = np.zeros(len(starts), dtype=bool)
+    order = np.argsort(starts[silent], kind="stable")
+    in_silence = list(zip(objects["track"].to_numpy()[silent][order], starts[silent][order].tolist()))
+    return AudioCheckReport(name, audio, len(objects), in_silence, chart_timing(starts, onsets_ms))
+
+
+class SongCache:
+    """Each song decoded and analysed once, however many maps name it (the last one kept: sets come one by one)."""
+
+    def __init__(self, feature_extractor: BeartFeatureExtractor | None = None):
+        self.feature_extractor = feature_extractor or BeartFeatureExtractor()
+        self.key, self.value = None, None
+
+    def __call__(self, key, read) -> tuple[SongAnalysis, np.ndarray]:
+        if key != self.key:
+            self.key, self.value = None, None  # a song that fails to decode is not paired with the one before
+            analysis = SongAnalysis.from_audio(read(), self.feature_extractor)
+            onsets = audio_onsets_ms(analysis.mel_slices, flux=analysis.flux, refine=True)
+            self.key, self.value = key, (analysis, onsets)
+        return self.value
+
+
+def check_sets_against_audio(
+    path, skipped: list, silence_db: float = SILENCE_DB, songs: SongCache | None = None
+) -> dict[str, AudioCheckReport]:
+    """
+    `check_against_song` for every map of every set under `path` (`find_beatmap_sets`), named as
+    `check_beatmap_sets` names them: on the file's own times where the format keeps them (osu!, StepMania, TJA), else on
+    the intermediate map. A set or map without its song, or whose song does not decode, is added to `skipped` as
+    `(item, reason)`.
+
+    Returns:
+        `dict[str, AudioCheckReport]`: by map name.
+    """
+    songs, reports = songs or SongCache(), {}
+    for source in find_beatmap_sets(path):
+        try:
+            beatmap_set = open_beatmap_set(source)
+        except Exception as error:  # an untrusted file: the other sets are checked (`beart check` lists it once)
+            logger.info(f"{source}: {error}")
+            continue
+        for member in beatmap_set.difficulty_names:
+            item = f"{source} [{member}]"
+            try:
+                beatmap = beatmap_set.read(member, for_training=False)
+                missing = []
+                audio = find_audio(beatmap_set, beatmap, item, missing)
+                if audio is None:
+                    skipped += [(item, f"not checked against its audio: {reason}") for _, reason in missing]
+                    continue
+                analysis, onsets = songs((source, audio), lambda: beatmap_set.read_bytes(audio))
+                timed = beatmap_set.timed(member)
+                objects = beatmap.hit_objects() if timed is None else timed.objects
+                reports[item] = check_against_song(objects, analysis, onsets, item, audio, silence_db)
+            except Exception as error:  # an untrusted file or song: the other maps are checked
+                skipped.append((item, f"not checked against its audio: {str(error) or type(error).__name__}"))
+    return reports
+
+
+def check_intermediate_against_audio(
+    path, silence_db: float = SILENCE_DB, songs: SongCache | None = None
+) -> AudioCheckReport:
+    """
+    `check_against_song` for an `.ibf` map and the song it names beside it.
+
+    Raises:
+        `FileNotFoundError`: the song is not beside the map. `UnsafePathError`: the map names a file outside its
+            folder. `AudioError`: the song does not decode.
+    """
+    path = os.fspath(path)
+    beatmap = IntermediateBeatmap.load(path)
+    audio = confined_path(os.path.dirname(os.path.abspath(path)), beatmap.audio, path) if beatmap.audio else ""
+    if not os.path.isfile(audio):
+        raise FileNotFoundError(f"The audio {beatmap.audio!r} named by {path} is not beside it.")
+    analysis, onsets = (songs or SongCache())(audio, lambda: audio)
+    return check_against_song(beatmap.hit_objects(), analysis, onsets, path, beatmap.audio, silence_db)
+
+
+def check_maps_against_audio(
+    path, skipped: list, silence_db: float | None = None, songs: SongCache | None = None
+) -> dict[str, AudioCheckReport]:
+    """
+    What `beart check --audio` adds for one of its arguments: `check_intermediate_against_audio` for an `.ibf`,
+    `check_sets_against_audio` for anything else. What cannot be checked against its song is added to `skipped` as
+    `(item, reason)`.
+
+    Args:
+        path (`str`): an `.ibf`, a beatmap file, a song folder or a folder of them.
+        skipped (`list`): where the maps not checked go.
+        silence_db (`float`, *optional*): defaults to `SILENCE_DB`.
+        songs (`SongCache`, *optional*): songs already decoded, shared across calls.
+
+    Returns:
+        `dict[str, AudioCheckReport]`: by map name, as `beart check` names its maps.
+    """
+    silence_db = SILENCE_DB if silence_db is None else silence_db
+    songs = songs or SongCache()
+    if not os.fspath(path).lower().endswith(".ibf"):
+        return check_sets_against_audio(path, skipped, silence_db, songs)
+    try:
+        return {os.fspath(path): check_intermediate_against_audio(path, silence_db, songs)}
+    except Exception as error:  # the map was read; its song is missing, outside its folder or does not decode
+        skipped.append((os.fspath(path), f"not checked against its audio: {str(error) or type(error).__name__}"))
+        return {}

@@ -23,6 +23,7 @@ from beart.evaluation import (
     onset_scores,
     summary_table,
 )
+from beart.processing.onset_alignment import ONSET_LEAD_MS
 from beart.training.synthesis import music_bed, render_beatmap_audio, render_song_audio
 
 from shared_paths import CORPUS
@@ -245,6 +246,20 @@ def test_evaluator_writes_a_report_with_every_system_and_plots(reference_songs, 
     assert len(report["plots"]) == 2 + 2
     table = summary_table(report)
     assert list(table["system"]) == ["reference", "model", "untrained_model", "onset_heuristic"]
+
+
+def test_the_report_tells_how_far_a_map_sits_on_its_song_s_attacks(tiny_model_dir):
+    """`offset_ms` of `map_statistics`: notes 30 ms after every other attack read 30 ms late (less the flux's lead),
+    those outside `--start`/`--end` left out."""
+    evaluator = BeatmapEvaluator(BeartModel.from_pretrained(tiny_model_dir), start=10.0, end=50.0)
+    attacks = np.arange(1000.0, 60000.0, 330.0)
+    late = attacks[::2] + 30.0
+    outside = (late < 10000.0) | (late > 50000.0)
+    starts = np.where(outside, late - 50.0, late)  # early outside the scored span
+    song = beatmap([("LEFT", start, start) for start in starts], end_ms=61000)
+    assert evaluator._offset_ms(song, attacks) == pytest.approx(30.0 - ONSET_LEAD_MS, abs=0.5)
+    assert BeatmapEvaluator(evaluator.generators["model"].model)._offset_ms(song, attacks) < 0
+    assert evaluator._offset_ms(beatmap([("LEFT", 20000, 20000)], end_ms=61000), attacks) is None  # too few notes
 
 
 def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, tmp_path, capsys):

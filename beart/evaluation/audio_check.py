@@ -28,14 +28,13 @@ from ..beatmaps.formats import open_beatmap_set
 from ..beatmaps.intermediate import IntermediateBeatmap
 from ..processing.audio_priors import SILENCE_DB
 from ..processing.feature_extraction_beart import BeartFeatureExtractor
-from ..processing.onset_alignment import ChartTiming, audio_onsets_ms, chart_timing
+from ..processing.onset_alignment import MAX_OFFSET_MS, ChartTiming, audio_onsets_ms, chart_timing
 from ..processing.song_analysis import SongAnalysis
 from ..safety import confined_path
 
 
 logger = logging.get_logger(__name__)
 
-MAX_OFFSET_MS = 20.0
 FRAME_MS = 10.0
 
 

@@ -19,6 +19,7 @@ from ..beatmaps.formats import mode_of_beatmap
 from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from ..modeling import BeartModel
 from ..processing import BeartProcessor, SongAnalysis
+from ..processing.onset_alignment import MAX_OFFSET_MS, audio_onsets_ms, chart_timing
 from .baselines import OnsetHeuristic, detect_audio_onsets, untrained_model
 from .dataset_metrics import dataset_metrics
 from .map_statistics import map_statistics
@@ -214,10 +215,21 @@ class BeatmapEvaluator:
                 bar.update((len(song.maps) + len(self.sweep_difficulties)) * len(self.systems))
                 continue
             audio_onsets = detect_audio_onsets(waveform, SAMPLING_RATE)
+            attacks = audio_onsets_ms(analysis.mel_slices, flux=analysis.flux, refine=True)
             for reference in song.maps:
                 labels = {"song": song.source, "map": reference.meta["name"], "difficulty": reference.difficulty}
                 audio_rows.append(self._audio_rows(audio_onsets, reference, {**labels, "system": REFERENCE}))
-                statistics.append({**labels, "system": REFERENCE, "requested": None, **map_statistics(reference)})
+                offset_ms = self._offset_ms(reference, attacks)
+                if offset_ms is not None and abs(offset_ms) >= MAX_OFFSET_MS:
+                    logger.warning(
+                        f"{song.source}: {reference.meta['name']} sits {abs(offset_ms):.0f} ms "
+                        f"{'early' if offset_ms < 0 else 'late'} on its song's attacks (`beart check --audio`): F1 at "
+                        "the tolerances under that reads low for every system"
+                    )
+                statistics.append(
+                    {**labels, "system": REFERENCE, "requested": None, **map_statistics(reference),
+                     "offset_ms": offset_ms}  # fmt: skip
+                )
                 generated = {}
                 for system in self.systems:
                     beatmap = self.generate(
@@ -228,7 +240,8 @@ class BeatmapEvaluator:
                     per_map.append(scores.assign(**labels, system=system))
                     audio_rows.append(self._audio_rows(audio_onsets, beatmap, {**labels, "system": system}))
                     statistics.append(
-                        {**labels, "system": system, "requested": reference.difficulty, **map_statistics(beatmap)}
+                        {**labels, "system": system, "requested": reference.difficulty, **map_statistics(beatmap),
+                         "offset_ms": self._offset_ms(beatmap, attacks)}  # fmt: skip
                     )
                     bar.update(1)
                 first_onset = reference.hit_objects()["start"].min() / 1000.0
@@ -251,6 +264,13 @@ class BeatmapEvaluator:
             }
         write_report(report, output_dir)
         return report
+
+    def _offset_ms(self, beatmap: IntermediateBeatmap, attacks_ms: np.ndarray) -> float | None:
+        """How far the map's notes (inside `start`-`end`) sit on the song's attacks (`chart_timing`; negative: early),
+        `None` where they do not follow the attacks closely enough to tell."""
+        starts = beatmap.hit_objects()["start"].to_numpy(np.float64)
+        inside = (starts >= 1000.0 * (self.start or 0.0)) & (starts <= 1000.0 * (self.end or np.inf))
+        return chart_timing(starts[inside], attacks_ms).offset_ms
 
     def _audio_rows(self, audio_onsets: np.ndarray, beatmap: IntermediateBeatmap, labels: dict) -> pd.DataFrame:
         return audio_onset_scores(audio_onsets, beatmap, self.tolerances_ms, self.start, self.end).assign(**labels)

@@ -4,14 +4,15 @@ latency), and whether it follows the song's onsets at all.
 The onsets are the peaks of the spectral flux of the song's 10 ms frames (`librosa.onset.onset_detect`), where asked
 placed at the tops of the peaks, between two frames. A chart's shift (`chart_shift_ms`) is the whole number of 10 ms
 steps, within `MAX_SHIFT_MS` either way, that puts the most of its note starts within `TOLERANCE_MS` of an onset;
-among equally good shifts, the one whose close notes lie nearest their onsets. `beart dataset build --align-to-onsets` moves every map by its shift before training.
+among equally good shifts, the one whose close notes lie nearest their onsets. `beart dataset build --align-to-onsets`
+moves every map by its shift before training.
 
 A chart's offset (`chart_timing`, what `beart check --audio` reports) is finer: the median distance, note minus onset,
 of the notes close to an onset at that shift (the onsets at the tops of their peaks), less the lead of those tops on
-the attacks a charter hears (`ONSET_LEAD_MS`). It is told only where the chart follows its onsets: at its shift, at
-least `MIN_PEAK_RATIO` times the share of its notes close to an onset that a shift of the chart typically finds (the
-median over the shifts), so that notes on a grid the audio does not mark, or on attacks the flux misses, are not said
-to be off.
+the attacks a charter hears (`ONSET_LEAD_MS`); at `MAX_OFFSET_MS` or more a chart is off its song. It is told only
+where the chart follows its onsets: at its shift, at least `MIN_PEAK_RATIO` times the share of its notes close to an
+onset that a shift of the chart typically finds (the median over the shifts), so that notes on a grid the audio does
+not mark, or on attacks the flux misses, are not said to be off.
 """
 
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ SHIFT_STEP_MS = 1000.0 / FRAMES_PER_SECOND
 # examples/chart_offsets.py ../shared/corpus --split train dev`).
 ONSET_LEAD_MS = 3.4
 MIN_PEAK_RATIO = 2.0
+MAX_OFFSET_MS = 20.0  # a chart this far or farther off its song's attacks is off (`beart check --audio` fails it)
 PEAK_SEARCH_FRAMES = 2
 MIN_TIMED_NOTES = 20
 

@@ -295,7 +295,8 @@ def _check(arguments: argparse.Namespace) -> int:
         else:
             reports += check_beatmap_sets(path, skipped)
         if arguments.audio:
-            heard.update(check_maps_against_audio(path, skipped, arguments.silence_db, songs))
+            progress = not arguments.no_progress
+            heard.update(check_maps_against_audio(path, skipped, arguments.silence_db, songs, progress))
     for report in reports:
         print(report.summary())
         if report.name in heard:
@@ -507,6 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --audio: how far below the song's loud level (dB) an object's moment counts as silence (default: "
         "50, the bundled model's silence_db; 0 for no silence check)",
     )
+    check.add_argument("--no-progress", action="store_true", help="with --audio: no progress bar")
     check.set_defaults(handler=_check)
 
     inspect = commands.add_parser(

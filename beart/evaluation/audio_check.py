@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 from transformers.utils import logging
 
 from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets
@@ -132,19 +133,19 @@ class SongCache:
 
 
 def check_sets_against_audio(
-    path, skipped: list, silence_db: float = SILENCE_DB, songs: SongCache | None = None
+    path, skipped: list, silence_db: float = SILENCE_DB, songs: SongCache | None = None, progress: bool = False
 ) -> dict[str, AudioCheckReport]:
     """
     `check_against_song` for every map of every set under `path` (`find_beatmap_sets`), named as
     `check_beatmap_sets` names them: on the file's own times where the format keeps them (osu!, StepMania, TJA), else on
     the intermediate map. A set or map without its song, or whose song does not decode, is added to `skipped` as
-    `(item, reason)`.
+    `(item, reason)`. With `progress`, a progress bar over the sets.
 
     Returns:
         `dict[str, AudioCheckReport]`: by map name.
     """
     songs, reports = songs or SongCache(), {}
-    for source in find_beatmap_sets(path):
+    for source in tqdm(find_beatmap_sets(path), desc="against the songs", unit="set", disable=not progress):
         try:
             beatmap_set = open_beatmap_set(source)
         except Exception as error:  # an untrusted file: the other sets are checked (`beart check` lists it once)
@@ -188,7 +189,7 @@ def check_intermediate_against_audio(
 
 
 def check_maps_against_audio(
-    path, skipped: list, silence_db: float | None = None, songs: SongCache | None = None
+    path, skipped: list, silence_db: float | None = None, songs: SongCache | None = None, progress: bool = False
 ) -> dict[str, AudioCheckReport]:
     """
     What `beart check --audio` adds for one of its arguments: `check_intermediate_against_audio` for an `.ibf`,
@@ -200,6 +201,7 @@ def check_maps_against_audio(
         skipped (`list`): where the maps not checked go.
         silence_db (`float`, *optional*): defaults to `SILENCE_DB`.
         songs (`SongCache`, *optional*): songs already decoded, shared across calls.
+        progress (`bool`, *optional*, defaults to `False`): a progress bar over the sets.
 
     Returns:
         `dict[str, AudioCheckReport]`: by map name, as `beart check` names its maps.
@@ -207,7 +209,7 @@ def check_maps_against_audio(
     silence_db = SILENCE_DB if silence_db is None else silence_db
     songs = songs or SongCache()
     if not os.fspath(path).lower().endswith(".ibf"):
-        return check_sets_against_audio(path, skipped, silence_db, songs)
+        return check_sets_against_audio(path, skipped, silence_db, songs, progress)
     try:
         return {os.fspath(path): check_intermediate_against_audio(path, silence_db, songs)}
     except Exception as error:  # the map was read; its song is missing, outside its folder or does not decode

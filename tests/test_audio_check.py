@@ -14,6 +14,8 @@ from beart.audio import load_audio
 from beart.beatmaps import IntermediateBeatmap
 from beart.beatmaps.formats import open_beatmap_set
 from beart.cli import main
+from beart.evaluation.audio_check import SongCache, check_maps_against_audio
+from beart.processing import SongAnalysis
 from beart.processing.audio_priors import SILENCE_DB
 from beart.processing.onset_alignment import (
     MIN_TIMED_NOTES,
@@ -135,3 +137,23 @@ def test_an_intermediate_map_is_checked_against_the_song_beside_it(tmp_path, cap
 def test_check_calls_silence_what_the_bundled_model_gates():
     config = json.loads((Path(beart.__file__).parent / "default_model" / "generation_config.json").read_text())
     assert config["silence_db"] == SILENCE_DB
+
+
+def test_a_song_that_does_not_decode_is_tried_once_for_all_its_maps(tmp_path, capsys):
+    """A simfile of nine charts whose song is not audio: each chart is read and checked on its own, and said to be
+    unchecked against its song, which is decoded (and fails) once."""
+    (tmp_path / "song.ogg").write_bytes(b"OggS" + bytes(200))
+    text = (GOIN_UNDER / "Goin' Under.ssc").read_text(encoding="utf-8")
+    text = text.replace("#MUSIC:Goin' Under.ogg;", "#MUSIC:song.ogg;")
+    (tmp_path / "broken.ssc").write_text(text, encoding="utf-8")
+    songs = SongCache()
+    calls = []
+    original = SongAnalysis.from_audio
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SongAnalysis, "from_audio", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+        skipped = []
+        assert check_maps_against_audio(str(tmp_path / "broken.ssc"), skipped, songs=songs) == {}
+    assert len(calls) == 1 and len(skipped) == 9
+    assert all("not checked against its audio" in reason for _, reason in skipped)
+    assert main(["check", "--audio", "--no-progress", str(tmp_path / "broken.ssc")]) == 0  # the charts still pass
+    assert capsys.readouterr().err.count("not checked against its audio") == 9

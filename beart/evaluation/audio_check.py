@@ -117,18 +117,24 @@ def check_against_song(
 
 
 class SongCache:
-    """Each song decoded and analysed once, however many maps name it (the last one kept: sets come one by one)."""
+    """Each song decoded and analysed once, however many maps name it (the last one kept: sets come one by one); a
+    song that cannot be decoded raises its error again for every map that names it, without a second try."""
 
     def __init__(self, feature_extractor: BeartFeatureExtractor | None = None):
         self.feature_extractor = feature_extractor or BeartFeatureExtractor()
         self.key, self.value = None, None
 
     def __call__(self, key, read) -> tuple[SongAnalysis, np.ndarray]:
+        """The analysis and refined onsets of the song `key` names; `read()` gives its path or bytes."""
         if key != self.key:
-            self.key, self.value = None, None  # a song that fails to decode is not paired with the one before
-            analysis = SongAnalysis.from_audio(read(), self.feature_extractor)
-            onsets = audio_onsets_ms(analysis.mel_slices, flux=analysis.flux, refine=True)
-            self.key, self.value = key, (analysis, onsets)
+            try:
+                analysis = SongAnalysis.from_audio(read(), self.feature_extractor)
+                value = (analysis, audio_onsets_ms(analysis.mel_slices, flux=analysis.flux, refine=True))
+            except Exception as error:  # unreadable, too long, silent: the same for every map of the song
+                value = error
+            self.key, self.value = key, value
+        if isinstance(self.value, Exception):
+            raise self.value
         return self.value
 
 

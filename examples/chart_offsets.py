@@ -11,9 +11,9 @@ and training on it would teach the model a lag.
 
 Beside it, `offset_ms`: the offset `beart check --audio` reports (`beart.processing.onset_alignment.chart_timing`, on
 the file's own times where the format keeps them: the median of note minus onset of the spectral flux of the 10 ms
-frames, less `ONSET_LEAD_MS`; `-` where the chart does not follow its onsets closely enough to tell), and, at the
-end, the median of that offset before the lead is taken off (note minus onset) over the Taiko and StepMania charts,
-games timed to the millisecond: the lead itself.
+frames, less `ONSET_LEAD_MS`; `-` where the chart does not follow its onsets closely enough to tell), `drift_ms` (how
+far apart the offsets of its thirds lie), and, at the end, the median of that offset before the lead is taken off
+(note minus onset) over the Taiko and StepMania charts, games timed to the millisecond: the lead itself.
 """
 
 import argparse
@@ -53,7 +53,7 @@ def main() -> None:
         arguments.folder
     ]
     onsets, skipped, song_cache, timed_games = {}, [], SongCache(), []
-    print("shift_ms  f1_shifted  f1_unshifted  notes  offset_ms  map")
+    print("shift_ms  f1_shifted  f1_unshifted  notes  offset_ms  drift_ms  map")
     for source in (source for folder in folders for source in find_beatmap_sets(folder)):
         for item, beatmap_set, member_name, beatmap in read_difficulties(source, skipped, for_training=False):
             member = find_audio(beatmap_set, beatmap, item, skipped)
@@ -71,9 +71,10 @@ def main() -> None:
             timed = beatmap_set.timed(member_name)
             timing = chart_timing((beatmap.hit_objects() if timed is None else timed.objects)["start"], flux_onsets)
             offset = "-" if timing.offset_ms is None else f"{timing.offset_ms:+.1f}"
+            drift = "-" if timing.drift_ms is None else f"{timing.drift_ms:.1f}"
             if timing.offset_ms is not None and os.path.splitext(source)[1].lower() in (".tja", ".sm", ".ssc"):
                 timed_games.append(timing.offset_ms + ONSET_LEAD_MS)
-            print(f"{shift:+8.0f}  {shifted:10.3f}  {unshifted:12.3f}  {len(notes):5d}  {offset:>9}  {item}")
+            print(f"{shift:+8.0f}  {shifted:10.3f}  {unshifted:12.3f}  {len(notes):5d}  {offset:>9}  {drift:>8}  {item}")
     if timed_games:
         print(
             f"median note minus onset of the {len(timed_games)} Taiko and StepMania charts that follow their onsets: "

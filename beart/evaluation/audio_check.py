@@ -8,7 +8,8 @@ Two faults a player hears and the files cannot tell:
   bundled model's `silence_db` gate reads), or after the song has ended. Every note of the human charts of the shared
   corpus's 14 real songs lies within 15.2 dB of its song's loud level;
 - **a map off its song**: the median distance of its notes from the attacks they mark (`chart_timing`) at
-  `MAX_OFFSET_MS` or more, early or late (a wrong offset in the file, a chart timed against a game's latency). Where a
+  `MAX_OFFSET_MS` or more, early or late, over the map or over a third of its notes, or thirds as far apart (a wrong
+  offset in the file, a chart timed against a game's latency, a tempo that drifts: `ChartTiming.off`). Where a
   map's notes do not follow its song's onsets closely enough to tell (few notes, or hardly more of them on an onset
   than chance puts there), its timing is not judged.
 
@@ -61,7 +62,7 @@ class AudioCheckReport:
 
     @property
     def off_time(self) -> bool:
-        return self.timing.offset_ms is not None and abs(self.timing.offset_ms) >= MAX_OFFSET_MS
+        return self.timing.off
 
     @property
     def passed(self) -> bool:
@@ -77,7 +78,9 @@ class AudioCheckReport:
         else:
             side = "early" if timing.offset_ms < 0 else "late"
             told = f"its notes sit {abs(timing.offset_ms):.0f} ms {side} on the song's attacks"
-            told += f" (off: {MAX_OFFSET_MS:.0f} ms or more)" if self.off_time else ""
+        if self.off_time:
+            parts = ", ".join("-" if offset is None else f"{offset:+.0f}" for offset in timing.part_offsets_ms)
+            told += f" (by thirds: {parts} ms; off: {MAX_OFFSET_MS:.0f} ms or more)"
         line = f"  against {self.audio}: {len(self.in_silence)} objects in silence, {told}"
         details = [f"  {track}: an object in silence at {start:.0f} ms" for track, start in self.in_silence[:10]]
         return "\n".join([line, *details])

@@ -9,7 +9,9 @@ moves every map by its shift before training.
 
 A chart's offset (`chart_timing`, what `beart check --audio` reports) is finer: the median distance, note minus onset,
 of the notes close to an onset at that shift (the onsets at the tops of their peaks), less the lead of those tops on
-the attacks a charter hears (`ONSET_LEAD_MS`); at `MAX_OFFSET_MS` or more a chart is off its song. It is told only
+the attacks a charter hears (`ONSET_LEAD_MS`); each third of its notes is timed alone too (`TIMED_PARTS`), so that a
+tempo that drifts shows. At `MAX_OFFSET_MS` or more, as a whole or in a third, or with thirds as far apart, a chart
+is off its song (`ChartTiming.off`). An offset is told only
 where the chart follows its onsets: at its shift, at least `MIN_PEAK_RATIO` times the share of its notes close to an
 onset that a shift of the chart typically finds (the median over the shifts), so that notes on a grid the audio does
 not mark, or on attacks the flux misses, are not said to be off.
@@ -35,6 +37,10 @@ MIN_PEAK_RATIO = 2.0
 MAX_OFFSET_MS = 20.0  # a chart this far or farther off its song's attacks is off (`beart check --audio` fails it)
 PEAK_SEARCH_FRAMES = 2
 MIN_TIMED_NOTES = 20
+# A chart is timed in thirds of its notes too: a wrong tempo drifts off the song though its whole reads near 0. Per
+# third, the human charts of the 14 real songs of examples/real_music_split.py lie within 8 ms of one another, but for
+# armygeddon's two easiest (12-13 ms; `python examples/chart_offsets.py ../shared/corpus`).
+TIMED_PARTS = 3
 
 
 def audio_onsets_ms(mel_slices: np.ndarray, flux: np.ndarray | None = None, refine: bool = False) -> np.ndarray:
@@ -126,12 +132,15 @@ class ChartTiming:
         chance_share (`float`): the same share, the median over the shifts tried: what notes placed without the
             audio would find.
         num_notes (`int`): its distinct note starts.
+        part_offsets_ms (`tuple[float | None, ...]`): the offset of each of `TIMED_PARTS` parts of its note starts in
+            time order (as many notes each), timed alone; empty for a part's own timing.
     """
 
     offset_ms: float | None
     matched_share: float
     chance_share: float
     num_notes: int
+    part_offsets_ms: tuple = ()
 
     @property
     def follows(self) -> bool:
@@ -139,8 +148,24 @@ class ChartTiming:
         chance."""
         return self.offset_ms is not None
 
+    @property
+    def drift_ms(self) -> float | None:
+        """How far apart the parts that could be timed lie (the latest less the earliest offset); `None` under two."""
+        told = [offset for offset in self.part_offsets_ms if offset is not None]
+        return max(told) - min(told) if len(told) >= 2 else None
 
-def chart_timing(note_starts_ms: np.ndarray, onsets_ms: np.ndarray, max_shift_ms: float = MAX_SHIFT_MS) -> ChartTiming:
+    @property
+    def off(self) -> bool:
+        """Whether the chart sits off its song: as a whole, or in a part, `MAX_OFFSET_MS` or more early or late, or
+        its parts as far apart (a tempo that drifts)."""
+        offsets = [offset for offset in (self.offset_ms, *self.part_offsets_ms) if offset is not None]
+        drift = self.drift_ms
+        return any(abs(offset) >= MAX_OFFSET_MS for offset in offsets) or (drift is not None and drift >= MAX_OFFSET_MS)
+
+
+def chart_timing(
+    note_starts_ms: np.ndarray, onsets_ms: np.ndarray, max_shift_ms: float = MAX_SHIFT_MS, parts: int = TIMED_PARTS
+) -> ChartTiming:
     """
     How far a chart sits off its audio (see the module docstring).
 
@@ -150,6 +175,7 @@ def chart_timing(note_starts_ms: np.ndarray, onsets_ms: np.ndarray, max_shift_ms
         onsets_ms (`np.ndarray` of shape `(num_onsets,)`): the audio's onsets, sorted (`audio_onsets_ms` with
             `refine=True`).
         max_shift_ms (`float`, *optional*): the largest shift looked at either way.
+        parts (`int`, *optional*, defaults to `TIMED_PARTS`): the parts of the notes timed alone as well; 1 for none.
 
     Returns:
         `ChartTiming`.
@@ -165,4 +191,7 @@ def chart_timing(note_starts_ms: np.ndarray, onsets_ms: np.ndarray, max_shift_ms
     matched, chance = float(close.mean()), float(np.median(shares))
     follows = len(starts) >= MIN_TIMED_NOTES and matched >= MIN_PEAK_RATIO * chance and close.any()
     offset = -(shift + float(np.median(at_shift[close]))) - ONSET_LEAD_MS if follows else None
-    return ChartTiming(offset, matched, chance, len(starts))
+    part_offsets = tuple(
+        chart_timing(part, onsets_ms, max_shift_ms, parts=1).offset_ms for part in np.array_split(starts, parts)
+    ) if parts > 1 else ()  # fmt: skip
+    return ChartTiming(offset, matched, chance, len(starts), part_offsets)

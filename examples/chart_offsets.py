@@ -74,7 +74,8 @@ def main() -> None:
             drift = "-" if timing.drift_ms is None else f"{timing.drift_ms:.1f}"
             if timing.offset_ms is not None and os.path.splitext(source)[1].lower() in (".tja", ".sm", ".ssc"):
                 timed_games.append(timing.offset_ms + ONSET_LEAD_MS)
-            print(f"{shift:+8.0f}  {shifted:10.3f}  {unshifted:12.3f}  {len(notes):5d}  {offset:>9}  {drift:>8}  {item}")
+            scores = f"{shift:+8.0f}  {shifted:10.3f}  {unshifted:12.3f}  {len(notes):5d}"
+            print(f"{scores}  {offset:>9}  {drift:>8}  {item}")
     if timed_games:
         print(
             f"median note minus onset of the {len(timed_games)} Taiko and StepMania charts that follow their onsets: "

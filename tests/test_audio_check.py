@@ -85,7 +85,7 @@ def test_human_charts_on_their_song_pass(capsys):
     assert len(audio_lines) == 9
     for line in audio_lines.values():
         assert "0 objects in silence" in line and "off:" not in line
-        assert int(line.split(" ms ")[0].split()[-1]) < 10
+        assert "(0 ms)" in line or int(line.split(" ms ")[0].split()[-1]) < 10
 
 
 def test_a_chart_off_its_song_and_objects_in_its_silence_fail(tmp_path, capsys):

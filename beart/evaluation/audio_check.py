@@ -78,6 +78,8 @@ class AudioCheckReport:
         else:
             side = "early" if timing.offset_ms < 0 else "late"
             told = f"its notes sit {abs(timing.offset_ms):.0f} ms {side} on the song's attacks"
+            if round(abs(timing.offset_ms)) == 0:
+                told = "its notes sit on the song's attacks (0 ms)"
         if self.off_time:
             parts = ", ".join("-" if offset is None else f"{offset:+.0f}" for offset in timing.part_offsets_ms)
             told += f" (by thirds: {parts} ms; off: {MAX_OFFSET_MS:.0f} ms or more)"

@@ -11,10 +11,10 @@ A chart's offset (`chart_timing`, what `beart check --audio` reports) is finer: 
 of the notes close to an onset at that shift (the onsets at the tops of their peaks), less the lead of those tops on
 the attacks a charter hears (`ONSET_LEAD_MS`); each third of its notes is timed alone too (`TIMED_PARTS`), so that a
 tempo that drifts shows. At `MAX_OFFSET_MS` or more, as a whole or in a third, or with thirds as far apart, a chart
-is off its song (`ChartTiming.off`). An offset is told only
-where the chart follows its onsets: at its shift, at least `MIN_PEAK_RATIO` times the share of its notes close to an
-onset that a shift of the chart typically finds (the median over the shifts), so that notes on a grid the audio does
-not mark, or on attacks the flux misses, are not said to be off.
+is off its song (`ChartTiming.off`). An offset is told only where the chart follows its onsets: at its shift, at least
+`MIN_PEAK_RATIO` times the share of its notes close to an onset that a shift of the chart typically finds (the median
+over the shifts), so that notes on a grid the audio does not mark, or on attacks the flux misses, are not said to be
+off.
 """
 
 from dataclasses import dataclass
@@ -98,6 +98,17 @@ def _shift_scores(note_starts_ms: np.ndarray, onsets_ms: np.ndarray, max_shift_m
     return shifts, nearest_onset_distance(note_starts_ms[None, :] + shifts[:, None], onsets_ms)
 
 
+def _best_shift(distance: np.ndarray) -> int:
+    """The index of the shift with the most notes within `TOLERANCE_MS` of an onset, the nearest of them among
+    equals (`distance` as `_shift_scores` gives it)."""
+    nearest = np.abs(distance)
+    close = nearest <= TOLERANCE_MS
+    hits = close.sum(axis=1)
+    mean_distance = np.where(close, nearest, 0.0).sum(axis=1) / np.maximum(hits, 1)
+    best = np.flatnonzero(hits == hits.max())
+    return int(best[np.argmin(mean_distance[best])])
+
+
 def chart_shift_ms(note_starts_ms: np.ndarray, onsets_ms: np.ndarray, max_shift_ms: float = MAX_SHIFT_MS) -> float:
     """
     The shift (ms, a multiple of 10) that lines the notes up with the onsets best (see the module docstring); 0 when
@@ -111,12 +122,7 @@ def chart_shift_ms(note_starts_ms: np.ndarray, onsets_ms: np.ndarray, max_shift_
     if len(note_starts_ms) == 0 or len(onsets_ms) == 0:
         return 0.0
     shifts, distance = _shift_scores(np.asarray(note_starts_ms, np.float64), onsets_ms, max_shift_ms)
-    nearest = np.abs(distance)
-    close = nearest <= TOLERANCE_MS
-    hits = close.sum(axis=1)
-    mean_distance = np.where(close, nearest, 0.0).sum(axis=1) / np.maximum(hits, 1)
-    best = np.flatnonzero(hits == hits.max())
-    return float(shifts[best[np.argmin(mean_distance[best])]])
+    return float(shifts[_best_shift(distance)])
 
 
 @dataclass
@@ -185,12 +191,12 @@ def chart_timing(
         return ChartTiming(None, 0.0, 0.0, len(starts))
     shifts, distance = _shift_scores(starts, onsets_ms, max_shift_ms)
     shares = (np.abs(distance) <= TOLERANCE_MS).mean(axis=1)
-    shift = chart_shift_ms(starts, onsets_ms, max_shift_ms)
-    at_shift = distance[int(np.flatnonzero(shifts == shift)[0])]
+    best = _best_shift(distance)
+    shift, at_shift = shifts[best], distance[best]
     close = np.abs(at_shift) <= TOLERANCE_MS
     matched, chance = float(close.mean()), float(np.median(shares))
     follows = len(starts) >= MIN_TIMED_NOTES and matched >= MIN_PEAK_RATIO * chance and close.any()
-    offset = -(shift + float(np.median(at_shift[close]))) - ONSET_LEAD_MS if follows else None
+    offset = -(float(shift) + float(np.median(at_shift[close]))) - ONSET_LEAD_MS if follows else None
     part_offsets = tuple(
         chart_timing(part, onsets_ms, max_shift_ms, parts=1).offset_ms for part in np.array_split(starts, parts)
     ) if parts > 1 else ()  # fmt: skip

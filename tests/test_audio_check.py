@@ -12,7 +12,7 @@ import soundfile
 import beart
 
 from beart.audio import load_audio
-from beart.beatmaps import IntermediateBeatmap
+from beart.beatmaps import IntermediateBeatmap, write_osz
 from beart.beatmaps.formats import open_beatmap_set
 from beart.cli import main
 from beart.evaluation.audio_check import SongCache, check_maps_against_audio
@@ -126,6 +126,14 @@ def test_an_intermediate_map_is_checked_against_the_song_beside_it(tmp_path, cap
     assert main(["check", "--audio", str(tmp_path / "song" / "left.ibf")]) == 0
     out = capsys.readouterr().out
     assert "against click_120bpm.wav: 0 objects in silence, its notes sit" in out
+    # the same map written as an osu!mania set: read on the file's own times, against the song in the archive
+    clicks = IntermediateBeatmap.load(tmp_path / "song" / "left.ibf")
+    write_osz(clicks, tmp_path / "left.osz", tmp_path / "song" / "click_120bpm.wav", mode="mania")
+    assert main(["check", "--audio", "--no-progress", str(tmp_path / "left.osz")]) == 0
+    archive_lines = list(reports_by_chart(capsys.readouterr().out).values())
+    assert len(archive_lines) == 1 and "0 objects in silence, its notes sit" in archive_lines[0]
+    offsets = [float(line.split("its notes sit ")[1].split(" ms late")[0]) for line in (out, archive_lines[0])]
+    assert offsets[0] < 20.0 and offsets[1] == pytest.approx(offsets[0], abs=2.0)  # 10 ms steps against exact times
     beatmap = IntermediateBeatmap.load(tmp_path / "song" / "left.ibf")
     (tmp_path / "outside").mkdir()
     IntermediateBeatmap(beatmap.data, {**beatmap.meta, "audio": "../song/click_120bpm.wav"}).save(

@@ -12,8 +12,9 @@ and training on it would teach the model a lag.
 Beside it, `offset_ms`: the offset `beart check --audio` reports (`beart.processing.onset_alignment.chart_timing`, on
 the file's own times where the format keeps them: the median of note minus onset of the spectral flux of the 10 ms
 frames, less `ONSET_LEAD_MS`; `-` where the chart does not follow its onsets closely enough to tell), `drift_ms` (how
-far apart the offsets of its thirds lie), and, at the end, the median of that offset before the lead is taken off
-(note minus onset) over the Taiko and StepMania charts, games timed to the millisecond: the lead itself.
+far apart the offsets of its thirds lie), `align_ms` (the shift `beart dataset build --align-to-onsets` moves the
+chart by: onto the flux's frames, in 10 ms steps), and, at the end, the median of that offset before the lead is
+taken off (note minus onset) over the Taiko and StepMania charts, games timed to the millisecond: the lead itself.
 """
 
 import argparse
@@ -27,7 +28,7 @@ from real_music_split import songs
 from beart.beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
 from beart.evaluation.audio_check import SongCache
 from beart.evaluation.dependencies import require
-from beart.processing.onset_alignment import ONSET_LEAD_MS, chart_timing
+from beart.processing.onset_alignment import ONSET_LEAD_MS, audio_onsets_ms, chart_shift_ms, chart_timing
 
 
 def best_shift(note_ms: np.ndarray, onset_ms: np.ndarray, tolerance_ms: float, max_shift_ms: float):
@@ -53,7 +54,7 @@ def main() -> None:
         arguments.folder
     ]
     onsets, skipped, song_cache, timed_games = {}, [], SongCache(), []
-    print("shift_ms  f1_shifted  f1_unshifted  notes  offset_ms  drift_ms  map")
+    print("shift_ms  f1_shifted  f1_unshifted  notes  offset_ms  drift_ms  align_ms  map")
     for source in (source for folder in folders for source in find_beatmap_sets(folder)):
         for item, beatmap_set, member_name, beatmap in read_difficulties(source, skipped, for_training=False):
             member = find_audio(beatmap_set, beatmap, item, skipped)
@@ -67,7 +68,9 @@ def main() -> None:
             shift, shifted, unshifted = best_shift(
                 notes, onsets[(source, member)], arguments.tolerance_ms, arguments.max_shift_ms
             )
-            _, flux_onsets = song_cache((source, member), lambda: beatmap_set.read_bytes(member))
+            analysis, flux_onsets = song_cache((source, member), lambda: beatmap_set.read_bytes(member))
+            frame_onsets = audio_onsets_ms(analysis.mel_slices, flux=analysis.flux)
+            align = chart_shift_ms(beatmap.hit_objects()["start"].to_numpy(np.float64), frame_onsets)
             timed = beatmap_set.timed(member_name)
             timing = chart_timing((beatmap.hit_objects() if timed is None else timed.objects)["start"], flux_onsets)
             offset = "-" if timing.offset_ms is None else f"{timing.offset_ms:+.1f}"
@@ -75,7 +78,7 @@ def main() -> None:
             if timing.offset_ms is not None and os.path.splitext(source)[1].lower() in (".tja", ".sm", ".ssc"):
                 timed_games.append(timing.offset_ms + ONSET_LEAD_MS)
             scores = f"{shift:+8.0f}  {shifted:10.3f}  {unshifted:12.3f}  {len(notes):5d}"
-            print(f"{scores}  {offset:>9}  {drift:>8}  {item}")
+            print(f"{scores}  {offset:>9}  {drift:>8}  {align:+8.0f}  {item}")
     if timed_games:
         print(
             f"median note minus onset of the {len(timed_games)} Taiko and StepMania charts that follow their onsets: "

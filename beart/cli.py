@@ -84,6 +84,7 @@ def _build_dataset(arguments: argparse.Namespace) -> int:
         max_empty_seconds=arguments.max_empty_seconds,
         skip_lead_in=arguments.skip_lead_in,
         align_to_onsets=arguments.align_to_onsets,
+        align_on=arguments.align_on,
         stem_mixes=arguments.stem_mixes,
         folded_tracks=tuple(arguments.folded_tracks or ()),
         progress=not arguments.no_progress,
@@ -553,6 +554,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--align-to-onsets",
         action="store_true",
         help="move each map by the shift (up to 60 ms) that lines its notes up with its audio's onsets",
+    )
+    build.add_argument(
+        "--align-on",
+        choices=("frames", "attacks"),  # beart.training.alignment.ALIGN_ON (not imported here: it needs torch)
+        default="frames",
+        help="with --align-to-onsets: line the charts up on the flux's 10 ms frames (as every model so far) or on "
+        "the attacks charters mark (their offset on them, to the nearest 10 ms)",
     )
     build.add_argument(
         "--stem-mixes",

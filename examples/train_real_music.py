@@ -37,6 +37,7 @@ import time
 from beart.beatmaps.intermediate import TRACK_COUNTS
 from beart.decoding_options import read_history_steps
 from beart.training import BeartTrainingArguments, TimeBudgetCallback, build_corpus, train_beart
+from beart.training.alignment import ALIGN_ON
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -93,6 +94,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--leave-out", nargs="*", default=[], metavar="SONG", help="songs (folder names) left out")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--align-on", choices=ALIGN_ON, default="frames", help="what the charts are lined up on")
     parser.add_argument("--work-dir", help="keep the corpus here, reusing one already there")
     arguments = parser.parse_args()
 
@@ -100,6 +102,7 @@ def main() -> None:
         folder = arguments.work_dir or stack.enter_context(tempfile.TemporaryDirectory())
         mixes = f"_{arguments.stem_mixes}_stem_mixes" if arguments.stem_mixes else ""
         mixes += "".join(f"_folded_{count}" for count in arguments.folded_tracks)
+        mixes += "_on_attacks" if arguments.align_on == "attacks" else ""  # a corpus lined up otherwise is not reused
         folders = [song for split in arguments.splits for song in songs(arguments.corpus, split)]
         unknown = set(arguments.leave_out) - {os.path.basename(song) for song in folders}
         if unknown:
@@ -117,6 +120,7 @@ def main() -> None:
                 corpus,
                 test_size=0.0,
                 align_to_onsets=True,
+                align_on=arguments.align_on,
                 stem_mixes=arguments.stem_mixes,
                 folded_tracks=tuple(arguments.folded_tracks),
             )

@@ -9,7 +9,9 @@ import pytest
 from beart.beatmaps import IntermediateBeatmap
 from beart.beatmaps.fretsonfire_reader import read_fretsonfire
 from beart.training import build_corpus, load_corpus
-from beart.training.alignment import chart_shift_ms, shifted
+from beart.cli import build_parser
+from beart.processing.onset_alignment import ONSET_LEAD_MS
+from beart.training.alignment import ALIGN_ON, alignment_shift_ms, chart_shift_ms, shifted
 from shared_paths import CORPUS
 
 
@@ -47,3 +49,28 @@ def test_the_corpus_lines_a_late_chart_up_with_its_audio(tmp_path):
     events = np.asarray(maps[0]["events"]).reshape(-1, 4)
     assert steps > 0  # moved later: row r of the chart is row r + steps of the corpus
     np.testing.assert_array_equal(events[steps : steps + 1000], original.events[:1000])
+
+
+def test_lined_up_on_the_attacks_a_chart_timed_on_its_audio_stays_where_it_is():
+    """The flux's frames lead the attacks: a chart on the attacks (the peaks' tops 3 ms after their frames, the
+    charters' notes `ONSET_LEAD_MS` after the tops) moves 10 ms earlier onto the frames, but stays on the attacks; one
+    30 ms early moves 20 ms onto the frames and 30 ms onto the attacks. Notes that follow no onset take the frames'
+    shift either way."""
+    frames = np.arange(500.0, 30000.0, 250.0)
+    attacks = frames + 3.0
+    on_time = attacks[::2] + ONSET_LEAD_MS
+    assert alignment_shift_ms(on_time, frames) == chart_shift_ms(on_time, frames) == -10.0
+    assert alignment_shift_ms(on_time, frames, attacks) == 0.0
+    assert alignment_shift_ms(on_time - 30.0, frames) == 20.0
+    assert alignment_shift_ms(on_time - 30.0, frames, attacks) == 30.0
+    anywhere = np.sort(np.random.default_rng(0).uniform(500.0, 30000.0, 60))
+    assert alignment_shift_ms(anywhere, frames, attacks) == chart_shift_ms(anywhere, frames)
+
+
+def test_what_charts_are_lined_up_on_is_checked_and_a_flag(tmp_path):
+    with pytest.raises(ValueError, match="align_on must be one of"):
+        build_corpus(tmp_path / "none", tmp_path / "corpus", align_to_onsets=True, align_on="beats")
+    commands = next(action for action in build_parser()._actions if action.dest == "command").choices
+    dataset = next(action for action in commands["dataset"]._actions if action.dest == "dataset_command").choices
+    align_on = next(action for action in dataset["build"]._actions if action.dest == "align_on")
+    assert tuple(align_on.choices) == ALIGN_ON and align_on.default == ALIGN_ON[0]

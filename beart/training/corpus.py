@@ -41,7 +41,7 @@ from ..beatmaps.intermediate import TRACK_COUNTS
 from ..beatmaps.tracks import retrack, tracks_of_count
 from ..processing import BeartFeatureExtractor, BeartTokenizer
 from ..safety import LimitError, UnsafePathError, confined_path
-from .alignment import audio_onsets_ms, chart_shift_ms, shifted
+from .alignment import ALIGN_ON, alignment_shift_ms, audio_onsets_ms, shifted
 
 
 logger = logging.get_logger(__name__)
@@ -269,6 +269,7 @@ def build_corpus(
     align_to_onsets: bool = False,
     stem_mixes: int = 0,
     folded_tracks: tuple = (),
+    align_on: str = "frames",
 ) -> CorpusReport:
     """
     Builds a training corpus from beatmaps (what `beart dataset build` runs).
@@ -292,6 +293,8 @@ def build_corpus(
         align_to_onsets (`bool`, *optional*, defaults to `False`): move each map by the shift that lines its notes up
             with its audio's onsets (`beart.training.alignment`), for human charts that sit off their songs; the
             shifts are listed in `beart_corpus.json` (`chart_shifts_ms`).
+        align_on (`str`, *optional*, defaults to `"frames"`): with `align_to_onsets`, what the charts are lined up on
+            (`beart.training.alignment.ALIGN_ON`): the flux's frames, or the attacks charters mark.
         stem_mixes (`int`, *optional*, defaults to 0): a song mixed from stems (Frets on Fire / Clone Hero) is also
             built this many more times, each stem at a random gain from 0.25 to 1.25 (seeded by `seed`), with the same
             charts: training then hears the guitar louder and softer against the band. The mixes of a song share its
@@ -305,6 +308,8 @@ def build_corpus(
     """
     if set(folded_tracks) - set(TRACK_COUNTS):
         raise ValueError(f"folded_tracks must name track counts of {list(TRACK_COUNTS)}; got {list(folded_tracks)}.")
+    if align_on not in ALIGN_ON:
+        raise ValueError(f"align_on must be one of {list(ALIGN_ON)}; got {align_on!r}.")
     feature_extractor = feature_extractor or BeartFeatureExtractor()
     tokenizer = tokenizer or BeartTokenizer(groups=feature_extractor.groups)
     if tokenizer.groups != feature_extractor.groups:
@@ -321,7 +326,7 @@ def build_corpus(
     try:
         built = _write_corpus(
             songs, staging, report, feature_extractor, tokenizer, max_empty_seconds, skip_lead_in, progress,
-            align_to_onsets, folded_tracks,
+            align_to_onsets, folded_tracks, align_on,
         )  # fmt: skip
         for item, reason in report.skipped:
             logger.warning(f"Skipped {item}: {reason}")
@@ -392,7 +397,7 @@ def _read_folded(read, count: int) -> IntermediateBeatmap:
 
 def _write_corpus(
     songs, staging, report, feature_extractor, tokenizer, max_empty_seconds, skip_lead_in, progress, align_to_onsets,
-    folded_tracks=(),
+    folded_tracks=(), align_on="frames",
 ):  # fmt: skip
     """Writes the corpus into `staging`; returns whether any example was built."""
     kept_maps, examples, shifts = [], {split: [] for split in EXAMPLE_SPLITS}, {}
@@ -406,9 +411,11 @@ def _write_corpus(
                 continue
             song_maps = []
             onsets = audio_onsets_ms(slices) if align_to_onsets else None
+            attacks = audio_onsets_ms(slices, refine=True) if align_to_onsets and align_on == "attacks" else None
             for item, read, beatmap in _with_folded_maps(song.maps, folded_tracks):
                 if onsets is not None:
-                    shifts[item] = chart_shift_ms(beatmap.hit_objects()["start"].to_numpy(np.float64), onsets)
+                    starts = beatmap.hit_objects()["start"].to_numpy(np.float64)
+                    shifts[item] = alignment_shift_ms(starts, onsets, attacks)
                     beatmap = shifted(beatmap, shifts[item])
                 tokens = tokenizer.encode_events(beatmap.events)
                 flags = [beatmap.data[flag].to_numpy(bool) for flag in ("EMPTY", "empty") if flag in beatmap.data]

@@ -500,7 +500,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--audio",
         action="store_true",
         help="also check every map against the song it names: objects where the song is silent or after it ends, "
-        "and notes sitting 20 ms or more early or late on the song's attacks (decodes each song; slower)",
+        "and notes sitting 20 ms or more early or late on the song's attacks, over the map or a third of it (decodes "
+        "each song; slower)",
     )
     check.add_argument(
         "--silence-db",

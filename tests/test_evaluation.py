@@ -246,6 +246,18 @@ def test_evaluator_writes_a_report_with_every_system_and_plots(reference_songs, 
     assert len(report["plots"]) == 2 + 2
     table = summary_table(report)
     assert list(table["system"]) == ["reference", "model", "untrained_model", "onset_heuristic"]
+    # the median offset of a system's maps at the human maps' difficulties, where told (its sweep maps left out)
+    rows = report["map_statistics"]
+    offsets = {"reference": [None, -35.0], "model": [-4.0, -6.0], "untrained_model": [None, None]}  # two maps
+    for system, values in offsets.items():
+        scored = [row for row in rows if row["system"] == system and row["difficulty"] is not None]
+        for row, value in zip(scored, values):
+            row["offset_ms"] = value
+        sweep = [row for row in rows if row["system"] == system and row["difficulty"] is None]
+        for row in sweep:
+            row["offset_ms"] = 100.0
+    offset = summary_table(report).set_index("system")["offset_ms"]
+    assert offset["reference"] == -35.0 and offset["model"] == -5.0 and pd.isna(offset["untrained_model"])
 
 
 def test_the_report_tells_how_far_a_map_sits_on_its_song_s_attacks(tiny_model_dir):

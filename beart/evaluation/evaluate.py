@@ -363,7 +363,8 @@ def write_report(report: dict, output_dir) -> str:
 def summary_table(report: dict, tolerance_ms: float = 50) -> pd.DataFrame:
     """
     One row per system: micro-averaged onset F1 of the pooled onsets at every tolerance, mean per-track F1 at
-    `tolerance_ms`, F1 against the audio's onsets, mean notes per second and star rating, difficulty correlation.
+    `tolerance_ms`, F1 against the audio's onsets, mean notes per second and star rating, the median `offset_ms` of
+    its maps on the songs' attacks, difficulty correlation.
     """
     micro = pd.DataFrame(report["onsets"]["micro"])
     audio = pd.DataFrame(report["audio_onsets"]["micro"])
@@ -382,6 +383,8 @@ def summary_table(report: dict, tolerance_ms: float = 50) -> pd.DataFrame:
         maps = statistics[(statistics["system"] == system) & statistics["difficulty"].notna()]
         row["notes_per_second"] = round(maps["notes_per_second"].mean(), 2)
         row["stars"] = round(maps["star_rating"].mean(), 2)
+        offsets = pd.to_numeric(maps.get("offset_ms", pd.Series(dtype=float)), errors="coerce").dropna()
+        row["offset_ms"] = round(float(offsets.median()), 1) if len(offsets) else None
         if system != REFERENCE:
             row["star_spearman"] = report["difficulty_correlation"].get(system, {}).get("spearman")
         rows.append(row)

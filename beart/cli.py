@@ -285,30 +285,29 @@ def _check(arguments: argparse.Namespace) -> int:
     from .beatmaps.batch_conversion import check_beatmap_sets
     from .beatmaps.playability import check_playability
 
-    skipped, reports, heard = [], [], {}
+    skipped, checked = [], []  # (PlayabilityReport, AudioCheckReport or None) per map
     if arguments.audio:
-        from .evaluation.audio_check import SongCache, check_maps_against_audio
+        from .evaluation.audio_check import SongCache, check_maps_with_audio
 
         songs = SongCache()  # each song decoded once
     for path in arguments.maps:
-        if path.lower().endswith(".ibf"):
-            reports.append(check_playability(IntermediateBeatmap.load(path), path))
-        else:
-            reports += check_beatmap_sets(path, skipped)
         if arguments.audio:
-            progress = not arguments.no_progress
-            heard.update(check_maps_against_audio(path, skipped, arguments.silence_db, songs, progress))
-    for report in reports:
+            checked += check_maps_with_audio(path, skipped, arguments.silence_db, songs, not arguments.no_progress)
+        elif path.lower().endswith(".ibf"):
+            checked.append((check_playability(IntermediateBeatmap.load(path), path), None))
+        else:
+            checked += [(report, None) for report in check_beatmap_sets(path, skipped)]
+    for report, heard in checked:
         print(report.summary())
-        if report.name in heard:
-            print(heard[report.name].summary())
+        if heard is not None:
+            print(heard.summary())
     for item, reason in skipped:
         print(f"beart check: skipped {item}: {reason}", file=sys.stderr)
-    if not reports:
+    if not checked:
         print(f"beart check: error: no map could be read under {', '.join(arguments.maps)}", file=sys.stderr)
         return 1
-    failed = sum(not (report.passed and (report.name not in heard or heard[report.name].passed)) for report in reports)
-    print(f"beart check: {len(reports) - failed} of {len(reports)} maps pass")
+    failed = sum(not (report.passed and (heard is None or heard.passed)) for report, heard in checked)
+    print(f"beart check: {len(checked) - failed} of {len(checked)} maps pass")
     return 1 if failed else 0
 
 

@@ -24,7 +24,7 @@ import beart  # noqa: F401  (registers the pipeline)
 from beart.beatmaps import WRITE_MODES
 from beart.beatmaps.batch_conversion import check_beatmap_sets
 from beart.beatmaps.formats import format_for_mode
-from beart.evaluation.audio_check import SongCache, check_sets_against_audio
+from beart.evaluation.audio_check import SongCache, check_maps_with_audio
 
 
 def main() -> None:
@@ -51,9 +51,11 @@ def main() -> None:
                 generator(song, mode=mode, difficulty=difficulty, seed=arguments.seed, start=arguments.start,
                           end=arguments.end, output_path=path, progress=False)  # fmt: skip
                 skipped = []
-                heard = check_sets_against_audio(path, skipped, songs=songs) if arguments.audio else {}
-                for report in check_beatmap_sets(path, skipped):
-                    audio = heard.get(report.name)
+                if arguments.audio:
+                    checked = check_maps_with_audio(path, skipped, songs=songs)
+                else:
+                    checked = [(report, None) for report in check_beatmap_sets(path, skipped)]
+                for report, audio in checked:
                     passed = report.passed and (audio is None or audio.passed)
                     rows.append({"song": os.path.basename(song)[:24], "mode": mode, "difficulty": difficulty,
                                  "objects": report.num_objects, "unsnapped": len(report.unsnapped),

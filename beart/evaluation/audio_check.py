@@ -28,6 +28,7 @@ from transformers.utils import logging
 from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets
 from ..beatmaps.formats import open_beatmap_set
 from ..beatmaps.intermediate import IntermediateBeatmap
+from ..beatmaps.playability import PlayabilityReport, check_beatmap_set, check_playability
 from ..processing.audio_priors import SILENCE_DB
 from ..processing.feature_extraction_beart import BeartFeatureExtractor
 from ..processing.onset_alignment import MAX_OFFSET_MS, ChartTiming, audio_onsets_ms, chart_timing
@@ -143,69 +144,53 @@ class SongCache:
         return self.value
 
 
-def check_sets_against_audio(
-    path, skipped: list, silence_db: float = SILENCE_DB, songs: SongCache | None = None, progress: bool = False
-) -> dict[str, AudioCheckReport]:
-    """
-    `check_against_song` for every map of every set under `path` (`find_beatmap_sets`), named as
-    `check_beatmap_sets` names them: on the file's own times where the format keeps them (osu!, StepMania, TJA), else on
-    the intermediate map. A set or map without its song, or whose song does not decode, is added to `skipped` as
-    `(item, reason)`. With `progress`, a progress bar over the sets.
-
-    Returns:
-        `dict[str, AudioCheckReport]`: by map name.
-    """
-    songs, reports = songs or SongCache(), {}
-    for source in tqdm(find_beatmap_sets(path), desc="against the songs", unit="set", disable=not progress):
+def _set_against_songs(beatmap_set, source: str, skipped: list, silence_db: float, songs: SongCache) -> dict:
+    """`check_against_song` for every map of an open set, by map name (`check_beatmap_set`'s), on the file's own times
+    where the format keeps them (osu!, StepMania, TJA), else on the intermediate map. A map without its song, or whose
+    song does not decode, is added to `skipped` as `(item, reason)`."""
+    reports = {}
+    for member in beatmap_set.difficulty_names:
+        item = f"{source} [{member}]"
         try:
-            beatmap_set = open_beatmap_set(source)
-        except Exception as error:  # an untrusted file: the other sets are checked (`beart check` lists it once)
-            logger.info(f"{source}: {error}")
-            continue
-        for member in beatmap_set.difficulty_names:
-            item = f"{source} [{member}]"
-            try:
-                beatmap = beatmap_set.read(member, for_training=False)
-                missing = []
-                audio = find_audio(beatmap_set, beatmap, item, missing)
-                if audio is None:
-                    skipped += [(item, f"not checked against its audio: {reason}") for _, reason in missing]
-                    continue
-                analysis, onsets = songs((source, audio), lambda: beatmap_set.read_bytes(audio))
-                timed = beatmap_set.timed(member)
-                objects = beatmap.hit_objects() if timed is None else timed.objects
-                reports[item] = check_against_song(objects, analysis, onsets, item, audio, silence_db)
-            except Exception as error:  # an untrusted file or song: the other maps are checked
-                skipped.append((item, f"not checked against its audio: {str(error) or type(error).__name__}"))
+            beatmap = beatmap_set.read(member, for_training=False)
+            missing = []
+            audio = find_audio(beatmap_set, beatmap, item, missing)
+            if audio is None:
+                skipped += [(item, f"not checked against its audio: {reason}") for _, reason in missing]
+                continue
+            analysis, onsets = songs((source, audio), lambda: beatmap_set.read_bytes(audio))
+            timed = beatmap_set.timed(member)
+            objects = beatmap.hit_objects() if timed is None else timed.objects
+            reports[item] = check_against_song(objects, analysis, onsets, item, audio, silence_db)
+        except Exception as error:  # an untrusted file or song: the other maps are checked
+            skipped.append((item, f"not checked against its audio: {str(error) or type(error).__name__}"))
     return reports
 
 
-def check_intermediate_against_audio(
-    path, silence_db: float = SILENCE_DB, songs: SongCache | None = None
+def _intermediate_against_song(
+    beatmap: IntermediateBeatmap, path: str, silence_db: float, songs: SongCache
 ) -> AudioCheckReport:
-    """
-    `check_against_song` for an `.ibf` map and the song it names beside it.
+    """`check_against_song` for an `.ibf` map read from `path` and the song it names beside it.
 
     Raises:
         `FileNotFoundError`: the song is not beside the map. `UnsafePathError`: the map names a file outside its
             folder. `AudioError`: the song does not decode.
     """
-    path = os.fspath(path)
-    beatmap = IntermediateBeatmap.load(path)
     audio = confined_path(os.path.dirname(os.path.abspath(path)), beatmap.audio, path) if beatmap.audio else ""
     if not os.path.isfile(audio):
         raise FileNotFoundError(f"The audio {beatmap.audio!r} named by {path} is not beside it.")
-    analysis, onsets = (songs or SongCache())(audio, lambda: audio)
+    analysis, onsets = songs(audio, lambda: audio)
     return check_against_song(beatmap.hit_objects(), analysis, onsets, path, beatmap.audio, silence_db)
 
 
-def check_maps_against_audio(
+def check_maps_with_audio(
     path, skipped: list, silence_db: float | None = None, songs: SongCache | None = None, progress: bool = False
-) -> dict[str, AudioCheckReport]:
+) -> list[tuple[PlayabilityReport, AudioCheckReport | None]]:
     """
-    What `beart check --audio` adds for one of its arguments: `check_intermediate_against_audio` for an `.ibf`,
-    `check_sets_against_audio` for anything else. What cannot be checked against its song is added to `skipped` as
-    `(item, reason)`.
+    What `beart check --audio` reports for one of its arguments, each set opened once: per map, the rules of
+    `beart.beatmaps.playability` (`check_playability` for an `.ibf`, `check_beatmap_set` for the maps of every set
+    under `path`) and the map against its song (`check_against_song`). A set or map that cannot be read, or checked
+    against its song, is added to `skipped` as `(item, reason)`.
 
     Args:
         path (`str`): an `.ibf`, a beatmap file, a song folder or a folder of them.
@@ -215,14 +200,28 @@ def check_maps_against_audio(
         progress (`bool`, *optional*, defaults to `False`): a progress bar over the sets.
 
     Returns:
-        `dict[str, AudioCheckReport]`: by map name, as `beart check` names its maps.
+        `list[tuple[PlayabilityReport, AudioCheckReport | None]]`: one per map read, `None` where it was not checked
+        against its song.
     """
     silence_db = SILENCE_DB if silence_db is None else silence_db
     songs = songs or SongCache()
-    if not os.fspath(path).lower().endswith(".ibf"):
-        return check_sets_against_audio(path, skipped, silence_db, songs, progress)
-    try:
-        return {os.fspath(path): check_intermediate_against_audio(path, silence_db, songs)}
-    except Exception as error:  # the map was read; its song is missing, outside its folder or does not decode
-        skipped.append((os.fspath(path), f"not checked against its audio: {str(error) or type(error).__name__}"))
-        return {}
+    path = os.fspath(path)
+    if path.lower().endswith(".ibf"):
+        beatmap = IntermediateBeatmap.load(path)
+        try:
+            heard = _intermediate_against_song(beatmap, path, silence_db, songs)
+        except Exception as error:  # the map was read; its song is missing, outside its folder or does not decode
+            skipped.append((path, f"not checked against its audio: {str(error) or type(error).__name__}"))
+            heard = None
+        return [(check_playability(beatmap, path), heard)]
+    checked = []
+    for source in tqdm(find_beatmap_sets(path), desc="against the songs", unit="set", disable=not progress):
+        try:
+            beatmap_set = open_beatmap_set(source)
+        except Exception as error:  # an untrusted file: the other sets are checked
+            skipped.append((source, str(error) or type(error).__name__))
+            continue
+        reports = check_beatmap_set(beatmap_set, source, skipped)
+        heard = _set_against_songs(beatmap_set, source, skipped, silence_db, songs)
+        checked += [(report, heard.get(report.name)) for report in reports]
+    return checked

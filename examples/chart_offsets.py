@@ -53,7 +53,7 @@ def main() -> None:
     folders = [song for part in arguments.split for song in songs(arguments.folder, part)] if arguments.split else [
         arguments.folder
     ]
-    onsets, skipped, song_cache, timed_games = {}, [], SongCache(), []
+    onsets, frame_onsets, skipped, song_cache, timed_games = {}, {}, [], SongCache(), []
     print("shift_ms  f1_shifted  f1_unshifted  notes  offset_ms  drift_ms  align_ms  map")
     for source in (source for folder in folders for source in find_beatmap_sets(folder)):
         for item, beatmap_set, member_name, beatmap in read_difficulties(source, skipped, for_training=False):
@@ -69,8 +69,9 @@ def main() -> None:
                 notes, onsets[(source, member)], arguments.tolerance_ms, arguments.max_shift_ms
             )
             analysis, flux_onsets = song_cache((source, member), lambda: beatmap_set.read_bytes(member))
-            frame_onsets = audio_onsets_ms(analysis.mel_slices, flux=analysis.flux)
-            align = chart_shift_ms(beatmap.hit_objects()["start"].to_numpy(np.float64), frame_onsets)
+            if (source, member) not in frame_onsets:
+                frame_onsets[(source, member)] = audio_onsets_ms(analysis.mel_slices, flux=analysis.flux)
+            align = chart_shift_ms(beatmap.hit_objects()["start"].to_numpy(np.float64), frame_onsets[(source, member)])
             timed = beatmap_set.timed(member_name)
             timing = chart_timing((beatmap.hit_objects() if timed is None else timed.objects)["start"], flux_onsets)
             offset = "-" if timing.offset_ms is None else f"{timing.offset_ms:+.1f}"

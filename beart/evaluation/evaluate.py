@@ -23,7 +23,7 @@ from ..processing.onset_alignment import MAX_OFFSET_MS, audio_onsets_ms, chart_t
 from .baselines import OnsetHeuristic, detect_audio_onsets, untrained_model
 from .dataset_metrics import dataset_metrics
 from .map_statistics import map_statistics
-from .onset_metrics import TOLERANCES_MS, audio_onset_scores, micro_average, onset_scores
+from .onset_metrics import TOLERANCES_MS, audio_onset_scores, micro_average, onset_scores, onset_times, times_within
 from .plots import plot_f1_by_difficulty, plot_piano_roll, plot_stars_by_difficulty
 
 
@@ -268,9 +268,8 @@ class BeatmapEvaluator:
     def _offset_ms(self, beatmap: IntermediateBeatmap, attacks_ms: np.ndarray) -> float | None:
         """How far the map's notes (inside `start`-`end`) sit on the song's attacks (`chart_timing`; negative: early),
         `None` where they do not follow the attacks closely enough to tell."""
-        starts = beatmap.hit_objects()["start"].to_numpy(np.float64)
-        inside = (starts >= 1000.0 * (self.start or 0.0)) & (starts <= 1000.0 * (self.end or np.inf))
-        return chart_timing(starts[inside], attacks_ms).offset_ms
+        starts = times_within(onset_times(beatmap), self.start, self.end)  # the span the onsets are scored on
+        return chart_timing(1000.0 * starts, attacks_ms).offset_ms
 
     def _audio_rows(self, audio_onsets: np.ndarray, beatmap: IntermediateBeatmap, labels: dict) -> pd.DataFrame:
         return audio_onset_scores(audio_onsets, beatmap, self.tolerances_ms, self.start, self.end).assign(**labels)

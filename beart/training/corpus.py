@@ -40,6 +40,7 @@ from ..beatmaps.fretsonfire_reader import FretsOnFireSong
 from ..beatmaps.intermediate import TRACK_COUNTS
 from ..beatmaps.tracks import retrack, tracks_of_count
 from ..processing import BeartFeatureExtractor, BeartTokenizer
+from ..processing.audio_priors import spectral_flux
 from ..safety import LimitError, UnsafePathError, confined_path
 from .alignment import ALIGN_ON, alignment_shift_ms, audio_onsets_ms, shifted
 
@@ -410,8 +411,11 @@ def _write_corpus(
                 report.skipped.extend((item, f"bad audio: {error}") for item, _ in song.maps)
                 continue
             song_maps = []
-            onsets = audio_onsets_ms(slices) if align_to_onsets else None
-            attacks = audio_onsets_ms(slices, refine=True) if align_to_onsets and align_on == "attacks" else None
+            onsets = attacks = None
+            if align_to_onsets:  # the flux once for both
+                flux = spectral_flux(slices)
+                onsets = audio_onsets_ms(slices, flux=flux)
+                attacks = audio_onsets_ms(slices, flux=flux, refine=True) if align_on == "attacks" else None
             for item, read, beatmap in _with_folded_maps(song.maps, folded_tracks):
                 if onsets is not None:
                     starts = beatmap.hit_objects()["start"].to_numpy(np.float64)

@@ -17,7 +17,7 @@ import numpy as np
 from beart.evaluation.evaluate import find_reference_songs
 from beart.evaluation.onset_metrics import onset_times
 from beart.processing import BeartFeatureExtractor, SongAnalysis
-from beart.processing.audio_priors import FRAMES_PER_SECOND
+from beart.processing.audio_priors import FRAMES_PER_SECOND, SILENCE_DB
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -28,7 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", help="the shared corpus folder")
     parser.add_argument("--splits", nargs="+", default=["train", "dev", "test"], choices=["train", "dev", "test"])
-    parser.add_argument("--silence-db", type=float, default=50.0, help="the gate's depth (dB)")
+    parser.add_argument("--silence-db", type=float, default=SILENCE_DB, help="the gate's depth (dB)")
     arguments = parser.parse_args()
     feature_extractor = BeartFeatureExtractor()
     print(f"| split | game | song | notes | quietest note (dB below loud) | 0.1% quantile | notes kept off at "

@@ -404,7 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--audio", help="the song (default: the audio file the .ibf names, beside it)")
     export.add_argument("--title", help="song title (default: the map's)")
     export.add_argument("--artist", help="song artist (default: the map's)")
-    export.add_argument("--creator", help="map creator (default: BEaRT)")
+    export.add_argument("--creator", help="map creator, osu! only (default: the map's own; BEaRT for a generated map)")
     export.add_argument("--version", help="difficulty name")
     export.add_argument("--seed", type=int, default=0, help="seed of the osu!standard object placement")
     _add_overwrite_argument(export, "replace existing output files")

@@ -94,7 +94,8 @@ def test_timing_points_follow_the_tempo_column_and_sliders_end_on_time():
     left[100:151] = 2
     left[300:381] = 2
     beatmap = IntermediateBeatmap(
-        {"TIME": times, "TEMPO": tempo, "LEFT": left}, {"audio": "a.ogg", "difficulty": 0.6, "tracks": ["LEFT"]}
+        {"TIME": times, "TEMPO": tempo, "LEFT": left},
+        {"audio": "a.ogg", "difficulty": 0.6, "tracks": ["LEFT"], "source": {"format": "beart"}},  # beart's own
     )
     text = intermediate_to_osu(beatmap, mode="osu")
     timing = text.split("[TimingPoints]")[1].split("[HitObjects]")[0].split()
@@ -201,7 +202,9 @@ def test_write_osz_holds_map_audio_and_background(tmp_path):
         assert archive.read("test-sample.ogg") == audio.read_bytes()
         assert archive.read("background.png").startswith(b"\x89PNG\r\n\x1a\n")
     assert re.search(r"AudioFilename: test-sample.ogg", text) and '"background.png"' in text
-    assert "beart-test" in text and osu_name.startswith("Unknown Artist - Basic (BEaRT)")
+    # a person's map keeps its maker (the file names none) and says nothing of a model
+    assert "beart-test" not in text and osu_name.startswith("Unknown Artist - Basic (Unknown Creator)")
+    assert re.search(r"^Tags:\r?$", text, re.M) and re.search(r"^Source:\r?$", text, re.M)
     expected = retrack(beatmap, ["LEFT", "RIGHT"]).hit_objects()
     pd.testing.assert_frame_equal(read_back(text).hit_objects(), expected)
 

@@ -116,11 +116,12 @@ HOSTILE_TITLE = "Evil 千本桜\r\n[HitObjects]\r\n256,192,1500,1,0\n#BPMS:0=999
 
 @pytest.mark.parametrize("mode", WRITE_MODES)
 def test_a_title_from_an_ibf_writes_no_line_of_its_own(tmp_path, mode):
-    # an .ibf anyone can write names the title the export writes: its line breaks and a simfile's `;` and `:` must not
+    # an .ibf anyone can write names the title (and the creator) the export writes: its line breaks and a simfile's `;` and `:` must not
     # start lines, entries or fields of the written file (and a title in Japanese, which the MIDI writer refused,
     # is written in every format)
     objects = pd.DataFrame({"track": "LEFT", "start": [500.0, 1000.0], "end": [500.0, 1000.0]})
-    meta = {"audio": "song.wav", "difficulty": 0.5, "tracks": ["LEFT"], "title": HOSTILE_TITLE, "artist": "a\nb"}
+    meta = {"audio": "song.wav", "difficulty": 0.5, "tracks": ["LEFT"], "title": HOSTILE_TITLE, "artist": "a\nb",
+            "creator": HOSTILE_TITLE}  # the writers credit a person's map to its own creator
     IntermediateBeatmap.from_hit_objects(objects, meta).save(tmp_path / "map.ibf")
     soundfile.write(tmp_path / "song.wav", np.zeros(44100 * 2, dtype=np.float32), 44100)
     output = tmp_path / ("out.osz" if mode in ("osu", "taiko", "catch", "mania") else "out")
@@ -131,6 +132,8 @@ def test_a_title_from_an_ibf_writes_no_line_of_its_own(tmp_path, mode):
     title = beatmap.meta["title"]
     assert "\n" not in title and "\r" not in title and title.startswith("Evil 千本桜 [HitObjects] 256,192,1500,1,0")
     assert beatmap.meta["artist"] in ("a b", "")  # Frets on Fire keeps no artist in the map
+    creator = beatmap.meta["creator"]
+    assert "\n" not in creator and "\r" not in creator and creator.startswith("Evil 千本桜 [HitObjects] 256,192,1500,1,0")
 
 
 def _current_umask() -> int:
@@ -430,7 +433,7 @@ def test_null_metadata_in_an_ibf_counts_as_absent(tmp_path, key):
     [("title", 1e308), ("artist", ["A", "B"]), ("version", {"x": 1}), ("preview_time", "/etc/passwd"),
      ("preview_time", []), ("preview_time", 1e308), ("source", "song.ogg"), ("subdivisions", [1, 7]),
      ("subdivisions", [0]), ("subdivisions", [True]), ("subdivisions", "1,2"), ("subdivisions", []),
-     ("subdivisions", [4.0])],
+     ("subdivisions", [4.0]), ("ai_generated", "no"), ("ai_generated", 0)],
 )  # fmt: skip
 def test_an_ibf_whose_metadata_has_the_wrong_kind_of_value_is_refused_before_any_writer(tmp_path, key, value):
     # each of these made an export fail inside a writer with a TypeError or ValueError (found by mutating .ibf files)

@@ -39,7 +39,8 @@ from transformers.utils import logging
 from ..audio import mix_stems
 from .beatmap_set import BeatmapSet, read_confined
 from .difficulty_bands import difficulty_in_band
-from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
+from .errors import BeatmapError
+from .provenance import ai_generated_mark
 from .fretsonfire_chart import parse_notes_chart
 from .fretsonfire_file import MidiChart, MidiPart, SongIni, parse_notes_mid
 from .intermediate import QUANTUM_MS, IntermediateBeatmap, intro_span, notes_in_song, song_preview_ms
@@ -227,8 +228,7 @@ class FretsOnFireSong(BeatmapSet):
         """
         where = f"{self.path} [{difficulty_name}]"
         charter = self.ini.get("charter") or self.ini.get("frets")
-        if for_training and AI_GENERATED_MARKERS.search(charter):
-            raise AIGeneratedError(f"{where}: its charter says it is AI-generated ({charter[:80]!r}).")
+        ai_generated = ai_generated_mark(charter, where, for_training)
         base = self.bases[difficulty_name]
         notes = self.part.notes[self.part.notes["pitch"].isin(difficulty_pitches(base, self.part))]
         if notes.empty:
@@ -267,6 +267,7 @@ class FretsOnFireSong(BeatmapSet):
                 "difficulty": difficulty_name,
                 "stems": list(self.stems),
             },
+            **ai_generated,
         }
         return IntermediateBeatmap.from_hit_objects(
             objects, meta, tempo_changes=tempo, flag_spans={"EMPTY": intro_span(objects)}

@@ -20,6 +20,7 @@ from ..safety import ZIP_READ_ERRORS, LimitError, check_duration, check_member_s
 from .errors import BeatmapError
 from .files import write_atomically
 from .numbers import finite_number
+from .provenance import AI_GENERATED
 
 
 logger = logging.get_logger(__name__)
@@ -183,12 +184,15 @@ class IntermediateBeatmap:
 
     def _validate_optional_metadata(self) -> None:
         """The metadata the writers read where a map has it: text as text, the preview a time in ms, `source` a
-        mapping (an `.ibf` is untrusted input; anything else made the writers fail with a TypeError). A key whose value
-        is null counts as absent and is dropped (the writers' defaults then apply)."""
+        mapping, `ai_generated` true or false (an `.ibf` is untrusted input; anything else made the writers fail with a
+        TypeError). A key whose value is null counts as absent and is dropped (the writers' defaults then apply)."""
         meta = self.meta
-        for key in (*TEXT_METADATA, "preview_time", "source", "subdivisions"):
+        for key in (*TEXT_METADATA, "preview_time", "source", "subdivisions", AI_GENERATED):
             if key in meta and meta[key] is None:
                 del meta[key]
+        if not isinstance(meta.get(AI_GENERATED, False), bool):
+            value = repr(meta[AI_GENERATED])
+            raise BeatmapError(f"Beatmap metadata '{AI_GENERATED}' must be true or false, got {value:.80}.")
         for key in TEXT_METADATA:
             if meta.get(key) is not None and not isinstance(meta[key], str):
                 raise BeatmapError(f"Beatmap metadata '{key}' must be text, got {repr(meta[key]):.80}.")

@@ -26,9 +26,10 @@ import pandas as pd
 from transformers.utils import logging
 
 from ..safety import ZIP_READ_ERRORS, UnsafePathError, check_member_size, check_text_size, confined_name, limits
-from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError, RobotsDisallowedError
+from .errors import BeatmapError, RobotsDisallowedError
 from .beatmap_set import BeatmapSet, TimedChart, read_confined
 from .intermediate import QUANTUM_MS, IntermediateBeatmap, song_preview_ms
+from .provenance import ai_generated_mark
 from .osu_file import HITSOUND_CLAP, HITSOUND_WHISTLE, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile, parse_osu
 from .tracks import GAME_MODE_TRACKS
 
@@ -60,14 +61,11 @@ def star_rating(content: bytes) -> float | None:
         return None
 
 
-def check_training_use(osu_file: OsuFile) -> None:
-    """Raises `RobotsDisallowedError` or `AIGeneratedError` for maps that must not be used for training."""
+def check_robots(osu_file: OsuFile) -> None:
+    """Raises `RobotsDisallowedError` for a map whose creator disallows machine use (`robots: disallow`)."""
     robots = " ".join(value for key, value in osu_file.sections["Metadata"].items() if key.lower() == "robots")
     if "disallow" in robots.lower():
         raise RobotsDisallowedError(f"{osu_file.name}: its creator disallows machine use ('robots: {robots}').")
-    tags = osu_file.value("Metadata", "Tags", "")
-    if AI_GENERATED_MARKERS.search(tags):
-        raise AIGeneratedError(f"{osu_file.name}: its tags say it is AI-generated ({tags[:80]!r}).")
 
 
 def _mania_tracks(osu_file: OsuFile) -> np.ndarray:
@@ -137,7 +135,9 @@ def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool
             Refuse maps that must not be used for training (`RobotsDisallowedError`, `AIGeneratedError`).
     """
     if for_training:
-        check_training_use(osu_file)
+        check_robots(osu_file)
+    credits = " ".join(osu_file.value("Metadata", key, "") for key in ("Tags", "Source"))
+    ai_generated = ai_generated_mark(credits, osu_file.name, for_training)  # beart's maps say so in both
     objects, tempo = timed_objects(osu_file)  # refuses an unknown game mode first
     mode = GAME_MODES[osu_file.mode]
     stars = None
@@ -194,6 +194,7 @@ def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool
             "beatmapset_id": osu_file.value("Metadata", "BeatmapSetID"),
             "skipped_lines": osu_file.skipped_lines,
         },
+        **ai_generated,
     }
     return IntermediateBeatmap.from_hit_objects(
         objects,

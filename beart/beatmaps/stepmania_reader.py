@@ -26,7 +26,8 @@ from transformers.utils import logging
 
 from .beatmap_set import ChartFileSet, TimedChart
 from .difficulty_bands import difficulty_in_band
-from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
+from .errors import BeatmapError
+from .provenance import ai_generated_mark
 from .intermediate import ROWS_PER_BEAT, IntermediateBeatmap, intro_span, preview_time_ms
 from .stepmania_file import SimfileChart, StepManiaFile, parse_notes, parse_simfile
 from .tracks import GAME_MODE_TRACKS
@@ -190,10 +191,8 @@ def chart_to_intermediate(
         `AIGeneratedError`: the chart's credit or description says it is AI-generated.
     """
     where = f"{simfile.name} [{chart.name}]"
-    if for_training:
-        credits = " ".join([chart.credit, chart.description, simfile.value("CREDIT")])
-        if AI_GENERATED_MARKERS.search(credits):
-            raise AIGeneratedError(f"{where}: its credit says it is AI-generated ({credits.strip()[:80]!r}).")
+    credits = " ".join([chart.credit, chart.description, simfile.value("CREDIT")])
+    ai_generated = ai_generated_mark(credits, where, for_training)
     objects, tempo = _timed_chart(simfile, chart, where)
     meta = {
         "audio": simfile.value("MUSIC"),
@@ -213,6 +212,7 @@ def chart_to_intermediate(
             "meter": chart.meter,
             "description": chart.description,
         },
+        **ai_generated,
     }
     return IntermediateBeatmap.from_hit_objects(
         objects, meta, tempo_changes=tempo, flag_spans={"EMPTY": intro_span(objects)}

@@ -23,7 +23,8 @@ from transformers.utils import logging
 
 from .beatmap_set import ChartFileSet, TimedChart
 from .difficulty_bands import difficulty_in_band
-from .errors import AI_GENERATED_MARKERS, AIGeneratedError, BeatmapError
+from .errors import BeatmapError
+from .provenance import ai_generated_mark
 from .intermediate import IntermediateBeatmap, intro_span, notes_in_song, preview_time_ms
 from .tja_file import TjaCourse, TjaFile, parse_tja
 from .tracks import GAME_MODE_TRACKS
@@ -97,10 +98,8 @@ def course_to_intermediate(tja: TjaFile, course: TjaCourse, *, for_training: boo
         `AIGeneratedError`: the file's maker or notes designer says it is AI-generated.
     """
     where = f"{tja.name} [{course.name}]"
-    if for_training:
-        credits = " ".join([tja.value("MAKER"), *(value for key, value in course.headers.items() if "DESIGNER" in key)])
-        if AI_GENERATED_MARKERS.search(credits):
-            raise AIGeneratedError(f"{where}: its credits say it is AI-generated ({credits.strip()[:80]!r}).")
+    credits = " ".join([tja.value("MAKER"), *(value for key, value in course.headers.items() if "DESIGNER" in key)])
+    ai_generated = ai_generated_mark(credits, where, for_training)
     objects, balloons = _course_objects(course, where)
     meta = {
         "audio": tja.value("WAVE"),
@@ -119,6 +118,7 @@ def course_to_intermediate(tja: TjaFile, course: TjaCourse, *, for_training: boo
             "level": course.level,
             "branched": course.branched,
         },
+        **ai_generated,
     }
     tempo = pd.DataFrame(course.tempo, columns=["time", "bpm"])
     return IntermediateBeatmap.from_hit_objects(

@@ -38,6 +38,7 @@ from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_diff
 from ..beatmaps.files import apply_umask
 from ..beatmaps.fretsonfire_reader import FretsOnFireSong
 from ..beatmaps.intermediate import TRACK_COUNTS
+from ..beatmaps.provenance import is_ai_generated
 from ..beatmaps.tracks import retrack, tracks_of_count
 from ..processing import BeartFeatureExtractor, BeartTokenizer
 from ..processing.audio_priors import spectral_flux
@@ -225,6 +226,9 @@ def _catalog_intermediate(path: str, songs: dict, report: CorpusReport) -> None:
         beatmap = IntermediateBeatmap.load(path)
     except (BeatmapError, OSError) as error:
         report.skipped.append((path, f"unreadable: {error}"))
+        return
+    if is_ai_generated(beatmap.meta):  # a model's map, by beart or read from a file that said so
+        report.skipped.append((path, f"refused: {path}: its metadata says it is AI-generated"))
         return
     try:
         audio = confined_path(os.path.dirname(os.path.abspath(path)), beatmap.audio, path)

@@ -48,12 +48,13 @@ def _convert_beatmaps(arguments: argparse.Namespace) -> int:
 
 def _export_beatmap(arguments: argparse.Namespace) -> int:
     from .beatmaps import IntermediateBeatmap, export_intermediate
+    from .beatmaps.export import intermediate_files
 
     metadata = {
         key: getattr(arguments, key) for key in ("title", "artist", "creator", "version") if getattr(arguments, key)
     }
     written = export_intermediate(
-        arguments.input,
+        arguments.inputs,
         arguments.output,
         mode=arguments.mode,
         audio=arguments.audio,
@@ -61,8 +62,10 @@ def _export_beatmap(arguments: argparse.Namespace) -> int:
         overwrite=arguments.overwrite,
         **metadata,
     )
-    objects = IntermediateBeatmap.load(arguments.input).hit_objects()
-    print(f"beart export: wrote {', '.join(written)} ({len(objects)} hits and holds from {arguments.input})")
+    paths = intermediate_files(arguments.inputs)
+    objects = sum(len(IntermediateBeatmap.load(path).hit_objects()) for path in paths)
+    source = paths[0] if len(paths) == 1 else f"{len(paths)} maps"
+    print(f"beart export: wrote {', '.join(written)} ({objects} hits and holds from {source})")
     return 0
 
 
@@ -394,18 +397,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write an intermediate .ibf beatmap as a playable map of any mode: an .osz or a song folder",
-        description=f"Write INPUT.ibf as a playable map of --mode ({written_files()}). A map with another track "
-        "count than the mode's is folded or spread onto its tracks (see docs/formats.md).",
+        help="write intermediate .ibf beatmaps as a playable set of any mode: an .osz or a song folder",
+        description=f"Write INPUT .ibf files as one playable set of --mode ({written_files()}), a difficulty per "
+        "map. A map with another track count than the mode's is folded or spread onto its tracks (see "
+        "docs/formats.md).",
     )
-    export.add_argument("input", help="the .ibf file")
+    export.add_argument(
+        "inputs", nargs="+", metavar="INPUT",
+        help="an .ibf file, several, or a folder of them (a set as beart convert writes it): one difficulty each",
+    )  # fmt: skip
     export.add_argument("output", help="the .osz to write (song-folder modes: a folder, or a .sm / .tja path)")
     export.add_argument("--mode", choices=WRITE_MODES, help="game mode (default: the map's own osu! mode)")
     export.add_argument("--audio", help="the song (default: the audio file the .ibf names, beside it)")
     export.add_argument("--title", help="song title (default: the map's)")
     export.add_argument("--artist", help="song artist (default: the map's)")
     export.add_argument("--creator", help="map creator, osu! only (default: the map's own; BEaRT for a generated map)")
-    export.add_argument("--version", help="difficulty name")
+    export.add_argument("--version", help="difficulty name (one map only)")
     export.add_argument("--seed", type=int, default=0, help="seed of the osu!standard object placement")
     _add_overwrite_argument(export, "replace existing output files")
     export.set_defaults(handler=_export_beatmap)

@@ -1,15 +1,17 @@
 """`beart convert` and `beart export` as a new user runs them."""
 
 import os
+import shutil
 import zipfile
 
 import pandas as pd
 import pytest
+import simfile
 
-from beart.beatmaps import IntermediateBeatmap, read_osu
+from beart.beatmaps import IntermediateBeatmap, StepManiaSimfile, read_osu
 from beart.cli import main
 
-from shared_paths import CORPUS
+from shared_paths import CORPUS, EXAMPLE_SONG
 
 
 TESTS = CORPUS / "ppy-osu-tests"
@@ -169,3 +171,54 @@ def test_check_reads_several_maps_and_fails_when_one_fails(tmp_path, capsys):
     output = capsys.readouterr().out
     assert "good.tja [Oni]: 2 objects" in output and "bad.tja [Oni]: 3 objects" in output
     assert "1 of 2 maps pass" in output
+
+
+@pytest.fixture(scope="module")
+def converted_simfile(tmp_path_factory):
+    """Goin' Under's nine charts as `beart convert` writes a set: one `.ibf` per chart beside the song (here the
+    example song, for speed)."""
+    folder = tmp_path_factory.mktemp("maps") / "Goin' Under"
+    folder.mkdir()
+    shutil.copy(EXAMPLE_SONG, folder / "drums.ogg")
+    simfile_set = StepManiaSimfile(CORPUS / "stepmania" / "Goin' Under" / "Goin' Under.ssc")
+    for name in simfile_set.difficulty_names:
+        beatmap = simfile_set.read(name)
+        IntermediateBeatmap(beatmap.data, {**beatmap.meta, "audio": "drums.ogg"}).save(folder / f"{name}.ibf")
+    return folder
+
+
+def test_export_writes_a_set_of_maps_as_one_file_with_a_difficulty_each(converted_simfile, tmp_path, capsys):
+    # a mapper's converted set back as one playable set: before, each export wrote its own file (a second into the
+    # same simfile or archive failed, or with --overwrite replaced the first)
+    assert main(["export", str(converted_simfile), str(tmp_path / "sm"), "--mode", "stepmania"]) == 0
+    assert "from 9 maps" in capsys.readouterr().out
+    (written,) = (tmp_path / "sm").glob("*.ssc")
+    charts = simfile.open(str(written)).charts  # the independent parser
+    difficulties = sorted(chart.difficulty for chart in charts)  # each slot once, the second chart for one an Edit
+    assert difficulties == ["Beginner", "Challenge", "Easy", "Edit", "Edit", "Edit", "Edit", "Hard", "Medium"]
+    expected = {len(IntermediateBeatmap.load(path).hit_objects()) for path in converted_simfile.glob("*.ibf")}
+    read_back = StepManiaSimfile(written).read_all()
+    assert {len(beatmap.hit_objects()) for beatmap in read_back} == expected
+    hard = [converted_simfile / "dance-single Easy 3.ibf", converted_simfile / "dance-single Hard 8.ibf"]
+    assert main(["export", *map(str, hard), str(tmp_path / "two.osz"), "--mode", "mania"]) == 0
+    with zipfile.ZipFile(tmp_path / "two.osz") as archive:
+        names = sorted(name for name in archive.namelist() if name.endswith(".osu"))
+    assert names == ["NegaRen - Goin' Under (Fraxtil) [Easy 3].osu", "NegaRen - Goin' Under (Fraxtil) [Hard 8].osu"]
+    # a Frets on Fire song holds four difficulties: nothing is written
+    assert main(["export", str(converted_simfile), str(tmp_path / "fof"), "--mode", "fretsonfire"]) == 1
+    assert "at most 4 difficulties" in capsys.readouterr().err and not (tmp_path / "fof").exists()
+
+
+def test_export_of_maps_naming_different_songs_or_one_version_fails_cleanly(converted_simfile, tmp_path, capsys):
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(EXAMPLE_SONG, other / "drums.ogg")
+    lone = str(shutil.copy(converted_simfile / "dance-single Easy 3.ibf", other / "easy.ibf"))
+    pair = [str(converted_simfile / "dance-single Hard 8.ibf"), lone]
+    assert main(["export", *pair, str(tmp_path / "out.osz")]) == 1
+    assert "name different songs" in capsys.readouterr().err and not (tmp_path / "out.osz").exists()
+    assert main(["export", *pair, str(tmp_path / "out.osz"), "--version", "Mine"]) == 1
+    assert "one difficulty" in capsys.readouterr().err
+    assert main(["export", *pair, str(tmp_path / "out.osz"), "--audio", EXAMPLE_SONG]) == 0
+    assert main(["export", str(tmp_path / "out.osz"), str(tmp_path / "again.osz")]) == 1  # not an .ibf
+    assert main(["export", str(tmp_path / "empty_folder_missing"), str(tmp_path / "again.osz")]) == 1

@@ -1,38 +1,85 @@
-"""Writing an intermediate beatmap file as a playable game file: what `beart export` runs."""
+"""Writing intermediate beatmap files as playable game files: what `beart export` runs."""
 
 import os
 
 from ..safety import confined_path
+from .errors import BeatmapError
 from .formats import write_beatmaps
 from .intermediate import IntermediateBeatmap
 
 
-def export_intermediate(
-    input_path, output_path, *, mode: str | None = None, audio=None, overwrite: bool = False, **metadata
-) -> list[str]:
+def intermediate_files(input_paths) -> list[str]:
     """
-    Writes an `.ibf` file as a playable `.osz` (osu!, taiko, catch, mania) or song folder (StepMania, TJA, Frets on
-    Fire), in any mode of the registry (`beart.beatmaps.formats`).
+    The `.ibf` files of `input_paths`, in order and each once: a file as it is, a folder's `.ibf` files (a set as
+    `beart convert` writes it: one file per difficulty), sorted by name.
 
     Args:
-        input_path (`str` or `os.PathLike`): the intermediate beatmap.
+        input_paths (`str`, `os.PathLike` or a list of them): `.ibf` files and folders.
+
+    Raises:
+        `BeatmapError`: a folder holding no `.ibf` file.
+    """
+    if isinstance(input_paths, (str, os.PathLike)):
+        input_paths = [input_paths]
+    files = []
+    for path in map(os.fspath, input_paths):
+        if not os.path.isdir(path):
+            files.append(path)
+            continue
+        found = sorted(name for name in os.listdir(path) if name.lower().endswith(".ibf"))
+        if not found:
+            raise BeatmapError(f"{path} holds no .ibf file.")
+        files += [os.path.join(path, name) for name in found]
+    return list(dict.fromkeys(files))
+
+
+def _shared_audio(beatmaps: list[IntermediateBeatmap], paths: list[str]) -> str:
+    """The song every map names, each in its own folder (a name leading out of it raises `UnsafePathError`)."""
+    songs = {}
+    for beatmap, path in zip(beatmaps, paths):
+        folder = os.path.dirname(os.path.abspath(path))
+        songs.setdefault(confined_path(folder, beatmap.audio, path) if beatmap.audio else folder, (path, beatmap.audio))
+    if len(songs) > 1:
+        (one, first), (other, second) = list(songs.values())[:2]
+        raise BeatmapError(
+            f"{one} and {other} name different songs ({first!r}, {second!r}); export them apart, or pass the song as "
+            "audio."
+        )
+    ((audio, (path, name)),) = songs.items()
+    if not os.path.isfile(audio):
+        raise FileNotFoundError(f"The audio {name!r} named by {path} is not beside it; pass the song's file as audio.")
+    return audio
+
+
+def export_intermediate(
+    input_paths, output_path, *, mode: str | None = None, audio=None, overwrite: bool = False, **metadata
+) -> list[str]:
+    """
+    Writes `.ibf` files as one playable set: an `.osz` (osu!, taiko, catch, mania) or a song folder (StepMania, TJA,
+    Frets on Fire) in any mode of the registry (`beart.beatmaps.formats`), one difficulty per map (a simfile's charts,
+    a TJA's courses, a song's difficulties, an archive's `.osu` files).
+
+    Args:
+        input_paths (`str`, `os.PathLike` or a list of them): an intermediate beatmap, a folder of them (a set as
+            `beart convert` writes it), or several of either (`intermediate_files`).
         output_path (`str` or `os.PathLike`): the `.osz` to write; for a song-folder mode, the folder (or a chart path
             in it).
-        mode (`str`, *optional*): one of `WRITE_MODES`; defaults to the beatmap's own osu! mode.
-        audio (`str` or `os.PathLike`, *optional*): the song; defaults to the file the beatmap names, which must lie
-            in the beatmap's own folder (a name leading out of it raises `UnsafePathError`).
+        mode (`str`, *optional*): one of `WRITE_MODES`; defaults to each beatmap's own osu! mode.
+        audio (`str` or `os.PathLike`, *optional*): the song; defaults to the file the beatmaps name, which must lie
+            in each one's own folder (a name leading out of it raises `UnsafePathError`) and be the same for all.
         overwrite (`bool`, *optional*, defaults to `False`): replace existing output files.
-        **metadata: `title`, `artist`, `creator`, `version`, `model_name`, `seed` (osu! placement).
+        **metadata: `title`, `artist`, `creator`, `version` (one map only), `model_name`, `seed` (osu! placement).
 
     Returns:
         `list[str]`: the files written.
+
+    Raises:
+        `BeatmapError`: an unreadable map, maps naming different songs (without `audio`), `version` for several maps.
     """
-    beatmap = IntermediateBeatmap.load(input_path)
+    paths = intermediate_files(input_paths)
+    if metadata.get("version") and len(paths) > 1:
+        raise BeatmapError(f"A version names one difficulty; {len(paths)} maps were given.")
+    beatmaps = [IntermediateBeatmap.load(path) for path in paths]
     if audio is None:
-        folder = os.path.dirname(os.path.abspath(os.fspath(input_path)))
-        audio = confined_path(folder, beatmap.audio, os.fspath(input_path)) if beatmap.audio else folder
-        if not os.path.isfile(audio):
-            raise FileNotFoundError(
-                f"The audio {beatmap.audio!r} named by {input_path} is not beside it; pass the song's file as audio."
-            )
-    return write_beatmaps(beatmap, output_path, audio, mode=mode, overwrite=overwrite, **metadata)
+        audio = _shared_audio(beatmaps, paths)
+    return write_beatmaps(beatmaps, output_path, audio, mode=mode, overwrite=overwrite, **metadata)

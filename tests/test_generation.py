@@ -534,3 +534,13 @@ def test_several_difficulties_make_one_mapset_from_one_analysis(generator, song,
     assert counts == sorted(len(beatmap.hit_objects().drop_duplicates("start")) for beatmap in beatmaps)
     one = generator(song, difficulty=0.8, **options)  # the same map as the set's, made alone
     pd.testing.assert_frame_equal(one.hit_objects(), beatmaps[1].hit_objects())
+
+
+def test_a_set_its_format_cannot_hold_fails_before_anything_is_generated(generator, song, tmp_path, monkeypatch):
+    def no_generation(*args, **kwargs):
+        raise AssertionError("generated before the set was refused")
+
+    monkeypatch.setattr(generator.model, "generate", no_generation)
+    with pytest.raises(BeatmapError, match="holds at most 4 difficulties; 5 were asked for"):
+        generator(song, mode="fretsonfire", difficulty=[0.1, 0.3, 0.5, 0.7, 0.9], output_path=str(tmp_path / "song"))
+    assert not (tmp_path / "song").exists()

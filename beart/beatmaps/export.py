@@ -4,7 +4,7 @@ import os
 
 from ..safety import confined_path
 from .errors import BeatmapError
-from .formats import write_beatmaps
+from .formats import format_for_mode, write_beatmaps
 from .intermediate import IntermediateBeatmap
 
 
@@ -79,6 +79,8 @@ def export_intermediate(
     paths = intermediate_files(input_paths)
     if metadata.get("version") and len(paths) > 1:
         raise BeatmapError(f"A version names one difficulty; {len(paths)} maps were given.")
+    if mode is not None:
+        format_for_mode(mode).check_set_size(len(paths))
     beatmaps = [IntermediateBeatmap.load(path) for path in paths]
     if audio is None:
         audio = _shared_audio(beatmaps, paths)

@@ -21,7 +21,7 @@ from typing import Callable
 
 from .beatmap_set import BeatmapSet
 from .errors import BeatmapError
-from .fretsonfire_reader import CHART_NAME, CHART_TEXT_EXTENSION, FretsOnFireSong, chart_member
+from .fretsonfire_reader import CHART_NAME, CHART_TEXT_EXTENSION, DIFFICULTIES, FretsOnFireSong, chart_member
 from .fretsonfire_writer import write_fretsonfire
 from .intermediate import IntermediateBeatmap
 from .osu_reader import OsuArchive, OsuFolder
@@ -61,6 +61,8 @@ class BeatmapFormat:
         sustain_share (`float` or `dict[str, float]`): how much of the rest a sustain lasts, to the nearest quarter
             beat (osu! sliders: half), for every mode or per mode; 0: until a quarter beat before the next note
             (guitar and dance charts).
+        max_difficulties (`int`, *optional*): the most maps one written set holds (a Frets on Fire song: its four
+            pitch ranges); `None`: no limit.
     """
 
     name: str
@@ -75,10 +77,19 @@ class BeatmapFormat:
     sustain_rest_beats: float | dict = 0.0
     sustain_share: float | dict = 0.0
     written_as: str = ""
+    max_difficulties: int | None = None
 
     def claims(self, path: str) -> bool:
         """Whether the file at `path` is (or marks) a set of this format."""
         return os.path.basename(path).lower().endswith(self.extensions)
+
+    def check_set_size(self, count: int) -> None:
+        """Raises `BeatmapError` for a set of `count` maps, more than one written set of the format holds: before
+        anything is generated or written."""
+        if self.max_difficulties is not None and count > self.max_difficulties:
+            raise BeatmapError(
+                f"A {self.game} song holds at most {self.max_difficulties} difficulties; {count} were asked for."
+            )
 
     def sustain_rests(self, mode: str) -> tuple[float, float]:
         """`(rest_beats, share)` of a `mode` map's sustains (`sustain_rest_beats`, `sustain_share`; a mode a mapping
@@ -153,6 +164,7 @@ FORMATS = (
         open_set=FretsOnFireSong,
         write=_without_mode(write_fretsonfire),
         sustain_rest_beats=0.5,
+        max_difficulties=len(DIFFICULTIES),
         written_as="a song folder of notes.mid, song.ini and song.ogg (OUTPUT a folder; OUTPUT/notes.chart writes "
         "Clone Hero's .chart in place of notes.mid)",
     ),

@@ -16,6 +16,7 @@ from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
 from ..beatmaps.files import safe_filename, write_atomically
 from ..beatmaps.formats import mode_of_beatmap
+from ..beatmaps.provenance import is_ai_generated
 from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from ..modeling import BeartModel
 from ..processing import BeartProcessor, SongAnalysis
@@ -49,7 +50,9 @@ class ReferenceSong:
 def find_reference_songs(path, skipped: list) -> list[ReferenceSong]:
     """
     The songs under `path` (`.osz` archives, song folders, simfiles) with their human maps, grouped by audio file.
-    Sets without their audio, and maps that cannot be read, are added to `skipped` as `(item, reason)`.
+    Sets without their audio, and maps that cannot be read, are added to `skipped` as `(item, reason)`. A map whose
+    file says it is AI-generated (`beart.beatmaps.provenance`) is kept with a warning: scored against it, a system
+    agrees with a model, not with a person.
     """
     songs = {}
     for source in find_beatmap_sets(path):
@@ -60,6 +63,11 @@ def find_reference_songs(path, skipped: list) -> list[ReferenceSong]:
             if (source, member) not in songs:
                 songs[(source, member)] = ReferenceSong(source, member, beatmap_set.read_bytes(member))
             beatmap.meta["name"] = f"{os.path.basename(source)} [{difficulty_name}]"
+            if is_ai_generated(beatmap.meta):
+                logger.warning(
+                    f"{item} is AI-generated (its file says so): scores against it measure agreement with a model, "
+                    "not with a person's chart."
+                )
             songs[(source, member)].maps.append(beatmap)
     return list(songs.values())
 

@@ -33,7 +33,7 @@ from .tja_writer import write_tja
 from .tracks import ONE_LANE_MODES, TWO_HAND_MODES, tracks_for_mode
 
 
-SONG_FOLDER_METADATA = ("title", "artist", "model_name")
+SONG_FOLDER_METADATA = ("title", "artist", "creator", "model_name")
 # osu!standard maps make an object followed by a rest of more than half a beat a slider, 84-96% of the time (16% before
 # half a beat), lasting half the rest (median; `python examples/fit_sliders.py ../shared/corpus`, 22 human maps)
 OSU_SLIDER_REST_BEATS = 0.6

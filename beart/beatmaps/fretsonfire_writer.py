@@ -102,6 +102,7 @@ def fretsonfire_files(
     artist: str | None = None,
     model_name: str = DEFAULT_MODEL_NAME,
     chart_format: str = "mid",
+    creator: str | None = None,
 ) -> dict:
     """
     The chart files of a song folder with one difficulty per beatmap.
@@ -114,6 +115,8 @@ def fretsonfire_files(
         chart_format (`str`, *optional*, defaults to `"mid"`): `"mid"` writes `notes.mid`; `"chart"` writes Clone
             Hero's `notes.chart` instead (Moonscraper edits it), with beat 0's time as its `Offset` and `song.ini`'s
             `delay` 0.
+        creator (`str`, *optional*): who made the charts, credited in place of each chart's own
+            (`beart.beatmaps.provenance.map_credit`).
 
     Returns:
         `dict[str, bytes | str]`: `notes.mid` (bytes) or `notes.chart` (text), and `song.ini` (text).
@@ -133,7 +136,7 @@ def fretsonfire_files(
     notes = pd.concat(parts).sort_values(["start_tick", "pitch"], kind="stable")
     title = title or first.meta.get("title") or "Untitled"
     artist = artist or first.meta.get("artist") or "Unknown Artist"
-    charter = set_credit([beatmap.meta for beatmap in beatmaps], model_name)
+    charter = set_credit([beatmap.meta for beatmap in beatmaps], model_name, creator)
     tempo = (grid.rows * TICKS_PER_ROW, 60e6 / grid.bpms)
     if chart_format == "chart":
         song = {"Name": title, "Artist": artist, "Charter": charter, "Offset": round(grid.offset_ms) / 1000.0,
@@ -177,7 +180,7 @@ def write_fretsonfire(
         audio (`str` or `os.PathLike`): the song.
         overwrite (`bool`, *optional*, defaults to `False`): replace existing files (else `FileExistsError` before
             anything is written).
-        **metadata: `title`, `artist`, `model_name` for `fretsonfire_files`.
+        **metadata: `title`, `artist`, `model_name`, `creator` for `fretsonfire_files`.
 
     Returns:
         `list[str]`: `notes.mid` (or `notes.chart`) and `song.ini` as written.

@@ -90,6 +90,7 @@ def simfile_text(
     title: str | None = None,
     artist: str | None = None,
     model_name: str = DEFAULT_MODEL_NAME,
+    creator: str | None = None,
 ) -> str:
     """
     The text of a `.sm` (or, with `ssc=True`, `.ssc`) simfile with one dance-single chart per beatmap.
@@ -101,6 +102,8 @@ def simfile_text(
         title, artist (`str`, *optional*): default to the first beatmap's, else "Untitled" / "Unknown Artist".
         model_name (`str`, *optional*, defaults to `"beart"`): the model named in the credits of charts beart
             generated.
+        creator (`str`, *optional*): who made the charts, credited in place of each chart's own
+            (`beart.beatmaps.provenance.map_credit`).
     """
     if not beatmaps:
         raise BeatmapError("No beatmap to write.")
@@ -113,7 +116,7 @@ def simfile_text(
         "TITLE": title or first.meta.get("title") or "Untitled",
         "SUBTITLE": "",
         "ARTIST": artist or first.meta.get("artist") or "Unknown Artist",
-        "CREDIT": set_credit([beatmap.meta for beatmap in beatmaps], model_name),
+        "CREDIT": set_credit([beatmap.meta for beatmap in beatmaps], model_name, creator),
         "MUSIC": audio_filename or first.audio,
         "OFFSET": f"{-grid.offset_ms / 1000 + 0.0:.6f}",
         "SAMPLESTART": f"{preview:.3f}",
@@ -128,7 +131,7 @@ def simfile_text(
         slot, meter = _slot_and_meter(beatmap.difficulty, taken)
         taken.add(slot)
         notes = SimfileEntry(f"\n{_chart_notes(beatmap, grid)}\n", 0)
-        credit = map_credit(beatmap.meta, model_name)
+        credit = map_credit(beatmap.meta, model_name, creator)
         description = f"{credit} ({beatmap.difficulty:.2f})" if generated_by_beart(beatmap.meta) else credit
         charts.append(SimfileChart("dance-single", description, slot, meter, credit if ssc else "", notes))
     entries = {tag: SimfileEntry(value, 0) for tag, value in song.items()}
@@ -155,7 +158,7 @@ def write_stepmania(
         formats (`tuple[str]`, *optional*, defaults to `("sm", "ssc")`): which simfiles to write.
         overwrite (`bool`, *optional*, defaults to `False`): replace existing simfiles and a different audio file of
             the same name; without it they raise `FileExistsError` before anything is written.
-        **metadata: `title`, `artist`, `model_name` for `simfile_text`.
+        **metadata: `title`, `artist`, `model_name`, `creator` for `simfile_text`.
 
     Returns:
         `list[str]`: the simfiles written. Each file appears complete or not at all; nothing is written when a text

@@ -102,6 +102,7 @@ def tja_text(
     title: str | None = None,
     artist: str | None = None,
     model_name: str = DEFAULT_MODEL_NAME,
+    creator: str | None = None,
 ) -> str:
     """
     The text of a `.tja` file with one course per beatmap.
@@ -112,6 +113,8 @@ def tja_text(
         title, artist (`str`, *optional*): default to the first beatmap's.
         model_name (`str`, *optional*, defaults to `"beart"`): the model named as the maker of courses beart
             generated.
+        creator (`str`, *optional*): who made the courses, credited in place of each course's own
+            (`beart.beatmaps.provenance.map_credit`).
     """
     if not beatmaps:
         raise BeatmapError("No beatmap to write.")
@@ -126,7 +129,7 @@ def tja_text(
         "WAVE": audio_filename or first.audio,
         "OFFSET": f"{-grid.offset_ms / 1000 + 0.0:.6f}",
         "DEMOSTART": f"{preview:.3f}",
-        "MAKER": set_credit([beatmap.meta for beatmap in beatmaps], model_name),
+        "MAKER": set_credit([beatmap.meta for beatmap in beatmaps], model_name, creator),
     }
     taken, courses = set(), []
     for beatmap in beatmaps:
@@ -160,7 +163,7 @@ def write_tja(
         audio (`str` or `os.PathLike`): the song, copied beside the chart unless it already is there.
         overwrite (`bool`, *optional*, defaults to `False`): replace existing files (else `FileExistsError` before
             anything is written).
-        **metadata: `title`, `artist`, `model_name` for `tja_text`.
+        **metadata: `title`, `artist`, `model_name`, `creator` for `tja_text`.
 
     Returns:
         `list[str]`: the `.tja` written.

@@ -41,6 +41,7 @@ def _convert_beatmaps(arguments: argparse.Namespace) -> int:
         require_audio=not arguments.allow_missing_audio,
         progress=not arguments.no_progress,
         overwrite=arguments.overwrite,
+        mode=arguments.mode,
     )
     print(f"beart convert: {report.summary()} -> {arguments.output_dir}")
     return 0 if report.converted else 1
@@ -381,9 +382,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     beatmaps = commands.add_parser(
         "convert",
-        help="turn beatmaps (any supported format, or a folder of them) into .ibf files",
+        help="turn beatmaps (any supported format, or a folder of them) into .ibf files, or into another game's",
         description=f"Turn every difficulty or chart under INPUT ({readable_files()}) into "
-        "OUTPUT_DIR/<set>/<name>.ibf plus the set's audio. Unreadable, refused (robots: disallow, AI-generated) and "
+        "OUTPUT_DIR/<set>/<name>.ibf plus the set's audio, or with --mode each set into a playable set of that mode "
+        "(OUTPUT_DIR/<set>.osz or OUTPUT_DIR/<set>/). Unreadable, refused (robots: disallow, AI-generated) and "
         "audio-less difficulties are skipped with their reason; the exit status is 1 only when nothing was converted.",
     )
     beatmaps.add_argument("input", help="a beatmap file or song folder, or a folder searched recursively")
@@ -391,6 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
     beatmaps.add_argument("--allow-missing-audio", action="store_true", help="convert maps whose audio is missing")
     beatmaps.add_argument(
         "--include-refused", action="store_true", help="also convert maps refused for training (not for datasets)"
+    )
+    beatmaps.add_argument(
+        "--mode", choices=WRITE_MODES, help="write each set as a playable set of this mode instead of .ibf files"
     )
     beatmaps.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_overwrite_argument(beatmaps, "replace set folders that already exist in OUTPUT_DIR")

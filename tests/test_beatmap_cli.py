@@ -9,6 +9,8 @@ import pytest
 import simfile
 
 from beart.beatmaps import IntermediateBeatmap, StepManiaSimfile, read_osu
+from beart.beatmaps.formats import open_beatmap_set
+from beart.beatmaps.tracks import retrack
 from beart.cli import main
 
 from shared_paths import CORPUS, EXAMPLE_SONG
@@ -222,3 +224,31 @@ def test_export_of_maps_naming_different_songs_or_one_version_fails_cleanly(conv
     assert main(["export", *pair, str(tmp_path / "out.osz"), "--audio", EXAMPLE_SONG]) == 0
     assert main(["export", str(tmp_path / "out.osz"), str(tmp_path / "again.osz")]) == 1  # not an .ibf
     assert main(["export", str(tmp_path / "empty_folder_missing"), str(tmp_path / "again.osz")]) == 1
+
+
+def test_convert_writes_each_set_as_a_playable_set_of_another_game(beatmap_folder, tmp_path, capsys, caplog):
+    goin_under = CORPUS / "stepmania" / "Goin' Under"
+    assert main(["convert", str(goin_under), str(tmp_path / "osu"), "--mode", "mania", "--no-progress"]) == 0
+    assert "converted 9 difficulties, skipped 0" in capsys.readouterr().out
+    assert os.listdir(tmp_path / "osu") == ["Goin' Under.osz"]
+    with zipfile.ZipFile(tmp_path / "osu" / "Goin' Under.osz") as archive:
+        assert len([name for name in archive.namelist() if name.endswith(".osu")]) == 9
+    # the .osz read back: every chart's notes, and its charter
+    converted = open_beatmap_set(str(tmp_path / "osu" / "Goin' Under.osz")).read_all()
+    charts = StepManiaSimfile(goin_under / "Goin' Under.ssc").read_all()
+    assert sorted(len(beatmap.hit_objects()) for beatmap in converted) == sorted(
+        len(retrack(chart, ["LEFT", "DOWN", "UP", "RIGHT"]).hit_objects()) for chart in charts
+    )
+    assert {beatmap.meta["creator"] for beatmap in converted} == {"Fraxtil"}
+    # osu! -> StepMania, the good difficulty of the folder; the refused and broken sets skipped as before
+    assert main(["convert", str(beatmap_folder), str(tmp_path / "sm"), "--mode", "stepmania", "--no-progress"]) == 0
+    assert "converted 1 difficulties, skipped 3" in capsys.readouterr().out
+    (written,) = (tmp_path / "sm" / "Renatus").glob("*.ssc")
+    assert len(simfile.open(str(written)).charts) == 1
+    # a set the game cannot hold is skipped with its reason, nothing of it written; an existing set is kept
+    assert main(["convert", str(goin_under), str(tmp_path / "fof"), "--mode", "fretsonfire", "--no-progress"]) == 1
+    assert "1 unwritable as fretsonfire" in capsys.readouterr().out
+    assert "A Frets on Fire, Clone Hero song holds at most 4 difficulties" in caplog.text
+    assert not (tmp_path / "fof").exists() or not os.listdir(tmp_path / "fof")
+    assert main(["convert", str(goin_under), str(tmp_path / "osu"), "--mode", "mania", "--no-progress"]) == 1
+    assert "pass --overwrite" in caplog.text

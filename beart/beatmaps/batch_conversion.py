@@ -11,6 +11,7 @@ replaced unless asked (`overwrite`).
 
 import collections
 import os
+import tempfile
 from dataclasses import dataclass, field
 
 from tqdm.auto import tqdm
@@ -21,7 +22,9 @@ from ..safety import UnsafePathError, confined_path
 from .files import safe_filename, unique_filename, write_atomically
 from .beatmap_set import BeatmapSet
 from .playability import check_beatmap_set
-from .formats import SET_EXTENSIONS, format_of_file, open_beatmap_set, set_name, sets_in_folder
+from .export import export_intermediate
+from .formats import SET_EXTENSIONS, format_for_mode, format_of_file, open_beatmap_set, set_name, sets_in_folder
+from .intermediate import IntermediateBeatmap
 
 
 logger = logging.get_logger(__name__)
@@ -32,7 +35,7 @@ class ConversionReport:
     What a batch conversion did.
 
     Args:
-        converted (`list[str]`): the `.ibf` files written.
+        converted (`list[str]`): the `.ibf` files written; converting to a mode, the set written for each difficulty.
         skipped (`list[tuple[str, str]]`): `(item, reason)` for each difficulty or set that was not converted.
     """
 
@@ -138,14 +141,20 @@ def convert_beatmap_set(
     require_audio: bool = True,
     overwrite: bool = False,
     set_names: set | None = None,
+    mode: str | None = None,
 ) -> None:
     """
     Converts the difficulties of one set into `output_dir/<set name>/`, recording results in `report`. Two sets of
     one name (in different folders) go to `<set name>`, `<set name> (2)`...; a set folder that already exists is
-    skipped unless `overwrite`, so a map is never paired with another set's audio.
+    skipped unless `overwrite`, so a map is never paired with another set's audio. With `mode`, the set is written
+    as a playable set of that mode instead (`_convert_set_to_mode`).
     """
     set_names = set() if set_names is None else set_names
-    target = os.path.join(output_dir, unique_filename(safe_filename(set_name(source)), set_names))
+    name = unique_filename(safe_filename(set_name(source)), set_names)
+    if mode is not None:
+        _convert_set_to_mode(source, output_dir, name, report, mode, for_training, require_audio, overwrite)
+        return
+    target = os.path.join(output_dir, name)
     if os.path.lexists(target) and not overwrite:
         report.skipped.append((source, f"exists: {target} is already there; pass --overwrite to replace it"))
         return
@@ -161,6 +170,34 @@ def convert_beatmap_set(
             report.skipped.append((item, f"unreadable: {_describe(error)}"))
         else:
             report.converted.append(written)
+
+
+def _convert_set_to_mode(source, output_dir, name, report, mode, for_training, require_audio, overwrite) -> None:
+    """Writes one set's difficulties as a playable set of `mode`: `output_dir/<name>.osz` or the song folder
+    `output_dir/<name>/`, one per song the set's maps play to (`<name> (<song>)` where there are several). The
+    difficulties are converted to `.ibf` files in a staging folder first, then exported together
+    (`export_intermediate`); a set its format cannot hold (a guitar song of more than four) is skipped with its
+    reason, and nothing of it is written."""
+    extension = "" if format_for_mode(mode).song_folder else ".osz"
+    with tempfile.TemporaryDirectory() as staging:
+        staged = ConversionReport()
+        convert_beatmap_set(source, staging, staged, for_training=for_training, require_audio=require_audio)
+        report.skipped += staged.skipped
+        by_song = collections.defaultdict(list)
+        for path in staged.converted:
+            by_song[IntermediateBeatmap.load(path).audio].append(path)
+        for song, paths in by_song.items():
+            label = name if len(by_song) == 1 else f"{name} ({os.path.splitext(song)[0] or 'no audio'})"
+            target = os.path.join(output_dir, safe_filename(label) + extension)
+            if os.path.lexists(target) and not overwrite:
+                report.skipped.append((source, f"exists: {target} is already there; pass --overwrite to replace it"))
+                continue
+            try:
+                written = export_intermediate(paths, target, mode=mode, overwrite=overwrite)
+            except (BeatmapError, OSError) as error:
+                report.skipped.append((source, f"unwritable as {mode}: {_describe(error)}"))
+                continue
+            report.converted += [written[0]] * len(paths)
 
 
 class _Skip(Exception):
@@ -199,9 +236,11 @@ def convert_beatmaps(
     require_audio: bool = True,
     progress: bool = True,
     overwrite: bool = False,
+    mode: str | None = None,
 ) -> ConversionReport:
     """
-    Converts every beatmap set found at `input_path` (see `find_beatmap_sets`) into intermediate files.
+    Converts every beatmap set found at `input_path` (see `find_beatmap_sets`) into intermediate files, or with
+    `mode` into playable sets of that mode (one `.osz` or song folder per set: osu! to StepMania, TJA to osu!taiko...).
 
     Args:
         input_path (`str` or `os.PathLike`): an `.osz`, `.osu`, `.sm` or `.ssc` file, or a folder searched
@@ -212,10 +251,13 @@ def convert_beatmaps(
         progress (`bool`, *optional*, defaults to `True`): show a progress bar over the sets.
         overwrite (`bool`, *optional*, defaults to `False`): replace set folders that already exist in `output_dir`
             (otherwise such a set is skipped with its reason).
+        mode (`str`, *optional*): one of `WRITE_MODES`: write each set as a playable set of this mode.
 
     Returns:
         `ConversionReport`: the files written and what was skipped and why.
     """
+    if mode is not None:
+        format_for_mode(mode)  # an unknown mode fails before anything is read
     sources = find_beatmap_sets(input_path)
     output_dir = os.fspath(output_dir)
     report = ConversionReport()
@@ -233,6 +275,7 @@ def convert_beatmaps(
             require_audio=require_audio,
             overwrite=overwrite,
             set_names=set_names,
+            mode=mode,
         )
         bar.set_postfix(converted=len(report.converted), skipped=len(report.skipped))
     for item, reason in report.skipped:

@@ -135,3 +135,20 @@ def test_the_creator_given_is_credited_in_every_format_and_a_generated_map_stays
         written_and_read_back(generated, mode, tmp_path / "model", for_training=True, creator="Me Myself")
     credits = credits_in_files(tmp_path / "model", mode)
     assert "Me Myself" in credits and re.search("ai-generated", credits, re.IGNORECASE)
+
+
+def test_each_taiko_course_credits_its_own_charter(tmp_path):
+    # OpenTaiko's files credit each course in its block (NOTESDESIGNER0 for Easy ... 4 for Edit) beside the song's
+    # MAKER: a set of two charters' courses reads back with each course's own charter
+    easy, hard = goin_under_chart(), goin_under_chart()
+    easy = IntermediateBeatmap(easy.data, {**easy.meta, "creator": "Komi", "difficulty": 0.1})
+    hard = IntermediateBeatmap(hard.data, {**hard.meta, "creator": "Colin", "difficulty": 0.6})
+    (written,) = [path for path in write_beatmaps([easy, hard], tmp_path / "song", EXAMPLE_SONG, mode="tja")
+                  if path.endswith(".tja")]  # fmt: skip
+    text = open(written, encoding="utf-8-sig").read()
+    assert tja.parse_tja(text).metadata["MAKER"] == "Komi, Colin"
+    assert re.search(r"^NOTESDESIGNER0:Komi$", text, re.M) and re.search(r"^NOTESDESIGNER2:Colin$", text, re.M)
+    read_back = open_beatmap_set(written).read_all()
+    assert [(beatmap.meta["version"].split()[0], beatmap.meta["creator"]) for beatmap in read_back] == [
+        ("Easy", "Komi"), ("Hard", "Colin")
+    ]

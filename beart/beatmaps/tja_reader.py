@@ -43,6 +43,13 @@ COURSE_RANGES = {
 }
 
 
+def course_designer(course) -> str:
+    """Who charted a course: its own `NOTESDESIGNER<n>` (n the course's number, Easy 0 ... Edit 4, written in the
+    course's block), `""` where it names none (the file's `MAKER` then credits it)."""
+    return next((value.strip() for key, value in course.headers.items()
+                 if key.startswith("NOTESDESIGNER") and value.strip()), "")  # fmt: skip
+
+
 def course_difficulty(course: str, level: int) -> float:
     """Difficulty in [0, 1] from a course's name and `LEVEL` (see the module docstring)."""
     name = course.split()[0]  # "Hard 2", a second Hard course, is a Hard
@@ -107,7 +114,7 @@ def course_to_intermediate(tja: TjaFile, course: TjaCourse, *, for_training: boo
         "tracks": list(TAIKO_TRACKS),
         "title": tja.value("TITLE"),
         "artist": tja.value("SUBTITLE").lstrip("-"),
-        "creator": tja.value("MAKER") or course.headers.get("NOTESDESIGNER0", ""),
+        "creator": course_designer(course) or tja.value("MAKER"),
         "version": f"{course.name} {course.level}".strip(),
         "preview_time": preview_time_ms(tja.value("DEMOSTART"), where),
         "source": {

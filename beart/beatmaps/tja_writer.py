@@ -23,7 +23,7 @@ from .difficulty_bands import band_and_number
 from .errors import BeatmapError
 from .files import song_location, write_song_files
 from .intermediate import IntermediateBeatmap
-from .provenance import DEFAULT_MODEL_NAME, generated_by_beart, set_credit
+from .provenance import DEFAULT_MODEL_NAME, generated_by_beart, map_credit, set_credit
 from .tja_file import TjaCourse, TjaFile
 from .tja_reader import COURSE_RANGES, TAIKO_TRACKS
 from .tracks import retrack
@@ -139,6 +139,9 @@ def tja_text(
         num_measures = max(rows) // ROWS_PER_MEASURE + 1
         chart = _measures(rows, changes, num_measures)
         course_headers = {"LEVEL": str(level), "BALLOON": ",".join(map(str, balloons))}
+        designer = map_credit(beatmap.meta, model_name, creator)
+        if designer:  # as OpenTaiko's files credit each course: NOTESDESIGNER0 (Easy) ... NOTESDESIGNER4 (Edit)
+            course_headers[f"NOTESDESIGNER{list(COURSE_RANGES).index(course)}"] = designer
         courses.append(TjaCourse(course, level, course_headers, chart=chart))
     names = [course.name for course in courses]
     if len(set(names)) < len(names):  # as some files in the wild have; beart reads the second as "Hard 2"

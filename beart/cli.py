@@ -413,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="an .ibf file, several, or a folder of them (a set as beart convert writes it): one difficulty each",
     )  # fmt: skip
     export.add_argument("output", help="the .osz to write (song-folder modes: a folder, or a .sm / .tja path)")
-    export.add_argument("--mode", choices=WRITE_MODES, help="game mode (default: the map's own osu! mode)")
+    export.add_argument("--mode", choices=WRITE_MODES, help="game mode (default: each map's own osu! mode)")
     export.add_argument("--audio", help="the song (default: the audio file the .ibf names, beside it)")
     export.add_argument("--title", help="song title (default: the map's)")
     export.add_argument("--artist", help="song artist (default: the map's)")

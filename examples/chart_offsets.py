@@ -28,7 +28,7 @@ from real_music_split import songs
 from beart.beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
 from beart.evaluation.audio_check import SongCache
 from beart.evaluation.dependencies import require
-from beart.processing.onset_alignment import ONSET_LEAD_MS, audio_onsets_ms, chart_shift_ms, chart_timing
+from beart.processing.onset_alignment import ONSET_LEAD_MS, chart_shift_ms, chart_timing
 
 
 def best_shift(note_ms: np.ndarray, onset_ms: np.ndarray, tolerance_ms: float, max_shift_ms: float):
@@ -53,7 +53,7 @@ def main() -> None:
     folders = [song for part in arguments.split for song in songs(arguments.folder, part)] if arguments.split else [
         arguments.folder
     ]
-    onsets, frame_onsets, skipped, song_cache, timed_games = {}, {}, [], SongCache(), []
+    onsets, skipped, song_cache, timed_games = {}, [], SongCache(), []
     print("shift_ms  f1_shifted  f1_unshifted  notes  offset_ms  drift_ms  align_ms  map")
     for source in (source for folder in folders for source in find_beatmap_sets(folder)):
         for item, beatmap_set, member_name, beatmap in read_difficulties(source, skipped, for_training=False):
@@ -68,12 +68,11 @@ def main() -> None:
             shift, shifted, unshifted = best_shift(
                 notes, onsets[(source, member)], arguments.tolerance_ms, arguments.max_shift_ms
             )
-            analysis, flux_onsets = song_cache((source, member), lambda: beatmap_set.read_bytes(member))
-            if (source, member) not in frame_onsets:
-                frame_onsets[(source, member)] = audio_onsets_ms(analysis.mel_slices, flux=analysis.flux)
-            align = chart_shift_ms(beatmap.hit_objects()["start"].to_numpy(np.float64), frame_onsets[(source, member)])
+            analysis = song_cache((source, member), lambda: beatmap_set.read_bytes(member))
+            align = chart_shift_ms(beatmap.hit_objects()["start"].to_numpy(np.float64), analysis.onsets_ms)
             timed = beatmap_set.timed(member_name)
-            timing = chart_timing((beatmap.hit_objects() if timed is None else timed.objects)["start"], flux_onsets)
+            objects = beatmap.hit_objects() if timed is None else timed.objects
+            timing = chart_timing(objects["start"], analysis.attacks_ms)
             offset = "-" if timing.offset_ms is None else f"{timing.offset_ms:+.1f}"
             drift = "-" if timing.drift_ms is None else f"{timing.drift_ms:.1f}"
             if timing.offset_ms is not None and os.path.splitext(source)[1].lower() in (".tja", ".sm", ".ssc"):

@@ -29,16 +29,16 @@ from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets
 from ..beatmaps.formats import open_beatmap_set
 from ..beatmaps.intermediate import IntermediateBeatmap
 from ..beatmaps.playability import PlayabilityReport, check_beatmap_set, check_playability
-from ..processing.audio_priors import SILENCE_DB
+from ..processing.audio_priors import FRAMES_PER_SECOND, SILENCE_DB
 from ..processing.feature_extraction_beart import BeartFeatureExtractor
-from ..processing.onset_alignment import MAX_OFFSET_MS, ChartTiming, audio_onsets_ms, chart_timing
+from ..processing.onset_alignment import MAX_OFFSET_MS, ChartTiming, chart_timing
 from ..processing.song_analysis import SongAnalysis
 from ..safety import confined_path
 
 
 logger = logging.get_logger(__name__)
 
-FRAME_MS = 10.0
+FRAME_MS = 1000.0 / FRAMES_PER_SECOND  # a frame of the song's analysis
 
 
 @dataclass
@@ -90,20 +90,14 @@ class AudioCheckReport:
 
 
 def check_against_song(
-    objects: pd.DataFrame,
-    analysis: SongAnalysis,
-    onsets_ms: np.ndarray,
-    name: str,
-    audio: str,
-    silence_db: float = SILENCE_DB,
+    objects: pd.DataFrame, analysis: SongAnalysis, name: str, audio: str, silence_db: float = SILENCE_DB
 ) -> AudioCheckReport:
     """
     Checks one map's objects against its song (see the module docstring).
 
     Args:
         objects (`pd.DataFrame`): columns `track`, `start` (ms), as `check_objects` takes them.
-        analysis (`SongAnalysis`): the song's.
-        onsets_ms (`np.ndarray` of shape `(num_onsets,)`): its onsets (`audio_onsets_ms(..., refine=True)`).
+        analysis (`SongAnalysis`): the song's; its `sounding` frames and `attacks_ms` are read.
         name (`str`): names the map in the report.
         audio (`str`): names the song in the report.
         silence_db (`float`, *optional*): how far below the song's loud level an object's frame is silent; 0 for no
@@ -119,7 +113,7 @@ def check_against_song(
         silent = np.zeros(len(starts), dtype=bool)
     order = np.argsort(starts[silent], kind="stable")
     in_silence = list(zip(objects["track"].to_numpy()[silent][order], starts[silent][order].tolist()))
-    return AudioCheckReport(name, audio, len(objects), in_silence, chart_timing(starts, onsets_ms))
+    return AudioCheckReport(name, audio, len(objects), in_silence, chart_timing(starts, analysis.attacks_ms))
 
 
 class SongCache:
@@ -130,12 +124,13 @@ class SongCache:
         self.feature_extractor = feature_extractor or BeartFeatureExtractor()
         self.key, self.value = None, None
 
-    def __call__(self, key, read) -> tuple[SongAnalysis, np.ndarray]:
-        """The analysis and refined onsets of the song `key` names; `read()` gives its path or bytes."""
+    def __call__(self, key, read) -> SongAnalysis:
+        """The analysis of the song `key` names, its attacks found (`SongAnalysis.attacks_ms`); `read()` gives its
+        path or bytes."""
         if key != self.key:
             try:
-                analysis = SongAnalysis.from_audio(read(), self.feature_extractor)
-                value = (analysis, audio_onsets_ms(analysis.mel_slices, flux=analysis.flux, refine=True))
+                value = SongAnalysis.from_audio(read(), self.feature_extractor)
+                value.attacks_ms  # noqa: B018  (found while the song's errors are caught)
             except Exception as error:  # unreadable, too long, silent: the same for every map of the song
                 value = error
             self.key, self.value = key, value
@@ -158,10 +153,10 @@ def _set_against_songs(beatmap_set, source: str, skipped: list, silence_db: floa
             if audio is None:
                 skipped += [(item, f"not checked against its audio: {reason}") for _, reason in missing]
                 continue
-            analysis, onsets = songs((source, audio), lambda: beatmap_set.read_bytes(audio))
+            analysis = songs((source, audio), lambda: beatmap_set.read_bytes(audio))
             timed = beatmap_set.timed(member)
             objects = beatmap.hit_objects() if timed is None else timed.objects
-            reports[item] = check_against_song(objects, analysis, onsets, item, audio, silence_db)
+            reports[item] = check_against_song(objects, analysis, item, audio, silence_db)
         except Exception as error:  # an untrusted file or song: the other maps are checked
             skipped.append((item, f"not checked against its audio: {str(error) or type(error).__name__}"))
     return reports
@@ -179,8 +174,8 @@ def _intermediate_against_song(
     audio = confined_path(os.path.dirname(os.path.abspath(path)), beatmap.audio, path) if beatmap.audio else ""
     if not os.path.isfile(audio):
         raise FileNotFoundError(f"The audio {beatmap.audio!r} named by {path} is not beside it.")
-    analysis, onsets = songs(audio, lambda: audio)
-    return check_against_song(beatmap.hit_objects(), analysis, onsets, path, beatmap.audio, silence_db)
+    analysis = songs(audio, lambda: audio)
+    return check_against_song(beatmap.hit_objects(), analysis, path, beatmap.audio, silence_db)
 
 
 def check_maps_with_audio(

@@ -20,7 +20,7 @@ from ..beatmaps.provenance import is_ai_generated
 from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from ..modeling import BeartModel
 from ..processing import BeartProcessor, SongAnalysis
-from ..processing.onset_alignment import MAX_OFFSET_MS, audio_onsets_ms, chart_timing
+from ..processing.onset_alignment import MAX_OFFSET_MS, chart_timing
 from .baselines import OnsetHeuristic, detect_audio_onsets, untrained_model
 from .dataset_metrics import dataset_metrics
 from .map_statistics import map_statistics
@@ -223,11 +223,10 @@ class BeatmapEvaluator:
                 bar.update((len(song.maps) + len(self.sweep_difficulties)) * len(self.systems))
                 continue
             audio_onsets = detect_audio_onsets(waveform, SAMPLING_RATE)
-            attacks = audio_onsets_ms(analysis.mel_slices, flux=analysis.flux, refine=True)
             for reference in song.maps:
                 labels = {"song": song.source, "map": reference.meta["name"], "difficulty": reference.difficulty}
                 audio_rows.append(self._audio_rows(audio_onsets, reference, {**labels, "system": REFERENCE}))
-                offset_ms = self._offset_ms(reference, attacks)
+                offset_ms = self._offset_ms(reference, analysis.attacks_ms)
                 if offset_ms is not None and abs(offset_ms) >= MAX_OFFSET_MS:
                     logger.warning(
                         f"{song.source}: {reference.meta['name']} sits {abs(offset_ms):.0f} ms "
@@ -249,7 +248,7 @@ class BeatmapEvaluator:
                     audio_rows.append(self._audio_rows(audio_onsets, beatmap, {**labels, "system": system}))
                     statistics.append(
                         {**labels, "system": system, "requested": reference.difficulty, **map_statistics(beatmap),
-                         "offset_ms": self._offset_ms(beatmap, attacks)}  # fmt: skip
+                         "offset_ms": self._offset_ms(beatmap, analysis.attacks_ms)}  # fmt: skip
                     )
                     bar.update(1)
                 first_onset = reference.hit_objects()["start"].min() / 1000.0

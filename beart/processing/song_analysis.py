@@ -23,6 +23,7 @@ from .audio_priors import (
     tracked_beats,
 )
 from .feature_extraction_beart import BeartFeatureExtractor
+from .onset_alignment import audio_onsets_ms
 from .tempo_map import tempo_sections
 
 
@@ -118,6 +119,18 @@ class SongAnalysis:
         """`(num_slices, groups)`, bool: the frames where the song sounds, within `silence_db` of its loud level
         (`sounding_frames`); the `silence_db` gate keeps objects off the others."""
         return sounding_frames(self.mel_slices, silence_db, depth=self.depth_below_loud)
+
+    @cached_property
+    def onsets_ms(self) -> np.ndarray:
+        """`(num_onsets,)`: the song's onsets (ms) on their 10 ms frames (`audio_onsets_ms`), which
+        `--align-to-onsets` lines charts up on."""
+        return audio_onsets_ms(self.mel_slices, flux=self.flux)
+
+    @cached_property
+    def attacks_ms(self) -> np.ndarray:
+        """`(num_onsets,)`: the same onsets at the tops of their peaks of the flux (`audio_onsets_ms` with
+        `refine=True`), the attacks `chart_timing` times a map on (`beart check --audio`, `beart evaluate`)."""
+        return audio_onsets_ms(self.mel_slices, flux=self.flux, refine=True)
 
     @cached_property
     def beats(self) -> np.ndarray:

@@ -40,10 +40,9 @@ from ..beatmaps.fretsonfire_reader import FretsOnFireSong
 from ..beatmaps.intermediate import TRACK_COUNTS
 from ..beatmaps.provenance import is_ai_generated
 from ..beatmaps.tracks import retrack, tracks_of_count
-from ..processing import BeartFeatureExtractor, BeartTokenizer
-from ..processing.audio_priors import spectral_flux
+from ..processing import BeartFeatureExtractor, BeartTokenizer, SongAnalysis
 from ..safety import LimitError, UnsafePathError, confined_path
-from .alignment import ALIGN_ON, alignment_shift_ms, audio_onsets_ms, shifted
+from .alignment import ALIGN_ON, alignment_shift_ms, shifted
 
 
 logger = logging.get_logger(__name__)
@@ -417,9 +416,9 @@ def _write_corpus(
             song_maps = []
             onsets = attacks = None
             if align_to_onsets:  # the flux once for both
-                flux = spectral_flux(slices)
-                onsets = audio_onsets_ms(slices, flux=flux)
-                attacks = audio_onsets_ms(slices, flux=flux, refine=True) if align_on == "attacks" else None
+                analysis = SongAnalysis(slices)
+                onsets = analysis.onsets_ms
+                attacks = analysis.attacks_ms if align_on == "attacks" else None
             for item, read, beatmap in _with_folded_maps(song.maps, folded_tracks):
                 if onsets is not None:
                     starts = beatmap.hit_objects()["start"].to_numpy(np.float64)

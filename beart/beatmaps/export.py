@@ -2,7 +2,6 @@
 
 import os
 
-from ..safety import confined_path
 from .errors import BeatmapError
 from .formats import format_for_mode, write_beatmaps
 from .intermediate import IntermediateBeatmap
@@ -37,8 +36,7 @@ def _shared_audio(beatmaps: list[IntermediateBeatmap], paths: list[str]) -> str:
     """The song every map names, each in its own folder (a name leading out of it raises `UnsafePathError`)."""
     songs = {}
     for beatmap, path in zip(beatmaps, paths):
-        folder = os.path.dirname(os.path.abspath(path))
-        songs.setdefault(confined_path(folder, beatmap.audio, path) if beatmap.audio else folder, (path, beatmap.audio))
+        songs.setdefault(beatmap.audio_beside(path) or os.path.dirname(os.path.abspath(path)), (path, beatmap.audio))
     if len(songs) > 1:
         (one, first), (other, second) = list(songs.values())[:2]
         raise BeatmapError(

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from transformers.utils import logging
 
 from ..beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE, TRACK_COUNTS
-from ..safety import ZIP_READ_ERRORS, LimitError, check_duration, check_member_size, limits
+from ..safety import ZIP_READ_ERRORS, LimitError, check_duration, check_member_size, confined_path, limits
 from .errors import BeatmapError
 from .files import write_atomically
 from .numbers import finite_number
@@ -162,6 +162,15 @@ class IntermediateBeatmap:
     @property
     def audio(self) -> str:
         return self.meta["audio"]
+
+    def audio_beside(self, path) -> str:
+        """The song this map names, in the folder of the file it was read from (`path`); `""` where it names none.
+
+        Raises:
+            `UnsafePathError`: the name leads out of that folder.
+        """
+        path = os.fspath(path)
+        return confined_path(os.path.dirname(os.path.abspath(path)), self.audio, path) if self.audio else ""
 
     @property
     def events(self) -> np.ndarray:

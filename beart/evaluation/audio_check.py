@@ -33,7 +33,6 @@ from ..processing.audio_priors import FRAMES_PER_SECOND, SILENCE_DB
 from ..processing.feature_extraction_beart import BeartFeatureExtractor
 from ..processing.onset_alignment import MAX_OFFSET_MS, ChartTiming, chart_timing
 from ..processing.song_analysis import SongAnalysis
-from ..safety import confined_path
 
 
 logger = logging.get_logger(__name__)
@@ -171,7 +170,7 @@ def _intermediate_against_song(
         `FileNotFoundError`: the song is not beside the map. `UnsafePathError`: the map names a file outside its
             folder. `AudioError`: the song does not decode.
     """
-    audio = confined_path(os.path.dirname(os.path.abspath(path)), beatmap.audio, path) if beatmap.audio else ""
+    audio = beatmap.audio_beside(path)
     if not os.path.isfile(audio):
         raise FileNotFoundError(f"The audio {beatmap.audio!r} named by {path} is not beside it.")
     analysis = songs(audio, lambda: audio)

@@ -41,7 +41,7 @@ from ..beatmaps.intermediate import TRACK_COUNTS
 from ..beatmaps.provenance import is_ai_generated
 from ..beatmaps.tracks import retrack, tracks_of_count
 from ..processing import BeartFeatureExtractor, BeartTokenizer, SongAnalysis
-from ..safety import LimitError, UnsafePathError, confined_path
+from ..safety import LimitError, UnsafePathError
 from .alignment import ALIGN_ON, alignment_shift_ms, shifted
 
 
@@ -230,7 +230,7 @@ def _catalog_intermediate(path: str, songs: dict, report: CorpusReport) -> None:
         report.skipped.append((path, f"refused: {path}: its metadata says it is AI-generated"))
         return
     try:
-        audio = confined_path(os.path.dirname(os.path.abspath(path)), beatmap.audio, path)
+        audio = beatmap.audio_beside(path)
     except UnsafePathError as error:
         report.skipped.append((path, f"unsafe: {error}"))
         return

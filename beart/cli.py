@@ -644,6 +644,9 @@ def main(argv: list[str] | None = None) -> int:
         if not 0 < arguments.max_song_minutes < float("inf"):
             parser.error(f"--max-song-minutes must be a positive number, got {arguments.max_song_minutes}")
         limits.max_song_seconds = arguments.max_song_minutes * 60.0
+    quiet = getattr(arguments, "no_progress", False) and transformers_logging.is_progress_bar_enabled()
+    if quiet:
+        transformers_logging.disable_progress_bar()  # transformers' own bars too (loading the weights)
     try:
         if arguments.command not in FORMAT_COMMANDS:
             register()  # deferred by the `beart` command (see `beart.register`): these commands use the Auto API
@@ -660,3 +663,6 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        if quiet:
+            transformers_logging.enable_progress_bar()

@@ -281,8 +281,9 @@ def test_command_line_generates_osz_and_stepmania(converted_dir, song, tmp_path,
     output = tmp_path / "click.osz"
     arguments = ["generate", song, "--model", str(converted_dir), "--end", "8", "--top-k", "3", "--seed", "1"]
     assert main([*arguments, "-o", str(output), "--no-progress"]) == 0
-    summary = capsys.readouterr().out
+    summary, progress = capsys.readouterr()
     assert "objects" in summary and str(output) in summary and output.exists()
+    assert "it/s" not in progress and "step/s" not in progress  # no bar, transformers' loading bar neither
     folder = tmp_path / "stepmania"
     assert main([*arguments, "--mode", "stepmania", "-o", str(folder), "--no-progress"]) == 0
     written = parse_simfile((folder / "click_120bpm.sm").read_text(), "click_120bpm.sm")

@@ -25,8 +25,9 @@ def _convert_checkpoint(arguments: argparse.Namespace) -> int:
     if arguments.audio_foresight is not None:
         overrides["audio_foresight"] = arguments.audio_foresight
     output_dir = convert_original_checkpoint(
-        arguments.checkpoint, arguments.output_dir, trust_pickle=arguments.trust_pickle, **overrides
-    )
+        arguments.checkpoint, arguments.output_dir, trust_pickle=arguments.trust_pickle,
+        overwrite=arguments.overwrite, **overrides,
+    )  # fmt: skip
     print(f"Converted {arguments.checkpoint} -> {output_dir} (load it with AutoModel.from_pretrained)")
     return 0
 
@@ -125,6 +126,7 @@ def _train(arguments: argparse.Namespace, training_flags: list[str]) -> int:
         model_name_or_path=arguments.model,
         config_overrides=overrides,
         resume_from_checkpoint=arguments.resume,
+        overwrite=arguments.overwrite,
     )
     if trainer.is_world_process_zero():
         print(
@@ -260,6 +262,7 @@ def _evaluate(arguments: argparse.Namespace) -> int:
         dataset=arguments.dataset,
         plot_seconds=arguments.plot_seconds,
         progress=not arguments.no_progress,
+        overwrite=arguments.overwrite,
     )
     print(summary_table(report).to_string(index=False))
     if "dataset" in report:
@@ -279,6 +282,7 @@ def _inspect(arguments: argparse.Namespace) -> int:
         arguments.song,
         arguments.output_dir,
         at=arguments.at,
+        overwrite=arguments.overwrite,
         **{key: value for key, value in options.items() if value is not None},
     )
     print(f"beart inspect: wrote {', '.join(paths)}")
@@ -369,7 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
         "a transformers directory: config.json, model.safetensors, tokenizer and preprocessor files.",
     )
     convert.add_argument("checkpoint", help="the original .pt file")
-    convert.add_argument("output_dir", help="folder to write (created if missing)")
+    convert.add_argument("output_dir", help="folder to write (created if missing; a folder holding files: --overwrite)")
+    _add_overwrite_argument(convert, "write into an OUTPUT_DIR that holds files, replacing a model's files there")
     convert.add_argument(
         "--trust-pickle",
         action="store_true",
@@ -499,6 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_decoding_arguments(evaluate)
     evaluate.add_argument("--plot-seconds", type=float, default=20.0, help="length of the piano-roll windows")
     evaluate.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_overwrite_argument(evaluate, "replace the report.json and plots of an earlier evaluation in OUTPUT_DIR")
     evaluate.set_defaults(handler=_evaluate)
 
     check = commands.add_parser(
@@ -545,6 +551,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--mode", choices=list(GAME_MODE_TRACKS), help="default: osu")
     inspect.add_argument("--difficulty", type=float, help="0 (easiest) to 1 (hardest), default 0.5")
     inspect.add_argument("--seed", type=int, help="seed of the sampling")
+    _add_overwrite_argument(inspect, "replace the PNGs of an earlier inspection of the same step")
     inspect.set_defaults(handler=_inspect)
 
     dataset = commands.add_parser("dataset", help="build training corpora").add_subparsers(
@@ -621,6 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="change a field of the model's config (e.g. prediction_steps=6)",
     )
     train.add_argument("--resume", nargs="?", const=True, help="resume from the last (or the given) checkpoint")
+    _add_overwrite_argument(train, "train into an OUTPUT_DIR that holds files (its model, checkpoints may be replaced)")
     train.set_defaults(handler=_train, takes_training_flags=True)
     subparsers = {**commands.choices, **{f"dataset {key}": value for key, value in dataset.choices.items()}}
     for name, subparser in subparsers.items():

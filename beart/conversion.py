@@ -18,6 +18,7 @@ from transformers.utils import logging
 
 from .modeling import BeartConfig, BeartModel
 from .processing import BeartProcessor
+from .safety import check_writable_folder
 from .beat_vocabulary import vocabulary_size
 
 
@@ -191,16 +192,30 @@ def model_from_original_checkpoint(
 
 
 def convert_original_checkpoint(
-    path: str | os.PathLike, output_dir: str | os.PathLike, trust_pickle: bool = False, **config_overrides
-) -> str:
+    path: str | os.PathLike, output_dir: str | os.PathLike, trust_pickle: bool = False, overwrite: bool = False,
+    **config_overrides,
+) -> str:  # fmt: skip
     """
     Writes a complete transformers directory (config.json, model.safetensors, tokenizer and preprocessor files) for
     an original checkpoint, so that `AutoModel` and `AutoProcessor` load it. Nothing is written if the checkpoint
     cannot be read.
 
+    Args:
+        path (`str` or `os.PathLike`): the original `.pt` checkpoint.
+        output_dir (`str` or `os.PathLike`): the folder written: new, or empty.
+        trust_pickle (`bool`, *optional*, defaults to `False`): unpickle the file fully (see
+            `load_original_checkpoint`).
+        overwrite (`bool`, *optional*, defaults to `False`): write into an `output_dir` that holds files (a model's
+            files of the same names are replaced); without it such a folder is refused before anything is read.
+        **config_overrides: configuration fields changed (e.g. `audio_foresight`).
+
     Returns:
         The output directory.
+
+    Raises:
+        `FileExistsError`: `output_dir` holds files and `overwrite` is not set.
     """
+    check_writable_folder(output_dir, overwrite, "replace the model files it holds")
     model = model_from_original_checkpoint(path, trust_pickle=trust_pickle, **config_overrides)
     processor = BeartProcessor.from_model_config(model.config)
     output_dir = os.path.abspath(os.fspath(output_dir))

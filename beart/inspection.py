@@ -10,6 +10,7 @@ from .evaluation.plots import load_pyplot, save_figure
 from .modeling import BeartModel
 from .modeling.generation_beart import GENERATION_KEYS, decoding_settings
 from .processing import BeartProcessor
+from .safety import check_writable
 from .beat_vocabulary import RESERVED_TOKENS
 
 
@@ -132,7 +133,9 @@ def plot_token_embeddings(model: BeartModel, processor: BeartProcessor, path) ->
     return save_figure(figure, path)
 
 
-def inspect_generation(generator, audio, output_dir, at: float, **generation_options) -> list[str]:
+def inspect_generation(
+    generator, audio, output_dir, at: float, overwrite: bool = False, **generation_options
+) -> list[str]:
     """
     Generates a map of a song up to `at` seconds, then plots the attention maps of the model at that step (every
     track's first prediction) and the token embeddings.
@@ -142,6 +145,8 @@ def inspect_generation(generator, audio, output_dir, at: float, **generation_opt
         audio (`str`, `bytes` or `np.ndarray`): the song (see the pipeline).
         output_dir (`str`): where `attention_step_<step>.png` and `token_embeddings.png` go.
         at (`float`): the moment inspected, in seconds.
+        overwrite (`bool`, *optional*, defaults to `False`): replace the PNGs of an earlier inspection; without it
+            they are refused before anything is generated.
         **generation_options: `mode`, `tracks`, `difficulty`, `seed`, ... for the pipeline.
 
     Returns:
@@ -150,6 +155,10 @@ def inspect_generation(generator, audio, output_dir, at: float, **generation_opt
     processor, model = generator.processor, generator.model
     steps_per_second = 1000 / (processor.tokenizer.groups * QUANTUM_MS)
     step = int(round(at * steps_per_second))
+    attention_path = os.path.join(output_dir, f"attention_step_{step}.png")
+    embeddings_path = os.path.join(output_dir, "token_embeddings.png")
+    for path in (attention_path, embeddings_path):
+        check_writable(path, overwrite)
     analysis = generator.preprocess(audio, sampling_rate=generation_options.pop("sampling_rate", None))["analysis"]
     if not 0 <= step < len(analysis):
         raise ValueError(f"--at {at} s lies outside the song (0 to {len(analysis) / steps_per_second} s).")
@@ -175,11 +184,11 @@ def inspect_generation(generator, audio, output_dir, at: float, **generation_opt
     paths = [
         plot_attention_maps(
             attentions,
-            os.path.join(output_dir, f"attention_step_{step}.png"),
+            attention_path,
             scored_positions=processor.scored_positions(num_tracks),
             track_length=window + 1,
             title=f"attention at {step / steps_per_second:.1f} s, {num_tracks} track(s); rows attend to columns",
         ),
-        plot_token_embeddings(model, processor, os.path.join(output_dir, "token_embeddings.png")),
+        plot_token_embeddings(model, processor, embeddings_path),
     ]
     return paths

@@ -9,6 +9,8 @@ Every reader and writer of the package calls these helpers (this module imports 
 - `confined_path`: a file named inside a map (an `.osu`'s `AudioFilename`, a simfile's `#MUSIC`, an `.ibf`'s
   `audio`, a TJA's `WAVE`) resolves inside the map's own folder, or is refused.
 - `check_writable`: an existing output is refused unless the user asked for `overwrite`.
+- `check_writable_folder`: an output folder that holds anything (a trained model, an evaluation) is refused
+  unless the user asked for `overwrite`.
 """
 
 import math
@@ -132,3 +134,15 @@ def check_writable(path, overwrite: bool) -> None:
     path = os.fspath(path)
     if os.path.lexists(path) and not overwrite:
         raise FileExistsError(f"{path} already exists; pass --overwrite (overwrite=True) to replace it.")
+
+
+def check_writable_folder(path, overwrite: bool, what: str = "replace what it holds") -> None:
+    """Raises `FileExistsError` when `path` exists and is not an empty folder (a file, or a folder holding anything)
+    and the user did not ask to overwrite it; `what` says what `--overwrite` then does."""
+    path = os.fspath(path)
+    if overwrite or not os.path.lexists(path):
+        return
+    if os.path.isdir(path) and not os.path.islink(path) and not os.listdir(path):
+        return
+    held = "holds files" if os.path.isdir(path) else "exists"
+    raise FileExistsError(f"{path} already {held}; pass --overwrite (overwrite=True) to {what}.")

@@ -22,9 +22,10 @@ def main():
     parser.add_argument("output_dir", help="folder for the converted model")
     parser.add_argument("--song", help="an audio file to run the converted model on")
     parser.add_argument("--difficulty", type=float, default=0.5)
+    parser.add_argument("--overwrite", action="store_true", help="write into an OUTPUT_DIR that holds files")
     arguments = parser.parse_args()
 
-    convert_original_checkpoint(arguments.checkpoint, arguments.output_dir)
+    convert_original_checkpoint(arguments.checkpoint, arguments.output_dir, overwrite=arguments.overwrite)
     print(f"converted {arguments.checkpoint} -> {arguments.output_dir}")
     if arguments.song is None:
         return

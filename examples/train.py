@@ -22,6 +22,7 @@ class ScriptArguments:
     corpus_dir: str = field(metadata={"help": "a corpus from `beart dataset build`"})
     preset: str = field(default="quaver", metadata={"help": "quaver or crotchet, for a fresh model"})
     model: str | None = field(default=None, metadata={"help": "start from a model id, folder or original .pt"})
+    overwrite: bool = field(default=False, metadata={"help": "train into an output_dir that holds files"})
 
 
 def main() -> None:
@@ -32,6 +33,7 @@ def main() -> None:
         preset=None if script.model else script.preset,
         model_name_or_path=script.model,
         resume_from_checkpoint=training.resume_from_checkpoint,
+        overwrite=script.overwrite,
     )
     if trainer.is_world_process_zero():
         print(f"saved to {training.output_dir} after {trainer.state.global_step} steps")

@@ -26,6 +26,7 @@ from beart.beatmaps import BeatmapError, BeatmapRefusedError
 from beart.beatmaps.batch_conversion import find_beatmap_sets
 from beart.beatmaps.formats import open_beatmap_set
 from beart.evaluation.dataset_metrics import dataset_metrics
+from beart.safety import check_writable_folder
 from beart.training import BeartTrainingArguments, TimeBudgetCallback, build_corpus, train_beart
 from beart.training.synthesis import render_song_audio
 
@@ -142,7 +143,11 @@ def main() -> None:
         help="keep the rendered songs, the corpus and checkpoints here, reusing a corpus already there "
         "(default: a temporary folder)",
     )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the model in OUTPUT_DIR, and the checkpoints in --work-dir"
+    )
     arguments = parser.parse_args()
+    check_writable_folder(arguments.output_dir, arguments.overwrite, "replace the model it holds")  # before rendering
 
     with contextlib.ExitStack() as stack:
         folder = arguments.work_dir or stack.enter_context(tempfile.TemporaryDirectory())
@@ -193,6 +198,7 @@ def main() -> None:
                 model_name_or_path=arguments.start_model,
                 config_overrides=overrides,
                 callbacks=callbacks,
+                overwrite=arguments.overwrite,
             )
         else:
             overrides.update(model_size_overrides(arguments.model_size))
@@ -202,6 +208,7 @@ def main() -> None:
                 preset="quaver",
                 config_overrides={"initializer_range": 0.02, **overrides},
                 callbacks=callbacks,
+                overwrite=arguments.overwrite,
             )
         trainer.save_model(arguments.output_dir)
         trainer.processing_class.save_pretrained(arguments.output_dir)

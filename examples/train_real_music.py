@@ -37,6 +37,7 @@ import time
 from beart.beatmaps.intermediate import TRACK_COUNTS
 from beart.decoding_options import read_history_steps
 from beart.training import BeartTrainingArguments, TimeBudgetCallback, build_corpus, train_beart
+from beart.safety import check_writable_folder
 from beart.training.alignment import ALIGN_ON
 
 
@@ -96,7 +97,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--align-on", choices=ALIGN_ON, default="frames", help="what the charts are lined up on")
     parser.add_argument("--work-dir", help="keep the corpus here, reusing one already there")
+    parser.add_argument("--overwrite", action="store_true", help="train into an OUTPUT_DIR that holds files")
     arguments = parser.parse_args()
+    check_writable_folder(arguments.output_dir, arguments.overwrite, "train into it anyway")  # before the corpus
 
     with contextlib.ExitStack() as stack:
         folder = arguments.work_dir or stack.enter_context(tempfile.TemporaryDirectory())
@@ -165,7 +168,9 @@ def main() -> None:
         else:
             start = {"model_name_or_path": arguments.start_model}
         started = time.monotonic()
-        trainer = train_beart(corpus, training, config_overrides=overrides, callbacks=callbacks, **start)
+        trainer = train_beart(
+            corpus, training, config_overrides=overrides, callbacks=callbacks, overwrite=arguments.overwrite, **start
+        )
         print(f"trained {trainer.state.global_step} steps in {(time.monotonic() - started) / 60:.1f} min")
         trainer.save_model(arguments.output_dir)
         trainer.processing_class.save_pretrained(arguments.output_dir)

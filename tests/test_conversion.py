@@ -22,6 +22,13 @@ def test_command_line_conversion_writes_a_complete_directory(fixtures_dir, tmp_p
         beart_main(["convert-checkpoint", str(fixtures_dir / "original_quaver_checkpoint.pt"), str(output_dir)]) == 0
     )
     assert "Converted" in capsys.readouterr().out
+    # a folder holding a model is written into only when asked
+    (output_dir / "model.safetensors").write_bytes(b"another model")
+    arguments = ["convert-checkpoint", str(fixtures_dir / "original_quaver_checkpoint.pt"), str(output_dir)]
+    assert beart_main(arguments) == 1
+    assert "already holds files; pass --overwrite" in capsys.readouterr().err
+    assert (output_dir / "model.safetensors").read_bytes() == b"another model"
+    assert beart_main([*arguments, "--overwrite"]) == 0
     names = set(os.listdir(output_dir))
     assert {"config.json", "model.safetensors", "tokenizer_config.json", "processor_config.json"} <= names
     assert isinstance(AutoTokenizer.from_pretrained(output_dir), beart.BeartTokenizer)

@@ -287,6 +287,16 @@ def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, t
     settings = json.loads((output / "report.json").read_text())["settings"]
     assert settings["hit_threshold"] == 0.3 and settings["prediction_steps"] == 1
     assert settings["onset_prior"] == 2.0 and settings["difficulty_guidance"] == 1.0 and settings["beat_prior"] == 3.0
+    # an earlier evaluation's report and plots are replaced only when asked
+    report = (output / "report.json").read_bytes()
+    assert main([*arguments, "--end", "2", "--difficulties", "0.5", "--no-progress"]) == 1
+    assert "report.json already exists; pass --overwrite" in capsys.readouterr().err
+    assert (output / "report.json").read_bytes() == report
+    (output / "report.json").unlink()
+    assert main([*arguments, "--end", "2", "--difficulties", "0.5", "--no-progress"]) == 1
+    assert "plots already holds files; pass --overwrite" in capsys.readouterr().err
+    assert main([*arguments, "--end", "2", "--difficulties", "0.5", "--no-progress", "--overwrite"]) == 0
+    assert json.loads((output / "report.json").read_text())["settings"].get("hit_threshold") != 0.3  # the new run's
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["evaluate", str(empty), str(tmp_path / "none"), "--model", str(tiny_model_dir)]) == 1
@@ -340,7 +350,13 @@ def test_inspect_looks_at_the_layout_the_model_decodes_a_map_with(tiny_model_dir
     # a one-track map decoded with four tracks (then folded) is looked at in those four; the legacy strategy and a
     # map without `decode_tracks` decode their own track
     for options in ({"decode_tracks": 4}, {}, {"decode_tracks": 4, "strategy": "legacy", "beams": [2]}):
-        inspection.inspect_generation(generator, song, str(tmp_path), at=2.0, mode="osu", seed=0, top_k=2, **options)
+        inspection.inspect_generation(
+            generator, song, str(tmp_path), at=2.0, mode="osu", seed=0, top_k=2, overwrite=True, **options
+        )
+    assert layouts == [4, 1, 1]
+    # the PNG of an earlier inspection of the step is refused without `overwrite`, before anything is generated
+    with pytest.raises(FileExistsError, match="attention_step_20.png already exists; pass --overwrite"):
+        inspection.inspect_generation(generator, song, str(tmp_path), at=2.0, mode="osu", seed=0, top_k=2)
     assert layouts == [4, 1, 1]
 
 

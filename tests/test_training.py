@@ -492,6 +492,29 @@ def test_train_beart_runs_the_callbacks_it_is_given(fixture_corpus, tmp_path):
     assert trainer.state.global_step == 3 and arguments.max_steps == 12
 
 
+def test_a_folder_holding_files_is_trained_into_only_when_asked(fixture_corpus, tmp_path, capsys):
+    from beart.cli import main
+
+    output = tmp_path / "run"
+    arguments = tiny_arguments(output, report_to="none", save_strategy="no")
+    train_beart(fixture_corpus, arguments, config_overrides=TINY_MODEL, callbacks=[StopAtStep(1)])
+    weights = (output / "model.safetensors").read_bytes()
+    # a second run would replace the model (and rotate out another run's checkpoints): refused before anything loads
+    with pytest.raises(FileExistsError, match="already holds files; pass --overwrite .* --resume"):
+        train_beart(fixture_corpus, arguments, config_overrides={"no_such_field": 1})
+    assert (output / "model.safetensors").read_bytes() == weights
+    assert main(["train", str(fixture_corpus), str(output), "--max_steps", "1", "--report_to", "none"]) == 1
+    assert "--overwrite" in capsys.readouterr().err
+    trainer = train_beart(
+        fixture_corpus, arguments, config_overrides=TINY_MODEL, callbacks=[StopAtStep(2)], overwrite=True
+    )
+    assert trainer.state.global_step == 2 and (output / "model.safetensors").read_bytes() != weights
+    (tmp_path / "empty").mkdir()  # an empty folder is no output to keep
+    train_beart(fixture_corpus, tiny_arguments(tmp_path / "empty", report_to="none", save_strategy="no"),
+                config_overrides=TINY_MODEL, callbacks=[StopAtStep(1)])  # fmt: skip
+    assert (tmp_path / "empty" / "model.safetensors").exists()
+
+
 def test_a_time_budget_stops_the_run_and_spreads_its_checkpoints_over_the_time(fixture_corpus, tmp_path):
     ticks = iter(range(0, 10_000, 10))  # the clock moves 10 s at every reading: the start, then each step's end
     budget = TimeBudgetCallback(minutes=1.0, saves=3, clock=lambda: float(next(ticks)))

@@ -21,6 +21,7 @@ from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from ..modeling import BeartModel
 from ..processing import BeartProcessor, SongAnalysis
 from ..processing.onset_alignment import MAX_OFFSET_MS, chart_timing
+from ..safety import check_writable, check_writable_folder
 from .baselines import OnsetHeuristic, detect_audio_onsets, untrained_model
 from .dataset_metrics import dataset_metrics
 from .map_statistics import map_statistics
@@ -35,6 +36,7 @@ MODEL = "model"
 UNTRAINED = "untrained_model"
 HEURISTIC = "onset_heuristic"
 REFERENCE = "reference"
+REPORT_NAME = "report.json"
 
 
 @dataclass
@@ -186,8 +188,9 @@ class BeatmapEvaluator:
         )
 
     def evaluate(
-        self, references, output_dir, *, dataset=None, plot_seconds: float = 20.0, progress: bool = True
-    ) -> dict:
+        self, references, output_dir, *, dataset=None, plot_seconds: float = 20.0, progress: bool = True,
+        overwrite: bool = False,
+    ) -> dict:  # fmt: skip
         """
         Evaluates on every song with human maps under `references` and writes `report.json` and the plots to
         `output_dir`.
@@ -199,17 +202,25 @@ class BeatmapEvaluator:
                 untrained model) are also scored on: masked-token accuracy, perplexity, tempo MAE.
             plot_seconds (`float`, *optional*, defaults to 20.0): length of the piano-roll windows.
             progress (`bool`, *optional*, defaults to `True`): show a progress bar over the maps.
+            overwrite (`bool`, *optional*, defaults to `False`): replace the `report.json` and the plots of an earlier
+                evaluation in `output_dir` (plots this one does not write stay); without it such an `output_dir` is
+                refused before anything is evaluated.
 
         Returns:
             `dict`: the report (see the README's `beart evaluate` section).
+
+        Raises:
+            `FileExistsError`: `output_dir` holds a `report.json` or plots, and `overwrite` is not set.
         """
+        plots_dir = os.path.join(output_dir, "plots")
+        check_writable(os.path.join(output_dir, REPORT_NAME), overwrite)
+        check_writable_folder(plots_dir, overwrite, "replace the plots of an earlier evaluation")
         skipped = []
         songs = find_reference_songs(references, skipped)
         for item, reason in skipped:
             logger.warning(f"skipped {item}: {reason}")
         if not songs:
             raise BeatmapError(f"No human maps with their audio found under {references}; nothing to evaluate.")
-        plots_dir = os.path.join(output_dir, "plots")
         per_map, audio_rows, statistics, plots = [], [], [], []
         total = sum(len(song.maps) + len(self.sweep_difficulties) for song in songs)
         bar = tqdm(total=total * len(self.systems), desc="evaluating", unit="map", disable=not progress)
@@ -363,7 +374,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 def write_report(report: dict, output_dir) -> str:
     """Writes `report.json` (atomically)."""
-    return write_atomically(os.path.join(output_dir, "report.json"), json.dumps(report, indent=2).encode("utf-8"))
+    return write_atomically(os.path.join(output_dir, REPORT_NAME), json.dumps(report, indent=2).encode("utf-8"))
 
 
 def summary_table(report: dict, tolerance_ms: float = 50) -> pd.DataFrame:

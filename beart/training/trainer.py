@@ -18,6 +18,7 @@ from transformers.utils import logging
 
 from ..loading import load_model
 from ..processing import BeartFeatureExtractor, BeartProcessor
+from ..safety import check_writable_folder
 from .collator import BeartDataCollator
 from .corpus import load_corpus
 
@@ -188,6 +189,7 @@ def train_beart(
     config_overrides: dict | None = None,
     resume_from_checkpoint=None,
     callbacks: list | None = None,
+    overwrite: bool = False,
 ) -> BeartTrainer:
     """
     Trains a BEaRT model on a corpus built by `beart dataset build` and saves model and processor to
@@ -201,7 +203,18 @@ def train_beart(
         config_overrides (`dict`, *optional*): configuration fields changed for a fresh model (e.g. a tiny one).
         resume_from_checkpoint (`str` or `bool`, *optional*): resume an interrupted run (see `Trainer.train`).
         callbacks (`list[TrainerCallback]`, *optional*): more callbacks for the [`BeartTrainer`].
+        overwrite (`bool`, *optional*, defaults to `False`): train into an `args.output_dir` that already holds files
+            (a model, another run's checkpoints, which the run may then replace or rotate out); without it, and
+            without `resume_from_checkpoint`, such a folder is refused before anything loads.
+
+    Raises:
+        `FileExistsError`: `args.output_dir` holds files, and neither `overwrite` nor `resume_from_checkpoint` is set.
     """
+    if not resume_from_checkpoint:
+        check_writable_folder(
+            args.output_dir, overwrite, "train into it anyway (its model and checkpoints may be replaced), or resume "
+            "its run with --resume (resume_from_checkpoint)"
+        )
     corpus = load_corpus(corpus_dir)
     args.remove_unused_columns = False
     if args.ddp_find_unused_parameters is None:

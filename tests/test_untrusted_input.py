@@ -5,6 +5,8 @@ import io
 import json
 import logging
 import os
+import re
+import shutil
 import stat
 import textwrap
 import zipfile
@@ -14,6 +16,7 @@ import pandas as pd
 import pytest
 import soundfile
 
+import beart
 from beart.audio import AudioError, load_audio
 from beart.beatmaps import BeatmapError, FretsOnFireSong, IntermediateBeatmap, convert_beatmaps, export_intermediate
 from beart.beatmaps.batch_conversion import find_beatmap_sets
@@ -589,6 +592,57 @@ def test_clear_errors_on_the_command_line(tmp_path, capsys):
     assert main(["export", str(ibf), str(tmp_path / "t.osz"), "--title", "x" * 100_000]) == 0
     with zipfile.ZipFile(tmp_path / "t.osz") as archive:
         assert max(len(name) for name in archive.namelist()) <= 124  # 120 characters of name and ".osu"
+
+
+def _model_folder(folder, **config_changes):
+    """A copy of the bundled model's folder whose `config.json` has `config_changes`."""
+    source = os.path.join(os.path.dirname(beart.__file__), "default_model")
+    os.makedirs(folder)
+    for name in os.listdir(source):
+        shutil.copy(os.path.join(source, name), folder / name)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, **config_changes}))
+    return folder
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"intermediate_size": 4_000_000_000}, r"'layers.0.intermediate.bias' have shape \[\d+\], .* \[4000000000\]"),
+        ({"num_hidden_layers": 10_000_000}, r"holds \d+ layers, but its configuration asks for 10000000"),
+        ({"max_position_embeddings": 1 << 30}, r"holds [\d,]+ weights, but its configuration asks for a model of"),
+    ],
+)  # fmt: skip
+def test_a_model_whose_configuration_asks_for_more_than_its_weights_is_refused_unallocated(
+    tmp_path, run_bounded, changes, message
+):
+    # transformers would allocate the configured tensors the file lacks (hundreds of GB) before reporting them
+    folder = _model_folder(tmp_path / "model", **changes)
+    result = run_bounded(
+        f"""
+        import beart
+        from transformers import AutoModel
+        for load in (beart.load_model, AutoModel.from_pretrained):
+            try:
+                load({str(folder)!r})
+            except ValueError as error:
+                print("refused:", error)
+        """
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("refused: " + str(folder / "model.safetensors")) == 2, result.stdout
+    assert re.search(message, result.stdout), result.stdout
+
+
+def test_a_model_missing_a_small_tensor_its_configuration_adds_still_loads(tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    folder = _model_folder(tmp_path / "model")
+    weights = load_file(folder / "model.safetensors")
+    del weights["embeddings.difficulty_embeddings.weight"]  # as saved before the difficulty embedding existed
+    save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
+    model = beart.load_model(folder)
+    assert model.embeddings.difficulty_embeddings.weight.shape == (4, 32)
 
 
 def test_top_k_larger_than_the_vocabulary_samples_every_token(tmp_path):

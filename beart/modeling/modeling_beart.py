@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 from torch.nn import functional as F
-from transformers import PreTrainedModel
+from transformers import PretrainedConfig, PreTrainedModel
 from transformers import initialization as init
 from transformers.activations import ACT2FN
 from transformers.utils import ModelOutput, logging
@@ -17,6 +17,7 @@ from ..remote_code import auto_map, custom_pipelines, save_remote_code
 from .configuration_beart import BeartConfig
 from .generation_beart import BeartGenerationMixin, generation_config_from_model_config
 from .model_card import model_card_text
+from .weight_shapes import check_weights_fit_config, weights_file
 
 
 logger = logging.get_logger(__name__)
@@ -286,6 +287,22 @@ class BeartPreTrainedModel(PreTrainedModel):
     main_input_name = "input_ids"
     _supports_sdpa = True
     _no_split_modules = ["BeartLayer"]
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *model_args, **kwargs):
+        """`PreTrainedModel.from_pretrained`, after checking that the configuration fits the weights saved beside it
+        (`check_weights_fit_config`: the file's header against the model laid out on the `meta` device), so that a
+        folder whose `config.json` asks for far more than its `model.safetensors` holds is refused with a
+        `ValueError` naming the file before transformers allocates the difference."""
+        path = weights_file(pretrained_model_name_or_path, kwargs)
+        if path is not None:
+            config = kwargs.get("config")
+            if not isinstance(config, PretrainedConfig):
+                options = {key: value for key, value in kwargs.items() if key != "config"}
+                source = pretrained_model_name_or_path if config is None else config
+                config, _ = cls.config_class.from_pretrained(source, return_unused_kwargs=True, **options)
+            check_weights_fit_config(path, config, cls)
+        return super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
 
     def save_pretrained(self, save_directory, *args, save_code: bool = True, **kwargs):
         """`PreTrainedModel.save_pretrained`, plus a model card (`README.md`, see `model_card_text`) where the folder

@@ -47,10 +47,23 @@ def load_model(model_name_or_path=None, *, preset: str | None = None, **config_o
 
 
 def load_processor(model_name_or_path, config: BeartConfig) -> BeartProcessor:
-    """The processor saved with a model, or the one its configuration implies (an original checkpoint has none)."""
+    """
+    The processor saved with a model, or the one its configuration implies where none is saved (an original
+    checkpoint has none).
+
+    Raises:
+        `ValueError`: the saved processor's settings are out of range, or do not fit the model's `config`
+            (`BeartProcessor.check_fits`).
+    """
     if model_name_or_path is not None and not os.path.isfile(os.fspath(model_name_or_path)):
+        where = f"The processor saved in {os.fspath(model_name_or_path)}"
         try:
-            return BeartProcessor.from_pretrained(model_name_or_path)
-        except (OSError, ValueError):
-            pass
+            processor = BeartProcessor.from_pretrained(model_name_or_path)
+        except OSError:
+            processor = None  # none saved there
+        except ValueError as error:
+            raise ValueError(f"{where} is refused: {error}") from None
+        if processor is not None:
+            processor.check_fits(config, where)
+            return processor
     return BeartProcessor.from_model_config(config)

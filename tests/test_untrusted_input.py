@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile
+from transformers import pipeline
 
 import beart
 from beart.audio import AudioError, load_audio
@@ -594,14 +595,18 @@ def test_clear_errors_on_the_command_line(tmp_path, capsys):
         assert max(len(name) for name in archive.namelist()) <= 124  # 120 characters of name and ".osu"
 
 
-def _model_folder(folder, **config_changes):
-    """A copy of the bundled model's folder whose `config.json` has `config_changes`."""
+def _model_folder(folder, extractor_changes=None, processor_changes=None, **config_changes):
+    """A copy of the bundled model's folder whose `config.json` has `config_changes`, and its `processor_config.json`
+    `processor_changes` and in its feature extractor `extractor_changes`."""
     source = os.path.join(os.path.dirname(beart.__file__), "default_model")
     os.makedirs(folder)
     for name in os.listdir(source):
         shutil.copy(os.path.join(source, name), folder / name)
     config = json.loads((folder / "config.json").read_text())
     (folder / "config.json").write_text(json.dumps({**config, **config_changes}))
+    processor = json.loads((folder / "processor_config.json").read_text())
+    processor["feature_extractor"].update(extractor_changes or {})
+    (folder / "processor_config.json").write_text(json.dumps({**processor, **(processor_changes or {})}))
     return folder
 
 
@@ -632,6 +637,28 @@ def test_a_model_whose_configuration_asks_for_more_than_its_weights_is_refused_u
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count("refused: " + str(folder / "model.safetensors")) == 2, result.stdout
     assert re.search(message, result.stdout), result.stdout
+
+
+@pytest.mark.parametrize(
+    "extractor, processor, message",
+    [
+        ({"sampling_rate": 10**9}, {}, r"sampling_rate must lie in \[8000, 192000\] Hz, got 1000000000"),
+        ({"n_fft": 2**31}, {}, r"n_fft must lie in \[128, 65536\]"),
+        ({"mel_bands": 10**7}, {}, r"mel_bands \(10000000\) must not exceed the 1025 frequencies"),
+        ({"mel_bands": 64}, {}, r"does not fit its model: mel_bands 64 where the model has 32"),
+        ({}, {"context_length": 10**9}, r"does not fit its model: context_length 1000000000 where the model has 512"),
+    ],
+)
+def test_a_processor_saved_beside_a_model_is_checked_against_it(tmp_path, capsys, extractor, processor, message):
+    # each of these made the feature extractor or the processor allocate GBs (or hear the song at another rate)
+    folder = _model_folder(tmp_path / "model", extractor_changes=extractor, processor_changes=processor)
+    song = _song_folder(tmp_path / "song") / "audio.wav"
+    assert main(["generate", str(song), "-o", str(tmp_path / "x.osz"), "--model", str(folder), "--no-progress"]) == 1
+    error = capsys.readouterr().err
+    assert f"The processor saved in {folder}" in error and re.search(message, error), error
+    assert not (tmp_path / "x.osz").exists()
+    with pytest.raises(ValueError, match=message):  # the pipeline that loads it itself
+        pipeline("beatmap-generation", model=str(folder))
 
 
 def test_a_model_missing_a_small_tensor_its_configuration_adds_still_loads(tmp_path):

@@ -92,6 +92,7 @@ class BeatmapGenerationPipeline(Pipeline):
         super().__init__(*args, **kwargs)
         if not isinstance(self.processor, BeartProcessor):
             self.processor = BeartProcessor.from_model_config(self.model.config)
+        self.processor.check_fits(self.model.config, "The pipeline's processor")
         self.model.eval()
 
     def _sanitize_parameters(

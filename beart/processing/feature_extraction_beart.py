@@ -8,6 +8,10 @@ from ..audio import AudioError, load_audio
 
 
 STEP_MS = 10
+# The rates and FFT sizes a saved `processor_config.json` may name (one from a stranger is untrusted input): from
+# telephone audio to studio masters, and windows from 2.5 ms to over a second at 44.1 kHz.
+SAMPLING_RATES = (8000, 192000)
+FFT_SIZES = (128, 65536)
 
 
 class BeartFeatureExtractor(SequenceFeatureExtractor):
@@ -24,9 +28,10 @@ class BeartFeatureExtractor(SequenceFeatureExtractor):
         mel_gradient (`bool`, *optional*, defaults to `False`):
             Replace each frame by its gradient across the mel bands (the original's `mel_gradient` option).
         sampling_rate (`int`, *optional*, defaults to 44100):
-            Rate the audio is resampled to before the spectrogram; the hop is 10 ms of it.
+            Rate the audio is resampled to before the spectrogram (8 to 192 kHz); the hop is 10 ms of it.
         n_fft (`int`, *optional*, defaults to 2048):
-            FFT window size of the spectrogram.
+            FFT window size of the spectrogram (128 to 65536), with as many frequencies (`n_fft // 2 + 1`) as mel
+            bands or more.
         silence_threshold (`float`, *optional*, defaults to 1e-4):
             Audio whose peak amplitude stays below this (-80 dBFS) is refused as silent.
         padding_value (`float`, *optional*, defaults to 0.0):
@@ -51,6 +56,14 @@ class BeartFeatureExtractor(SequenceFeatureExtractor):
         super().__init__(feature_size=mel_bands, sampling_rate=sampling_rate, padding_value=padding_value, **kwargs)
         if groups < 2 or mel_bands < 2:
             raise ValueError(f"groups and mel_bands must be at least 2, got {groups} and {mel_bands}.")
+        if not SAMPLING_RATES[0] <= sampling_rate <= SAMPLING_RATES[1]:
+            raise ValueError(f"sampling_rate must lie in {list(SAMPLING_RATES)} Hz, got {sampling_rate}.")
+        if not FFT_SIZES[0] <= n_fft <= FFT_SIZES[1]:
+            raise ValueError(f"n_fft must lie in {list(FFT_SIZES)}, got {n_fft}.")
+        if mel_bands > n_fft // 2 + 1:
+            raise ValueError(f"mel_bands ({mel_bands}) must not exceed the {n_fft // 2 + 1} frequencies of n_fft.")
+        if not 0.0 <= silence_threshold < 1.0:
+            raise ValueError(f"silence_threshold must lie in [0, 1), got {silence_threshold}.")
         self.groups = groups
         self.mel_bands = mel_bands
         self.mel_gradient = mel_gradient

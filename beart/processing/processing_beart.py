@@ -68,6 +68,28 @@ class BeartProcessor(ProcessorMixin):
             save_remote_code(save_directory)
         return result
 
+    def check_fits(self, config, where: str = "the processor") -> None:
+        """
+        Raises `ValueError` where this processor cuts the audio or lays out the context otherwise than the model of
+        `config` reads them (a `processor_config.json` saved beside a model is untrusted input, as the model's own
+        `config.json` is).
+
+        Args:
+            config ([`BeartConfig`]): the model's configuration.
+            where (`str`, *optional*): what the processor came from, for the error.
+        """
+        pairs = {
+            "groups": (self.feature_extractor.groups, config.groups),
+            "mel_bands": (self.feature_extractor.mel_bands, config.mel_bands),
+            "mel_gradient": (self.feature_extractor.mel_gradient, config.mel_gradient),
+            "context_length": (self.context_length, config.max_position_embeddings),
+            "audio_foresight": (self.audio_foresight, config.audio_foresight),
+        }
+        differing = [f"{name} {mine!r} where the model has {theirs!r}" for name, (mine, theirs) in pairs.items()
+                     if mine != theirs]  # fmt: skip
+        if differing:
+            raise ValueError(f"{where} does not fit its model: {'; '.join(differing)}.")
+
     @classmethod
     def from_model_config(cls, config) -> "BeartProcessor":
         """A processor matching a [`BeartConfig`]: its groups, mel bands, mel gradient, context and foresight."""

@@ -615,6 +615,7 @@ def _model_folder(folder, extractor_changes=None, processor_changes=None, **conf
     [
         ({"intermediate_size": 4_000_000_000}, r"'layers.0.intermediate.bias' have shape \[\d+\], .* \[4000000000\]"),
         ({"num_hidden_layers": 10_000_000}, r"holds \d+ layers, but its configuration asks for 10000000"),
+        ({"num_hidden_layers": 4}, r"holds \d+ layers, but its configuration asks for 4:"),  # 4 left unread
         ({"max_position_embeddings": 1 << 30}, r"holds [\d,]+ weights, but its configuration asks for a model of"),
     ],
 )  # fmt: skip
@@ -637,6 +638,24 @@ def test_a_model_whose_configuration_asks_for_more_than_its_weights_is_refused_u
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count("refused: " + str(folder / "model.safetensors")) == 2, result.stdout
     assert re.search(message, result.stdout), result.stdout
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"num_attention_heads": 0}, "num_attention_heads must be a whole number of at least 1, got 0"),
+        ({"hidden_size": "32"}, "hidden_size must be a whole number of at least 1, got '32'"),
+        ({"layer_norm_eps": float("nan")}, "layer_norm_eps must be a number from 0 to 1, got nan"),
+        ({"mel_scaling": [0, float("inf")]}, "mel_scaling must be two finite numbers"),
+    ],
+)
+def test_a_model_configuration_of_impossible_numbers_is_a_clear_error(tmp_path, capsys, changes, message):
+    # they divided by zero, made every probability nan mid-generation, or failed in formatting, with a traceback
+    folder = _model_folder(tmp_path / "model", **changes)
+    song = _song_folder(tmp_path / "song") / "audio.wav"
+    assert main(["generate", str(song), "-o", str(tmp_path / "x.osz"), "--model", str(folder), "--no-progress"]) == 1
+    error = capsys.readouterr().err
+    assert message in error and "Traceback" not in error, error
 
 
 @pytest.mark.parametrize(

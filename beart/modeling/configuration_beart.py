@@ -1,5 +1,7 @@
 """BEaRT model configuration."""
 
+import math
+
 from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
 
@@ -198,6 +200,7 @@ class BeartConfig(PreTrainedConfig):
         self.difficulty_embedding = difficulty_embedding
         self.onset_input = onset_input
         self.decoding_defaults = dict(decoding_defaults or {})
+        self._check_numbers()
         self.vocab_size = vocab_size if vocab_size is not None else self._derived_vocab_size()
         custom_pipelines = kwargs.pop("custom_pipelines", None)
         if custom_pipelines and not self._pipeline_task_registered(custom_pipelines):
@@ -237,7 +240,27 @@ class BeartConfig(PreTrainedConfig):
         super().validate()
         self._check_fields()
 
+    def _check_numbers(self):
+        """Each size a whole number of at least its least value, each rate, weight and scale a finite number in its
+        range: a `config.json` from a stranger is untrusted input (a zero head count divided by zero, a `nan` layer
+        norm epsilon made every probability `nan`)."""
+        for name, least in WHOLE_NUMBER_FIELDS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} must be a whole number of at least {least}, got {value!r}.")
+        for name, (low, high) in NUMBER_FIELDS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}.")
+        if self.layer_norm_eps <= 0 or self.tempo_scale <= 0:
+            raise ValueError(f"layer_norm_eps and tempo_scale must be positive, got {self.layer_norm_eps!r} and "
+                             f"{self.tempo_scale!r}.")  # fmt: skip
+        scaling = self.mel_scaling
+        if len(scaling) != 2 or not all(isinstance(value, (int, float)) and math.isfinite(value) for value in scaling):
+            raise ValueError(f"mel_scaling must be two finite numbers (low, high), got {scaling!r}.")
+
     def _check_fields(self):
+        self._check_numbers()
         if self.vocab_size != self._derived_vocab_size():
             raise ValueError(
                 f"vocab_size={self.vocab_size} does not match groups={self.groups}, which needs "
@@ -257,8 +280,6 @@ class BeartConfig(PreTrainedConfig):
                 f"audio_foresight ({self.audio_foresight}) must lie in [0, max_position_embeddings="
                 f"{self.max_position_embeddings})."
             )
-        if self.tempo_scale <= 0:
-            raise ValueError(f"tempo_scale must be positive, got {self.tempo_scale}.")
         if len(set(self.track_names)) != len(self.track_names):
             raise ValueError(f"track_names must be distinct, got {self.track_names}.")
         for count in self.track_counts:
@@ -277,12 +298,22 @@ class BeartConfig(PreTrainedConfig):
                     f"with {count} tracks each track has {self.audio_foresight // count} foresight positions."
                 )
         self.train_history_steps = read_history_steps(self.train_history_steps, "train_history_steps")
-        if not 0.0 <= self.foresight_label_rate <= 1.0:
-            raise ValueError(f"foresight_label_rate must lie in [0, 1], got {self.foresight_label_rate}.")
         for name in ("embedding_dropout_prob", "hidden_dropout_prob", "attention_probs_dropout_prob"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must lie in [0, 1), got {getattr(self, name)}.")
 
+
+# The least value of each size (`BeartConfig._check_numbers`), and the range of each rate, weight and scale.
+WHOLE_NUMBER_FIELDS = {
+    "groups": 2, "max_position_embeddings": 1, "audio_foresight": 0, "hidden_size": 1, "num_hidden_layers": 1,
+    "num_attention_heads": 1, "intermediate_size": 1, "mel_bands": 2, "prediction_steps": 1, "mel_band_shift": 0,
+    "augmentation_seed": 0,
+}  # fmt: skip
+NUMBER_FIELDS = {
+    "layer_norm_eps": (0.0, 1.0), "initializer_range": (0.0, 1e3), "tempo_scale": (0.0, 1e6),
+    "tempo_loss_weight": (0.0, 1e3), "token_loss_weight": (0.0, 1e3), "token_dropout": (0.0, 1.0),
+    "mel_noise": (0.0, 1e3), "mel_tilt": (0.0, 1e3), "time_stretch": (0.0, 0.9), "foresight_label_rate": (0.0, 1.0),
+}  # fmt: skip
 
 PRESETS = {
     "quaver": {"max_position_embeddings": 512, "audio_foresight": 64},

@@ -5,7 +5,8 @@ A model folder from the hub or a stranger is untrusted input, as a beatmap is. t
 (a feed-forward size of billions, thousands of layers, a position table longer than any song) makes it allocate the
 tensors the file lacks, or mismatches, at the configured size (hundreds of GB) before it reports the mismatch.
 `check_weights_fit_config` reads only the file's header (names and shapes) and refuses such a pair, naming the file
-and the first tensor that does not fit, before anything is allocated. A configuration may still add a few small
+and the first tensor that does not fit, before anything is allocated; so is a configuration of fewer layers than
+the file holds, whose model would leave some of them unread. A configuration may still add a few small
 tensors a file lacks (a model saved before the difficulty embedding existed starts it at zero).
 """
 
@@ -63,8 +64,9 @@ def saved_shapes(path: str) -> dict[str, tuple[int, ...]]:
 
 def check_weights_fit_config(path: str, config: BeartConfig, model_class) -> None:
     """
-    Raises `ValueError`, naming `path`, where the model `config` describes does not fit the weights saved there: more
-    layers than the file holds, a tensor of another shape, or many more numbers in all than the file holds
+    Raises `ValueError`, naming `path`, where the model `config` describes does not fit the weights saved there:
+    another number of layers than the file holds (more would be drawn at random, fewer leave layers unread), a
+    tensor of another shape, or many more numbers in all than the file holds
     (`EXTRA_ELEMENTS`). The model is laid out on the `meta` device, which allocates nothing.
 
     Args:
@@ -74,7 +76,7 @@ def check_weights_fit_config(path: str, config: BeartConfig, model_class) -> Non
     """
     saved = saved_shapes(path)
     saved_layers = {int(match.group(1)) for name in saved if (match := re.match(r"(?:\w+\.)?layers\.(\d+)\.", name))}
-    if saved_layers and config.num_hidden_layers > max(saved_layers) + 1:
+    if saved_layers and config.num_hidden_layers != max(saved_layers) + 1:
         raise ValueError(
             f"{path} holds {max(saved_layers) + 1} layers, but its configuration asks for {config.num_hidden_layers}: "
             "the configuration and the weights do not belong together."

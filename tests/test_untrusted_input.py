@@ -680,6 +680,36 @@ def test_a_processor_saved_beside_a_model_is_checked_against_it(tmp_path, capsys
         pipeline("beatmap-generation", model=str(folder))
 
 
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ("nan", "the weights 'layers.3.output.weight' hold nan or infinite values"),
+        ("whole numbers", "the weights 'embeddings.audio_projection.weight' are of type I64"),
+        ("overflowing", "The model's scores hold nan or infinite values"),  # finite weights, infinite activations
+    ],
+)
+def test_weights_that_are_no_numbers_or_overflow_are_a_clear_error(tmp_path, capsys, damage, message):
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    folder = _model_folder(tmp_path / "model")
+    weights = load_file(folder / "model.safetensors")
+    if damage == "nan":
+        weights["layers.3.output.weight"][0, 0] = float("nan")
+    elif damage == "whole numbers":
+        weights = {name: (tensor * 100).to(torch.int64) for name, tensor in weights.items()}
+    else:
+        weights["embeddings.audio_projection.weight"] *= 1e37
+    save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
+    song = _song_folder(tmp_path / "song") / "audio.wav"
+    for strategy in ("fast", "legacy"):
+        arguments = ["generate", str(song), "-o", str(tmp_path / "x.osz"), "--model", str(folder), "--no-progress"]
+        assert main([*arguments, "--strategy", strategy, "--end", "2"]) == 1
+        error = capsys.readouterr().err
+        assert message in error and "Traceback" not in error, error
+    assert not (tmp_path / "x.osz").exists()
+
+
 def test_a_model_missing_a_small_tensor_its_configuration_adds_still_loads(tmp_path):
     from safetensors.torch import load_file, save_file
 

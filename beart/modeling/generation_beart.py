@@ -99,6 +99,9 @@ class ContextScorer:
         Returns:
             `(tempo, logits)` or `(tempo, logits, unguided)`: tempo of shape `(rows,)`, logits of shape
             `(*positions.shape, vocab_size)`, on the CPU.
+
+        Raises:
+            `ValueError`: the model's logits or tempo hold `nan` or infinite values.
         """
         num_rows = len(input_ids)
         if self.guidance:
@@ -124,6 +127,11 @@ class ContextScorer:
                 input_features=torch.as_tensor(input_features, device=self.device),
                 logits_to_keep=torch.as_tensor(kept, device=self.device),
                 position_ids=position_ids,
+            )
+        if not (torch.isfinite(outputs.logits).all() and torch.isfinite(outputs.tempo).all()):
+            raise ValueError(
+                "The model's scores hold nan or infinite values (weights that overflow on this song): no map can be "
+                "drawn from them."
             )
         positions = torch.as_tensor(positions, device=self.device)
         rows = torch.arange(num_rows, device=self.device).reshape(-1, *[1] * (positions.dim() - 1))

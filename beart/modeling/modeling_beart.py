@@ -17,7 +17,7 @@ from ..remote_code import auto_map, custom_pipelines, save_remote_code
 from .configuration_beart import BeartConfig
 from .generation_beart import BeartGenerationMixin, generation_config_from_model_config
 from .model_card import model_card_text
-from .weight_shapes import check_weights_fit_config, weights_file
+from .weight_shapes import check_finite_weights, check_weights_fit_config, weights_file
 
 
 logger = logging.get_logger(__name__)
@@ -293,7 +293,8 @@ class BeartPreTrainedModel(PreTrainedModel):
         """`PreTrainedModel.from_pretrained`, after checking that the configuration fits the weights saved beside it
         (`check_weights_fit_config`: the file's header against the model laid out on the `meta` device), so that a
         folder whose `config.json` asks for far more than its `model.safetensors` holds is refused with a
-        `ValueError` naming the file before transformers allocates the difference."""
+        `ValueError` naming the file before transformers allocates the difference; and that the loaded weights are
+        finite (`check_finite_weights`)."""
         path = weights_file(pretrained_model_name_or_path, kwargs)
         if path is not None:
             config = kwargs.get("config")
@@ -302,7 +303,9 @@ class BeartPreTrainedModel(PreTrainedModel):
                 source = pretrained_model_name_or_path if config is None else config
                 config, _ = cls.config_class.from_pretrained(source, return_unused_kwargs=True, **options)
             check_weights_fit_config(path, config, cls)
-        return super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
+        model = super().from_pretrained(pretrained_model_name_or_path, *model_args, **kwargs)
+        check_finite_weights(model, os.fspath(path or pretrained_model_name_or_path))
+        return model
 
     def save_pretrained(self, save_directory, *args, save_code: bool = True, **kwargs):
         """`PreTrainedModel.save_pretrained`, plus a model card (`README.md`, see `model_card_text`) where the folder

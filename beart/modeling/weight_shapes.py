@@ -7,7 +7,9 @@ tensors the file lacks, or mismatches, at the configured size (hundreds of GB) b
 `check_weights_fit_config` reads only the file's header (names and shapes) and refuses such a pair, naming the file
 and the first tensor that does not fit, before anything is allocated; so is a configuration of fewer layers than
 the file holds, whose model would leave some of them unread. A configuration may still add a few small
-tensors a file lacks (a model saved before the difficulty embedding existed starts it at zero).
+tensors a file lacks (a model saved before the difficulty embedding existed starts it at zero). Weights of no
+floating-point type are refused from the header too, and weights that hold `nan` or infinite values once loaded
+(`check_finite_weights`).
 """
 
 import os
@@ -26,6 +28,7 @@ WEIGHTS_NAME = "model.safetensors"
 # A configuration may ask for this many more numbers than the weights file holds (tensors the file lacks, which
 # transformers initialises, and buffers such as the position table), beyond the file's own count.
 EXTRA_ELEMENTS = 1 << 20
+FLOAT_TYPES = frozenset({"F16", "BF16", "F32", "F64"})  # safetensors' names of the floating-point types
 HUB_KEYS = ("cache_dir", "force_download", "proxies", "token", "revision", "local_files_only", "subfolder")
 
 
@@ -54,12 +57,31 @@ def weights_file(pretrained_model_name_or_path, hub_options: dict) -> str | None
 
 
 def saved_shapes(path: str) -> dict[str, tuple[int, ...]]:
-    """Name -> shape of every tensor in a safetensors file, read from its header alone."""
+    """Name -> shape of every tensor in a safetensors file, read from its header alone.
+
+    Raises:
+        `ValueError`: the file is no readable safetensors file, or holds a tensor of no floating-point type (weights
+            of whole numbers read as nonsense).
+    """
     try:
         with safe_open(path, framework="pt") as weights:
-            return {name: tuple(weights.get_slice(name).get_shape()) for name in weights.keys()}
+            slices = {name: weights.get_slice(name) for name in weights.keys()}
+            kinds = {name: tensor.get_dtype() for name, tensor in slices.items()}
+            shapes = {name: tuple(tensor.get_shape()) for name, tensor in slices.items()}
     except (SafetensorError, OSError) as error:
         raise ValueError(f"{path} is not a readable safetensors file ({error}).") from None
+    for name, kind in kinds.items():
+        if kind not in FLOAT_TYPES:
+            raise ValueError(f"{path}: the weights {name!r} are of type {kind}; a model's weights are floating point.")
+    return shapes
+
+
+def check_finite_weights(model, where: str) -> None:
+    """Raises `ValueError` where a loaded model holds a `nan` or infinite weight (a diverged run, a damaged file):
+    every probability it gives would be `nan`."""
+    for name, parameter in model.named_parameters():
+        if not torch.isfinite(parameter).all():
+            raise ValueError(f"{where}: the weights {name!r} hold nan or infinite values; the model cannot be used.")
 
 
 def check_weights_fit_config(path: str, config: BeartConfig, model_class) -> None:

@@ -30,7 +30,7 @@ from beart.beatmaps.tja_file import parse_tja
 from beart.beatmaps.stepmania_reader import chart_to_intermediate
 from beart.cli import main
 from beart.safety import LimitError, UnsafePathError, confined_name, limits
-from beart.training.corpus import build_corpus
+from beart.training.corpus import build_corpus, load_corpus
 
 
 OSU_MAP = textwrap.dedent(
@@ -708,6 +708,47 @@ def test_weights_that_are_no_numbers_or_overflow_are_a_clear_error(tmp_path, cap
         error = capsys.readouterr().err
         assert message in error and "Traceback" not in error, error
     assert not (tmp_path / "x.osz").exists()
+
+
+def _changed_value(value, change):
+    """`value` (a number or a nested list) with its first number replaced by `change`."""
+    if isinstance(value, list):
+        return [_changed_value(value[0], change), *value[1:]]
+    return change
+
+
+@pytest.mark.parametrize(
+    "split, column, change, message",
+    [
+        ("train", "map_index", 10**6, "its train split names maps outside the"),
+        ("train", "step", 10**6, "its train split names steps outside their maps"),
+        ("maps", "events", 7, "its maps split holds event codes past 2"),
+        ("maps", "num_tracks", 3, "its maps split holds maps of other track counts than [1, 2, 4]"),
+        ("maps", "tempo", float("nan"), "its maps split holds tempos outside 0 to 100000 BPM or nan"),
+        ("maps", "song_index", 99, "its maps split names songs outside the"),
+        ("songs", "mel_frames", float("nan"), "its songs split holds mel frames outside [-1, 1] or nan"),
+    ],
+)
+def test_a_corpus_of_impossible_values_is_refused_before_training(fixture_corpus, tmp_path, split, column, change,
+                                                                   message):  # fmt: skip
+    # each failed deep in a batch mid-training (an IndexError), or trained on nan without a word
+    import datasets
+
+    corpus = datasets.load_from_disk(fixture_corpus)
+    changed = corpus[split].map(
+        lambda row, index: {column: _changed_value(row[column], change) if index == 0 else row[column]},
+        with_indices=True, features=corpus[split].features,
+    )  # fmt: skip
+    corpus[split] = changed
+    output = tmp_path / "corpus"
+    corpus.save_to_disk(output)
+    for name in os.listdir(fixture_corpus):
+        if name.endswith(".json"):
+            shutil.copy(fixture_corpus / name, output / name)
+    with pytest.raises(ValueError, match=re.escape(f"{output} is no BEaRT corpus: {message}")):
+        load_corpus(output)
+    assert main(["train", str(output), str(tmp_path / "run"), "--max_steps", "1", "--report_to", "none"]) == 1
+    assert not (tmp_path / "run").exists()
 
 
 def test_a_model_missing_a_small_tensor_its_configuration_adds_still_loads(tmp_path):

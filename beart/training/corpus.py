@@ -43,6 +43,7 @@ from ..beatmaps.tracks import retrack, tracks_of_count
 from ..processing import BeartFeatureExtractor, BeartTokenizer, SongAnalysis
 from ..safety import LimitError, UnsafePathError
 from .alignment import ALIGN_ON, alignment_shift_ms, shifted
+from .corpus_check import check_corpus
 
 
 logger = logging.get_logger(__name__)
@@ -510,10 +511,20 @@ def _write_corpus(
 
 
 def load_corpus(path) -> datasets.DatasetDict:
-    """Loads a corpus written by `build_corpus` (memory-mapped)."""
+    """
+    Loads a corpus written by `build_corpus` (memory-mapped), checked as untrusted input first (`check_corpus`).
+
+    Raises:
+        `FileNotFoundError`: no corpus at `path`. `ValueError`: its splits, columns or values are not those
+            `build_corpus` writes.
+    """
     path = os.fspath(path)
     if not os.path.isfile(os.path.join(path, CORPUS_INFO_NAME)):
         raise FileNotFoundError(
             f"{path} is not a BEaRT corpus (no {CORPUS_INFO_NAME}); build one with `beart dataset build`."
         )
-    return datasets.load_from_disk(path)
+    corpus = datasets.load_from_disk(path)
+    groups = BeartFeatureExtractor.from_pretrained(path).groups
+    schema = {"maps": map_features(), "train": example_features(), "test": example_features()}
+    check_corpus(corpus, path, groups, schema)
+    return corpus

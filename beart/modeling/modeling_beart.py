@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 from torch.nn import functional as F
-from transformers import PretrainedConfig, PreTrainedModel
+from transformers import PreTrainedConfig, PreTrainedModel
 from transformers import initialization as init
 from transformers.activations import ACT2FN
 from transformers.utils import ModelOutput, logging
@@ -298,7 +298,7 @@ class BeartPreTrainedModel(PreTrainedModel):
         path = weights_file(pretrained_model_name_or_path, kwargs)
         if path is not None:
             config = kwargs.get("config")
-            if not isinstance(config, PretrainedConfig):
+            if not isinstance(config, PreTrainedConfig):
                 options = {key: value for key, value in kwargs.items() if key != "config"}
                 source = pretrained_model_name_or_path if config is None else config
                 config, _ = cls.config_class.from_pretrained(source, return_unused_kwargs=True, **options)

@@ -230,6 +230,22 @@ def _decibels(text: str) -> float:
     return value
 
 
+def _seconds(text: str) -> float:
+    """A moment or length in seconds: a finite number, 0 or more."""
+    value = float(text)
+    if not 0.0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"seconds must be a finite number, 0 or more; got {text}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    """A length in seconds: a finite number above 0."""
+    value = _seconds(text)
+    if value == 0.0:
+        raise argparse.ArgumentTypeError(f"a length in seconds must be above 0; got {text}")
+    return value
+
+
 def _decoding_options(arguments: argparse.Namespace) -> dict:
     """The decoding options given on the command line."""
     options = {name: getattr(arguments, name) for name in arguments.decoding_flags}
@@ -451,8 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, help="seed of the sampling")
     generate.add_argument("--strategy", choices=STRATEGIES, help="decoding strategy (default fast)")
     _add_decoding_arguments(generate)
-    generate.add_argument("--start", type=float, help="start of the part to map, in seconds")
-    generate.add_argument("--end", type=float, help="end of the part to map, in seconds")
+    generate.add_argument("--start", type=_seconds, help="start of the part to map, in seconds")
+    generate.add_argument("--end", type=_positive_seconds, help="end of the part to map, in seconds")
     generate.add_argument(
         "--sustain-rests",
         type=float,
@@ -498,11 +514,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--difficulties", type=float, nargs="+", default=[0.1, 0.5, 0.9], help="extra difficulties generated per song"
     )
-    evaluate.add_argument("--start", type=float, help="score from this second of each song")
-    evaluate.add_argument("--end", type=float, help="score up to this second of each song")
+    evaluate.add_argument("--start", type=_seconds, help="score from this second of each song")
+    evaluate.add_argument("--end", type=_positive_seconds, help="score up to this second of each song")
     evaluate.add_argument("--no-baselines", action="store_true", help="skip the untrained model and the heuristic")
     _add_decoding_arguments(evaluate)
-    evaluate.add_argument("--plot-seconds", type=float, default=20.0, help="length of the piano-roll windows")
+    evaluate.add_argument(
+        "--plot-seconds", type=_positive_seconds, default=20.0, help="length of the piano-roll windows"
+    )
     evaluate.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_overwrite_argument(evaluate, "replace the report.json and plots of an earlier evaluation in OUTPUT_DIR")
     evaluate.set_defaults(handler=_evaluate)
@@ -546,7 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inspect.add_argument("song", help="the song: a wav, ogg, mp3 or flac file")
     inspect.add_argument("output_dir", help="where the PNGs go")
-    inspect.add_argument("--at", type=float, default=10.0, help="the moment inspected, in seconds (default 10)")
+    inspect.add_argument("--at", type=_seconds, default=10.0, help="the moment inspected, in seconds (default 10)")
     inspect.add_argument("--model", help="a model id or folder (default: the bundled model)")
     inspect.add_argument("--mode", choices=list(GAME_MODE_TRACKS), help="default: osu")
     inspect.add_argument("--difficulty", type=float, help="0 (easiest) to 1 (hardest), default 0.5")

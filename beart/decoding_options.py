@@ -180,7 +180,7 @@ class DecodingOptions:
             defaults to `[max(2, top_k)] * num_tracks`.
         max_beam_width (`int`, *optional*): `legacy`: most candidates kept between beams.
         logit_bias (`dict[int, float]`, *optional*): added to the logits of these token ids.
-        seed (`int`, *optional*): seed of the draws; a fresh random seed when not given.
+        seed (`int`, *optional*): seed of the draws (0 to 2**63 - 1); a fresh random seed when not given.
         prediction_steps (`int`, *optional*): `fast`: steps of every track taken from one forward pass, from 1 to the
             model's `config.prediction_steps` (the default).
         hit_threshold (`float`, *optional*): `fast`: instead of `top_k`, a step holds an object where the
@@ -295,6 +295,8 @@ class DecodingOptions:
             raise ValueError(f"temperature must be positive and finite, got {self.temperature}.")
         if int(self.top_k) < 1:
             raise ValueError(f"top_k must be a positive integer, got {self.top_k}.")
+        if self.seed is not None and not 0 <= int(self.seed) < 2**63:
+            raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1, got {self.seed}.")
         if self.beams is not None:
             if not self.beams or len(self.beams) % num_tracks or min(self.beams) < 1:
                 raise ValueError(

@@ -154,6 +154,8 @@ def inspect_generation(
     """
     processor, model = generator.processor, generator.model
     steps_per_second = 1000 / (processor.tokenizer.groups * QUANTUM_MS)
+    if not 0.0 <= at < float("inf"):
+        raise ValueError(f"--at must be a moment of the song in seconds, got {at}.")
     step = int(round(at * steps_per_second))
     attention_path = os.path.join(output_dir, f"attention_step_{step}.png")
     embeddings_path = os.path.join(output_dir, "token_embeddings.png")

@@ -762,6 +762,34 @@ def test_a_model_missing_a_small_tensor_its_configuration_adds_still_loads(tmp_p
     assert model.embeddings.difficulty_embeddings.weight.shape == (4, 32)
 
 
+@pytest.mark.parametrize(
+    "command, message",
+    [
+        (["generate", "SONG", "--end", "inf"], "argument --end: seconds must be a finite number"),
+        (["generate", "SONG", "--start", "nan"], "argument --start: seconds must be a finite number"),
+        (["generate", "SONG", "--seed", "-1"], "seed must be a whole number from 0 to 2**63 - 1, got -1"),
+        (["generate", "SONG", "--seed", str(2**70)], "seed must be a whole number from 0 to 2**63 - 1"),
+        (["generate", "SONG", "--sustain-rests", "nan"], "sustain_rest_beats must be 0 (none) or a number of beats"),
+        (["inspect", "SONG", "OUT", "--at", "nan"], "argument --at: seconds must be a finite number"),
+        (["evaluate", "SONG", "OUT", "--plot-seconds", "0"], "argument --plot-seconds: a length in seconds must be"),
+    ],
+)
+def test_numbers_no_run_can_use_are_refused_before_it_starts(tmp_path, capsys, command, message):
+    # `--end inf` ended in an OverflowError traceback, a nan `--sustain-rests` was taken, `--plot-seconds nan` failed
+    # only after a whole evaluation
+    song = str(_song_folder(tmp_path / "song") / "audio.wav")
+    arguments = [song if word == "SONG" else str(tmp_path / "out") if word == "OUT" else word for word in command]
+    output = [] if command[0] != "generate" else ["-o", str(tmp_path / "x.osz"), "--no-progress"]
+    try:
+        status = main([*arguments, *output])
+    except SystemExit as exit:  # argparse refuses a flag's value itself
+        status = exit.code
+    assert status not in (0, None)
+    error = capsys.readouterr().err
+    assert message in error and "Traceback" not in error, error
+    assert not (tmp_path / "x.osz").exists() and not (tmp_path / "out").exists()
+
+
 def test_top_k_larger_than_the_vocabulary_samples_every_token(tmp_path):
     folder = _song_folder(tmp_path / "song")
     output = tmp_path / "k.osz"

@@ -212,6 +212,8 @@ class BeatmapEvaluator:
         Raises:
             `FileExistsError`: `output_dir` holds a `report.json` or plots, and `overwrite` is not set.
         """
+        if not 0.0 < plot_seconds < float("inf"):
+            raise ValueError(f"plot_seconds must be a length in seconds above 0, got {plot_seconds}.")
         plots_dir = os.path.join(output_dir, "plots")
         check_writable(os.path.join(output_dir, REPORT_NAME), overwrite)
         check_writable_folder(plots_dir, overwrite, "replace the plots of an earlier evaluation")

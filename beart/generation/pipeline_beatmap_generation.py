@@ -103,6 +103,8 @@ class BeatmapGenerationPipeline(Pipeline):
         unknown = set(decoding) - set(DECODING_KEYS)
         if unknown:
             raise TypeError(f"Unknown generation options {sorted(unknown)}.")
+        if sustain_rest_beats is not None and not 0.0 <= sustain_rest_beats < float("inf"):
+            raise ValueError(f"sustain_rest_beats must be 0 (none) or a number of beats, got {sustain_rest_beats}.")
         preprocess = {key: value for key, value in {"sampling_rate": sampling_rate}.items() if value is not None}
         forward = {
             key: value
@@ -164,8 +166,8 @@ class BeatmapGenerationPipeline(Pipeline):
         mode, tracks = self.resolve_tracks(mode, tracks)
         if strategy not in STRATEGIES:
             raise ValueError(f"Unknown strategy {strategy!r}; choose one of {list(STRATEGIES)}.")
-        if start < 0 or (end is not None and end <= start):
-            raise ValueError(f"start and end must satisfy 0 <= start < end, got start={start}, end={end}.")
+        if not 0 <= start < float("inf") or (end is not None and not start < end < float("inf")):
+            raise ValueError(f"start and end must be seconds with 0 <= start < end, got start={start}, end={end}.")
         for other_strategy, names in STRATEGY_OPTIONS.items():
             ignored = sorted(set(decoding) & set(names))
             if other_strategy != strategy and ignored:

@@ -772,13 +772,18 @@ def test_a_model_missing_a_small_tensor_its_configuration_adds_still_loads(tmp_p
         (["generate", "SONG", "--sustain-rests", "nan"], "sustain_rest_beats must be 0 (none) or a number of beats"),
         (["inspect", "SONG", "OUT", "--at", "nan"], "argument --at: seconds must be a finite number"),
         (["evaluate", "SONG", "OUT", "--plot-seconds", "0"], "argument --plot-seconds: a length in seconds must be"),
+        (["dataset", "build", "FOLDER", "OUT", "--test-size", "nan"], "test_size must be a share from 0"),
+        (["dataset", "build", "FOLDER", "OUT", "--test-size", "2"], "test_size must be a share from 0"),
+        (["dataset", "build", "FOLDER", "OUT", "--max-empty-seconds", "-1"], "max_empty_seconds must be a number"),
+        (["dataset", "build", "FOLDER", "OUT", "--stem-mixes", "-1"], "stem_mixes 0 or more; got 42 and -1"),
     ],
 )
 def test_numbers_no_run_can_use_are_refused_before_it_starts(tmp_path, capsys, command, message):
     # `--end inf` ended in an OverflowError traceback, a nan `--sustain-rests` was taken, `--plot-seconds nan` failed
-    # only after a whole evaluation
-    song = str(_song_folder(tmp_path / "song") / "audio.wav")
-    arguments = [song if word == "SONG" else str(tmp_path / "out") if word == "OUT" else word for word in command]
+    # only after a whole evaluation, `--test-size 2` was taken and a negative `--max-empty-seconds` built nothing
+    folder = _song_folder(tmp_path / "song")
+    named = {"SONG": str(folder / "audio.wav"), "FOLDER": str(folder), "OUT": str(tmp_path / "out")}
+    arguments = [named.get(word, word) for word in command]
     output = [] if command[0] != "generate" else ["-o", str(tmp_path / "x.osz"), "--no-progress"]
     try:
         status = main([*arguments, *output])

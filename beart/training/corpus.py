@@ -313,6 +313,13 @@ def build_corpus(
     """
     if set(folded_tracks) - set(TRACK_COUNTS):
         raise ValueError(f"folded_tracks must name track counts of {list(TRACK_COUNTS)}; got {list(folded_tracks)}.")
+    if not 0.0 <= test_size < 1.0:
+        raise ValueError(f"test_size must be a share from 0 (none held out) up to 1, got {test_size}.")
+    if max_empty_seconds is not None and not 0.0 <= max_empty_seconds < float("inf"):
+        raise ValueError(f"max_empty_seconds must be a number of seconds (or None), got {max_empty_seconds}.")
+    if not (isinstance(seed, int) and 0 <= seed < 2**63) or not (isinstance(stem_mixes, int) and stem_mixes >= 0):
+        raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1 and stem_mixes 0 or more; got "
+                         f"{seed} and {stem_mixes}.")  # fmt: skip
     if align_on not in ALIGN_ON:
         raise ValueError(f"align_on must be one of {list(ALIGN_ON)}; got {align_on!r}.")
     feature_extractor = feature_extractor or BeartFeatureExtractor()

@@ -3,11 +3,20 @@ of `beart generate` and `beart evaluate`, which are derived from its fields (eac
 metadata). Standard library only, so that the command line builds its parser without loading torch."""
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 
 STRATEGIES = ("fast", "legacy")
 MAX_WEIGHT = 1000.0  # prior and guidance weights: far past any useful one, short of overflowing the logits
+MAX_LOGIT_BIAS = 1e6  # enough to force or forbid a token, short of overflowing the logits
+# The options that are numbers, and whole numbers (`DecodingOptions.validate`; a generation config from a stranger may
+# write them as text or lists).
+NUMBER_OPTIONS = (
+    "difficulty", "temperature", "hit_threshold", "difficulty_guidance", "onset_prior", "beat_prior", "silence_db",
+    "hold_threshold",
+)  # fmt: skip
+WHOLE_OPTIONS = ("top_k", "max_beam_width", "seed", "prediction_steps")
 # Below this difficulty the beat prior marks the beats only, not the points halfway: chosen on the development songs of
 # examples/real_music_split.py (selection score 0.622 against 0.613), checked on the training songs' easy charts (the
 # model card has both tables).
@@ -289,6 +298,18 @@ class DecodingOptions:
     )  # fmt: skip
 
     def validate(self, num_tracks: int) -> None:
+        for names, kind, what in ((NUMBER_OPTIONS, numbers.Real, "a number"), (WHOLE_OPTIONS, numbers.Integral,
+                                                                            "a whole number")):  # fmt: skip
+            for name in names:
+                value = getattr(self, name)
+                if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
+                    raise ValueError(f"{name} must be {what}, got {value!r}.")
+        for token, bias in dict(self.logit_bias or {}).items():
+            if not str(token).isdigit() or isinstance(bias, bool) or not isinstance(bias, numbers.Real):
+                raise ValueError(f"logit_bias maps token ids to numbers, got {token!r}: {bias!r}.")
+            if not -MAX_LOGIT_BIAS <= bias <= MAX_LOGIT_BIAS:
+                raise ValueError(f"logit_bias: a bias must be a number from -{MAX_LOGIT_BIAS:g} to "
+                                 f"{MAX_LOGIT_BIAS:g}, got {bias!r}.")  # fmt: skip
         if not 0.0 <= self.difficulty <= 1.0:
             raise ValueError(f"difficulty must lie in [0, 1], got {self.difficulty}.")
         if not 0 < self.temperature < float("inf"):

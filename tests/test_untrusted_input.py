@@ -595,9 +595,10 @@ def test_clear_errors_on_the_command_line(tmp_path, capsys):
         assert max(len(name) for name in archive.namelist()) <= 124  # 120 characters of name and ".osu"
 
 
-def _model_folder(folder, extractor_changes=None, processor_changes=None, **config_changes):
-    """A copy of the bundled model's folder whose `config.json` has `config_changes`, and its `processor_config.json`
-    `processor_changes` and in its feature extractor `extractor_changes`."""
+def _model_folder(folder, extractor_changes=None, processor_changes=None, generation_changes=None, **config_changes):
+    """A copy of the bundled model's folder whose `config.json` has `config_changes`, its `processor_config.json`
+    `processor_changes` and in its feature extractor `extractor_changes`, its `generation_config.json`
+    `generation_changes`."""
     source = os.path.join(os.path.dirname(beart.__file__), "default_model")
     os.makedirs(folder)
     for name in os.listdir(source):
@@ -607,6 +608,8 @@ def _model_folder(folder, extractor_changes=None, processor_changes=None, **conf
     processor = json.loads((folder / "processor_config.json").read_text())
     processor["feature_extractor"].update(extractor_changes or {})
     (folder / "processor_config.json").write_text(json.dumps({**processor, **(processor_changes or {})}))
+    generation = json.loads((folder / "generation_config.json").read_text())
+    (folder / "generation_config.json").write_text(json.dumps({**generation, **(generation_changes or {})}))
     return folder
 
 
@@ -652,6 +655,27 @@ def test_a_model_whose_configuration_asks_for_more_than_its_weights_is_refused_u
 def test_a_model_configuration_of_impossible_numbers_is_a_clear_error(tmp_path, capsys, changes, message):
     # they divided by zero, made every probability nan mid-generation, or failed in formatting, with a traceback
     folder = _model_folder(tmp_path / "model", **changes)
+    song = _song_folder(tmp_path / "song") / "audio.wav"
+    assert main(["generate", str(song), "-o", str(tmp_path / "x.osz"), "--model", str(folder), "--no-progress"]) == 1
+    error = capsys.readouterr().err
+    assert message in error and "Traceback" not in error, error
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"hit_threshold": "0.3"}, "hit_threshold must be a number, got '0.3'"),
+        ({"temperature": []}, "temperature must be a number, got []"),
+        ({"onset_prior": True}, "onset_prior must be a number, got True"),
+        ({"top_k": 1e30}, "top_k must be a whole number, got 1e+30"),
+        ({"logit_bias": {"999": 1.0}}, "logit_bias names token ids [999] outside the vocabulary of 85 tokens"),
+        ({"logit_bias": {"5": "x"}}, "logit_bias maps token ids to numbers, got '5': 'x'"),
+    ],
+)
+def test_a_generation_config_of_impossible_values_is_a_clear_error(tmp_path, capsys, changes, message):
+    # text or lists where numbers belong ended in a TypeError traceback, a token id past the vocabulary in an
+    # IndexError one
+    folder = _model_folder(tmp_path / "model", generation_changes=changes)
     song = _song_folder(tmp_path / "song") / "audio.wav"
     assert main(["generate", str(song), "-o", str(tmp_path / "x.osz"), "--model", str(folder), "--no-progress"]) == 1
     error = capsys.readouterr().err

@@ -78,7 +78,7 @@ class ContextScorer:
             [
                 TemperatureLogitsWarper(float(options.temperature)),
                 SuppressReservedTokensLogitsProcessor(processor.tokenizer.num_reserved_tokens),
-                LogitBiasLogitsProcessor(options.logit_bias),
+                LogitBiasLogitsProcessor(options.logit_bias, vocab_size=model.config.vocab_size),
             ]
         )
         self.guidance = options.difficulty_guidance or 0.0

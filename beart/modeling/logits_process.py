@@ -65,10 +65,14 @@ class LogitBiasLogitsProcessor(LogitsProcessor):
 
     Args:
         logit_bias (`dict[int, float]`): token id -> bias.
+        vocab_size (`int`, *optional*): the model's; a token id outside it raises `ValueError`.
     """
 
-    def __init__(self, logit_bias: dict):
+    def __init__(self, logit_bias: dict, vocab_size: int | None = None):
         self.logit_bias = {int(token): float(bias) for token, bias in logit_bias.items()}
+        outside = [token for token in self.logit_bias if vocab_size is not None and not 0 <= token < vocab_size]
+        if outside:
+            raise ValueError(f"logit_bias names token ids {outside} outside the vocabulary of {vocab_size} tokens.")
 
     def __call__(self, input_ids, scores: torch.Tensor) -> torch.Tensor:
         scores = scores.clone()

@@ -9,7 +9,7 @@ import numpy as np
 import soundfile
 from transformers.utils import logging
 
-from .safety import check_duration, limits
+from .safety import LimitError, check_duration, limits
 
 
 logger = logging.get_logger(__name__)
@@ -92,7 +92,8 @@ def audio_tags(path) -> dict:
 
 
 def _check_header(source, name: str) -> None:
-    """Refuses audio whose header says it is longer than the longest song, before anything is decoded."""
+    """Refuses audio whose header says it is longer than the longest song, or would take more memory decoded than
+    `limits.max_decoded_bytes` (channels times samples, as float32), before anything is decoded."""
     try:
         info = soundfile.info(source)
     except Exception:
@@ -100,6 +101,13 @@ def _check_header(source, name: str) -> None:
     if info.samplerate <= 0:
         raise AudioError(f"{name} declares a sampling rate of {info.samplerate} Hz.")
     check_duration(info.frames / info.samplerate, name)
+    decoded = info.frames * info.channels * np.dtype(np.float32).itemsize
+    if decoded > limits.max_decoded_bytes:
+        raise LimitError(
+            f"{name} holds {info.channels} channel(s) at {info.samplerate} Hz for {info.frames / info.samplerate:.0f} "
+            f"s: {decoded / 2**30:.1f} GiB decoded, past the {limits.max_decoded_bytes / 2**30:g} GiB beart decodes "
+            "(beart.safety.limits.max_decoded_bytes)."
+        )
 
 
 def _decode_file(path: str, target_sampling_rate: int) -> np.ndarray:

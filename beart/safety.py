@@ -40,12 +40,16 @@ class Limits:
         max_compression_ratio (`float`, defaults to 100): the largest ratio of a member's size to its compressed
             size, for members above 1 MiB.
         max_text_bytes (`int`, defaults to 64 MiB): the largest beatmap text (`.osu`, `.sm`, `.tja`, `.mid`) read.
+        max_decoded_bytes (`int`, defaults to 4 GiB): the most an audio file may take decoded, all its channels at its
+            own rate as float32 (an hour of stereo at 96 kHz takes 2.6 GiB; an hour of near-silence in 8 channels at
+            192 kHz, a few MB of FLAC, would take 21 GiB).
     """
 
     max_song_seconds: float = 3600.0
     max_member_bytes: int = 256 * 1024 * 1024
     max_compression_ratio: float = 100.0
     max_text_bytes: int = 64 * 1024 * 1024
+    max_decoded_bytes: int = 4 * 1024**3
 
     @property
     def max_song_ms(self) -> float:

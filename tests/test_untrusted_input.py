@@ -496,6 +496,20 @@ def test_audio_longer_than_the_longest_song_is_refused_from_its_header(tmp_path,
     assert result.stdout.count("refused") == 2 and "8.33 hours" in result.stdout, result.stderr
 
 
+def test_audio_too_large_decoded_is_refused_from_its_header(tmp_path, monkeypatch):
+    # near-silence in many channels at a high rate compresses to little and decodes to GBs (an hour of 8 channels at
+    # 192 kHz: 21 GiB); the bound is lowered here so that a small file crosses it
+    samples = np.zeros((96_000, 8), np.int16)  # 2 s at 48 kHz: 3.1 MB decoded as float32
+    samples[::100] = 3
+    soundfile.write(tmp_path / "wide.flac", samples, 48_000, subtype="PCM_16")
+    monkeypatch.setattr(limits, "max_decoded_bytes", 2 * 1024 * 1024)
+    for audio in (str(tmp_path / "wide.flac"), (tmp_path / "wide.flac").read_bytes()):
+        with pytest.raises(LimitError, match=r"holds 8 channel\(s\) at 48000 Hz for 2 s: .* GiB decoded, past"):
+            load_audio(audio)
+    monkeypatch.setattr(limits, "max_decoded_bytes", 4 * 1024 * 1024)
+    assert len(load_audio(str(tmp_path / "wide.flac"), target_sampling_rate=48_000)) == 96_000
+
+
 def test_samples_too_large_to_square_are_scaled_not_nan():
     waveform = load_audio(_wav_bytes(value=1e30))
     assert np.isfinite(waveform).all() and np.abs(waveform).max() == pytest.approx(1.0)

@@ -238,6 +238,7 @@ class BeartConfig(PreTrainedConfig):
         `ValueError` naming the first problem. Run it after changing the fields of an existing configuration.
         """
         super().validate()
+        self._check_numbers()
         self._check_fields()
 
     def _check_numbers(self):
@@ -260,7 +261,6 @@ class BeartConfig(PreTrainedConfig):
             raise ValueError(f"mel_scaling must be two finite numbers (low, high), got {scaling!r}.")
 
     def _check_fields(self):
-        self._check_numbers()
         if self.vocab_size != self._derived_vocab_size():
             raise ValueError(
                 f"vocab_size={self.vocab_size} does not match groups={self.groups}, which needs "

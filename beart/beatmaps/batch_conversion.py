@@ -155,8 +155,7 @@ def convert_beatmap_set(
         _convert_set_to_mode(source, output_dir, name, report, mode, for_training, require_audio, overwrite)
         return
     target = os.path.join(output_dir, name)
-    if os.path.lexists(target) and not overwrite:
-        report.skipped.append((source, f"exists: {target} is already there; pass --overwrite to replace it"))
+    if _kept(target, overwrite, source, report):
         return
     file_names, written_audio = set(), {}
     for item, beatmap_set, member, beatmap in read_difficulties(source, report.skipped, for_training=for_training):
@@ -170,6 +169,14 @@ def convert_beatmap_set(
             report.skipped.append((item, f"unreadable: {_describe(error)}"))
         else:
             report.converted.append(written)
+
+
+def _kept(target: str, overwrite: bool, source: str, report: ConversionReport) -> bool:
+    """Whether `target` already exists and is kept (no `overwrite`): then `source` is skipped with that reason."""
+    if os.path.lexists(target) and not overwrite:
+        report.skipped.append((source, f"exists: {target} is already there; pass --overwrite to replace it"))
+        return True
+    return False
 
 
 def _convert_set_to_mode(source, output_dir, name, report, mode, for_training, require_audio, overwrite) -> None:
@@ -189,8 +196,7 @@ def _convert_set_to_mode(source, output_dir, name, report, mode, for_training, r
         for song, paths in by_song.items():
             label = name if len(by_song) == 1 else f"{name} ({os.path.splitext(song)[0] or 'no audio'})"
             target = os.path.join(output_dir, safe_filename(label) + extension)
-            if os.path.lexists(target) and not overwrite:
-                report.skipped.append((source, f"exists: {target} is already there; pass --overwrite to replace it"))
+            if _kept(target, overwrite, source, report):
                 continue
             try:
                 written = export_intermediate(paths, target, mode=mode, overwrite=overwrite)

@@ -56,14 +56,11 @@ def load_processor(model_name_or_path, config: BeartConfig) -> BeartProcessor:
             (`BeartProcessor.check_fits`).
     """
     if model_name_or_path is not None and not os.path.isfile(os.fspath(model_name_or_path)):
-        where = f"The processor saved in {os.fspath(model_name_or_path)}"
         try:
             processor = BeartProcessor.from_pretrained(model_name_or_path)
         except OSError:
             processor = None  # none saved there
-        except ValueError as error:
-            raise ValueError(f"{where} is refused: {error}") from None
         if processor is not None:
-            processor.check_fits(config, where)
+            processor.check_fits(config, f"The processor saved in {os.fspath(model_name_or_path)}")
             return processor
     return BeartProcessor.from_model_config(config)

@@ -706,8 +706,9 @@ def test_a_processor_saved_beside_a_model_is_checked_against_it(tmp_path, capsys
     error = capsys.readouterr().err
     assert f"The processor saved in {folder}" in error and re.search(message, error), error
     assert not (tmp_path / "x.osz").exists()
-    with pytest.raises(ValueError, match=message):  # the pipeline that loads it itself
+    with pytest.raises(ValueError, match=message) as refused:  # the pipeline that loads it itself
         pipeline("beatmap-generation", model=str(folder))
+    assert str(folder) in str(refused.value)
 
 
 @pytest.mark.parametrize(

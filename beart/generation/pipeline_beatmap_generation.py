@@ -92,7 +92,8 @@ class BeatmapGenerationPipeline(Pipeline):
         super().__init__(*args, **kwargs)
         if not isinstance(self.processor, BeartProcessor):
             self.processor = BeartProcessor.from_model_config(self.model.config)
-        self.processor.check_fits(self.model.config, "The pipeline's processor")
+        source = getattr(self.model, "name_or_path", "")
+        self.processor.check_fits(self.model.config, f"The processor of {source}" if source else "The processor")
         self.model.eval()
 
     def _sanitize_parameters(

@@ -1,5 +1,7 @@
 """Processor class for BEaRT: lays out beat tokens and mel slices as model inputs for positions in a song."""
 
+import os
+
 import numpy as np
 import pandas as pd
 from transformers import BatchFeature, ProcessorMixin
@@ -67,6 +69,16 @@ class BeartProcessor(ProcessorMixin):
         if save_code:
             save_remote_code(save_directory)
         return result
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs) -> "BeartProcessor":
+        """`ProcessorMixin.from_pretrained` (also what `AutoProcessor` and `pipeline` call); settings out of range in a
+        saved `processor_config.json` (untrusted input) raise a `ValueError` that names where it was saved."""
+        try:
+            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        except ValueError as error:
+            where = os.fspath(pretrained_model_name_or_path)
+            raise ValueError(f"The processor saved in {where} is refused: {error}") from None
 
     def check_fits(self, config, where: str = "the processor") -> None:
         """

@@ -271,6 +271,7 @@ def _evaluate(arguments: argparse.Namespace) -> int:
         start=arguments.start,
         end=arguments.end,
         generation_options=_decoding_options(arguments),
+        line_up_charts=arguments.line_up_charts,
     )
     report = evaluator.evaluate(
         arguments.references,
@@ -517,6 +518,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--start", type=_seconds, help="score from this second of each song")
     evaluate.add_argument("--end", type=_positive_seconds, help="score up to this second of each song")
     evaluate.add_argument("--no-baselines", action="store_true", help="skip the untrained model and the heuristic")
+    evaluate.add_argument(
+        "--line-up-charts", action="store_true",
+        help="score against each human map 20 ms or more off its song's attacks moved onto them (its offset_ms)",
+    )  # fmt: skip
     _add_decoding_arguments(evaluate)
     evaluate.add_argument(
         "--plot-seconds", type=_positive_seconds, default=20.0, help="length of the piano-roll windows"

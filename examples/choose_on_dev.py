@@ -102,6 +102,9 @@ def score_system(
         holds, held = np.zeros(4, dtype=int), np.zeros(3, dtype=int)
         analysis = evaluator.analyse(waveform)  # one analysis for all the song's charts
         for reference in references:
+            # as written, or moved onto the song's attacks where it sits off them (`evaluator.line_up_charts`)
+            offset_ms = evaluator.offset_on_attacks(reference, analysis.attacks_ms)
+            reference = evaluator.scored_reference(reference, offset_ms)
             if num_tracks is None:
                 tracks, mode = reference.tracks, mode_of_beatmap(reference)
             else:
@@ -351,11 +354,14 @@ def number_list(parse):
 
 
 def evaluator_for(
-    model_path: str, settings: dict, start, end, baselines: bool = False, seed: int = 0
+    model_path: str, settings: dict, start, end, baselines: bool = False, seed: int = 0, line_up_charts: bool = False
 ) -> BeatmapEvaluator:
     model = load_model(model_path)
     model.name_or_path = model_path
-    return BeatmapEvaluator(model, baselines=baselines, start=start, end=end, generation_options=settings, seed=seed)
+    return BeatmapEvaluator(
+        model, baselines=baselines, start=start, end=end, generation_options=settings, seed=seed,
+        line_up_charts=line_up_charts,
+    )  # fmt: skip
 
 
 def main() -> None:

@@ -3,9 +3,11 @@ defaults), as a markdown table: per song, the model with its defaults, the model
 gate 0), the priors alone (an untrained model with the same defaults) and the onset heuristic, at +-50, +-20 and +-10
 ms, with the generated notes per human note. Nothing is chosen here. With `--tracks N` every map is generated with its
 chart's first N tracks (F1 pools the tracks either way); `--tracks 1` is the layout of osu!standard and osu!catch,
-which no real chart here has.
+which no real chart here has. With `--line-up-charts` every system is scored against each chart that sits 20 ms or more
+off its song's attacks moved onto them (`beart evaluate --line-up-charts`; Sectoid's Frets on Fire charts).
 
     python examples/report_real_music.py ../shared/corpus beart/default_model [--splits dev test] [--tracks 1]
+        [--line-up-charts]
 """
 
 import argparse
@@ -29,12 +31,16 @@ def main() -> None:
     parser.add_argument(
         "--tracks", type=int, choices=TRACK_COUNTS, help="generate every map with its chart's first N tracks"
     )
+    parser.add_argument(
+        "--line-up-charts", action="store_true", help="score against charts off their songs moved onto the attacks"
+    )
     arguments = parser.parse_args()
     defaults = load_model(arguments.model).generation_config.to_diff_dict()
     defaults.pop("transformers_version", None)
     # the untrained model decodes with the model's defaults too (`untrained_model`): the priors alone
-    evaluator = evaluator_for(arguments.model, {}, None, None, baselines=True)
-    alone = evaluator_for(arguments.model, MODEL_ALONE, None, None)
+    lined_up = {"line_up_charts": arguments.line_up_charts}
+    evaluator = evaluator_for(arguments.model, {}, None, None, baselines=True, **lined_up)
+    alone = evaluator_for(arguments.model, MODEL_ALONE, None, None, **lined_up)
     systems = {
         "model, defaults": (evaluator, MODEL),
         "model alone": (alone, MODEL),
@@ -42,6 +48,7 @@ def main() -> None:
         "onset heuristic": (evaluator, HEURISTIC),
     }
     layout = f", every map with at most {arguments.tracks} track(s)" if arguments.tracks else ""
+    layout += ", charts off their songs lined up on the attacks" if arguments.line_up_charts else ""
     print(f"{arguments.model}, decoding defaults {defaults}{layout}\n")
     print("| split | game | song | system | F1 +-50 ms | +-20 ms | +-10 ms | notes / human notes |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -270,10 +270,40 @@ def test_the_report_tells_how_far_a_map_sits_on_its_song_s_attacks(tiny_model_di
     outside = (late < 20000.0) | (late > 40000.0)
     starts = np.where(outside, late - 50.0, late)  # early outside the scored span
     song = beatmap([("LEFT", start, start) for start in starts], end_ms=61000)
-    assert evaluator._offset_ms(song, attacks) == pytest.approx(30.0 - ONSET_LEAD_MS, abs=0.5)
-    whole_song = BeatmapEvaluator(evaluator.generators["model"].model)._offset_ms(song, attacks)
+    assert evaluator.offset_on_attacks(song, attacks) == pytest.approx(30.0 - ONSET_LEAD_MS, abs=0.5)
+    whole_song = BeatmapEvaluator(evaluator.generators["model"].model).offset_on_attacks(song, attacks)
     assert whole_song != pytest.approx(30.0 - ONSET_LEAD_MS, abs=10.0)  # two thirds of its notes 20 ms early
-    assert evaluator._offset_ms(beatmap([("LEFT", 20000, 20000)], end_ms=61000), attacks) is None  # too few notes
+    few = beatmap([("LEFT", 20000, 20000)], end_ms=61000)
+    assert evaluator.offset_on_attacks(few, attacks) is None  # too few notes
+
+
+def test_a_chart_off_its_song_is_scored_moved_onto_its_attacks_only_when_asked(tiny_model_dir, tmp_path):
+    """A chart 40 ms early on its song (as Sectoid's Frets on Fire charts sit 23-37 ms early): every system reads low
+    at +-20 ms against it as written; with `line_up_charts` it is scored moved by its offset on the song's attacks."""
+    tracks = ["LEFT", "DOWN", "UP", "RIGHT"]
+    grid = np.arange(1000, 15000, 250)
+    starts = grid[np.random.default_rng(3).random(len(grid)) < 0.6]
+    tempo = pd.DataFrame({"time": [0], "bpm": [120.0]})
+    song = beatmap([("LEFT", start, start) for start in starts], tracks=tracks, difficulty=1.0, tempo_changes=tempo)
+    audio_path = tmp_path / "song.wav"
+    soundfile.write(audio_path, render_beatmap_audio(song, seed=3), 44100)
+    early = beatmap([("LEFT", start - 40, start - 40) for start in starts], tracks=tracks, difficulty=1.0,
+                    tempo_changes=tempo)  # fmt: skip
+    write_osz(early, tmp_path / "songs" / "early.osz", audio_path, mode="mania", title="early")
+    model = BeartModel.from_pretrained(tiny_model_dir)
+    scores = {}
+    for line_up in (False, True):
+        evaluator = BeatmapEvaluator(model, sweep_difficulties=(), line_up_charts=line_up)
+        report = evaluator.evaluate(tmp_path / "songs", tmp_path / f"report_{line_up}", progress=False)
+        micro = pd.DataFrame(report["onsets"]["micro"]).query("system == 'onset_heuristic' and track == 'all'")
+        (reference,) = [row for row in report["map_statistics"] if row["system"] == "reference"]
+        scores[line_up] = dict(zip(micro["tolerance_ms"], micro["f1"])), reference
+        assert reference["offset_ms"] == pytest.approx(-40.0, abs=4.0)  # the chart as written, either way
+        assert report["settings"]["line_up_charts"] is line_up
+    (as_written, written_row), (lined_up, lined_up_row) = scores[False], scores[True]
+    assert written_row["lined_up_ms"] == 0.0 and lined_up_row["lined_up_ms"] == pytest.approx(40.0, abs=4.0)
+    assert as_written[50] > 0.4 and lined_up[50] == pytest.approx(as_written[50], abs=0.05)  # +-50 ms: either way
+    assert as_written[20] < 0.1 and lined_up[20] == pytest.approx(lined_up[50], abs=0.05)
 
 
 def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, tmp_path, capsys):
@@ -281,11 +311,12 @@ def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, t
     arguments = ["evaluate", str(reference_songs), str(output), "--model", str(tiny_model_dir), "--no-baselines"]
     decoding = ["--hit-threshold", "0.3", "--onset-prior", "2", "--difficulty-guidance", "1", "--beat-prior", "3"]
     decoding += ["--prediction-steps", "1"]
+    decoding += ["--line-up-charts"]
     assert main([*arguments, "--end", "4", "--difficulties", "0.5", *decoding, "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "f1_50ms" in printed and "2 reference maps" in printed and (output / "report.json").exists()
     settings = json.loads((output / "report.json").read_text())["settings"]
-    assert settings["hit_threshold"] == 0.3 and settings["prediction_steps"] == 1
+    assert settings["hit_threshold"] == 0.3 and settings["prediction_steps"] == 1 and settings["line_up_charts"]
     assert settings["onset_prior"] == 2.0 and settings["difficulty_guidance"] == 1.0 and settings["beat_prior"] == 3.0
     # an earlier evaluation's report and plots are replaced only when asked
     report = (output / "report.json").read_bytes()

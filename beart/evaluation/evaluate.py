@@ -74,6 +74,27 @@ def find_reference_songs(path, skipped: list) -> list[ReferenceSong]:
     return list(songs.values())
 
 
+def moved(beatmap: IntermediateBeatmap, shift_ms: float) -> IntermediateBeatmap:
+    """
+    The map with its objects and tempo `shift_ms` later (earlier where negative; on the 10 ms grid); objects moved
+    before the song's start are dropped.
+
+    Args:
+        beatmap (`IntermediateBeatmap`): the map.
+        shift_ms (`float`): how far to move it, in ms.
+    """
+    if not shift_ms:
+        return beatmap
+    objects = beatmap.hit_objects()
+    objects[["start", "end"]] += shift_ms
+    tempo = beatmap.tempo_changes()
+    tempo["time"] = np.maximum(tempo["time"] + shift_ms, 0.0)
+    return IntermediateBeatmap.from_hit_objects(
+        objects[objects["start"] >= 0], beatmap.meta, tempo_changes=tempo.drop_duplicates("time", keep="last"),
+        end_ms=max(beatmap.duration_ms + shift_ms, 0.0),
+    )  # fmt: skip
+
+
 def empty_beatmap(tracks: list[str], duration_ms: float, difficulty: float) -> IntermediateBeatmap:
     """A map without objects: what a system that placed nothing is scored with."""
     meta = {"audio": "audio.ogg", "difficulty": difficulty, "tracks": list(tracks)}
@@ -102,6 +123,11 @@ class BeatmapEvaluator:
             each song besides those of its human maps, for the star rating correlation.
         start, end (`float`, *optional*): the part of each song to map and score, in seconds.
         generation_options (`dict`, *optional*): other generation options (temperature, top_k, ...).
+        line_up_charts (`bool`, *optional*, defaults to `False`): score every system against each human map that
+            sits `MAX_OFFSET_MS` or more off its song's attacks (a chart's offset, a game's latency; the maps the
+            evaluation warns about) moved onto them by its offset, so that F1 at the tolerances under that offset
+            measures the systems, not the chart's sync. The report's `offset_ms` stays the map's as written; the shift
+            scored with is its `lined_up_ms`.
     """
 
     def __init__(
@@ -116,6 +142,7 @@ class BeatmapEvaluator:
         start: float | None = None,
         end: float | None = None,
         generation_options: dict | None = None,
+        line_up_charts: bool = False,
     ):
         processor = processor or BeartProcessor.from_model_config(model.config)
         self.generators = {MODEL: BeatmapGenerationPipeline(model=model, processor=processor)}
@@ -133,6 +160,7 @@ class BeatmapEvaluator:
         self.start = start
         self.end = end
         self.generation_options = dict(generation_options or {})
+        self.line_up_charts = line_up_charts
 
     @property
     def systems(self) -> list[str]:
@@ -177,15 +205,14 @@ class BeatmapEvaluator:
 
     def _shift(self, beatmap: IntermediateBeatmap) -> IntermediateBeatmap:
         """A map of the song's window moved to the song's time line."""
-        if not self.start:
-            return beatmap
-        objects = beatmap.hit_objects()
-        offset = 1000.0 * self.start
-        objects[["start", "end"]] += offset
-        tempo = beatmap.tempo_changes()
-        return IntermediateBeatmap.from_hit_objects(
-            objects, beatmap.meta, tempo_changes=tempo, end_ms=beatmap.duration_ms + offset
-        )
+        return moved(beatmap, 1000.0 * (self.start or 0.0))
+
+    def scored_reference(self, reference: IntermediateBeatmap, offset_ms: float | None) -> IntermediateBeatmap:
+        """The human map the systems are scored against: as written, or with `line_up_charts` moved onto its song's
+        attacks where its `offset_ms` on them is `MAX_OFFSET_MS` or more."""
+        if not self.line_up_charts or offset_ms is None or abs(offset_ms) < MAX_OFFSET_MS:
+            return reference
+        return moved(reference, -offset_ms)
 
     def evaluate(
         self, references, output_dir, *, dataset=None, plot_seconds: float = 20.0, progress: bool = True,
@@ -239,35 +266,40 @@ class BeatmapEvaluator:
             for reference in song.maps:
                 labels = {"song": song.source, "map": reference.meta["name"], "difficulty": reference.difficulty}
                 audio_rows.append(self._audio_rows(audio_onsets, reference, {**labels, "system": REFERENCE}))
-                offset_ms = self._offset_ms(reference, analysis.attacks_ms)
+                offset_ms = self.offset_on_attacks(reference, analysis.attacks_ms)
+                scored = self.scored_reference(reference, offset_ms)
                 if offset_ms is not None and abs(offset_ms) >= MAX_OFFSET_MS:
+                    where = f"{song.source}: {reference.meta['name']} sits {abs(offset_ms):.0f} ms " + (
+                        "early" if offset_ms < 0 else "late"
+                    )
                     logger.warning(
-                        f"{song.source}: {reference.meta['name']} sits {abs(offset_ms):.0f} ms "
-                        f"{'early' if offset_ms < 0 else 'late'} on its song's attacks (`beart check --audio`): F1 at "
-                        "the tolerances under that reads low for every system"
+                        f"{where} on its song's attacks (`beart check --audio`): scored moved onto them"
+                        if scored is not reference
+                        else f"{where} on its song's attacks (`beart check --audio`): F1 at the tolerances under "
+                        "that reads low for every system (--line-up-charts scores against it moved onto them)"
                     )
                 statistics.append(
                     {**labels, "system": REFERENCE, "requested": None, **map_statistics(reference),
-                     "offset_ms": offset_ms}  # fmt: skip
-                )
+                     "offset_ms": offset_ms, "lined_up_ms": -offset_ms if scored is not reference else 0.0}
+                )  # fmt: skip
                 generated = {}
                 for system in self.systems:
                     beatmap = self.generate(
                         system, analysis, reference.tracks, reference.difficulty, mode_of_beatmap(reference)
                     )
                     generated[system] = beatmap
-                    scores = onset_scores(reference, beatmap, self.tolerances_ms, self.start, self.end)
+                    scores = onset_scores(scored, beatmap, self.tolerances_ms, self.start, self.end)
                     per_map.append(scores.assign(**labels, system=system))
                     audio_rows.append(self._audio_rows(audio_onsets, beatmap, {**labels, "system": system}))
                     statistics.append(
                         {**labels, "system": system, "requested": reference.difficulty, **map_statistics(beatmap),
-                         "offset_ms": self._offset_ms(beatmap, analysis.attacks_ms)}  # fmt: skip
+                         "offset_ms": self.offset_on_attacks(beatmap, analysis.attacks_ms)}  # fmt: skip
                     )
                     bar.update(1)
                 first_onset = reference.hit_objects()["start"].min() / 1000.0
                 plots.append(
                     plot_piano_roll(
-                        {REFERENCE: reference, **generated},
+                        {REFERENCE: scored, **generated},
                         os.path.join(plots_dir, f"piano_roll_{safe_filename(reference.meta['name'])}.png"),
                         start=max(first_onset, self.start or 0.0),
                         seconds=plot_seconds,
@@ -285,7 +317,7 @@ class BeatmapEvaluator:
         write_report(report, output_dir)
         return report
 
-    def _offset_ms(self, beatmap: IntermediateBeatmap, attacks_ms: np.ndarray) -> float | None:
+    def offset_on_attacks(self, beatmap: IntermediateBeatmap, attacks_ms: np.ndarray) -> float | None:
         """How far the map's notes (inside `start`-`end`) sit on the song's attacks (`chart_timing`; negative: early),
         `None` where they do not follow the attacks closely enough to tell."""
         starts = times_within(onset_times(beatmap), self.start, self.end)  # the span the onsets are scored on
@@ -336,6 +368,7 @@ class BeatmapEvaluator:
                 "sweep_difficulties": list(self.sweep_difficulties),
                 "start": self.start,
                 "end": self.end,
+                "line_up_charts": self.line_up_charts,
                 **self.generation_options,
             },
             "systems": self.systems,

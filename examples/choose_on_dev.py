@@ -4,7 +4,7 @@
     python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75 [--from-start] |
         --whole-songs] [--test] [--skip-grid] [--per-chart] [--split dev|train] [--decoding KEY=VALUE ...]
         [--grid KEY=V1,V2 ...] [--history N1,N2 ...] [--caps CAP ...] [--holds T1,T2 ...] [--sustains R1,R2 ...]
-        [--tracks 1|2|4 [--decode-tracks N1,N2]]
+        [--tracks 1|2|4 [--decode-tracks N1,N2]] [--line-up-charts]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
@@ -39,6 +39,8 @@ setting whose effect grows along a song, such as the history kept; all of it in 
 With `--from-start` each map is generated from the song's start and scored from `--start` on, so that the scored part
 is decoded with the history it has in a whole song (a map generated from `--start` begins with none). With
 `--tracks`, every map is generated with that many tracks (F1 pools the tracks), a check of a layout the charts lack.
+With `--line-up-charts` every chart that sits 20 ms or more off its song's attacks (Sectoid's Frets on Fire charts) is
+scored moved onto them, as `beart evaluate --line-up-charts` scores it.
 `--split train` scores the training songs instead, a second check of a rule on more charts (the model trained on them,
 so it never chooses).
 """
@@ -55,8 +57,10 @@ from beart.audio import load_audio
 from beart.beatmaps.formats import format_for_mode, mode_of_beatmap
 from beart.decoding_options import decoded_track_count, read_decode_tracks, read_history_steps, read_max_density
 from beart.evaluation.evaluate import HEURISTIC, MODEL, SAMPLING_RATE, UNTRAINED, BeatmapEvaluator, find_reference_songs
+from beart.evaluation.evaluate import offset_on_attacks, onto_attacks
 from beart.evaluation.onset_metrics import match_counts, micro_average, onset_scores, onset_times, times_within
 from beart.loading import load_model
+from beart.processing import BeartFeatureExtractor, SongAnalysis
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -78,13 +82,18 @@ GRID = {
 }
 
 
-def load_songs(corpus: str, split: str) -> list:
-    """`(name, game, waveform, human maps)` of every song of the split."""
+def load_songs(corpus: str, split: str, line_up_charts: bool = False) -> list:
+    """`(name, game, waveform, human maps)` of every song of the split; with `line_up_charts` each map that sits 20 ms
+    or more off its song's attacks moved onto them (`beart evaluate --line-up-charts`)."""
     loaded = []
     for folder in songs(corpus, split):
         for song in find_reference_songs(folder, []):
             waveform = load_audio(song.audio, target_sampling_rate=SAMPLING_RATE)
-            loaded.append((os.path.basename(folder), game(folder), waveform, song.maps))
+            maps = song.maps
+            if line_up_charts:
+                attacks_ms = SongAnalysis.from_audio(waveform, BeartFeatureExtractor(), SAMPLING_RATE).attacks_ms
+                maps = [onto_attacks(chart, offset_on_attacks(chart, attacks_ms)) for chart in maps]
+            loaded.append((os.path.basename(folder), game(folder), waveform, maps))
     return loaded
 
 
@@ -102,9 +111,6 @@ def score_system(
         holds, held = np.zeros(4, dtype=int), np.zeros(3, dtype=int)
         analysis = evaluator.analyse(waveform)  # one analysis for all the song's charts
         for reference in references:
-            # as written, or moved onto the song's attacks where it sits off them (`evaluator.line_up_charts`)
-            offset_ms = evaluator.offset_on_attacks(reference, analysis.attacks_ms)
-            reference = evaluator.scored_reference(reference, offset_ms)
             if num_tracks is None:
                 tracks, mode = reference.tracks, mode_of_beatmap(reference)
             else:
@@ -354,14 +360,11 @@ def number_list(parse):
 
 
 def evaluator_for(
-    model_path: str, settings: dict, start, end, baselines: bool = False, seed: int = 0, line_up_charts: bool = False
+    model_path: str, settings: dict, start, end, baselines: bool = False, seed: int = 0
 ) -> BeatmapEvaluator:
     model = load_model(model_path)
     model.name_or_path = model_path
-    return BeatmapEvaluator(
-        model, baselines=baselines, start=start, end=end, generation_options=settings, seed=seed,
-        line_up_charts=line_up_charts,
-    )  # fmt: skip
+    return BeatmapEvaluator(model, baselines=baselines, start=start, end=end, generation_options=settings, seed=seed)
 
 
 def main() -> None:
@@ -408,6 +411,10 @@ def main() -> None:
         "--sustain-modes", type=lambda text: text.split(","), default=None, metavar="MODE1,MODE2",
         help="with --sustains: choose for these modes instead of the formats that hold (a trial)",
     )  # fmt: skip
+    parser.add_argument(
+        "--line-up-charts", action="store_true",
+        help="score against each chart 20 ms or more off its song's attacks moved onto them (beart evaluate's flag)",
+    )  # fmt: skip
     parser.add_argument("--tracks", type=int, default=None, help="generate every map with this many tracks (1, 2, 4)")
     parser.add_argument(
         "--decode-tracks", type=number_list(int), default=None, metavar="N1,N2",
@@ -426,7 +433,7 @@ def main() -> None:
     pd.set_option("display.width", 200)
     start, end = (None, None) if arguments.whole_songs else (arguments.start, arguments.end)
     mapped_from = None if arguments.from_start else start  # where generation starts; scoring starts at `start`
-    dev = load_songs(arguments.corpus, arguments.split)
+    dev = load_songs(arguments.corpus, arguments.split, arguments.line_up_charts)
     current = current_defaults(arguments.candidates[0])
     for key, value in (item.split("=", 1) for item in arguments.decoding):
         current[key] = READERS.get(key, float)(value)
@@ -485,7 +492,7 @@ def main() -> None:
         print(f"\nchosen sustain_rest_beats per mode (the format registry's, beart/beatmaps/formats.py): {rests}")
 
     if arguments.test:
-        test = load_songs(arguments.corpus, "test")
+        test = load_songs(arguments.corpus, "test", arguments.line_up_charts)
         test_start, test_end = (None, None) if "--start" not in sys.argv else (start, end)
         print(f"\n4. test songs: {', '.join(song[0] for song in test)} (nothing chosen here)")
         evaluator = evaluator_for(chosen, settings, test_start, test_end, baselines=True)

@@ -38,9 +38,8 @@ def main() -> None:
     defaults = load_model(arguments.model).generation_config.to_diff_dict()
     defaults.pop("transformers_version", None)
     # the untrained model decodes with the model's defaults too (`untrained_model`): the priors alone
-    lined_up = {"line_up_charts": arguments.line_up_charts}
-    evaluator = evaluator_for(arguments.model, {}, None, None, baselines=True, **lined_up)
-    alone = evaluator_for(arguments.model, MODEL_ALONE, None, None, **lined_up)
+    evaluator = evaluator_for(arguments.model, {}, None, None, baselines=True)
+    alone = evaluator_for(arguments.model, MODEL_ALONE, None, None)
     systems = {
         "model, defaults": (evaluator, MODEL),
         "model alone": (alone, MODEL),
@@ -53,7 +52,7 @@ def main() -> None:
     print("| split | game | song | system | F1 +-50 ms | +-20 ms | +-10 ms | notes / human notes |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for split in arguments.splits:
-        songs = load_songs(arguments.corpus, split)
+        songs = load_songs(arguments.corpus, split, arguments.line_up_charts)
         tables = {
             label: score_system(which, system, songs, None, None, num_tracks=arguments.tracks)
             for label, (which, system) in systems.items()

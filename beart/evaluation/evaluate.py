@@ -95,6 +95,30 @@ def moved(beatmap: IntermediateBeatmap, shift_ms: float) -> IntermediateBeatmap:
     )  # fmt: skip
 
 
+def offset_on_attacks(
+    beatmap: IntermediateBeatmap, attacks_ms: np.ndarray, start: float | None = None, end: float | None = None
+) -> float | None:
+    """
+    How far a map's notes sit on its song's attacks (`chart_timing`, what `beart check --audio` reports; negative:
+    early), `None` where they do not follow the attacks closely enough to tell.
+
+    Args:
+        beatmap (`IntermediateBeatmap`): the map.
+        attacks_ms (`np.ndarray` of shape `(num_attacks,)`): the song's attacks (`SongAnalysis.attacks_ms`).
+        start, end (`float`, *optional*): the span of the song (seconds) whose notes count, the span scored.
+    """
+    starts = times_within(onset_times(beatmap), start, end)
+    return chart_timing(1000.0 * starts, attacks_ms).offset_ms
+
+
+def onto_attacks(beatmap: IntermediateBeatmap, offset_ms: float | None) -> IntermediateBeatmap:
+    """The map moved onto its song's attacks by its `offset_ms` on them (`offset_on_attacks`) where that is
+    `MAX_OFFSET_MS` or more (a chart's offset, a game's latency); as it is otherwise."""
+    if offset_ms is None or abs(offset_ms) < MAX_OFFSET_MS:
+        return beatmap
+    return moved(beatmap, -offset_ms)
+
+
 def empty_beatmap(tracks: list[str], duration_ms: float, difficulty: float) -> IntermediateBeatmap:
     """A map without objects: what a system that placed nothing is scored with."""
     meta = {"audio": "audio.ogg", "difficulty": difficulty, "tracks": list(tracks)}
@@ -207,13 +231,6 @@ class BeatmapEvaluator:
         """A map of the song's window moved to the song's time line."""
         return moved(beatmap, 1000.0 * (self.start or 0.0))
 
-    def scored_reference(self, reference: IntermediateBeatmap, offset_ms: float | None) -> IntermediateBeatmap:
-        """The human map the systems are scored against: as written, or with `line_up_charts` moved onto its song's
-        attacks where its `offset_ms` on them is `MAX_OFFSET_MS` or more."""
-        if not self.line_up_charts or offset_ms is None or abs(offset_ms) < MAX_OFFSET_MS:
-            return reference
-        return moved(reference, -offset_ms)
-
     def evaluate(
         self, references, output_dir, *, dataset=None, plot_seconds: float = 20.0, progress: bool = True,
         overwrite: bool = False,
@@ -267,7 +284,7 @@ class BeatmapEvaluator:
                 labels = {"song": song.source, "map": reference.meta["name"], "difficulty": reference.difficulty}
                 audio_rows.append(self._audio_rows(audio_onsets, reference, {**labels, "system": REFERENCE}))
                 offset_ms = self.offset_on_attacks(reference, analysis.attacks_ms)
-                scored = self.scored_reference(reference, offset_ms)
+                scored = onto_attacks(reference, offset_ms) if self.line_up_charts else reference
                 if offset_ms is not None and abs(offset_ms) >= MAX_OFFSET_MS:
                     where = f"{song.source}: {reference.meta['name']} sits {abs(offset_ms):.0f} ms " + (
                         "early" if offset_ms < 0 else "late"
@@ -318,10 +335,8 @@ class BeatmapEvaluator:
         return report
 
     def offset_on_attacks(self, beatmap: IntermediateBeatmap, attacks_ms: np.ndarray) -> float | None:
-        """How far the map's notes (inside `start`-`end`) sit on the song's attacks (`chart_timing`; negative: early),
-        `None` where they do not follow the attacks closely enough to tell."""
-        starts = times_within(onset_times(beatmap), self.start, self.end)  # the span the onsets are scored on
-        return chart_timing(1000.0 * starts, attacks_ms).offset_ms
+        """`offset_on_attacks` of the map's notes inside `start`-`end`, the span the onsets are scored on."""
+        return offset_on_attacks(beatmap, attacks_ms, self.start, self.end)
 
     def _audio_rows(self, audio_onsets: np.ndarray, beatmap: IntermediateBeatmap, labels: dict) -> pd.DataFrame:
         return audio_onset_scores(audio_onsets, beatmap, self.tolerances_ms, self.start, self.end).assign(**labels)

@@ -286,14 +286,14 @@ class BeatmapEvaluator:
                 offset_ms = self.offset_on_attacks(reference, analysis.attacks_ms)
                 scored = onto_attacks(reference, offset_ms) if self.line_up_charts else reference
                 if offset_ms is not None and abs(offset_ms) >= MAX_OFFSET_MS:
-                    where = f"{song.source}: {reference.meta['name']} sits {abs(offset_ms):.0f} ms " + (
-                        "early" if offset_ms < 0 else "late"
-                    )
+                    scoring = "scored moved onto them" if scored is not reference else (
+                        "F1 at the tolerances under that reads low for every system (--line-up-charts scores against "
+                        "it moved onto them)"
+                    )  # fmt: skip
+                    side = "early" if offset_ms < 0 else "late"
                     logger.warning(
-                        f"{where} on its song's attacks (`beart check --audio`): scored moved onto them"
-                        if scored is not reference
-                        else f"{where} on its song's attacks (`beart check --audio`): F1 at the tolerances under "
-                        "that reads low for every system (--line-up-charts scores against it moved onto them)"
+                        f"{song.source}: {reference.meta['name']} sits {abs(offset_ms):.0f} ms {side} on its song's "
+                        f"attacks (`beart check --audio`): {scoring}"
                     )
                 statistics.append(
                     {**labels, "system": REFERENCE, "requested": None, **map_statistics(reference),

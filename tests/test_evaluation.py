@@ -306,6 +306,18 @@ def test_a_chart_off_its_song_is_scored_moved_onto_its_attacks_only_when_asked(t
     assert as_written[20] < 0.1 and lined_up[20] == pytest.approx(lined_up[50], abs=0.05)
 
 
+def test_a_late_chart_moves_earlier_and_loses_what_would_fall_before_the_song():
+    from beart.evaluation.evaluate import onto_attacks
+
+    tempo = pd.DataFrame({"time": [0.0, 1000.0], "bpm": [120.0, 150.0]})
+    late = beatmap([("LEFT", 10, 10), ("RIGHT", 500, 800), ("LEFT", 2000, 2000)], tempo_changes=tempo, end_ms=3000)
+    assert onto_attacks(late, 19.0) is late and onto_attacks(late, None) is late  # in sync, or not told: as written
+    moved = onto_attacks(late, 30.0)
+    assert moved.hit_objects()[["track", "start", "end"]].values.tolist() == [["RIGHT", 470, 770], ["LEFT", 1970, 1970]]
+    changes = moved.tempo_changes()
+    assert changes["bpm"].tolist() == [120.0, 150.0] and changes["time"].tolist()[1] == 970.0
+
+
 def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, tmp_path, capsys):
     output = tmp_path / "cli"
     arguments = ["evaluate", str(reference_songs), str(output), "--model", str(tiny_model_dir), "--no-baselines"]

@@ -663,6 +663,7 @@ def test_a_model_whose_configuration_asks_for_more_than_its_weights_is_refused_u
         ({"num_attention_heads": 0}, "num_attention_heads must be a whole number of at least 1, got 0"),
         ({"hidden_size": "32"}, "hidden_size must be a whole number of at least 1, got '32'"),
         ({"layer_norm_eps": float("nan")}, "layer_norm_eps must be a number from 0 to 1, got nan"),
+        ({"hidden_dropout_prob": "0.1"}, "hidden_dropout_prob must lie in [0, 1), got '0.1'"),
         ({"mel_scaling": [0, float("inf")]}, "mel_scaling must be two finite numbers"),
         *[
             ({"generation_changes": changes}, message)

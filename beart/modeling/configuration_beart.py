@@ -251,13 +251,17 @@ class BeartConfig(PreTrainedConfig):
                 raise ValueError(f"{name} must be a whole number of at least {least}, got {value!r}.")
         for name, (low, high) in NUMBER_FIELDS.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            if not _is_number(value) or not low <= value <= high:
                 raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}.")
+        for name in DROPOUT_FIELDS:
+            value = getattr(self, name)
+            if not _is_number(value) or not 0.0 <= value < 1.0:
+                raise ValueError(f"{name} must lie in [0, 1), got {value!r}.")
         if self.layer_norm_eps <= 0 or self.tempo_scale <= 0:
             raise ValueError(f"layer_norm_eps and tempo_scale must be positive, got {self.layer_norm_eps!r} and "
                              f"{self.tempo_scale!r}.")  # fmt: skip
         scaling = self.mel_scaling
-        if len(scaling) != 2 or not all(isinstance(value, (int, float)) and math.isfinite(value) for value in scaling):
+        if len(scaling) != 2 or not all(_is_number(value) and math.isfinite(value) for value in scaling):
             raise ValueError(f"mel_scaling must be two finite numbers (low, high), got {scaling!r}.")
 
     def _check_fields(self):
@@ -298,9 +302,6 @@ class BeartConfig(PreTrainedConfig):
                     f"with {count} tracks each track has {self.audio_foresight // count} foresight positions."
                 )
         self.train_history_steps = read_history_steps(self.train_history_steps, "train_history_steps")
-        for name in ("embedding_dropout_prob", "hidden_dropout_prob", "attention_probs_dropout_prob"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise ValueError(f"{name} must lie in [0, 1), got {getattr(self, name)}.")
 
 
 # The least value of each size (`BeartConfig._check_numbers`), and the range of each rate, weight and scale.
@@ -314,6 +315,14 @@ NUMBER_FIELDS = {
     "tempo_loss_weight": (0.0, 1e3), "token_loss_weight": (0.0, 1e3), "token_dropout": (0.0, 1.0),
     "mel_noise": (0.0, 1e3), "mel_tilt": (0.0, 1e3), "time_stretch": (0.0, 0.9), "foresight_label_rate": (0.0, 1.0),
 }  # fmt: skip
+
+DROPOUT_FIELDS = ("embedding_dropout_prob", "hidden_dropout_prob", "attention_probs_dropout_prob")  # in [0, 1)
+
+
+def _is_number(value) -> bool:
+    """An int or a float as `config.json` gives them, not a bool (JSON's `true` reads as one)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
 
 PRESETS = {
     "quaver": {"max_position_embeddings": 512, "audio_foresight": 64},

@@ -694,6 +694,7 @@ def test_a_model_or_generation_configuration_of_impossible_values_is_a_clear_err
     [
         ({"sampling_rate": 10**9}, {}, r"sampling_rate must lie in \[8000, 192000\] Hz, got 1000000000"),
         ({"n_fft": 2**31}, {}, r"n_fft must lie in \[128, 65536\]"),
+        ({"n_fft": "2048"}, {}, r"n_fft must be a whole number, got '2048'"),
         ({"mel_bands": 10**7}, {}, r"mel_bands \(10000000\) must not exceed the 1025 frequencies"),
         ({"mel_bands": 64}, {}, r"does not fit its model: mel_bands 64 where the model has 32"),
         ({}, {"context_length": 10**9}, r"does not fit its model: context_length 1000000000 where the model has 512"),

@@ -19,7 +19,7 @@ from ..beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE, TRACK_COUNTS
 from ..safety import ZIP_READ_ERRORS, LimitError, check_duration, check_member_size, confined_path, limits
 from .errors import BeatmapError
 from .files import write_atomically
-from .numbers import finite_number
+from .numbers import finite_number, is_number, is_whole_number
 from .provenance import AI_GENERATED
 
 
@@ -207,8 +207,7 @@ class IntermediateBeatmap:
                 raise BeatmapError(f"Beatmap metadata '{key}' must be text, got {repr(meta[key]):.80}.")
         preview = meta.get("preview_time")
         if preview is not None and (
-            isinstance(preview, bool)
-            or not isinstance(preview, (int, float))
+            not is_number(preview)
             or not -1e3 * limits.max_song_seconds <= preview <= 1e3 * limits.max_song_seconds
         ):
             raise BeatmapError(
@@ -221,7 +220,7 @@ class IntermediateBeatmap:
         if subdivisions is not None and (
             not isinstance(subdivisions, (list, tuple))
             or not 1 <= len(subdivisions) <= ROWS_PER_BEAT
-            or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 or ROWS_PER_BEAT % s for s in subdivisions)
+            or any(not is_whole_number(s) or s < 1 or ROWS_PER_BEAT % s for s in subdivisions)
         ):
             raise BeatmapError(
                 f"Beatmap metadata 'subdivisions' must be a list of divisors of {ROWS_PER_BEAT} (the beat subdivisions "
@@ -233,7 +232,7 @@ class IntermediateBeatmap:
         if not isinstance(meta.get("audio"), str):
             raise BeatmapError("Beatmap metadata needs 'audio': the audio file name as a string.")
         difficulty = meta.get("difficulty")
-        if isinstance(difficulty, bool) or not isinstance(difficulty, (int, float)) or not 0.0 <= difficulty <= 1.0:
+        if not is_number(difficulty) or not 0.0 <= difficulty <= 1.0:
             raise BeatmapError(f"Beatmap metadata needs 'difficulty' as a number in [0, 1], got {difficulty!r}.")
         meta["difficulty"] = float(difficulty)
         tracks = meta.get("tracks")

@@ -1,6 +1,17 @@
-"""Numbers read from a beatmap file's text, which may write anything: one parser for every reader."""
+"""Numbers read from untrusted input, which may write anything: one parser for a beatmap file's text, and the tests
+of a value a JSON file (an `.ibf`'s metadata, a model's or processor's configuration) gave as a number."""
 
 import math
+
+
+def is_number(value) -> bool:
+    """An int or a float, as JSON gives numbers; not a bool (JSON's `true` reads as one) and not text."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_whole_number(value) -> bool:
+    """An int, as JSON gives whole numbers; not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def finite_number(text) -> float | None:

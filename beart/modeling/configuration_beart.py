@@ -6,6 +6,7 @@ from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
 
 from ..beat_vocabulary import vocabulary_size
+from ..beatmaps.numbers import is_number, is_whole_number
 from ..decoding_options import read_history_steps
 
 
@@ -247,21 +248,21 @@ class BeartConfig(PreTrainedConfig):
         norm epsilon made every probability `nan`)."""
         for name, least in WHOLE_NUMBER_FIELDS.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            if not is_whole_number(value) or value < least:
                 raise ValueError(f"{name} must be a whole number of at least {least}, got {value!r}.")
         for name, (low, high) in NUMBER_FIELDS.items():
             value = getattr(self, name)
-            if not _is_number(value) or not low <= value <= high:
+            if not is_number(value) or not low <= value <= high:
                 raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}.")
         for name in DROPOUT_FIELDS:
             value = getattr(self, name)
-            if not _is_number(value) or not 0.0 <= value < 1.0:
+            if not is_number(value) or not 0.0 <= value < 1.0:
                 raise ValueError(f"{name} must lie in [0, 1), got {value!r}.")
         if self.layer_norm_eps <= 0 or self.tempo_scale <= 0:
             raise ValueError(f"layer_norm_eps and tempo_scale must be positive, got {self.layer_norm_eps!r} and "
                              f"{self.tempo_scale!r}.")  # fmt: skip
         scaling = self.mel_scaling
-        if len(scaling) != 2 or not all(_is_number(value) and math.isfinite(value) for value in scaling):
+        if len(scaling) != 2 or not all(is_number(value) and math.isfinite(value) for value in scaling):
             raise ValueError(f"mel_scaling must be two finite numbers (low, high), got {scaling!r}.")
 
     def _check_fields(self):
@@ -317,11 +318,6 @@ NUMBER_FIELDS = {
 }  # fmt: skip
 
 DROPOUT_FIELDS = ("embedding_dropout_prob", "hidden_dropout_prob", "attention_probs_dropout_prob")  # in [0, 1)
-
-
-def _is_number(value) -> bool:
-    """An int or a float as `config.json` gives them, not a bool (JSON's `true` reads as one)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 PRESETS = {

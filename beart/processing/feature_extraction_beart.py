@@ -5,6 +5,7 @@ import numpy as np
 from transformers import BatchFeature, SequenceFeatureExtractor
 
 from ..audio import AudioError, load_audio
+from ..beatmaps.numbers import is_number, is_whole_number
 
 
 STEP_MS = 10
@@ -54,6 +55,12 @@ class BeartFeatureExtractor(SequenceFeatureExtractor):
     ):
         kwargs.pop("feature_size", None)
         super().__init__(feature_size=mel_bands, sampling_rate=sampling_rate, padding_value=padding_value, **kwargs)
+        wholes = {"groups": groups, "mel_bands": mel_bands, "sampling_rate": sampling_rate, "n_fft": n_fft}
+        for name, value in wholes.items():  # a saved `processor_config.json` may write anything
+            if not is_whole_number(value):
+                raise ValueError(f"{name} must be a whole number, got {value!r}.")
+        if not is_number(silence_threshold):
+            raise ValueError(f"silence_threshold must be a number, got {silence_threshold!r}.")
         if groups < 2 or mel_bands < 2:
             raise ValueError(f"groups and mel_bands must be at least 2, got {groups} and {mel_bands}.")
         if not SAMPLING_RATES[0] <= sampling_rate <= SAMPLING_RATES[1]:

@@ -38,6 +38,7 @@ from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_diff
 from ..beatmaps.files import apply_umask
 from ..beatmaps.fretsonfire_reader import FretsOnFireSong
 from ..beatmaps.intermediate import TRACK_COUNTS
+from ..beatmaps.numbers import is_whole_number
 from ..beatmaps.provenance import is_ai_generated
 from ..beatmaps.tracks import retrack, tracks_of_count
 from ..processing import BeartFeatureExtractor, BeartTokenizer, SongAnalysis
@@ -317,7 +318,7 @@ def build_corpus(
         raise ValueError(f"test_size must be a share from 0 (none held out) up to 1, got {test_size}.")
     if max_empty_seconds is not None and not 0.0 <= max_empty_seconds < float("inf"):
         raise ValueError(f"max_empty_seconds must be a number of seconds (or None), got {max_empty_seconds}.")
-    if not (isinstance(seed, int) and 0 <= seed < 2**63) or not (isinstance(stem_mixes, int) and stem_mixes >= 0):
+    if not (is_whole_number(seed) and 0 <= seed < 2**63) or not (is_whole_number(stem_mixes) and stem_mixes >= 0):
         raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1 and stem_mixes 0 or more; got "
                          f"{seed} and {stem_mixes}.")  # fmt: skip
     if align_on not in ALIGN_ON:

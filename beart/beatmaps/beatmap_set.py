@@ -32,6 +32,8 @@ class TimedChart:
             written, in beats from the chart's beat 0, which pauses (stops, delays) do not move.
         tempo (`pd.DataFrame`): `time` (ms) and `bpm` of each tempo, in time order; the first time is a beat.
         layout (`str`): the osu! mode whose tracks the chart has (`beart.beatmaps.tracks.GAME_MODE_TRACKS`).
+        legato (`bool`, *optional*, defaults to `False`): the game lets go of a hold where the next note of its track
+            starts, and a player of it presses each note afresh (a guitar's sustain: Frets on Fire, Clone Hero).
 
     Raises:
         `BeatmapError`: a time is not finite or lies past the longest song, or a tempo is no BPM up to `MAX_BPM`.
@@ -40,6 +42,7 @@ class TimedChart:
     objects: pd.DataFrame
     tempo: pd.DataFrame
     layout: str
+    legato: bool = False
 
     def __post_init__(self):
         check_times(np.concatenate([self.objects[column].to_numpy(np.float64) for column in ("start", "end")]

@@ -37,7 +37,7 @@ import pandas as pd
 from transformers.utils import logging
 
 from ..audio import mix_stems
-from .beatmap_set import BeatmapSet, read_confined
+from .beatmap_set import BeatmapSet, TimedChart, read_confined
 from .difficulty_bands import difficulty_in_band
 from .errors import BeatmapError
 from .provenance import ai_generated_mark
@@ -229,28 +229,19 @@ class FretsOnFireSong(BeatmapSet):
         where = f"{self.path} [{difficulty_name}]"
         charter = self.ini.get("charter") or self.ini.get("frets")
         ai_generated = ai_generated_mark(charter, where, for_training)
-        base = self.bases[difficulty_name]
-        notes = self.part.notes[self.part.notes["pitch"].isin(difficulty_pitches(base, self.part))]
-        if notes.empty:
-            raise BeatmapError(f"{where}: the difficulty has no note.")
-        delay_ms = self.offset_ms
-        cutoff = sustain_cutoff_ticks(self.ini, self.chart.ticks_per_beat, self.ini_path, self.text_chart)
-        is_hold = (notes["end_tick"] - notes["start_tick"]).to_numpy() > cutoff
-        start = self.chart.seconds(notes["start_tick"]) * 1000.0 + delay_ms
-        end = self.chart.seconds(notes["end_tick"]) * 1000.0 + delay_ms
-        tracks = [MANIA_TRACKS[FRET_TRACKS[max(fret, 0)]] for fret in notes["pitch"] - base]  # open: green's
-        objects = pd.DataFrame({"track": tracks, "start": start, "end": np.where(is_hold, end, start)})
+        notes = self._track_notes(difficulty_name, where)
+        objects = pd.DataFrame({"track": notes["track"], "start": self._ms(notes["start_tick"]),
+                                "end": self._ms(notes["end_tick"])})  # fmt: skip
         objects = released_before_next(objects)
         objects = notes_in_song(objects, where, "Offset and delay" if self.text_chart else "delay")
-        tempo = pd.DataFrame({"time": self.chart.seconds(self.chart.tempo_ticks) * 1000.0 + delay_ms,
-                              "bpm": self.chart.bpms()})  # fmt: skip
+        tempo = pd.DataFrame({"time": self._ms(self.chart.tempo_ticks), "bpm": self.chart.bpms()})
         tempo["time"] = tempo["time"].clip(lower=0.0)
         diff_guitar = self.ini.number("diff_guitar", self.ini_path)
         number = diff_guitar if diff_guitar is not None and diff_guitar >= 0 else sum(DIFF_GUITAR_RANGE) / 2
         preview = self.ini.number("preview_start_time", self.ini_path, -1.0)
         meta = {
             "audio": self.audio_member,
-            "difficulty": difficulty_in_band(DIFFICULTY_BANDS, base, number),
+            "difficulty": difficulty_in_band(DIFFICULTY_BANDS, self.bases[difficulty_name], number),
             "tracks": list(MANIA_TRACKS),
             "title": self.ini.get("name") or self.name,
             "artist": self.ini.get("artist"),
@@ -272,6 +263,46 @@ class FretsOnFireSong(BeatmapSet):
         return IntermediateBeatmap.from_hit_objects(
             objects, meta, tempo_changes=tempo, flag_spans={"EMPTY": intro_span(objects)}
         )
+
+
+    def timed(self, difficulty_name: str) -> TimedChart:
+        """One difficulty at its file's times and where its notes stand as written (their ticks over the resolution,
+        in beats), with its tempo map from `delay` on: a chord of blue and orange one object on RIGHT (the longer),
+        each sustain released where the next note of its track starts at the latest, as the game lets it go
+        (`legato`). Its sustains' ends stand where the charter let go, which editors write a few ticks before the
+        beat grid (the sustain gap)."""
+        notes = self._track_notes(difficulty_name, f"{self.path} [{difficulty_name}]")
+        notes = notes.sort_values(["track", "start_tick", "end_tick"], kind="stable")
+        notes = notes.drop_duplicates(["track", "start_tick"], keep="last")
+        next_start = notes.groupby("track")["start_tick"].shift(-1).to_numpy(np.float64)
+        start_tick = notes["start_tick"].to_numpy(np.float64)
+        end_tick = np.fmin(notes["end_tick"].to_numpy(np.float64), next_start)
+        objects = pd.DataFrame({"track": notes["track"].to_numpy(), "start": self._ms(start_tick),
+                                "end": self._ms(end_tick), "start_beat": start_tick / self.chart.ticks_per_beat,
+                                "end_beat": end_tick / self.chart.ticks_per_beat})  # fmt: skip
+        objects = objects.sort_values(["start", "track"], kind="stable").reset_index(drop=True)
+        tempo = pd.DataFrame({"time": self._ms(self.chart.tempo_ticks), "bpm": self.chart.bpms()})
+        return TimedChart(objects, tempo, "mania", legato=True)
+
+    def _track_notes(self, difficulty_name: str, where: str) -> pd.DataFrame:
+        """The difficulty's notes on the four tracks (`track`; an open note on green's), with their `start_tick` and
+        `end_tick` (a sustain's end, a note no longer than the sustain cutoff ending where it starts).
+
+        Raises:
+            `BeatmapError`: the difficulty has no note.
+        """
+        base = self.bases[difficulty_name]
+        notes = self.part.notes[self.part.notes["pitch"].isin(difficulty_pitches(base, self.part))]
+        if notes.empty:
+            raise BeatmapError(f"{where}: the difficulty has no note.")
+        cutoff = sustain_cutoff_ticks(self.ini, self.chart.ticks_per_beat, self.ini_path, self.text_chart)
+        start, end = (notes[column].to_numpy() for column in ("start_tick", "end_tick"))
+        tracks = [MANIA_TRACKS[FRET_TRACKS[max(fret, 0)]] for fret in notes["pitch"] - base]
+        return pd.DataFrame({"track": tracks, "start_tick": start, "end_tick": np.where(end - start > cutoff, end, start)})
+
+    def _ms(self, ticks) -> np.ndarray:
+        """The time in the song (ms) of each tick: the chart's, plus `delay` (and a `.chart`'s `Offset`)."""
+        return self.chart.seconds(np.asarray(ticks)) * 1000.0 + self.offset_ms
 
 
 def read_fretsonfire(path, *, for_training: bool = True) -> list[IntermediateBeatmap]:

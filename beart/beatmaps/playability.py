@@ -5,12 +5,14 @@ the rules to a generated map before it is written; `check_playability` lists whe
 
 - **Snapped**: each object's start (and a hold's end) lies on a subdivision of the beat of the map's TEMPO grid
   (`beart.beatmaps.beat_grid`): 1/1, 1/2, 1/3, 1/4, 1/6, 1/8, 1/12 or 1/16, the divisors of the osu! editor and of
-  StepMania's and TJA's measures. `beart check` reads an osu! file on its own times and timing points, within 2 ms,
-  and a StepMania or TJA file where it writes its notes (`BeatmapSet.timed`: rows of a measure, exact, whatever stops
-  and delays its timing holds). Other maps are checked on their intermediate 10 ms grid: a time is snapped when it
-  lies within half a step (plus 1 ms) of a subdivision, and as the TEMPO column does not keep where the beats fall,
-  the check takes the phase that suits the map best. Human charts played in rather than placed (some Frets on Fire
-  MIDI files) read as unsnapped.
+  StepMania's and TJA's measures. `beart check` reads an osu! file on its own times and timing points, and a
+  StepMania, TJA or Frets on Fire file where it writes its notes (`BeatmapSet.timed`: rows of a measure, MIDI ticks,
+  whatever stops and delays its timing holds), each within 2 ms of a subdivision, as the editors show them. Other
+  maps are checked on their intermediate 10 ms grid: a time is snapped when it lies within half a step (plus 1 ms) of
+  a subdivision, and as the TEMPO column does not keep where the beats fall, the check takes the phase that suits the
+  map best. A guitar's sustain (Frets on Fire, Clone Hero: `TimedChart.legato`) runs until the next note of its
+  fret, where the game lets it go, and charts end it a few ticks before the grid: its end is not checked for
+  snapping, and the next note is close when it starts close to the sustain's start.
   `make_playable` snaps a generated map to the subdivisions its metadata names (`subdivisions`: the pipeline's
   `SongAnalysis.subdivisions`, triplets only where the song swings in threes), else to all of these.
 - **Hold length**: `make_playable` turns a hold shorter than the hittable gap below (a quarter beat, 50-100 ms) into
@@ -207,11 +209,12 @@ def _snapped(tempo: pd.DataFrame, times: np.ndarray, tolerance_ms: float, find_p
     return grid, snapped, sorted(unsnapped.tolist())
 
 
-def on_subdivisions(beats: np.ndarray, subdivisions: tuple = PLAYABLE_SUBDIVISIONS) -> np.ndarray:
-    """Whether each position (in beats, as a file writes it) lies on one of `subdivisions` of its beat (to 1e-6 of a
-    beat: sums of a measure's slots carry float error)."""
-    scaled = np.asarray(beats, dtype=np.float64)[:, None] * np.array(subdivisions, dtype=np.float64)[None, :]
-    return (np.abs(scaled - np.round(scaled)) < 1e-6 * np.array(subdivisions)[None, :]).any(axis=1)
+def beats_off_subdivisions(beats: np.ndarray, subdivisions: tuple = PLAYABLE_SUBDIVISIONS) -> np.ndarray:
+    """How far (in beats) each position (in beats, as a file writes it) lies from the nearest of `subdivisions` of its
+    beat."""
+    divisors = np.array(subdivisions, dtype=np.float64)[None, :]
+    scaled = np.asarray(beats, dtype=np.float64)[:, None] * divisors
+    return (np.abs(scaled - np.round(scaled)) / divisors).min(axis=1, initial=np.inf)
 
 
 def _beat_ms_at(tempo: pd.DataFrame, times_ms: np.ndarray) -> np.ndarray:
@@ -231,6 +234,7 @@ def check_objects(
     tolerance_ms: float = SNAPPED_WITHIN_MS,
     find_phase: bool = True,
     one_lane: bool = False,
+    legato: bool = False,
 ) -> PlayabilityReport:
     """
     Lists where timed objects break the rules of this module.
@@ -246,6 +250,10 @@ def check_objects(
             an intermediate map); `False` when `tempo` holds the file's own timing points.
         one_lane (`bool`, *optional*, defaults to `False`): the tracks share one lane (taiko): near-duplicates are
             looked for across tracks, an object on several tracks at once (a swell, a spinner) counted once.
+        legato (`bool`, *optional*, defaults to `False`): the game lets go of a hold where the next object of its
+            track starts, and the player presses each object afresh (a guitar's sustain, see `TimedChart`): objects
+            are close when they start close, and a hold's end, where the player may let go anywhere near, is not
+            checked for snapping.
     """
     if one_lane:
         objects = objects.drop_duplicates(["start", "end"]).assign(track="lane")
@@ -257,19 +265,22 @@ def check_objects(
     objects = objects[columns].astype({"start": np.float64, "end": np.float64})
     on_grid, unsnapped = objects, []  # where the objects lie on the map's grid
     is_hold = (objects["end"] > objects["start"]).to_numpy()
+    snap_ends = is_hold & (not legato)
     if written_beats:  # where the file writes them: exact, whatever pauses the file's timing holds
-        beats = np.concatenate([objects["start_beat"], objects["end_beat"][is_hold]]).astype(np.float64)
-        times = np.concatenate([objects["start"], objects["end"][is_hold]])
-        unsnapped = sorted(times[~on_subdivisions(beats)].tolist())
+        beats = np.concatenate([objects["start_beat"], objects["end_beat"][snap_ends]]).astype(np.float64)
+        times = np.concatenate([objects["start"], objects["end"][snap_ends]])
+        off_beats = beats_off_subdivisions(beats)
+        # on a subdivision to 1e-6 of a beat (sums of a measure's slots carry float error), or as near as editors show
+        unsnapped = sorted(times[(off_beats > 1e-6) & (off_beats * _beat_ms_at(tempo, times) > tolerance_ms)].tolist())
         gaps = near_duplicate_ms(_beat_ms_at(tempo, objects["start"].to_numpy()))
     elif len(tempo):
-        times = np.concatenate([objects["start"], objects["end"][is_hold]])
+        times = np.concatenate([objects["start"], objects["end"][snap_ends]])
         grid, snapped, unsnapped = _snapped(tempo, times, tolerance_ms, find_phase)
         # gaps are measured on the grid too: read on a 10 ms grid (or in whole ms), a run of 32nds falls alternately
         # above and below its eighth of a beat
         start = snapped[: len(objects)]
-        end = start.copy()
-        end[is_hold] = snapped[len(objects) :]
+        end = objects["end"].to_numpy(np.float64) - objects["start"].to_numpy(np.float64) + start
+        end[snap_ends] = snapped[len(objects) :]
         on_grid = objects.assign(start=start, end=end)
         gaps = near_duplicate_ms(grid.beat_ms_at(start))
     else:
@@ -280,8 +291,9 @@ def check_objects(
     near = []
     lanes = on_grid.assign(gap=gaps, read_start=objects["start"], read_end=objects["end"]).groupby("track", sort=False)
     for track, rows in lanes:
-        previous_end = rows["end"].cummax().shift(1).to_numpy()  # a hold may outlast later objects
-        read_end = rows["read_end"].cummax().shift(1).to_numpy()  # reported as the file has them
+        pressed = ("start", "read_start") if legato else ("end", "read_end")  # what the next object comes after
+        previous_end = rows[pressed[0]].cummax().shift(1).to_numpy()  # a hold may outlast later objects
+        read_end = rows[pressed[1]].cummax().shift(1).to_numpy()  # reported as the file has them
         gap = rows["gap"].to_numpy() - 1e-6
         # close both on the grid and as read: a 10 ms step can lie nearer a triplet than the 16th it was written on
         close = (rows["start"].to_numpy() - previous_end < gap) & (rows["read_start"].to_numpy() - read_end < gap)
@@ -314,9 +326,8 @@ def check_playability(beatmap: IntermediateBeatmap, name: str = "") -> Playabili
 def check_beatmap_set(beatmap_set: BeatmapSet, source: str, skipped: list) -> list[PlayabilityReport]:
     """
     Checks every difficulty of a set: on its file's own times and timing where the format keeps them exactly (osu!,
-    StepMania, TJA: `BeatmapSet.timed`), within `FILE_SNAPPED_WITHIN_MS` as the editors show them; else (Frets on
-    Fire, whose sustains the game releases at the next note) on its intermediate map. Difficulties that cannot be read
-    are added to `skipped` as `(item, reason)`.
+    StepMania, TJA, Frets on Fire: `BeatmapSet.timed`), within `FILE_SNAPPED_WITHIN_MS` as the editors show them,
+    else on its intermediate map. Difficulties that cannot be read are added to `skipped` as `(item, reason)`.
     """
     reports = []
     for member in beatmap_set.difficulty_names:
@@ -328,7 +339,7 @@ def check_beatmap_set(beatmap_set: BeatmapSet, source: str, skipped: list) -> li
                 continue
             one_lane = timed.layout in ONE_LANE_MODES
             reports.append(check_objects(timed.objects, timed.tempo, item, tolerance_ms=FILE_SNAPPED_WITHIN_MS,
-                                         find_phase=False, one_lane=one_lane))  # fmt: skip
+                                         find_phase=False, one_lane=one_lane, legato=timed.legato))  # fmt: skip
         except Exception as error:  # an untrusted file: whatever it raises, the other difficulties are checked
             skipped.append((item, str(error) or type(error).__name__))
     return reports

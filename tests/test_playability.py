@@ -348,6 +348,30 @@ def test_a_note_off_every_playable_subdivision_is_unsnapped_as_written(tmp_path)
     assert report.unsnapped == pytest.approx([100.0, 600.0, 1100.0, 1600.0])  # a fifth of a beat after each
 
 
+def test_each_timing_point_of_a_file_starts_its_beats_where_it_stands():
+    # 120 BPM from 0, then 180 BPM from 10004 ms, 4 ms after a beat of the first tempo (as an osu! red line may lie):
+    # the objects after it lie on its own beats, in whole ms as osu! stores them
+    beats = np.array([0.0, 0.25, 0.75, 1.0, 2.0, 0.3])
+    starts = np.concatenate([[9000.0, 9500.0], np.round(10004.0 + beats * 1000.0 / 3.0)])
+    objects = pd.DataFrame({"track": "LEFT", "start": starts, "end": starts})
+    tempo = pd.DataFrame({"time": [0.0, 10004.0], "bpm": [120.0, 180.0]})
+    report = check_objects(objects, tempo, "red lines", tolerance_ms=2.0, find_phase=False)
+    assert report.unsnapped == [10104.0]  # 0.3 of a beat: neither a third nor a quarter
+
+
+def test_a_ranked_osu_set_passes_the_check_in_osu_taiko_and_mania():
+    # Renatus: ranked maps hold no object off their timing points; the 7K mania maps are checked on their own seven
+    # columns, not on the four tracks they are read onto (where a hold of one column covers its neighbour's notes)
+    beatmap_set = open_beatmap_set(str(CORPUS / "ppy-osu-tests" / "archives" / "241526 Soleily - Renatus_virtual.osz"))
+    names = [name for name in beatmap_set.difficulty_names if "(Deif)" not in name]  # catch aside
+    reports = check_beatmap_set(beatmap_set, "Renatus", skipped := [])
+    checked = [report for report in reports if "(Deif)" not in report.name]
+    assert not skipped and len(checked) == len(names) == 9
+    assert all(report.passed for report in checked), [report.summary() for report in checked if not report.passed]
+    mania = next(name for name in names if name.endswith("[Another].osu"))
+    assert beatmap_set.timed(mania).objects["track"].nunique() == 7
+
+
 def test_a_note_written_within_2_ms_of_a_subdivision_is_snapped_as_the_editors_show_it():
     # 120 BPM (a beat of 500 ms): 1/480 of a beat off (1.04 ms, a MIDI tick) passes, 1/200 (2.5 ms) and 1/5 do not
     beats = np.array([0.0, 1.0 + 1 / 480, 2.0 - 1 / 200, 3.2, 4.0 + 1 / 3])

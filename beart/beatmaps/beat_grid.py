@@ -38,6 +38,12 @@ def _coarsest(candidates: np.ndarray, distance: np.ndarray, tolerance_ms: float)
     return candidates[np.arange(len(candidates)), choice]
 
 
+def snapped_rows(exact_rows, subdivisions: tuple, ms_per_row, tolerance_ms: float = SNAP_TOLERANCE_MS) -> np.ndarray:
+    """Each exact row (48 per beat, array-like of shape `(num_rows,)`) on the coarsest of `subdivisions` (of a beat)
+    within `tolerance_ms`, else on the nearest row of any of them (int64); `ms_per_row` a length or one per row."""
+    return _coarsest(*_candidates(np.asarray(exact_rows, dtype=np.float64), subdivisions, ms_per_row), tolerance_ms)
+
+
 class BeatGrid:
     """Times (ms) <-> rows (48 per beat) for piecewise-constant tempos. The first tempo's beats fall on its first time
     (a downbeat: where a measure of the song starts, say) and every beat length before it: beat 0 is the last
@@ -63,7 +69,7 @@ class BeatGrid:
         for time, bpm in zip(times[1:], bpms[1:]):
             ms_per_row = 60000.0 / kept_bpms[-1] / ROWS_PER_BEAT
             exact = rows[-1] + (time - starts[-1]) / ms_per_row
-            row = int(_coarsest(*_candidates(np.array([exact]), BEAT_SUBDIVISIONS, ms_per_row), SNAP_TOLERANCE_MS)[0])
+            row = int(snapped_rows([exact], BEAT_SUBDIVISIONS, ms_per_row)[0])
             if row == rows[-1]:
                 kept_bpms[-1] = bpm
                 continue

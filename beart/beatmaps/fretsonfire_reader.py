@@ -298,7 +298,8 @@ class FretsOnFireSong(BeatmapSet):
         cutoff = sustain_cutoff_ticks(self.ini, self.chart.ticks_per_beat, self.ini_path, self.text_chart)
         start, end = (notes[column].to_numpy() for column in ("start_tick", "end_tick"))
         tracks = [MANIA_TRACKS[FRET_TRACKS[max(fret, 0)]] for fret in notes["pitch"] - base]
-        return pd.DataFrame({"track": tracks, "start_tick": start, "end_tick": np.where(end - start > cutoff, end, start)})
+        end = np.where(end - start > cutoff, end, start)
+        return pd.DataFrame({"track": tracks, "start_tick": start, "end_tick": end})
 
     def _ms(self, ticks) -> np.ndarray:
         """The time in the song (ms) of each tick: the chart's, plus `delay` (and a `.chart`'s `Offset`)."""

@@ -68,9 +68,16 @@ def check_robots(osu_file: OsuFile) -> None:
         raise RobotsDisallowedError(f"{osu_file.name}: its creator disallows machine use ('robots: {robots}').")
 
 
-def _mania_tracks(osu_file: OsuFile) -> np.ndarray:
+def mania_columns(osu_file: OsuFile) -> tuple[np.ndarray, int]:
+    """A mania map's key count (`CircleSize`) and each object's column in it (0 the leftmost; `x * keys / 512`, as
+    the client reads it), of shape `(num_objects,)`."""
     keys = int(np.clip(round(osu_file.number("Difficulty", "CircleSize", 4)), 1, MAX_MANIA_KEYS))
     columns = np.clip(np.floor(osu_file.hit_objects["x"].to_numpy() * keys / 512), 0, keys - 1)
+    return columns.astype(np.int64), keys
+
+
+def _mania_tracks(osu_file: OsuFile) -> np.ndarray:
+    columns, keys = mania_columns(osu_file)
     if keys != len(GAME_MODE_TRACKS["mania"]):
         logger.info(f"{osu_file.name}: {keys}K map folded onto 4 tracks.")
     return np.floor((columns + 0.5) * len(GAME_MODE_TRACKS["mania"]) / keys).astype(np.int64)
@@ -228,9 +235,13 @@ class OsuSet(BeatmapSet):
         return osu_to_intermediate(parse_osu(content, member), content, for_training=for_training)
 
     def timed(self, member: str) -> TimedChart:
-        """One difficulty's objects and timing points as the file has them (see `timed_objects`)."""
+        """One difficulty's objects and timing points as the file has them (see `timed_objects`), a mania map's on its
+        own columns (a 7K map's seven, not the four tracks it is read onto; a spinner on the first)."""
         osu_file = parse_osu(self.read_bytes(member), member)
         objects, tempo = timed_objects(osu_file)
+        if GAME_MODES[osu_file.mode] == "mania":  # one object per row of the file: no spinner is repeated per track
+            columns = np.where((osu_file.hit_objects["type"].to_numpy() & SPINNER) > 0, 0, mania_columns(osu_file)[0])
+            objects = objects.assign(track=[f"column {column + 1}" for column in columns])
         return TimedChart(objects, tempo, GAME_MODES[osu_file.mode])
 
 

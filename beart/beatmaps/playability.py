@@ -5,12 +5,12 @@ the rules to a generated map before it is written; `check_playability` lists whe
 
 - **Snapped**: each object's start (and a hold's end) lies on a subdivision of the beat of the map's TEMPO grid
   (`beart.beatmaps.beat_grid`): 1/1, 1/2, 1/3, 1/4, 1/6, 1/8, 1/12 or 1/16, the divisors of the osu! editor and of
-  StepMania's and TJA's measures. `beart check` reads an osu! file on its own times and timing points, and a
-  StepMania, TJA or Frets on Fire file where it writes its notes (`BeatmapSet.timed`: rows of a measure, MIDI ticks,
-  whatever stops and delays its timing holds), each within 2 ms of a subdivision, as the editors show them. Other
-  maps are checked on their intermediate 10 ms grid: a time is snapped when it lies within half a step (plus 1 ms) of
-  a subdivision, and as the TEMPO column does not keep where the beats fall, the check takes the phase that suits the
-  map best. A guitar's sustain (Frets on Fire, Clone Hero: `TimedChart.legato`) runs until the next note of its
+  StepMania's and TJA's measures. `beart check` reads an osu! file on its own times and timing points (each red
+  line starting its beats where it stands; a mania map on its own columns), and a StepMania, TJA or Frets on Fire
+  file where it writes its notes (`BeatmapSet.timed`: rows of a measure, MIDI ticks, whatever stops and delays its
+  timing holds), each within 2 ms of a subdivision, as the editors show them. Other maps are checked on their
+  intermediate 10 ms grid: a time is snapped when it lies within half a step (plus 1 ms) of a subdivision, and as
+  the TEMPO column does not keep where the beats fall, the check takes the phase that suits the map best. A guitar's sustain (Frets on Fire, Clone Hero: `TimedChart.legato`) runs until the next note of its
   fret, where the game lets it go, and charts end it a few ticks before the grid: its end is not checked for
   snapping, and the next note is close when it starts close to the sustain's start.
   `make_playable` snaps a generated map to the subdivisions its metadata names (`subdivisions`: the pipeline's
@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
-from .beat_grid import BeatGrid
+from .beat_grid import BeatGrid, snapped_rows
 from .beatmap_set import BeatmapSet
 from .intermediate import FLAG_COLUMNS, QUANTUM_MS, ROWS_PER_BEAT, IntermediateBeatmap
 from .tracks import ONE_LANE_MODES, tracks_for_mode
@@ -182,16 +182,28 @@ class PlayabilityReport:
         return "\n".join([line + (" - ok" if self.passed else ""), *details])
 
 
-def _snapped(tempo: pd.DataFrame, times: np.ndarray, tolerance_ms: float, find_phase: bool):
-    """The grid of `tempo`, `times` on its playable subdivisions (each the coarsest within `tolerance_ms`, else the
-    nearest), and the times off them by more than `tolerance_ms` (unsnapped). With `find_phase`, the grid is shifted
-    by the whole ms (within one beat) that leaves the fewest times unsnapped, and among those puts them on the
+def _snapped_on_timing_points(tempo: pd.DataFrame, times: np.ndarray, tolerance_ms: float):
+    """`times` on the playable subdivisions (each the coarsest within `tolerance_ms`, else the nearest) of a file's own
+    timing points, each of which starts its beats where it stands, as an osu! red line does (times before the first
+    are timed back from it), and the times off them by more than `tolerance_ms` (unsnapped)."""
+    starts, bpms = tempo["time"].to_numpy(np.float64), tempo["bpm"].to_numpy(np.float64)
+    segment = np.maximum(np.searchsorted(starts, times, side="right") - 1, 0)
+    ms_per_row = 60000.0 / bpms[segment] / ROWS_PER_BEAT
+    rows = snapped_rows((times - starts[segment]) / ms_per_row, PLAYABLE_SUBDIVISIONS, ms_per_row, tolerance_ms)
+    snapped = starts[segment] + rows * ms_per_row
+    return snapped, sorted(times[np.abs(snapped - times) > tolerance_ms].tolist())
+
+
+def _snapped(tempo: pd.DataFrame, times: np.ndarray, tolerance_ms: float):
+    """The grid of an intermediate map's `tempo`, `times` on its playable subdivisions (each the coarsest within
+    `tolerance_ms`, else the nearest), and the times off them by more than `tolerance_ms` (unsnapped). The grid is
+    shifted by the whole ms (within one beat) that leaves the fewest times unsnapped, and among those puts them on the
     coarsest subdivisions: an intermediate map keeps its tempo but not where its beats fall (its first tempo holds
     from the start), so the check takes the phase that suits the map best; a map snapped to its file's timing passes,
     one snapped to no grid does not. (With the triplets, a subdivision lies within 6 ms of most 10 ms steps at a fast
     tempo, so phases off the beat by some 48ths leave nothing unsnapped either; they read a 32nd pair as closer than
     it is.)"""
-    phases = np.arange(0.0, 60000.0 / float(tempo["bpm"].iloc[0]), 1.0) if find_phase else [0.0]
+    phases = np.arange(0.0, 60000.0 / float(tempo["bpm"].iloc[0]), 1.0)
     steps = np.array([ROWS_PER_BEAT // divisor for divisor in PLAYABLE_SUBDIVISIONS])
     best, best_key = None, None
     for phase in phases:
@@ -275,14 +287,19 @@ def check_objects(
         gaps = near_duplicate_ms(_beat_ms_at(tempo, objects["start"].to_numpy()))
     elif len(tempo):
         times = np.concatenate([objects["start"], objects["end"][snap_ends]])
-        grid, snapped, unsnapped = _snapped(tempo, times, tolerance_ms, find_phase)
+        if find_phase:
+            grid, snapped, unsnapped = _snapped(tempo, times, tolerance_ms)
+            beat_ms = grid.beat_ms_at(snapped[: len(objects)])
+        else:
+            snapped, unsnapped = _snapped_on_timing_points(tempo, times, tolerance_ms)
+            beat_ms = _beat_ms_at(tempo, snapped[: len(objects)])
         # gaps are measured on the grid too: read on a 10 ms grid (or in whole ms), a run of 32nds falls alternately
         # above and below its eighth of a beat
         start = snapped[: len(objects)]
         end = objects["end"].to_numpy(np.float64) - objects["start"].to_numpy(np.float64) + start
         end[snap_ends] = snapped[len(objects) :]
         on_grid = objects.assign(start=start, end=end)
-        gaps = near_duplicate_ms(grid.beat_ms_at(start))
+        gaps = near_duplicate_ms(beat_ms)
     else:
         gaps = np.full(len(objects), NEAR_DUPLICATE_MS[0])
     length = (on_grid["end"] - on_grid["start"]).to_numpy()

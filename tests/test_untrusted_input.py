@@ -834,3 +834,21 @@ def test_top_k_larger_than_the_vocabulary_samples_every_token(tmp_path):
     assert main(["generate", str(folder / "audio.wav"), "-o", str(output), "--top-k", "100000", "--no-progress"]) == 0
     assert zipfile.is_zipfile(output)
     assert main(["generate", str(folder / "audio.wav"), "-o", str(output), "--no-progress"]) == 1  # exists
+
+
+def test_a_song_ini_larger_than_a_beatmap_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    # a song folder's song.ini is parsed as text like its chart: a 200 MB one held 5 times its size in memory
+    import mido
+    from beart.beatmaps import FretsOnFireSong
+
+    midi = mido.MidiFile(type=1, ticks_per_beat=480)
+    midi.tracks.append(mido.MidiTrack([mido.MetaMessage("track_name", name="PART GUITAR"),
+                                       mido.Message("note_on", note=96, velocity=100),
+                                       mido.Message("note_off", note=96, time=10)]))  # fmt: skip
+    midi.save(str(tmp_path / "notes.mid"))
+    (tmp_path / "song.ini").write_text("[song]\nname = Big\nscores = " + "a" * 4096 + "\n")
+    monkeypatch.setattr(limits, "max_text_bytes", 4096)
+    with pytest.raises(LimitError, match=r"song\.ini is 0 MiB; the largest beatmap file"):
+        FretsOnFireSong(tmp_path)
+    monkeypatch.setattr(limits, "max_text_bytes", 8192)
+    assert FretsOnFireSong(tmp_path).ini.get("name") == "Big"

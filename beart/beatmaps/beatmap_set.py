@@ -11,10 +11,13 @@ from .errors import BeatmapError
 from .intermediate import MAX_BPM, IntermediateBeatmap, check_times
 
 
-def read_confined(folder: str, member: str) -> bytes:
-    """The bytes of a file of a song folder, refused when it (or a link) leads out of the folder or is too large."""
+def read_confined(folder: str, member: str, *, text: bool = False) -> bytes:
+    """The bytes of a file of a song folder, refused when it (or a link) leads out of the folder or is too large (with
+    `text`, a file beart parses as text, such as a `song.ini`: larger than a beatmap file may be)."""
     path = confined_path(folder, member, folder)
     size = os.path.getsize(path)
+    if text:
+        check_text_size(size, path)
     check_member_size(size, size, member, folder)
     with open(path, "rb") as file:
         return file.read()

@@ -181,7 +181,7 @@ class FretsOnFireSong(BeatmapSet):
             self.chart = parse_notes_mid(data, self.path)
         ini_name = next((name for name in files if name.lower() == INI_NAME), None)
         where = os.path.join(self.folder, ini_name or INI_NAME)
-        ini_text = read_confined(self.folder, ini_name).decode("utf-8", errors="replace") if ini_name else ""
+        ini_text = read_confined(self.folder, ini_name, text=True).decode("utf-8", errors="replace") if ini_name else ""
         self.ini = SongIni.parse(ini_text.lstrip("\ufeff"), where)
         self.ini_path = where
         for key, chart_key in (("name", "Name"), ("artist", "Artist"), ("charter", "Charter")):

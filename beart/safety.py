@@ -39,7 +39,8 @@ class Limits:
         max_member_bytes (`int`, defaults to 256 MiB): the largest file read out of an archive.
         max_compression_ratio (`float`, defaults to 100): the largest ratio of a member's size to its compressed
             size, for members above 1 MiB.
-        max_text_bytes (`int`, defaults to 64 MiB): the largest beatmap text (`.osu`, `.sm`, `.tja`, `.mid`, `song.ini`) read.
+        max_text_bytes (`int`, defaults to 64 MiB): the largest beatmap text (`.osu`, `.sm`, `.tja`, `.mid`,
+            `song.ini`) read.
         max_decoded_bytes (`int`, defaults to 4 GiB): the most an audio file may take decoded, all its channels at its
             own rate as float32 (an hour of stereo at 96 kHz takes 2.6 GiB; an hour of near-silence in 8 channels at
             192 kHz, a few MB of FLAC, would take 21 GiB).

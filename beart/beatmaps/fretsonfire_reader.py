@@ -264,7 +264,6 @@ class FretsOnFireSong(BeatmapSet):
             objects, meta, tempo_changes=tempo, flag_spans={"EMPTY": intro_span(objects)}
         )
 
-
     def timed(self, difficulty_name: str) -> TimedChart:
         """One difficulty at its file's times and where its notes stand as written (their ticks over the resolution,
         in beats), with its tempo map from `delay` on: a chord of blue and orange one object on RIGHT (the longer),

@@ -10,9 +10,10 @@ the rules to a generated map before it is written; `check_playability` lists whe
   file where it writes its notes (`BeatmapSet.timed`: rows of a measure, MIDI ticks, whatever stops and delays its
   timing holds), each within 2 ms of a subdivision, as the editors show them. Other maps are checked on their
   intermediate 10 ms grid: a time is snapped when it lies within half a step (plus 1 ms) of a subdivision, and as
-  the TEMPO column does not keep where the beats fall, the check takes the phase that suits the map best. A guitar's sustain (Frets on Fire, Clone Hero: `TimedChart.legato`) runs until the next note of its
-  fret, where the game lets it go, and charts end it a few ticks before the grid: its end is not checked for
-  snapping, and the next note is close when it starts close to the sustain's start.
+  the TEMPO column does not keep where the beats fall, the check takes the phase that suits the map best. A
+  guitar's sustain (Frets on Fire, Clone Hero: `TimedChart.legato`) runs until the next note of its fret, where the
+  game lets it go, and charts end it a few ticks before the grid: its end is not checked for snapping, and the next
+  note is close when it starts close to the sustain's start.
   `make_playable` snaps a generated map to the subdivisions its metadata names (`subdivisions`: the pipeline's
   `SongAnalysis.subdivisions`, triplets only where the song swings in threes), else to all of these.
 - **Hold length**: `make_playable` turns a hold shorter than the hittable gap below (a quarter beat, 50-100 ms) into

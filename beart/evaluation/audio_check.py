@@ -140,8 +140,8 @@ class SongCache:
 
 def _set_against_songs(beatmap_set, source: str, skipped: list, silence_db: float, songs: SongCache) -> dict:
     """`check_against_song` for every map of an open set, by map name (`check_beatmap_set`'s), on the file's own times
-    where the format keeps them (osu!, StepMania, TJA, Frets on Fire), else on the intermediate map. A map without its song, or whose
-    song does not decode, is added to `skipped` as `(item, reason)`."""
+    where the format keeps them (osu!, StepMania, TJA, Frets on Fire), else on the intermediate map. A map without its
+    song, or whose song does not decode, is added to `skipped` as `(item, reason)`."""
     reports = {}
     for member in beatmap_set.difficulty_names:
         item = f"{source} [{member}]"

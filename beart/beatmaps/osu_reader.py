@@ -70,10 +70,13 @@ def check_robots(osu_file: OsuFile) -> None:
 
 def mania_columns(osu_file: OsuFile) -> tuple[np.ndarray, int]:
     """A mania map's key count (`CircleSize`) and each object's column in it (0 the leftmost; `x * keys / 512`, as
-    the client reads it), of shape `(num_objects,)`."""
+    the client reads it), of shape `(num_objects,)`. The client makes a mania spinner (it has no position) one hold
+    note, other columns' notes kept under it; it draws the column with its seeded random generator, which is not
+    replayed here: the first column."""
     keys = int(np.clip(round(osu_file.number("Difficulty", "CircleSize", 4)), 1, MAX_MANIA_KEYS))
     columns = np.clip(np.floor(osu_file.hit_objects["x"].to_numpy() * keys / 512), 0, keys - 1)
-    return columns.astype(np.int64), keys
+    is_spinner = (osu_file.hit_objects["type"].to_numpy() & SPINNER) > 0
+    return np.where(is_spinner, 0, columns).astype(np.int64), keys
 
 
 def _mania_tracks(osu_file: OsuFile) -> np.ndarray:
@@ -92,9 +95,7 @@ def _hit_object_frame(osu_file: OsuFile, mode: str) -> pd.DataFrame:
     ends = osu_file.end_times()
     is_spinner = (object_types & SPINNER) > 0
     if mode == "mania":
-        # The client makes a mania spinner (it has no position) one hold note, other columns' notes kept under it; it
-        # draws the column with its seeded random generator, which is not replayed here: the first column.
-        track_index = np.where(is_spinner, 0, _mania_tracks(osu_file))
+        track_index = _mania_tracks(osu_file)  # a spinner one hold note (`mania_columns`)
         ends = np.where((object_types & (MANIA_HOLD | SPINNER)) > 0, ends, starts)
         is_spinner = np.zeros(len(objects), dtype=bool)
     elif mode == "taiko":
@@ -240,8 +241,7 @@ class OsuSet(BeatmapSet):
         osu_file = parse_osu(self.read_bytes(member), member)
         objects, tempo = timed_objects(osu_file)
         if GAME_MODES[osu_file.mode] == "mania":  # one object per row of the file: no spinner is repeated per track
-            columns = np.where((osu_file.hit_objects["type"].to_numpy() & SPINNER) > 0, 0, mania_columns(osu_file)[0])
-            objects = objects.assign(track=[f"column {column + 1}" for column in columns])
+            objects = objects.assign(track=[f"column {column + 1}" for column in mania_columns(osu_file)[0]])
         return TimedChart(objects, tempo, GAME_MODES[osu_file.mode])
 
 

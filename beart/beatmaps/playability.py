@@ -187,11 +187,10 @@ def _snapped_on_timing_points(tempo: pd.DataFrame, times: np.ndarray, tolerance_
     """`times` on the playable subdivisions (each the coarsest within `tolerance_ms`, else the nearest) of a file's own
     timing points, each of which starts its beats where it stands, as an osu! red line does (times before the first
     are timed back from it), and the times off them by more than `tolerance_ms` (unsnapped)."""
-    starts, bpms = tempo["time"].to_numpy(np.float64), tempo["bpm"].to_numpy(np.float64)
-    segment = np.maximum(np.searchsorted(starts, times, side="right") - 1, 0)
-    ms_per_row = 60000.0 / bpms[segment] / ROWS_PER_BEAT
-    rows = snapped_rows((times - starts[segment]) / ms_per_row, PLAYABLE_SUBDIVISIONS, ms_per_row, tolerance_ms)
-    snapped = starts[segment] + rows * ms_per_row
+    start = tempo["time"].to_numpy(np.float64)[_tempo_in_effect(tempo, times)]
+    ms_per_row = _beat_ms_at(tempo, times) / ROWS_PER_BEAT
+    rows = snapped_rows((times - start) / ms_per_row, PLAYABLE_SUBDIVISIONS, ms_per_row, tolerance_ms)
+    snapped = start + rows * ms_per_row
     return snapped, sorted(times[np.abs(snapped - times) > tolerance_ms].tolist())
 
 
@@ -235,8 +234,12 @@ def _beat_ms_at(tempo: pd.DataFrame, times_ms: np.ndarray) -> np.ndarray:
     without a tempo."""
     if tempo.empty:
         return np.full(len(times_ms), 500.0)
-    index = np.maximum(np.searchsorted(tempo["time"].to_numpy(np.float64), times_ms, side="right") - 1, 0)
-    return 60000.0 / tempo["bpm"].to_numpy(np.float64)[index]
+    return 60000.0 / tempo["bpm"].to_numpy(np.float64)[_tempo_in_effect(tempo, times_ms)]
+
+
+def _tempo_in_effect(tempo: pd.DataFrame, times_ms: np.ndarray) -> np.ndarray:
+    """The row of `tempo` in effect at each time: the last at or before it, the first before the first."""
+    return np.maximum(np.searchsorted(tempo["time"].to_numpy(np.float64), times_ms, side="right") - 1, 0)
 
 
 def check_objects(

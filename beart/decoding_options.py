@@ -16,7 +16,7 @@ NUMBER_OPTIONS = (
     "difficulty", "temperature", "hit_threshold", "difficulty_guidance", "onset_prior", "beat_prior", "silence_db",
     "hold_threshold",
 )  # fmt: skip
-WHOLE_OPTIONS = ("top_k", "max_beam_width", "seed", "prediction_steps")
+WHOLE_OPTIONS = ("top_k", "max_beam_width", "seed", "prediction_steps", "finest_subdivision")
 # Below this difficulty the beat prior marks the beats only, not the points halfway: chosen on the development songs of
 # examples/real_music_split.py (selection score 0.622 against 0.613), checked on the training songs' easy charts (the
 # model card has both tables).
@@ -249,6 +249,12 @@ class DecodingOptions:
             model then decodes a layout it heard more music in (the real charts it trained on have 2 and 4 tracks),
             and the fold keeps every onset. 0 or `None`: every map decoded with its own tracks. `BeartModel.generate`
             decodes the `num_tracks` it is given.
+        finest_subdivision (`int`, *optional*): read by the pipeline: the finest division of the beat a generated
+            map's objects take: of the song's subdivisions (`SongAnalysis.subdivisions`: 1/1, 1/2, 1/4, 1/8, 1/16 of
+            the beat, and 1/3, 1/6, 1/12 where the song swings in threes) those of at most this many per beat (4: the
+            beat, its halves and quarters, and its thirds where the song swings), each object snapped to the nearest
+            of them. Human charts seldom go finer than a quarter of the beat, where the model places a note within
+            tens of ms of where a charter would. 0 or `None`: all of the song's subdivisions.
     """
 
     difficulty: float = _option(0.5, "0 (easiest) to 1 (hardest)")  # `beart generate` has its own flags for these
@@ -296,6 +302,10 @@ class DecodingOptions:
         None, "fast strategy: decode maps of fewer tracks with this many, then fold them onto their own: N, or "
         "TRACKS:N pairs such as 1:4 (0: their own)", read_decode_tracks, "fast",
     )  # fmt: skip
+    finest_subdivision: int | None = _option(
+        None, "the finest division of the beat objects are snapped to: 4 for the beat, its halves and quarters (and "
+        "its thirds where the song swings in threes; 0: every subdivision of the song)", int,
+    )  # fmt: skip
 
     def validate(self, num_tracks: int) -> None:
         for names, kind, what in ((NUMBER_OPTIONS, numbers.Real, "a number"), (WHOLE_OPTIONS, numbers.Integral,
@@ -335,6 +345,10 @@ class DecodingOptions:
             raise ValueError(f"hold_threshold must be 0 (off) or a positive number, got {self.hold_threshold}.")
         if self.max_density is not None:
             read_max_density(self.max_density)
+        if self.finest_subdivision is not None and self.finest_subdivision < 0:
+            raise ValueError(
+                f"finest_subdivision must be 0 (every subdivision) or a number per beat, got {self.finest_subdivision}."
+            )
         if self.silence_db is not None and not 0.0 <= self.silence_db <= MAX_WEIGHT:
             raise ValueError(
                 f"silence_db must be 0 (off) or a depth in dB up to {MAX_WEIGHT:g}, got {self.silence_db}."

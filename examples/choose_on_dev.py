@@ -4,7 +4,7 @@
     python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75 [--from-start] |
         --whole-songs] [--test] [--skip-grid] [--per-chart] [--split dev|train] [--decoding KEY=VALUE ...]
         [--grid KEY=V1,V2 ...] [--history N1,N2 ...] [--caps CAP ...] [--holds T1,T2 ...] [--sustains R1,R2 ...]
-        [--tracks 1|2|4 [--decode-tracks N1,N2]] [--line-up-charts]
+        [--subdivisions N1,N2 ...] [--tracks 1|2|4 [--decode-tracks N1,N2]] [--line-up-charts]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
@@ -25,6 +25,9 @@
    after which its notes are held (`sustain_rest_beats` in the format registry, `beart.beatmaps.sustains`): the best
    hold F1 (a map's holds matched to its chart's at +-50 ms), scored on that format's songs; onsets do not move.
    `--sustain-modes MODE1,MODE2` chooses for those modes instead (a trial for a format that does not hold yet).
+   With `--subdivisions N1,N2,...`, the finest division of the beat generated objects are snapped to
+   (`finest_subdivision`, 0: every subdivision of the song): the current one stays unless another scores more than
+   `--margin` above it, the best one.
    With `--tracks N --decode-tracks N1,N2`, the layout maps of N tracks are decoded with before being folded onto
    their own (`decode_tracks`): the current one (the maps' own, or the defaults') stays unless another scores more
    than `--margin` above it, the best one.
@@ -70,8 +73,9 @@ from real_music_split import game, songs  # noqa: E402
 TOLERANCES_MS = (50, 20, 10)
 HOLD_SEEDS = (0, 1, 2)  # `hold_threshold` draws each object's kind: every map is a sample, scored at three seeds
 MODEL_ALONE = {"onset_prior": 0.0, "beat_prior": 0.0, "difficulty_guidance": 0.0, "silence_db": 0.0}
-READERS = {  # settings that may be mappings
+READERS = {  # settings read by their own reader: mappings, whole numbers
     "history_steps": read_history_steps, "max_density": read_max_density, "decode_tracks": read_decode_tracks,
+    "finest_subdivision": int,
 }  # fmt: skip
 GRID = {
     "hit_threshold": (0.4, 0.5, 0.6),
@@ -248,6 +252,29 @@ def choose_layout(
     return {**settings, "decode_tracks": {**layouts, num_tracks: chosen}}
 
 
+def choose_subdivisions(
+    model_path: str, settings: dict, loaded: list, start, end, finest: list, margin: float, num_tracks: int | None,
+    mapped_from=None,
+) -> dict:  # fmt: skip
+    """Step 3 (snapping): `settings` with the finest division of the beat among `finest` (and the current one; 0:
+    every subdivision of the song) that generated objects are snapped to (`finest_subdivision`): the current one stays
+    unless another scores more than `margin` above it, the best one."""
+    print("\n3. the finest subdivision objects are snapped to (finest_subdivision; 0: all), on the chosen settings")
+    current = int(settings.get("finest_subdivision") or 0)
+    table = []
+    for value in sorted({*finest, current}):
+        trial = {**settings, "finest_subdivision": value}
+        scores = score_system(evaluator_for(model_path, trial, mapped_from, end), MODEL, loaded, start, end, None,
+                              num_tracks)  # fmt: skip
+        table.append({"finest_subdivision": value, "score": selection_score(scores), **per_song_columns(scores)})
+    table = pd.DataFrame(table)
+    print(table.to_string(index=False, float_format="%.4f"))
+    best = table.iloc[int(table["score"].argmax())]
+    current_score = float(table.loc[table["finest_subdivision"] == current, "score"].iloc[0])
+    chosen = int(best["finest_subdivision"]) if best["score"] > current_score + margin else current
+    return {**settings, "finest_subdivision": chosen}
+
+
 def choose_holds(
     model_path: str, settings: dict, loaded: list, start, end, thresholds: list, margin: float, num_tracks: int | None,
     mapped_from=None,
@@ -400,6 +427,11 @@ def main() -> None:
         "of the current cap on every song, the notes per chart note nearest 1",
     )  # fmt: skip
     parser.add_argument(
+        "--subdivisions", type=number_list(int), default=None, metavar="N1,N2",
+        help="finest divisions of the beat objects are snapped to (finest_subdivision; 0: all), the best kept where "
+        "it beats the current one by more than --margin",
+    )  # fmt: skip
+    parser.add_argument(
         "--holds", type=number_list(float), default=None, metavar="T1,T2",
         help="hold_threshold values to choose among: within --margin of no holds, the hold share nearest the charts'",
     )  # fmt: skip
@@ -479,6 +511,10 @@ def main() -> None:
     if arguments.decode_tracks:
         settings = choose_layout(
             chosen, settings, dev, start, end, arguments.decode_tracks, arguments.margin, arguments.tracks, mapped_from
+        )
+    if arguments.subdivisions:
+        settings = choose_subdivisions(
+            chosen, settings, dev, start, end, arguments.subdivisions, arguments.margin, arguments.tracks, mapped_from
         )
     if arguments.holds:
         settings = choose_holds(

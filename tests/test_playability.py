@@ -1,6 +1,8 @@
 """Maps a ranking reviewer accepts: generated maps snapped to the beat grid, no doubles, names players know; and
 `beart check`, which must pass human charts and flag what the rules forbid."""
 
+import zipfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -440,10 +442,41 @@ def test_a_song_takes_the_triplets_only_where_the_thirds_of_its_beats_sound_more
     assert analysis.subdivisions == subdivisions
 
 
+@pytest.mark.parametrize("finest", [4, 2])
+def test_a_generated_map_keeps_to_the_finest_subdivision_asked_for(bundled, example_song, tmp_path, finest):
+    analysis = bundled.preprocess(example_song)["analysis"]
+    options = {"mode": "mania", "seed": 0, "end": 20.0, "difficulty": 1.0, "progress": False}
+    every = bundled(analysis, finest_subdivision=0, **options)
+    assert every.meta["subdivisions"] == list(BINARY_SUBDIVISIONS)
+    output = tmp_path / "song.osz"
+    coarse = bundled(analysis, finest_subdivision=finest, output_path=str(output), **options)
+    kept = [subdivision for subdivision in BINARY_SUBDIVISIONS if subdivision <= finest]
+    assert coarse.meta["subdivisions"] == kept and coarse.meta["source"]["finest_subdivision"] == finest
+    grid = BeatGrid(coarse.tempo_changes())
+    _, every_distance = grid.candidate_rows(every.hit_objects()["start"], kept)
+    assert (every_distance.min(axis=1) > 6).any()  # the example drums draw notes between the coarse subdivisions
+    with zipfile.ZipFile(output) as archive:
+        (osu_name,) = [name for name in archive.namelist() if name.endswith(".osu")]
+        written, written_tempo = timed_objects(parse_osu(archive.read(osu_name)))
+    for times, tempo, within_ms in (
+        (coarse.hit_objects()["start"], coarse.tempo_changes(), 5.0),  # the map's 10 ms steps
+        (written["start"], written_tempo, 1.0),  # the written file, to the ms
+    ):
+        _, distance = BeatGrid(tempo).candidate_rows(np.asarray(times, dtype=np.float64), kept)
+        assert distance.min(axis=1).max() <= within_ms + 1e-6
+    assert len(coarse.hit_objects()) > 50
+
+
+@pytest.mark.parametrize("finest", [-1, 2.5, True, "4"])
+def test_a_finest_subdivision_that_is_no_count_per_beat_is_refused(bundled, example_song, finest):
+    with pytest.raises(ValueError, match="finest_subdivision"):
+        bundled(example_song, mode="mania", end=2.0, finest_subdivision=finest, progress=False)
+
+
 def test_a_generated_map_of_a_straight_song_is_written_on_its_16ths(bundled, example_song):
     analysis = bundled.preprocess(example_song)["analysis"]
     assert analysis.subdivisions == BINARY_SUBDIVISIONS  # the example song is played in straight time
-    generated = bundled(analysis, mode="mania", seed=0, end=20.0, difficulty=1.0, progress=False)
+    generated = bundled(analysis, mode="mania", seed=0, end=20.0, difficulty=1.0, finest_subdivision=0, progress=False)
     assert generated.meta["subdivisions"] == list(BINARY_SUBDIVISIONS)
     written, written_tempo = timed_objects(parse_osu(intermediate_to_osu(generated, mode="mania").encode()))
     grid = BeatGrid(written_tempo)

@@ -672,6 +672,8 @@ def test_a_model_whose_configuration_asks_for_more_than_its_weights_is_refused_u
                 ({"temperature": []}, "temperature must be a number, got []"),
                 ({"onset_prior": True}, "onset_prior must be a number, got True"),
                 ({"top_k": 1e30}, "top_k must be a whole number, got 1e+30"),
+                ({"finest_subdivision": "4"}, "finest_subdivision must be a whole number, got '4'"),
+                ({"finest_subdivision": -4}, "finest_subdivision must be 0 (every subdivision) or a number per beat"),
                 ({"logit_bias": {"999": 1.0}}, "logit_bias names token ids [999] outside the vocabulary of 85 tokens"),
                 ({"logit_bias": {"5": "x"}}, "logit_bias maps token ids to numbers, got '5': 'x'"),
             ]

@@ -67,8 +67,8 @@ class BeatmapGenerationPipeline(Pipeline):
             returns a list of maps per song.
         temperature, top_k, beams, max_beam_width, logit_bias, seed, prediction_steps, hit_threshold,
             difficulty_guidance, onset_prior, beat_prior, silence_db, history_steps, max_density, hold_threshold,
-            decode_tracks: see [`DecodingOptions`]; `decode_tracks` decodes a map in a layout of more tracks and folds
-            it onto its own (the bundled model decodes one-track maps with four).
+            decode_tracks, finest_subdivision: see [`DecodingOptions`]; `decode_tracks` decodes a map in a layout of
+            more tracks and folds it onto its own (the bundled model decodes one-track maps with four).
         start, end (`float`): the part of the song to map, in seconds.
         strategy (`str`, defaults to `"fast"`): `"fast"` or `"legacy"` (the original beam search).
         output_path (`str`): also write a playable file there: an `.osz`, or for `stepmania` and `tja` a folder or a
@@ -239,10 +239,13 @@ class BeatmapGenerationPipeline(Pipeline):
                 "(e.g. 0.3), top_k above 1 with a higher temperature (e.g. 1.0), a higher difficulty, or a logit_bias "
                 "raising hit tokens."
             )
+        finest_subdivision = settings.get("finest_subdivision")
         if playable:
             mode = settings["mode"]
             beatmap = make_playable(
-                self.on_written_grid(beatmap, analysis), one_lane=has_one_lane(mode), two_hands=has_two_hands(mode)
+                self.on_written_grid(beatmap, analysis, finest_subdivision),
+                one_lane=has_one_lane(mode),
+                two_hands=has_two_hands(mode),
             )
             rest_beats, share = format_for_mode(mode).sustain_rests(mode)
             rest_beats = rest_beats if sustain_rest_beats is None else sustain_rest_beats
@@ -251,7 +254,7 @@ class BeatmapGenerationPipeline(Pipeline):
                 silences = silence_starts_ms(analysis.sounding(silence_db), QUANTUM_MS)
             beatmap = release_before_silences(sustain_into_rests(beatmap, rest_beats, share, silences), silences)
         if output_path is not None:
-            written = beatmap if playable else self.on_written_grid(beatmap, analysis)
+            written = beatmap if playable else self.on_written_grid(beatmap, analysis, finest_subdivision)
             beatmap.meta["output_path"] = self._write(written, model_outputs, output_path, settings["mode"], metadata)
         return beatmap
 
@@ -282,12 +285,16 @@ class BeatmapGenerationPipeline(Pipeline):
         current = np.searchsorted(change_steps, times, side="right") - 1
         return np.where(current >= 0, written[np.maximum(current, 0)], 0.0)
 
-    def on_written_grid(self, beatmap: IntermediateBeatmap, analysis: SongAnalysis) -> IntermediateBeatmap:
+    def on_written_grid(
+        self, beatmap: IntermediateBeatmap, analysis: SongAnalysis, finest_subdivision: int | None = None
+    ) -> IntermediateBeatmap:
         """The map with the song's tempo map as its TEMPO (`written_tempo`) and the song's beat subdivisions
-        (`SongAnalysis.subdivisions`) as the ones its objects are snapped and written to."""
+        (`SongAnalysis.subdivisions`), those of at most `finest_subdivision` per beat where it is given (see
+        `DecodingOptions.finest_subdivision`), as the ones its objects are snapped and written to."""
         written = beatmap.data.copy()
         written["TEMPO"] = self.written_tempo(beatmap, analysis)
-        return IntermediateBeatmap(written, {**beatmap.meta, "subdivisions": list(analysis.subdivisions)})
+        subdivisions = [s for s in analysis.subdivisions if not finest_subdivision or s <= finest_subdivision]
+        return IntermediateBeatmap(written, {**beatmap.meta, "subdivisions": subdivisions})
 
     def _write(self, beatmaps, model_outputs: dict, output_path, mode: str, metadata: dict) -> str:
         """Writes the maps (one difficulty each, on the song's tempo map) as one set; an existing file is replaced only
@@ -334,7 +341,10 @@ class BeatmapGenerationPipeline(Pipeline):
         if output_path is not None:
             mode, _ = self.resolve_tracks(kwargs.get("mode"), kwargs.get("tracks"))
             playable = kwargs.get("playable", True)
-            written = beatmaps if playable else [self.on_written_grid(beatmap, analysis) for beatmap in beatmaps]
+            written = beatmaps if playable else [
+                self.on_written_grid(beatmap, analysis, beatmap.meta["source"].get("finest_subdivision"))
+                for beatmap in beatmaps
+            ]
             metadata = {key: kwargs.get(key) for key in ("title", "artist", "creator", "version", "model_name")}
             path = self._write(written, model_inputs, output_path, mode, {**metadata, "overwrite": overwrite})
             for beatmap in beatmaps:

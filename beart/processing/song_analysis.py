@@ -191,10 +191,12 @@ class SongAnalysis:
 
     @cached_property
     def subdivisions(self) -> tuple[int, ...]:
-        """The divisors of the beat a generated map's objects take, coarsest first: `PLAYABLE_SUBDIVISIONS` where the
-        song swings in threes (`triplet_feel` above `TRIPLET_FEEL`), else `BINARY_SUBDIVISIONS` (1/1-1/16 without
-        the triplets, as human charts of straight songs are written: a note the model places between two 16ths
-        then goes to the nearer 16th, not to a 12th a few ms away)."""
+        """The divisors of the beat a generated map's objects may take, coarsest first: `PLAYABLE_SUBDIVISIONS` where
+        the song swings in threes (`triplet_feel` above `TRIPLET_FEEL`), else `BINARY_SUBDIVISIONS` (1/1-1/16 of the
+        beat without the triplets, as human charts of straight songs are written: a note the model places between
+        two 16ths of the beat then goes to the nearer one, not to a 12th a few ms away). The decoding option
+        `finest_subdivision` keeps the coarser of them (the bundled model's default: 1/1, 1/2 and 1/4 of the
+        beat)."""
         feel = self.triplet_feel
         return PLAYABLE_SUBDIVISIONS if feel is not None and feel > TRIPLET_FEEL else BINARY_SUBDIVISIONS
 

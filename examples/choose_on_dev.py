@@ -227,6 +227,26 @@ def choose_history(
     return {**settings, "history_steps": int(fitting["history_steps"].min())}
 
 
+def choose_value(
+    model_path: str, settings: dict, loaded: list, start, end, key: str, values, current, margin: float,
+    num_tracks: int | None, mapped_from=None, setting=lambda value: value,
+):  # fmt: skip
+    """Among `values` and `current`, the value of the decoding setting `key` (`setting(value)` its form in the
+    settings) scored on the songs with the rest of `settings`, its table printed: `current` unless another scores more
+    than `margin` above it, the best one."""
+    table = []
+    for value in sorted({*values, current}):
+        trial = {**settings, key: setting(value)}
+        scores = score_system(evaluator_for(model_path, trial, mapped_from, end), MODEL, loaded, start, end, None,
+                              num_tracks)  # fmt: skip
+        table.append({key: value, "score": selection_score(scores), **per_song_columns(scores)})
+    table = pd.DataFrame(table)
+    print(table.to_string(index=False, float_format="%.4f"))
+    best = table.iloc[int(table["score"].argmax())]
+    current_score = float(table.loc[table[key] == current, "score"].iloc[0])
+    return type(current)(best[key]) if best["score"] > current_score + margin else current
+
+
 def choose_layout(
     model_path: str, settings: dict, loaded: list, start, end, counts: list, margin: float, num_tracks: int,
     mapped_from=None,
@@ -236,17 +256,10 @@ def choose_layout(
     count stays unless another scores more than `margin` above it, the best one."""
     print(f"\n3. layout decoded for maps of {num_tracks} track(s) (decode_tracks), on the chosen model and settings")
     current = decoded_track_count(settings.get("decode_tracks"), num_tracks)
-    table = []
-    for count in sorted({*counts, num_tracks, current}):
-        trial = {**settings, "decode_tracks": {num_tracks: count}}
-        scores = score_system(evaluator_for(model_path, trial, mapped_from, end), MODEL, loaded, start, end, None,
-                              num_tracks)  # fmt: skip
-        table.append({"decode_tracks": count, "score": selection_score(scores), **per_song_columns(scores)})
-    table = pd.DataFrame(table)
-    print(table.to_string(index=False, float_format="%.4f"))
-    best = table.iloc[int(table["score"].argmax())]
-    current_score = float(table.loc[table["decode_tracks"] == current, "score"].iloc[0])
-    chosen = int(best["decode_tracks"]) if best["score"] > current_score + margin else current
+    chosen = choose_value(
+        model_path, settings, loaded, start, end, "decode_tracks", [*counts, num_tracks], current, margin, num_tracks,
+        mapped_from, setting=lambda count: {num_tracks: count},
+    )  # fmt: skip
     layouts = settings.get("decode_tracks")
     layouts = dict(layouts) if isinstance(layouts, dict) else {}
     return {**settings, "decode_tracks": {**layouts, num_tracks: chosen}}
@@ -261,17 +274,9 @@ def choose_subdivisions(
     unless another scores more than `margin` above it, the best one."""
     print("\n3. the finest subdivision objects are snapped to (finest_subdivision; 0: all), on the chosen settings")
     current = int(settings.get("finest_subdivision") or 0)
-    table = []
-    for value in sorted({*finest, current}):
-        trial = {**settings, "finest_subdivision": value}
-        scores = score_system(evaluator_for(model_path, trial, mapped_from, end), MODEL, loaded, start, end, None,
-                              num_tracks)  # fmt: skip
-        table.append({"finest_subdivision": value, "score": selection_score(scores), **per_song_columns(scores)})
-    table = pd.DataFrame(table)
-    print(table.to_string(index=False, float_format="%.4f"))
-    best = table.iloc[int(table["score"].argmax())]
-    current_score = float(table.loc[table["finest_subdivision"] == current, "score"].iloc[0])
-    chosen = int(best["finest_subdivision"]) if best["score"] > current_score + margin else current
+    chosen = choose_value(
+        model_path, settings, loaded, start, end, "finest_subdivision", finest, current, margin, num_tracks, mapped_from
+    )
     return {**settings, "finest_subdivision": chosen}
 
 

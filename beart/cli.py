@@ -49,14 +49,14 @@ def _convert_beatmaps(arguments: argparse.Namespace) -> int:
 
 
 def _export_beatmap(arguments: argparse.Namespace) -> int:
-    from .beatmaps import IntermediateBeatmap, export_intermediate
-    from .beatmaps.export import intermediate_files
+    from .beatmaps.export import load_intermediate_set, write_intermediate_set
 
     metadata = {
         key: getattr(arguments, key) for key in ("title", "artist", "creator", "version") if getattr(arguments, key)
     }
-    written = export_intermediate(
-        arguments.inputs,
+    loaded = load_intermediate_set(arguments.inputs, mode=arguments.mode, version=metadata.get("version"))
+    written = write_intermediate_set(
+        loaded,
         arguments.output,
         mode=arguments.mode,
         audio=arguments.audio,
@@ -64,9 +64,8 @@ def _export_beatmap(arguments: argparse.Namespace) -> int:
         overwrite=arguments.overwrite,
         **metadata,
     )
-    paths = intermediate_files(arguments.inputs)
-    objects = sum(len(IntermediateBeatmap.load(path).hit_objects()) for path in paths)
-    source = paths[0] if len(paths) == 1 else f"{len(paths)} maps"
+    objects = sum(len(beatmap.hit_objects()) for _, beatmap in loaded)
+    source = loaded[0][0] if len(loaded) == 1 else f"{len(loaded)} maps"
     print(f"beart export: wrote {', '.join(written)} ({objects} hits and holds from {source})")
     return 0
 

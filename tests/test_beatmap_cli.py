@@ -252,3 +252,15 @@ def test_convert_writes_each_set_as_a_playable_set_of_another_game(beatmap_folde
     assert not (tmp_path / "fof").exists() or not os.listdir(tmp_path / "fof")
     assert main(["convert", str(goin_under), str(tmp_path / "osu"), "--mode", "mania", "--no-progress"]) == 1
     assert "pass --overwrite" in caplog.text
+
+
+def test_export_reads_each_map_once(converted_simfile, tmp_path, capsys, monkeypatch):
+    # the command counted the objects it wrote by reading every .ibf a second time
+    loads = []
+    original = IntermediateBeatmap.load.__func__
+    counted = classmethod(lambda cls, path: loads.append(path) or original(cls, path))
+    monkeypatch.setattr(IntermediateBeatmap, "load", counted)
+    assert main(["export", str(converted_simfile), str(tmp_path / "set.osz"), "--mode", "mania"]) == 0
+    expected = sum(len(original(IntermediateBeatmap, path).hit_objects()) for path in converted_simfile.glob("*.ibf"))
+    assert f"({expected} hits and holds from 9 maps)" in capsys.readouterr().out
+    assert len(loads) == 9 == len(set(loads))

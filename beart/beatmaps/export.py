@@ -49,6 +49,52 @@ def _shared_audio(beatmaps: list[IntermediateBeatmap], paths: list[str]) -> str:
     return audio
 
 
+def load_intermediate_set(
+    input_paths, *, mode: str | None = None, version=None
+) -> list[tuple[str, IntermediateBeatmap]]:
+    """
+    The `.ibf` files of `input_paths` (`intermediate_files`) read as one set to export, checked before any is read:
+    a `version` names one map, and a set is no larger than `mode`'s format holds.
+
+    Args:
+        input_paths (`str`, `os.PathLike` or a list of them): intermediate beatmaps and folders of them.
+        mode (`str`, *optional*): the mode the set will be written in.
+        version (`str`, *optional*): the difficulty name the set will be written with.
+
+    Returns:
+        `list[tuple[str, IntermediateBeatmap]]`: each file's path and map, in order.
+
+    Raises:
+        `BeatmapError`: an unreadable map, `version` for several maps, or more maps than the format holds.
+    """
+    paths = intermediate_files(input_paths)
+    if version and len(paths) > 1:
+        raise BeatmapError(f"A version names one difficulty; {len(paths)} maps were given.")
+    if mode is not None:
+        format_for_mode(mode).check_set_size(len(paths))
+    return [(path, IntermediateBeatmap.load(path)) for path in paths]
+
+
+def write_intermediate_set(
+    loaded: list, output_path, *, mode: str | None = None, audio=None, overwrite: bool = False, **metadata
+) -> list[str]:
+    """
+    Writes a set `load_intermediate_set` read (with the same `mode` and `version`) as one playable set: see
+    `export_intermediate`, which reads and writes in one call.
+
+    Args:
+        loaded (`list[tuple[str, IntermediateBeatmap]]`): each `.ibf` file's path and map.
+        output_path, mode, audio, overwrite, **metadata: as for `export_intermediate`.
+
+    Returns:
+        `list[str]`: the files written.
+    """
+    paths, beatmaps = [path for path, _ in loaded], [beatmap for _, beatmap in loaded]
+    if audio is None:
+        audio = _shared_audio(beatmaps, paths)
+    return write_beatmaps(beatmaps, output_path, audio, mode=mode, overwrite=overwrite, **metadata)
+
+
 def export_intermediate(
     input_paths, output_path, *, mode: str | None = None, audio=None, overwrite: bool = False, **metadata
 ) -> list[str]:
@@ -74,12 +120,5 @@ def export_intermediate(
     Raises:
         `BeatmapError`: an unreadable map, maps naming different songs (without `audio`), `version` for several maps.
     """
-    paths = intermediate_files(input_paths)
-    if metadata.get("version") and len(paths) > 1:
-        raise BeatmapError(f"A version names one difficulty; {len(paths)} maps were given.")
-    if mode is not None:
-        format_for_mode(mode).check_set_size(len(paths))
-    beatmaps = [IntermediateBeatmap.load(path) for path in paths]
-    if audio is None:
-        audio = _shared_audio(beatmaps, paths)
-    return write_beatmaps(beatmaps, output_path, audio, mode=mode, overwrite=overwrite, **metadata)
+    loaded = load_intermediate_set(input_paths, mode=mode, version=metadata.get("version"))
+    return write_intermediate_set(loaded, output_path, mode=mode, audio=audio, overwrite=overwrite, **metadata)

@@ -234,7 +234,7 @@ class FretsOnFireSong(BeatmapSet):
                                 "end": self._ms(notes["end_tick"])})  # fmt: skip
         objects = released_before_next(objects)
         objects = notes_in_song(objects, where, "Offset and delay" if self.text_chart else "delay")
-        tempo = pd.DataFrame({"time": self._ms(self.chart.tempo_ticks), "bpm": self.chart.bpms()})
+        tempo = self._tempo_map()
         tempo["time"] = tempo["time"].clip(lower=0.0)
         diff_guitar = self.ini.number("diff_guitar", self.ini_path)
         number = diff_guitar if diff_guitar is not None and diff_guitar >= 0 else sum(DIFF_GUITAR_RANGE) / 2
@@ -280,8 +280,7 @@ class FretsOnFireSong(BeatmapSet):
                                 "end": self._ms(end_tick), "start_beat": start_tick / self.chart.ticks_per_beat,
                                 "end_beat": end_tick / self.chart.ticks_per_beat})  # fmt: skip
         objects = objects.sort_values(["start", "track"], kind="stable").reset_index(drop=True)
-        tempo = pd.DataFrame({"time": self._ms(self.chart.tempo_ticks), "bpm": self.chart.bpms()})
-        return TimedChart(objects, tempo, "mania", legato=True)
+        return TimedChart(objects, self._tempo_map(), "mania", legato=True)
 
     def _track_notes(self, difficulty_name: str, where: str) -> pd.DataFrame:
         """The difficulty's notes on the four tracks (`track`; an open note on green's), with their `start_tick` and
@@ -299,6 +298,10 @@ class FretsOnFireSong(BeatmapSet):
         tracks = [MANIA_TRACKS[FRET_TRACKS[max(fret, 0)]] for fret in notes["pitch"] - base]
         end = np.where(end - start > cutoff, end, start)
         return pd.DataFrame({"track": tracks, "start_tick": start, "end_tick": end})
+
+    def _tempo_map(self) -> pd.DataFrame:
+        """The chart's tempos: `time` (ms in the song, `_ms`) and `bpm` of each."""
+        return pd.DataFrame({"time": self._ms(self.chart.tempo_ticks), "bpm": self.chart.bpms()})
 
     def _ms(self, ticks) -> np.ndarray:
         """The time in the song (ms) of each tick: the chart's, plus `delay` (and a `.chart`'s `Offset`)."""

@@ -281,6 +281,11 @@ def _evaluate(arguments: argparse.Namespace) -> int:
         overwrite=arguments.overwrite,
     )
     print(summary_table(report).to_string(index=False))
+    if "lined_up_maps" in report:
+        names = ", ".join(f"{row['map']} ({row['offset_ms']:+.0f} ms)" for row in report["lined_up_maps"])
+        print(f"scored lined up on their songs' attacks: {names}; against them as written (--charts-as-written):")
+        columns = ["system", *(f"f1_{tolerance:g}ms" for tolerance in report["settings"]["tolerances_ms"])]
+        print(summary_table(report, as_written=True)[columns].iloc[1:].to_string(index=False))
     if "dataset" in report:
         for system, metrics in report["dataset"].items():
             print(f"{system} on the dataset's test split: {json.dumps(metrics)}")
@@ -517,9 +522,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--start", type=_seconds, help="score from this second of each song")
     evaluate.add_argument("--end", type=_positive_seconds, help="score up to this second of each song")
     evaluate.add_argument("--no-baselines", action="store_true", help="skip the untrained model and the heuristic")
-    evaluate.add_argument(
-        "--line-up-charts", action="store_true",
-        help="score against each human map 20 ms or more off its song's attacks moved onto them (its offset_ms)",
+    sync = evaluate.add_mutually_exclusive_group()
+    sync.add_argument(
+        "--line-up-charts", dest="line_up_charts", action="store_true", default=True,
+        help="score against each human map 20 ms or more off its song's attacks moved onto them (the default)",
+    )  # fmt: skip
+    sync.add_argument(
+        "--charts-as-written", dest="line_up_charts", action="store_false",
+        help="score against every human map as written, also one that sits 20 ms or more off its song's attacks",
     )  # fmt: skip
     _add_decoding_arguments(evaluate)
     evaluate.add_argument(

@@ -4,7 +4,7 @@
     python examples/choose_on_dev.py ../shared/corpus CANDIDATE_MODEL... [--start 30 --end 75 [--from-start] |
         --whole-songs] [--test] [--skip-grid] [--per-chart] [--split dev|train] [--decoding KEY=VALUE ...]
         [--grid KEY=V1,V2 ...] [--history N1,N2 ...] [--caps CAP ...] [--holds T1,T2 ...] [--sustains R1,R2 ...]
-        [--subdivisions N1,N2 ...] [--tracks 1|2|4 [--decode-tracks N1,N2]] [--line-up-charts]
+        [--subdivisions N1,N2 ...] [--tracks 1|2|4 [--decode-tracks N1,N2]] [--charts-as-written]
 
 1. Every candidate model is scored with the current decoding defaults (`generation_config.json` of the first
    candidate) on the development songs.
@@ -42,8 +42,8 @@ setting whose effect grows along a song, such as the history kept; all of it in 
 With `--from-start` each map is generated from the song's start and scored from `--start` on, so that the scored part
 is decoded with the history it has in a whole song (a map generated from `--start` begins with none). With
 `--tracks`, every map is generated with that many tracks (F1 pools the tracks), a check of a layout the charts lack.
-With `--line-up-charts` every chart that sits 20 ms or more off its song's attacks (Sectoid's Frets on Fire charts) is
-scored moved onto them, as `beart evaluate --line-up-charts` scores it.
+Every chart that sits 20 ms or more off its song's attacks (Sectoid's Frets on Fire charts) is scored moved onto them,
+as `beart evaluate` scores it by default; `--charts-as-written` scores every chart as written.
 `--split train` scores the training songs instead, a second check of a rule on more charts (the model trained on them,
 so it never chooses).
 """
@@ -86,9 +86,22 @@ GRID = {
 }
 
 
+def add_chart_sync_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--line-up-charts` (the default, as `beart evaluate`'s) and `--charts-as-written`, into `line_up_charts`."""
+    sync = parser.add_mutually_exclusive_group()
+    sync.add_argument(
+        "--line-up-charts", dest="line_up_charts", action="store_true", default=True,
+        help="score against each chart 20 ms or more off its song's attacks moved onto them (the default)",
+    )  # fmt: skip
+    sync.add_argument(
+        "--charts-as-written", dest="line_up_charts", action="store_false",
+        help="score against every chart as written (beart evaluate --charts-as-written)",
+    )  # fmt: skip
+
+
 def load_songs(corpus: str, split: str, line_up_charts: bool = False) -> list:
     """`(name, game, waveform, human maps)` of every song of the split; with `line_up_charts` each map that sits 20 ms
-    or more off its song's attacks moved onto them (`beart evaluate --line-up-charts`)."""
+    or more off its song's attacks moved onto them (as `beart evaluate` scores it by default)."""
     loaded = []
     for folder in songs(corpus, split):
         for song in find_reference_songs(folder, []):
@@ -448,10 +461,7 @@ def main() -> None:
         "--sustain-modes", type=lambda text: text.split(","), default=None, metavar="MODE1,MODE2",
         help="with --sustains: choose for these modes instead of the formats that hold (a trial)",
     )  # fmt: skip
-    parser.add_argument(
-        "--line-up-charts", action="store_true",
-        help="score against each chart 20 ms or more off its song's attacks moved onto them (beart evaluate's flag)",
-    )  # fmt: skip
+    add_chart_sync_arguments(parser)
     parser.add_argument("--tracks", type=int, default=None, help="generate every map with this many tracks (1, 2, 4)")
     parser.add_argument(
         "--decode-tracks", type=number_list(int), default=None, metavar="N1,N2",

@@ -3,11 +3,12 @@ defaults), as a markdown table: per song, the model with its defaults, the model
 gate 0), the priors alone (an untrained model with the same defaults) and the onset heuristic, at +-50, +-20 and +-10
 ms, with the generated notes per human note. Nothing is chosen here. With `--tracks N` every map is generated with its
 chart's first N tracks (F1 pools the tracks either way); `--tracks 1` is the layout of osu!standard and osu!catch,
-which no real chart here has. With `--line-up-charts` every system is scored against each chart that sits 20 ms or more
-off its song's attacks moved onto them (`beart evaluate --line-up-charts`; Sectoid's Frets on Fire charts).
+which no real chart here has. Every system is scored against each chart that sits 20 ms or more off its song's attacks
+moved onto them, as `beart evaluate` scores by default (Sectoid's Frets on Fire charts); `--charts-as-written` scores
+every chart as written.
 
     python examples/report_real_music.py ../shared/corpus beart/default_model [--splits dev test] [--tracks 1]
-        [--line-up-charts]
+        [--charts-as-written]
 """
 
 import argparse
@@ -20,7 +21,9 @@ from beart.loading import load_model
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from choose_on_dev import MODEL_ALONE, TOLERANCES_MS, evaluator_for, load_songs, score_system  # noqa: E402
+from choose_on_dev import (  # noqa: E402
+    MODEL_ALONE, TOLERANCES_MS, add_chart_sync_arguments, evaluator_for, load_songs, score_system,
+)
 
 
 def main() -> None:
@@ -31,9 +34,7 @@ def main() -> None:
     parser.add_argument(
         "--tracks", type=int, choices=TRACK_COUNTS, help="generate every map with its chart's first N tracks"
     )
-    parser.add_argument(
-        "--line-up-charts", action="store_true", help="score against charts off their songs moved onto the attacks"
-    )
+    add_chart_sync_arguments(parser)
     arguments = parser.parse_args()
     defaults = load_model(arguments.model).generation_config.to_diff_dict()
     defaults.pop("transformers_version", None)
@@ -47,7 +48,7 @@ def main() -> None:
         "onset heuristic": (evaluator, HEURISTIC),
     }
     layout = f", every map with at most {arguments.tracks} track(s)" if arguments.tracks else ""
-    layout += ", charts off their songs lined up on the attacks" if arguments.line_up_charts else ""
+    layout += ", charts off their songs lined up on the attacks" if arguments.line_up_charts else ", charts as written"
     print(f"{arguments.model}, decoding defaults {defaults}{layout}\n")
     print("| split | game | song | system | F1 +-50 ms | +-20 ms | +-10 ms | notes / human notes |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

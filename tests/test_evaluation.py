@@ -277,9 +277,12 @@ def test_the_report_tells_how_far_a_map_sits_on_its_song_s_attacks(tiny_model_di
     assert evaluator.offset_on_attacks(few, attacks) is None  # too few notes
 
 
-def test_a_chart_off_its_song_is_scored_moved_onto_its_attacks_only_when_asked(tiny_model_dir, tmp_path):
+def test_a_chart_off_its_song_is_scored_moved_onto_its_attacks_unless_asked_as_written(
+    tiny_model_dir, tmp_path, capsys
+):
     """A chart 40 ms early on its song (as Sectoid's Frets on Fire charts sit 23-37 ms early): every system reads low
-    at +-20 ms against it as written; with `line_up_charts` it is scored moved by its offset on the song's attacks."""
+    at +-20 ms against it as written; by default (`line_up_charts`) it is scored moved by its offset on the song's
+    attacks, and the report keeps the scores as written beside."""
     tracks = ["LEFT", "DOWN", "UP", "RIGHT"]
     grid = np.arange(1000, 15000, 250)
     starts = grid[np.random.default_rng(3).random(len(grid)) < 0.6]
@@ -291,19 +294,38 @@ def test_a_chart_off_its_song_is_scored_moved_onto_its_attacks_only_when_asked(t
                     tempo_changes=tempo)  # fmt: skip
     write_osz(early, tmp_path / "songs" / "early.osz", audio_path, mode="mania", title="early")
     model = BeartModel.from_pretrained(tiny_model_dir)
-    scores = {}
-    for line_up in (False, True):
-        evaluator = BeatmapEvaluator(model, sweep_difficulties=(), line_up_charts=line_up)
+    scores, reports = {}, {}
+
+    def heuristic_f1(onsets):
+        micro = pd.DataFrame(onsets["micro"]).query("system == 'onset_heuristic' and track == 'all'")
+        return dict(zip(micro["tolerance_ms"], micro["f1"]))
+
+    for line_up in (False, None):
+        options = {} if line_up is None else {"line_up_charts": line_up}
+        evaluator = BeatmapEvaluator(model, sweep_difficulties=(), **options)
         report = evaluator.evaluate(tmp_path / "songs", tmp_path / f"report_{line_up}", progress=False)
-        micro = pd.DataFrame(report["onsets"]["micro"]).query("system == 'onset_heuristic' and track == 'all'")
+        reports[line_up] = report
         (reference,) = [row for row in report["map_statistics"] if row["system"] == "reference"]
-        scores[line_up] = dict(zip(micro["tolerance_ms"], micro["f1"])), reference
+        scores[line_up] = heuristic_f1(report["onsets"]), reference
         assert reference["offset_ms"] == pytest.approx(-40.0, abs=4.0)  # the chart as written, either way
-        assert report["settings"]["line_up_charts"] is line_up
-    (as_written, written_row), (lined_up, lined_up_row) = scores[False], scores[True]
+        assert report["settings"]["line_up_charts"] is (line_up is None)
+    (as_written, written_row), (lined_up, lined_up_row) = scores[False], scores[None]
     assert written_row["lined_up_ms"] == 0.0 and lined_up_row["lined_up_ms"] == pytest.approx(40.0, abs=4.0)
     assert as_written[50] > 0.4 and lined_up[50] == pytest.approx(as_written[50], abs=0.05)  # +-50 ms: either way
     assert as_written[20] < 0.1 and lined_up[20] == pytest.approx(lined_up[50], abs=0.05)
+    # the lined-up report names the map moved and keeps the scores as written, those of the run that did not move it
+    assert "onsets_as_written" not in reports[False] and "lined_up_maps" not in reports[False]
+    (moved,) = reports[None]["lined_up_maps"]
+    assert moved["map"] == written_row["map"] and moved["lined_up_ms"] == pytest.approx(40.0, abs=4.0)
+    assert heuristic_f1(reports[None]["onsets_as_written"]) == pytest.approx(as_written, abs=1e-9)
+    table = summary_table(reports[None], as_written=True).set_index("system")
+    assert table.loc["onset_heuristic", "f1_20ms"] == pytest.approx(as_written[20], abs=1e-3)
+    # the command line says which maps it lined up and prints the scores as written beside
+    arguments = ["evaluate", str(tmp_path / "songs"), str(tmp_path / "cli"), "--model", str(tiny_model_dir)]
+    assert main([*arguments, "--difficulties", "0.5", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert f"scored lined up on their songs' attacks: {moved['map']} ({moved['offset_ms']:+.0f} ms)" in printed
+    assert printed.count("onset_heuristic") == 2
 
 
 def test_a_late_chart_moves_earlier_and_loses_what_would_fall_before_the_song():
@@ -323,12 +345,16 @@ def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, t
     arguments = ["evaluate", str(reference_songs), str(output), "--model", str(tiny_model_dir), "--no-baselines"]
     decoding = ["--hit-threshold", "0.3", "--onset-prior", "2", "--difficulty-guidance", "1", "--beat-prior", "3"]
     decoding += ["--prediction-steps", "1"]
-    decoding += ["--line-up-charts"]
+    decoding += ["--charts-as-written"]
     assert main([*arguments, "--end", "4", "--difficulties", "0.5", *decoding, "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "f1_50ms" in printed and "2 reference maps" in printed and (output / "report.json").exists()
     settings = json.loads((output / "report.json").read_text())["settings"]
-    assert settings["hit_threshold"] == 0.3 and settings["prediction_steps"] == 1 and settings["line_up_charts"]
+    assert settings["hit_threshold"] == 0.3 and settings["prediction_steps"] == 1
+    assert settings["line_up_charts"] is False  # lined up by default (the test above), as written when asked
+    with pytest.raises(SystemExit):
+        main([*arguments, "--line-up-charts", "--charts-as-written"])
+    assert "not allowed with argument" in capsys.readouterr().err
     assert settings["onset_prior"] == 2.0 and settings["difficulty_guidance"] == 1.0 and settings["beat_prior"] == 3.0
     # an earlier evaluation's report and plots are replaced only when asked
     report = (output / "report.json").read_bytes()

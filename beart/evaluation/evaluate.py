@@ -147,11 +147,12 @@ class BeatmapEvaluator:
             each song besides those of its human maps, for the star rating correlation.
         start, end (`float`, *optional*): the part of each song to map and score, in seconds.
         generation_options (`dict`, *optional*): other generation options (temperature, top_k, ...).
-        line_up_charts (`bool`, *optional*, defaults to `False`): score every system against each human map that
+        line_up_charts (`bool`, *optional*, defaults to `True`): score every system against each human map that
             sits `MAX_OFFSET_MS` or more off its song's attacks (a chart's offset, a game's latency; the maps the
             evaluation warns about) moved onto them by its offset, so that F1 at the tolerances under that offset
             measures the systems, not the chart's sync. The report's `offset_ms` stays the map's as written; the shift
-            scored with is its `lined_up_ms`.
+            scored with is its `lined_up_ms`, and where any map was moved `onsets_as_written` holds the scores against
+            the maps as written. `False` scores every map as written.
     """
 
     def __init__(
@@ -166,7 +167,7 @@ class BeatmapEvaluator:
         start: float | None = None,
         end: float | None = None,
         generation_options: dict | None = None,
-        line_up_charts: bool = False,
+        line_up_charts: bool = True,
     ):
         processor = processor or BeartProcessor.from_model_config(model.config)
         self.generators = {MODEL: BeatmapGenerationPipeline(model=model, processor=processor)}
@@ -267,7 +268,7 @@ class BeatmapEvaluator:
             logger.warning(f"skipped {item}: {reason}")
         if not songs:
             raise BeatmapError(f"No human maps with their audio found under {references}; nothing to evaluate.")
-        per_map, audio_rows, statistics, plots = [], [], [], []
+        per_map, as_written, audio_rows, statistics, plots = [], [], [], [], []
         total = sum(len(song.maps) + len(self.sweep_difficulties) for song in songs)
         bar = tqdm(total=total * len(self.systems), desc="evaluating", unit="map", disable=not progress)
         for song in songs:
@@ -286,10 +287,9 @@ class BeatmapEvaluator:
                 offset_ms = self.offset_on_attacks(reference, analysis.attacks_ms)
                 scored = onto_attacks(reference, offset_ms) if self.line_up_charts else reference
                 if offset_ms is not None and abs(offset_ms) >= MAX_OFFSET_MS:
-                    scoring = "scored moved onto them" if scored is not reference else (
-                        "F1 at the tolerances under that reads low for every system (--line-up-charts scores against "
-                        "it moved onto them)"
-                    )  # fmt: skip
+                    scoring = "scored moved onto them (--charts-as-written scores it as written)" if (
+                        scored is not reference
+                    ) else "F1 at the tolerances under that reads low for every system"  # fmt: skip
                     side = "early" if offset_ms < 0 else "late"
                     logger.warning(
                         f"{song.source}: {reference.meta['name']} sits {abs(offset_ms):.0f} ms {side} on its song's "
@@ -307,6 +307,9 @@ class BeatmapEvaluator:
                     generated[system] = beatmap
                     scores = onset_scores(scored, beatmap, self.tolerances_ms, self.start, self.end)
                     per_map.append(scores.assign(**labels, system=system))
+                    if scored is not reference:
+                        scores = onset_scores(reference, beatmap, self.tolerances_ms, self.start, self.end)
+                    as_written.append(scores.assign(**labels, system=system))
                     audio_rows.append(self._audio_rows(audio_onsets, beatmap, {**labels, "system": system}))
                     statistics.append(
                         {**labels, "system": system, "requested": reference.difficulty, **map_statistics(beatmap),
@@ -325,7 +328,7 @@ class BeatmapEvaluator:
                 )
             statistics += self._sweep(song, analysis, bar)
         bar.close()
-        report = self._report(per_map, audio_rows, statistics, plots, plots_dir, skipped, output_dir)
+        report = self._report(per_map, as_written, audio_rows, statistics, plots, plots_dir, skipped, output_dir)
         if dataset is not None:
             report["dataset"] = {
                 system: dataset_metrics(self.generators[system].model, dataset, progress=progress)
@@ -361,7 +364,7 @@ class BeatmapEvaluator:
                 bar.update(1)
         return rows
 
-    def _report(self, per_map, audio_rows, statistics, plots, plots_dir, skipped, output_dir) -> dict:
+    def _report(self, per_map, as_written, audio_rows, statistics, plots, plots_dir, skipped, output_dir) -> dict:
         per_map = pd.concat(per_map, ignore_index=True)
         audio_rows = pd.concat(audio_rows, ignore_index=True)
         statistics = pd.DataFrame(statistics)
@@ -395,6 +398,18 @@ class BeatmapEvaluator:
             "skipped": [{"item": item, "reason": reason} for item, reason in skipped],
             "plots": [os.path.relpath(path, output_dir) for path in plots],
         }
+        lined_up = statistics[(statistics["system"] == REFERENCE) & (statistics["lined_up_ms"] != 0)]
+        if len(lined_up):
+            as_written = pd.concat(as_written, ignore_index=True)
+            report["lined_up_maps"] = _records(lined_up[["song", "map", "offset_ms", "lined_up_ms"]])
+            report["onsets_as_written"] = {
+                "micro": _records(
+                    pd.concat(
+                        [micro_average(rows).assign(system=system)
+                         for system, rows in as_written.groupby("system", sort=False)]
+                    )  # fmt: skip
+                )
+            }
         return report
 
 
@@ -427,13 +442,16 @@ def write_report(report: dict, output_dir) -> str:
     return write_atomically(os.path.join(output_dir, REPORT_NAME), json.dumps(report, indent=2).encode("utf-8"))
 
 
-def summary_table(report: dict, tolerance_ms: float = 50) -> pd.DataFrame:
+def summary_table(report: dict, tolerance_ms: float = 50, as_written: bool = False) -> pd.DataFrame:
     """
     One row per system: micro-averaged onset F1 of the pooled onsets at every tolerance, mean per-track F1 at
     `tolerance_ms`, F1 against the audio's onsets, mean notes per second and star rating, the median `offset_ms` of
-    its maps on the songs' attacks, difficulty correlation.
+    its maps on the songs' attacks, difficulty correlation. With `as_written`, the onset scores are those against the
+    human maps as written (the report's `onsets_as_written`, where the evaluation lined some up; its `onsets`
+    otherwise).
     """
-    micro = pd.DataFrame(report["onsets"]["micro"])
+    onsets = report.get("onsets_as_written", report["onsets"]) if as_written else report["onsets"]
+    micro = pd.DataFrame(onsets["micro"])
     audio = pd.DataFrame(report["audio_onsets"]["micro"])
     statistics = pd.DataFrame(report["map_statistics"])
     rows = []

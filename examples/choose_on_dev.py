@@ -20,7 +20,9 @@
    T1,T2,...`, the `hold_threshold` (0: no holds drawn): among the values under which every song's score (the mean
    of its F1 at +-50 and +-20 ms) lies within `--margin` of its score without holds (holds must cost no song F1), the
    one whose maps' shares of holds among their objects come closest to their charts' (the mean over songs of the mean
-   over a song's charts of the difference), every value scored at three seeds (the kinds are drawn) and averaged.
+   over a song's charts of the difference), every value scored at three seeds (the kinds are drawn) and averaged; the
+   current value stays where it keeps every song's score and the closest comes nearer by no more than the spread of
+   either's share error over the seeds.
    With `--sustains R1,R2,...`, per format whose charts hold across rests (Frets on Fire, StepMania), the rest (beats)
    after which its notes are held (`sustain_rest_beats` in the format registry, `beart.beatmaps.sustains`): the best
    hold F1 (a map's holds matched to its chart's at +-50 ms), scored on that format's songs; onsets do not move.
@@ -297,11 +299,14 @@ def choose_holds(
     model_path: str, settings: dict, loaded: list, start, end, thresholds: list, margin: float, num_tracks: int | None,
     mapped_from=None,
 ) -> dict:  # fmt: skip
-    """Step 3 (holds): `settings` with the `hold_threshold` among `thresholds` (0: off) under which every song scores
-    within `margin` of 0 and whose maps' shares of holds come closest to their charts'."""
+    """Step 3 (holds): `settings` with the `hold_threshold` among `thresholds` and the current one (0: off) under which
+    every song scores within `margin` of 0 and whose maps' shares of holds come closest to their charts'. The current
+    value stays where it keeps every song's score and the closest comes nearer the charts' share by no more than the
+    spread of either's share error over the seeds (what the seeds cannot tell apart)."""
     print("\n3. holds (hold_threshold; 0: none drawn), on the chosen model and settings")
+    current = float(settings.get("hold_threshold") or 0.0)
     table, by_threshold = [], []
-    for threshold in sorted(set(thresholds) | {0.0}):
+    for threshold in sorted(set(thresholds) | {0.0, current}):
         trial = {**settings, "hold_threshold": threshold}
         by_seed = [
             score_system(evaluator_for(model_path, trial, mapped_from, end, seed=seed), MODEL, loaded, start, end,
@@ -310,10 +315,12 @@ def choose_holds(
         ]
         scores = pd.concat(by_seed).groupby(["song", "game"], sort=False).mean().reset_index()
         by_threshold.append(song_scores(scores))
+        seed_errors = [float(seed_scores["hold share error"].mean()) for seed_scores in by_seed]
         table.append(
             {
                 "hold_threshold": threshold, "score": selection_score(scores),
-                "hold share error": float(scores["hold share error"].mean()), "hold share": hold_share(scores),
+                "hold share error": float(scores["hold share error"].mean()),
+                "seed spread": max(seed_errors) - min(seed_errors), "hold share": hold_share(scores),
                 "charts' hold share": hold_share(scores, human=True), **per_song_columns(scores),
                 **{f"{row['song'][:12]} holds": f"{row['holds']:.0f}/{row['objects']:.0f} ({row['human holds']:.0f}/"
                    f"{row['human objects']:.0f})" for row in scores.to_dict("records")},
@@ -322,7 +329,18 @@ def choose_holds(
     table = pd.DataFrame(table)
     print(table.to_string(index=False, float_format="%.4f"))
     closest = closest_keeping_scores(table, by_threshold, by_threshold[0], margin, "hold share error")  # 0 first
-    return {**settings, "hold_threshold": float(closest["hold_threshold"])}
+    return {**settings, "hold_threshold": stays_within_seeds(table, by_threshold, current, closest, margin)}
+
+
+def stays_within_seeds(table: pd.DataFrame, by_threshold: list, current: float, closest: pd.Series, margin: float):
+    """The `--holds` step's choice: `current` where it keeps every song within `margin` of no holds and `closest` (the
+    rule's pick) comes nearer the charts' hold share by no more than the larger spread of the two's share error over
+    the seeds; `closest` otherwise."""
+    row = int(np.flatnonzero(table["hold_threshold"].to_numpy() == current)[0])
+    keeps = bool((by_threshold[row] >= by_threshold[0] - margin).all())
+    spread = max(float(table["seed spread"].iloc[row]), float(closest["seed spread"]))
+    gain = float(table["hold share error"].iloc[row]) - float(closest["hold share error"])
+    return current if keeps and gain <= spread else float(closest["hold_threshold"])
 
 
 def choose_density(

@@ -275,8 +275,11 @@ def test_crlf_unicode_and_garbled_lines(tmp_path):
 def test_unreadable_maps_and_archives_get_clear_errors(tmp_path):
     with pytest.raises(BeatmapError, match="no \\[HitObjects\\]"):
         read_osu(TESTS / "decoder/comments.osu")
-    with pytest.raises(BeatmapError, match="unknown game mode"):
+    with pytest.raises(BeatmapError, match="unknown game mode '7'"):
         read_osu(mutated_map(tmp_path, "Mode: 0", "Mode: 7"))
+    with pytest.raises(BeatmapError, match="unknown game mode '1e300'; osu! modes are 0-3") as error:
+        read_osu(mutated_map(tmp_path, "Mode: 0", "Mode: 1e300"))  # named as written, not as a 301-digit number
+    assert len(str(error.value)) < 200
     with pytest.raises(FileNotFoundError):
         read_osu(tmp_path / "missing.osu")
     corrupt = tmp_path / "corrupt.osz"

@@ -32,6 +32,7 @@ from .intermediate import QUANTUM_MS, IntermediateBeatmap, song_preview_ms
 from .provenance import ai_generated_mark
 from .osu_file import HITSOUND_CLAP, HITSOUND_WHISTLE, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile, parse_osu
 from .tracks import GAME_MODE_TRACKS
+from .text_fields import one_line
 
 
 logger = logging.get_logger(__name__)
@@ -126,7 +127,8 @@ def timed_objects(osu_file: OsuFile) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     mode_number = osu_file.mode
     if mode_number not in range(len(GAME_MODES)):
-        raise BeatmapError(f"{osu_file.name}: unknown game mode {mode_number}; osu! modes are 0-3 ({GAME_MODES}).")
+        written = one_line(osu_file.value("General", "Mode"))[:40]
+        raise BeatmapError(f"{osu_file.name}: unknown game mode {written!r}; osu! modes are 0-3 ({GAME_MODES}).")
     uninherited = osu_file.timing_points[osu_file.timing_points["uninherited"]]
     tempo = pd.DataFrame({"time": uninherited["time"], "bpm": 60000.0 / uninherited["beat_length"].clip(6, 60000)})
     return _hit_object_frame(osu_file, GAME_MODES[mode_number]), tempo.reset_index(drop=True)

@@ -258,7 +258,7 @@ def test_maps_not_for_training_are_refused_with_their_own_errors(tmp_path):
     assert len(read_osu(generated, for_training=False).hit_objects()) > 0
 
 
-def test_crlf_unicode_and_garbled_lines(tmp_path):
+def test_crlf_unicode_and_garbled_lines(tmp_path, caplog):
     source = (TESTS / RICH_MAP).read_text(encoding="utf-8-sig")
     reference = read_osu(TESTS / RICH_MAP)
     crlf = tmp_path / "crlf.osu"
@@ -266,10 +266,12 @@ def test_crlf_unicode_and_garbled_lines(tmp_path):
         ("\ufeff" + source.replace("[Metadata]", "[Metadata]\nTitleUnicode:夜に駆ける")).replace("\n", "\r\n").encode()
     )
     assert read_osu(crlf).hit_objects().equals(reference.hit_objects())
-    garbled = mutated_map(tmp_path, "[HitObjects]\n", "[HitObjects]\n12,abc,,\n")
-    beatmap = read_osu(garbled)
-    assert beatmap.meta["source"]["skipped_lines"] == 1
+    garbled = mutated_map(tmp_path, "[HitObjects]\n", "[HitObjects]\n12,abc,,\n12,34\n")
+    with caplog.at_level("WARNING"):
+        beatmap = read_osu(garbled)
+    assert beatmap.meta["source"]["skipped_lines"] == 2
     assert beatmap.hit_objects().equals(reference.hit_objects())
+    assert "skipped '12,34' (too few fields)" in caplog.text and "index" not in caplog.text
 
 
 def test_unreadable_maps_and_archives_get_clear_errors(tmp_path):

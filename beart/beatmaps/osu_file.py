@@ -342,7 +342,8 @@ def parse_osu(content: bytes | str, name: str = "<osu file>") -> OsuFile:
                 other_sections[section].append(line)
         except (ValueError, IndexError) as error:
             skipped += 1
-            logger.warning(f"{name}, line {number}: skipped {line[:60]!r} ({error}).")
+            reason = "too few fields" if isinstance(error, IndexError) else error
+            logger.warning(f"{name}, line {number}: skipped {line[:60]!r} ({reason}).")
 
     if "HitObjects" not in seen_sections:
         raise BeatmapError(f"{name}: no [HitObjects] section, so there is nothing to play.")

@@ -475,3 +475,12 @@ def test_the_check_of_a_guitar_chart_measures_strum_to_strum_and_allows_a_tick_o
     assert report.unsnapped == pytest.approx([2600.0])
     ((track, end, start),) = report.near_duplicates  # strum to strum, and only there
     assert track == "UP" and end == pytest.approx(2125.0) and start == pytest.approx(2156.25)
+
+
+def test_notes_that_never_end_are_read_with_a_warning_naming_the_file(caplog):
+    unclosed = [(0, mido.Message("note_on", note=97, velocity=100))]
+    data = midi_bytes([("tempo", []), ("PART GUITAR", [*note(96, 480, 960), *unclosed])])
+    with caplog.at_level("WARNING"):
+        chart = parse_notes_mid(data, "songs/x/notes.mid")
+    assert "songs/x/notes.mid, track 1 ('PART GUITAR'): 1 note(s) never end" in caplog.text
+    assert sorted(chart.parts[0].notes["start_tick"].tolist()) == [0, 480]

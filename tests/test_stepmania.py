@@ -413,3 +413,11 @@ def test_the_file_model_writes_back_what_it_read(path, tmp_path):
     assert [beatmap.meta["version"] for beatmap in rereads] == [beatmap.meta["version"] for beatmap in originals]
     for original, reread in zip(originals, rereads):
         pd.testing.assert_frame_equal(reread.hit_objects(), original.hit_objects())
+
+
+def test_a_tag_without_its_closing_semicolon_is_named_with_its_file_and_line(caplog):
+    text = "#TITLE:Song\n#BPMS:0.000=120.000\n#OFFSET:0;\n#NOTES:dance-single::Easy:1::\n1000\n0000\n0000\n0000\n;\n"
+    with caplog.at_level("WARNING"):
+        parsed = parse_simfile(text, "songs/open.sm")
+    assert "songs/open.sm, line 2: #BPMS has no closing ';'; it ends where line 3 starts" in caplog.text
+    assert parsed.value("BPMS") == "0.000=120.000"

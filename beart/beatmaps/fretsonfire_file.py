@@ -93,7 +93,7 @@ def _tempo_map(track, where: str) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ticks, dtype=np.int64), np.array(tempos, dtype=np.float64)
 
 
-def _part(track, index: int) -> MidiPart:
+def _part(track, index: int, where: str) -> MidiPart:
     name, tick, sounding, rows, enhanced_opens = "", 0, {}, [], False
     for message in track:
         tick += message.time
@@ -110,7 +110,7 @@ def _part(track, index: int) -> MidiPart:
             sounding[key] = [start for start in starts if start >= tick]
     unclosed = [(start, start, pitch, channel) for (channel, pitch), starts in sounding.items() for start in starts]
     if unclosed:
-        logger.warning(f"Track {index} ({name!r}): {len(unclosed)} note(s) never end; read as 0 ticks long.")
+        logger.warning(f"{where}, track {index} ({name!r}): {len(unclosed)} note(s) never end; read as 0 ticks long.")
     notes = pd.DataFrame(rows + unclosed, columns=list(NOTE_COLUMNS)).astype(np.int64)
     notes = notes.sort_values(["start_tick", "pitch"], kind="stable").reset_index(drop=True)
     return MidiPart(name, notes, enhanced_opens)
@@ -140,7 +140,7 @@ def parse_notes_mid(data: bytes, where: str) -> MidiChart:
     if any(message.type == "set_tempo" for track in midi.tracks[1:] for message in track):
         logger.warning(f"{where}: tempo changes outside the first track are ignored, as the MIDI standard says.")
     tempo_ticks, tempo_us = _tempo_map(midi.tracks[0], where)
-    parts = [_part(track, index) for index, track in enumerate(midi.tracks)]
+    parts = [_part(track, index, where) for index, track in enumerate(midi.tracks)]
     return MidiChart(midi.ticks_per_beat, tempo_ticks, tempo_us, [part for part in parts if len(part.notes)])
 
 

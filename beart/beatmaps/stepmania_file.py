@@ -138,13 +138,14 @@ def _strip_comment(line: str) -> str:
     return line if position < 0 else line[:position]
 
 
-def read_entries(text: str) -> list[tuple[str, SimfileEntry]]:
-    """The `#TAG:value;` entries of a simfile in order (tags upper-cased), with the line each starts on."""
+def read_entries(text: str, where: str = "<simfile>") -> list[tuple[str, SimfileEntry]]:
+    """The `#TAG:value;` entries of a simfile in order (tags upper-cased), with the line each starts on (`where` names
+    the file in messages)."""
     entries, tag, parts, start_line = [], None, [], 0
     for number, raw_line in enumerate(text.splitlines(), start=1):
         line = _strip_comment(raw_line)
         if tag is not None and line.lstrip().startswith("#"):
-            logger.warning(f"line {start_line}: #{tag} has no closing ';'; it ends where line {number} starts.")
+            logger.warning(f"{where}, line {start_line}: #{tag} has no closing ';'; it ends where line {number} starts.")
             entries.append((tag, SimfileEntry("\n".join(parts), start_line)))
             tag = None
         while True:
@@ -217,7 +218,7 @@ def parse_simfile(content: bytes | str, name: str = "<simfile>", is_ssc: bool | 
     if is_ssc is None:
         is_ssc = name.lower().endswith(".ssc")
     song, charts, chart_entries = {}, [], None
-    for tag, entry in read_entries(content):
+    for tag, entry in read_entries(content, name):
         if is_ssc and tag == "NOTEDATA":
             if chart_entries is not None:
                 charts.append(_ssc_chart(chart_entries))

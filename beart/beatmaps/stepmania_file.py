@@ -145,7 +145,9 @@ def read_entries(text: str, where: str = "<simfile>") -> list[tuple[str, Simfile
     for number, raw_line in enumerate(text.splitlines(), start=1):
         line = _strip_comment(raw_line)
         if tag is not None and line.lstrip().startswith("#"):
-            logger.warning(f"{where}, line {start_line}: #{tag} has no closing ';'; it ends where line {number} starts.")
+            logger.warning(
+                f"{where}, line {start_line}: #{tag} has no closing ';'; it ends where line {number} starts."
+            )
             entries.append((tag, SimfileEntry("\n".join(parts), start_line)))
             tag = None
         while True:

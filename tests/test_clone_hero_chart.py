@@ -204,8 +204,8 @@ def test_broken_charts_name_the_file_and_line(text, message):
 
 
 def test_stray_lines_are_skipped_with_a_warning_and_other_encodings_read(caplog):
-    text = '[Song]\n{\nName = "Caf\xe9"\nResolution = 192\n}\ngarbage\n[SyncTrack]\n{\n0 = B 60000\n}\n'
-    text += "[ExpertSingle]\n{\n192 = N 2\n384 = N 2 0\n}\n"
+    text = '[Song]\n{\nName = "Caf\xe9"\nResolution = 192\n}\ngarbage\n[SyncTrack]\n{\n0 = B 60000\n96 = \n}\n'
+    text += "[ExpertSingle]\n{\n192 = N 2\n384 = N 2 0\n576 =\n}\n"  # an event without its kind: none
     with caplog.at_level("WARNING"):
         chart, song = parse_notes_chart(text.encode("cp1252"), "old.chart")
     assert song["Name"] == "Caf\xe9"

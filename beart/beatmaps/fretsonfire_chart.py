@@ -89,7 +89,7 @@ def _whole(text: str, what: str, where: str, number: int, upper: int) -> int:
 def _tempo_map(entries: list, where: str) -> tuple[np.ndarray, np.ndarray]:
     changes = {0: float(DEFAULT_TEMPO)}  # microseconds per beat: 120 BPM until the first change
     for number, key, value in entries:
-        kind, *values = value.split()
+        kind, *values = value.split() or [""]  # "TICK =" with nothing after: no event
         if kind != "B":
             continue
         tick = _whole(key, "the tick", where, number, MAX_TICK)
@@ -105,7 +105,7 @@ def _difficulty_notes(entries: list, where: str) -> list[tuple[int, int, int]]:
     """The notes of one difficulty section: `(start_tick, end_tick, fret)`."""
     notes = []
     for number, key, value in entries:
-        kind, *values = value.split()
+        kind, *values = value.split() or [""]  # "TICK =" with nothing after: no event
         if kind != "N":
             continue
         if len(values) < 2:

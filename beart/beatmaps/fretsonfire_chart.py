@@ -30,6 +30,7 @@ from transformers.utils import logging
 from .errors import BeatmapError
 from .fretsonfire_file import DEFAULT_TEMPO, MAX_TICKS_PER_BEAT, NOTE_COLUMNS, MidiChart, MidiPart
 from .numbers import finite_number
+from .skipped_lines import SkippedLines
 from .text_fields import one_line
 
 
@@ -58,6 +59,7 @@ def _unquoted(value: str) -> str:
 def _sections(text: str, where: str) -> dict[str, list[tuple[int, str, str]]]:
     """`{section name: [(line number, key, value), ...]}` in file order; a section given twice adds to the first."""
     sections, name, inside = {}, None, False
+    skipped = SkippedLines(where, logger)
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line:
@@ -73,7 +75,8 @@ def _sections(text: str, where: str) -> dict[str, list[tuple[int, str, str]]]:
             key, _, value = line.partition("=")
             sections[name].append((number, key.strip(), value.strip()))
         else:
-            logger.warning(f"{where}, line {number}: not a section, a brace or a `key = value` line; skipped.")
+            skipped.warn(f"{where}, line {number}: not a section, a brace or a `key = value` line; skipped.")
+    skipped.close()
     if inside:
         logger.warning(f"{where}: the section [{name}] has no closing '}}'; it is read to the end of the file.")
     return sections

@@ -29,6 +29,7 @@ from ..safety import limits
 from .errors import BeatmapError
 from .numbers import finite_number
 from .slider_paths import slider_path_length
+from .skipped_lines import SkippedLines
 from .text_fields import one_line
 
 
@@ -311,7 +312,7 @@ def parse_osu(content: bytes | str, name: str = "<osu file>") -> OsuFile:
 
     sections = {section: {} for section in KEY_VALUE_SECTIONS}
     timing_points, hit_objects, breaks, events, other_sections = [], [], [], [], {}
-    section, skipped, seen_sections = None, 0, set()
+    section, skipped, seen_sections = None, SkippedLines(name, logger), set()
     for number, raw_line in enumerate(lines, start=1):
         line = raw_line.strip()
         if not line or line.startswith("//"):
@@ -341,9 +342,9 @@ def parse_osu(content: bytes | str, name: str = "<osu file>") -> OsuFile:
             elif section in other_sections:
                 other_sections[section].append(line)
         except (ValueError, IndexError) as error:
-            skipped += 1
             reason = "too few fields" if isinstance(error, IndexError) else error
-            logger.warning(f"{name}, line {number}: skipped {line[:60]!r} ({reason}).")
+            skipped.warn(f"{name}, line {number}: skipped {line[:60]!r} ({reason}).")
+    skipped.close()
 
     if "HitObjects" not in seen_sections:
         raise BeatmapError(f"{name}: no [HitObjects] section, so there is nothing to play.")
@@ -360,7 +361,7 @@ def parse_osu(content: bytes | str, name: str = "<osu file>") -> OsuFile:
         timing_points=timing_frame,
         hit_objects=object_frame,
         breaks=pd.DataFrame(breaks, columns=["start", "end"]),
-        skipped_lines=skipped,
+        skipped_lines=skipped.count,
         most_control_points=max((row.pop("control_points") for row in hit_objects), default=0),
         events=events,
         other_sections=other_sections,

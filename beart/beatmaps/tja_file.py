@@ -33,6 +33,7 @@ from transformers.utils import logging
 
 from .difficulty_bands import read_number
 from .errors import BeatmapError
+from .skipped_lines import SkippedLines
 from .text_fields import one_line
 
 
@@ -187,6 +188,7 @@ class _CourseTiming:
         self.notes, self.extended, self.left_out = [], set(), {}
         self.tempo = [(self.seconds * 1000.0, bpm)]
         self.where = where
+        self.unknown_notes = SkippedLines(where, logger, "unknown notes left out")
 
     def close_measure(self, items: list[tuple]) -> None:
         """Times the notes of one measure (`items`: its note strings and timing commands in order, each
@@ -224,7 +226,9 @@ class _CourseTiming:
             self.left_out[NOT_TO_HIT[letter]] = self.left_out.get(NOT_TO_HIT[letter], 0) + 1
         elif character != "0":
             self.extended.add(self.measure)
-            logger.warning(f"{self.where}, line {number}: note {character!r} is not a don, ka or roll; left out.")
+            self.unknown_notes.warn(
+                f"{self.where}, line {number}: note {character!r} is not a don, ka or roll; left out."
+            )
 
 
 def _course_notes(lines: list[tuple[int, str]], bpm: float, offset: float, where: str) -> _CourseTiming:
@@ -255,6 +259,7 @@ def _course_notes(lines: list[tuple[int, str]], bpm: float, offset: float, where
     if any(kind == "notes" and text for kind, text, _ in pending):
         logger.warning(f"{where}: the last measure has no closing ','; it is read as a full measure.")
         timing.close_measure(pending)
+    timing.unknown_notes.close()
     if timing.left_out:
         counts = ", ".join(f"{count} {name}{'s' if count > 1 else ''}" for name, count in timing.left_out.items())
         logger.info(f"{where}: {counts} left out (no note a player must hit).")

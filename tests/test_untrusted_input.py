@@ -762,6 +762,8 @@ def _changed_value(value, change):
         ("maps", "tempo", float("nan"), "its maps split holds tempos outside 0 to 100000 BPM or nan"),
         ("maps", "song_index", 99, "its maps split names songs outside the"),
         ("songs", "mel_frames", float("nan"), "its songs split holds mel frames outside [-1, 1] or nan"),
+        ("songs", "song_index", 5, "its songs split does not number its songs 0, 1, 2, ... in order"),
+        ("maps", "map_index", 5, "its maps split does not number its maps 0, 1, 2, ... in order"),
     ],
 )
 def test_a_corpus_of_impossible_values_is_refused_before_training(fixture_corpus, tmp_path, split, column, change,

@@ -36,6 +36,11 @@ def _lengths(column: pa.ChunkedArray) -> np.ndarray:
     return pc.list_value_length(column).to_numpy(zero_copy_only=False)
 
 
+def _indices_within(indices: np.ndarray, count: int) -> bool:
+    """Whether every index lies in `[0, count)` (true of none)."""
+    return not len(indices) or bool(0 <= indices.min() and indices.max() < count)
+
+
 def check_corpus(corpus, path: str, groups: int, schema: dict) -> None:
     """
     Raises `ValueError`, naming `path` and the split, where a corpus is not one `build_corpus` writes: a split or
@@ -64,15 +69,13 @@ def check_corpus(corpus, path: str, groups: int, schema: dict) -> None:
         refuse("songs", f"has the columns {corpus['songs'].column_names}, not {list(SONG_COLUMNS)}")
 
     songs, maps = corpus["songs"].data, corpus["maps"].data
-    if not np.array_equal(songs.column("song_index").to_numpy(), np.arange(songs.num_rows)):
-        refuse("songs", "does not number its songs 0, 1, 2, ... in order")
+    for split, table, column in (("songs", songs, "song_index"), ("maps", maps, "map_index")):
+        if not np.array_equal(table.column(column).to_numpy(), np.arange(table.num_rows)):
+            refuse(split, f"does not number its {split} 0, 1, 2, ... in order")
     if not _within(songs.column("mel_frames"), -1.0, 1.0, depth=2):
         refuse("songs", "holds mel frames outside [-1, 1] or nan")
 
-    if not np.array_equal(maps.column("map_index").to_numpy(), np.arange(maps.num_rows)):
-        refuse("maps", "does not number its maps 0, 1, 2, ... in order")
-    song_index = maps.column("song_index").to_numpy()
-    if len(song_index) and not (0 <= song_index.min() and song_index.max() < songs.num_rows):
+    if not _indices_within(maps.column("song_index").to_numpy(), songs.num_rows):
         refuse("maps", f"names songs outside the {songs.num_rows} it holds")
     num_tracks = maps.column("num_tracks").to_numpy().astype(np.int64)
     if not np.isin(num_tracks, TRACK_COUNTS).all():
@@ -97,7 +100,7 @@ def check_corpus(corpus, path: str, groups: int, schema: dict) -> None:
             continue
         examples = corpus[split].data
         map_index = examples.column("map_index").to_numpy()
-        if len(map_index) and not (0 <= map_index.min() and map_index.max() < maps.num_rows):
+        if not _indices_within(map_index, maps.num_rows):
             refuse(split, f"names maps outside the {maps.num_rows} it holds")
         steps = examples.column("step").to_numpy()
         if len(steps) and not ((steps >= 0) & (steps < steps_of_map[map_index])).all():

@@ -340,6 +340,27 @@ def test_a_late_chart_moves_earlier_and_loses_what_would_fall_before_the_song():
     assert changes["bpm"].tolist() == [120.0, 150.0] and changes["time"].tolist()[1] == 970.0
 
 
+def test_a_song_whose_audio_is_refused_is_skipped_and_the_others_evaluated(tiny_model_dir, tmp_path, monkeypatch):
+    # one song's audio past the decoded-size bound (the other's within it): the run went down with the LimitError
+    from beart.safety import limits
+
+    tracks = ["LEFT", "DOWN", "UP", "RIGHT"]
+    song = beatmap([("LEFT", start, start) for start in range(1000, 5000, 500)], tracks=tracks, difficulty=0.5)
+    audio = render_beatmap_audio(song, seed=0)[: 6 * 44100]
+    for name, channels in (("mono", 1), ("stereo", 2)):
+        path = tmp_path / f"{name}.wav"
+        soundfile.write(path, np.repeat(audio[:, None], channels, axis=1), 44100)
+        write_osz(song, tmp_path / "songs" / f"{name}.osz", path, mode="mania", title=name)
+    mono_bytes = 6 * 44100 * 4
+    monkeypatch.setattr(limits, "max_decoded_bytes", int(1.5 * mono_bytes))
+    evaluator = BeatmapEvaluator(BeartModel.from_pretrained(tiny_model_dir), sweep_difficulties=(), baselines=False)
+    report = evaluator.evaluate(tmp_path / "songs", tmp_path / "report", progress=False)
+    songs = {row["song"] for row in report["map_statistics"]}
+    assert report["maps"] == 1 and songs == {str(tmp_path / "songs" / "mono.osz")}
+    (skipped,) = report["skipped"]
+    assert skipped["item"].startswith(str(tmp_path / "songs" / "stereo.osz")) and "past the" in skipped["reason"]
+
+
 def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, tmp_path, capsys):
     output = tmp_path / "cli"
     arguments = ["evaluate", str(reference_songs), str(output), "--model", str(tiny_model_dir), "--no-baselines"]

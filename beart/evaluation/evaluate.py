@@ -21,7 +21,7 @@ from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from ..modeling import BeartModel
 from ..processing import BeartProcessor, SongAnalysis
 from ..processing.onset_alignment import MAX_OFFSET_MS, chart_timing
-from ..safety import check_writable, check_writable_folder
+from ..safety import LimitError, check_writable, check_writable_folder
 from .baselines import OnsetHeuristic, detect_audio_onsets, untrained_model
 from .dataset_metrics import dataset_metrics
 from .map_statistics import map_statistics
@@ -275,7 +275,7 @@ class BeatmapEvaluator:
             try:
                 waveform = load_audio(song.audio, target_sampling_rate=SAMPLING_RATE)
                 analysis = self.analyse(waveform)
-            except AudioError as error:
+            except (AudioError, LimitError) as error:  # a song's audio refused: the other songs go on
                 skipped.append((f"{song.source} [{song.audio_name}]", f"unreadable audio: {error}"))
                 logger.warning(f"skipped {song.source}: unreadable audio {song.audio_name} ({error})")
                 bar.update((len(song.maps) + len(self.sweep_difficulties)) * len(self.systems))

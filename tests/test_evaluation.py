@@ -1,6 +1,7 @@
 """Evaluation: onset scores against hand-computed matches and mir_eval, map statistics, baselines, the report."""
 
 import json
+import os
 
 import mir_eval
 import numpy as np
@@ -359,6 +360,12 @@ def test_a_song_whose_audio_is_refused_is_skipped_and_the_others_evaluated(tiny_
     assert report["maps"] == 1 and songs == {str(tmp_path / "songs" / "mono.osz")}
     (skipped,) = report["skipped"]
     assert skipped["item"].startswith(str(tmp_path / "songs" / "stereo.osz")) and "past the" in skipped["reason"]
+    # the stereo file too large to be read out of its archive at all: skipped there, the other song evaluated
+    monkeypatch.setattr(limits, "max_decoded_bytes", 2**30)
+    monkeypatch.setattr(limits, "max_member_bytes", os.path.getsize(tmp_path / "stereo.wav") - 1)
+    report = evaluator.evaluate(tmp_path / "songs", tmp_path / "report", progress=False, overwrite=True)
+    (skipped,) = report["skipped"]
+    assert report["maps"] == 1 and "unreadable audio" in skipped["reason"] and "stereo.wav" in skipped["reason"]
 
 
 def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, tmp_path, capsys):

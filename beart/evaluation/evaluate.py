@@ -21,7 +21,7 @@ from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from ..modeling import BeartModel
 from ..processing import BeartProcessor, SongAnalysis
 from ..processing.onset_alignment import MAX_OFFSET_MS, chart_timing
-from ..safety import LimitError, check_writable, check_writable_folder
+from ..safety import LimitError, UnsafePathError, check_writable, check_writable_folder
 from .baselines import OnsetHeuristic, detect_audio_onsets, untrained_model
 from .dataset_metrics import dataset_metrics
 from .map_statistics import map_statistics
@@ -52,7 +52,8 @@ class ReferenceSong:
 def find_reference_songs(path, skipped: list) -> list[ReferenceSong]:
     """
     The songs under `path` (`.osz` archives, song folders, simfiles) with their human maps, grouped by audio file.
-    Sets without their audio, and maps that cannot be read, are added to `skipped` as `(item, reason)`. A map whose
+    Sets without their audio (or whose audio cannot be read out of the set: past beart's bounds, leading out of it),
+    and maps that cannot be read, are added to `skipped` as `(item, reason)`. A map whose
     file says it is AI-generated (`beart.beatmaps.provenance`) is kept with a warning: scored against it, a system
     agrees with a model, not with a person.
     """
@@ -63,7 +64,12 @@ def find_reference_songs(path, skipped: list) -> list[ReferenceSong]:
             if member is None:
                 continue
             if (source, member) not in songs:
-                songs[(source, member)] = ReferenceSong(source, member, beatmap_set.read_bytes(member))
+                try:
+                    audio = beatmap_set.read_bytes(member)
+                except (BeatmapError, LimitError, UnsafePathError, OSError) as error:  # the other songs go on
+                    skipped.append((item, f"unreadable audio: {error}"))
+                    continue
+                songs[(source, member)] = ReferenceSong(source, member, audio)
             beatmap.meta["name"] = f"{os.path.basename(source)} [{difficulty_name}]"
             if is_ai_generated(beatmap.meta):
                 logger.warning(

@@ -372,6 +372,20 @@ EXAMPLES = {
 }
 
 
+def add_chart_sync_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--line-up-charts` (the default) and `--charts-as-written`, into `line_up_charts`: how `beart evaluate` (and
+    the selection scripts of `examples/`) score against a human map that sits off its song's attacks."""
+    sync = parser.add_mutually_exclusive_group()
+    sync.add_argument(
+        "--line-up-charts", dest="line_up_charts", action="store_true", default=True,
+        help="score against each human map 20 ms or more off its song's attacks moved onto them (the default)",
+    )  # fmt: skip
+    sync.add_argument(
+        "--charts-as-written", dest="line_up_charts", action="store_false",
+        help="score against every human map as written, also one that sits 20 ms or more off its song's attacks",
+    )  # fmt: skip
+
+
 def _add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--overwrite", action="store_true", help=f"{what} (by default nothing is replaced)")
 
@@ -522,15 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--start", type=_seconds, help="score from this second of each song")
     evaluate.add_argument("--end", type=_positive_seconds, help="score up to this second of each song")
     evaluate.add_argument("--no-baselines", action="store_true", help="skip the untrained model and the heuristic")
-    sync = evaluate.add_mutually_exclusive_group()
-    sync.add_argument(
-        "--line-up-charts", dest="line_up_charts", action="store_true", default=True,
-        help="score against each human map 20 ms or more off its song's attacks moved onto them (the default)",
-    )  # fmt: skip
-    sync.add_argument(
-        "--charts-as-written", dest="line_up_charts", action="store_false",
-        help="score against every human map as written, also one that sits 20 ms or more off its song's attacks",
-    )  # fmt: skip
+    add_chart_sync_arguments(evaluate)
     _add_decoding_arguments(evaluate)
     evaluate.add_argument(
         "--plot-seconds", type=_positive_seconds, default=20.0, help="length of the piano-roll windows"

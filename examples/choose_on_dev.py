@@ -60,6 +60,7 @@ import pandas as pd
 
 from beart.audio import load_audio
 from beart.beatmaps.formats import format_for_mode, mode_of_beatmap
+from beart.cli import add_chart_sync_arguments
 from beart.decoding_options import decoded_track_count, read_decode_tracks, read_history_steps, read_max_density
 from beart.evaluation.evaluate import HEURISTIC, MODEL, SAMPLING_RATE, UNTRAINED, BeatmapEvaluator, find_reference_songs
 from beart.evaluation.evaluate import offset_on_attacks, onto_attacks
@@ -86,19 +87,6 @@ GRID = {
     "difficulty_guidance": (5.0,),  # guidance spreads the difficulties (the star rating's Spearman), F1 barely
     "max_density": (0.0, 1.2),  # 0: no cap
 }
-
-
-def add_chart_sync_arguments(parser: argparse.ArgumentParser) -> None:
-    """`--line-up-charts` (the default, as `beart evaluate`'s) and `--charts-as-written`, into `line_up_charts`."""
-    sync = parser.add_mutually_exclusive_group()
-    sync.add_argument(
-        "--line-up-charts", dest="line_up_charts", action="store_true", default=True,
-        help="score against each chart 20 ms or more off its song's attacks moved onto them (the default)",
-    )  # fmt: skip
-    sync.add_argument(
-        "--charts-as-written", dest="line_up_charts", action="store_false",
-        help="score against every chart as written (beart evaluate --charts-as-written)",
-    )  # fmt: skip
 
 
 def load_songs(corpus: str, split: str, line_up_charts: bool = False) -> list:

@@ -16,14 +16,13 @@ import os
 import sys
 
 from beart.beatmaps.intermediate import TRACK_COUNTS
+from beart.cli import add_chart_sync_arguments
 from beart.evaluation.evaluate import HEURISTIC, MODEL, UNTRAINED
 from beart.loading import load_model
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from choose_on_dev import (  # noqa: E402
-    MODEL_ALONE, TOLERANCES_MS, add_chart_sync_arguments, evaluator_for, load_songs, score_system,
-)
+from choose_on_dev import MODEL_ALONE, TOLERANCES_MS, evaluator_for, load_songs, score_system  # noqa: E402
 
 
 def main() -> None:

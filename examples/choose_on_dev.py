@@ -395,10 +395,11 @@ def choose_sustains(
 
 
 def current_defaults(model_path: str) -> dict:
-    """The decoding settings a model's `generation_config.json` gives the grid's keys (0 where unset), and its
-    `history_steps`: what every trial starts from."""
+    """The decoding settings a model's `generation_config.json` gives the grid's keys and `hold_threshold` (0 where
+    unset), and those of `READERS` it sets: what every trial starts from, and the current values the steps keep."""
     defaults = load_model(model_path).generation_config
-    current = {key: float(getattr(defaults, key, None) or 0.0) for key in GRID if key not in READERS}
+    keys = [key for key in GRID if key not in READERS] + ["hold_threshold"]
+    current = {key: float(getattr(defaults, key, None) or 0.0) for key in keys}
     for key, read in READERS.items():
         if getattr(defaults, key, None):
             current[key] = read(getattr(defaults, key))

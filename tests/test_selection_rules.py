@@ -43,3 +43,14 @@ def test_the_current_hold_threshold_stays_unless_another_comes_nearer_than_the_s
     table = hold_table([0.207, 0.1439, 0.1437], [0.002, 0.003, 0.001])
     closest = choose_on_dev.closest_keeping_scores(table, losing, no_holds, 0.005, "hold share error")
     assert choose_on_dev.stays_within_seeds(table, losing, 0.8, closest, 0.005) == 1.0
+
+
+def test_the_current_defaults_hold_the_models_hold_threshold(choose_on_dev):
+    # the --holds step keeps the current value: it must be the model's, not "no holds"
+    import json
+
+    model_dir = Path(__file__).resolve().parent.parent / "beart" / "default_model"
+    written = json.loads((model_dir / "generation_config.json").read_text())
+    current = choose_on_dev.current_defaults(str(model_dir))
+    assert current["hold_threshold"] == pytest.approx(written["hold_threshold"]) and current["hold_threshold"] > 0
+    assert current["hit_threshold"] == pytest.approx(written["hit_threshold"])

@@ -21,8 +21,7 @@
    of its F1 at +-50 and +-20 ms) lies within `--margin` of its score without holds (holds must cost no song F1), the
    one whose maps' shares of holds among their objects come closest to their charts' (the mean over songs of the mean
    over a song's charts of the difference), every value scored at three seeds (the kinds are drawn) and averaged; the
-   current value stays where it keeps every song's score and the closest comes nearer by no more than the spread of
-   either's share error over the seeds.
+   current value stays where it keeps every song's score, unless that one comes nearer at every seed.
    With `--sustains R1,R2,...`, per format whose charts hold across rests (Frets on Fire, StepMania), the rest (beats)
    after which its notes are held (`sustain_rest_beats` in the format registry, `beart.beatmaps.sustains`): the best
    hold F1 (a map's holds matched to its chart's at +-50 ms), scored on that format's songs; onsets do not move.
@@ -289,11 +288,11 @@ def choose_holds(
 ) -> dict:  # fmt: skip
     """Step 3 (holds): `settings` with the `hold_threshold` among `thresholds` and the current one (0: off) under which
     every song scores within `margin` of 0 and whose maps' shares of holds come closest to their charts'. The current
-    value stays where it keeps every song's score and the closest comes nearer the charts' share by no more than the
-    spread of either's share error over the seeds (what the seeds cannot tell apart)."""
+    value stays where it keeps every song's score, unless the closest comes nearer the charts' share at every seed
+    (`stays_unless_nearer_at_every_seed`)."""
     print("\n3. holds (hold_threshold; 0: none drawn), on the chosen model and settings")
     current = float(settings.get("hold_threshold") or 0.0)
-    table, by_threshold = [], []
+    table, by_threshold, errors_by_seed = [], [], []
     for threshold in sorted(set(thresholds) | {0.0, current}):
         trial = {**settings, "hold_threshold": threshold}
         by_seed = [
@@ -303,12 +302,12 @@ def choose_holds(
         ]
         scores = pd.concat(by_seed).groupby(["song", "game"], sort=False).mean().reset_index()
         by_threshold.append(song_scores(scores))
-        seed_errors = [float(seed_scores["hold share error"].mean()) for seed_scores in by_seed]
+        errors_by_seed.append(np.array([seed_scores["hold share error"].mean() for seed_scores in by_seed]))
         table.append(
             {
                 "hold_threshold": threshold, "score": selection_score(scores),
                 "hold share error": float(scores["hold share error"].mean()),
-                "seed spread": max(seed_errors) - min(seed_errors), "hold share": hold_share(scores),
+                "per seed": "/".join(f"{error:.4f}" for error in errors_by_seed[-1]), "hold share": hold_share(scores),
                 "charts' hold share": hold_share(scores, human=True), **per_song_columns(scores),
                 **{f"{row['song'][:12]} holds": f"{row['holds']:.0f}/{row['objects']:.0f} ({row['human holds']:.0f}/"
                    f"{row['human objects']:.0f})" for row in scores.to_dict("records")},
@@ -317,18 +316,29 @@ def choose_holds(
     table = pd.DataFrame(table)
     print(table.to_string(index=False, float_format="%.4f"))
     closest = closest_keeping_scores(table, by_threshold, by_threshold[0], margin, "hold share error")  # 0 first
-    return {**settings, "hold_threshold": stays_within_seeds(table, by_threshold, current, closest, margin)}
+    chosen = stays_unless_nearer_at_every_seed(table, by_threshold, errors_by_seed, current, closest, margin)
+    return {**settings, "hold_threshold": chosen}
 
 
-def stays_within_seeds(table: pd.DataFrame, by_threshold: list, current: float, closest: pd.Series, margin: float):
-    """The `--holds` step's choice: `current` where it keeps every song within `margin` of no holds and `closest` (the
-    rule's pick) comes nearer the charts' hold share by no more than the larger spread of the two's share error over
-    the seeds; `closest` otherwise."""
-    row = int(np.flatnonzero(table["hold_threshold"].to_numpy() == current)[0])
+def stays_unless_nearer_at_every_seed(
+    table: pd.DataFrame, by_threshold: list, errors_by_seed: list, current: float, closest: pd.Series, margin: float
+) -> float:  # fmt: skip
+    """The `--holds` step's choice: `current` where it keeps every song within `margin` of no holds, unless `closest`
+    (the rule's pick) comes nearer the charts' hold share at every seed (each seed draws the holds of both values
+    alike: a difference the seeds do not agree on is the draw's); `closest` otherwise.
+
+    Args:
+        table (`pd.DataFrame`): one row per `hold_threshold` (no holds first).
+        by_threshold (`list[np.ndarray]`): per row, each song's score (`song_scores`).
+        errors_by_seed (`list[np.ndarray]`): per row, the hold share error at each seed.
+        current (`float`): the current value, one of the table's.
+        closest (`pd.Series`): the row `closest_keeping_scores` picked.
+    """
+    thresholds = table["hold_threshold"].to_numpy()
+    row, pick = (int(np.flatnonzero(thresholds == value)[0]) for value in (current, closest["hold_threshold"]))
     keeps = bool((by_threshold[row] >= by_threshold[0] - margin).all())
-    spread = max(float(table["seed spread"].iloc[row]), float(closest["seed spread"]))
-    gain = float(table["hold share error"].iloc[row]) - float(closest["hold share error"])
-    return current if keeps and gain <= spread else float(closest["hold_threshold"])
+    nearer_everywhere = bool((errors_by_seed[pick] < errors_by_seed[row]).all())
+    return current if keeps and not nearer_everywhere else float(closest["hold_threshold"])
 
 
 def choose_density(

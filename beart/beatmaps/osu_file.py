@@ -9,7 +9,8 @@ The rules follow the osu! client's legacy decoder:
 - a slider lasts `pixel_length * slides / (100 * slider_multiplier * slider_velocity) * beat_length`; without a
   pixel length the length of its drawn path is used;
 - a spinner or a mania hold ends at its end time, never before its start;
-- a line that cannot be parsed is skipped with a warning naming the file and the line, as the client does.
+- a line that cannot be parsed is skipped with a warning naming the file and the line, as the client does (the first
+  10 of a file; the rest are counted in one warning, `skipped_lines.SkippedLines`).
 
 `OsuFile.text` writes the file back in its own format version (the client stacks objects and converts maps by it), times
 as written (a file older than v5 without the 24 ms its reading adds): every section, timing point and hit object that

@@ -1,11 +1,6 @@
 """Warnings about the lines a reader skips in one file: the first few named each with its line, the rest counted once,
 so that a file broken on every line tells what is wrong without flooding the terminal."""
 
-from transformers.utils import logging
-
-
-logger = logging.get_logger(__name__)
-
 MAX_NAMED_LINES = 10
 
 
@@ -16,13 +11,13 @@ class SkippedLines:
 
     Args:
         where (`str`): names the file (and chart) in the closing message.
-        log (`logging.Logger`, *optional*): the reader's module logger, which the named lines go to.
+        log (`logging.Logger`): the reader's module logger, which the warnings go to.
         what (`str`, *optional*, defaults to `"lines skipped"`): what is counted, for the closing message.
     """
 
-    def __init__(self, where: str, log=None, what: str = "lines skipped"):
+    def __init__(self, where: str, log, what: str = "lines skipped"):
         self.where = where
-        self.log = log or logger
+        self.log = log
         self.what = what
         self.count = 0
 

@@ -257,6 +257,7 @@ def _evaluate(arguments: argparse.Namespace) -> int:
     for module in EVALUATION_PACKAGES:  # before any work: say which extra to install, not fail at the plots
         require(module)
     from .evaluation import BeatmapEvaluator, summary_table
+    from .evaluation.evaluate import REFERENCE
     from .generation.pipeline_beatmap_generation import default_model_path
     from .loading import load_model
 
@@ -285,7 +286,8 @@ def _evaluate(arguments: argparse.Namespace) -> int:
         names = ", ".join(f"{row['map']} ({row['offset_ms']:+.0f} ms)" for row in report["lined_up_maps"])
         print(f"scored lined up on their songs' attacks: {names}; against them as written (--charts-as-written):")
         columns = ["system", *(f"f1_{tolerance:g}ms" for tolerance in report["settings"]["tolerances_ms"])]
-        print(summary_table(report, as_written=True)[columns].iloc[1:].to_string(index=False))
+        as_written = summary_table(report, as_written=True)
+        print(as_written[as_written["system"] != REFERENCE][columns].to_string(index=False))
     if "dataset" in report:
         for system, metrics in report["dataset"].items():
             print(f"{system} on the dataset's test split: {json.dumps(metrics)}")

@@ -2,8 +2,9 @@
 note's depth below the song's loud level as the `silence_db` gate reads it (`audio_priors.depth_below_loud`: the
 loudest 10 ms frame from 20 ms before the note to 50 ms after it, against the 95th percentile of the song's frames),
 the quietest note and the 0.1% quantile, the notes the gate would keep off at `--silence-db`, and the share of the song
-where it keeps every object off (its silence). The ground for the bundled model's `silence_db` (docs/generation.md,
-"Silence").
+where it keeps every object off (its silence); and the song's typical attack as the onset prior reads it
+(`audio_priors.onset_evidence`: the median over its 100 ms steps of a step's strongest frame of spectral flux). The
+ground for the bundled model's `silence_db` (docs/generation.md, "Silence") and for `MIN_TYPICAL_FLUX`.
 
     python examples/note_loudness.py ../shared/corpus [--splits train dev test] [--silence-db 50]
 """
@@ -32,8 +33,8 @@ def main() -> None:
     arguments = parser.parse_args()
     feature_extractor = BeartFeatureExtractor()
     print(f"| split | game | song | notes | quietest note (dB below loud) | 0.1% quantile | notes kept off at "
-          f"{arguments.silence_db:g} dB | song silent at {arguments.silence_db:g} dB |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          f"{arguments.silence_db:g} dB | song silent at {arguments.silence_db:g} dB | typical attack |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     depths = []
     for split in arguments.splits:
         for folder in songs(arguments.corpus, split):
@@ -46,7 +47,8 @@ def main() -> None:
                 print(
                     f"| {split} | {game(folder)} | {os.path.basename(folder)} | {len(note_depth)} | "
                     f"{note_depth.max():.1f} | {np.percentile(note_depth, 99.9):.1f} | "
-                    f"{int((note_depth > arguments.silence_db).sum())} | {np.mean(depth > arguments.silence_db):.3f} |"
+                    f"{int((note_depth > arguments.silence_db).sum())} | {np.mean(depth > arguments.silence_db):.3f} | "
+                    f"{np.median(analysis.flux.max(axis=1)):.3f} |"
                 )
     depths = np.concatenate(depths)
     print(f"\nall {len(depths)} notes: quietest {depths.max():.1f} dB below the loud level; "

@@ -1,9 +1,11 @@
 """Objects a map places in a song's silence, with and without the `silence_db` gate (docs/generation.md, "silence_db"):
 the example drums (`examples/drums.ogg`) alone, with 6 s of digital silence before them, in their middle and after
-them, and after 30 s of silence, and one click in 10 s of silence; each in mania, taiko and osu! at difficulties 0.2 and
-0.8, with the model's defaults without the gate, with them (the gate at its default), and the model alone (priors,
-guidance and gate off). A cell is "objects in the silence / objects" (an object counts as in the silence from 20 ms
-after a sound to 50 ms before the next, where the gate reads no sound).
+them, and after 30 s of silence, one click in 10 s of silence, and 20 s of a steady buzz (a 100 Hz pulse train: sound
+without an attack after its start, which the gate leaves to the onset prior); each in mania, taiko and osu! at
+difficulties 0.2 and 0.8, with the model's defaults without the gate, with them (the gate at its default), and the
+model alone (priors, guidance and gate off). A cell is "objects in the silence / objects" (an object counts as in the
+silence from 20 ms after a sound to 50 ms before the next, where the gate reads no sound; in the buzz, from 100 ms on),
+or "no map" where the pipeline placed no object at all.
 
     python examples/silent_stretches.py [--model beart/default_model]
 """
@@ -17,6 +19,7 @@ from transformers import pipeline
 import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartFeatureExtractor
 from beart.audio import load_audio
+from beart.beatmaps import BeatmapError
 from beart.processing import SongAnalysis
 
 
@@ -39,6 +42,8 @@ def songs() -> dict:
     late = np.concatenate([np.zeros(30 * SAMPLING_RATE, np.float32), drums])
     click = np.zeros(10 * SAMPLING_RATE, np.float32)
     click[3 * SAMPLING_RATE] = 1.0
+    buzz = np.zeros(20 * SAMPLING_RATE, np.float32)
+    buzz[:: SAMPLING_RATE // 100] = 0.5
     return {
         "the drums alone": (drums, []),
         "drums, 6 s silences": (
@@ -46,6 +51,7 @@ def songs() -> dict:
         ),
         "drums after 30 s of silence": (late, [(0, 30000)]),
         "one click in 10 s": (click, [(0, 3000), (3000, 10000)]),
+        "a steady buzz, 20 s": (buzz, [(80, 20000)]),
     }
 
 
@@ -61,7 +67,11 @@ def main() -> None:
         for label, settings in SYSTEMS.items():
             cells = []
             for mode, difficulty in LAYOUTS:
-                beatmap = generator(analysis, mode=mode, difficulty=difficulty, seed=1, progress=False, **settings)
+                try:
+                    beatmap = generator(analysis, mode=mode, difficulty=difficulty, seed=1, progress=False, **settings)
+                except BeatmapError:  # not one object
+                    cells.append("no map")
+                    continue
                 starts = beatmap.hit_objects()["start"].to_numpy()
                 inside = sum(int(((starts > begin + 20) & (starts < end - 50)).sum()) for begin, end in silent_ms)
                 cells.append(f"{inside} / {len(starts)}")

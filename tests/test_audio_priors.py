@@ -13,6 +13,7 @@ import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartFeatureExtractor, BeartModel, BeartProcessor, BeartTokenizer
 from beart.beatmaps import IntermediateBeatmap
 from beart.processing.audio_priors import (
+    MIN_TYPICAL_FLUX,
     audio_prior_bias,
     beat_evidence,
     beat_grid,
@@ -64,9 +65,31 @@ def test_onset_evidence_sets_each_frame_against_the_median_step():
         expected[frame] = rise / (rise + 3.0)
     assert evidence.dtype == np.float32
     np.testing.assert_allclose(evidence.reshape(-1), expected, rtol=1e-6)
-    # The features are decibels, so a gain shifts them and leaves the evidence alone; silence reads neutral.
+    # The features are decibels, so a gain shifts them and leaves the evidence alone; silence holds no attack.
     np.testing.assert_allclose(onset_evidence(frames.reshape(5, 10, 2) - 0.3), evidence, rtol=1e-5, atol=1e-6)
-    np.testing.assert_array_equal(onset_evidence(np.zeros((3, 10, 2))), np.full((3, 10), 0.5, dtype=np.float32))
+    np.testing.assert_array_equal(onset_evidence(np.zeros((3, 10, 2))), np.zeros((3, 10), dtype=np.float32))
+
+
+def test_steady_sound_holds_no_attack_against_its_own_wobble():
+    # A drone: every band steady but for rounding noise, whose median rise (about 1e-7) would make the noise itself
+    # read as strong attacks; against the least typical attack (MIN_TYPICAL_FLUX) it reads as none.
+    frames = 0.7 + 1e-7 * np.random.default_rng(0).standard_normal((200, 32))
+    frames[100:, 3] += 0.1  # one band rises 8 dB once: an attack, though the song's median step holds none
+    evidence = onset_evidence(frames.reshape(20, 10, 32)).reshape(-1)
+    assert evidence[np.arange(200) != 100].max() < 1e-4
+    assert evidence[100] == pytest.approx(0.1 / (0.1 + MIN_TYPICAL_FLUX), rel=1e-4)
+
+
+def test_a_song_without_attacks_gets_no_pattern_of_the_model_s():
+    # 20 s of a steady buzz (a 100 Hz pulse train): nothing to map but its start. The bundled model alone maps it all
+    # through; its defaults, the onset prior reading steady sound as no attack, keep to the start.
+    buzz = np.zeros(20 * SAMPLING_RATE, np.float32)
+    buzz[:: SAMPLING_RATE // 100] = 0.5
+    generator = pipeline("beatmap-generation")
+    settings = {"sampling_rate": SAMPLING_RATE, "mode": "mania", "difficulty": 0.7, "seed": 1, "progress": False}
+    alone = generator(buzz, onset_prior=0.0, beat_prior=0.0, **settings)
+    assert len(alone.hit_objects()) > 100
+    assert len(generator(buzz, **settings).hit_objects()) <= 3
 
 
 def test_audio_prior_bias_weighs_each_token_by_the_evidence_at_its_onsets():

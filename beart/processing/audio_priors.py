@@ -68,6 +68,13 @@ SOUNDING_WINDOW_FRAMES = (2, 5)
 LOUD_PERCENTILE = 95.0
 SILENCE_DB = 50.0
 MEL_FLOOR_DB = -80.0  # a mel bin's level at 0 in the slices (`BeartFeatureExtractor`: 1 + dB / 80, clipped at 0)
+# The least typical attack (`onset_evidence`), in the flux's units (the scaled mel bands' rises, summed): a song
+# without attacks (a drone, a hum, a test tone) has a typical attack of 0 or of rounding noise, against which the
+# smallest wobble would read as a strong attack and the onset prior would map it; against the floor, steady sound
+# reads as no attack. The typical attacks of the 14 real songs of examples/real_music_split.py lie at 0.26-1.49, five
+# times the floor or more, so it leaves every one of them as it was (`python examples/note_loudness.py
+# ../shared/corpus`).
+MIN_TYPICAL_FLUX = 0.05
 
 
 def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
@@ -92,8 +99,9 @@ def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
 def onset_evidence(mel_slices: np.ndarray, flux: np.ndarray | None = None) -> np.ndarray:
     """
     The spectral flux of every frame against the song's typical attack, `flux / (flux + typical)`, in [0, 1), with
-    `typical` the median over the song's steps of a step's strongest frame: a step's strongest attack reads 0.5 in a
-    step of median strength, near 1 where it is many times louder (a drum over a quiet bed), near 0 in silence.
+    `typical` the median over the song's steps of a step's strongest frame, and at least `MIN_TYPICAL_FLUX`: a step's
+    strongest attack reads 0.5 in a step of median strength, near 1 where it is many times louder (a drum over a quiet
+    bed), near 0 in silence and in steady sound.
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
@@ -103,9 +111,7 @@ def onset_evidence(mel_slices: np.ndarray, flux: np.ndarray | None = None) -> np
         `np.ndarray` of shape `(num_slices, groups)`, float32.
     """
     flux = spectral_flux(mel_slices) if flux is None else flux
-    typical = np.median(flux.max(axis=1))
-    if typical <= 0.0:
-        return np.where(flux > 0.0, 1.0, 0.5).astype(np.float32)
+    typical = max(float(np.median(flux.max(axis=1))), MIN_TYPICAL_FLUX)
     return (flux / (flux + typical)).astype(np.float32)
 
 

@@ -14,8 +14,6 @@ import gradio as gr
 from transformers import pipeline
 
 import beart  # noqa: F401  (registers the pipeline)
-from beart.audio import AudioError
-from beart.beatmaps import BeatmapError
 from beart.evaluation.plots import plot_piano_roll
 from beart.generation.pipeline_beatmap_generation import default_model_path
 
@@ -44,7 +42,7 @@ def build_demo(model: str | None = None) -> gr.Blocks:
                 output_path=os.path.join(folder, f"{title} ({mode}).osz"),
                 progress=False,
             )
-        except (AudioError, BeatmapError, FileNotFoundError) as error:
+        except (OSError, ValueError) as error:  # as `beart generate`: the package's errors (audio, limits) included
             raise gr.Error(str(error)) from error
         objects = beatmap.hit_objects()
         first = float(objects["start"].min()) / 1000.0

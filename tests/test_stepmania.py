@@ -17,7 +17,7 @@ from beart.beatmaps import (
     simfile_text,
     write_stepmania,
 )
-from beart.beatmaps.stepmania_file import ROWS_PER_BEAT, parse_notes
+from beart.beatmaps.stepmania_file import ROWS_PER_BEAT, SimfileEntry, parse_notes
 from beart.beatmaps.stepmania_reader import STEPS_TYPE_COLUMNS, chart_to_intermediate
 from beart.cli import main
 
@@ -180,6 +180,34 @@ def test_bpm_changes_stops_delays_warps_and_chart_timing_match_the_engine():
         assert hittable.tolist() == expected_hittable.tolist()
 
 
+def test_a_measure_of_any_line_count_reads_as_stepmania_and_simfile_place_it():
+    # StepMania plays measures of any number of lines, each at its share of the measure on the nearest of 48 rows a
+    # beat; a reader that refused 5, 7 or 20 lines would refuse whole charts the game plays.
+    measures = [
+        "1000\n0100\n0010\n0001\n1000",  # 5 lines
+        "\n".join(["1001"] + ["0110"] * 6),  # 7
+        "\n".join(["1000", "0100", "0010", "0001"] * 5),  # 20
+        "\n".join(["2000"] + ["0000"] * 4 + ["3000"] + ["0100"] * 3),  # 9, a hold across it
+    ]
+    text = SONG_HEADER + "#NOTEDATA:;\n#STEPSTYPE:dance-single;\n#DIFFICULTY:Hard;\n#METER:8;\n#NOTES:\n"
+    text += "\n,\n".join(measures) + "\n;\n"
+    (chart,) = parse_simfile(text, "odd.ssc").charts
+    notes = parse_notes(chart.notes, 4, "odd.ssc")
+    reference = list(NoteData(simfile.loads(text).charts[0]))
+    assert notes.rows.tolist() == [round(float(note.beat) * ROWS_PER_BEAT) for note in reference]
+    assert notes.columns.tolist() == [note.column for note in reference]
+    assert "".join(notes.kinds) == "".join(note.note_type.value for note in reference)
+
+
+def test_lines_of_a_measure_past_192_that_share_a_row_keep_the_later_note():
+    # 384 lines: lines 0 and 1 fall on row 0 (0.5 rounds to the even 0), line 2 on row 1, line 3 on row 2 (1.5 to 2)
+    lines = ["2000", "1100", "0010", "1000"] + ["0000"] * 380
+    notes = parse_notes(SimfileEntry("\n".join(lines), 7), 4, "dense.sm")
+    assert notes.rows.tolist() == [0, 0, 1, 2]
+    assert notes.columns.tolist() == [0, 1, 2, 0]
+    assert notes.kinds.tolist() == ["1", "1", "1", "1"]  # the hold head of line 0 gave way to line 1's tap
+
+
 def test_reader_counts_match_stepmanias_radar_values():
     sm = SONG / "Goin' Under.sm"
     parsed = parse_simfile(sm.read_bytes(), sm.name)
@@ -322,10 +350,6 @@ def test_a_tempo_known_from_the_first_beat_keeps_its_phase():
 
 BAD_CHARTS = {
     "no notes": ("#NOTEDATA:;\n#STEPSTYPE:dance-single;\n#DIFFICULTY:Easy;\n#METER:2;\n", "no #NOTES"),
-    "row count": (
-        "#NOTEDATA:;\n#STEPSTYPE:dance-single;\n#DIFFICULTY:Easy;\n#METER:2;\n#NOTES:\n1000\n0100\n0010\n0001\n1000\n;\n",
-        "line 11: measure 1 has 5 rows",
-    ),
     "character": (
         "#NOTEDATA:;\n#STEPSTYPE:dance-single;\n#DIFFICULTY:Easy;\n#METER:2;\n#NOTES:\n1000\n0X00\n0010\n0001\n;\n",
         "line 12: unknown note character 'X'",

@@ -26,6 +26,8 @@ from .text_fields import one_line
 logger = logging.get_logger(__name__)
 
 ROWS_PER_MEASURE = 4 * ROWS_PER_BEAT
+# The line counts whose lines fall on StepMania's rows (48 a beat) exactly; StepMania reads a measure of any count,
+# each line at its share of the measure rounded to the nearest row.
 MEASURE_ROW_COUNTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 192)
 TIMING_TAGS = ("OFFSET", "BPMS", "STOPS", "DELAYS", "WARPS", "FAKES")
 SSC_CHART_TIMING_TAGS = ("BPMS", "STOPS", "DELAYS", "WARPS", "FAKES", "TIMESIGNATURES", "TICKCOUNTS", "SPEEDS")
@@ -259,11 +261,12 @@ class ChartNotes:
 
 def parse_notes(notes: SimfileEntry, num_columns: int, where: str) -> ChartNotes:
     """
-    Reads a chart's note data.
+    Reads a chart's note data. As StepMania reads it, a measure may hold any number of lines, the `j`th of `n` at row
+    `measure * 192 + rint(j * 192 / n)`; where two lines of a measure of more than 192 fall on one row, a note of
+    the later one takes the column.
 
     Raises:
-        `BeatmapError`: naming the line of a row with the wrong width, an unknown note character, or a measure whose
-        row count StepMania cannot hold.
+        `BeatmapError`: naming the line of a row with the wrong width or an unknown note character.
     """
     measure_rows, measure_lines, measures, current, current_lines = [], [], [], [], []
     for offset, line in enumerate(notes.value.split("\n")):
@@ -279,17 +282,13 @@ def parse_notes(notes: SimfileEntry, num_columns: int, where: str) -> ChartNotes
     measures.append((current, current_lines, notes.line + (notes.value.count("\n"))))
 
     for number, (rows, lines, end_line) in enumerate(measures):
-        if rows and len(rows) not in MEASURE_ROW_COUNTS:
-            raise BeatmapError(
-                f"{where}, line {lines[0]}: measure {number + 1} has {len(rows)} rows; StepMania measures hold "
-                f"{', '.join(map(str, MEASURE_ROW_COUNTS))} rows."
-            )
         for row, line in zip(rows, lines):
             if len(row) != num_columns:
                 raise BeatmapError(
                     f"{where}, line {line}: the row {row!r} has {len(row)} columns; this chart has {num_columns}."
                 )
-        measure_rows.extend(number * ROWS_PER_MEASURE + np.arange(len(rows)) * (ROWS_PER_MEASURE // max(len(rows), 1)))
+        share = np.arange(len(rows)) * ROWS_PER_MEASURE / max(len(rows), 1)
+        measure_rows.extend(number * ROWS_PER_MEASURE + np.rint(share).astype(np.int64))
         measure_lines.extend(lines)
 
     texts = [row for rows, _, _ in measures for row in rows]
@@ -304,8 +303,13 @@ def parse_notes(notes: SimfileEntry, num_columns: int, where: str) -> ChartNotes
             f"(StepMania notes are {', '.join(NOTE_CHARACTERS)})."
         )
     row_index, columns = np.nonzero(grid != "0")
+    note_rows = np.asarray(measure_rows, dtype=np.int64)[row_index]
+    # where two lines fall on one row (a measure of more than 192), the later line's note takes its column
+    keys = (note_rows * num_columns + columns)[::-1]
+    kept = np.sort(len(keys) - 1 - np.unique(keys, return_index=True)[1])
+    row_index, columns = row_index[kept], columns[kept]
     return ChartNotes(
-        rows=np.asarray(measure_rows, dtype=np.int64)[row_index],
+        rows=note_rows[kept],
         columns=columns.astype(np.int64),
         kinds=grid[row_index, columns],
         num_columns=num_columns,

@@ -227,7 +227,6 @@ def test_a_file_naming_a_course_twice_keeps_both_in_order():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("BPM:120\n#START\n1111,\n", "without #END"),
         ("BPM:abc\n#START\n1111,\n#END\n", "BPM 'abc' is not a number"),
         ("BPM:120\n", "no course"),
         ("BPM:120\n#START\n#MEASURE 0/4\n1111,\n#END\n", "not a positive fraction"),
@@ -236,6 +235,26 @@ def test_a_file_naming_a_course_twice_keeps_both_in_order():
 def test_bad_files_name_the_problem(text, message):
     with pytest.raises(BeatmapError, match=message):
         parse_tja(text, "bad.tja")
+
+
+def test_a_course_that_lost_its_end_is_read_to_the_next_start_or_the_file_s_end(caplog):
+    # A file cut short, or a course whose #END is lost before the next course: read as the tja parser reads them (to
+    # the file's end; a new #START begins a new course), with a warning naming the line; the headers between the two
+    # name the second course, not the first.
+    cut_short = "BPM:120\nOFFSET:0\nCOURSE:Oni\nLEVEL:8\n#START\n1111,\n2222,\n"
+    with caplog.at_level("WARNING"):
+        (course,) = assert_same_notes(cut_short, "cut.tja").courses
+    assert course.name == "Oni" and len(course.notes) == 8
+    assert "cut.tja, line 5: #START without #END; the course is read to the end of the file." in caplog.text
+    caplog.clear()
+    lost = cut_short + "COURSE:Easy\nLEVEL:2\n#START\n1010,\n#END\n"
+    with caplog.at_level("WARNING"):
+        oni, easy = parse_tja(lost, "lost.tja").courses
+    assert "lost.tja, line 10: #START inside the course begun at line 5" in caplog.text
+    first, _ = reference_notes(lost)
+    assert [note.time_ms for note in oni.notes] == pytest.approx([time for time, _ in first], abs=1.0)
+    assert (easy.name, easy.level, [note.time_ms for note in easy.notes]) == ("Easy", 2, pytest.approx([0.0, 1000.0]))
+    assert oni.level == 8
 
 
 def test_convert_reads_tja_songs_beside_other_formats(tmp_path):

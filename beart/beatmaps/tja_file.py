@@ -276,7 +276,8 @@ def parse_tja(content: bytes | str, name: str = "<tja file>") -> TjaFile:
 
     Raises:
         `BeatmapError`: the file has no course (`#START` ... `#END`), or a number, BPM or measure it needs is not one;
-        the message names the file and the line.
+        the message names the file and the line. A course whose `#END` is lost is read to the next `#START` or to the
+        end of the file, with a warning.
     """
     if isinstance(content, bytes):
         for encoding in ("utf-8-sig", "shift_jis", "cp1252"):
@@ -289,41 +290,60 @@ def parse_tja(content: bytes | str, name: str = "<tja file>") -> TjaFile:
             logger.warning(f"{name}: the file is neither UTF-8, Shift-JIS nor Windows-1252; bad bytes are replaced.")
             content = content.decode("utf-8", errors="replace")
     song, course_headers, courses = {}, {}, []
-    chart_lines, start_line, names_seen = None, 0, {}
+    chart_lines, start_line, names_seen, open_headers = None, 0, {}, {}
     for number, raw_line in enumerate(content.lstrip("\ufeff").splitlines(), start=1):
         line = raw_line.split("//", 1)[0].strip()
         if not line:
             continue
+        key, separator, value = line.partition(":")
+        key = key.strip().upper()
+        course_header = bool(separator) and not line.startswith("#") and _is_course_header(key)
         if chart_lines is not None:
-            if line.upper().startswith("#END"):
-                courses.append(_course(song, course_headers, chart_lines, start_line, name, names_seen))
+            if line.upper().startswith(("#END", "#START")):
+                if line.upper().startswith("#START"):  # the course before it lost its #END: it ends here
+                    logger.warning(f"{name}, line {number}: #START inside the course begun at line "
+                                   f"{abs(start_line)}, which has no #END; that course ends here.")  # fmt: skip
+                courses.append(_course(song, open_headers, chart_lines, start_line, name, names_seen))
                 chart_lines = None
+                if line.upper().startswith("#END"):
+                    continue
+            elif course_header:  # the next course's header, met before the #END this one lost
+                course_headers = {} if key == "COURSE" else course_headers
+                course_headers[key] = value.strip()
+                continue
             else:
                 chart_lines.append((number, line))
-            continue
+                continue
         if line.upper().startswith("#START"):
+            open_headers = dict(course_headers)
             if "P2" in line.upper():
                 chart_lines = []  # the second player's chart of a double-play course: read, then dropped
                 start_line = -number
                 continue
             chart_lines, start_line = [], number
             continue
-        key, separator, value = line.partition(":")
         if not separator or line.startswith("#"):
             continue
-        key = key.strip().upper()
-        if key in ("COURSE", "LEVEL", "BALLOON", "SCOREINIT", "SCOREDIFF", "STYLE") or key.startswith("NOTESDESIGNER"):
+        if course_header:
             if key == "COURSE":
                 course_headers = {}
             course_headers[key] = value.strip()
         else:
             song[key] = value.strip()
-    if chart_lines is not None:
-        raise BeatmapError(f"{name}, line {abs(start_line)}: #START without #END.")
+    if chart_lines is not None:  # as the players and the tja parser read a file cut short: to its end
+        logger.warning(
+            f"{name}, line {abs(start_line)}: #START without #END; the course is read to the end of the file."
+        )
+        courses.append(_course(song, open_headers, chart_lines, start_line, name, names_seen))
     courses = [course for course in courses if course is not None]
     if not courses:
         raise BeatmapError(f"{name}: no course (#START ... #END) in the file.")
     return TjaFile(name=name, headers=song, courses=courses)
+
+
+def _is_course_header(key: str) -> bool:
+    """Whether a header line's key belongs to the course that follows it (the rest are the song's)."""
+    return key in ("COURSE", "LEVEL", "BALLOON", "SCOREINIT", "SCOREDIFF", "STYLE") or key.startswith("NOTESDESIGNER")
 
 
 def _course(song: dict, headers: dict, lines: list, start_line: int, name: str, names_seen: dict):

@@ -31,6 +31,7 @@ from .errors import BeatmapError
 from .fretsonfire_file import DEFAULT_TEMPO, MAX_TICKS_PER_BEAT, NOTE_COLUMNS, MidiChart, MidiPart
 from .numbers import finite_number
 from .skipped_lines import SkippedLines
+from .text_decoding import decode_text
 from .text_fields import one_line
 
 
@@ -138,11 +139,9 @@ def parse_notes_chart(data: bytes, where: str) -> tuple[MidiChart, dict[str, str
     Raises:
         `BeatmapError`: no `[Song]` or `[SyncTrack]` section, a resolution, tick, tempo or length out of range.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    text, encoding = decode_text(data, where)
+    if encoding == "cp1252":
         logger.warning(f"{where}: not UTF-8; read as Windows-1252.")
-        text = data.decode("cp1252", errors="replace")
     sections = _sections(text, where)
     if "Song" not in sections or "SyncTrack" not in sections:
         raise BeatmapError(f"{where}: not a .chart file (no [Song] and [SyncTrack] sections).")

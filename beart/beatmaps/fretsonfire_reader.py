@@ -45,6 +45,7 @@ from .fretsonfire_chart import parse_notes_chart
 from .fretsonfire_file import MidiChart, MidiPart, SongIni, parse_notes_mid
 from .intermediate import QUANTUM_MS, IntermediateBeatmap, intro_span, notes_in_song, song_preview_ms
 from ..safety import check_text_size, confined_path
+from .text_decoding import decode_text
 from .tracks import GAME_MODE_TRACKS
 
 
@@ -181,8 +182,8 @@ class FretsOnFireSong(BeatmapSet):
             self.chart = parse_notes_mid(data, self.path)
         ini_name = next((name for name in files if name.lower() == INI_NAME), None)
         where = os.path.join(self.folder, ini_name or INI_NAME)
-        ini_text = read_confined(self.folder, ini_name, text=True).decode("utf-8", errors="replace") if ini_name else ""
-        self.ini = SongIni.parse(ini_text.lstrip("\ufeff"), where)
+        ini_text = decode_text(read_confined(self.folder, ini_name, text=True), where)[0] if ini_name else ""
+        self.ini = SongIni.parse(ini_text, where)
         self.ini_path = where
         for key, chart_key in (("name", "Name"), ("artist", "Artist"), ("charter", "Charter")):
             if not self.ini.get(key) and chart_song.get(chart_key):  # song.ini's metadata first, as the games read it

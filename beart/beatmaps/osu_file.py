@@ -31,6 +31,7 @@ from .errors import BeatmapError
 from .numbers import finite_number
 from .slider_paths import slider_path_length
 from .skipped_lines import SkippedLines
+from .text_decoding import decode_text
 from .text_fields import one_line
 
 
@@ -199,16 +200,6 @@ def _hit_object_line(row: dict) -> str:
     return ",".join(fields)
 
 
-def _decode(content: bytes, name: str) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    logger.warning(f"{name}: the file is neither UTF-8 nor Windows-1252 text; bytes that are neither are replaced.")
-    return content.decode("utf-8-sig", errors="replace")
-
-
 def _time(text: str, offset: float) -> float:
     """A time (ms) of the file: refused (the line is skipped) when not finite or past the longest song."""
     time = float(text) + offset
@@ -305,7 +296,7 @@ def parse_osu(content: bytes | str, name: str = "<osu file>") -> OsuFile:
     Raises:
         `BeatmapError`: the text has no `[HitObjects]` section or no readable hit object.
     """
-    text = _decode(content, name) if isinstance(content, bytes) else content.lstrip("\ufeff")
+    text = decode_text(content, name)[0] if isinstance(content, bytes) else content.lstrip("\ufeff")
     lines = text.splitlines()
     first_line = next((line for line in lines if line.strip()), "")
     version = _format_version(first_line, name)

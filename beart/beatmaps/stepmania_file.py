@@ -20,6 +20,7 @@ from .beat_grid import ROWS_PER_BEAT
 from .difficulty_bands import read_number
 from .errors import BeatmapError
 from .stepmania_timing import StepManiaTiming
+from .text_decoding import decode_text
 from .text_fields import one_line
 
 
@@ -215,10 +216,7 @@ def parse_simfile(content: bytes | str, name: str = "<simfile>", is_ssc: bool | 
         `BeatmapError`: the file holds no chart (no `#NOTES`).
     """
     if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            content = content.decode("cp1252", errors="replace")
+        content, _ = decode_text(content, name)
     if is_ssc is None:
         is_ssc = name.lower().endswith(".ssc")
     song, charts, chart_entries = {}, [], None

@@ -34,6 +34,7 @@ from transformers.utils import logging
 from .difficulty_bands import read_number
 from .errors import BeatmapError
 from .skipped_lines import SkippedLines
+from .text_decoding import decode_text
 from .text_fields import one_line
 
 
@@ -280,15 +281,7 @@ def parse_tja(content: bytes | str, name: str = "<tja file>") -> TjaFile:
         end of the file, with a warning.
     """
     if isinstance(content, bytes):
-        for encoding in ("utf-8-sig", "shift_jis", "cp1252"):
-            try:
-                content = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            logger.warning(f"{name}: the file is neither UTF-8, Shift-JIS nor Windows-1252; bad bytes are replaced.")
-            content = content.decode("utf-8", errors="replace")
+        content, _ = decode_text(content, name, ("utf-8-sig", "shift_jis", "cp1252"))
     song, course_headers, courses = {}, {}, []
     chart_lines, start_line, names_seen, open_headers = None, 0, {}, {}
     for number, raw_line in enumerate(content.lstrip("\ufeff").splitlines(), start=1):

@@ -291,37 +291,32 @@ def parse_tja(content: bytes | str, name: str = "<tja file>") -> TjaFile:
         key, separator, value = line.partition(":")
         key = key.strip().upper()
         course_header = bool(separator) and not line.startswith("#") and _is_course_header(key)
+        upper = line.upper()
         if chart_lines is not None:
-            if line.upper().startswith(("#END", "#START")):
-                if line.upper().startswith("#START"):  # the course before it lost its #END: it ends here
-                    logger.warning(f"{name}, line {number}: #START inside the course begun at line "
-                                   f"{abs(start_line)}, which has no #END; that course ends here.")  # fmt: skip
+            if upper.startswith("#START"):  # the course before it lost its #END: it ends here
+                logger.warning(f"{name}, line {number}: #START inside the course begun at line {abs(start_line)}, "
+                               "which has no #END; that course ends here.")  # fmt: skip
+            if upper.startswith(("#END", "#START")):
                 courses.append(_course(song, open_headers, chart_lines, start_line, name, names_seen))
                 chart_lines = None
-                if line.upper().startswith("#END"):
-                    continue
-            elif course_header:  # the next course's header, met before the #END this one lost
-                course_headers = {} if key == "COURSE" else course_headers
-                course_headers[key] = value.strip()
-                continue
-            else:
+            elif not course_header:  # a course's header met before the #END it lost is the next course's
                 chart_lines.append((number, line))
                 continue
-        if line.upper().startswith("#START"):
+            if upper.startswith("#END"):
+                continue
+        if upper.startswith("#START"):
             open_headers = dict(course_headers)
-            if "P2" in line.upper():
+            if "P2" in upper:
                 chart_lines = []  # the second player's chart of a double-play course: read, then dropped
                 start_line = -number
                 continue
             chart_lines, start_line = [], number
             continue
-        if not separator or line.startswith("#"):
-            continue
         if course_header:
             if key == "COURSE":
                 course_headers = {}
             course_headers[key] = value.strip()
-        else:
+        elif separator and not line.startswith("#"):
             song[key] = value.strip()
     if chart_lines is not None:  # as the players and the tja parser read a file cut short: to its end
         logger.warning(

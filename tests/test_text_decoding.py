@@ -48,7 +48,7 @@ def test_a_song_ini_saved_as_utf_16_keeps_its_delay_and_one_in_windows_1252_its_
     for song in (FretsOnFireSong(saved), FretsOnFireSong(latin)):
         assert song.offset_ms == plain.offset_ms == 250.0  # a delay lost would move every note by 250 ms
         assert (song.ini.get("name"), song.ini.get("artist")) == ("Café Noir", "Motörhead")
-        np.testing.assert_array_equal(song.read_all()[0].hit_objects()["start"], [250.0])
+        np.testing.assert_allclose(song.read_all()[0].hit_objects()["start"], [250.0], atol=1e-6)
 
 
 def test_bytes_no_encoding_reads_are_replaced_with_a_warning_naming_the_file(caplog):

@@ -12,7 +12,7 @@ import torch
 from transformers import GenerationConfig
 
 from beart import BeartConfig, BeartModel
-from beart.beatmaps import IntermediateBeatmap, read_simfile, write_osz
+from beart.beatmaps import BeatmapError, IntermediateBeatmap, read_simfile, write_osz
 from beart.cli import main
 from beart.evaluation.evaluate import find_reference_songs
 from beart.evaluation import (
@@ -366,6 +366,12 @@ def test_a_song_whose_audio_is_refused_is_skipped_and_the_others_evaluated(tiny_
     report = evaluator.evaluate(tmp_path / "songs", tmp_path / "report", progress=False, overwrite=True)
     (skipped,) = report["skipped"]
     assert report["maps"] == 1 and "unreadable audio" in skipped["reason"] and "stereo.wav" in skipped["reason"]
+    # every song refused: an error that says so and why, not a report of nothing (pandas' "No objects to concatenate")
+    monkeypatch.setattr(limits, "max_member_bytes", 2**30)
+    monkeypatch.setattr(limits, "max_decoded_bytes", mono_bytes // 2)
+    refused = r"No song under .* could be evaluated: every song's audio was refused \(.*mono"
+    with pytest.raises(BeatmapError, match=refused):
+        evaluator.evaluate(tmp_path / "songs", tmp_path / "report", progress=False, overwrite=True)
 
 
 def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, tmp_path, capsys):

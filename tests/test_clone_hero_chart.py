@@ -191,16 +191,36 @@ def test_the_folder_chart_is_picked_as_the_game_picks_it(tmp_path):
         ("[SyncTrack]\n{\n0 = B 120000\n}\n", "no [Song] and [SyncTrack]"),
         ("[Song]\n{\nResolution = 0\n}\n[SyncTrack]\n{\n}\n", "line 3: a resolution of 0"),
         ("[Song]\n{\nResolution = 192\n}\n[SyncTrack]\n{\n0 = B 0\n}\n", "line 7: a tempo of 0 BPM"),
-        ("[Song]\n{\n}\n[SyncTrack]\n{\n-5 = B 120000\n}\n", "line 6: the tick '-5'"),
-        ("[Song]\n{\n}\n[SyncTrack]\n{\n0 = B 1e400\n}\n", "line 6: the tempo '1e400'"),
-        ("[Song]\n{\n}\n[SyncTrack]\n{\n}\n[ExpertSingle]\n{\n0 = N 0 99999999999\n}\n", "line 9: the length"),
-        ("[Song]\n{\n}\n[SyncTrack]\n{\n}\n[ExpertSingle]\n{\n1.5 = N 0 0\n}\n", "line 9: the tick '1.5'"),
     ],
 )
 def test_broken_charts_name_the_file_and_line(text, message):
     with pytest.raises(BeatmapError, match=re.escape(message)) as error:
         parse_notes_chart(text.encode(), "broken.chart")
     assert "broken.chart" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "tempo_line, note_line, message",
+    [
+        ("-5 = B 60000", "192 = N 1 0", "line 7: the tick '-5'"),
+        ("192 = B 1e400", "192 = N 1 0", "line 7: the tempo '1e400'"),
+        ("0 = B 60000", "192 = N 1 99999999999", "line 11: the length"),
+        ("0 = B 60000", "1.5 = N 1 0", "line 11: the tick '1.5'"),
+        ("0 = B 60000", "192 = N x 0", "line 11: the note type 'x'"),
+    ],
+)
+def test_an_event_line_clone_hero_cannot_read_is_skipped_with_the_line_named(tempo_line, note_line, message, caplog):
+    # As Clone Hero (and scan-chart, which parses as it does) reads such a line: no event; the chart's other events
+    # stay. The chart was refused whole.
+    text = f"[Song]\n{{\nResolution = 192\n}}\n[SyncTrack]\n{{\n{tempo_line}\n}}\n[ExpertSingle]\n{{\n"
+    text += f"{note_line}\n384 = N 2 0\n}}\n"
+    with caplog.at_level("WARNING"):
+        chart, _ = parse_notes_chart(text.encode(), "broken.chart")
+    assert "broken.chart" in caplog.text and message in caplog.text and "The line is skipped." in caplog.text
+    starts = chart.seconds(chart.parts[0].notes["start_tick"]).tolist()
+    bpm = 60.0 if tempo_line == "0 = B 60000" else 120.0  # a tempo line skipped: 120 BPM, as the format's default
+    assert starts[-1] == pytest.approx(60.0 / bpm * 2)  # the note at tick 384, two beats in
+    assert len(starts) == (2 if note_line == "192 = N 1 0" else 1)  # the note line skipped, or both notes
 
 
 def test_stray_lines_are_skipped_with_a_warning_and_other_encodings_read(caplog):

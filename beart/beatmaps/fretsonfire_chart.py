@@ -92,15 +92,21 @@ def _whole(text: str, what: str, where: str, number: int, upper: int) -> int:
 
 def _tempo_map(entries: list, where: str) -> tuple[np.ndarray, np.ndarray]:
     changes = {0: float(DEFAULT_TEMPO)}  # microseconds per beat: 120 BPM until the first change
+    skipped = SkippedLines(where, logger, "event lines skipped")
     for number, key, value in entries:
         kind, *values = value.split() or [""]  # "TICK =" with nothing after: no event
         if kind != "B":
             continue
-        tick = _whole(key, "the tick", where, number, MAX_TICK)
-        millibpm = _whole(values[0] if values else "", "the tempo", where, number, MAX_MILLIBPM)
+        try:
+            tick = _whole(key, "the tick", where, number, MAX_TICK)
+            millibpm = _whole(values[0] if values else "", "the tempo", where, number, MAX_MILLIBPM)
+        except BeatmapError as error:  # as Clone Hero reads a line it cannot: no event
+            skipped.warn(f"{error} The line is skipped.")
+            continue
         if millibpm == 0:
             raise BeatmapError(f"{where}, line {number}: a tempo of 0 BPM.")
         changes[tick] = 60e9 / millibpm  # microseconds per beat; a later change at the same tick wins
+    skipped.close()
     ticks = np.array(sorted(changes), dtype=np.int64)
     return ticks, np.array([changes[tick] for tick in ticks], dtype=np.float64)
 
@@ -108,19 +114,25 @@ def _tempo_map(entries: list, where: str) -> tuple[np.ndarray, np.ndarray]:
 def _difficulty_notes(entries: list, where: str) -> list[tuple[int, int, int]]:
     """The notes of one difficulty section: `(start_tick, end_tick, fret)`."""
     notes = []
+    skipped = SkippedLines(where, logger, "event lines skipped")
     for number, key, value in entries:
         kind, *values = value.split() or [""]  # "TICK =" with nothing after: no event
         if kind != "N":
             continue
         if len(values) < 2:
-            logger.warning(f"{where}, line {number}: a note without its type and length; skipped.")
+            skipped.warn(f"{where}, line {number}: a note without its type and length; skipped.")
             continue
-        note_type = _whole(values[0], "the note type", where, number, MAX_TICK)
-        if note_type not in FRET_TYPES:
-            continue  # a modifier (5 forced, 6 tap) or a type of another game
-        tick = _whole(key, "the tick", where, number, MAX_TICK)
-        length = _whole(values[1], "the length", where, number, MAX_TICK - tick)
+        try:
+            note_type = _whole(values[0], "the note type", where, number, MAX_TICK)
+            if note_type not in FRET_TYPES:
+                continue  # a modifier (5 forced, 6 tap) or a type of another game
+            tick = _whole(key, "the tick", where, number, MAX_TICK)
+            length = _whole(values[1], "the length", where, number, MAX_TICK - tick)
+        except BeatmapError as error:  # as Clone Hero reads a line it cannot: no note
+            skipped.warn(f"{error} The line is skipped.")
+            continue
         notes.append((tick, tick + length, FRET_TYPES[note_type]))
+    skipped.close()
     return notes
 
 
@@ -137,7 +149,9 @@ def parse_notes_chart(data: bytes, where: str) -> tuple[MidiChart, dict[str, str
         the `[Song]` section's entries (quotes taken off).
 
     Raises:
-        `BeatmapError`: no `[Song]` or `[SyncTrack]` section, a resolution, tick, tempo or length out of range.
+        `BeatmapError`: no `[Song]` or `[SyncTrack]` section, a resolution out of range or 0, or a tempo of 0. A
+        note or tempo line whose tick, type, length or tempo is not a whole number in range is skipped with a warning,
+        as Clone Hero skips it.
     """
     text, encoding = decode_text(data, where)
     if encoding == "cp1252":

@@ -274,6 +274,24 @@ def test_outputs_are_never_overwritten_unasked(tmp_path):
     assert (out / "audio.wav").read_bytes() == (folder / "audio.wav").read_bytes()
 
 
+def test_a_second_chart_beside_the_first_keeps_the_same_song_and_refuses_another(tmp_path):
+    folder = _song_folder(tmp_path / "song")
+    ibf = _ibf(folder / "map.ibf", "audio.wav")
+    out = tmp_path / "charts"
+    export_intermediate(ibf, out / "song.sm", mode="stepmania")
+    copied = os.stat(out / "audio.wav")
+    # the same song is already there: the TJA course is written beside it, the song kept as it is
+    export_intermediate(ibf, out / "song.tja", mode="tja")
+    assert (out / "song.tja").is_file()
+    assert os.stat(out / "audio.wav").st_mtime_ns == copied.st_mtime_ns
+    assert (out / "audio.wav").read_bytes() == (folder / "audio.wav").read_bytes()
+    # other bytes under the song's name: refused as before, nothing written
+    (out / "audio.wav").write_bytes(b"RIFF")
+    with pytest.raises(FileExistsError, match="audio.wav"):
+        export_intermediate(ibf, out / "other.tja", mode="tja")
+    assert not (out / "other.tja").exists() and (out / "audio.wav").read_bytes() == b"RIFF"
+
+
 def test_two_sets_of_one_name_keep_their_own_audio(tmp_path):
     first = _song_folder(tmp_path / "in" / "a" / "Song")
     second = _song_folder(tmp_path / "in" / "b" / "Song")

@@ -1,6 +1,7 @@
 """Writing output files safely: complete or not at all, under names every file system accepts, never replacing a file
 the user did not ask to replace."""
 
+import filecmp
 import os
 import re
 import tempfile
@@ -78,7 +79,8 @@ def write_song_files(
     """
     Writes chart files and, beside them, the song they play (a StepMania, TJA or Frets on Fire song folder). Every
     output is checked before anything is written, so an existing file (or another audio file of the same name) stops
-    the whole write unless `overwrite`.
+    the whole write unless `overwrite`; the same song already in the folder (the same bytes, as a second chart of the
+    song written beside the first finds it) is kept as it is.
 
     Args:
         folder (`str`): the song folder (created if missing).
@@ -92,13 +94,13 @@ def write_song_files(
         `list[str]`: the chart files written.
     """
     if isinstance(audio, bytes):
-        audio_target, copy_audio = os.path.join(folder, audio_name), True
+        audio_target = os.path.join(folder, audio_name)
     else:
         audio = os.fspath(audio)
         if not os.path.isfile(audio):
             raise FileNotFoundError(f"Audio file not found: {audio}")
         audio_target = os.path.join(folder, audio_name or os.path.basename(audio))
-        copy_audio = not (os.path.exists(audio_target) and os.path.samefile(audio, audio_target))
+    copy_audio = not _holds(audio_target, audio)
     paths = {os.path.join(folder, name): text for name, text in texts.items()}
     for path in [*paths, *([audio_target] if copy_audio else [])]:
         check_writable(path, overwrite)
@@ -111,6 +113,23 @@ def write_song_files(
         write_atomically(path, text if isinstance(text, bytes) else text.encode("utf-8"), overwrite=overwrite)
         for path, text in paths.items()
     ]
+
+
+def _holds(path: str, audio) -> bool:
+    """Whether the regular file at `path` is the file `audio` (a path) or holds the same bytes as it (a path or
+    bytes)."""
+    if not os.path.isfile(path):
+        return False
+    if not isinstance(audio, bytes) and os.path.samefile(audio, path):
+        return True
+    if os.path.islink(path):  # a link's target is not ours to keep as the song
+        return False
+    if not isinstance(audio, bytes):
+        return filecmp.cmp(audio, path, shallow=False)
+    if os.path.getsize(path) != len(audio):
+        return False
+    with open(path, "rb") as file:
+        return file.read() == audio
 
 
 def song_location(output_path, extensions: tuple, title: str) -> tuple[str, str]:

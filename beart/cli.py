@@ -151,14 +151,16 @@ def _generator(model_name_or_path: str | None):
 def _generate(arguments: argparse.Namespace) -> int:
     from .safety import check_writable
 
-    song_folder = format_for_mode(arguments.mode or "osu").song_folder
+    beatmap_format = format_for_mode(arguments.mode or "osu")
     output = arguments.output
     if output is None:
-        stem = os.path.splitext(os.path.basename(arguments.song))[0]
-        output = stem if song_folder else f"{stem}.osz"
+        output = os.path.splitext(os.path.basename(arguments.song))[0] + beatmap_format.archive
     if not os.path.isfile(arguments.song):  # before the model loads: a typo costs no wait
+        if os.path.isdir(arguments.song):
+            raise IsADirectoryError(f"{arguments.song} is a folder; give the song's audio file.")
         raise FileNotFoundError(f"Audio file not found: {arguments.song}")
-    if not song_folder:
+    beatmap_format.check_output_path(output)
+    if not beatmap_format.song_folder:
         check_writable(output, arguments.overwrite)
     generator = _generator(arguments.model)
     options = {

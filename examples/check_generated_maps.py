@@ -47,7 +47,7 @@ def main() -> None:
         for mode in arguments.modes:
             for difficulty in arguments.difficulties:
                 name = f"song{song_index}_{mode}_{difficulty:g}"
-                path = os.path.join(output, name if format_for_mode(mode).song_folder else f"{name}.osz")
+                path = os.path.join(output, name + format_for_mode(mode).archive)
                 generator(song, mode=mode, difficulty=difficulty, seed=arguments.seed, start=arguments.start,
                           end=arguments.end, output_path=path, progress=False)  # fmt: skip
                 skipped = []

@@ -1,15 +1,18 @@
 """The registry of formats is the one list of formats and modes: the CLI, the pipeline, `find_beatmap_sets` and the
 README's table of games all follow it."""
 
+import os
 import re
 
 import pytest
 
 from beart.beatmaps import GAME_MODE_TRACKS, BeatmapError
 from beart.beatmaps.batch_conversion import find_beatmap_sets
-from beart.beatmaps.formats import FORMATS, WRITE_MODES, format_for_mode, open_beatmap_set, set_name, tracks_of_mode
+from beart.beatmaps.formats import (
+    FORMATS, WRITE_MODES, format_for_mode, open_beatmap_set, set_name, tracks_of_mode, write_beatmaps,
+)
 from beart.generation import BeatmapGenerationPipeline
-from shared_paths import CORPUS, REPOSITORY
+from shared_paths import CORPUS, EXAMPLE_SONG, REPOSITORY
 
 
 def test_every_mode_belongs_to_one_format_with_a_track_layout():
@@ -48,3 +51,41 @@ def test_sets_of_every_format_are_found_in_one_tree():
     assert {"StepManiaSimfile", "TjaSong", "FretsOnFireSong"} <= kinds
     fof = [source for source in sets if source.endswith("notes.mid")]
     assert len(fof) == 8 and set_name(fof[0]) in {"armygeddon", "internal_degeneration"}
+
+
+@pytest.mark.parametrize(
+    "mode, output, refused",
+    [
+        ("mania", "song.osz", None),
+        ("mania", "song.osu", "name the output with .osz"),  # an archive osu! would not read as an .osu
+        ("osu", "song", "name the output with .osz"),
+        ("stepmania", "song.osz", "names a file of osu!"),
+        ("stepmania", "song.tja", "names a file of Taiko"),
+        ("stepmania", "song.ssc", None),
+        ("stepmania", "Song folder", None),
+        ("tja", "notes.chart", "names a file of Frets on Fire"),
+        ("fretsonfire", "song/notes.chart", None),
+        ("fretsonfire", "song/", None),
+    ],
+)
+def test_an_output_the_format_cannot_write_is_refused(mode, output, refused):
+    check = format_for_mode(mode).check_output_path
+    if refused is None:
+        check(output)
+    else:
+        with pytest.raises(BeatmapError, match=refused):
+            check(output)
+
+
+def test_a_misnamed_output_is_refused_before_anything_is_written_or_generated(tmp_path, capsys, monkeypatch):
+    from beart import cli
+
+    monkeypatch.setattr(cli, "_generator", lambda model: pytest.fail("the model was loaded"))
+
+    with pytest.raises(BeatmapError, match="song.osu"):
+        write_beatmaps([], tmp_path / "song.osu", EXAMPLE_SONG, mode="osu")
+    # refused before the model loads, nothing written
+    arguments = ["generate", EXAMPLE_SONG, "-o", str(tmp_path / "song.sm"), "--mode", "mania", "--no-progress"]
+    assert cli.main(arguments) == 1
+    assert "name the output with .osz" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []

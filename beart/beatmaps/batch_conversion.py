@@ -185,7 +185,7 @@ def _convert_set_to_mode(source, output_dir, name, report, mode, for_training, r
     difficulties are converted to `.ibf` files in a staging folder first, then exported together
     (`export_intermediate`); a set its format cannot hold (a guitar song of more than four) is skipped with its
     reason, and nothing of it is written."""
-    extension = "" if format_for_mode(mode).song_folder else ".osz"
+    extension = format_for_mode(mode).archive
     with tempfile.TemporaryDirectory() as staging:
         staged = ConversionReport()
         convert_beatmap_set(source, staging, staged, for_training=for_training, require_audio=require_audio)

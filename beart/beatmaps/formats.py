@@ -53,7 +53,8 @@ class BeatmapFormat:
         open_set (`Callable[[str], BeatmapSet]`): the set at a path the format claims.
         write (`Callable`): `write(beatmaps, output_path, audio, mode=..., overwrite=..., **metadata) -> list[str]`.
         metadata (`tuple[str, ...]`): the metadata keys `write` takes.
-        song_folder (`bool`): writes a song folder (charts and audio) rather than one archive.
+        archive (`str`, *optional*): the ending of the one archive `write` makes (`.osz`); empty for a format that
+            writes a song folder (charts and audio).
         written_as (`str`): what `write` makes, for people (the CLI's help).
         sustain_rest_beats (`float` or `dict[str, float]`): its charts hold a note across a rest of at least this
             many beats, which generated maps then do too (`beart.beatmaps.sustains`): one number for every mode, or
@@ -73,11 +74,16 @@ class BeatmapFormat:
     open_set: Callable[[str], BeatmapSet]
     write: Callable
     metadata: tuple = SONG_FOLDER_METADATA
-    song_folder: bool = True
+    archive: str = ""
     sustain_rest_beats: float | dict = 0.0
     sustain_share: float | dict = 0.0
     written_as: str = ""
     max_difficulties: int | None = None
+
+    @property
+    def song_folder(self) -> bool:
+        """Whether `write` makes a song folder (charts and audio) rather than one archive."""
+        return not self.archive
 
     def claims(self, path: str) -> bool:
         """Whether the file at `path` is (or marks) a set of this format."""
@@ -89,6 +95,28 @@ class BeatmapFormat:
         if self.max_difficulties is not None and count > self.max_difficulties:
             raise BeatmapError(
                 f"A {self.game} song holds at most {self.max_difficulties} difficulties; {count} were asked for."
+            )
+
+    def check_output_path(self, output_path) -> None:
+        """
+        Raises `BeatmapError` for an output this format cannot write, before anything is generated or written: an
+        archive format's output must end with its archive's ending (an `.osz` named `song.osu` is not an `.osu` file
+        osu! reads), and a song folder is not named as another format's file (`song.osz` as a StepMania song).
+
+        Args:
+            output_path (`str` or `os.PathLike`): the file or folder to write.
+        """
+        name = os.path.basename(os.path.normpath(os.fspath(output_path))).lower()
+        if self.archive and not name.endswith(self.archive):
+            raise BeatmapError(
+                f"{os.fspath(output_path)}: {self.game} maps are written as {self.written_as}; name the output "
+                f"with {self.archive}."
+            )
+        other = next((entry for entry in FORMATS if entry is not self and entry.claims(name)), None)
+        if other is not None and not self.claims(name):
+            raise BeatmapError(
+                f"{os.fspath(output_path)} names a file of {other.game}; {self.game} maps are written as "
+                f"{self.written_as}."
             )
 
     def sustain_rests(self, mode: str) -> tuple[float, float]:
@@ -129,7 +157,7 @@ FORMATS = (
         open_set=_open_osu,
         write=_write_osz,
         metadata=("title", "artist", "creator", "version", "model_name", "seed"),
-        song_folder=False,
+        archive=".osz",
         sustain_rest_beats={"osu": OSU_SLIDER_REST_BEATS, "catch": OSU_SLIDER_REST_BEATS},
         sustain_share={"osu": 0.5, "catch": 0.5},
         written_as="an .osz: the .osu, the audio and a background",
@@ -287,5 +315,6 @@ def write_beatmaps(beatmaps, output_path, audio, *, mode: str | None, overwrite:
         `list[str]`: the files written (the archive, or the chart files).
     """
     beatmap_format = FORMATS[0] if mode is None else format_for_mode(mode)
+    beatmap_format.check_output_path(output_path)
     metadata = {key: value for key, value in metadata.items() if key in beatmap_format.metadata}
     return beatmap_format.write(beatmaps, output_path, audio, mode=mode, overwrite=overwrite, **metadata)

@@ -330,10 +330,10 @@ class BeatmapGenerationPipeline(Pipeline):
             ]
         if not difficulty:
             raise ValueError("Give at least one difficulty.")
-        if output_path is not None:  # a set the format cannot hold fails before anything is generated
-            format_for_mode(self.resolve_tracks(kwargs.get("mode"), kwargs.get("tracks"))[0]).check_set_size(
-                len(difficulty)
-            )
+        if output_path is not None:  # a set or an output the format cannot write fails before anything is generated
+            beatmap_format = format_for_mode(self.resolve_tracks(kwargs.get("mode"), kwargs.get("tracks"))[0])
+            beatmap_format.check_set_size(len(difficulty))
+            beatmap_format.check_output_path(output_path)
         model_inputs = self.preprocess(audio, sampling_rate)
         analysis = model_inputs["analysis"]
         beatmaps = [super(BeatmapGenerationPipeline, self).__call__(analysis, difficulty=level, **kwargs)

@@ -110,9 +110,16 @@ def _check_header(source, name: str) -> None:
         )
 
 
-def _decode_file(path: str, target_sampling_rate: int) -> np.ndarray:
+def check_audio_file(path) -> None:
+    """Raises `FileNotFoundError` where `path` is no file: a folder (`IsADirectoryError`, saying so) or nothing."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{os.fspath(path)} is a folder; give the song's audio file.")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"Audio file not found: {path}")
+        raise FileNotFoundError(f"Audio file not found: {os.fspath(path)}")
+
+
+def _decode_file(path: str, target_sampling_rate: int) -> np.ndarray:
+    check_audio_file(path)
     _check_header(path, path)
     longest = limits.max_song_seconds
     try:
@@ -216,8 +223,7 @@ def ogg_file_bytes(path) -> bytes:
         `FileNotFoundError`: no such file. `AudioError`: it cannot be decoded. `LimitError`: it is too long.
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"Audio file not found: {path}")
+    check_audio_file(path)
     with open(path, "rb") as file:
         data = file.read()
     if data[:4] == b"OggS":

@@ -149,16 +149,14 @@ def _generator(model_name_or_path: str | None):
 
 
 def _generate(arguments: argparse.Namespace) -> int:
+    from .audio import check_audio_file
     from .safety import check_writable
 
     beatmap_format = format_for_mode(arguments.mode or "osu")
     output = arguments.output
     if output is None:
         output = os.path.splitext(os.path.basename(arguments.song))[0] + beatmap_format.archive
-    if not os.path.isfile(arguments.song):  # before the model loads: a typo costs no wait
-        if os.path.isdir(arguments.song):
-            raise IsADirectoryError(f"{arguments.song} is a folder; give the song's audio file.")
-        raise FileNotFoundError(f"Audio file not found: {arguments.song}")
+    check_audio_file(arguments.song)  # before the model loads: a typo costs no wait
     beatmap_format.check_output_path(output)
     if not beatmap_format.song_folder:
         check_writable(output, arguments.overwrite)
@@ -298,8 +296,10 @@ def _evaluate(arguments: argparse.Namespace) -> int:
 
 
 def _inspect(arguments: argparse.Namespace) -> int:
+    from .audio import check_audio_file
     from .inspection import inspect_generation
 
+    check_audio_file(arguments.song)  # before the model loads
     generator = _generator(arguments.model)
     options = {"mode": arguments.mode, "difficulty": arguments.difficulty, "seed": arguments.seed}
     paths = inspect_generation(

@@ -226,6 +226,18 @@ def test_export_of_maps_naming_different_songs_or_one_version_fails_cleanly(conv
     assert main(["export", str(tmp_path / "empty_folder_missing"), str(tmp_path / "again.osz")]) == 1
 
 
+def test_export_of_the_folder_above_the_sets_names_them_and_a_folder_is_no_song(converted_simfile, tmp_path, capsys):
+    # `beart convert Songs/ maps/` writes a folder per set; `beart export maps/ ...` said only "holds no .ibf file"
+    assert main(["export", str(converted_simfile.parent), str(tmp_path / "set.osz")]) == 1
+    error = capsys.readouterr().err
+    assert "holds no .ibf file; the sets are its folders" in error and str(converted_simfile) in error
+    assert not (tmp_path / "set.osz").exists()
+    # a folder given as the song: said so, before the model loads (was "Audio file not found")
+    for command in (["generate", str(tmp_path)], ["inspect", str(tmp_path), str(tmp_path / "out")]):
+        assert main(command) == 1
+        assert f"{tmp_path} is a folder; give the song's audio file" in capsys.readouterr().err
+
+
 def test_convert_writes_each_set_as_a_playable_set_of_another_game(beatmap_folder, tmp_path, capsys, caplog):
     goin_under = CORPUS / "stepmania" / "Goin' Under"
     assert main(["convert", str(goin_under), str(tmp_path / "osu"), "--mode", "mania", "--no-progress"]) == 0

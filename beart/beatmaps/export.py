@@ -27,9 +27,22 @@ def intermediate_files(input_paths) -> list[str]:
             continue
         found = sorted(name for name in os.listdir(path) if name.lower().endswith(".ibf"))
         if not found:
-            raise BeatmapError(f"{path} holds no .ibf file.")
+            raise BeatmapError(f"{path} holds no .ibf file{_sets_within(path)}.")
         files += [os.path.join(path, name) for name in found]
     return list(dict.fromkeys(files))
+
+
+def _sets_within(folder: str, named: int = 3) -> str:
+    """Where `folder` holds no `.ibf` file but its folders do (`beart convert` writes a folder per set): a hint naming
+    the first `named` of them; else nothing."""
+    sets = []
+    for entry in sorted(os.scandir(folder), key=lambda entry: entry.name)[:1000]:  # a bounded look
+        if entry.is_dir() and any(name.lower().endswith(".ibf") for name in os.listdir(entry.path)):
+            sets.append(os.path.join(folder, entry.name))
+    if not sets:
+        return ""
+    more = f" and {len(sets) - named} more" if len(sets) > named else ""
+    return f"; the sets are its folders: name one ({', '.join(sets[:named])}{more})"
 
 
 def _shared_audio(beatmaps: list[IntermediateBeatmap], paths: list[str]) -> str:

@@ -111,7 +111,8 @@ def _check_header(source, name: str) -> None:
 
 
 def check_audio_file(path) -> None:
-    """Raises `FileNotFoundError` where `path` is no file: a folder (`IsADirectoryError`, saying so) or nothing."""
+    """Raises `IsADirectoryError` where `path` is a folder (saying so: a song was asked for) and `FileNotFoundError`
+    where nothing is there."""
     if os.path.isdir(path):
         raise IsADirectoryError(f"{os.fspath(path)} is a folder; give the song's audio file.")
     if not os.path.isfile(path):

@@ -265,6 +265,9 @@ def test_bad_inputs_get_clear_errors(generator, song, tmp_path, fixtures_dir):
         generator(song, mode="drums", end=1.0)
     with pytest.raises(BeatmapError, match="tracks must be"):
         generator(song, tracks=["LEFT", "MIDDLE"], end=1.0)
+    with pytest.raises(BeatmapError, match="tracks must be .*got 4"):  # a count for names: was a TypeError
+        generator(song, tracks=4, end=1.0)
+    assert BeatmapGenerationPipeline.resolve_tracks(None, "LEFT") == ("osu", ["LEFT"])  # one name, not its letters
     with pytest.raises(ValueError, match="difficulty"):
         generator(song, difficulty=1.5, end=1.0)
     with pytest.raises(ValueError, match="start < end"):

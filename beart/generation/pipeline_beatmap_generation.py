@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from collections.abc import Iterable
 
 import numpy as np
 from transformers import Pipeline
@@ -145,9 +146,11 @@ class BeatmapGenerationPipeline(Pipeline):
     def resolve_tracks(mode: str | None, tracks: list | None) -> tuple[str, list]:
         """The game mode and track names from the `mode` and `tracks` arguments."""
         if tracks is not None:
-            tracks = list(tracks)
-            if len(tracks) not in TRACK_COUNTS or len(set(tracks)) != len(tracks) or set(tracks) - set(TRACK_NAMES):
-                raise BeatmapError(f"tracks must be 1, 2 or 4 distinct names from {list(TRACK_NAMES)}; got {tracks}.")
+            named = [tracks] if isinstance(tracks, str) else list(tracks) if isinstance(tracks, Iterable) else []
+            names = [name for name in named if isinstance(name, str) and name in TRACK_NAMES]
+            if len(names) != len(named) or len(named) not in TRACK_COUNTS or len(set(named)) != len(named):
+                raise BeatmapError(f"tracks must be 1, 2 or 4 distinct names from {list(TRACK_NAMES)}; got {tracks!r}.")
+            tracks = named
             return mode or MODE_FOR_TRACK_COUNT[len(tracks)], tracks
         mode = mode or "osu"
         if mode not in GENERATION_MODES:

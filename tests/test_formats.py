@@ -45,6 +45,20 @@ def test_the_front_page_names_every_mode_and_format():
         assert game in table
 
 
+def test_a_song_folder_opens_as_the_one_set_it_holds(tmp_path):
+    # a StepMania or TJA song folder opened as an osu! folder before: "holds no .osu difficulty"
+    goin_under = open_beatmap_set(CORPUS / "stepmania" / "Goin' Under")
+    assert type(goin_under).__name__ == "StepManiaSimfile" and len(goin_under.difficulty_names) == 9
+    taiko = open_beatmap_set(CORPUS / "opentaiko" / "085 - Very long title")
+    assert type(taiko).__name__ == "TjaSong"
+    with pytest.raises(BeatmapError, match="holds no beatmap"):
+        open_beatmap_set(tmp_path)
+    for name in ("a.tja", "b.tja"):
+        (tmp_path / name).write_text("TITLE:x\n")
+    with pytest.raises(BeatmapError, match=r"holds several sets \(a.tja, b.tja\); name one"):
+        open_beatmap_set(tmp_path)
+
+
 def test_sets_of_every_format_are_found_in_one_tree():
     sets = find_beatmap_sets(CORPUS)
     kinds = {type(open_beatmap_set(source)).__name__ for source in sets if "ppy-osu-tests" not in source}

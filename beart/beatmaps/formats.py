@@ -275,13 +275,22 @@ def sets_in_folder(folder: str, files: list) -> list[str]:
 
 
 def open_beatmap_set(source: str) -> BeatmapSet:
-    """The beatmap set at `source`: a file a format claims, or a folder (of `.osu` files, else a Frets on Fire song)."""
+    """The beatmap set at `source`: a file a format claims, or a folder (of `.osu` files, else a Frets on Fire song,
+    else the one set it holds: a simfile, a `.tja`, an `.osz`)."""
     source = os.fspath(source)
     if os.path.isdir(source):
         names = os.listdir(source)
-        if not any(name.lower().endswith(".osu") for name in names) and chart_member(names):
+        if any(name.lower().endswith(".osu") for name in names):
+            return OsuFolder(source)
+        if chart_member(names):
             return FretsOnFireSong(source)
-        return OsuFolder(source)
+        held = sets_in_folder(source, names)
+        if not held:
+            raise BeatmapError(f"{source} holds no beatmap ({', '.join(SET_EXTENSIONS)}).")
+        if len(held) > 1:
+            named = ", ".join(os.path.basename(path) for path in held[:5])
+            raise BeatmapError(f"{source} holds several sets ({named}{', ...' if len(held) > 5 else ''}); name one.")
+        return open_beatmap_set(held[0])
     beatmap_format = format_of_file(source)
     if beatmap_format is None and source.lower().endswith(".mid"):
         return FretsOnFireSong(source)  # a chart under another name, given on purpose

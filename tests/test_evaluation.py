@@ -400,6 +400,12 @@ def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, t
     assert "plots already holds files; pass --overwrite" in capsys.readouterr().err
     assert main([*arguments, "--end", "2", "--difficulties", "0.5", "--no-progress", "--overwrite"]) == 0
     assert json.loads((output / "report.json").read_text())["settings"].get("hit_threshold") != 0.3  # the new run's
+    # options no map could be generated with fail before the first song: nothing written (a sweep difficulty of 2
+    # failed after the first song's maps were generated)
+    for wrong, said in ((["--difficulties", "0.5", "2"], "difficulty must lie in [0, 1], got 2.0"),
+                        (["--hit-threshold", "1.5"], "hit_threshold must lie in (0, 1)")):  # fmt: skip
+        assert main([*arguments[:2], str(tmp_path / "wrong"), *arguments[3:], *wrong, "--no-progress"]) == 1
+        assert said in capsys.readouterr().err and not (tmp_path / "wrong").exists()
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["evaluate", str(empty), str(tmp_path / "none"), "--model", str(tiny_model_dir)]) == 1

@@ -16,6 +16,8 @@ from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
 from ..beatmaps.files import safe_filename, write_atomically
 from ..beatmaps.formats import mode_of_beatmap
+from ..beatmaps.intermediate import TRACK_COUNTS
+from ..beatmaps.tracks import tracks_of_count
 from ..beatmaps.provenance import is_ai_generated
 from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from ..modeling import BeartModel
@@ -192,6 +194,11 @@ class BeatmapEvaluator:
         self.end = end
         self.generation_options = dict(generation_options or {})
         self.line_up_charts = line_up_charts
+        for difficulty in self.sweep_difficulties or (None,):  # wrong options fail here, not after a song's maps
+            for count in TRACK_COUNTS:
+                self.generators[MODEL].decoding_options(
+                    tracks_of_count(count), strategy, difficulty=difficulty, **self.generation_options
+                )
 
     @property
     def systems(self) -> list[str]:

@@ -164,23 +164,40 @@ class BeatmapGenerationPipeline(Pipeline):
         count = decoded_track_count(decode_tracks, len(tracks)) if strategy == "fast" else len(tracks)
         return list(tracks) if count == len(tracks) else tracks_of_count(count)
 
+    def decoding_options(self, tracks: list, strategy: str = "fast", **decoding) -> tuple[dict, DecodingOptions, list]:
+        """
+        The decoding options of a call, checked: what a call with them would refuse raises here, before any song is
+        read (`BeatmapEvaluator` checks its options so before its first song).
+
+        Args:
+            tracks (`list[str]`): the map's tracks.
+            strategy (`str`, *optional*, defaults to `"fast"`): the decoding strategy.
+            **decoding: the call's decoding options (`difficulty`, `hit_threshold`...).
+
+        Returns:
+            `(dict, DecodingOptions, list[str])`: the call's options over the model's generation config, the same as
+            `DecodingOptions`, and the tracks the map is decoded with (folded onto `tracks` in `postprocess`).
+        """
+        if strategy not in STRATEGIES:
+            raise ValueError(f"Unknown strategy {strategy!r}; choose one of {list(STRATEGIES)}.")
+        settings = decoding_settings(self.model.generation_config, strategy=strategy, **decoding)
+        options = DecodingOptions(**{key: value for key, value in settings.items() if key != "strategy"})
+        decoded_tracks = self.decoded_tracks(tracks, strategy, options.decode_tracks)
+        options.validate(len(decoded_tracks))
+        return settings, options, decoded_tracks
+
     def _decode(
         self, songs: list, start=0.0, end=None, mode=None, tracks=None, strategy="fast", progress=True, **decoding
     ):
         mode, tracks = self.resolve_tracks(mode, tracks)
-        if strategy not in STRATEGIES:
-            raise ValueError(f"Unknown strategy {strategy!r}; choose one of {list(STRATEGIES)}.")
         if not 0 <= start < float("inf") or (end is not None and not start < end < float("inf")):
             raise ValueError(f"start and end must be seconds with 0 <= start < end, got start={start}, end={end}.")
         for other_strategy, names in STRATEGY_OPTIONS.items():
             ignored = sorted(set(decoding) & set(names))
             if other_strategy != strategy and ignored:
                 logger.warning(f"The {strategy} strategy ignores {ignored}: they are {other_strategy} options.")
-        settings = decoding_settings(self.model.generation_config, strategy=strategy, **decoding)
-        options = DecodingOptions(**{key: value for key, value in settings.items() if key != "strategy"})
-        decoded_tracks = self.decoded_tracks(tracks, strategy, options.decode_tracks)  # folded in `postprocess`
+        settings, options, decoded_tracks = self.decoding_options(tracks, strategy, **decoding)
         num_decoded = len(decoded_tracks)
-        options.validate(num_decoded)
         steps_per_second = 1000 // (self.processor.tokenizer.groups * QUANTUM_MS)
         start_step = int(round(start * steps_per_second))
         end_step = None if end is None else int(round(end * steps_per_second))

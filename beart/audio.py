@@ -31,7 +31,8 @@ def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: in
         audio (`str`, `os.PathLike`, `bytes` or `np.ndarray`):
             A path to a wav/ogg/mp3/flac file, the bytes of such a file, or samples. An array is `(num_samples,)`,
             `(channels, num_samples)` as librosa returns it, or `(num_samples, channels)` as soundfile returns it:
-            the axis of at most 8 entries is taken as the channels.
+            the axis of at most 8 entries is taken as the channels. Integer samples (PCM, as `scipy.io.wavfile` and
+            `torchaudio` without normalising give them) are read at their type's full scale.
         sampling_rate (`int`, *optional*):
             Sampling rate of an array; required for arrays, ignored for files and bytes.
         target_sampling_rate (`int`, *optional*, defaults to 44100):
@@ -58,7 +59,7 @@ def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: in
             raise AudioError("An audio array needs its `sampling_rate`.")
         if not sampling_rate > 0:
             raise AudioError(f"An audio array needs a positive `sampling_rate`, got {sampling_rate!r}.")
-        samples = np.asarray(audio, dtype=np.float32)
+        samples = _float_samples(np.asarray(audio))
         num_samples = max(samples.shape) if samples.ndim else 0
         check_duration(num_samples / sampling_rate, "The given audio array")
         waveform = _to_mono_at_rate(samples, sampling_rate, target_sampling_rate)
@@ -72,6 +73,19 @@ def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: in
         logger.warning(f"The audio in {name} peaks at {peak:.3g}, far outside [-1, 1]; it is scaled to a peak of 1.")
         waveform = waveform / np.float32(peak)
     return waveform
+
+
+def _float_samples(samples: np.ndarray) -> np.ndarray:
+    """`samples` as float32; integer PCM at its type's full scale (int16 / 32768, uint8 about 128), as soundfile reads
+    a PCM file, where a plain cast would read it thousands of times too loud."""
+    if not np.issubdtype(samples.dtype, np.integer):
+        return samples.astype(np.float32, copy=False)
+    info = np.iinfo(samples.dtype)
+    middle = (int(info.max) + int(info.min) + 1) // 2  # 0 for signed types, 128 for uint8
+    scaled = samples.astype(np.float32)
+    scaled -= np.float32(middle)
+    scaled /= np.float32(int(info.max) - middle + 1)
+    return scaled
 
 
 def audio_tags(path) -> dict:

@@ -36,6 +36,24 @@ def test_array_and_bytes_features_match_the_original(feature_extractor, fixtures
     np.testing.assert_allclose(from_bytes, reference_slices, atol=1e-5)
 
 
+def test_integer_pcm_arrays_are_read_at_their_full_scale(feature_extractor, fixtures_dir, reference_slices, caplog):
+    # samples as scipy.io.wavfile gives them were cast to floats thousands of times too loud, warned about as "far
+    # outside [-1, 1]" and scaled by their peak; an unsigned 8-bit song kept its offset of 128
+    path = fixtures_dir / "click_120bpm.wav"
+    waveform, sampling_rate = soundfile.read(path, dtype="float32")
+    for dtype in ("int16", "int32"):
+        samples, _ = soundfile.read(path, dtype=dtype)
+        with caplog.at_level("WARNING"):
+            read = beart.load_audio(samples, sampling_rate=sampling_rate, target_sampling_rate=sampling_rate)
+        np.testing.assert_allclose(read, waveform, atol=1e-4)
+        assert "far outside" not in caplog.text
+        slices = feature_extractor(samples, sampling_rate=sampling_rate)["input_features"][0]
+        np.testing.assert_allclose(slices, reference_slices, atol=1e-4)
+    unsigned = np.round(waveform * 127 + 128).astype(np.uint8)  # 8-bit WAV samples: silence at 128
+    read = beart.load_audio(unsigned, sampling_rate=sampling_rate, target_sampling_rate=sampling_rate)
+    np.testing.assert_allclose(read, waveform, atol=1.5 / 128)
+
+
 def test_other_rates_are_resampled_to_the_same_timeline(feature_extractor, fixtures_dir, reference_slices):
     waveform, sampling_rate = soundfile.read(fixtures_dir / "click_120bpm.wav", dtype="float32")
     import librosa

@@ -17,8 +17,8 @@ from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_diff
 from ..beatmaps.files import safe_filename, write_atomically
 from ..beatmaps.formats import mode_of_beatmap
 from ..beatmaps.intermediate import TRACK_COUNTS
-from ..beatmaps.tracks import tracks_of_count
 from ..beatmaps.provenance import is_ai_generated
+from ..beatmaps.tracks import tracks_of_count
 from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
 from ..modeling import BeartModel
 from ..processing import BeartProcessor, SongAnalysis

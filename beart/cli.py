@@ -477,7 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
         f"write it as an .osz, or as a song folder for the song-folder modes ({', '.join(SONG_FOLDER_MODES)}).",
     )
     generate.add_argument("song", help="the song: a wav, ogg, mp3 or flac file")
-    generate.add_argument("-o", "--output", help="the .osz to write (default: SONG's name .osz in this folder)")
+    generate.add_argument(
+        "-o", "--output", help=f"what to write, by mode ({written_files()}); default: SONG's name in this folder"
+    )
     generate.add_argument("--mode", choices=WRITE_MODES, help="default: osu")
     generate.add_argument("--tracks", nargs="+", help="explicit track names, e.g. LEFT RIGHT")
     generate.add_argument(

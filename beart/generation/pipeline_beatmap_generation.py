@@ -147,8 +147,8 @@ class BeatmapGenerationPipeline(Pipeline):
         """The game mode and track names from the `mode` and `tracks` arguments."""
         if tracks is not None:
             named = [tracks] if isinstance(tracks, str) else list(tracks) if isinstance(tracks, Iterable) else []
-            names = [name for name in named if isinstance(name, str) and name in TRACK_NAMES]
-            if len(names) != len(named) or len(named) not in TRACK_COUNTS or len(set(named)) != len(named):
+            known = all(isinstance(name, str) and name in TRACK_NAMES for name in named)
+            if not known or len(named) not in TRACK_COUNTS or len(set(named)) != len(named):
                 raise BeatmapError(f"tracks must be 1, 2 or 4 distinct names from {list(TRACK_NAMES)}; got {tracks!r}.")
             tracks = named
             return mode or MODE_FOR_TRACK_COUNT[len(tracks)], tracks

@@ -6,6 +6,7 @@ import os
 import re
 import tempfile
 
+from ..audio import check_audio_file
 from ..safety import check_writable
 
 
@@ -97,8 +98,7 @@ def write_song_files(
         audio_target = os.path.join(folder, audio_name)
     else:
         audio = os.fspath(audio)
-        if not os.path.isfile(audio):
-            raise FileNotFoundError(f"Audio file not found: {audio}")
+        check_audio_file(audio)
         audio_target = os.path.join(folder, audio_name or os.path.basename(audio))
     copy_audio = not _holds(audio_target, audio)
     paths = {os.path.join(folder, name): text for name, text in texts.items()}

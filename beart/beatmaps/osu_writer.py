@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
+from ..audio import check_audio_file
 from .errors import BeatmapError
 from ..safety import check_writable
 from .files import safe_filename, unique_filename, write_atomically
@@ -451,8 +452,7 @@ def write_osz(
         `str`: the path written.
     """
     audio = os.fspath(audio)
-    if not os.path.isfile(audio):
-        raise FileNotFoundError(f"Audio file not found: {audio}")
+    check_audio_file(audio)
     check_writable(output_path, overwrite)
     if background is None:
         background_name, background_bytes = "background.png", background_png(metadata.get("seed", 0))

@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import warnings
 
 import librosa
@@ -126,10 +127,13 @@ def _check_header(source, name: str) -> None:
 
 def check_audio_file(path) -> None:
     """Raises `IsADirectoryError` where `path` is a folder (saying so: a song was asked for) and `FileNotFoundError`
-    where nothing is there."""
+    where nothing is there (an address such as `https://...` is named as one: beart downloads no audio)."""
     if os.path.isdir(path):
         raise IsADirectoryError(f"{os.fspath(path)} is a folder; give the song's audio file.")
     if not os.path.isfile(path):
+        if re.match(r"[a-z][a-z0-9+.-]*://", os.fspath(path), flags=re.IGNORECASE):
+            raise FileNotFoundError(f"{os.fspath(path)} is an address: beart reads audio files, never downloads them; "
+                                    "download the song and give its file.")  # fmt: skip
         raise FileNotFoundError(f"Audio file not found: {os.fspath(path)}")
 
 

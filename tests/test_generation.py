@@ -255,6 +255,8 @@ def test_a_long_song_given_as_samples_is_written_beside_its_map(generator, tmp_p
 def test_bad_inputs_get_clear_errors(generator, song, tmp_path, fixtures_dir):
     with pytest.raises(FileNotFoundError, match="not found"):
         generator(str(tmp_path / "missing.mp3"))
+    with pytest.raises(FileNotFoundError, match="is an address: beart reads audio files, never downloads"):
+        generator("https://example.com/song.ogg")  # transformers' audio pipelines download; beart does not
     with pytest.raises(AudioError, match="No audio samples"):
         generator(str(CORPUS / "ppy-osu-tests" / "audio" / "blank.wav"))
     with pytest.raises(AudioError, match="silent"):

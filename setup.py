@@ -20,6 +20,7 @@ setup(
         "safetensors>=0.4",
         "librosa>=0.10",
         "soundfile>=0.12",
+        "soxr>=0.3.2",
         "numpy>=1.24",
         "pandas>=2",
         "pyarrow>=14",

@@ -281,6 +281,45 @@ def test_track_beats_keeps_the_strongest_run_and_doubles_where_halfway_points_ar
     assert np.median(np.diff(track_beats(flux, (120.0,), 0.8))) == pytest.approx(50, abs=1)
 
 
+def test_the_tempogram_computed_in_blocks_gives_librosas_tempo_and_beats(monkeypatch):
+    # librosa's beat tracker estimates the tempo from a tempogram of the whole song (8 GB for an hour); beart averages
+    # it a block of frames at a time and hands the tracker the tempo: the same tempo and beats as librosa alone.
+    import librosa
+
+    import beart.processing.audio_priors as audio_priors
+
+    flux = np.random.default_rng(0).random(2500) * 0.2
+    flux[37::46] += 1.0  # about 130 BPM, with noise between
+    flux[60::46] += 0.5
+    whole = librosa.feature.tempogram(onset_envelope=flux, sr=100, hop_length=1, win_length=800).mean(axis=1)
+    monkeypatch.setattr(audio_priors, "TEMPOGRAM_BLOCK_FRAMES", 333)
+    np.testing.assert_allclose(audio_priors.mean_tempogram(flux)[:, 0], whole, rtol=1e-9, atol=1e-12)
+    for start_bpm in (70.0, 140.0, 200.0):
+        _, beats = librosa.beat.beat_track(onset_envelope=flux, sr=100, hop_length=1, start_bpm=start_bpm)
+        np.testing.assert_array_equal(audio_priors.track_beats(flux, (start_bpm,), None), beats)
+
+
+def test_a_long_song_is_analysed_in_bounded_memory(run_bounded):
+    # 20 minutes of clicks: the whole STFT (1.5 GB) and tempogram (3 GB) no longer fit; 210 MB of samples must
+    result = run_bounded(
+        """
+        import numpy as np
+        from beart import BeartFeatureExtractor
+        from beart.processing.song_analysis import SongAnalysis
+
+        rate = 44100
+        waveform = np.zeros(20 * 60 * rate, np.float32)
+        clicks = np.arange(0, len(waveform) - 500, rate // 2)
+        waveform[clicks[:, None] + np.arange(400)] = np.hanning(400).astype(np.float32)
+        analysis = SongAnalysis.from_audio(waveform, BeartFeatureExtractor(), sampling_rate=rate)
+        print(round(60 / np.median(np.diff(analysis.beats)) * 100), analysis.tempo_map is not None)
+        """,
+        memory_gib=0.75, seconds=240,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["120", "True"]
+
+
 def _pulse_flux(num_frames: int, beat_frames: int, first: int = 20) -> np.ndarray:
     """Flux with strong attacks every `beat_frames` and weaker ones halfway (running eighths)."""
     flux = np.zeros(num_frames)

@@ -1,3 +1,4 @@
+import librosa
 import numpy as np
 import pytest
 import soundfile
@@ -22,6 +23,24 @@ def test_file_features_match_the_original(feature_extractor, fixtures_dir, refer
     features = feature_extractor(str(fixtures_dir / "click_120bpm.wav"), return_tensors="np")["input_features"]
     assert features.shape == (1, *reference_slices.shape)
     np.testing.assert_allclose(features[0], reference_slices, atol=1e-5)
+
+
+@pytest.mark.parametrize("n_fft, seconds", [(2048, 3.0), (2049, 0.3), (128, 1.0)])
+def test_the_spectrogram_computed_in_blocks_is_librosas_computed_whole(fixtures_dir, monkeypatch, n_fft, seconds):
+    # Blocks of a few frames (long songs get ~80 s blocks) must give librosa's centred frames, edges included.
+    import beart.processing.feature_extraction_beart as feature_extraction
+
+    waveform, sampling_rate = soundfile.read(fixtures_dir / "click_120bpm.wav", dtype="float32")
+    waveform = waveform[: int(seconds * sampling_rate)]
+    feature_extractor = beart.BeartFeatureExtractor(n_fft=n_fft, sampling_rate=sampling_rate)
+    whole = librosa.feature.melspectrogram(
+        y=waveform, sr=sampling_rate, n_fft=n_fft, n_mels=32, hop_length=feature_extractor.hop_length,
+        fmax=sampling_rate // 2,
+    )  # fmt: skip
+    monkeypatch.setattr(feature_extraction, "STFT_BINS_PER_BLOCK", 7 * (n_fft // 2 + 1))
+    blocked = feature_extractor.mel_power(waveform)
+    assert blocked.shape == whole.shape
+    np.testing.assert_allclose(blocked, whole, rtol=1e-4, atol=1e-6 * whole.max())
 
 
 def test_array_and_bytes_features_match_the_original(feature_extractor, fixtures_dir, reference_slices):
@@ -56,8 +75,6 @@ def test_integer_pcm_arrays_are_read_at_their_full_scale(feature_extractor, fixt
 
 def test_other_rates_are_resampled_to_the_same_timeline(feature_extractor, fixtures_dir, reference_slices):
     waveform, sampling_rate = soundfile.read(fixtures_dir / "click_120bpm.wav", dtype="float32")
-    import librosa
-
     at_22k = librosa.resample(waveform, orig_sr=sampling_rate, target_sr=22050)
     slices = feature_extractor.mel_slices(at_22k, sampling_rate=22050)
     assert slices.shape == reference_slices.shape
@@ -65,6 +82,22 @@ def test_other_rates_are_resampled_to_the_same_timeline(feature_extractor, fixtu
     envelope = slices.mean(axis=2).reshape(-1)
     reference_envelope = reference_slices.mean(axis=2).reshape(-1)
     assert np.corrcoef(envelope, reference_envelope)[0, 1] > 0.95
+
+
+@pytest.mark.parametrize("rate, channels, subtype", [(48000, 2, "PCM_16"), (44100, 6, "FLOAT"), (22050, 1, "PCM_24")])
+def test_files_decoded_in_blocks_are_what_librosa_load_gives(tmp_path, monkeypatch, rate, channels, subtype):
+    # beart decodes a block at a time (an hour's channels at once took GBs): every channel averaged, resampled to 44.1
+    # kHz with soxr's HQ filter streaming, its length librosa's
+    import beart.audio
+
+    samples = np.random.default_rng(channels).uniform(-0.5, 0.5, (int(rate * 1.37), channels))
+    path = tmp_path / f"song-{channels}.{'wav' if subtype == 'FLOAT' else 'flac'}"
+    soundfile.write(path, samples, rate, subtype=subtype)
+    expected, _ = librosa.load(path, sr=44100, mono=True)
+    monkeypatch.setattr(beart.audio, "DECODE_BLOCK_FRAMES", 5000)
+    decoded = beart.audio.load_audio(path)
+    assert decoded.shape == expected.shape and decoded.dtype == np.float32
+    np.testing.assert_allclose(decoded, expected, atol=1e-6)
 
 
 def test_compressed_formats_decode(feature_extractor, corpus_dir):

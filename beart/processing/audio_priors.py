@@ -49,6 +49,9 @@ HALF_BEAT_RATIO = None
 # Whether a tracked beat whose thirds are stronger than its halves is taken as three beats of a song at 3/2 its tempo
 # (`track_beats`); see docs/generation.md for the songs it was checked on.
 THIRDS_SWITCH = True
+# librosa's tempo estimate (`mean_tempogram`): its window (librosa's `ac_size`, 8 s) and the frames of a block.
+TEMPOGRAM_SECONDS = 8.0
+TEMPOGRAM_BLOCK_FRAMES = 4096
 # Which of two phases half a beat apart holds the beats (`bass_vote`): kick drums sound on the beats, and where the
 # off-beats carry as much flux (hi-hats, guitars), the flux alone puts the written beats on them. The level of the
 # lowest mel band (to about 100 Hz) `BASS_DELAY_FRAMES` after each beat, against that after each half beat, over the
@@ -159,6 +162,32 @@ def thirds_to_beats(flux: np.ndarray, beats: np.ndarray) -> np.ndarray:
     return max((thirds[0::2], thirds[1::2]), key=lambda run: beat_strength(flux, run))
 
 
+def mean_tempogram(flux: np.ndarray) -> np.ndarray:
+    """
+    The tempogram that librosa's tempo estimate reads (`librosa.feature.tempogram` of the flux, windows of
+    `TEMPOGRAM_SECONDS`, centred), averaged over the song's frames, computed `TEMPOGRAM_BLOCK_FRAMES` frames at a
+    time: whole, an hour's tempogram and its autocorrelation took 8 GB.
+
+    Args:
+        flux (`np.ndarray` of shape `(num_frames,)`): the spectral flux of 10 ms frames.
+
+    Returns:
+        `np.ndarray` of shape `(window_frames, 1)`, for `librosa.feature.tempo(tg=...)`.
+    """
+    window = int(TEMPOGRAM_SECONDS * FRAMES_PER_SECOND)
+    half = window // 2
+    padded = np.pad(flux, half, mode="linear_ramp", end_values=0)  # as librosa centres its windows
+    total = np.zeros(window)
+    for start in range(0, len(flux), TEMPOGRAM_BLOCK_FRAMES):
+        stop = min(start + TEMPOGRAM_BLOCK_FRAMES, len(flux))
+        block = librosa.feature.tempogram(
+            onset_envelope=padded[start : stop + window - 1], sr=FRAMES_PER_SECOND, hop_length=1, win_length=window,
+            center=False,
+        )  # fmt: skip
+        total += block.sum(axis=1)
+    return (total / max(len(flux), 1))[:, None]
+
+
 def track_beats(
     flux: np.ndarray, tempo_priors: tuple, half_beat_ratio: float | None, thirds_switch: bool = False
 ) -> np.ndarray:
@@ -184,9 +213,13 @@ def track_beats(
     Returns:
         `np.ndarray` of int64, shape `(num_beats,)`: frames of the beats.
     """
+    tempogram = mean_tempogram(flux)
     runs = []
-    for start_bpm in tempo_priors:
-        _, beats = librosa.beat.beat_track(onset_envelope=flux, sr=FRAMES_PER_SECOND, hop_length=1, start_bpm=start_bpm)
+    for start_bpm in tempo_priors:  # librosa's tempo estimate and tracker, the tempogram computed once and in blocks
+        bpm = librosa.feature.tempo(tg=tempogram, sr=FRAMES_PER_SECOND, hop_length=1, start_bpm=start_bpm)
+        _, beats = librosa.beat.beat_track(
+            onset_envelope=flux, sr=FRAMES_PER_SECOND, hop_length=1, start_bpm=start_bpm, bpm=bpm
+        )
         runs.append(beats.astype(np.int64))
     beats = max(runs, key=lambda run: beat_strength(flux, run))
     return settle_metre(flux, beats, half_beat_ratio, thirds_switch)

@@ -306,6 +306,26 @@ def test_two_sets_of_one_name_keep_their_own_audio(tmp_path):
     assert not again.converted and again.skipped[0][1].startswith("exists")
 
 
+def test_an_archive_that_fails_while_it_streams_leaves_nothing_behind(tmp_path, monkeypatch):
+    # an .osz and a song folder's song are streamed into a file beside the output, then moved into place
+    folder = _song_folder(tmp_path / "song")
+    ibf = _ibf(folder / "map.ibf", "audio.wav")
+    out = tmp_path / "out"
+    out.mkdir()
+    written = export_intermediate(ibf, out / "set.osz")[0]
+    with zipfile.ZipFile(written) as archive:
+        assert archive.read("audio.wav") == (folder / "audio.wav").read_bytes()
+
+    def failing_write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        self.writestr(arcname, b"half of a song")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "write", failing_write)
+    with pytest.raises(OSError, match="No space left"):
+        export_intermediate(ibf, out / "other.osz")
+    assert sorted(os.listdir(out)) == ["set.osz"]  # no other.osz, no staging file
+
+
 def test_written_files_follow_the_umask(tmp_path):
     folder = _song_folder(tmp_path / "song")
     ibf = _ibf(folder / "map.ibf", "audio.wav")

@@ -4,6 +4,7 @@ the user did not ask to replace."""
 import filecmp
 import os
 import re
+import shutil
 import tempfile
 
 from ..audio import check_audio_file
@@ -41,7 +42,7 @@ def apply_umask(path, directory: bool = False) -> None:
     os.chmod(path, (0o777 if directory else 0o666) & ~mask)
 
 
-def write_atomically(path, content: bytes, *, overwrite: bool = True) -> str:
+def write_atomically(path, content, *, overwrite: bool = True) -> str:
     """
     Writes `content` to a temporary file beside `path`, then moves it into place, so that `path` never holds a
     partial file (an interrupted or failed write leaves nothing behind). Creates the folder if needed; the file gets
@@ -49,7 +50,8 @@ def write_atomically(path, content: bytes, *, overwrite: bool = True) -> str:
 
     Args:
         path (`str` or `os.PathLike`): the file to write.
-        content (`bytes`): what it holds.
+        content (`bytes`, or a callable taking the open binary file): what it holds, or what writes it (an archive
+            or a song streamed into the file instead of held in memory whole).
         overwrite (`bool`, *optional*, defaults to `True`): replace an existing file; with `False` an existing
             `path` raises `FileExistsError`.
     """
@@ -60,7 +62,10 @@ def write_atomically(path, content: bytes, *, overwrite: bool = True) -> str:
     handle, staging = tempfile.mkstemp(dir=folder, prefix=".", suffix=".partial")
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(content)
+            if callable(content):
+                content(file)
+            else:
+                file.write(content)
         apply_umask(staging)
         if overwrite:
             os.replace(staging, path)
@@ -105,14 +110,21 @@ def write_song_files(
     for path in [*paths, *([audio_target] if copy_audio else [])]:
         check_writable(path, overwrite)
     if copy_audio:
-        if not isinstance(audio, bytes):
-            with open(audio, "rb") as file:
-                audio = file.read()
-        write_atomically(audio_target, audio, overwrite=overwrite)
+        write_atomically(audio_target, audio if isinstance(audio, bytes) else _copied(audio), overwrite=overwrite)
     return [
         write_atomically(path, text if isinstance(text, bytes) else text.encode("utf-8"), overwrite=overwrite)
         for path, text in paths.items()
     ]
+
+
+def _copied(source: str):
+    """A writer for `write_atomically` that streams the file `source` into the file it is given."""
+
+    def write(target) -> None:
+        with open(source, "rb") as file:
+            shutil.copyfileobj(file, target)
+
+    return write
 
 
 def _holds(path: str, audio) -> bool:

@@ -27,7 +27,6 @@ creator.
 """
 
 import functools
-import io
 import os
 import re
 import struct
@@ -480,10 +479,11 @@ def write_osz(
         name = safe_filename(f"{header['Artist']} - {header['Title']} ({header['Creator']})", f" [{header['Version']}]")
         named.append((unique_filename(f"{name}.osu", taken), text))
 
-    archive_bytes = io.BytesIO()
-    with zipfile.ZipFile(archive_bytes, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in named:
-            archive.writestr(name, text.encode("utf-8"))
-        archive.write(audio, audio_name, compress_type=zipfile.ZIP_STORED)
-        archive.writestr(background_name, background_bytes)
-    return write_atomically(output_path, archive_bytes.getvalue(), overwrite=overwrite)
+    def write_archive(file) -> None:  # streamed into the output: the song is not held in memory
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, text in named:
+                archive.writestr(name, text.encode("utf-8"))
+            archive.write(audio, audio_name, compress_type=zipfile.ZIP_STORED)
+            archive.writestr(background_name, background_bytes)
+
+    return write_atomically(output_path, write_archive, overwrite=overwrite)

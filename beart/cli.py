@@ -186,7 +186,7 @@ def _generate(arguments: argparse.Namespace) -> int:
         print(
             f"beart generate: difficulty {beatmap.difficulty:g}: {len(objects)} objects "
             f"({int((objects['end'] > objects['start']).sum())} holds) over {seconds:.1f} s on "
-            f"{len(beatmap.tracks)} track(s) -> {beatmap.meta['output_path']}"
+            f"{len(beatmap.tracks)} track(s), seed {beatmap.meta['source']['seed']} -> {beatmap.meta['output_path']}"
         )
     return 0
 
@@ -489,7 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="0 (easiest) to 1 (hardest), default 0.5; several make a mapset, a difficulty each, in one file",
     )
     generate.add_argument("--model", help="a model id or folder (default: the bundled model)")
-    generate.add_argument("--seed", type=int, help="seed of the sampling")
+    generate.add_argument(
+        "--seed", type=int, help="seed of the draws (default: a fresh one, printed with each map: give it to remake it)"
+    )
     generate.add_argument("--strategy", choices=STRATEGIES, help="decoding strategy (default fast)")
     _add_decoding_arguments(generate)
     generate.add_argument("--start", type=_seconds, help="start of the part to map, in seconds")

@@ -113,6 +113,16 @@ def test_sampling_is_seeded(generator, song):
     assert not first.equals(third)
 
 
+def test_a_map_made_without_a_seed_records_the_one_drawn_and_remakes_with_it(generator, song):
+    settings = {"top_k": 4, "temperature": 1.5, "end": 6.0, "progress": False}
+    drawn = [generator(song, **settings) for _ in range(2)]
+    seeds = [beatmap.meta["source"]["seed"] for beatmap in drawn]
+    assert all(isinstance(seed, int) and 0 <= seed < 2**32 for seed in seeds) and seeds[0] != seeds[1]
+    remade = generator(song, seed=seeds[1], **settings)
+    pd.testing.assert_frame_equal(remade.data, drawn[1].data)
+    assert remade.meta["source"]["seed"] == seeds[1]
+
+
 @pytest.mark.parametrize("mode", ["osu", "mania"])
 def test_fast_strategy_takes_the_trained_prediction_steps_from_one_forward_pass(song, mode):
     # A small random model with the original's initialisation: its predictions depend on the generated history.
@@ -287,7 +297,7 @@ def test_command_line_generates_osz_and_stepmania(converted_dir, song, tmp_path,
     arguments = ["generate", song, "--model", str(converted_dir), "--end", "8", "--top-k", "3", "--seed", "1"]
     assert main([*arguments, "-o", str(output), "--no-progress"]) == 0
     summary, progress = capsys.readouterr()
-    assert "objects" in summary and str(output) in summary and output.exists()
+    assert "objects" in summary and f"seed 1 -> {output}" in summary and output.exists()
     assert "it/s" not in progress and "step/s" not in progress  # no bar, transformers' loading bar neither
     folder = tmp_path / "stepmania"
     assert main([*arguments, "--mode", "stepmania", "-o", str(folder), "--no-progress"]) == 0

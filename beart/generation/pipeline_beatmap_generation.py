@@ -1,6 +1,7 @@
 """The `beatmap-generation` pipeline: a song in, an intermediate beatmap (and optionally a playable file) out."""
 
 import os
+import secrets
 import tempfile
 from collections.abc import Iterable
 
@@ -175,13 +176,16 @@ class BeatmapGenerationPipeline(Pipeline):
             **decoding: the call's decoding options (`difficulty`, `hit_threshold`...).
 
         Returns:
-            `(dict, DecodingOptions, list[str])`: the call's options over the model's generation config, the same as
-            `DecodingOptions`, and the tracks the map is decoded with (folded onto `tracks` in `postprocess`).
+            `(dict, DecodingOptions, list[str])`: the call's options over the model's generation config (with a
+            fresh random `seed` where none is given), the same as `DecodingOptions`, and the tracks the map is decoded
+            with (folded onto `tracks` in `postprocess`).
         """
         if strategy not in STRATEGIES:
             raise ValueError(f"Unknown strategy {strategy!r}; choose one of {list(STRATEGIES)}.")
         settings = decoding_settings(self.model.generation_config, strategy=strategy, **decoding)
         options = DecodingOptions(**{key: value for key, value in settings.items() if key != "strategy"})
+        if options.seed is None:  # drawn here, so that the map records it (`meta["source"]["seed"]`) and can be remade
+            options.seed = settings["seed"] = secrets.randbelow(2**32)
         decoded_tracks = self.decoded_tracks(tracks, strategy, options.decode_tracks)
         options.validate(len(decoded_tracks))
         return settings, options, decoded_tracks

@@ -276,18 +276,25 @@ def encode_ogg(samples: np.ndarray, sampling_rate: int) -> bytes:
         samples (`np.ndarray` of shape `(channels, num_samples)`): the audio, in [-1, 1].
         sampling_rate (`int`): its rate.
     """
+    samples = np.atleast_2d(samples)
+    blocks = (samples[:, start : start + OGG_BLOCK_FRAMES].T for start in range(0, samples.shape[1], OGG_BLOCK_FRAMES))
+    return _ogg_of_blocks(blocks, sampling_rate, len(samples))
+
+
+def _ogg_of_blocks(blocks, sampling_rate: int, channels: int) -> bytes:
+    """Ogg Vorbis of `blocks` of frames, each `(frames, channels)` and at most `OGG_BLOCK_FRAMES` long (libsndfile's
+    Vorbis encoder crashes on long blocks), encoded as they come."""
     buffer = io.BytesIO()
-    frames = np.ascontiguousarray(np.atleast_2d(samples).T, dtype=np.float32)
-    with soundfile.SoundFile(buffer, "w", sampling_rate, frames.shape[1], format="OGG", subtype="VORBIS") as file:
-        for start in range(0, len(frames), OGG_BLOCK_FRAMES):  # libsndfile's Vorbis encoder crashes on long blocks
-            file.write(frames[start : start + OGG_BLOCK_FRAMES])
+    with soundfile.SoundFile(buffer, "w", sampling_rate, channels, format="OGG", subtype="VORBIS") as file:
+        for block in blocks:
+            file.write(np.ascontiguousarray(block, dtype=np.float32))
     return buffer.getvalue()
 
 
 def ogg_file_bytes(path) -> bytes:
     """
     The song at `path` as Ogg audio: an Ogg file's own bytes, any other format (wav, mp3, flac) decoded and encoded as
-    Ogg Vorbis at its own rate. For the games that only play Ogg (Frets on Fire).
+    Ogg Vorbis at its own rate, a block at a time. For the games that only play Ogg (Frets on Fire).
 
     Raises:
         `FileNotFoundError`: no such file. `AudioError`: it cannot be decoded. `LimitError`: it is too long.
@@ -295,11 +302,25 @@ def ogg_file_bytes(path) -> bytes:
     path = os.fspath(path)
     check_audio_file(path)
     with open(path, "rb") as file:
-        data = file.read()
-    if data[:4] == b"OggS":
-        return data
+        start = file.read(4)
+        if start == b"OggS":
+            return start + file.read()
+    _check_header(path, path)
     try:
-        samples, sampling_rate = _decode_bytes(data)
-    except AudioError as error:
-        raise AudioError(f"Cannot decode audio file {path}: {error}") from error
-    return encode_ogg(samples, sampling_rate)
+        with soundfile.SoundFile(path) as source:
+            blocks = source.blocks(OGG_BLOCK_FRAMES, dtype="float32", always_2d=True)
+            return _ogg_of_blocks(_within_limit(blocks, source.samplerate, path), source.samplerate, source.channels)
+    except LimitError:
+        raise
+    except Exception as error:
+        raise AudioError(f"Cannot decode audio file {path}: {_describe(error)}") from error
+
+
+def _within_limit(blocks, sampling_rate: int, name: str):
+    """`blocks` of frames as they come, until they last longer than the longest song (`check_duration` raises): a
+    header may understate the length."""
+    frames = 0
+    for block in blocks:
+        frames += len(block)
+        check_duration(frames / sampling_rate, name)
+        yield block

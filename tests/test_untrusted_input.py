@@ -341,6 +341,34 @@ def test_written_files_follow_the_umask(tmp_path):
 # 5-6. Bounded memory and time
 
 
+def test_a_song_encoded_as_ogg_for_a_song_folder_is_never_held_whole(tmp_path, run_bounded):
+    # Frets on Fire plays only Ogg: another format is decoded and encoded a block at a time (an hour's FLAC took GBs)
+    rate, seconds = 48000, 600
+    time = np.arange(rate * seconds) / rate
+    tone = (0.3 * np.sin(2 * np.pi * 220 * time)).astype(np.float32)
+    soundfile.write(tmp_path / "song.wav", np.stack([tone, tone], axis=1), rate, subtype="PCM_16")  # 230 MB decoded
+    result = run_bounded(
+        f"""
+        import io, soundfile
+        from beart.audio import ogg_file_bytes
+
+        data = ogg_file_bytes({str(tmp_path / "song.wav")!r})
+        info = soundfile.info(io.BytesIO(data))
+        print(info.format, info.samplerate, info.channels, info.frames)
+        """,
+        memory_gib=0.1, seconds=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["OGG", str(rate), "2", str(rate * seconds)]
+    limits_before = limits.max_song_seconds
+    try:
+        limits.max_song_seconds = 60
+        with pytest.raises(LimitError):
+            beart.audio.ogg_file_bytes(tmp_path / "song.wav")
+    finally:
+        limits.max_song_seconds = limits_before
+
+
 def test_huge_times_in_an_osu_file_are_skipped_with_the_line_named(caplog):
     text = OSU_MAP + "64,192,1000000000,1,0,0:0:0:0:\n256,192,3000,8,0,100000000000000:0:0:0:0:\n"
     text += "64,192,nan,1,0,0:0:0:0:\n64,192,inf,1,0,0:0:0:0:\n64,192,1e300,1,0,0:0:0:0:\n"

@@ -106,7 +106,7 @@ def test_a_chart_off_its_song_and_objects_in_its_silence_fail(tmp_path, capsys):
     audio_lines = reports_by_chart(capsys.readouterr().out)
     assert len(audio_lines) == 9
     for name, line in audio_lines.items():
-        assert "ms early" in line and "off: 20 ms or more)" in line
+        assert "ms early" in line and "off: 20 ms or more early, late or apart)" in line
         assert int(line.split(" ms early")[0].split()[-1]) == pytest.approx(30, abs=8)
         # the gate reads silence more than 20 ms after the last sound and 50 ms before the next
         starts = chart_set.timed(name).objects["start"].to_numpy()
@@ -201,3 +201,5 @@ def test_a_human_chart_written_at_a_tempo_slightly_off_drifts_off_its_song(tmp_p
         whole = float(line.split(" ms late on")[0].split()[-1])
         first, middle, last = (float(third) for third in line.split("by thirds: ")[1].split(" ms;")[0].split(", "))
         assert whole < 20.0 and first < middle < last and last >= 20.0 and last - first > 10.0
+        apart = float(line.split("they lie ")[1].split(" ms apart; off: 20 ms or more early, late or apart)")[0])
+        assert apart == pytest.approx(last - first, abs=1.0)

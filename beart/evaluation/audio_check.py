@@ -82,7 +82,8 @@ class AudioCheckReport:
                 told = "its notes sit on the song's attacks (0 ms)"
         if self.off_time:
             parts = ", ".join("-" if offset is None else f"{offset:+.0f}" for offset in timing.part_offsets_ms)
-            told += f" (by thirds: {parts} ms; off: {MAX_OFFSET_MS:.0f} ms or more)"
+            apart = "" if timing.drift_ms is None else f"; they lie {timing.drift_ms:.0f} ms apart"
+            told += f" (by thirds: {parts} ms{apart}; off: {MAX_OFFSET_MS:.0f} ms or more early, late or apart)"
         line = f"  against {self.audio}: {len(self.in_silence)} objects in silence, {told}"
         details = [f"  {track}: an object in silence at {start:.0f} ms" for track, start in self.in_silence[:10]]
         return "\n".join([line, *details])

@@ -282,8 +282,8 @@ def test_track_beats_keeps_the_strongest_run_and_doubles_where_halfway_points_ar
 
 
 def test_the_tempogram_computed_in_blocks_gives_librosas_tempo_and_beats(monkeypatch):
-    # librosa's beat tracker estimates the tempo from a tempogram of the whole song (8 GB for an hour); beart averages
-    # it a block of frames at a time and hands the tracker the tempo: the same tempo and beats as librosa alone.
+    # librosa's beat tracker estimates the tempo from a tempogram of the whole song (4.6 GB for half an hour); beart
+    # averages it a block of frames at a time and hands the tracker the tempo: the same tempo and beats as librosa's.
     import librosa
 
     import beart.processing.audio_priors as audio_priors

@@ -262,7 +262,7 @@ def mix_stems(stems: dict, gains: dict | None = None, sampling_rate: int = 44100
         length = max(mixed.shape[1], samples.shape[1])
         mixed = np.pad(mixed, ((0, 0), (0, length - mixed.shape[1])))
         mixed[:, : samples.shape[1]] += samples
-    peak = float(np.abs(mixed).max(initial=0.0))
+    peak = peak_amplitude(mixed)
     if peak > 1.0:
         mixed /= np.float32(peak)
     return encode_ogg(mixed, sampling_rate)

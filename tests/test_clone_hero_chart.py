@@ -233,3 +233,14 @@ def test_stray_lines_are_skipped_with_a_warning_and_other_encodings_read(caplog)
     messages = " ".join(record.getMessage() for record in caplog.records)
     assert "old.chart: not UTF-8" in messages and "line 6: not a section" in messages
     assert "a note without its type and length" in messages
+
+
+def test_a_chart_neither_utf8_nor_windows_1252_reads_is_named_once(caplog):
+    text = '[Song]\n{\nName = "Caf\xe9 \x81"\nResolution = 192\n}\n[SyncTrack]\n{\n0 = B 60000\n}\n'
+    data = (text + "[ExpertSingle]\n{\n192 = N 2 0\n}\n").encode("latin-1")  # 0x81: no character in Windows-1252
+    with caplog.at_level("WARNING"):
+        chart, song = parse_notes_chart(data, "odd.chart")
+    assert song["Name"] == "Caf\xe9 \ufffd"
+    assert chart.seconds(chart.parts[0].notes["start_tick"]).tolist() == pytest.approx([1.0])
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 1 and messages[0].startswith("odd.chart: the file is not text in UTF-8, Windows-1252")

@@ -154,7 +154,7 @@ def parse_notes_chart(data: bytes, where: str) -> tuple[MidiChart, dict[str, str
         as Clone Hero skips it.
     """
     text, encoding = decode_text(data, where)
-    if encoding == "cp1252":
+    if encoding == "cp1252" and "\ufffd" not in text:  # bytes neither reads: decode_text has warned already
         logger.warning(f"{where}: not UTF-8; read as Windows-1252.")
     sections = _sections(text, where)
     if "Song" not in sections or "SyncTrack" not in sections:

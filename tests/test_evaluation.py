@@ -3,6 +3,7 @@
 import json
 import os
 
+import librosa
 import mir_eval
 import numpy as np
 import pandas as pd
@@ -122,6 +123,58 @@ def test_onset_heuristic_finds_rendered_onsets_and_thins_with_difficulty(fixture
     assert len(easy.hit_objects()) < 0.5 * len(hard.hit_objects())
 
 
+def test_onset_heuristic_reads_the_song_as_librosa_does_whole(monkeypatch):
+    # The spectrograms come a few frames at a time and the tempogram a block at a time (long songs: ~80 s blocks);
+    # the onsets, their attacks' brightness and the tempo must be librosa's computed on the whole song.
+    import beart.processing.audio_priors as audio_priors
+    import beart.processing.spectrogram_blocks as spectrogram_blocks
+    from beart.evaluation.baselines import HOP_LENGTH, detect_audio_onsets, onset_strength
+
+    kicks = [("LEFT", 300 + 500 * index, 300 + 500 * index) for index in range(16)]
+    hats = [("RIGHT", 550 + 500 * index, 550 + 500 * index) for index in range(16)]
+    audio = render_beatmap_audio(beatmap(kicks + hats), 22050, seed=3)
+    hits = np.sort([start for _, start, _ in kicks + hats]) / 1000.0
+    monkeypatch.setattr(spectrogram_blocks, "STFT_BINS_PER_BLOCK", 7 * 1025)
+    monkeypatch.setattr(audio_priors, "TEMPOGRAM_BLOCK_FRAMES", 97)
+    strength = librosa.onset.onset_strength(y=audio, sr=22050, hop_length=HOP_LENGTH)
+    np.testing.assert_allclose(onset_strength(audio, 22050), strength, rtol=1e-4, atol=1e-4 * strength.max())
+    whole = librosa.onset.onset_detect(y=audio, sr=22050, hop_length=HOP_LENGTH, units="time")
+    np.testing.assert_allclose(detect_audio_onsets(audio, 22050), whole, atol=1e-9)
+    onsets = OnsetHeuristic.analyse(audio, 22050)
+    assert len(onsets.frames) == len(whole) and mir_eval.onset.f_measure(hits, whole, window=0.03)[2] == 1.0
+    centroid = librosa.feature.spectral_centroid(y=audio, sr=22050, hop_length=HOP_LENGTH)[0]
+    np.testing.assert_allclose(onsets.brightness, centroid[onsets.frames + 1], rtol=1e-4)
+    tempo = librosa.feature.tempo(onset_envelope=strength, sr=22050, hop_length=HOP_LENGTH)[0]
+    assert onsets.bpm == pytest.approx(tempo, rel=1e-6) and tempo == pytest.approx(120, abs=3)
+    assert onsets.duration_ms == pytest.approx(1000 * len(audio) / 22050)
+    heuristic = OnsetHeuristic().map_of(onsets, ["LEFT", "RIGHT"], difficulty=1.0)
+    assert heuristic.hit_objects().equals(OnsetHeuristic()(audio, 22050, ["LEFT", "RIGHT"], 1.0).hit_objects())
+    assert heuristic.hit_objects()["track"].tolist()[-4:] == ["LEFT", "RIGHT", "LEFT", "RIGHT"]
+
+
+def test_onset_heuristic_maps_a_long_song_in_bounded_memory(run_bounded):
+    # 20 minutes of clicks: whole, the heuristic's STFTs took 1.5 GB each and its tempogram 4 GB (half an hour of
+    # `beart evaluate` peaked at 9.5 GB); the 106 MB of samples and the frames' features must fit
+    result = run_bounded(
+        """
+        import numpy as np
+        from beart.evaluation.baselines import OnsetHeuristic, detect_audio_onsets
+
+        rate = 44100
+        waveform = np.zeros(20 * 60 * rate, np.float32)
+        clicks = np.arange(0, len(waveform) - 500, rate // 2)
+        waveform[clicks[:, None] + np.arange(400)] = np.hanning(400).astype(np.float32)
+        onsets = OnsetHeuristic.analyse(waveform, rate)
+        beatmap = OnsetHeuristic().map_of(onsets, ["LEFT", "RIGHT"], difficulty=1.0)
+        print(len(beatmap.hit_objects()), round(onsets.bpm), len(detect_audio_onsets(waveform, rate, onsets.strength)))
+        """,
+        memory_gib=0.75, seconds=240,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    found, bpm, audio_onsets = map(int, result.stdout.split())
+    assert 2399 <= found <= 2400 and bpm == 120 and audio_onsets == found  # a click every 0.5 s (the first at 0)
+
+
 def test_onset_heuristic_puts_low_drums_on_the_first_track():
     kicks = [("LEFT", 500 + 1000 * index, 500 + 1000 * index) for index in range(8)]
     hats = [("RIGHT", 1000 + 1000 * index, 1000 + 1000 * index) for index in range(8)]
@@ -133,8 +186,6 @@ def test_onset_heuristic_puts_low_drums_on_the_first_track():
 
 
 def test_song_audio_sounds_every_difficulty_and_unmapped_hits():
-    import librosa
-
     easy = beatmap([("LEFT", 1000 * index, 1000 * index) for index in range(1, 9)], tracks=["LEFT"])
     hard = beatmap([("LEFT", 500 + 1000 * index, 500 + 1000 * index) for index in range(1, 9)], tracks=["LEFT"])
     tempo = {"tempo_changes": pd.DataFrame({"time": [0], "bpm": [60.0]})}

@@ -28,7 +28,7 @@ def test_file_features_match_the_original(feature_extractor, fixtures_dir, refer
 @pytest.mark.parametrize("n_fft, seconds", [(2048, 3.0), (2049, 0.3), (128, 1.0)])
 def test_the_spectrogram_computed_in_blocks_is_librosas_computed_whole(fixtures_dir, monkeypatch, n_fft, seconds):
     # Blocks of a few frames (long songs get ~80 s blocks) must give librosa's centred frames, edges included.
-    import beart.processing.feature_extraction_beart as feature_extraction
+    import beart.processing.spectrogram_blocks as spectrogram_blocks
 
     waveform, sampling_rate = soundfile.read(fixtures_dir / "click_120bpm.wav", dtype="float32")
     waveform = waveform[: int(seconds * sampling_rate)]
@@ -37,7 +37,7 @@ def test_the_spectrogram_computed_in_blocks_is_librosas_computed_whole(fixtures_
         y=waveform, sr=sampling_rate, n_fft=n_fft, n_mels=32, hop_length=feature_extractor.hop_length,
         fmax=sampling_rate // 2,
     )  # fmt: skip
-    monkeypatch.setattr(feature_extraction, "STFT_BINS_PER_BLOCK", 7 * (n_fft // 2 + 1))
+    monkeypatch.setattr(spectrogram_blocks, "STFT_BINS_PER_BLOCK", 7 * (n_fft // 2 + 1))
     blocked = feature_extractor.mel_power(waveform)
     assert blocked.shape == whole.shape
     np.testing.assert_allclose(blocked, whole, rtol=1e-4, atol=1e-6 * whole.max())
@@ -86,8 +86,8 @@ def test_other_rates_are_resampled_to_the_same_timeline(feature_extractor, fixtu
 
 @pytest.mark.parametrize("rate, channels, subtype", [(48000, 2, "PCM_16"), (44100, 6, "FLOAT"), (22050, 1, "PCM_24")])
 def test_files_decoded_in_blocks_are_what_librosa_load_gives(tmp_path, monkeypatch, rate, channels, subtype):
-    # beart decodes a block at a time (an hour's channels at once took GBs): every channel averaged, resampled to 44.1
-    # kHz with soxr's HQ filter streaming, its length librosa's
+    # beart decodes a block at a time (an hour's channels at once took GBs), a file or its bytes: every channel
+    # averaged, resampled to 44.1 kHz with soxr's HQ filter streaming, its length librosa's
     import beart.audio
 
     samples = np.random.default_rng(channels).uniform(-0.5, 0.5, (int(rate * 1.37), channels))
@@ -98,6 +98,9 @@ def test_files_decoded_in_blocks_are_what_librosa_load_gives(tmp_path, monkeypat
     decoded = beart.audio.load_audio(path)
     assert decoded.shape == expected.shape and decoded.dtype == np.float32
     np.testing.assert_allclose(decoded, expected, atol=1e-6)
+    from_bytes = beart.audio.load_audio(path.read_bytes())  # a song inside an archive: decoded as a file is
+    assert from_bytes.shape == expected.shape
+    np.testing.assert_allclose(from_bytes, expected, atol=1e-6)
 
 
 def test_compressed_formats_decode(feature_extractor, corpus_dir):

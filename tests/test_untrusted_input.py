@@ -365,6 +365,80 @@ def test_a_song_encoded_as_ogg_for_a_song_folder_is_never_held_whole(tmp_path, r
         beart.audio.ogg_file_bytes(tmp_path / "song.wav")
 
 
+def test_a_songs_bytes_are_decoded_a_block_at_a_time(tmp_path, run_bounded):
+    # a song read from an archive (an .osz's) or given as bytes: decoded whole, its channels took twice the mono
+    # waveform and their mix and resampling as much again (half an hour of stereo at 48 kHz: 1.4 GB past its bytes)
+    rate, seconds = 48000, 600
+    time = np.arange(rate * seconds) / rate
+    tone = (0.3 * np.sin(2 * np.pi * 220 * time)).astype(np.float32)
+    soundfile.write(tmp_path / "song.wav", np.stack([tone, -tone], axis=1), rate, subtype="PCM_16")  # 115 MB
+    result = run_bounded(
+        f"""
+        from beart.audio import load_audio
+
+        waveform = load_audio(open({str(tmp_path / "song.wav")!r}, "rb").read())  # 115 MB of bytes, 106 MB mono
+        print(len(waveform), float(abs(waveform).max()) < 1e-3)
+        """,
+        memory_gib=0.3, seconds=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == [str(44100 * seconds), "True"]  # the channels cancel: mixed before resampling
+
+
+def test_stems_mix_as_the_games_play_them(monkeypatch):
+    # summed at full volume, each at its gain, resampled to 44.1 kHz (soxr HQ, librosa's lengths), scaled down only
+    # where the sum clips; computed a block at a time (here blocks of 1000 frames), as whole arrays would give it
+    import librosa
+
+    rng = np.random.default_rng(0)
+    stems, reference = {}, np.zeros((2, 0), np.float32)
+    for name, rate, channels, seconds, gain in (("song.ogg", 44100, 2, 3.3, 1.0), ("guitar.wav", 48000, 1, 2.1, 0.5),
+                                                ("rhythm.flac", 22050, 6, 3.9, 1.2)):  # fmt: skip
+        buffer = io.BytesIO()
+        samples = rng.uniform(-0.6, 0.6, (int(rate * seconds), channels)).astype(np.float32)
+        soundfile.write(buffer, samples, rate, format=name.split(".")[1].upper())
+        stems[name] = buffer.getvalue()
+        decoded, _ = soundfile.read(io.BytesIO(stems[name]), dtype="float32", always_2d=True)
+        stereo = decoded.T[:2] if channels >= 2 else np.repeat(decoded.T, 2, axis=0)
+        stereo = librosa.resample(stereo, orig_sr=rate, target_sr=44100, res_type="soxr_hq") * np.float32(gain)
+        reference = np.pad(reference, ((0, 0), (0, max(stereo.shape[1] - reference.shape[1], 0))))
+        reference[:, : stereo.shape[1]] += stereo
+    gains = {"guitar.wav": 0.5, "rhythm.flac": 1.2}
+    monkeypatch.setattr(beart.audio, "OGG_BLOCK_FRAMES", 1000)
+    mixed, _ = soundfile.read(io.BytesIO(beart.audio.mix_stems(stems, gains)), dtype="float32", always_2d=True)
+    assert np.abs(reference).max() > 1.0 and mixed.shape == reference.T.shape == (int(44100 * 3.9), 2)
+    expected, _ = soundfile.read(io.BytesIO(beart.audio.encode_ogg(reference / np.abs(reference).max(), 44100)))
+    np.testing.assert_allclose(mixed, expected, atol=1e-4)
+    with pytest.raises(AudioError, match="Cannot decode the stem guitar.wav"):
+        beart.audio.mix_stems({**stems, "guitar.wav": b"RIFF, but no audio"}, gains)
+
+
+def test_stems_are_mixed_a_block_at_a_time(tmp_path, run_bounded, monkeypatch):
+    # three 10-minute stems held whole, resampled and mixed took 1.1 GB; a stem past the longest song is refused
+    for name, rate, pitch in (("song", 44100, 220), ("guitar", 44100, 330), ("rhythm", 48000, 440)):
+        with soundfile.SoundFile(tmp_path / f"{name}.flac", "w", rate, 2, format="FLAC") as stem:
+            for start in range(0, 600 * rate, 10 * rate):
+                tone = (0.4 * np.sin(2 * np.pi * pitch * np.arange(start, start + 10 * rate) / rate)).astype(np.float32)
+                stem.write(np.stack([tone, tone], axis=1))
+    result = run_bounded(
+        f"""
+        import io, soundfile
+        from beart.audio import mix_stems
+
+        folder = {str(tmp_path)!r}
+        stems = {{name: open(f"{{folder}}/{{name}}.flac", "rb").read() for name in ("song", "guitar", "rhythm")}}
+        info = soundfile.info(io.BytesIO(mix_stems(stems)))
+        print(info.format, info.samplerate, info.channels, info.frames)
+        """,
+        memory_gib=0.1, seconds=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["OGG", "44100", "2", str(44100 * 600)]
+    monkeypatch.setattr(limits, "max_song_seconds", 60)
+    with pytest.raises(LimitError, match="The stem rhythm lasts"):
+        beart.audio.mix_stems({"rhythm": (tmp_path / "rhythm.flac").read_bytes()})
+
+
 def test_huge_times_in_an_osu_file_are_skipped_with_the_line_named(caplog):
     text = OSU_MAP + "64,192,1000000000,1,0,0:0:0:0:\n256,192,3000,8,0,100000000000000:0:0:0:0:\n"
     text += "64,192,nan,1,0,0:0:0:0:\n64,192,inf,1,0,0:0:0:0:\n64,192,1e300,1,0,0:0:0:0:\n"

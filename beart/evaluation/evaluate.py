@@ -185,6 +185,7 @@ class BeatmapEvaluator:
                 model=untrained_model(model.config, seed, model.generation_config), processor=processor
             )
             self.heuristic = OnsetHeuristic()
+        self._heuristic_song = None  # (analysis, SongOnsets) of the song last mapped by the heuristic
         self.model_name = getattr(model, "name_or_path", "") or "model"
         self.strategy = strategy
         self.seed = seed
@@ -217,8 +218,9 @@ class BeatmapEvaluator:
         osu! mode of the track count)."""
         waveform = analysis.waveform
         if system == HEURISTIC:
-            beatmap = self.heuristic(self._window(waveform), SAMPLING_RATE, tracks, difficulty)
-            return self._shift(beatmap)
+            if self._heuristic_song is None or self._heuristic_song[0] is not analysis:  # once per song, every map
+                self._heuristic_song = (analysis, self.heuristic.analyse(self._window(waveform), SAMPLING_RATE))
+            return self._shift(self.heuristic.map_of(self._heuristic_song[1], tracks, difficulty))
         try:
             return self.generators[system](
                 analysis,

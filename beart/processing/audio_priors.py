@@ -162,26 +162,28 @@ def thirds_to_beats(flux: np.ndarray, beats: np.ndarray) -> np.ndarray:
     return max((thirds[0::2], thirds[1::2]), key=lambda run: beat_strength(flux, run))
 
 
-def mean_tempogram(flux: np.ndarray) -> np.ndarray:
+def mean_tempogram(flux: np.ndarray, frames_per_second: float = FRAMES_PER_SECOND) -> np.ndarray:
     """
     The tempogram that librosa's tempo estimate reads (`librosa.feature.tempogram` of the flux, windows of
     `TEMPOGRAM_SECONDS`, centred), averaged over the song's frames, computed `TEMPOGRAM_BLOCK_FRAMES` frames at a
     time: whole, the tempogram of half an hour and its autocorrelation took 4.6 GB.
 
     Args:
-        flux (`np.ndarray` of shape `(num_frames,)`): the spectral flux of 10 ms frames.
+        flux (`np.ndarray` of shape `(num_frames,)`): the spectral flux (or any onset strength) of the song's frames.
+        frames_per_second (`float`, *optional*, defaults to 100): its frame rate (`sr / hop_length`).
 
     Returns:
-        `np.ndarray` of shape `(window_frames, 1)`, for `librosa.feature.tempo(tg=...)`.
+        `np.ndarray` of shape `(window_frames, 1)`, for `librosa.feature.tempo(tg=..., sr=frames_per_second,
+        hop_length=1)`.
     """
-    window = int(TEMPOGRAM_SECONDS * FRAMES_PER_SECOND)
+    window = int(TEMPOGRAM_SECONDS * frames_per_second)  # librosa's `time_to_frames(ac_size)`
     half = window // 2
     padded = np.pad(flux, half, mode="linear_ramp", end_values=0)  # as librosa centres its windows
     total = np.zeros(window)
     for start in range(0, len(flux), TEMPOGRAM_BLOCK_FRAMES):
         stop = min(start + TEMPOGRAM_BLOCK_FRAMES, len(flux))
         block = librosa.feature.tempogram(
-            onset_envelope=padded[start : stop + window - 1], sr=FRAMES_PER_SECOND, hop_length=1, win_length=window,
+            onset_envelope=padded[start : stop + window - 1], sr=frames_per_second, hop_length=1, win_length=window,
             center=False,
         )  # fmt: skip
         total += block.sum(axis=1)

@@ -6,6 +6,7 @@ from transformers import BatchFeature, SequenceFeatureExtractor
 
 from ..audio import AudioError, load_audio, peak_amplitude
 from ..beatmaps.numbers import is_number, is_whole_number
+from .spectrogram_blocks import centred_frames
 
 
 STEP_MS = 10
@@ -13,9 +14,6 @@ STEP_MS = 10
 # telephone audio to studio masters, and windows from 2.5 ms to over a second at 44.1 kHz.
 SAMPLING_RATES = (8000, 192000)
 FFT_SIZES = (128, 65536)
-# STFT bins computed at once (`BeartFeatureExtractor.mel_power`): 64 MB of complex64, about 80 s of audio at the
-# default `n_fft` 2048.
-STFT_BINS_PER_BLOCK = 2**23
 
 
 class BeartFeatureExtractor(SequenceFeatureExtractor):
@@ -112,8 +110,8 @@ class BeartFeatureExtractor(SequenceFeatureExtractor):
     def mel_power(self, waveform: np.ndarray) -> np.ndarray:
         """
         The mel power spectrogram of a waveform, `librosa.feature.melspectrogram` with its frames centred, computed
-        `STFT_BINS_PER_BLOCK` bins at a time: the whole STFT of an hour of audio at 44.1 kHz takes 3 GB, the blocks
-        a few MB each.
+        a block of frames at a time (`spectrogram_blocks.centred_frames`): the whole STFT of an hour of audio at
+        44.1 kHz takes 3 GB, the blocks a few MB each.
 
         Args:
             waveform (`np.ndarray` of shape `(num_samples,)`): mono samples at `sampling_rate`.
@@ -122,27 +120,15 @@ class BeartFeatureExtractor(SequenceFeatureExtractor):
             `np.ndarray` of shape `(mel_bands, num_frames)`, `num_frames = 1 + num_samples // hop_length` (an even
             `n_fft`).
         """
-        half, hop = self.n_fft // 2, self.hop_length
-        num_frames = 1 + (len(waveform) + 2 * half - self.n_fft) // hop
-        block = max(1, STFT_BINS_PER_BLOCK // (half + 1))
-        blocks = []
-        for start in range(0, num_frames, block):
-            stop = min(start + block, num_frames)
-            first, last = start * hop - half, (stop - 1) * hop - half + self.n_fft  # the samples of its windows
-            samples = waveform[max(first, 0) : min(last, len(waveform))]  # the first window starts in the song
-            samples = np.pad(samples, (max(-first, 0), max(last - len(waveform), 0)))  # zeros outside, as centred
-            blocks.append(
-                librosa.feature.melspectrogram(
-                    y=samples,
-                    sr=self.sampling_rate,
-                    n_fft=self.n_fft,
-                    n_mels=self.mel_bands,
-                    hop_length=hop,
-                    fmax=self.sampling_rate // 2,
-                    center=False,
-                )
-            )
-        return np.concatenate(blocks, axis=1)
+        return centred_frames(
+            waveform,
+            self.n_fft,
+            self.hop_length,
+            lambda samples: librosa.feature.melspectrogram(
+                y=samples, sr=self.sampling_rate, n_fft=self.n_fft, n_mels=self.mel_bands, hop_length=self.hop_length,
+                fmax=self.sampling_rate // 2, center=False,
+            ),  # fmt: skip
+        )
 
     def mel_slices(self, audio, sampling_rate: int | None = None) -> np.ndarray:
         """

@@ -8,7 +8,7 @@ import os
 
 from transformers.utils import logging
 
-from .conversion import find_original_checkpoint, model_from_original_checkpoint
+from .conversion import ORIGINAL_CHECKPOINT_NAME, find_original_checkpoint, model_from_original_checkpoint
 from .modeling import BeartConfig, BeartModel
 from .processing import BeartProcessor
 
@@ -34,10 +34,24 @@ def load_model(model_name_or_path=None, *, preset: str | None = None, **config_o
     location = os.fspath(model_name_or_path)
     if os.path.isfile(location):
         return model_from_original_checkpoint(location, **config_overrides)
+    hub_options = hub_loading_options(location)
     try:
-        model = BeartModel.from_pretrained(location, **config_overrides)
+        return _load_saved_model(location, hub_options, config_overrides)
+    except OSError:
+        from huggingface_hub import constants
+
+        if not hub_options.get("local_files_only") or constants.HF_HUB_OFFLINE:
+            raise
+    logger.info(f"{location}: the Hugging Face cache holds part of it (a download cut short?); downloading it.")
+    return _load_saved_model(location, hub_loading_options(location, use_cache=False), config_overrides)
+
+
+def _load_saved_model(location: str, hub_options: dict, config_overrides: dict) -> BeartModel:
+    """The model saved in a folder or hub repository: its transformers weights, else its original checkpoint."""
+    try:
+        model = BeartModel.from_pretrained(location, **hub_options, **config_overrides)
     except OSError as error:
-        checkpoint = find_original_checkpoint(location)
+        checkpoint = find_original_checkpoint(location, **hub_options)
         if checkpoint is None:
             raise error
         logger.info(f"No transformers weights in {location}; converting {checkpoint}.")
@@ -57,10 +71,58 @@ def load_processor(model_name_or_path, config: BeartConfig) -> BeartProcessor:
     """
     if model_name_or_path is not None and not os.path.isfile(os.fspath(model_name_or_path)):
         try:
-            processor = BeartProcessor.from_pretrained(model_name_or_path)
+            processor = BeartProcessor.from_pretrained(model_name_or_path, **hub_loading_options(model_name_or_path))
         except OSError:
             processor = None  # none saved there
         if processor is not None:
             processor.check_fits(config, f"The processor saved in {os.fspath(model_name_or_path)}")
             return processor
     return BeartProcessor.from_model_config(config)
+
+
+def hub_loading_options(model_name_or_path, use_cache: bool = True) -> dict:
+    """
+    The `from_pretrained` options that load `model_name_or_path` without waiting on the network: none for a folder;
+    for a hub id, `local_files_only` where the Hugging Face cache holds the model (its `config.json` or an original
+    checkpoint), so that a model downloaded once loads offline at once (every file's check for a newer revision
+    retried for 23 s: `beart generate` took 4 min); otherwise none, once one request has found the hub reachable and
+    holding the repository (unreachable, every file's download was retried, 75 s before the error).
+
+    Args:
+        model_name_or_path (`str` or `os.PathLike`): a folder or a hub id.
+        use_cache (`bool`, *optional*, defaults to `True`): `False` goes to the hub even where the cache holds the
+            model's configuration (a download cut short left the weights out).
+
+    Raises:
+        `OSError`: no such folder, and the id is not cached and the hub cannot be reached (or `HF_HUB_OFFLINE` is
+            set), or it holds no such repository.
+    """
+    from huggingface_hub import HfApi, constants, try_to_load_from_cache
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError
+
+    location = os.fspath(model_name_or_path)
+    if os.path.isdir(location):
+        return {}
+    try:
+        cached = [try_to_load_from_cache(location, name) for name in ("config.json", ORIGINAL_CHECKPOINT_NAME)]
+    except HFValidationError:
+        raise OSError(f"No model folder or file at {location} (and it is no hub id).") from None
+    if use_cache and any(isinstance(path, str) for path in cached):
+        logger.info(f"{location}: read from the Hugging Face cache ({constants.HF_HUB_CACHE}), not the network.")
+        return {"local_files_only": True}
+    if constants.HF_HUB_OFFLINE:
+        raise OSError(
+            f"{location} is no folder here and not in the Hugging Face cache ({constants.HF_HUB_CACHE}); "
+            "HF_HUB_OFFLINE is set, so it is not downloaded."
+        )
+    try:
+        HfApi().model_info(location, timeout=constants.HF_HUB_ETAG_TIMEOUT)
+    except HfHubHTTPError as error:
+        raise OSError(f"{location} is no folder here and no model the Hugging Face hub gives ({error}).") from None
+    except Exception as error:  # the hub's HTTP client's connection errors and timeouts: no network
+        raise OSError(
+            f"{location} is no folder here and not in the Hugging Face cache ({constants.HF_HUB_CACHE}), and the hub "
+            f"cannot be reached ({error or type(error).__name__}). Download it where there is a network (`hf "
+            f"download {location}`), or give a folder."
+        ) from None
+    return {}

@@ -130,3 +130,70 @@ def test_missing_hub_repository_still_raises(tmp_path):
         "    print('OSError')\n"
     )
     assert _run_offline(tmp_path, environment_code).strip() == "OSError"
+
+
+NO_NETWORK = """
+import socket
+attempts = []
+def refuse(*args, **kwargs):  # no network here: every look-up of a host is counted and fails at once
+    attempts.append(args[:2])
+    raise socket.gaierror(socket.EAI_NONAME, "no network in this test")
+socket.getaddrinfo = refuse
+import beart
+from beart.loading import load_model, load_processor
+from huggingface_hub.utils import build_hf_headers
+
+build_hf_headers()  # what the hub's client looks up for itself, once per process (its user agent), not counted
+attempts.clear()
+"""
+
+
+def _run_without_network(hf_home, code):
+    environment = {**os.environ, "HF_HOME": str(hf_home)}
+    for name in ("HF_HUB_CACHE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        environment.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-c", NO_NETWORK + code], env=environment, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split("\n")
+
+
+def test_a_hub_model_in_the_cache_loads_without_the_network(tmp_path):
+    # it checked every file for a newer revision first, each check retried for 23 s: 4 minutes offline
+    default_model = os.path.join(os.path.dirname(beart.__file__), "default_model")
+    _prepare_hub_cache(tmp_path, [(os.path.join(default_model, name), name) for name in os.listdir(default_model)])
+    output = _run_without_network(
+        tmp_path,
+        "model = load_model('sedthh/BeatLearning')\n"
+        "processor = load_processor('sedthh/BeatLearning', model.config)\n"
+        "print(len(attempts), type(processor).__name__, model.generation_config.hit_threshold)\n",
+    )
+    expected = beart.BeartModel.from_pretrained(default_model).generation_config.hit_threshold
+    assert output[0].split() == ["0", "BeartProcessor", str(expected)]
+
+
+@pytest.mark.parametrize("cached", [[], ["config.json"]])
+def test_a_hub_model_that_cannot_be_fetched_says_so_after_one_look(tmp_path, cached):
+    # not in the cache (or only its configuration, a download cut short) and no network: every file's download was
+    # retried five times over 23 s before transformers' error, 75 s in all
+    default_model = os.path.join(os.path.dirname(beart.__file__), "default_model")
+    (tmp_path / "hub").mkdir()
+    if cached:
+        _prepare_hub_cache(tmp_path, [(os.path.join(default_model, name), name) for name in cached])
+    output = _run_without_network(
+        tmp_path,
+        "try:\n"
+        "    load_model('sedthh/BeatLearning')\n"
+        "except OSError as error:\n"
+        "    print(len(attempts))\n"
+        "    print(error)\n",
+    )
+    assert output[0] == "1"
+    assert output[1].startswith("sedthh/BeatLearning is no folder here and not in the Hugging Face cache")
+    assert "the hub cannot be reached" in output[1] and "hf download sedthh/BeatLearning" in output[1]
+
+
+def test_a_model_path_that_is_no_folder_and_no_hub_id_is_named(tmp_path):
+    with pytest.raises(OSError, match="No model folder or file at .*no/such/folder"):
+        beart.load_model(tmp_path / "no" / "such" / "folder")

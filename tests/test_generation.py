@@ -69,6 +69,24 @@ def test_two_and_four_track_maps_are_generated_and_written(generator, song, tmp_
     pd.testing.assert_frame_equal(written.hit_objects(), beatmap.hit_objects())
 
 
+def test_tracks_beside_a_mode_of_another_count_are_written_folded_with_a_warning(generator, song, tmp_path, caplog):
+    output = tmp_path / "taiko.osz"
+    with caplog.at_level("WARNING"):
+        beatmap = generator(
+            song, mode="taiko", tracks=["LEFT", "UP", "DOWN", "RIGHT"], end=4.0, seed=0, output_path=str(output),
+            progress=False,
+        )  # fmt: skip
+    assert beatmap.tracks == ["LEFT", "UP", "DOWN", "RIGHT"]
+    assert "4 track(s) ['LEFT', 'UP', 'DOWN', 'RIGHT'] are written folded onto the 2 of taiko maps" in caplog.text
+    with zipfile.ZipFile(output) as archive:
+        text = archive.read(next(name for name in archive.namelist() if name.endswith(".osu")))
+    written = osu_to_intermediate(parse_osu(text), text, for_training=False)
+    assert written.tracks == ["LEFT", "RIGHT"] and len(written.hit_objects()) == len(beatmap.hit_objects())
+    caplog.clear()
+    generator(song, mode="taiko", end=4.0, seed=0, output_path=str(tmp_path / "own.osz"), progress=False)
+    assert "folded" not in caplog.text
+
+
 @pytest.mark.parametrize("layout, wide_mode", [(2, "taiko"), ({"1": 4}, "mania"), ("1:2", "taiko")])
 def test_a_one_track_map_decoded_with_more_tracks_is_their_map_folded_onto_one(generator, song, layout, wide_mode):
     settings = {"top_k": 3, "temperature": 1.5, "end": 8.0, "seed": 2, "progress": False, "playable": False}

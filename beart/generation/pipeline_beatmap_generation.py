@@ -324,6 +324,12 @@ class BeatmapGenerationPipeline(Pipeline):
         """Writes the maps (one difficulty each, on the song's tempo map) as one set; an existing file is replaced only
         with `overwrite=True`."""
         beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
+        game_tracks = tracks_of_mode(mode)
+        if len(beatmaps[0].tracks) != len(game_tracks):  # `tracks` named beside a mode of another count
+            logger.warning(
+                f"The map's {len(beatmaps[0].tracks)} track(s) {beatmaps[0].tracks} are written folded onto the "
+                f"{len(game_tracks)} of {mode} maps {game_tracks} in {output_path}; the map returned keeps its own."
+            )
         overwrite = bool(metadata.pop("overwrite", False))
         metadata = {key: value for key, value in metadata.items() if value is not None}
         metadata.setdefault(

@@ -379,7 +379,7 @@ def test_a_songs_bytes_are_decoded_a_block_at_a_time(tmp_path, run_bounded):
         waveform = load_audio(open({str(tmp_path / "song.wav")!r}, "rb").read())  # 115 MB of bytes, 106 MB mono
         print(len(waveform), float(abs(waveform).max()) < 1e-3)
         """,
-        memory_gib=0.3, seconds=120,
+        memory_gib=0.4, seconds=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == [str(44100 * seconds), "True"]  # the channels cancel: mixed before resampling

@@ -167,6 +167,8 @@ def test_a_hub_model_in_the_cache_loads_without_the_network(tmp_path):
         tmp_path,
         "model = load_model('sedthh/BeatLearning')\n"
         "processor = load_processor('sedthh/BeatLearning', model.config)\n"
+        "from transformers import pipeline\n"
+        "generator = pipeline('beatmap-generation', model=model, processor=processor)\n"  # as docs/generation.md shows
         "print(len(attempts), type(processor).__name__, model.generation_config.hit_threshold)\n",
     )
     expected = beart.BeartModel.from_pretrained(default_model).generation_config.hit_threshold

@@ -26,6 +26,7 @@ _PUBLIC_NAMES = {
     "BeartProcessor": ".processing",
     "BeartTokenizer": ".processing",
     "BeatmapGenerationPipeline": ".generation",
+    "load_generator": ".generation",
     "load_model": ".loading",
     "load_processor": ".loading",
 }

@@ -138,14 +138,9 @@ def _train(arguments: argparse.Namespace, training_flags: list[str]) -> int:
 
 def _generator(model_name_or_path: str | None):
     """The generation pipeline of a model id, folder or original checkpoint (default: the bundled model)."""
-    from transformers import pipeline
+    from .generation import load_generator
 
-    from .generation.pipeline_beatmap_generation import default_model_path
-    from .loading import load_model, load_processor
-
-    model_name_or_path = model_name_or_path or default_model_path()
-    model = load_model(model_name_or_path)
-    return pipeline("beatmap-generation", model=model, processor=load_processor(model_name_or_path, model.config))
+    return load_generator(model_name_or_path)
 
 
 def _generate(arguments: argparse.Namespace) -> int:

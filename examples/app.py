@@ -11,11 +11,9 @@ import os
 import tempfile
 
 import gradio as gr
-from transformers import pipeline
 
-import beart  # noqa: F401  (registers the pipeline)
+import beart
 from beart.evaluation.plots import plot_piano_roll
-from beart.generation.pipeline_beatmap_generation import default_model_path
 
 
 MODES = ["osu", "taiko", "catch", "mania"]
@@ -24,7 +22,7 @@ PREVIEW_SECONDS = 20.0
 
 def build_demo(model: str | None = None) -> gr.Blocks:
     """The Gradio app around a `beatmap-generation` pipeline (the bundled model unless `model`)."""
-    generator = pipeline("beatmap-generation", model=model or default_model_path())
+    generator = beart.load_generator(model)  # a hub id in the cache loads without the network
     output_root = tempfile.mkdtemp(prefix="beart-demo-")
 
     def generate(song: str | None, mode: str, difficulty: float, seed: float):

@@ -13,11 +13,8 @@ star rating (`beart.evaluation.map_statistics`), so you can see the difficulty s
 import argparse
 import os
 
-from transformers import pipeline
-
-import beart  # noqa: F401  (registers the pipeline)
+import beart
 from beart.evaluation.map_statistics import map_statistics
-from beart.generation.pipeline_beatmap_generation import default_model_path
 
 
 def main() -> None:
@@ -33,7 +30,7 @@ def main() -> None:
     parser.add_argument("--difficulty-guidance", type=float, help="(default: the model's)")
     arguments = parser.parse_args()
 
-    generator = pipeline("beatmap-generation", model=arguments.model or default_model_path())
+    generator = beart.load_generator(arguments.model)  # the bundled model unless --model
     chosen = {
         "beat_prior": arguments.beat_prior,
         "onset_prior": arguments.onset_prior,

@@ -165,10 +165,8 @@ def test_a_hub_model_in_the_cache_loads_without_the_network(tmp_path):
     _prepare_hub_cache(tmp_path, [(os.path.join(default_model, name), name) for name in os.listdir(default_model)])
     output = _run_without_network(
         tmp_path,
-        "model = load_model('sedthh/BeatLearning')\n"
-        "processor = load_processor('sedthh/BeatLearning', model.config)\n"
-        "from transformers import pipeline\n"
-        "generator = pipeline('beatmap-generation', model=model, processor=processor)\n"  # as docs/generation.md shows
+        "generator = beart.load_generator('sedthh/BeatLearning')\n"  # load_model and load_processor, as the CLI does
+        "model, processor = generator.model, generator.processor\n"
         "print(len(attempts), type(processor).__name__, model.generation_config.hit_threshold)\n",
     )
     expected = beart.BeartModel.from_pretrained(default_model).generation_config.hit_threshold

@@ -39,6 +39,25 @@ def default_model_path() -> str:
     return DEFAULT_MODEL_DIR
 
 
+def load_generator(model_name_or_path=None) -> "BeatmapGenerationPipeline":
+    """
+    The `beatmap-generation` pipeline of a model, loaded as `beart generate --model` loads it (`beart.load_model` and
+    `beart.load_processor`): a hub id the Hugging Face cache holds is read without the network, where
+    `pipeline("beatmap-generation", model=ID)` asks the hub about every file first (offline, 6 min of retries).
+
+    Args:
+        model_name_or_path (`str` or `os.PathLike`, *optional*): a hub id, a folder, or an original `.pt`
+            checkpoint; by default the bundled model.
+    """
+    from transformers import pipeline
+
+    from ..loading import load_model, load_processor
+
+    model_name_or_path = model_name_or_path or default_model_path()
+    model = load_model(model_name_or_path)
+    return pipeline("beatmap-generation", model=model, processor=load_processor(model_name_or_path, model.config))
+
+
 class BeatmapGenerationPipeline(Pipeline):
     """
     Generates a beatmap for a song with a BEaRT model.

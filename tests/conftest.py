@@ -96,6 +96,25 @@ def _run_bounded(code: str, memory_gib: float = 1.0, seconds: float = 120.0) -> 
     )
 
 
+# A long song for a child interpreter (`run_bounded`) to make: `waveform`, 20 minutes of clicks every 0.5 s (120 BPM),
+# float32 at `rate` 44.1 kHz (212 MB).
+LONG_CLICK_TRACK = """
+import numpy as np
+
+rate = 44100
+waveform = np.zeros(20 * 60 * rate, np.float32)
+clicks = np.arange(0, len(waveform) - 500, rate // 2)
+waveform[clicks[:, None] + np.arange(400)] = np.hanning(400).astype(np.float32)
+"""
+
+
+@pytest.fixture(scope="session")
+def long_click_track():
+    """`long_click_track(code)`: the child program `code` (indented as a test writes it) with `LONG_CLICK_TRACK`'s
+    `waveform` and `rate` made first."""
+    return lambda code: LONG_CLICK_TRACK + textwrap.dedent(code)
+
+
 @pytest.fixture(scope="session")
 def run_bounded():
     """`run_bounded(code, memory_gib=1.0, seconds=120)`: runs `code` in a child interpreter, heap and CPU bounded."""

@@ -299,21 +299,18 @@ def test_the_tempogram_computed_in_blocks_gives_librosas_tempo_and_beats(monkeyp
         np.testing.assert_array_equal(audio_priors.track_beats(flux, (start_bpm,), None), beats)
 
 
-def test_a_long_song_is_analysed_in_bounded_memory(run_bounded):
+def test_a_long_song_is_analysed_in_bounded_memory(run_bounded, long_click_track):
     # 20 minutes of clicks: the whole STFT (1.5 GB) and tempogram (3 GB) no longer fit; 210 MB of samples must
     result = run_bounded(
-        """
-        import numpy as np
-        from beart import BeartFeatureExtractor
-        from beart.processing.song_analysis import SongAnalysis
+        long_click_track(
+            """
+            from beart import BeartFeatureExtractor
+            from beart.processing.song_analysis import SongAnalysis
 
-        rate = 44100
-        waveform = np.zeros(20 * 60 * rate, np.float32)
-        clicks = np.arange(0, len(waveform) - 500, rate // 2)
-        waveform[clicks[:, None] + np.arange(400)] = np.hanning(400).astype(np.float32)
-        analysis = SongAnalysis.from_audio(waveform, BeartFeatureExtractor(), sampling_rate=rate)
-        print(round(60 / np.median(np.diff(analysis.beats)) * 100), analysis.tempo_map is not None)
-        """,
+            analysis = SongAnalysis.from_audio(waveform, BeartFeatureExtractor(), sampling_rate=rate)
+            print(round(60 / np.median(np.diff(analysis.beats)) * 100), analysis.tempo_map is not None)
+            """
+        ),
         memory_gib=0.75, seconds=240,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]

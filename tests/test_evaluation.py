@@ -152,22 +152,20 @@ def test_onset_heuristic_reads_the_song_as_librosa_does_whole(monkeypatch):
     assert heuristic.hit_objects()["track"].tolist()[-4:] == ["LEFT", "RIGHT", "LEFT", "RIGHT"]
 
 
-def test_onset_heuristic_maps_a_long_song_in_bounded_memory(run_bounded):
+def test_onset_heuristic_maps_a_long_song_in_bounded_memory(run_bounded, long_click_track):
     # 20 minutes of clicks: whole, the heuristic's STFTs took 1.5 GB each and its tempogram 4 GB (half an hour of
-    # `beart evaluate` peaked at 9.5 GB); the 106 MB of samples and the frames' features must fit
+    # `beart evaluate` peaked at 10.3 GB); the 212 MB of samples and the frames' features must fit
     result = run_bounded(
-        """
-        import numpy as np
-        from beart.evaluation.baselines import OnsetHeuristic, detect_audio_onsets
+        long_click_track(
+            """
+            from beart.evaluation.baselines import OnsetHeuristic, detect_audio_onsets
 
-        rate = 44100
-        waveform = np.zeros(20 * 60 * rate, np.float32)
-        clicks = np.arange(0, len(waveform) - 500, rate // 2)
-        waveform[clicks[:, None] + np.arange(400)] = np.hanning(400).astype(np.float32)
-        onsets = OnsetHeuristic.analyse(waveform, rate)
-        beatmap = OnsetHeuristic().map_of(onsets, ["LEFT", "RIGHT"], difficulty=1.0)
-        print(len(beatmap.hit_objects()), round(onsets.bpm), len(detect_audio_onsets(waveform, rate, onsets.strength)))
-        """,
+            onsets = OnsetHeuristic.analyse(waveform, rate)
+            beatmap = OnsetHeuristic().map_of(onsets, ["LEFT", "RIGHT"], difficulty=1.0)
+            audio_onsets = detect_audio_onsets(waveform, rate, onsets.strength)
+            print(len(beatmap.hit_objects()), round(onsets.bpm), len(audio_onsets))
+            """
+        ),
         memory_gib=0.75, seconds=240,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]

@@ -229,7 +229,9 @@ def _to_mono_at_rate(samples: np.ndarray, sampling_rate: int, target_sampling_ra
 
 
 def _describe(error: Exception) -> str:
-    return str(error) or f"{type(error).__name__} (not a readable audio format)"
+    """The decoder's message, without the in-memory file object it names for bytes (`<_io.BytesIO object at 0x...>`)."""
+    message = re.sub(r"^Error opening <_io\.BytesIO object at 0x[0-9a-fA-F]+>: ", "", str(error))
+    return message or f"{type(error).__name__} (not a readable audio format)"
 
 
 def mix_stems(stems: dict, gains: dict | None = None, sampling_rate: int = 44100) -> bytes:

@@ -270,7 +270,7 @@ def _mixed_blocks(stems: dict, gains: dict, sampling_rate: int):
         _rechunked(_stereo_blocks(data, name, sampling_rate, float(gains.get(name, 1.0))), OGG_BLOCK_FRAMES)
         for name, data in stems.items()
     ]
-    while streams:
+    while True:
         parts = [part for part in (next(stream, None) for stream in streams) if part is not None]
         if not parts:
             return

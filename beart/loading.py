@@ -70,14 +70,33 @@ def load_processor(model_name_or_path, config: BeartConfig) -> BeartProcessor:
             (`BeartProcessor.check_fits`).
     """
     if model_name_or_path is not None and not os.path.isfile(os.fspath(model_name_or_path)):
-        try:
-            processor = BeartProcessor.from_pretrained(model_name_or_path, **hub_loading_options(model_name_or_path))
-        except OSError:
-            processor = None  # none saved there
+        processor = _saved_processor(os.fspath(model_name_or_path))
         if processor is not None:
             processor.check_fits(config, f"The processor saved in {os.fspath(model_name_or_path)}")
             return processor
     return BeartProcessor.from_model_config(config)
+
+
+def _saved_processor(location: str) -> BeartProcessor | None:
+    """The processor saved in a folder or hub repository, `None` where none is saved or it cannot be fetched: from the
+    Hugging Face cache first, then from the hub where the cache lacks it (a model downloaded just now: loading the
+    model fetches no processor file) and does not know it to be missing."""
+    from huggingface_hub import _CACHED_NO_EXIST, try_to_load_from_cache
+    from transformers.utils import PROCESSOR_NAME
+
+    try:
+        options = hub_loading_options(location)
+    except OSError:
+        return None  # no such folder, hub id or hub (`load_model` has said so)
+    try:
+        return BeartProcessor.from_pretrained(location, **options)
+    except OSError:
+        if not options.get("local_files_only") or try_to_load_from_cache(location, PROCESSOR_NAME) is _CACHED_NO_EXIST:
+            return None  # none saved there
+    try:
+        return BeartProcessor.from_pretrained(location, **hub_loading_options(location, use_cache=False))
+    except OSError:
+        return None  # none saved there, or the hub is out of reach (said at once, `hub_loading_options`)
 
 
 def hub_loading_options(model_name_or_path, use_cache: bool = True) -> dict:

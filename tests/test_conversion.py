@@ -173,6 +173,23 @@ def test_a_hub_model_in_the_cache_loads_without_the_network(tmp_path):
     assert output[0].split() == ["0", "BeartProcessor", str(expected)]
 
 
+def test_a_cached_hub_model_whose_processor_the_cache_lacks_looks_once_then_uses_its_configuration(tmp_path):
+    # loading a model fetches no processor file: a model downloaded just now has its processor fetched after it, and
+    # where the hub is out of reach, one look says so and the processor the configuration implies is used
+    default_model = os.path.join(os.path.dirname(beart.__file__), "default_model")
+    processor_files = ("processor_config.json", "tokenizer_config.json")
+    kept = [name for name in os.listdir(default_model) if name not in processor_files]
+    _prepare_hub_cache(tmp_path, [(os.path.join(default_model, name), name) for name in kept])
+    output = _run_without_network(
+        tmp_path,
+        "model = load_model('sedthh/BeatLearning')\n"
+        "processor = load_processor('sedthh/BeatLearning', model.config)\n"
+        "implied = beart.BeartProcessor.from_model_config(model.config)\n"
+        "print(len(attempts), processor.to_dict() == implied.to_dict())\n",
+    )
+    assert output[0].split() == ["1", "True"]
+
+
 @pytest.mark.parametrize("cached", [[], ["config.json"]])
 def test_a_hub_model_that_cannot_be_fetched_says_so_after_one_look(tmp_path, cached):
     # not in the cache (or only its configuration, a download cut short) and no network: every file's download was

@@ -18,9 +18,8 @@ import sys
 import tempfile
 
 import pandas as pd
-from transformers import pipeline
 
-import beart  # noqa: F401  (registers the pipeline)
+import beart
 from beart.beatmaps import WRITE_MODES
 from beart.beatmaps.batch_conversion import check_beatmap_sets
 from beart.beatmaps.formats import format_for_mode
@@ -40,7 +39,7 @@ def main() -> None:
     parser.add_argument("--audio", action="store_true", help="also check each map against its song")
     arguments = parser.parse_args()
     songs = SongCache()
-    generator = pipeline("beatmap-generation", model=arguments.model)
+    generator = beart.load_generator(arguments.model)  # the bundled model unless --model
     output = arguments.output or tempfile.mkdtemp(prefix="beart-check-")
     rows, failed = [], []
     for song_index, song in enumerate(arguments.songs):

@@ -14,9 +14,8 @@ import argparse
 import os
 
 import numpy as np
-from transformers import pipeline
 
-import beart  # noqa: F401  (registers the pipeline)
+import beart
 from beart import BeartFeatureExtractor
 from beart.audio import load_audio
 from beart.beatmaps import BeatmapError
@@ -59,7 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="a model folder or id (default: the bundled model)")
     arguments = parser.parse_args()
-    generator = pipeline("beatmap-generation", model=arguments.model)
+    generator = beart.load_generator(arguments.model)  # the bundled model unless --model
     header = " | ".join(f"{mode} {difficulty:g}" for mode, difficulty in LAYOUTS)
     print(f"| song | system | {header} |\n| --- | --- |{' --- |' * len(LAYOUTS)}")
     for name, (samples, silent_ms) in songs().items():

@@ -647,6 +647,47 @@ def test_audio_too_large_decoded_is_refused_from_its_header(tmp_path, monkeypatc
     assert len(load_audio(str(tmp_path / "wide.flac"), target_sampling_rate=48_000)) == 96_000
 
 
+def test_damaged_audio_files_decode_or_raise_audio_errors(tmp_path, run_bounded):
+    # songs with bytes flipped (mostly in their headers) or cut short, in every format beart reads with libsndfile,
+    # read as files, as bytes and as a stem: each decodes or raises beart's own error, in a child whose heap and CPU
+    # are bounded (a decoder that crashed would take the child only)
+    rng = np.random.default_rng(7)
+    tone = (0.3 * np.sin(np.arange(44100) / 7)).astype(np.float32)
+    for name, subtype in (("wav", "PCM_16"), ("flac", "PCM_24"), ("ogg", "VORBIS"), ("mp3", "MPEG_LAYER_III")):
+        buffer = io.BytesIO()
+        soundfile.write(buffer, np.stack([tone, tone], axis=1), 44100, format=name.upper(), subtype=subtype)
+        for case in range(8):
+            data = bytearray(buffer.getvalue())
+            span = 200 if case < 6 else len(data)
+            for where in rng.integers(0, min(span, len(data)), rng.integers(1, 12)):
+                data[where] = rng.integers(0, 256)
+            if case == 7:
+                data = data[: len(data) // 3]
+            (tmp_path / f"damaged{case}.{name}").write_bytes(bytes(data))
+    result = run_bounded(
+        f"""
+        import glob
+        from beart.audio import AudioError, load_audio, mix_stems
+        from beart.safety import LimitError
+
+        outcomes = []
+        for path in sorted(glob.glob({str(tmp_path)!r} + "/damaged*")):
+            data = open(path, "rb").read()
+            for read in (lambda: load_audio(path), lambda: load_audio(data), lambda: mix_stems({{"song.ogg": data}})):
+                try:
+                    read()
+                    outcomes.append("decoded")
+                except (AudioError, LimitError):
+                    outcomes.append("refused")
+        print(len(outcomes), outcomes.count("decoded"), outcomes.count("refused"))
+        """,
+        memory_gib=1.0, seconds=240,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    total, decoded, refused = map(int, result.stdout.split())
+    assert total == 3 * 32 and decoded > 0 and refused > 0, (decoded, refused)
+
+
 def test_samples_too_large_to_square_are_scaled_not_nan():
     waveform = load_audio(_wav_bytes(value=1e30))
     assert np.isfinite(waveform).all() and np.abs(waveform).max() == pytest.approx(1.0)

@@ -449,10 +449,12 @@ def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, t
     assert "plots already holds files; pass --overwrite" in capsys.readouterr().err
     assert main([*arguments, "--end", "2", "--difficulties", "0.5", "--no-progress", "--overwrite"]) == 0
     assert json.loads((output / "report.json").read_text())["settings"].get("hit_threshold") != 0.3  # the new run's
-    # options no map could be generated with fail before the first song: nothing written (a sweep difficulty of 2
-    # failed after the first song's maps were generated)
+    # options no map could be generated with, and a corpus it cannot score, fail before the first song: nothing
+    # written (a sweep difficulty of 2 failed after the first song's maps were generated, a --dataset that is no
+    # corpus after every song's maps and plots)
     for wrong, said in ((["--difficulties", "0.5", "2"], "difficulty must lie in [0, 1], got 2.0"),
-                        (["--hit-threshold", "1.5"], "hit_threshold must lie in (0, 1)")):  # fmt: skip
+                        (["--hit-threshold", "1.5"], "hit_threshold must lie in (0, 1)"),
+                        (["--dataset", str(reference_songs)], "is not a BEaRT corpus")):  # fmt: skip
         assert main([*arguments[:2], str(tmp_path / "wrong"), *arguments[3:], *wrong, "--no-progress"]) == 1
         assert said in capsys.readouterr().err and not (tmp_path / "wrong").exists()
     empty = tmp_path / "empty"
@@ -542,6 +544,8 @@ def test_dataset_metrics_equal_what_the_trainer_reports(fixture_corpus, converte
     )
     expected = trainer.evaluate()
     metrics = dataset_metrics(model, fixture_corpus, batch_size=32, progress=False)
+    with pytest.raises(ValueError, match="was built with groups=10, mel_bands=32, .* which the model does not use"):
+        dataset_metrics(BeartModel(BeartConfig.from_preset("quaver", mel_bands=16, **TINY_MODEL)), fixture_corpus)
     assert metrics["examples"] == len(corpus["test"])
     for name in ("token_accuracy", "perplexity", "tempo_mae_bpm"):
         assert metrics[name] == pytest.approx(expected[f"eval_{name}"], rel=1e-5)

@@ -25,7 +25,7 @@ from ..processing import BeartProcessor, SongAnalysis
 from ..processing.onset_alignment import MAX_OFFSET_MS, chart_timing
 from ..safety import LimitError, UnsafePathError, check_writable, check_writable_folder
 from .baselines import OnsetHeuristic, detect_audio_onsets, untrained_model
-from .dataset_metrics import dataset_metrics
+from .dataset_metrics import checked_corpus, dataset_metrics
 from .map_statistics import map_statistics
 from .onset_metrics import TOLERANCES_MS, audio_onset_scores, micro_average, onset_scores, onset_times, times_within
 from .plots import plot_f1_by_difficulty, plot_piano_roll, plot_stars_by_difficulty
@@ -271,12 +271,17 @@ class BeatmapEvaluator:
 
         Raises:
             `FileExistsError`: `output_dir` holds a `report.json` or plots, and `overwrite` is not set.
+            `FileNotFoundError`, `ValueError`: `dataset` is no corpus the model can be scored on (`checked_corpus`);
+                both before anything is evaluated.
         """
         if not 0.0 < plot_seconds < float("inf"):
             raise ValueError(f"plot_seconds must be a length in seconds above 0, got {plot_seconds}.")
         plots_dir = os.path.join(output_dir, "plots")
         check_writable(os.path.join(output_dir, REPORT_NAME), overwrite)
         check_writable_folder(plots_dir, overwrite, "replace the plots of an earlier evaluation")
+        corpus = None
+        if dataset is not None:  # a corpus that cannot be scored fails here, not after every song's maps and plots
+            corpus = checked_corpus(dataset, self.generators[MODEL].model.config)
         skipped = []
         songs = find_reference_songs(references, skipped)
         for item, reason in skipped:
@@ -351,7 +356,7 @@ class BeatmapEvaluator:
         report = self._report(per_map, as_written, audio_rows, statistics, plots, plots_dir, skipped, output_dir)
         if dataset is not None:
             report["dataset"] = {
-                system: dataset_metrics(self.generators[system].model, dataset, progress=progress)
+                system: dataset_metrics(self.generators[system].model, dataset, progress=progress, corpus=corpus)
                 for system in self.generators
             }
         write_report(report, output_dir)

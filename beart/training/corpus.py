@@ -523,6 +523,21 @@ def _write_corpus(
     return True
 
 
+def check_corpus_fits(path, config) -> None:
+    """
+    Raises `ValueError` where the corpus at `path` was built with mel slices the model of `config` does not read
+    (another `groups`, `mel_bands` or `mel_gradient`): before training on it or scoring a model on it, not at its first
+    batch.
+    """
+    features = BeartFeatureExtractor.from_pretrained(os.fspath(path))
+    built = (features.groups, features.mel_bands, features.mel_gradient)
+    if built != (config.groups, config.mel_bands, config.mel_gradient):
+        raise ValueError(
+            f"The corpus at {os.fspath(path)} was built with groups={features.groups}, mel_bands={features.mel_bands}, "
+            f"mel_gradient={features.mel_gradient}, which the model does not use; rebuild it for this model."
+        )
+
+
 def load_corpus(path) -> datasets.DatasetDict:
     """
     Loads a corpus written by `build_corpus` (memory-mapped), checked as untrusted input first (`check_corpus`).

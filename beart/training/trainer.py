@@ -17,10 +17,10 @@ from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 from transformers.utils import logging
 
 from ..loading import load_model
-from ..processing import BeartFeatureExtractor, BeartProcessor
+from ..processing import BeartProcessor
 from ..safety import check_writable_folder
 from .collator import BeartDataCollator
-from .corpus import load_corpus
+from .corpus import check_corpus_fits, load_corpus
 
 
 logger = logging.get_logger(__name__)
@@ -223,16 +223,7 @@ def train_beart(
     args.dataloader_pin_memory = args.dataloader_pin_memory and torch.cuda.is_available()
     model = load_model(model_name_or_path, preset=preset, **(config_overrides or {}))
     processor = BeartProcessor.from_model_config(model.config)
-    corpus_features = BeartFeatureExtractor.from_pretrained(corpus_dir)
-    if (corpus_features.groups, corpus_features.mel_bands, corpus_features.mel_gradient) != (
-        model.config.groups,
-        model.config.mel_bands,
-        model.config.mel_gradient,
-    ):
-        raise ValueError(
-            f"The corpus was built with groups={corpus_features.groups}, mel_bands={corpus_features.mel_bands}, "
-            f"mel_gradient={corpus_features.mel_gradient}, which the model does not use; rebuild it for this model."
-        )
+    check_corpus_fits(corpus_dir, model.config)
     config = model.config
     train_collator = BeartDataCollator(
         processor,

@@ -446,7 +446,7 @@ def _write_corpus(
                 past_audio = steps >= len(slices)  # a step past the song's end would teach notes on silence
                 if past_audio.any():
                     logger.warning(f"{item}: {int(past_audio.sum())} steps after its audio ends "
-                                   f"({len(slices) / 10:.1f} s) left out of training.")  # fmt: skip
+                                   f"({len(slices) * tokenizer.groups / 100:.1f} s) left out of training.")  # fmt: skip
                     steps = steps[~past_audio]
                 if len(steps):
                     song_maps.append((item, read, steps, len(beatmap.tracks)))

@@ -135,8 +135,11 @@ def confined_path(folder, name: str, source: str) -> str:
 
 
 def check_writable(path, overwrite: bool) -> None:
-    """Raises `FileExistsError` when `path` exists and the user did not ask to overwrite it."""
+    """Raises `FileExistsError` when `path` exists and the user did not ask to overwrite it, and `IsADirectoryError`
+    when it is a folder: a file is never written over one, asked or not."""
     path = os.fspath(path)
+    if os.path.isdir(path) and not os.path.islink(path):
+        raise IsADirectoryError(f"{path} is a folder; a file is never written over a folder: name another path.")
     if os.path.lexists(path) and not overwrite:
         raise FileExistsError(f"{path} already exists; pass --overwrite (overwrite=True) to replace it.")
 

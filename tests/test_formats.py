@@ -103,3 +103,22 @@ def test_a_misnamed_output_is_refused_before_anything_is_written_or_generated(tm
     assert cli.main(arguments) == 1
     assert "name the output with .osz" in capsys.readouterr().err
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("mode, output", [("mania", "song.osz"), ("stepmania", "song.sm"), ("tja", "song.tja")])
+def test_a_file_is_never_written_over_a_folder_even_with_overwrite(tmp_path, capsys, monkeypatch, mode, output):
+    # a folder named as the output file: refused before the model loads (it failed at the last step, naming the
+    # staging file: "Is a directory: '.944zf37c.partial' -> 'song.sm'"), and what the folder holds stays
+    from beart import cli
+    from beart.beatmaps.files import write_atomically
+
+    monkeypatch.setattr(cli, "_generator", lambda model: pytest.fail("the model was loaded"))
+    folder = tmp_path / output
+    folder.mkdir()
+    (folder / "precious.txt").write_text("kept")
+    arguments = ["generate", EXAMPLE_SONG, "-o", str(folder), "--mode", mode, "--overwrite", "--no-progress"]
+    assert cli.main(arguments) == 1
+    assert "is a folder, and it names the file" in capsys.readouterr().err
+    with pytest.raises(IsADirectoryError, match="a file is never written over a folder"):
+        write_atomically(folder, b"map", overwrite=True)
+    assert os.listdir(tmp_path) == [output] and os.listdir(folder) == ["precious.txt"]

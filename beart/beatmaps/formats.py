@@ -101,7 +101,8 @@ class BeatmapFormat:
         """
         Raises `BeatmapError` for an output this format cannot write, before anything is generated or written: an
         archive format's output must end with its archive's ending (an `.osz` named `song.osu` is not an `.osu` file
-        osu! reads), and a song folder is not named as another format's file (`song.osz` as a StepMania song).
+        osu! reads), a song folder is not named as another format's file (`song.osz` as a StepMania song), and a
+        file to write (`song.osz`, `song.sm`) is no existing folder.
 
         Args:
             output_path (`str` or `os.PathLike`): the file or folder to write.
@@ -117,6 +118,11 @@ class BeatmapFormat:
             raise BeatmapError(
                 f"{os.fspath(output_path)} names a file of {other.game}; {self.game} maps are written as "
                 f"{self.written_as}."
+            )
+        if (self.archive or self.claims(name)) and os.path.isdir(os.fspath(output_path)):
+            raise BeatmapError(
+                f"{os.fspath(output_path)} is a folder, and it names the file {self.game} maps are written to; a file "
+                "is never written over a folder: name another path."
             )
 
     def sustain_rests(self, mode: str) -> tuple[float, float]:

@@ -65,6 +65,12 @@ def test_convert_exits_non_zero_only_when_nothing_converted(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
     assert main(["convert", str(tmp_path / "missing.osz"), str(tmp_path / "out")]) == 1
     assert "No such file" in capsys.readouterr().err
+    # an output that is a file: said at once (every map failed to write, each called "unreadable")
+    (tmp_path / "a file").write_text("kept")
+    renatus = str(TESTS / "archives/241526 Soleily - Renatus_virtual_quick.osz")
+    assert main(["convert", renatus, str(tmp_path / "a file")]) == 1
+    assert "a file exists and is not a folder; choose another output folder" in capsys.readouterr().err
+    assert (tmp_path / "a file").read_text() == "kept"
 
 
 @pytest.mark.parametrize("mode", ["osu", "taiko", "catch", "mania"])

@@ -261,11 +261,16 @@ def convert_beatmaps(
 
     Returns:
         `ConversionReport`: the files written and what was skipped and why.
+
+    Raises:
+        `FileExistsError`: `output_dir` is a file (before anything is read).
     """
     if mode is not None:
         format_for_mode(mode)  # an unknown mode fails before anything is read
-    sources = find_beatmap_sets(input_path)
     output_dir = os.fspath(output_dir)
+    if os.path.lexists(output_dir) and not os.path.isdir(output_dir):  # every map failed to write, called unreadable
+        raise FileExistsError(f"{output_dir} exists and is not a folder; choose another output folder.")
+    sources = find_beatmap_sets(input_path)
     report = ConversionReport()
     if not sources:
         report.skipped.append((os.fspath(input_path), "empty: no .osz, .osu, .sm or .ssc file found"))

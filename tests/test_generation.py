@@ -302,6 +302,8 @@ def test_bad_inputs_get_clear_errors(generator, song, tmp_path, fixtures_dir):
         generator(song, difficulty=1.5, end=1.0)
     with pytest.raises(ValueError, match="start < end"):
         generator(song, start=5.0, end=2.0)
+    with pytest.raises(ValueError, match=r"start=1.0 s and end=1.04 s round to the same step \(a step is 0.1 s\)"):
+        generator(song, start=1.0, end=1.04)  # failed deep in the map's own checks: "The beatmap data has no rows"
     with pytest.raises(TypeError, match="Unknown generation options"):
         generator(song, beam_width=3)
     empty_token = generator.processor.tokenizer.empty_token_id

@@ -231,6 +231,11 @@ class BeatmapGenerationPipeline(Pipeline):
                 f"start={start} s is past the end of the song ({shortest / steps_per_second:.1f} s long); "
                 "nothing to map."
             )
+        if end_step is not None and end_step <= start_step:  # it failed deep in the map's own checks ("no rows")
+            raise ValueError(
+                f"start={start} s and end={end} s round to the same step (a step is {1 / steps_per_second:g} s); "
+                "nothing to map."
+            )
         results = self.model.generate(
             analyses, num_decoded, processor=self.processor, start_step=start_step, end_step=end_step,
             progress=progress, **settings,

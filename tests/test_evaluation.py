@@ -390,6 +390,25 @@ def test_a_late_chart_moves_earlier_and_loses_what_would_fall_before_the_song():
     assert changes["bpm"].tolist() == [120.0, 150.0] and changes["time"].tolist()[1] == 970.0
 
 
+def test_a_song_that_ends_before_the_start_asked_is_skipped_and_the_others_evaluated(tiny_model_dir, tmp_path):
+    # --start past one song's end stopped the whole run ("start=4.0 s is past the end of the song")
+    tracks = ["LEFT", "DOWN", "UP", "RIGHT"]
+    for name, seconds in (("long", 6), ("short", 3)):
+        song = beatmap([("LEFT", start, start) for start in range(500, seconds * 1000 - 500, 500)], tracks=tracks)
+        soundfile.write(tmp_path / f"{name}.wav", render_beatmap_audio(song, seed=0)[: seconds * 44100], 44100)
+        write_osz(song, tmp_path / "songs" / f"{name}.osz", tmp_path / f"{name}.wav", mode="mania", title=name)
+    model = BeartModel.from_pretrained(tiny_model_dir)
+    evaluator = BeatmapEvaluator(model, sweep_difficulties=(), baselines=False, start=4.0)
+    report = evaluator.evaluate(tmp_path / "songs", tmp_path / "report", progress=False)
+    assert {row["song"] for row in report["map_statistics"]} == {str(tmp_path / "songs" / "long.osz")}
+    (skipped,) = report["skipped"]
+    assert skipped["item"].startswith(str(tmp_path / "songs" / "short.osz"))
+    assert skipped["reason"] == "the start asked, 4.0 s, lies past its end (3.0 s)"
+    evaluator = BeatmapEvaluator(model, sweep_difficulties=(), baselines=False, start=7.0)
+    with pytest.raises(BeatmapError, match=r"every song was skipped \(.*the start asked, 7.0 s, lies past its end"):
+        evaluator.evaluate(tmp_path / "songs", tmp_path / "again", progress=False)
+
+
 def test_a_song_whose_audio_is_refused_is_skipped_and_the_others_evaluated(tiny_model_dir, tmp_path, monkeypatch):
     # one song's audio past the decoded-size bound (the other's within it): the run went down with the LimitError
     from beart.safety import limits
@@ -418,7 +437,7 @@ def test_a_song_whose_audio_is_refused_is_skipped_and_the_others_evaluated(tiny_
     # every song refused: an error that says so and why, not a report of nothing (pandas' "No objects to concatenate")
     monkeypatch.setattr(limits, "max_member_bytes", 2**30)
     monkeypatch.setattr(limits, "max_decoded_bytes", mono_bytes // 2)
-    refused = r"No song under .* could be evaluated: every song's audio was refused \(.*mono"
+    refused = r"No song under .* could be evaluated: every song was skipped \(.*mono"
     with pytest.raises(BeatmapError, match=refused):
         evaluator.evaluate(tmp_path / "songs", tmp_path / "report", progress=False, overwrite=True)
 

@@ -166,7 +166,8 @@ def _decode_file(path: str, target_sampling_rate: int) -> np.ndarray:
 
 def _decode_mono_bytes(data: bytes, target_sampling_rate: int) -> np.ndarray:
     """The bytes of an audio file (a song inside an `.osz`, a pipeline's input) decoded as a file is
-    (`_decode_in_blocks`): half an hour of stereo at 48 kHz read whole and then mixed took 1.4 GB."""
+    (`_decode_in_blocks`): ten minutes of stereo at 48 kHz read whole and then mixed took 0.55 GiB past their bytes, a
+    block at a time 0.24 GiB."""
     _check_header(io.BytesIO(data), "The given audio bytes")
     try:
         waveform = _decode_in_blocks(io.BytesIO(data), target_sampling_rate, limits.max_song_seconds + 1.0)

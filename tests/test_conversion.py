@@ -132,6 +132,7 @@ def test_missing_hub_repository_still_raises(tmp_path):
     assert _run_offline(tmp_path, environment_code).strip() == "OSError"
 
 
+DEFAULT_MODEL = os.path.join(os.path.dirname(beart.__file__), "default_model")
 NO_NETWORK = """
 import socket
 attempts = []
@@ -148,6 +149,14 @@ attempts.clear()
 """
 
 
+def _cache_bundled_model(hf_home, names=None):
+    """The bundled model's files (those of `names`, by default all) cached as `sedthh/BeatLearning`."""
+    (hf_home / "hub").mkdir(exist_ok=True)
+    names = os.listdir(DEFAULT_MODEL) if names is None else names
+    if names:
+        _prepare_hub_cache(hf_home, [(os.path.join(DEFAULT_MODEL, name), name) for name in names])
+
+
 def _run_without_network(hf_home, code):
     environment = {**os.environ, "HF_HOME": str(hf_home)}
     for name in ("HF_HUB_CACHE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
@@ -161,25 +170,22 @@ def _run_without_network(hf_home, code):
 
 def test_a_hub_model_in_the_cache_loads_without_the_network(tmp_path):
     # it checked every file for a newer revision first, each check retried for 23 s: 4 minutes offline
-    default_model = os.path.join(os.path.dirname(beart.__file__), "default_model")
-    _prepare_hub_cache(tmp_path, [(os.path.join(default_model, name), name) for name in os.listdir(default_model)])
+    _cache_bundled_model(tmp_path)
     output = _run_without_network(
         tmp_path,
         "generator = beart.load_generator('sedthh/BeatLearning')\n"  # load_model and load_processor, as the CLI does
         "model, processor = generator.model, generator.processor\n"
         "print(len(attempts), type(processor).__name__, model.generation_config.hit_threshold)\n",
     )
-    expected = beart.BeartModel.from_pretrained(default_model).generation_config.hit_threshold
+    expected = beart.BeartModel.from_pretrained(DEFAULT_MODEL).generation_config.hit_threshold
     assert output[0].split() == ["0", "BeartProcessor", str(expected)]
 
 
 def test_a_cached_hub_model_whose_processor_the_cache_lacks_looks_once_then_uses_its_configuration(tmp_path):
     # loading a model fetches no processor file: a model downloaded just now has its processor fetched after it, and
     # where the hub is out of reach, one look says so and the processor the configuration implies is used
-    default_model = os.path.join(os.path.dirname(beart.__file__), "default_model")
     processor_files = ("processor_config.json", "tokenizer_config.json")
-    kept = [name for name in os.listdir(default_model) if name not in processor_files]
-    _prepare_hub_cache(tmp_path, [(os.path.join(default_model, name), name) for name in kept])
+    _cache_bundled_model(tmp_path, [name for name in os.listdir(DEFAULT_MODEL) if name not in processor_files])
     output = _run_without_network(
         tmp_path,
         "model = load_model('sedthh/BeatLearning')\n"
@@ -194,10 +200,7 @@ def test_a_cached_hub_model_whose_processor_the_cache_lacks_looks_once_then_uses
 def test_a_hub_model_that_cannot_be_fetched_says_so_after_one_look(tmp_path, cached):
     # not in the cache (or only its configuration, a download cut short) and no network: every file's download was
     # retried five times over 23 s before transformers' error, 75 s in all
-    default_model = os.path.join(os.path.dirname(beart.__file__), "default_model")
-    (tmp_path / "hub").mkdir()
-    if cached:
-        _prepare_hub_cache(tmp_path, [(os.path.join(default_model, name), name) for name in cached])
+    _cache_bundled_model(tmp_path, cached)
     output = _run_without_network(
         tmp_path,
         "try:\n"

@@ -179,29 +179,44 @@ def _decode_mono_bytes(data: bytes, target_sampling_rate: int) -> np.ndarray:
 
 def _decode_in_blocks(source, target_sampling_rate: int, seconds: float) -> np.ndarray:
     """The first `seconds` of the file (a path or a file object), mono at `target_sampling_rate`: what
-    `librosa.load(path, sr=..., mono=True, duration=seconds)` gives (channels averaged, resampled with soxr's HQ
-    filter, which streams), decoded `DECODE_BLOCK_FRAMES` frames at a time into one array, so that only the mono
-    waveform is held whole (librosa holds every channel at once, then copies: an hour of stereo at 48 kHz took
-    2.8 GB)."""
+    `librosa.load(path, sr=..., mono=True, duration=seconds)` gives (channels averaged, `_resampled`), decoded
+    `DECODE_BLOCK_FRAMES` frames at a time into one array, so that only the mono waveform is held whole (librosa holds
+    every channel at once, then copies: an hour of stereo at 48 kHz took 2.8 GB)."""
     with soundfile.SoundFile(source) as audio_file:
         rate = audio_file.samplerate
         frames = int(seconds * rate)
-        ratio = float(target_sampling_rate) / rate
-        resampler = None
-        if rate != target_sampling_rate:
-            resampler = soxr.ResampleStream(rate, target_sampling_rate, 1, dtype="float32", quality="HQ")
-        waveform = np.zeros(int(np.ceil(min(max(audio_file.frames, 0), frames) * ratio)) + 1, np.float32)
-        filled = num_frames = 0
-        for block in audio_file.blocks(blocksize=DECODE_BLOCK_FRAMES, frames=frames, dtype="float32", always_2d=True):
-            num_frames += len(block)
-            mono = block.mean(axis=1) if resampler is None else resampler.resample_chunk(block.mean(axis=1))
+        expected = int(np.ceil(min(max(audio_file.frames, 0), frames) * float(target_sampling_rate) / rate)) + 1
+        waveform, filled = np.zeros(expected, np.float32), 0
+        blocks = audio_file.blocks(blocksize=DECODE_BLOCK_FRAMES, frames=frames, dtype="float32", always_2d=True)
+        for mono in _resampled((block.mean(axis=1) for block in blocks), rate, target_sampling_rate):
             waveform, filled = _appended(waveform, filled, mono)
+    return waveform[:filled]
+
+
+def _resampled(blocks, rate: int, target_sampling_rate: int):
+    """`blocks` of frames at `rate` (`(frames,)` mono, or `(frames, channels)`), as they come, at
+    `target_sampling_rate`: resampled with soxr's HQ filter streaming, which gives what one call on them all gives,
+    and as many frames in all as `librosa.resample` gives, `ceil(frames * ratio)`, its end padded with zeros."""
+    if rate == target_sampling_rate:
+        yield from blocks
+        return
+    ratio, resampler = float(target_sampling_rate) / rate, None
+    frames = written = 0
+    shape = (0,)
+    for block in blocks:
+        if resampler is None:
+            shape = (0, *block.shape[1:])
+            channels = block.shape[1] if block.ndim == 2 else 1
+            resampler = soxr.ResampleStream(rate, target_sampling_rate, channels, dtype="float32", quality="HQ")
+        frames += len(block)
+        resampled = resampler.resample_chunk(block)
+        written += len(resampled)
+        yield resampled
     if resampler is None:
-        return waveform[:filled]
-    waveform, filled = _appended(waveform, filled, resampler.resample_chunk(np.zeros(0, np.float32), last=True))
-    length = int(np.ceil(num_frames * ratio))  # librosa.resample's length, its end padded with zeros
-    waveform, _ = _appended(waveform, filled, np.zeros(max(length - filled, 0), np.float32))
-    return waveform[:length]
+        return
+    tail = resampler.resample_chunk(np.zeros(shape, np.float32), last=True)
+    missing = int(np.ceil(frames * ratio)) - written
+    yield np.concatenate([tail, np.zeros((max(missing - len(tail), 0), *shape[1:]), np.float32)])[: max(missing, 0)]
 
 
 def _appended(buffer: np.ndarray, filled: int, samples: np.ndarray) -> tuple[np.ndarray, int]:
@@ -282,28 +297,17 @@ def _mixed_blocks(stems: dict, gains: dict, sampling_rate: int):
 
 
 def _stereo_blocks(data: bytes, name: str, sampling_rate: int, gain: float):
-    """One stem's frames, `(frames, 2)` float32 at `sampling_rate` times `gain`, decoded a block at a time (a mono
-    stem on both sides, channels past two left out); as many frames as `librosa.resample` gives, `ceil(frames *
-    sampling_rate / rate)`."""
+    """One stem's frames, `(frames, 2)` float32 at `sampling_rate` (`_resampled`) times `gain`, decoded a block at a
+    time (a mono stem on both sides, channels past two left out)."""
     try:
         with soundfile.SoundFile(io.BytesIO(data)) as stem:
-            rate = stem.samplerate
-            resampler = None
-            if rate != sampling_rate:
-                resampler = soxr.ResampleStream(rate, sampling_rate, 2, dtype="float32", quality="HQ")
-            frames = written = 0
             blocks = stem.blocks(OGG_BLOCK_FRAMES, dtype="float32", always_2d=True)
-            for block in _within_limit(blocks, rate, f"The stem {name}"):
-                frames += len(block)
-                stereo = np.ascontiguousarray(block[:, :2] if block.shape[1] >= 2 else np.repeat(block, 2, axis=1))
-                stereo = stereo if resampler is None else resampler.resample_chunk(stereo)
-                written += len(stereo)
-                yield stereo * np.float32(gain)
-            if resampler is not None:
-                tail = resampler.resample_chunk(np.zeros((0, 2), np.float32), last=True)
-                length = int(np.ceil(frames * sampling_rate / rate))  # librosa.resample's, its end padded with zeros
-                tail = np.concatenate([tail, np.zeros((max(length - written - len(tail), 0), 2), np.float32)])
-                yield tail[: max(length - written, 0)] * np.float32(gain)
+            stereo = (
+                np.ascontiguousarray(block[:, :2] if block.shape[1] >= 2 else np.repeat(block, 2, axis=1))
+                for block in _within_limit(blocks, stem.samplerate, f"The stem {name}")
+            )
+            for block in _resampled(stereo, stem.samplerate, sampling_rate):
+                yield block * np.float32(gain)
     except (AudioError, LimitError):
         raise
     except Exception as error:

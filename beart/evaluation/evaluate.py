@@ -16,7 +16,7 @@ from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
 from ..beatmaps.files import safe_filename, write_atomically
 from ..beatmaps.formats import mode_of_beatmap
-from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS
+from ..beatmaps.intermediate import TRACK_COUNTS
 from ..beatmaps.provenance import is_ai_generated
 from ..beatmaps.tracks import tracks_of_count
 from ..generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
@@ -300,8 +300,7 @@ class BeatmapEvaluator:
                 logger.warning(f"skipped {song.source}: unreadable audio {song.audio_name} ({error})")
                 bar.update((len(song.maps) + len(self.sweep_difficulties)) * len(self.systems))
                 continue
-            step_ms = self.generators[MODEL].processor.tokenizer.groups * QUANTUM_MS
-            if self.start is not None and round(self.start * 1000 / step_ms) >= len(analysis):  # as the pipeline rounds
+            if self.start is not None and self.generators[MODEL].step_of(self.start) >= len(analysis):
                 reason = f"the start asked, {self.start} s, lies past its end ({len(waveform) / SAMPLING_RATE:.1f} s)"
                 skipped.append((f"{song.source} [{song.audio_name}]", reason))
                 logger.warning(f"skipped {song.source}: {reason}")

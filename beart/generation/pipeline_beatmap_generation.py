@@ -209,6 +209,10 @@ class BeatmapGenerationPipeline(Pipeline):
         options.validate(len(decoded_tracks))
         return settings, options, decoded_tracks
 
+    def step_of(self, seconds: float) -> int:
+        """The step (beat token) of the map `seconds` into the song fall on, rounded as `start` and `end` are."""
+        return int(round(seconds * (1000 // (self.processor.tokenizer.groups * QUANTUM_MS))))
+
     def _decode(
         self, songs: list, start=0.0, end=None, mode=None, tracks=None, strategy="fast", progress=True, **decoding
     ):
@@ -222,8 +226,8 @@ class BeatmapGenerationPipeline(Pipeline):
         settings, options, decoded_tracks = self.decoding_options(tracks, strategy, **decoding)
         num_decoded = len(decoded_tracks)
         steps_per_second = 1000 // (self.processor.tokenizer.groups * QUANTUM_MS)
-        start_step = int(round(start * steps_per_second))
-        end_step = None if end is None else int(round(end * steps_per_second))
+        start_step = self.step_of(start)
+        end_step = None if end is None else self.step_of(end)
         analyses = [song["analysis"] for song in songs]
         shortest = min(len(analysis) for analysis in analyses)
         if start_step >= shortest:

@@ -42,7 +42,8 @@ def dataset_metrics(
 
     Args:
         model (`BeartModel`): the model, on whichever device it is.
-            corpus_dir (`str`): the corpus folder (checked with `check_corpus`, its mel slices against the model's).
+        corpus_dir (`str`): the corpus folder (`checked_corpus`: its values, its split and its mel slices against
+            the model's).
         split (`str`, *optional*, defaults to `"test"`): the split of examples (held-out songs).
         batch_size (`int`, *optional*, defaults to 64): examples per forward pass.
         max_examples (`int`, *optional*): evaluate on an evenly spaced subset of at most this many examples.

@@ -1,7 +1,9 @@
 """Evaluation: onset scores against hand-computed matches and mir_eval, map statistics, baselines, the report."""
 
+import gc
 import json
 import os
+import weakref
 
 import librosa
 import mir_eval
@@ -440,6 +442,53 @@ def test_a_song_whose_audio_is_refused_is_skipped_and_the_others_evaluated(tiny_
     refused = r"No song under .* could be evaluated: every song was skipped \(.*mono"
     with pytest.raises(BeatmapError, match=refused):
         evaluator.evaluate(tmp_path / "songs", tmp_path / "report", progress=False, overwrite=True)
+
+
+def test_songs_are_read_one_at_a_time_and_their_onsets_detected_once(reference_songs, tiny_model_dir, tmp_path):
+    # every song's audio was read into memory before the first was evaluated (a folder of hundreds of `.osz` held
+    # them all), and the previous song's waveform was held while the next one decoded
+    from beart.beatmaps.osu_reader import OsuArchive
+    from beart.evaluation import evaluate as evaluate_module
+    from beart.evaluation.baselines import detect_audio_onsets
+
+    events, analyses = [], []
+    read_bytes, load_audio, analyse = OsuArchive.read_bytes, evaluate_module.load_audio, BeatmapEvaluator.analyse
+
+    def logged_read(self, member):
+        if not member.endswith(".osu"):
+            events.append(("read", member))
+        return read_bytes(self, member)
+
+    def logged_load(audio, **kwargs):
+        events.append(("decode", len(audio)))
+        return load_audio(audio, **kwargs)
+
+    def logged_analyse(self, waveform):
+        analysis = analyse(self, waveform)
+        analyses.append(weakref.ref(analysis))
+        gc.collect()
+        assert sum(reference() is not None for reference in analyses) == 1  # the song before is let go
+        return analysis
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(OsuArchive, "read_bytes", logged_read)
+        patch.setattr(evaluate_module, "load_audio", logged_load)
+        patch.setattr(BeatmapEvaluator, "analyse", logged_analyse)
+        songs = find_reference_songs(reference_songs, [])
+        assert len(songs) == 2 and events == []
+        del songs
+        evaluator = BeatmapEvaluator(BeartModel.from_pretrained(tiny_model_dir), sweep_difficulties=(0.5,))
+        report = evaluator.evaluate(reference_songs, tmp_path / "report", progress=False)
+    assert [kind for kind, _ in events] == ["read", "decode", "read", "decode"]
+    assert {member for kind, member in events if kind == "read"} == {"song0.wav", "song1.wav"}
+    assert report["maps"] == 2
+    # the audio onsets are read from the heuristic's onset strength: the onsets librosa detects on the song
+    song = find_reference_songs(reference_songs, [])[0]
+    waveform = load_audio(song.audio, target_sampling_rate=evaluate_module.SAMPLING_RATE)
+    analysis = evaluator.analyse(waveform)
+    expected = detect_audio_onsets(waveform, evaluate_module.SAMPLING_RATE)
+    np.testing.assert_allclose(evaluator._audio_onsets(analysis), expected, atol=1e-9)
+    assert len(expected) > 10
 
 
 def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, tmp_path, capsys):

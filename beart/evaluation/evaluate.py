@@ -14,6 +14,7 @@ from transformers.utils import logging
 from ..audio import AudioError, load_audio
 from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
+from ..beatmaps.beatmap_set import BeatmapSet
 from ..beatmaps.files import safe_filename, write_atomically
 from ..beatmaps.formats import mode_of_beatmap
 from ..beatmaps.intermediate import TRACK_COUNTS
@@ -24,7 +25,7 @@ from ..modeling import BeartModel
 from ..processing import BeartProcessor, SongAnalysis
 from ..processing.onset_alignment import MAX_OFFSET_MS, chart_timing
 from ..safety import LimitError, UnsafePathError, check_writable, check_writable_folder
-from .baselines import OnsetHeuristic, detect_audio_onsets, untrained_model
+from .baselines import OnsetHeuristic, SongOnsets, detect_audio_onsets, untrained_model
 from .dataset_metrics import checked_corpus, dataset_metrics
 from .map_statistics import map_statistics
 from .onset_metrics import TOLERANCES_MS, audio_onset_scores, micro_average, onset_scores, onset_times, times_within
@@ -43,19 +44,41 @@ REPORT_NAME = "report.json"
 
 @dataclass
 class ReferenceSong:
-    """The human maps of one song and the song's audio (`source` the set it came from, `audio` the file's bytes)."""
+    """
+    The human maps of one song and where its audio lies (`source` the set it came from, `audio_name` the set's member
+    holding the audio). The audio is read from the set when asked for (`audio`), so that a folder of many songs is
+    held one song at a time.
+    """
 
     source: str
     audio_name: str
-    audio: bytes
+    beatmap_set: BeatmapSet
     maps: list = field(default_factory=list)
+
+    @property
+    def audio(self) -> bytes:
+        """The audio file's bytes, read from the set each time (`BeatmapError`, `LimitError`, `UnsafePathError` or
+        `OSError` where it cannot be)."""
+        return self.beatmap_set.read_bytes(self.audio_name)
+
+
+@dataclass
+class _ReportRows:
+    """What the songs add to the report, song by song: onset scores per map (lined up, and as written), audio onset
+    scores, map statistics and plots."""
+
+    per_map: list = field(default_factory=list)
+    as_written: list = field(default_factory=list)
+    audio: list = field(default_factory=list)
+    statistics: list = field(default_factory=list)
+    plots: list = field(default_factory=list)
 
 
 def find_reference_songs(path, skipped: list) -> list[ReferenceSong]:
     """
     The songs under `path` (`.osz` archives, song folders, simfiles) with their human maps, grouped by audio file.
-    Sets without their audio (or whose audio cannot be read out of the set: past beart's bounds, leading out of it),
-    and maps that cannot be read, are added to `skipped` as `(item, reason)`. A map whose
+    Sets without their audio (or whose audio a map names outside the set), and maps that cannot be read, are added to
+    `skipped` as `(item, reason)`; the audio itself is read when the song is evaluated. A map whose
     file says it is AI-generated (`beart.beatmaps.provenance`) is kept with a warning: scored against it, a system
     agrees with a model, not with a person.
     """
@@ -66,12 +89,7 @@ def find_reference_songs(path, skipped: list) -> list[ReferenceSong]:
             if member is None:
                 continue
             if (source, member) not in songs:
-                try:
-                    audio = beatmap_set.read_bytes(member)
-                except (BeatmapError, LimitError, UnsafePathError, OSError) as error:  # the other songs go on
-                    skipped.append((item, f"unreadable audio: {error}"))
-                    continue
-                songs[(source, member)] = ReferenceSong(source, member, audio)
+                songs[(source, member)] = ReferenceSong(source, member, beatmap_set)
             beatmap.meta["name"] = f"{os.path.basename(source)} [{difficulty_name}]"
             if is_ai_generated(beatmap.meta):
                 logger.warning(
@@ -216,11 +234,8 @@ class BeatmapEvaluator:
         """One system's map of a song (an empty map when the system places nothing), in `mode` (a human map's, so
         that the map is made as that game's maps are, `beart.beatmaps.formats.mode_of_beatmap`; by default the
         osu! mode of the track count)."""
-        waveform = analysis.waveform
         if system == HEURISTIC:
-            if self._heuristic_song is None or self._heuristic_song[0] is not analysis:  # once per song, every map
-                self._heuristic_song = (analysis, self.heuristic.analyse(self._window(waveform), SAMPLING_RATE))
-            return self._shift(self.heuristic.map_of(self._heuristic_song[1], tracks, difficulty))
+            return self._shift(self.heuristic.map_of(self._heuristic_onsets(analysis), tracks, difficulty))
         try:
             return self.generators[system](
                 analysis,
@@ -236,7 +251,13 @@ class BeatmapEvaluator:
             )
         except BeatmapError as error:
             logger.info(f"{system} placed nothing ({error}); scoring an empty map.")
-            return empty_beatmap(tracks, 1000.0 * len(waveform) / SAMPLING_RATE, difficulty)
+            return empty_beatmap(tracks, 1000.0 * len(analysis.waveform) / SAMPLING_RATE, difficulty)
+
+    def _heuristic_onsets(self, analysis: SongAnalysis) -> SongOnsets:
+        """What the onset heuristic reads of the song's window, once per song for all its maps."""
+        if self._heuristic_song is None or self._heuristic_song[0] is not analysis:
+            self._heuristic_song = (analysis, self.heuristic.analyse(self._window(analysis.waveform), SAMPLING_RATE))
+        return self._heuristic_song[1]
 
     def _window(self, waveform: np.ndarray) -> np.ndarray:
         start = int((self.start or 0.0) * SAMPLING_RATE)
@@ -288,78 +309,18 @@ class BeatmapEvaluator:
             logger.warning(f"skipped {item}: {reason}")
         if not songs:
             raise BeatmapError(f"No human maps with their audio found under {references}; nothing to evaluate.")
-        per_map, as_written, audio_rows, statistics, plots = [], [], [], [], []
+        rows = _ReportRows()
         total = sum(len(song.maps) + len(self.sweep_difficulties) for song in songs)
         bar = tqdm(total=total * len(self.systems), desc="evaluating", unit="map", disable=not progress)
-        for song in songs:
-            try:
-                waveform = load_audio(song.audio, target_sampling_rate=SAMPLING_RATE)
-                analysis = self.analyse(waveform)
-            except (AudioError, LimitError) as error:  # a song's audio refused: the other songs go on
-                skipped.append((f"{song.source} [{song.audio_name}]", f"unreadable audio: {error}"))
-                logger.warning(f"skipped {song.source}: unreadable audio {song.audio_name} ({error})")
-                bar.update((len(song.maps) + len(self.sweep_difficulties)) * len(self.systems))
-                continue
-            if self.start is not None and self.generators[MODEL].step_of(self.start) >= len(analysis):
-                reason = f"the start asked, {self.start} s, lies past its end ({len(waveform) / SAMPLING_RATE:.1f} s)"
-                skipped.append((f"{song.source} [{song.audio_name}]", reason))
-                logger.warning(f"skipped {song.source}: {reason}")
-                bar.update((len(song.maps) + len(self.sweep_difficulties)) * len(self.systems))
-                continue
-            audio_onsets = detect_audio_onsets(waveform, SAMPLING_RATE)
-            for reference in song.maps:
-                labels = {"song": song.source, "map": reference.meta["name"], "difficulty": reference.difficulty}
-                audio_rows.append(self._audio_rows(audio_onsets, reference, {**labels, "system": REFERENCE}))
-                offset_ms = self.offset_on_attacks(reference, analysis.attacks_ms)
-                scored = onto_attacks(reference, offset_ms) if self.line_up_charts else reference
-                if offset_ms is not None and abs(offset_ms) >= MAX_OFFSET_MS:
-                    scoring = "scored moved onto them (--charts-as-written scores it as written)" if (
-                        scored is not reference
-                    ) else "F1 at the tolerances under that reads low for every system"  # fmt: skip
-                    side = "early" if offset_ms < 0 else "late"
-                    logger.warning(
-                        f"{song.source}: {reference.meta['name']} sits {abs(offset_ms):.0f} ms {side} on its song's "
-                        f"attacks (`beart check --audio`): {scoring}"
-                    )
-                statistics.append(
-                    {**labels, "system": REFERENCE, "requested": None, **map_statistics(reference),
-                     "offset_ms": offset_ms, "lined_up_ms": -offset_ms if scored is not reference else 0.0}
-                )  # fmt: skip
-                generated = {}
-                for system in self.systems:
-                    beatmap = self.generate(
-                        system, analysis, reference.tracks, reference.difficulty, mode_of_beatmap(reference)
-                    )
-                    generated[system] = beatmap
-                    scores = onset_scores(scored, beatmap, self.tolerances_ms, self.start, self.end)
-                    per_map.append(scores.assign(**labels, system=system))
-                    if scored is not reference:
-                        scores = onset_scores(reference, beatmap, self.tolerances_ms, self.start, self.end)
-                    as_written.append(scores.assign(**labels, system=system))
-                    audio_rows.append(self._audio_rows(audio_onsets, beatmap, {**labels, "system": system}))
-                    statistics.append(
-                        {**labels, "system": system, "requested": reference.difficulty, **map_statistics(beatmap),
-                         "offset_ms": self.offset_on_attacks(beatmap, analysis.attacks_ms)}  # fmt: skip
-                    )
-                    bar.update(1)
-                first_onset = reference.hit_objects()["start"].min() / 1000.0
-                plots.append(
-                    plot_piano_roll(
-                        {REFERENCE: scored, **generated},
-                        os.path.join(plots_dir, f"piano_roll_{safe_filename(reference.meta['name'])}.png"),
-                        start=max(first_onset, self.start or 0.0),
-                        seconds=plot_seconds,
-                        title=reference.meta["name"],
-                    )
-                )
-            statistics += self._sweep(song, analysis, bar)
+        while songs:  # each song's audio is read, analysed and let go in turn
+            self._evaluate_song(songs.pop(0), rows, skipped, bar, plots_dir, plot_seconds)
         bar.close()
-        if not statistics:
+        if not rows.statistics:
             raise BeatmapError(
                 f"No song under {references} could be evaluated: every song was skipped "
                 f"({'; '.join(f'{item}: {reason}' for item, reason in skipped)})."
             )
-        report = self._report(per_map, as_written, audio_rows, statistics, plots, plots_dir, skipped, output_dir)
+        report = self._report(rows, plots_dir, skipped, output_dir)
         if dataset is not None:
             report["dataset"] = {
                 system: dataset_metrics(self.generators[system].model, dataset, progress=progress, corpus=corpus)
@@ -367,6 +328,80 @@ class BeatmapEvaluator:
             }
         write_report(report, output_dir)
         return report
+
+    def _evaluate_song(self, song: ReferenceSong, rows: _ReportRows, skipped: list, bar, plots_dir, plot_seconds):
+        """Every system's maps of one song scored against the song's human maps, added to `rows`; a song whose audio
+        cannot be read, or that ends before `start`, is added to `skipped` instead."""
+        song_maps = (len(song.maps) + len(self.sweep_difficulties)) * len(self.systems)
+        try:
+            waveform = load_audio(song.audio, target_sampling_rate=SAMPLING_RATE)
+            analysis = self.analyse(waveform)
+        except (AudioError, BeatmapError, LimitError, UnsafePathError, OSError) as error:  # the other songs go on
+            skipped.append((f"{song.source} [{song.audio_name}]", f"unreadable audio: {error}"))
+            logger.warning(f"skipped {song.source}: unreadable audio {song.audio_name} ({error})")
+            bar.update(song_maps)
+            return
+        if self.start is not None and self.generators[MODEL].step_of(self.start) >= len(analysis):
+            reason = f"the start asked, {self.start} s, lies past its end ({len(waveform) / SAMPLING_RATE:.1f} s)"
+            skipped.append((f"{song.source} [{song.audio_name}]", reason))
+            logger.warning(f"skipped {song.source}: {reason}")
+            bar.update(song_maps)
+            return
+        audio_onsets = self._audio_onsets(analysis)
+        for reference in song.maps:
+            labels = {"song": song.source, "map": reference.meta["name"], "difficulty": reference.difficulty}
+            rows.audio.append(self._audio_rows(audio_onsets, reference, {**labels, "system": REFERENCE}))
+            offset_ms = self.offset_on_attacks(reference, analysis.attacks_ms)
+            scored = onto_attacks(reference, offset_ms) if self.line_up_charts else reference
+            if offset_ms is not None and abs(offset_ms) >= MAX_OFFSET_MS:
+                scoring = "scored moved onto them (--charts-as-written scores it as written)" if (
+                    scored is not reference
+                ) else "F1 at the tolerances under that reads low for every system"  # fmt: skip
+                side = "early" if offset_ms < 0 else "late"
+                logger.warning(
+                    f"{song.source}: {reference.meta['name']} sits {abs(offset_ms):.0f} ms {side} on its song's "
+                    f"attacks (`beart check --audio`): {scoring}"
+                )
+            rows.statistics.append(
+                {**labels, "system": REFERENCE, "requested": None, **map_statistics(reference),
+                 "offset_ms": offset_ms, "lined_up_ms": -offset_ms if scored is not reference else 0.0}
+            )  # fmt: skip
+            generated = {}
+            for system in self.systems:
+                beatmap = self.generate(
+                    system, analysis, reference.tracks, reference.difficulty, mode_of_beatmap(reference)
+                )
+                generated[system] = beatmap
+                scores = onset_scores(scored, beatmap, self.tolerances_ms, self.start, self.end)
+                rows.per_map.append(scores.assign(**labels, system=system))
+                if scored is not reference:
+                    scores = onset_scores(reference, beatmap, self.tolerances_ms, self.start, self.end)
+                rows.as_written.append(scores.assign(**labels, system=system))
+                rows.audio.append(self._audio_rows(audio_onsets, beatmap, {**labels, "system": system}))
+                rows.statistics.append(
+                    {**labels, "system": system, "requested": reference.difficulty, **map_statistics(beatmap),
+                     "offset_ms": self.offset_on_attacks(beatmap, analysis.attacks_ms)}  # fmt: skip
+                )
+                bar.update(1)
+            first_onset = reference.hit_objects()["start"].min() / 1000.0
+            rows.plots.append(
+                plot_piano_roll(
+                    {REFERENCE: scored, **generated},
+                    os.path.join(plots_dir, f"piano_roll_{safe_filename(reference.meta['name'])}.png"),
+                    start=max(first_onset, self.start or 0.0),
+                    seconds=plot_seconds,
+                    title=reference.meta["name"],
+                )
+            )
+        rows.statistics += self._sweep(song, analysis, bar)
+        self._heuristic_song = None  # the song's analysis, and its waveform, are let go
+
+    def _audio_onsets(self, analysis: SongAnalysis) -> np.ndarray:
+        """The song's onsets (`detect_audio_onsets`), on the onset strength the heuristic computed of the whole song
+        where it did."""
+        if self.heuristic is None or self.start is not None or self.end is not None:
+            return detect_audio_onsets(analysis.waveform, SAMPLING_RATE)
+        return detect_audio_onsets(analysis.waveform, SAMPLING_RATE, strength=self._heuristic_onsets(analysis).strength)
 
     def offset_on_attacks(self, beatmap: IntermediateBeatmap, attacks_ms: np.ndarray) -> float | None:
         """`offset_on_attacks` of the map's notes inside `start`-`end`, the span the onsets are scored on."""
@@ -395,10 +430,11 @@ class BeatmapEvaluator:
                 bar.update(1)
         return rows
 
-    def _report(self, per_map, as_written, audio_rows, statistics, plots, plots_dir, skipped, output_dir) -> dict:
-        per_map = pd.concat(per_map, ignore_index=True)
-        audio_rows = pd.concat(audio_rows, ignore_index=True)
-        statistics = pd.DataFrame(statistics)
+    def _report(self, rows: _ReportRows, plots_dir, skipped, output_dir) -> dict:
+        per_map = pd.concat(rows.per_map, ignore_index=True)
+        audio_rows = pd.concat(rows.audio, ignore_index=True)
+        statistics = pd.DataFrame(rows.statistics)
+        plots = rows.plots
         micro = pd.concat(
             [micro_average(rows).assign(system=system) for system, rows in per_map.groupby("system", sort=False)]
         )
@@ -431,7 +467,7 @@ class BeatmapEvaluator:
         }
         lined_up = statistics[(statistics["system"] == REFERENCE) & (statistics["lined_up_ms"] != 0)]
         if len(lined_up):
-            as_written = pd.concat(as_written, ignore_index=True)
+            as_written = pd.concat(rows.as_written, ignore_index=True)
             report["lined_up_maps"] = _records(lined_up[["song", "map", "offset_ms", "lined_up_ms"]])
             report["onsets_as_written"] = {
                 "micro": _records(

@@ -9,6 +9,7 @@ import librosa
 import numpy as np
 import soundfile
 import soxr
+from audioread.exceptions import NoBackendError
 from transformers.utils import logging
 
 from .safety import LimitError, check_duration, limits
@@ -246,6 +247,11 @@ def _to_mono_at_rate(samples: np.ndarray, sampling_rate: int, target_sampling_ra
 
 def _describe(error: Exception) -> str:
     """The decoder's message, without the in-memory file object it names for bytes (`<_io.BytesIO object at 0x...>`)."""
+    if isinstance(error, NoBackendError):  # libsndfile did not read it, and audioread has no decoder (ffmpeg) here
+        return (
+            "not a format libsndfile reads (WAV, FLAC, Ogg Vorbis or Opus, MP3, AIFF), and no other decoder is "
+            "installed; for M4A, AAC, WMA or a video's sound install ffmpeg, or convert the song to one of those"
+        )
     message = re.sub(r"^Error opening <_io\.BytesIO object at 0x[0-9a-fA-F]+>: ", "", str(error))
     return message or f"{type(error).__name__} (not a readable audio format)"
 

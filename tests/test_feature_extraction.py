@@ -142,6 +142,19 @@ def test_bad_audio_files_get_clear_errors(feature_extractor, corpus_dir, name, e
         feature_extractor.mel_slices(corpus_dir / "ppy-osu-tests/audio" / name)
 
 
+def test_a_format_no_installed_decoder_reads_names_what_is_read_and_what_to_install(feature_extractor, tmp_path):
+    # an M4A (AAC) file, which libsndfile does not read, where audioread finds no decoder (no ffmpeg): the error said
+    # "NoBackendError (not a readable audio format)"
+    import audioread
+
+    song = tmp_path / "song.m4a"
+    song.write_bytes(b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00isomiso2" + bytes(range(256)) * 40)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(audioread, "available_backends", lambda flush_cache=False: [])
+        with pytest.raises(beart.AudioError, match=r"song\.m4a: not a format libsndfile reads .* install ffmpeg"):
+            feature_extractor.mel_slices(song)
+
+
 def test_silent_and_unlabelled_arrays_are_refused(feature_extractor):
     with pytest.raises(beart.AudioError, match="silent"):
         feature_extractor(np.zeros(44100), sampling_rate=44100)

@@ -11,7 +11,9 @@ import sys
 from transformers.utils import logging as transformers_logging
 
 from . import __version__, register
-from .beatmaps.formats import SONG_FOLDER_MODES, WRITE_MODES, format_for_mode, readable_files, written_files
+from .beatmaps.formats import (
+    SONG_FOLDER_MODES, WRITE_MODES, format_for_mode, mode_of_output, readable_files, written_files,
+)  # fmt: skip
 from .decoding_options import STRATEGIES, DecodingOptions
 from .beatmaps.intermediate import TRACK_COUNTS
 from .beatmaps.tracks import GAME_MODE_TRACKS
@@ -54,11 +56,12 @@ def _export_beatmap(arguments: argparse.Namespace) -> int:
     metadata = {
         key: getattr(arguments, key) for key in ("title", "artist", "creator", "version") if getattr(arguments, key)
     }
-    loaded = load_intermediate_set(arguments.inputs, mode=arguments.mode, version=metadata.get("version"))
+    mode = arguments.mode or mode_of_output(arguments.output)  # `set.sm`: a StepMania simfile
+    loaded = load_intermediate_set(arguments.inputs, mode=mode, version=metadata.get("version"))
     written = write_intermediate_set(
         loaded,
         arguments.output,
-        mode=arguments.mode,
+        mode=mode,
         audio=arguments.audio,
         seed=arguments.seed,
         overwrite=arguments.overwrite,
@@ -147,7 +150,10 @@ def _generate(arguments: argparse.Namespace) -> int:
     from .audio import check_audio_file
     from .safety import check_writable
 
-    beatmap_format = format_for_mode(arguments.mode or "osu")
+    mode = arguments.mode
+    if mode is None and arguments.tracks is None and arguments.output is not None:
+        mode = mode_of_output(arguments.output)  # `-o song.sm`: a StepMania simfile
+    beatmap_format = format_for_mode(mode or "osu")
     output = arguments.output
     if output is None:
         output = os.path.splitext(os.path.basename(arguments.song))[0] + beatmap_format.archive
@@ -157,7 +163,7 @@ def _generate(arguments: argparse.Namespace) -> int:
         check_writable(output, arguments.overwrite)
     generator = _generator(arguments.model)
     options = {
-        "mode": arguments.mode,
+        "mode": mode,
         "tracks": arguments.tracks,
         "difficulty": arguments.difficulty,
         "seed": arguments.seed,
@@ -452,7 +458,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="an .ibf file, several, or a folder of them (a set as beart convert writes it): one difficulty each",
     )  # fmt: skip
     export.add_argument("output", help="the .osz to write (song-folder modes: a folder, or a .sm / .tja path)")
-    export.add_argument("--mode", choices=WRITE_MODES, help="game mode (default: each map's own osu! mode)")
+    export.add_argument(
+        "--mode", choices=WRITE_MODES,
+        help="game mode (default: the game whose file OUTPUT names, set.sm, set.tja, SONG/notes.chart; else each map's "
+        "own osu! mode)",
+    )  # fmt: skip
     export.add_argument("--audio", help="the song (default: the audio file the .ibf names, beside it)")
     export.add_argument("--title", help="song title (default: the map's)")
     export.add_argument("--artist", help="song artist (default: the map's)")
@@ -475,7 +485,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "-o", "--output", help=f"what to write, by mode ({written_files()}); default: SONG's name in this folder"
     )
-    generate.add_argument("--mode", choices=WRITE_MODES, help="default: osu")
+    generate.add_argument(
+        "--mode", choices=WRITE_MODES,
+        help="default: the game whose file OUTPUT names (song.sm, song.tja, SONG/notes.chart), else osu",
+    )  # fmt: skip
     generate.add_argument("--tracks", nargs="+", help="explicit track names, e.g. LEFT RIGHT")
     generate.add_argument(
         "--difficulty",

@@ -215,6 +215,13 @@ def test_export_writes_a_set_of_maps_as_one_file_with_a_difficulty_each(converte
     # a Frets on Fire song holds four difficulties: nothing is written
     assert main(["export", str(converted_simfile), str(tmp_path / "fof"), "--mode", "fretsonfire"]) == 1
     assert "at most 4 difficulties" in capsys.readouterr().err and not (tmp_path / "fof").exists()
+    # without --mode the output's name asks for its game (`set.sm` was refused: "name the output with .osz"), and a
+    # Frets on Fire song's limit holds there too
+    assert main(["export", *map(str, hard), str(tmp_path / "named" / "set.sm")]) == 0
+    charts = simfile.open(str(tmp_path / "named" / "set.sm")).charts
+    assert sorted(chart.difficulty for chart in charts) == ["Easy", "Hard"]
+    assert main(["export", str(converted_simfile), str(tmp_path / "fof" / "notes.chart")]) == 1
+    assert "at most 4 difficulties" in capsys.readouterr().err and not (tmp_path / "fof").exists()
 
 
 def test_export_of_maps_naming_different_songs_or_one_version_fails_cleanly(converted_simfile, tmp_path, capsys):

@@ -9,7 +9,7 @@ import pytest
 from beart.beatmaps import GAME_MODE_TRACKS, BeatmapError
 from beart.beatmaps.batch_conversion import find_beatmap_sets
 from beart.beatmaps.formats import (
-    FORMATS, WRITE_MODES, format_for_mode, open_beatmap_set, set_name, tracks_of_mode, write_beatmaps,
+    FORMATS, WRITE_MODES, format_for_mode, mode_of_output, open_beatmap_set, set_name, tracks_of_mode, write_beatmaps,
 )
 from beart.generation import BeatmapGenerationPipeline
 from shared_paths import CORPUS, EXAMPLE_SONG, REPOSITORY
@@ -91,6 +91,26 @@ def test_an_output_the_format_cannot_write_is_refused(mode, output, refused):
             check(output)
 
 
+@pytest.mark.parametrize(
+    "output, mode",
+    [
+        ("song.sm", "stepmania"),
+        ("Song.SSC", "stepmania"),
+        ("out/song.tja", "tja"),
+        ("song/notes.chart", "fretsonfire"),
+        ("song/notes.mid", "fretsonfire"),
+        ("song.osz", None),  # four modes write an .osz: osu!'s own default stays
+        ("song.osu", None),
+        ("Song folder", None),
+        ("song/", None),
+    ],
+)
+def test_an_outputs_name_asks_for_the_mode_of_the_one_mode_format_that_writes_it(output, mode):
+    assert mode_of_output(output) == mode
+    if mode is not None:
+        format_for_mode(mode).check_output_path(output)
+
+
 def test_a_misnamed_output_is_refused_before_anything_is_written_or_generated(tmp_path, capsys, monkeypatch):
     from beart import cli
 
@@ -101,7 +121,7 @@ def test_a_misnamed_output_is_refused_before_anything_is_written_or_generated(tm
     # refused before the model loads, nothing written
     arguments = ["generate", EXAMPLE_SONG, "-o", str(tmp_path / "song.sm"), "--mode", "mania", "--no-progress"]
     assert cli.main(arguments) == 1
-    assert "name the output with .osz" in capsys.readouterr().err
+    assert "name the output with .osz, or write it with the `stepmania` mode" in capsys.readouterr().err
     assert os.listdir(tmp_path) == []
 
 

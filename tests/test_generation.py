@@ -312,6 +312,27 @@ def test_bad_inputs_get_clear_errors(generator, song, tmp_path, fixtures_dir):
     assert not (tmp_path / "none.osz").exists()
 
 
+def test_an_output_named_as_a_games_file_is_written_in_that_game_without_a_mode(generator, song, tmp_path):
+    # `output_path="song.sm"` without a mode was refused after the model had decoded the song: "osu! maps are
+    # written as an .osz ...; name the output with .osz"
+    import simfile
+
+    beatmap = generator(song, end=6.0, seed=1, output_path=str(tmp_path / "click.sm"), progress=False)
+    assert beatmap.tracks == ["LEFT", "DOWN", "UP", "RIGHT"]
+    (chart,) = simfile.open(str(tmp_path / "click.sm")).charts  # the independent parser
+    assert chart.stepstype == "dance-single" and chart.notes.count("1") + chart.notes.count("2") > 0
+    tja = pytest.importorskip("tja")
+    courses = generator(song, end=6.0, seed=1, difficulty=[0.2, 0.8], output_path=str(tmp_path / "click.tja"))
+    assert [len(course.tracks) for course in courses] == [2, 2]
+    charts = tja.parse_tja((tmp_path / "click.tja").read_text(encoding="utf-8")).charts
+    assert len(charts) == 2 and all(segment.notes for chart in charts for segment in chart.segments)
+    # a mode or tracks given keep their own game; an `.osz` stays osu!'s default mode
+    with pytest.raises(BeatmapError, match=r"name the output with \.osz, or write it with the `stepmania` mode"):
+        generator(song, mode="mania", end=6.0, output_path=str(tmp_path / "mania.sm"), progress=False)
+    beatmap = generator(song, end=6.0, seed=1, output_path=str(tmp_path / "click.osz"), progress=False)
+    assert len(beatmap.tracks) == 1
+
+
 def test_command_line_generates_osz_and_stepmania(converted_dir, song, tmp_path, capsys):
     output = tmp_path / "click.osz"
     arguments = ["generate", song, "--model", str(converted_dir), "--end", "8", "--top-k", "3", "--seed", "1"]

@@ -3,7 +3,7 @@
 import os
 
 from .errors import BeatmapError
-from .formats import format_for_mode, write_beatmaps
+from .formats import format_for_mode, mode_of_output, write_beatmaps
 from .intermediate import IntermediateBeatmap
 
 
@@ -121,7 +121,8 @@ def export_intermediate(
             `beart convert` writes it), or several of either (`intermediate_files`).
         output_path (`str` or `os.PathLike`): the `.osz` to write; for a song-folder mode, the folder (or a chart path
             in it).
-        mode (`str`, *optional*): one of `WRITE_MODES`; defaults to each beatmap's own osu! mode.
+        mode (`str`, *optional*): one of `WRITE_MODES`; defaults to the mode `output_path` names (`mode_of_output`:
+            `song.sm` is a StepMania simfile), else to each beatmap's own osu! mode.
         audio (`str` or `os.PathLike`, *optional*): the song; defaults to the file the beatmaps name, which must lie
             in each one's own folder (a name leading out of it raises `UnsafePathError`) and be the same for all.
         overwrite (`bool`, *optional*, defaults to `False`): replace existing output files.
@@ -133,5 +134,6 @@ def export_intermediate(
     Raises:
         `BeatmapError`: an unreadable map, maps naming different songs (without `audio`), `version` for several maps.
     """
+    mode = mode or mode_of_output(output_path)
     loaded = load_intermediate_set(input_paths, mode=mode, version=metadata.get("version"))
     return write_intermediate_set(loaded, output_path, mode=mode, audio=audio, overwrite=overwrite, **metadata)

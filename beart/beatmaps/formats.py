@@ -108,16 +108,19 @@ class BeatmapFormat:
             output_path (`str` or `os.PathLike`): the file or folder to write.
         """
         name = os.path.basename(os.path.normpath(os.fspath(output_path))).lower()
+        other = next((entry for entry in FORMATS if entry is not self and entry.claims(name)), None)
+        other_modes = [f"`{mode}`" for mode in other.modes] if other else []
+        other_modes = " or ".join(filter(None, (", ".join(other_modes[:-1]), *other_modes[-1:])))
         if self.archive and not name.endswith(self.archive):
+            hint = f", or write it with the {other_modes} mode" if other else ""
             raise BeatmapError(
                 f"{os.fspath(output_path)}: {self.game} maps are written as {self.written_as}; name the output "
-                f"with {self.archive}."
+                f"with {self.archive}{hint}."
             )
-        other = next((entry for entry in FORMATS if entry is not self and entry.claims(name)), None)
         if other is not None and not self.claims(name):
             raise BeatmapError(
-                f"{os.fspath(output_path)} names a file of {other.game}; {self.game} maps are written as "
-                f"{self.written_as}."
+                f"{os.fspath(output_path)} names a file of {other.game}, written with the {other_modes} mode; "
+                f"{self.game} maps are written as {self.written_as}."
             )
         if (self.archive or self.claims(name)) and os.path.isdir(os.fspath(output_path)):
             raise BeatmapError(
@@ -255,6 +258,21 @@ def has_two_hands(mode: str) -> bool:
     return format_for_mode(mode).modes[mode] in TWO_HAND_MODES
 
 
+def mode_of_output(output_path) -> str | None:
+    """
+    The mode an output's name asks for: that of the one-mode format whose file it names (`song.sm` -> `stepmania`,
+    `song.tja` -> `tja`, `song/notes.chart` -> `fretsonfire`), so that a map written there without a mode is that
+    game's; `None` for any other name (an `.osz`, which four modes write; a folder).
+
+    Args:
+        output_path (`str` or `os.PathLike`): the file or folder to write.
+    """
+    beatmap_format = format_of_file(os.path.basename(os.path.normpath(os.fspath(output_path))))
+    if beatmap_format is None or len(beatmap_format.modes) != 1:
+        return None
+    return next(iter(beatmap_format.modes))
+
+
 def format_of_file(path: str) -> BeatmapFormat | None:
     """The format that claims the file at `path`, or `None`."""
     return next((beatmap_format for beatmap_format in FORMATS if beatmap_format.claims(path)), None)
@@ -323,12 +341,14 @@ def write_beatmaps(beatmaps, output_path, audio, *, mode: str | None, overwrite:
         beatmaps (`IntermediateBeatmap` or a list of them): the maps, one difficulty each.
         output_path (`str` or `os.PathLike`): the `.osz`, or the song folder (or chart file) of a song-folder format.
         audio (`str` or `os.PathLike`): the song.
-        mode (`str`): one of `WRITE_MODES`; `None` writes an `.osz` in the map's own osu! mode.
+        mode (`str`): one of `WRITE_MODES`; `None`: the mode `output_path` names (`mode_of_output`: `song.sm` is a
+            StepMania simfile), else an `.osz` in the map's own osu! mode.
         overwrite (`bool`, *optional*, defaults to `False`): replace existing files.
 
     Returns:
         `list[str]`: the files written (the archive, or the chart files).
     """
+    mode = mode or mode_of_output(output_path)
     beatmap_format = FORMATS[0] if mode is None else format_for_mode(mode)
     beatmap_format.check_output_path(output_path)
     metadata = {key: value for key, value in metadata.items() if key in beatmap_format.metadata}

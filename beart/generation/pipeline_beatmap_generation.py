@@ -12,7 +12,7 @@ from transformers.utils import logging
 from ..audio import AudioError, audio_tags, encode_ogg
 from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.formats import (
-    WRITE_MODES, format_for_mode, has_one_lane, has_two_hands, tracks_of_mode, write_beatmaps,
+    WRITE_MODES, format_for_mode, has_one_lane, has_two_hands, mode_of_output, tracks_of_mode, write_beatmaps,
 )  # fmt: skip
 from ..beatmaps.beat_grid import BEATS_PER_MEASURE
 from ..beatmaps.playability import make_playable
@@ -80,8 +80,9 @@ class BeatmapGenerationPipeline(Pipeline):
             pipelines take them and `datasets`' `Audio` column gives them (`{"raw" or "array": samples,
             "sampling_rate": rate}`), or an analysis made before (several maps of one song then share it). A list is
             generated together, one forward pass per step for all songs.
-        mode (`str`, defaults to `"osu"`): one of `GENERATION_MODES` (`osu`, `taiko`, `catch`, `mania`,
-            `stepmania`, `tja`, `fretsonfire`); sets the tracks.
+        mode (`str`): one of `GENERATION_MODES` (`osu`, `taiko`, `catch`, `mania`, `stepmania`, `tja`,
+            `fretsonfire`); sets the tracks. Defaults to the mode whose file `output_path` names (`song.sm`,
+            `song.tja`, `song/notes.chart`; `beart.beatmaps.formats.mode_of_output`), else `"osu"`.
         tracks (`list[str]`): explicit track names (1, 2 or 4 of LEFT, UP, DOWN, RIGHT), e.g. `["LEFT", "RIGHT"]`.
         difficulty (`float` or a list of them, defaults to 0.5): in [0, 1]. A list makes a map per difficulty, written
             as one set (an `.osz` of several difficulties, a simfile's charts, a TJA file's courses); the call then
@@ -411,6 +412,11 @@ class BeatmapGenerationPipeline(Pipeline):
 
     def __call__(self, audio, **kwargs):
         """Generates for one song, or for a list of songs together (see the class docstring)."""
+        output_path = kwargs.get("output_path")
+        if kwargs.get("mode") is None and kwargs.get("tracks") is None and output_path is not None:
+            paths = output_path if isinstance(output_path, (list, tuple)) else [output_path]
+            modes = {mode_of_output(path) for path in paths if path is not None}
+            kwargs["mode"] = modes.pop() if len(modes) == 1 else None  # `song.sm`: a StepMania simfile
         if isinstance(kwargs.get("difficulty"), (list, tuple)):
             return self._mapsets(audio, **kwargs)
         if not isinstance(audio, (list, tuple)):

@@ -752,6 +752,25 @@ def test_duplicate_and_case_colliding_members(tmp_path, caplog):
     assert IntermediateBeatmap.load(tmp_path / "out" / "set" / "map (2).ibf").meta["version"] == "Hard"  # the first
 
 
+def test_names_in_scripts_of_several_bytes_a_character_make_file_names_every_file_system_takes(tmp_path):
+    # a title, a difficulty and a song named in 100 Japanese characters (3 bytes each in UTF-8): cut at 120 characters,
+    # a name took 360 bytes and no folder on Linux or macOS (255 bytes a name) took it: "File name too long"
+    long_audio = "歌" * 90 + ".wav"
+    text = OSU_MAP.replace("Title:Hostile", "Title:" + "歌" * 100).replace("Version:Hard", "Version:" + "難" * 100)
+    with zipfile.ZipFile(tmp_path / "set.osz", "w") as archive:
+        archive.writestr("map.osu", text.replace("audio.wav", long_audio))
+        archive.writestr("😀" * 70 + ".osu", text.replace("audio.wav", long_audio).replace("Version:", "Version:2"))
+        archive.writestr(long_audio, _wav_bytes())
+    for mode in (None, *WRITE_MODES):
+        output = tmp_path / f"out_{mode}"
+        report = convert_beatmaps(tmp_path / "set.osz", output, progress=False, mode=mode)
+        assert len(report.converted) == 2, report.skipped
+        names = [name for _, folders, files in os.walk(output) for name in folders + files]
+        assert names and max(len(name.encode("utf-8")) for name in names) <= 240
+        if mode is None:  # the song keeps its ending, the maps their own names
+            assert sum(name.endswith(".wav") for name in names) == 1 and len(set(names)) == len(names) == 4
+
+
 def test_bytes_that_are_no_text_encoding_are_replaced_with_a_warning(caplog):
     content = OSU_MAP.replace("Title:Hostile", "Title:Hostile \x81").encode("cp1252", errors="ignore")
     content = content.replace(b"Hostile", b"Hostile \x81")

@@ -227,7 +227,8 @@ def _convert_difficulty(beatmap_set, member, beatmap, target, file_names, writte
     os.makedirs(target, exist_ok=True)
     if audio:
         if audio_member not in written_audio:
-            audio_name = unique_filename(safe_filename(os.path.basename(audio_member)), file_names)
+            stem, extension = os.path.splitext(os.path.basename(audio_member))  # a long name keeps its ending
+            audio_name = unique_filename(safe_filename(stem, extension), file_names)
             written_audio[audio_member] = write_atomically(os.path.join(target, audio_name), audio)
         beatmap.meta["audio"] = os.path.basename(written_audio[audio_member])
     name = unique_filename(safe_filename(os.path.splitext(os.path.basename(member))[0]) + ".ibf", file_names)

@@ -7,20 +7,40 @@ import re
 import shutil
 import tempfile
 
+import numpy as np
+
 from ..audio import check_audio_file
 from ..safety import check_writable
 
 
 MAX_FILENAME_CHARACTERS = 120
+# Linux and macOS file systems take at most 255 bytes of UTF-8 a name, and a Japanese or Chinese character takes 3 (an
+# emoji 4): 120 of them made names of 360 bytes, which no folder took. The rest leaves room for `unique_filename`.
+MAX_FILENAME_BYTES = 230
 _FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 def safe_filename(text: str, ending: str = "") -> str:
     """`text` and then `ending` without the characters Windows, macOS or Linux refuse in a file name, at most 120
-    characters: a longer name loses the end of `text`, so that `ending` (a difficulty's ` [Version]`) stays whole."""
-    ending = _FORBIDDEN.sub("_", ending)[:MAX_FILENAME_CHARACTERS]
-    name = _FORBIDDEN.sub("_", text)[: MAX_FILENAME_CHARACTERS - len(ending)] + ending
+    characters and 230 bytes of UTF-8: a longer name loses the end of `text`, so that `ending` (a difficulty's
+    ` [Version]`) stays whole."""
+    ending = _within(_FORBIDDEN.sub("_", ending), MAX_FILENAME_CHARACTERS, MAX_FILENAME_BYTES)
+    text = _FORBIDDEN.sub("_", text)
+    name = _within(text, MAX_FILENAME_CHARACTERS - len(ending), MAX_FILENAME_BYTES - _utf8_length(ending)) + ending
     return name.strip(" .") or "beatmap"
+
+
+def _utf8_length(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))  # a lone surrogate (an undecodable name's byte) counts as 3
+
+
+def _within(text: str, characters: int, size: int) -> str:
+    """The longest start of `text` of at most `characters` characters and `size` bytes of UTF-8."""
+    text = text[: max(characters, 0)]
+    if _utf8_length(text) <= size:
+        return text
+    sizes = np.cumsum([_utf8_length(character) for character in text])
+    return text[: int(np.searchsorted(sizes, size, side="right"))]
 
 
 def unique_filename(name: str, taken: set) -> str:

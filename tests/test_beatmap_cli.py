@@ -279,6 +279,35 @@ def test_convert_writes_each_set_as_a_playable_set_of_another_game(beatmap_folde
     assert "pass --overwrite" in caplog.text
 
 
+def test_an_interrupted_conversion_leaves_no_set_half_converted(tmp_path, monkeypatch, capsys):
+    # interrupted at its fourth difficulty, a set's folder held three maps and its song, and a second run skipped it
+    # as existing: "pass --overwrite to replace it"
+    from beart.beatmaps import batch_conversion
+
+    goin_under = CORPUS / "stepmania" / "Goin' Under"
+    convert_difficulty, calls = batch_conversion._convert_difficulty, []
+
+    def interrupted(*arguments):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return convert_difficulty(*arguments)
+
+    monkeypatch.setattr(batch_conversion, "_convert_difficulty", interrupted)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        main(["convert", str(goin_under), str(tmp_path / "out"), "--no-progress"])
+    assert os.listdir(tmp_path / "out") == []  # no set folder, no staging folder
+    monkeypatch.setattr(batch_conversion, "_convert_difficulty", convert_difficulty)
+    assert main(["convert", str(goin_under), str(tmp_path / "out"), "--no-progress"]) == 0
+    assert "converted 9 difficulties, skipped 0" in capsys.readouterr().out
+    assert len(os.listdir(tmp_path / "out" / "Goin' Under")) == 10
+    # replaced with --overwrite file by file: a file of the folder that the set does not write stays
+    (tmp_path / "out" / "Goin' Under" / "notes.txt").write_text("mine")
+    assert main(["convert", str(goin_under), str(tmp_path / "out"), "--overwrite", "--no-progress"]) == 0
+    assert len(os.listdir(tmp_path / "out" / "Goin' Under")) == 11 and os.listdir(tmp_path / "out") == ["Goin' Under"]
+
+
 def test_export_reads_each_map_once(converted_simfile, tmp_path, capsys, monkeypatch):
     # the command counted the objects it wrote by reading every .ibf a second time
     loads = []

@@ -11,6 +11,7 @@ replaced unless asked (`overwrite`).
 
 import collections
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from transformers.utils import logging
 
 from .errors import BeatmapError, BeatmapRefusedError
 from ..safety import UnsafePathError, confined_path
-from .files import safe_filename, unique_filename, write_atomically
+from .files import move_into_place, safe_filename, unique_filename, write_atomically
 from .beatmap_set import BeatmapSet
 from .playability import check_beatmap_set
 from .export import export_intermediate
@@ -146,7 +147,9 @@ def convert_beatmap_set(
     """
     Converts the difficulties of one set into `output_dir/<set name>/`, recording results in `report`. Two sets of
     one name (in different folders) go to `<set name>`, `<set name> (2)`...; a set folder that already exists is
-    skipped unless `overwrite`, so a map is never paired with another set's audio. With `mode`, the set is written
+    skipped unless `overwrite`, so a map is never paired with another set's audio. The set is written into a hidden
+    folder and moved into place once every difficulty is converted (`move_into_place`): an interrupted conversion
+    leaves no set folder that holds some of its difficulties, which a second run would skip as existing. With `mode`, the set is written
     as a playable set of that mode instead (`_convert_set_to_mode`).
     """
     set_names = set() if set_names is None else set_names
@@ -157,18 +160,29 @@ def convert_beatmap_set(
     target = os.path.join(output_dir, name)
     if _kept(target, overwrite, source, report):
         return
-    file_names, written_audio = set(), {}
-    for item, beatmap_set, member, beatmap in read_difficulties(source, report.skipped, for_training=for_training):
-        try:
-            written = _convert_difficulty(
-                beatmap_set, member, beatmap, target, file_names, written_audio, require_audio
-            )
-        except _Skip as skip:
-            report.skipped.append((item, str(skip)))
-        except Exception as error:
-            report.skipped.append((item, f"unreadable: {_describe(error)}"))
-        else:
-            report.converted.append(written)
+    made_output_dir = not os.path.lexists(output_dir)
+    os.makedirs(output_dir, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=output_dir, prefix=".beart-set-", suffix=".partial")  # hidden until complete
+    try:
+        file_names, written_audio, converted = set(), {}, []
+        for item, beatmap_set, member, beatmap in read_difficulties(source, report.skipped, for_training=for_training):
+            try:
+                written = _convert_difficulty(
+                    beatmap_set, member, beatmap, staging, file_names, written_audio, require_audio
+                )
+            except _Skip as skip:
+                report.skipped.append((item, str(skip)))
+            except Exception as error:
+                report.skipped.append((item, f"unreadable: {_describe(error)}"))
+            else:
+                converted.append(os.path.basename(written))
+        if converted:
+            move_into_place(staging, target)
+            report.converted += [os.path.join(target, file_name) for file_name in converted]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if made_output_dir and not os.listdir(output_dir):  # nothing converted: no output folder made for nothing
+            os.rmdir(output_dir)
 
 
 def _kept(target: str, overwrite: bool, source: str, report: ConversionReport) -> bool:

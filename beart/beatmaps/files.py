@@ -99,6 +99,24 @@ def write_atomically(path, content, *, overwrite: bool = True) -> str:
     return path
 
 
+def move_into_place(staging, folder) -> None:
+    """
+    Moves the files of a finished `staging` folder into `folder`: the whole folder in one rename where `folder` does
+    not exist yet (so it appears complete or not at all), else file by file into it (replacing files of the same
+    names, keeping the others).
+
+    Args:
+        staging (`str`): a folder beside `folder` (on the same file system) holding only files.
+        folder (`str`): where they go.
+    """
+    if not os.path.lexists(folder):
+        apply_umask(staging, directory=True)
+        os.replace(staging, folder)
+        return
+    for name in os.listdir(staging):
+        os.replace(os.path.join(staging, name), os.path.join(folder, name))
+
+
 def write_song_files(
     folder, texts: dict, audio, *, audio_name: str | None = None, overwrite: bool = False
 ) -> list[str]:

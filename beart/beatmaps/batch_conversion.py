@@ -149,8 +149,8 @@ def convert_beatmap_set(
     one name (in different folders) go to `<set name>`, `<set name> (2)`...; a set folder that already exists is
     skipped unless `overwrite`, so a map is never paired with another set's audio. The set is written into a hidden
     folder and moved into place once every difficulty is converted (`move_into_place`): an interrupted conversion
-    leaves no set folder that holds some of its difficulties, which a second run would skip as existing. With `mode`, the set is written
-    as a playable set of that mode instead (`_convert_set_to_mode`).
+    leaves no set folder that holds some of its difficulties, which a second run would skip as existing. With
+    `mode`, the set is written as a playable set of that mode instead (`_convert_set_to_mode`).
     """
     set_names = set() if set_names is None else set_names
     name = unique_filename(safe_filename(set_name(source)), set_names)

@@ -491,6 +491,31 @@ def test_songs_are_read_one_at_a_time_and_their_onsets_detected_once(reference_s
     assert len(expected) > 10
 
 
+def test_an_interrupted_evaluation_leaves_no_plots_without_their_report(reference_songs, tiny_model_dir, tmp_path):
+    # stopped at its second song, an evaluation left the first song's plots and no report, and a second run was
+    # refused: "plots already holds files; pass --overwrite"
+    analyse, calls = BeatmapEvaluator.analyse, []
+
+    def interrupted(self, waveform):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return analyse(self, waveform)
+
+    evaluator = BeatmapEvaluator(BeartModel.from_pretrained(tiny_model_dir), sweep_difficulties=(), baselines=False)
+    (tmp_path / "report").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BeatmapEvaluator, "analyse", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            evaluator.evaluate(reference_songs, tmp_path / "report", progress=False)
+    assert os.listdir(tmp_path / "report") == []
+    report = evaluator.evaluate(reference_songs, tmp_path / "report", progress=False)
+    assert sorted(os.listdir(tmp_path / "report")) == ["plots", "report.json"]
+    drawn = os.listdir(tmp_path / "report" / "plots")
+    assert sorted(report["plots"]) == sorted(os.path.join("plots", name) for name in drawn)
+    assert len(report["plots"]) == 4  # a piano roll per map, F1 and stars by difficulty
+
+
 def test_evaluate_command_line_and_its_errors(reference_songs, tiny_model_dir, tmp_path, capsys):
     output = tmp_path / "cli"
     arguments = ["evaluate", str(reference_songs), str(output), "--model", str(tiny_model_dir), "--no-baselines"]

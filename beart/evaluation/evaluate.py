@@ -3,6 +3,8 @@ PNG plots."""
 
 import json
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +17,7 @@ from ..audio import AudioError, load_audio
 from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
 from ..beatmaps.beatmap_set import BeatmapSet
-from ..beatmaps.files import safe_filename, write_atomically
+from ..beatmaps.files import move_into_place, safe_filename, write_atomically
 from ..beatmaps.formats import mode_of_beatmap
 from ..beatmaps.intermediate import TRACK_COUNTS
 from ..beatmaps.provenance import is_ai_generated
@@ -309,24 +311,35 @@ class BeatmapEvaluator:
             logger.warning(f"skipped {item}: {reason}")
         if not songs:
             raise BeatmapError(f"No human maps with their audio found under {references}; nothing to evaluate.")
-        rows = _ReportRows()
-        total = sum(len(song.maps) + len(self.sweep_difficulties) for song in songs)
-        bar = tqdm(total=total * len(self.systems), desc="evaluating", unit="map", disable=not progress)
-        while songs:  # each song's audio is read, analysed and let go in turn
-            self._evaluate_song(songs.pop(0), rows, skipped, bar, plots_dir, plot_seconds)
-        bar.close()
-        if not rows.statistics:
-            raise BeatmapError(
-                f"No song under {references} could be evaluated: every song was skipped "
-                f"({'; '.join(f'{item}: {reason}' for item, reason in skipped)})."
-            )
-        report = self._report(rows, plots_dir, skipped, output_dir)
-        if dataset is not None:
-            report["dataset"] = {
-                system: dataset_metrics(self.generators[system].model, dataset, progress=progress, corpus=corpus)
-                for system in self.generators
-            }
-        write_report(report, output_dir)
+        made_output_dir = not os.path.lexists(output_dir)
+        os.makedirs(output_dir, exist_ok=True)
+        # the plots are drawn into a hidden folder and moved into `plots` with the report: an evaluation stopped
+        # half-way leaves no plots without their report (which a second run refused without --overwrite)
+        staging = tempfile.mkdtemp(dir=output_dir, prefix=".beart-plots-", suffix=".partial")
+        try:
+            rows = _ReportRows()
+            total = sum(len(song.maps) + len(self.sweep_difficulties) for song in songs)
+            bar = tqdm(total=total * len(self.systems), desc="evaluating", unit="map", disable=not progress)
+            while songs:  # each song's audio is read, analysed and let go in turn
+                self._evaluate_song(songs.pop(0), rows, skipped, bar, staging, plot_seconds)
+            bar.close()
+            if not rows.statistics:
+                raise BeatmapError(
+                    f"No song under {references} could be evaluated: every song was skipped "
+                    f"({'; '.join(f'{item}: {reason}' for item, reason in skipped)})."
+                )
+            report = self._report(rows, staging, skipped, plots_dir)
+            if dataset is not None:
+                report["dataset"] = {
+                    system: dataset_metrics(self.generators[system].model, dataset, progress=progress, corpus=corpus)
+                    for system in self.generators
+                }
+            move_into_place(staging, plots_dir)
+            write_report(report, output_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            if made_output_dir and not os.listdir(output_dir):
+                os.rmdir(output_dir)
         return report
 
     def _evaluate_song(self, song: ReferenceSong, rows: _ReportRows, skipped: list, bar, plots_dir, plot_seconds):
@@ -430,7 +443,9 @@ class BeatmapEvaluator:
                 bar.update(1)
         return rows
 
-    def _report(self, rows: _ReportRows, plots_dir, skipped, output_dir) -> dict:
+    def _report(self, rows: _ReportRows, staging, skipped, plots_dir) -> dict:
+        """The report of the songs' rows; the plots are drawn into `staging` and named as they will lie in
+        `plots_dir`, relative to its output folder."""
         per_map = pd.concat(rows.per_map, ignore_index=True)
         audio_rows = pd.concat(rows.audio, ignore_index=True)
         statistics = pd.DataFrame(rows.statistics)
@@ -442,8 +457,8 @@ class BeatmapEvaluator:
             [micro_average(rows).assign(system=system) for system, rows in audio_rows.groupby("system", sort=False)]
         )
         generated = statistics[statistics["system"] != REFERENCE]
-        plots.append(plot_f1_by_difficulty(per_map, os.path.join(plots_dir, "onset_f1_by_difficulty.png")))
-        plots.append(plot_stars_by_difficulty(generated, os.path.join(plots_dir, "stars_by_difficulty.png")))
+        plots.append(plot_f1_by_difficulty(per_map, os.path.join(staging, "onset_f1_by_difficulty.png")))
+        plots.append(plot_stars_by_difficulty(generated, os.path.join(staging, "stars_by_difficulty.png")))
         report = {
             "model": self.model_name,
             "settings": {
@@ -463,7 +478,7 @@ class BeatmapEvaluator:
             "map_statistics": _records(statistics),
             "difficulty_correlation": difficulty_correlation(generated),
             "skipped": [{"item": item, "reason": reason} for item, reason in skipped],
-            "plots": [os.path.relpath(path, output_dir) for path in plots],
+            "plots": [os.path.join(os.path.basename(plots_dir), os.path.basename(path)) for path in plots],
         }
         lined_up = statistics[(statistics["system"] == REFERENCE) & (statistics["lined_up_ms"] != 0)]
         if len(lined_up):

@@ -32,8 +32,9 @@ def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: in
     Decodes `audio` into a mono float32 waveform at `target_sampling_rate`.
 
     Args:
-        audio (`str`, `os.PathLike`, `bytes` or `np.ndarray`):
-            A path to a wav/ogg/mp3/flac file, the bytes of such a file, or samples. An array is `(num_samples,)`,
+        audio (`str`, `os.PathLike`, `bytes`, a binary file object or `np.ndarray`):
+            A path to a wav/ogg/mp3/flac file, the bytes of such a file, such a file open for reading in binary
+            (`open(path, "rb")`, an upload; read from where it stands), or samples. An array is `(num_samples,)`,
             `(channels, num_samples)` as librosa returns it, or `(num_samples, channels)` as soundfile returns it:
             the axis of at most 8 entries is taken as the channels. Integer samples (PCM, as `scipy.io.wavfile` and
             `torchaudio` without normalising give them) are read at their type's full scale.
@@ -54,9 +55,11 @@ def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: in
     if isinstance(audio, (str, os.PathLike)):
         waveform = _decode_file(os.fspath(audio), target_sampling_rate)
         name = os.fspath(audio)
-    elif isinstance(audio, (bytes, bytearray)):
+    elif isinstance(audio, (bytes, bytearray, memoryview)):
         waveform = _decode_mono_bytes(bytes(audio), target_sampling_rate)
         name = "the given audio bytes"
+    elif hasattr(audio, "read"):  # an open file: it was taken for an array ("needs its `sampling_rate`")
+        waveform, name = _decode_file_object(audio, target_sampling_rate)
     else:
         if sampling_rate is None:
             raise AudioError("An audio array needs its `sampling_rate`.")
@@ -169,13 +172,36 @@ def _decode_mono_bytes(data: bytes, target_sampling_rate: int) -> np.ndarray:
     """The bytes of an audio file (a song inside an `.osz`, a pipeline's input) decoded as a file is
     (`_decode_in_blocks`): ten minutes of stereo at 48 kHz read whole and then mixed took 0.55 GiB past their bytes, a
     block at a time 0.24 GiB."""
-    _check_header(io.BytesIO(data), "The given audio bytes")
+    return _decode_stream(io.BytesIO(data), "the given audio bytes", target_sampling_rate)
+
+
+def _decode_stream(stream, name: str, target_sampling_rate: int) -> np.ndarray:
+    """An audio file open for reading in binary (seekable), from where it stands, decoded a block at a time."""
+    start = stream.tell()
+    _check_header(stream, name[:1].upper() + name[1:])
+    stream.seek(start)
     try:
-        waveform = _decode_in_blocks(io.BytesIO(data), target_sampling_rate, limits.max_song_seconds + 1.0)
+        waveform = _decode_in_blocks(stream, target_sampling_rate, limits.max_song_seconds + 1.0)
     except Exception as error:
-        raise AudioError(f"Cannot decode the given audio bytes: {_describe(error)}") from error
-    check_duration(len(waveform) / target_sampling_rate, "The given audio bytes")  # stopped a second past the limit
+        raise AudioError(f"Cannot decode {name}: {_describe(error)}") from error
+    check_duration(len(waveform) / target_sampling_rate, name[:1].upper() + name[1:])  # stopped a second past it
     return waveform
+
+
+def _decode_file_object(file, target_sampling_rate: int) -> tuple[np.ndarray, str]:
+    """An open file (`open(path, "rb")`, a web upload's file) decoded: in blocks where it can seek, else its bytes
+    read whole; with the name it is reported by."""
+    name = getattr(file, "name", None)
+    name = f"the audio file {name}" if isinstance(name, str) else "the given audio file object"
+    try:
+        seekable = file.seekable() if hasattr(file, "seekable") else False
+    except (OSError, ValueError) as error:  # a closed file
+        raise AudioError(f"Cannot read {name}: {_describe(error)}") from error
+    if isinstance(file, io.TextIOBase):
+        raise AudioError(f"{name[:1].upper() + name[1:]} is open as text; open it in binary (\"rb\").")
+    if not seekable:
+        return _decode_mono_bytes(bytes(file.read()), target_sampling_rate), name
+    return _decode_stream(file, name, target_sampling_rate), name
 
 
 def _decode_in_blocks(source, target_sampling_rate: int, seconds: float) -> np.ndarray:

@@ -55,6 +55,37 @@ def test_array_and_bytes_features_match_the_original(feature_extractor, fixtures
     np.testing.assert_allclose(from_bytes, reference_slices, atol=1e-5)
 
 
+def test_an_open_file_is_read_as_its_path_is(feature_extractor, fixtures_dir, reference_slices, tmp_path):
+    # an open file (`open(path, "rb")`, a web upload) was taken for an array: "An audio array needs its
+    # `sampling_rate`"
+    import io
+
+    path = fixtures_dir / "click_120bpm.wav"
+    with open(path, "rb") as file:
+        np.testing.assert_allclose(feature_extractor.mel_slices(file), reference_slices, atol=1e-5)
+    data = path.read_bytes()
+    shifted = io.BytesIO(b"header of a container" + data)  # read from where the file stands
+    shifted.seek(len(b"header of a container"))
+    np.testing.assert_allclose(feature_extractor.mel_slices(shifted), reference_slices, atol=1e-5)
+
+    class Upload(io.RawIOBase):  # a stream that cannot seek: read whole
+        def __init__(self):
+            self.stream = io.BytesIO(data)
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            return self.stream.readinto(buffer)
+
+    np.testing.assert_allclose(feature_extractor.mel_slices(Upload()), reference_slices, atol=1e-5)
+    np.testing.assert_allclose(feature_extractor.mel_slices(memoryview(data)), reference_slices, atol=1e-5)
+    with open(path, encoding="latin-1") as text, pytest.raises(beart.AudioError, match=r"open as text.*\"rb\""):
+        feature_extractor.mel_slices(text)
+    with pytest.raises(beart.AudioError, match="Cannot decode the given audio file object"):
+        feature_extractor.mel_slices(io.BytesIO(b"no audio" * 100))
+
+
 def test_integer_pcm_arrays_are_read_at_their_full_scale(feature_extractor, fixtures_dir, reference_slices, caplog):
     # samples as scipy.io.wavfile gives them were cast to floats thousands of times too loud, warned about as "far
     # outside [-1, 1]" and scaled by their peak; an unsigned 8-bit song kept its offset of 128

@@ -75,11 +75,12 @@ class BeatmapGenerationPipeline(Pipeline):
     ```
 
     Call arguments (all optional but the audio):
-        audio (`str`, `bytes`, `np.ndarray`, `dict`, [`SongAnalysis`], or a list of them): the song(s): a path, a
-            file's bytes, samples (then pass `sampling_rate`), samples with their rate as transformers' audio
-            pipelines take them and `datasets`' `Audio` column gives them (`{"raw" or "array": samples,
-            "sampling_rate": rate}`), or an analysis made before (several maps of one song then share it). A list is
-            generated together, one forward pass per step for all songs.
+        audio (`str`, `bytes`, a binary file object, `np.ndarray`, `dict`, [`SongAnalysis`], or a list of them): the
+            song(s): a path, a file's bytes, an open file (`open(path, "rb")`, an upload), samples (then pass
+            `sampling_rate`), samples with their rate as transformers' audio pipelines take them and `datasets`'
+            `Audio` column gives them (`{"raw" or "array": samples, "sampling_rate": rate}`), or an analysis made
+            before (several maps of one song then share it). A list is generated together, one forward pass per step
+            for all songs.
         mode (`str`): one of `GENERATION_MODES` (`osu`, `taiko`, `catch`, `mania`, `stepmania`, `tja`,
             `fretsonfire`); sets the tracks. Defaults to the mode whose file `output_path` names (`song.sm`,
             `song.tja`, `song/notes.chart`; `beart.beatmaps.formats.mode_of_output`), else `"osu"`.

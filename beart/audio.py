@@ -1,6 +1,7 @@
 """Reading audio for BEaRT: files, bytes or arrays to one mono waveform at the model's sampling rate."""
 
 import io
+import numbers
 import os
 import re
 import warnings
@@ -36,7 +37,7 @@ def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: in
             A path to a wav/ogg/mp3/flac file, the bytes of such a file, such a file open for reading in binary
             (`open(path, "rb")`, an upload; read from where it stands), or samples. An array is `(num_samples,)`,
             `(channels, num_samples)` as librosa returns it, or `(num_samples, channels)` as soundfile returns it:
-            the axis of at most 8 entries is taken as the channels. Integer samples (PCM, as `scipy.io.wavfile` and
+            the shorter axis is taken as the channels. Integer samples (PCM, as `scipy.io.wavfile` and
             `torchaudio` without normalising give them) are read at their type's full scale.
         sampling_rate (`int`, *optional*):
             Sampling rate of an array; required for arrays, ignored for files and bytes.
@@ -63,8 +64,10 @@ def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: in
     else:
         if sampling_rate is None:
             raise AudioError("An audio array needs its `sampling_rate`.")
-        if not sampling_rate > 0:
-            raise AudioError(f"An audio array needs a positive `sampling_rate`, got {sampling_rate!r}.")
+        if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, numbers.Real) or not (
+            0 < sampling_rate < float("inf")
+        ):  # fmt: skip
+            raise AudioError(f"An audio array needs a positive `sampling_rate` in Hz, got {sampling_rate!r}.")
         samples = _float_samples(np.asarray(audio))
         num_samples = max(samples.shape) if samples.ndim else 0
         check_duration(num_samples / sampling_rate, "The given audio array")
@@ -93,8 +96,13 @@ def peak_amplitude(samples: np.ndarray) -> float:
 def _float_samples(samples: np.ndarray) -> np.ndarray:
     """`samples` as float32; integer PCM at its type's full scale (int16 / 32768, uint8 about 128), as soundfile reads
     a PCM file, where a plain cast would read it thousands of times too loud."""
+    if samples.dtype.kind in "bcUSVMm":  # a mask, complex numbers, text, times: no samples
+        raise AudioError(f"Audio samples are real numbers; got an array of {samples.dtype}.")
     if not np.issubdtype(samples.dtype, np.integer):
-        return samples.astype(np.float32, copy=False)
+        try:
+            return samples.astype(np.float32, copy=False)
+        except (TypeError, ValueError) as error:  # an array of objects that are no numbers
+            raise AudioError(f"Audio samples are real numbers; got {_describe(error)}.") from error
     info = np.iinfo(samples.dtype)
     middle = (int(info.max) + int(info.min) + 1) // 2  # 0 for signed types, 128 for uint8
     scaled = samples.astype(np.float32)
@@ -261,9 +269,14 @@ def _to_mono_at_rate(samples: np.ndarray, sampling_rate: int, target_sampling_ra
     if not np.isfinite(peak_amplitude(samples)):
         raise AudioError("The given audio holds NaN or infinite samples.")
     if samples.ndim == 2:
-        if samples.shape[0] > 8 and samples.shape[1] <= 8:
+        if samples.shape[0] > samples.shape[1]:  # (num_samples, channels) as soundfile gives them
             samples = samples.T
         samples = librosa.to_mono(np.ascontiguousarray(samples))
+    elif samples.ndim == 0:
+        raise AudioError(
+            "A song's samples are a 1-D or 2-D array, not one number (the pipeline reads a list as several songs: "
+            "pass a list of samples as np.asarray(samples))."
+        )
     elif samples.ndim != 1:
         raise AudioError(f"Audio arrays must be 1-D or 2-D, got shape {samples.shape}.")
     if samples.size and sampling_rate != target_sampling_rate:

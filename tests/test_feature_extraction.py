@@ -195,6 +195,30 @@ def test_silent_and_unlabelled_arrays_are_refused(feature_extractor):
         feature_extractor.mel_slices(b"not audio at all")
 
 
+def test_arrays_of_many_channels_are_mixed_and_what_holds_no_samples_is_named(feature_extractor, fixtures_dir,
+                                                                              reference_slices):
+    waveform, rate = soundfile.read(fixtures_dir / "click_120bpm.wav", dtype="float32")
+    # twelve channels (a 7.1.4 mix) as soundfile gives them, (num_samples, 12): taken for 12 samples of many channels
+    twelve = np.repeat(waveform[:, None], 12, axis=1)
+    np.testing.assert_allclose(feature_extractor(twelve, sampling_rate=rate)["input_features"][0], reference_slices,
+                               atol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(feature_extractor(twelve.T, sampling_rate=rate)["input_features"][0], reference_slices,
+                               atol=1e-5)  # fmt: skip
+    # a mask, complex numbers, one number (a list of samples given to the pipeline, which reads a list as songs)
+    for samples, message in [
+        (waveform > 0.1, "real numbers; got an array of bool"),
+        (waveform.astype(np.complex64), "real numbers; got an array of complex64"),
+        (np.array([{}] * 10), "real numbers"),
+        (np.float32(0.5), "not one number"),
+    ]:
+        with pytest.raises(beart.AudioError, match=message):
+            beart.load_audio(samples, sampling_rate=rate)
+    for wrong_rate in ("44100", float("nan"), True, 0, -1):  # "44100" failed with "'>' not supported between..."
+        with pytest.raises(beart.AudioError, match="positive `sampling_rate` in Hz"):
+            beart.load_audio(waveform, sampling_rate=wrong_rate)
+    assert beart.load_audio(waveform, sampling_rate=np.int64(rate), target_sampling_rate=rate).shape == waveform.shape
+
+
 def test_auto_feature_extractor_round_trip(tmp_path):
     beart.BeartFeatureExtractor(mel_bands=16, mel_gradient=True).save_pretrained(tmp_path)
     loaded = AutoFeatureExtractor.from_pretrained(tmp_path)

@@ -117,6 +117,21 @@ def test_paths_bytes_and_arrays_give_the_same_map_and_lists_are_batched(generato
         pd.testing.assert_frame_equal(from_path, generator({key: samples, "sampling_rate": rate}, **settings).data)
     with pytest.raises(AudioError, match="sampling_rate"):
         generator({"array": samples}, **settings)
+    with open(song, "rb") as file:  # an open file was taken for an array: "needs its `sampling_rate`"
+        pd.testing.assert_frame_equal(from_path, generator(file, **settings).data)
+    # what a `datasets` Audio column gives: undecoded, the file's path or bytes (refused: "needs its samples under
+    # `raw`"); decoded, a torchcodec AudioDecoder (read as an array of objects)
+    import datasets
+
+    for row in ({"audio": song}, {"audio": {"bytes": open(song, "rb").read(), "path": "song.wav"}}):
+        column = datasets.Dataset.from_list([row]).cast_column("audio", datasets.Audio(decode=False))
+        pd.testing.assert_frame_equal(from_path, generator(column[0]["audio"], **settings).data)
+
+    class AudioDecoder:  # torchcodec's, as far as the pipeline reads it
+        def get_all_samples(self):
+            return type("AudioSamples", (), {"data": torch.from_numpy(samples[None]), "sample_rate": rate})()
+
+    pd.testing.assert_frame_equal(from_path, generator(AudioDecoder(), **settings).data)
     other = str(CORPUS / "ppy-osu-tests" / "audio" / "test-sample.mp3")
     batched = generator([song, other], **settings)
     pd.testing.assert_frame_equal(batched[0].data, from_path)

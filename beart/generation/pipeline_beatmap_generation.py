@@ -77,10 +77,10 @@ class BeatmapGenerationPipeline(Pipeline):
     Call arguments (all optional but the audio):
         audio (`str`, `bytes`, a binary file object, `np.ndarray`, `dict`, [`SongAnalysis`], or a list of them): the
             song(s): a path, a file's bytes, an open file (`open(path, "rb")`, an upload), samples (then pass
-            `sampling_rate`), samples with their rate as transformers' audio pipelines take them and `datasets`'
-            `Audio` column gives them (`{"raw" or "array": samples, "sampling_rate": rate}`), or an analysis made
-            before (several maps of one song then share it). A list is generated together, one forward pass per step
-            for all songs.
+            `sampling_rate`), samples with their rate as transformers' audio pipelines take them
+            (`{"raw" or "array": samples, "sampling_rate": rate}`), what a `datasets` `Audio` column gives (a
+            torchcodec `AudioDecoder`; undecoded, `{"bytes": ..., "path": ...}`), or an analysis made before (several
+            maps of one song then share it). A list is generated together, one forward pass per step for all songs.
         mode (`str`): one of `GENERATION_MODES` (`osu`, `taiko`, `catch`, `mania`, `stepmania`, `tja`,
             `fretsonfire`); sets the tracks. Defaults to the mode whose file `output_path` names (`song.sm`,
             `song.tja`, `song/notes.chart`; `beart.beatmaps.formats.mode_of_output`), else `"osu"`.
@@ -154,12 +154,19 @@ class BeatmapGenerationPipeline(Pipeline):
         made once per song; a `SongAnalysis` given as the audio is used as it is."""
         if hasattr(audio, "mel_slices"):  # an analysis (also one made by another copy of this code, see remote_code)
             return {"analysis": audio}
-        if isinstance(audio, dict):
+        if hasattr(audio, "get_all_samples"):  # a torchcodec `AudioDecoder`, as a `datasets` Audio column decodes
+            decoded = audio.get_all_samples()
+            audio, sampling_rate = decoded.data, decoded.sample_rate
+        elif isinstance(audio, dict) and audio.get("raw", audio.get("array")) is None and (
+            audio.get("bytes") or audio.get("path")
+        ):  # fmt: skip
+            audio = audio.get("bytes") or audio["path"]  # an Audio column not decoded (`Audio(decode=False)`)
+        elif isinstance(audio, dict):
             samples = audio.get("raw", audio.get("array"))
             if samples is None or audio.get("sampling_rate") is None:
                 raise AudioError(
-                    "An audio dict needs its samples under `raw` (or `array`) and their `sampling_rate`; got keys "
-                    f"{sorted(audio)}."
+                    "An audio dict needs its samples under `raw` (or `array`) and their `sampling_rate`, or the file "
+                    f"under `bytes` or `path`; got keys {sorted(audio)}."
                 )
             audio, sampling_rate = samples, audio["sampling_rate"]
         return {"analysis": SongAnalysis.from_audio(audio, self.processor.feature_extractor, sampling_rate)}

@@ -134,10 +134,23 @@ def confined_path(folder, name: str, source: str) -> str:
     return path
 
 
-def check_writable(path, overwrite: bool) -> None:
-    """Raises `FileExistsError` when `path` exists and the user did not ask to overwrite it, and `IsADirectoryError`
-    when it is a folder: a file is never written over one, asked or not."""
+def check_folders_above(path) -> None:
+    """Raises `NotADirectoryError` where a file stands where a folder above `path` is (or would be made): writing
+    `notes.txt/song.osz` failed after the whole work with "[Errno 17] File exists: 'notes.txt'"."""
     path = os.fspath(path)
+    above = os.path.dirname(os.path.abspath(path))
+    while not os.path.lexists(above) and os.path.dirname(above) != above:
+        above = os.path.dirname(above)
+    if os.path.lexists(above) and not os.path.isdir(above):
+        raise NotADirectoryError(f"{path}: {above} is a file, not a folder; name another path.")
+
+
+def check_writable(path, overwrite: bool) -> None:
+    """Raises `FileExistsError` when `path` exists and the user did not ask to overwrite it, `IsADirectoryError`
+    when it is a folder (a file is never written over one, asked or not), and `NotADirectoryError` when a file stands
+    where a folder above it is (`check_folders_above`)."""
+    path = os.fspath(path)
+    check_folders_above(path)
     if os.path.isdir(path) and not os.path.islink(path):
         raise IsADirectoryError(f"{path} is a folder; a file is never written over a folder: name another path.")
     if os.path.lexists(path) and not overwrite:
@@ -146,8 +159,10 @@ def check_writable(path, overwrite: bool) -> None:
 
 def check_writable_folder(path, overwrite: bool, what: str = "replace what it holds") -> None:
     """Raises `FileExistsError` when `path` exists and is not an empty folder (a file, or a folder holding anything)
-    and the user did not ask to overwrite it; `what` says what `--overwrite` then does."""
+    and the user did not ask to overwrite it; `what` says what `--overwrite` then does. A file where a folder above it
+    is raises `NotADirectoryError` (`check_folders_above`)."""
     path = os.fspath(path)
+    check_folders_above(path)
     if overwrite or not os.path.lexists(path):
         return
     if os.path.isdir(path) and not os.path.islink(path) and not os.listdir(path):

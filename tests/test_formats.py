@@ -125,6 +125,26 @@ def test_a_misnamed_output_is_refused_before_anything_is_written_or_generated(tm
     assert os.listdir(tmp_path) == []
 
 
+def test_an_output_under_a_file_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    # `-o notes.txt/song.osz`, where notes.txt is a file, failed after the whole work: "[Errno 17] File exists"
+    from beart import cli
+
+    monkeypatch.setattr(cli, "_generator", lambda model: pytest.fail("the model was loaded"))
+    (tmp_path / "notes.txt").write_text("kept")
+    under = tmp_path / "notes.txt"
+    commands = [
+        ["generate", EXAMPLE_SONG, "-o", str(under / "song.osz")],
+        ["generate", EXAMPLE_SONG, "-o", str(under / "deeper" / "song.sm")],
+        ["generate", EXAMPLE_SONG, "-o", str(under / "song" / "notes.chart")],
+        ["convert", str(CORPUS / "stepmania" / "Goin' Under"), str(under / "out")],
+        ["dataset", "build", str(CORPUS / "stepmania" / "Goin' Under"), str(under / "corpus")],
+    ]
+    for arguments in commands:
+        assert cli.main([*arguments, "--no-progress"]) == 1, arguments
+        assert f"{under} is a file, not a folder" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == ["notes.txt"] and (tmp_path / "notes.txt").read_text() == "kept"
+
+
 @pytest.mark.parametrize("mode, output", [("mania", "song.osz"), ("stepmania", "song.sm"), ("tja", "song.tja")])
 def test_a_file_is_never_written_over_a_folder_even_with_overwrite(tmp_path, capsys, monkeypatch, mode, output):
     # a folder named as the output file: refused before the model loads (it failed at the last step, naming the

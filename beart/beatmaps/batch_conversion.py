@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from transformers.utils import logging
 
 from .errors import BeatmapError, BeatmapRefusedError
-from ..safety import UnsafePathError, confined_path
+from ..safety import UnsafePathError, check_folders_above, confined_path
 from .files import move_into_place, safe_filename, unique_filename, write_atomically
 from .beatmap_set import BeatmapSet
 from .playability import check_beatmap_set
@@ -285,6 +285,7 @@ def convert_beatmaps(
     output_dir = os.fspath(output_dir)
     if os.path.lexists(output_dir) and not os.path.isdir(output_dir):  # every map failed to write, called unreadable
         raise FileExistsError(f"{output_dir} exists and is not a folder; choose another output folder.")
+    check_folders_above(output_dir)
     sources = find_beatmap_sets(input_path)
     report = ConversionReport()
     if not sources:

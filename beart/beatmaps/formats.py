@@ -31,6 +31,7 @@ from .stepmania_writer import write_stepmania
 from .tja_reader import TjaSong
 from .tja_writer import write_tja
 from .tracks import ONE_LANE_MODES, TWO_HAND_MODES, tracks_for_mode
+from ..safety import check_folders_above
 
 
 SONG_FOLDER_METADATA = ("title", "artist", "creator", "model_name")
@@ -102,7 +103,7 @@ class BeatmapFormat:
         Raises `BeatmapError` for an output this format cannot write, before anything is generated or written: an
         archive format's output must end with its archive's ending (an `.osz` named `song.osu` is not an `.osu` file
         osu! reads), a song folder is not named as another format's file (`song.osz` as a StepMania song), and a
-        file to write (`song.osz`, `song.sm`) is no existing folder.
+        file to write (`song.osz`, `song.sm`) is no existing folder, and no file stands where a folder above it is.
 
         Args:
             output_path (`str` or `os.PathLike`): the file or folder to write.
@@ -122,6 +123,7 @@ class BeatmapFormat:
                 f"{os.fspath(output_path)} names a file of {other.game}, written with the {other_modes} mode; "
                 f"{self.game} maps are written as {self.written_as}."
             )
+        check_folders_above(output_path)
         if (self.archive or self.claims(name)) and os.path.isdir(os.fspath(output_path)):
             raise BeatmapError(
                 f"{os.fspath(output_path)} is a folder, and it names the file {self.game} maps are written to; a file "

@@ -42,7 +42,7 @@ from ..beatmaps.numbers import is_whole_number
 from ..beatmaps.provenance import is_ai_generated
 from ..beatmaps.tracks import retrack, tracks_of_count
 from ..processing import BeartFeatureExtractor, BeartTokenizer, SongAnalysis
-from ..safety import LimitError, UnsafePathError
+from ..safety import LimitError, UnsafePathError, check_folders_above
 from .alignment import ALIGN_ON, alignment_shift_ms, shifted
 from .corpus_check import check_corpus
 
@@ -362,7 +362,9 @@ def _hidden_folder_beside(output_dir: str, suffix: str) -> str:
 
 
 def _check_output_dir(output_dir: str, overwrite: bool) -> None:
-    """Refuses an output that is a file, a folder holding anything but a corpus, or a corpus not to be replaced."""
+    """Refuses an output that is a file or lies under one, a folder holding anything but a corpus, or a corpus not to
+    be replaced."""
+    check_folders_above(output_dir)
     if not os.path.lexists(output_dir):
         return
     if not os.path.isdir(output_dir) or os.path.islink(output_dir):

@@ -1,6 +1,7 @@
 """BEaRT model configuration."""
 
 import math
+import os
 
 from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
@@ -209,6 +210,19 @@ class BeartConfig(PreTrainedConfig):
             self.custom_pipelines = custom_pipelines
         super().__init__(**kwargs)
         self._check_fields()
+
+    @classmethod
+    def get_config_dict(cls, pretrained_model_name_or_path, **kwargs):
+        """`PreTrainedConfig.get_config_dict`, refusing the configuration of another kind of model (transformers only
+        warns, and a BERT folder then failed on a vocabulary size that does not fit)."""
+        config_dict, kwargs = super().get_config_dict(pretrained_model_name_or_path, **kwargs)
+        model_type = config_dict.get("model_type", cls.model_type)
+        if model_type != cls.model_type:
+            raise ValueError(
+                f"{os.fspath(pretrained_model_name_or_path)} holds the configuration of a {model_type!r} model, not "
+                f"of a BEaRT model (model_type {cls.model_type!r}); give a BEaRT model's folder or hub id."
+            )
+        return config_dict, kwargs
 
     @staticmethod
     def _pipeline_task_registered(custom_pipelines: dict) -> bool:

@@ -138,6 +138,26 @@ def test_paths_bytes_and_arrays_give_the_same_map_and_lists_are_batched(generato
     pd.testing.assert_frame_equal(batched[1].data, generator(other, **settings).data)
 
 
+def test_legacy_beams_past_the_vocabulary_or_the_memory_bound_are_refused(generator, song):
+    # a width above the vocabulary failed in torch ("selected index k out of range"); four beams of 85 with a
+    # max_beam_width of 100,000 allocated until numpy refused 61 GiB
+    from beart.modeling.generation_beart import LEGACY_BATCH_BYTES, check_beam_widths
+
+    settings = {"mode": "mania", "strategy": "legacy", "end": 2.0, "progress": False}
+    with pytest.raises(ValueError, match="a beam keeps at most the 85 tokens of the vocabulary, got 86"):
+        generator(song, beams=[86, 1, 1, 1], **settings)
+    with pytest.raises(ValueError, match=r"score up to 100,000 candidates in one forward pass, 61\.0 GiB"):
+        generator(song, beams=[85, 85, 85, 85], max_beam_width=100_000, **settings)
+    # the candidates one pass scores: the widths before it multiplied, cut to max_beam_width after each beam
+    row = LEGACY_BATCH_BYTES // 400
+    check_beam_widths([20, 20, 1, 1], None, 85, row)  # 400 candidates in the third pass
+    with pytest.raises(ValueError, match="score up to 420 candidates"):
+        check_beam_widths([21, 20, 1, 1], None, 85, row)
+    check_beam_widths([21, 20, 1, 1], 400, 85, row)
+    with pytest.raises(ValueError, match="score up to 401 candidates"):
+        check_beam_widths([85, 85, 85, 85], 401, 85, row)
+
+
 def test_sampling_is_seeded(generator, song):
     first, second, third = (
         generator(song, top_k=4, temperature=1.5, seed=seed, end=6.0, progress=False).data for seed in (3, 3, 4)

@@ -53,6 +53,10 @@ from .logits_process import (
 
 logger = logging.get_logger(__name__)
 
+# The most audio windows one forward pass of the legacy beam search may hold (`check_beam_widths`): the pass itself
+# takes about four times as much (400 candidates of the Quaver preset: 1.8 GB resident).
+LEGACY_BATCH_BYTES = 2**28
+
 
 class ContextScorer:
     """
@@ -256,6 +260,34 @@ def _generator(seed: int | None) -> torch.Generator:
     return generator
 
 
+def check_beam_widths(beams: list, max_beam_width: int | None, vocab_size: int, row_bytes: int) -> None:
+    """
+    Raises `ValueError` for beams the legacy search cannot run: a width above the vocabulary (torch's "selected index
+    k out of range"), or candidates that one forward pass would score with more than `LEGACY_BATCH_BYTES` of audio
+    windows (4 beams of 85 with a `max_beam_width` of 100,000 asked for 61 GiB; without it, 85 ** 3 rows).
+
+    Args:
+        beams (`list[int]`): the widths, one per track and step.
+        max_beam_width (`int`, *optional*): the most candidates kept between beams.
+        vocab_size (`int`): the tokens a beam chooses from.
+        row_bytes (`int`): the bytes of one candidate's audio window.
+    """
+    if max(beams) > vocab_size:
+        raise ValueError(f"beams: a beam keeps at most the {vocab_size} tokens of the vocabulary, got {max(beams)}.")
+    candidates, largest = 1, 1
+    for width in beams:
+        largest = max(largest, candidates)  # the candidates this beam scores in one forward pass
+        candidates *= width
+        if max_beam_width is not None:
+            candidates = min(candidates, max_beam_width)
+    if largest * row_bytes > LEGACY_BATCH_BYTES:
+        raise ValueError(
+            f"beams {beams} (max_beam_width {max_beam_width}) score up to {largest:,} candidates in one forward pass, "
+            f"{largest * row_bytes / 2**30:.1f} GiB of audio windows; at most {LEGACY_BATCH_BYTES // row_bytes:,} fit "
+            f"in {LEGACY_BATCH_BYTES / 2**30:g} GiB: narrow the beams or set a smaller max_beam_width."
+        )
+
+
 def legacy_beam_search(
     model, processor: BeartProcessor, mel_slices: np.ndarray, num_tracks: int, options: DecodingOptions,
     start_step: int = 0, end_step: int | None = None, progress: bool = True,
@@ -268,6 +300,8 @@ def legacy_beam_search(
         of the first token.
     """
     beams = list(options.beams or [max(2, int(options.top_k))] * num_tracks)
+    row_bytes = processor.audio_windows(mel_slices, np.array([start_step]), num_tracks).nbytes
+    check_beam_widths(beams, options.max_beam_width, model.config.vocab_size, row_bytes)
     steps_per_iteration = len(beams) // num_tracks
     top_k = int(options.top_k)
     scorer = ContextScorer(model, processor, options, num_tracks)

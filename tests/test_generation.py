@@ -158,6 +158,36 @@ def test_legacy_beams_past_the_vocabulary_or_the_memory_bound_are_refused(genera
         check_beam_widths([85, 85, 85, 85], 401, 85, row)
 
 
+def test_a_long_list_of_songs_is_decoded_a_batch_at_a_time_with_the_same_maps(generator, song, monkeypatch, tmp_path):
+    # every song of a list was read, analysed and decoded at once: a folder of songs was held whole
+    from beart.generation import pipeline_beatmap_generation
+
+    other = str(CORPUS / "ppy-osu-tests" / "audio" / "test-sample.mp3")
+    settings = {"mode": "taiko", "top_k": 1, "end": 4.0, "progress": False}
+    alone = [generator(audio, **settings).data for audio in (song, other, song)]
+    analysed = []
+    preprocess = generator.preprocess
+    monkeypatch.setattr(generator, "preprocess", lambda audio, **kwargs: analysed.append(audio) or preprocess(audio))
+    decode = generator._decode
+
+    def counted_decode(songs, **kwargs):
+        analysed.append(len(songs))
+        return decode(songs, **kwargs)
+
+    monkeypatch.setattr(generator, "_decode", counted_decode)
+    monkeypatch.setattr(pipeline_beatmap_generation, "SONGS_PER_BATCH", 2)
+    batched = generator([song, other, song], **settings)
+    assert analysed == [song, other, 2, song, 1]
+    for one, expected in zip(batched, alone):
+        pd.testing.assert_frame_equal(one.data, expected)
+    # output paths that are not one per song: refused before any song is read
+    analysed.clear()
+    for paths in (str(tmp_path / "ab"), [str(tmp_path / "a.osz")]):
+        with pytest.raises(ValueError, match="one per song"):
+            generator([song, other], output_path=paths, **settings)
+    assert analysed == []
+
+
 def test_sampling_is_seeded(generator, song):
     first, second, third = (
         generator(song, top_k=4, temperature=1.5, seed=seed, end=6.0, progress=False).data for seed in (3, 3, 4)

@@ -28,6 +28,9 @@ logger = logging.get_logger(__name__)
 
 DEFAULT_MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "default_model")
 GENERATION_MODES = WRITE_MODES
+# Songs of a list decoded together, one forward pass per step for all of them; a longer list goes a batch at a time, so
+# that a folder of songs is not held whole (each song's waveform and analysis, and a forward pass of them all).
+SONGS_PER_BATCH = 16
 
 
 def default_model_path() -> str:
@@ -80,7 +83,8 @@ class BeatmapGenerationPipeline(Pipeline):
             `sampling_rate`), samples with their rate as transformers' audio pipelines take them
             (`{"raw" or "array": samples, "sampling_rate": rate}`), what a `datasets` `Audio` column gives (a
             torchcodec `AudioDecoder`; undecoded, `{"bytes": ..., "path": ...}`), or an analysis made before (several
-            maps of one song then share it). A list is generated together, one forward pass per step for all songs.
+            maps of one song then share it). A list is generated together, one forward pass per step for the songs of a
+            batch (`SONGS_PER_BATCH`, 16), a batch at a time.
         mode (`str`): one of `GENERATION_MODES` (`osu`, `taiko`, `catch`, `mania`, `stepmania`, `tja`,
             `fretsonfire`); sets the tracks. Defaults to the mode whose file `output_path` names (`song.sm`,
             `song.tja`, `song/notes.chart`; `beart.beatmaps.formats.mode_of_output`), else `"osu"`.
@@ -430,15 +434,19 @@ class BeatmapGenerationPipeline(Pipeline):
         if not isinstance(audio, (list, tuple)):
             return super().__call__(audio, **kwargs)
         preprocess, forward, postprocess = self._sanitize_parameters(**kwargs)
-        songs = [self.preprocess(song, **preprocess) for song in audio]
-        if forward.get("strategy", "fast") == "legacy":
-            outputs = [self._forward(song, **forward) for song in songs]
-        else:
-            outputs = self._decode(songs, **forward)
         paths = postprocess.pop("output_path", None)
-        if paths is not None and len(paths) != len(audio):
-            raise ValueError("Give one output path per song.")
-        return [
-            self.postprocess(output, output_path=None if paths is None else paths[index], **postprocess)
-            for index, output in enumerate(outputs)
-        ]
+        if paths is not None and (isinstance(paths, (str, os.PathLike)) or len(paths) != len(audio)):
+            raise ValueError("Give a list of output paths, one per song.")  # before any song is decoded
+        beatmaps = []
+        for first in range(0, len(audio), SONGS_PER_BATCH):  # a long list is held and decoded a batch at a time
+            songs = [self.preprocess(song, **preprocess) for song in audio[first : first + SONGS_PER_BATCH]]
+            if forward.get("strategy", "fast") == "legacy":
+                outputs = [self._forward(song, **forward) for song in songs]
+            else:
+                outputs = self._decode(songs, **forward)
+            beatmaps += [
+                self.postprocess(output, output_path=None if paths is None else paths[first + index], **postprocess)
+                for index, output in enumerate(outputs)
+            ]
+            del songs, outputs  # the batch's analyses go before the next batch is read
+        return beatmaps

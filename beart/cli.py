@@ -148,7 +148,7 @@ def _generator(model_name_or_path: str | None):
 
 def _generate(arguments: argparse.Namespace) -> int:
     from .audio import check_audio_file
-    from .safety import check_writable
+    from .generation.pipeline_beatmap_generation import song_title
 
     mode = arguments.mode
     if mode is None and arguments.tracks is None and arguments.output is not None:
@@ -159,8 +159,7 @@ def _generate(arguments: argparse.Namespace) -> int:
         output = os.path.splitext(os.path.basename(arguments.song))[0] + beatmap_format.archive
     check_audio_file(arguments.song)  # before the model loads: a typo costs no wait
     beatmap_format.check_output_path(output)
-    if not beatmap_format.song_folder:
-        check_writable(output, arguments.overwrite)
+    beatmap_format.check_outputs(output, song_title(arguments.song, arguments.title), arguments.overwrite)
     generator = _generator(arguments.model)
     options = {
         "mode": mode,

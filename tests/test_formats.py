@@ -145,6 +145,26 @@ def test_an_output_under_a_file_is_refused_before_any_work(tmp_path, capsys, mon
     assert os.listdir(tmp_path) == ["notes.txt"] and (tmp_path / "notes.txt").read_text() == "kept"
 
 
+def test_a_song_folder_whose_charts_exist_is_refused_before_the_model_loads(tmp_path, capsys, monkeypatch):
+    # a second `beart generate -o folder --mode stepmania` made the whole map, then "drums.sm already exists"
+    from beart import cli
+
+    monkeypatch.setattr(cli, "_generator", lambda model: pytest.fail("the model was loaded"))
+    (tmp_path / "sm").mkdir()
+    (tmp_path / "sm" / "drums.ssc").write_text("kept")  # named after the song's file, as the title is
+    (tmp_path / "fof").mkdir()
+    (tmp_path / "fof" / "song.ini").write_text("kept")
+    for output, mode in [("sm", "stepmania"), ("sm/drums.sm", None), ("fof", "fretsonfire"), ("fof/notes.chart", None)]:
+        arguments = ["generate", EXAMPLE_SONG, "-o", str(tmp_path / output), "--no-progress"]
+        assert cli.main([*arguments, *(["--mode", mode] if mode else [])]) == 1
+        assert "already exists; pass --overwrite" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path / "sm")) == ["drums.ssc"] and os.listdir(tmp_path / "fof") == ["song.ini"]
+    # charts of other names may join the folder (a TJA course beside the song's simfile): not refused here
+    format_for_mode("tja").check_outputs(tmp_path / "sm", "drums", overwrite=False)
+    format_for_mode("stepmania").check_outputs(tmp_path / "sm", "other title", overwrite=False)
+    format_for_mode("stepmania").check_outputs(tmp_path / "sm", "drums", overwrite=True)
+
+
 @pytest.mark.parametrize("mode, output", [("mania", "song.osz"), ("stepmania", "song.sm"), ("tja", "song.tja")])
 def test_a_file_is_never_written_over_a_folder_even_with_overwrite(tmp_path, capsys, monkeypatch, mode, output):
     # a folder named as the output file: refused before the model loads (it failed at the last step, naming the

@@ -188,6 +188,21 @@ def test_a_long_list_of_songs_is_decoded_a_batch_at_a_time_with_the_same_maps(ge
     assert analysed == []
 
 
+def test_charts_that_exist_are_refused_before_the_song_is_read(generator, song, tmp_path, monkeypatch):
+    folder = tmp_path / "set"
+    generator(song, mode="stepmania", end=3.0, seed=1, output_path=str(folder), progress=False)
+    assert sorted(os.listdir(folder)) == ["click_120bpm.sm", "click_120bpm.ssc", "click_120bpm.wav"]
+    monkeypatch.setattr(generator, "preprocess", lambda *arguments, **kwargs: pytest.fail("the song was read"))
+    for difficulty in (0.5, [0.2, 0.8]):
+        with pytest.raises(FileExistsError, match=r"click_120bpm\.sm already exists"):
+            generator(song, mode="stepmania", difficulty=difficulty, output_path=str(folder), progress=False)
+    with pytest.raises(FileExistsError, match=r"click_120bpm\.sm already exists"):
+        generator([song], mode="stepmania", output_path=[str(folder)], progress=False)
+    with pytest.raises(FileExistsError, match=r"mine\.sm already exists"):
+        (folder / "mine.sm").write_text("kept")
+        generator(song, mode="stepmania", title="mine", output_path=str(folder), progress=False)
+
+
 def test_sampling_is_seeded(generator, song):
     first, second, third = (
         generator(song, top_k=4, temperature=1.5, seed=seed, end=6.0, progress=False).data for seed in (3, 3, 4)

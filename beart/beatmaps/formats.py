@@ -22,16 +22,16 @@ from typing import Callable
 from .beatmap_set import BeatmapSet
 from .errors import BeatmapError
 from .fretsonfire_reader import CHART_NAME, CHART_TEXT_EXTENSION, DIFFICULTIES, FretsOnFireSong, chart_member
-from .fretsonfire_writer import write_fretsonfire
+from .fretsonfire_writer import fretsonfire_chart_paths, write_fretsonfire
 from .intermediate import IntermediateBeatmap
 from .osu_reader import OsuArchive, OsuFolder
 from .osu_writer import write_osz
 from .stepmania_reader import StepManiaSimfile
-from .stepmania_writer import write_stepmania
+from .stepmania_writer import stepmania_chart_paths, write_stepmania
 from .tja_reader import TjaSong
-from .tja_writer import write_tja
+from .tja_writer import tja_chart_paths, write_tja
 from .tracks import ONE_LANE_MODES, TWO_HAND_MODES, tracks_for_mode
-from ..safety import check_folders_above
+from ..safety import check_folders_above, check_writable
 
 
 SONG_FOLDER_METADATA = ("title", "artist", "creator", "model_name")
@@ -65,6 +65,8 @@ class BeatmapFormat:
             (guitar and dance charts).
         max_difficulties (`int`, *optional*): the most maps one written set holds (a Frets on Fire song: its four
             pitch ranges); `None`: no limit.
+        chart_paths (`Callable[[str, str | None], list[str]]`): the chart files `write` makes for an output path and
+            the song's title (an `.osz`: the archive; a song folder: its charts, the song beside them left out).
     """
 
     name: str
@@ -80,6 +82,7 @@ class BeatmapFormat:
     sustain_share: float | dict = 0.0
     written_as: str = ""
     max_difficulties: int | None = None
+    chart_paths: Callable = lambda output_path, title: [os.fspath(output_path)]
 
     @property
     def song_folder(self) -> bool:
@@ -129,6 +132,20 @@ class BeatmapFormat:
                 f"{os.fspath(output_path)} is a folder, and it names the file {self.game} maps are written to; a file "
                 "is never written over a folder: name another path."
             )
+
+    def check_outputs(self, output_path, title: str | None, overwrite: bool) -> None:
+        """
+        Raises `FileExistsError` where a chart file this format would write for `output_path` exists and `overwrite`
+        is not set (`chart_paths`), before anything is generated: a song folder's chart was refused only once the
+        map was made.
+
+        Args:
+            output_path (`str` or `os.PathLike`): the file or folder to write.
+            title (`str`, *optional*): the song's title, which names a song folder's charts.
+            overwrite (`bool`): whether existing files are to be replaced.
+        """
+        for path in self.chart_paths(output_path, title or "beatmap"):
+            check_writable(path, overwrite)
 
     def sustain_rests(self, mode: str) -> tuple[float, float]:
         """`(rest_beats, share)` of a `mode` map's sustains (`sustain_rest_beats`, `sustain_share`; a mode a mapping
@@ -181,6 +198,7 @@ FORMATS = (
         difficulty_names="slot (Beginner ... Challenge) and meter",
         open_set=StepManiaSimfile,
         write=_without_mode(write_stepmania),
+        chart_paths=stepmania_chart_paths,
         sustain_rest_beats=1.5,
         written_as="a song folder of .sm + .ssc simfiles and the audio (OUTPUT a folder or a .sm path)",
     ),
@@ -192,6 +210,7 @@ FORMATS = (
         difficulty_names="course (Easy, Normal, Hard, Oni, Edit) and LEVEL",
         open_set=TjaSong,
         write=_without_mode(write_tja),
+        chart_paths=tja_chart_paths,
         written_as="a song folder of a .tja and the audio (OUTPUT a folder or a .tja path)",
     ),
     BeatmapFormat(
@@ -202,6 +221,7 @@ FORMATS = (
         difficulty_names="pitch range (Easy, Medium, Hard, Expert; Frets on Fire: Supaeasy ... Amazing), diff_guitar",
         open_set=FretsOnFireSong,
         write=_without_mode(write_fretsonfire),
+        chart_paths=fretsonfire_chart_paths,
         sustain_rest_beats=0.5,
         max_difficulties=len(DIFFICULTIES),
         written_as="a song folder of notes.mid, song.ini and song.ogg (OUTPUT a folder; OUTPUT/notes.chart writes "

@@ -186,10 +186,18 @@ def write_fretsonfire(
         `list[str]`: `notes.mid` (or `notes.chart`) and `song.ini` as written.
     """
     beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
-    output_path = os.fspath(output_path)
-    chart_format = "chart" if output_path.lower().endswith(CHART_TEXT_EXTENSION) else "mid"
-    names_a_chart = output_path.lower().endswith((".mid", CHART_TEXT_EXTENSION))
-    folder = os.path.dirname(output_path) if names_a_chart else output_path
+    chart_path = fretsonfire_chart_paths(output_path)[0]
+    chart_format = "chart" if chart_path.endswith(CHART_TEXT_EXTENSION) else "mid"
     files = fretsonfire_files(beatmaps, chart_format=chart_format, **metadata)
     song = ogg_file_bytes(audio)
-    return write_song_files(os.path.abspath(folder), files, song, audio_name=SONG_NAME, overwrite=overwrite)
+    return write_song_files(os.path.dirname(chart_path), files, song, audio_name=SONG_NAME, overwrite=overwrite)
+
+
+def fretsonfire_chart_paths(output_path, title: str | None = None) -> list[str]:
+    """The chart (`notes.mid`, or `notes.chart` where `output_path` names one) and `song.ini` that `write_fretsonfire`
+    writes for `output_path` (the song folder, or its chart; the `title` names no file)."""
+    output_path = os.fspath(output_path)
+    chart_name = CHART_TEXT_NAME if output_path.lower().endswith(CHART_TEXT_EXTENSION) else CHART_NAME
+    names_a_chart = output_path.lower().endswith((".mid", CHART_TEXT_EXTENSION))
+    folder = os.path.abspath(os.path.dirname(output_path) if names_a_chart else output_path)
+    return [os.path.join(folder, chart_name), os.path.join(folder, INI_NAME)]

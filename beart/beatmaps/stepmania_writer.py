@@ -165,11 +165,17 @@ def write_stepmania(
         cannot be made.
     """
     beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
-    title = metadata.get("title") or beatmaps[0].meta.get("title")
-    folder, stem = song_location(output_path, (".sm", ".ssc"), title)
+    paths = stepmania_chart_paths(output_path, metadata.get("title") or beatmaps[0].meta.get("title"), formats)
     audio_name = os.path.basename(os.fspath(audio))
     texts = {
-        f"{stem}.{extension}": simfile_text(beatmaps, ssc=extension == "ssc", audio_filename=audio_name, **metadata)
-        for extension in formats
+        os.path.basename(path): simfile_text(beatmaps, ssc=path.endswith(".ssc"), audio_filename=audio_name, **metadata)
+        for path in paths
     }
-    return write_song_files(folder, texts, audio, overwrite=overwrite)
+    return write_song_files(os.path.dirname(paths[0]), texts, audio, overwrite=overwrite)
+
+
+def stepmania_chart_paths(output_path, title: str | None, formats: tuple = ("sm", "ssc")) -> list[str]:
+    """The simfiles `write_stepmania` writes for `output_path` (a folder: named after `title`; or a `.sm` / `.ssc`
+    path, whose folder and name are used)."""
+    folder, stem = song_location(output_path, (".sm", ".ssc"), title)
+    return [os.path.join(folder, f"{stem}.{extension}") for extension in formats]

@@ -172,7 +172,15 @@ def write_tja(
         `list[str]`: the `.tja` written.
     """
     beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
-    folder, stem = song_location(output_path, (".tja",), metadata.get("title") or beatmaps[0].meta.get("title"))
+    (path,) = tja_chart_paths(output_path, metadata.get("title") or beatmaps[0].meta.get("title"))
     text = tja_text(beatmaps, audio_filename=os.path.basename(os.fspath(audio)), **metadata)
     # UTF-8 with a byte order mark: OpenTaiko and TJAPlayer3 read a file without one as Shift-JIS
-    return write_song_files(folder, {f"{stem}.tja": text.encode("utf-8-sig")}, audio, overwrite=overwrite)
+    return write_song_files(
+        os.path.dirname(path), {os.path.basename(path): text.encode("utf-8-sig")}, audio, overwrite=overwrite
+    )
+
+
+def tja_chart_paths(output_path, title: str | None) -> list[str]:
+    """The `.tja` file `write_tja` writes for `output_path` (a folder: named after `title`; or a `.tja` path)."""
+    folder, stem = song_location(output_path, (".tja",), title)
+    return [os.path.join(folder, f"{stem}.tja")]

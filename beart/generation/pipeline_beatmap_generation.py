@@ -61,6 +61,20 @@ def load_generator(model_name_or_path=None) -> "BeatmapGenerationPipeline":
     return pipeline("beatmap-generation", model=model, processor=load_processor(model_name_or_path, model.config))
 
 
+def song_title(source: str | None, title: str | None = None, tags: dict | None = None) -> str:
+    """
+    The title a map of a song is written under: `title` where given, else the audio file's own tag, else its file's
+    name, else `"Untitled"`.
+
+    Args:
+        source (`str`, *optional*): the song's file.
+        title (`str`, *optional*): the title asked for.
+        tags (`dict`, *optional*): the file's `audio_tags`, if read already.
+    """
+    tags = (audio_tags(source) if source else {}) if tags is None else tags
+    return title or tags.get("title") or (os.path.splitext(os.path.basename(source))[0] if source else "Untitled")
+
+
 class BeatmapGenerationPipeline(Pipeline):
     """
     Generates a beatmap for a song with a BEaRT model.
@@ -285,9 +299,7 @@ class BeatmapGenerationPipeline(Pipeline):
         meta = {
             "audio": os.path.basename(source) if source else "audio.ogg",
             "difficulty": float(settings["difficulty"]),
-            "title": metadata.get("title")
-            or tags.get("title")
-            or (os.path.splitext(os.path.basename(source))[0] if source else "Untitled"),
+            "title": song_title(source, metadata.get("title"), tags),
             "artist": metadata.get("artist") or tags.get("artist") or "",
             "source": {
                 "format": "beart",
@@ -387,6 +399,19 @@ class BeatmapGenerationPipeline(Pipeline):
                     file.write(encode_ogg(analysis.waveform, analysis.sampling_rate))
             return write_beatmaps(beatmaps, output_path, audio, mode=mode, overwrite=overwrite, **metadata)[0]
 
+    def _check_outputs(self, audio, output_path, kwargs: dict) -> None:
+        """Refuses, before any song is read, chart files the call would write that exist (`overwrite` not set):
+        `BeatmapFormat.check_outputs`, the charts named after the title the map will carry (`song_title`)."""
+        songs, paths = (audio, output_path) if isinstance(audio, (list, tuple)) else ([audio], [output_path])
+        if isinstance(paths, (str, os.PathLike)) or len(paths) != len(songs):
+            return  # refused with its own error
+        beatmap_format = format_for_mode(self.resolve_tracks(kwargs.get("mode"), kwargs.get("tracks"))[0])
+        for song, path in zip(songs, paths):
+            if path is not None:
+                source = os.fspath(song) if isinstance(song, (str, os.PathLike)) else None
+                title = song_title(source, kwargs.get("title")) if source and os.path.isfile(source) else None
+                beatmap_format.check_outputs(path, title or kwargs.get("title"), bool(kwargs.get("overwrite")))
+
     def _mapsets(self, audio, difficulty, output_path=None, overwrite=None, sampling_rate=None, **kwargs):
         """A map per difficulty of each song (its analysis made once), written as one set per song: an `.osz` of
         several difficulties, a simfile of several charts, a TJA file of several courses, a guitar part of several
@@ -429,6 +454,8 @@ class BeatmapGenerationPipeline(Pipeline):
             paths = output_path if isinstance(output_path, (list, tuple)) else [output_path]
             modes = {mode_of_output(path) for path in paths if path is not None}
             kwargs["mode"] = modes.pop() if len(modes) == 1 else None  # `song.sm`: a StepMania simfile
+        if output_path is not None:
+            self._check_outputs(audio, output_path, kwargs)
         if isinstance(kwargs.get("difficulty"), (list, tuple)):
             return self._mapsets(audio, **kwargs)
         if not isinstance(audio, (list, tuple)):

@@ -16,7 +16,6 @@ from .beatmaps.formats import (
 )  # fmt: skip
 from .decoding_options import STRATEGIES, DecodingOptions
 from .beatmaps.intermediate import TRACK_COUNTS
-from .beatmaps.tracks import GAME_MODE_TRACKS
 from .safety import limits
 
 
@@ -601,7 +600,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("output_dir", help="where the PNGs go")
     inspect.add_argument("--at", type=_seconds, default=10.0, help="the moment inspected, in seconds (default 10)")
     inspect.add_argument("--model", help="a model id or folder (default: the bundled model)")
-    inspect.add_argument("--mode", choices=list(GAME_MODE_TRACKS), help="default: osu")
+    inspect.add_argument("--mode", choices=WRITE_MODES, help="default: osu")
     inspect.add_argument("--difficulty", type=float, help="0 (easiest) to 1 (hardest), default 0.5")
     inspect.add_argument("--seed", type=int, help="seed of the sampling")
     _add_overwrite_argument(inspect, "replace the PNGs of an earlier inspection of the same step")

@@ -5,9 +5,11 @@ import os
 import numpy as np
 import torch
 
+from .beatmaps.errors import BeatmapError
 from .beatmaps.intermediate import QUANTUM_MS
 from .evaluation.plots import load_pyplot, save_figure
 from .modeling import BeartModel
+from .decoding_options import DecodingOptions
 from .modeling.generation_beart import GENERATION_KEYS, decoding_settings
 from .processing import BeartProcessor
 from .safety import check_writable
@@ -169,19 +171,21 @@ def inspect_generation(
     call = {key: value for key, value in generation_options.items() if key in GENERATION_KEYS}
     settings = decoding_settings(model.generation_config, **call)
     decoded = generator.decoded_tracks(tracks, settings.get("strategy", "fast"), settings.get("decode_tracks"))
-    beatmap = generator(
-        analysis,
-        tracks=decoded,
-        end=(step + 1) / steps_per_second,
-        progress=False,
-        **generation_options,
-    )
-    events = beatmap.data[beatmap.tracks].to_numpy()
-    beat_tokens = processor.tokenizer.encode_events(events)
-    num_tracks = len(beatmap.tracks)
-    attentions = step_attentions(
-        model, processor, analysis.mel_slices, beat_tokens, step, beatmap.difficulty, scored_track=0
-    )
+    try:
+        beatmap = generator(
+            analysis,
+            tracks=decoded,
+            end=(step + 1) / steps_per_second,
+            progress=False,
+            **generation_options,
+        )
+        beat_tokens = processor.tokenizer.encode_events(beatmap.data[beatmap.tracks].to_numpy())
+        difficulty = beatmap.difficulty
+    except BeatmapError:  # nothing placed up to the step (a quiet intro, the first step): the history is empty
+        beat_tokens = np.full((step + 1, len(decoded)), processor.tokenizer.empty_token_id)
+        difficulty = DecodingOptions(**{key: value for key, value in settings.items() if key != "strategy"}).difficulty
+    num_tracks = beat_tokens.shape[1]
+    attentions = step_attentions(model, processor, analysis.mel_slices, beat_tokens, step, difficulty, scored_track=0)
     window, _ = processor.track_layout(num_tracks)
     paths = [
         plot_attention_maps(

@@ -584,6 +584,10 @@ def test_attention_of_a_generation_step_and_the_embedding_plot(tiny_model_dir, t
         assert (output / name).read_bytes()[:4] == b"\x89PNG"
     assert main(["inspect", song, str(tmp_path / "late"), "--model", str(tiny_model_dir), "--at", "999"]) == 1
     assert "outside the song" in capsys.readouterr().err and not (tmp_path / "late").exists()
+    # a mode of any game (`--mode stepmania` was no choice)
+    first = ["inspect", song, str(tmp_path / "first"), "--model", str(tiny_model_dir), "--at", "0"]
+    assert main([*first, "--mode", "stepmania", "--seed", "0"]) == 0
+    assert (tmp_path / "first" / "attention_step_0.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_inspect_looks_at_the_layout_the_model_decodes_a_map_with(tiny_model_dir, tmp_path, fixtures_dir, monkeypatch):
@@ -611,6 +615,11 @@ def test_inspect_looks_at_the_layout_the_model_decodes_a_map_with(tiny_model_dir
     with pytest.raises(FileExistsError, match="attention_step_20.png already exists; pass --overwrite"):
         inspection.inspect_generation(generator, song, str(tmp_path), at=2.0, mode="osu", seed=0, top_k=2)
     assert layouts == [4, 1, 1]
+    # a step before which the map holds nothing (a quiet intro, the first step) is looked at on an empty history:
+    # it failed with "The model generated no hits or holds"
+    empty = generator.processor.tokenizer.empty_token_id
+    inspection.inspect_generation(generator, song, str(tmp_path), at=1.0, mode="mania", logit_bias={empty: 1e6})
+    assert layouts == [4, 1, 1, 4]
 
 
 def test_dataset_metrics_equal_what_the_trainer_reports(fixture_corpus, converted_dir, tmp_path):

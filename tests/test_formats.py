@@ -31,7 +31,7 @@ def test_the_command_line_offers_exactly_the_registry_modes():
 
     parser = build_parser()
     subcommands = next(action for action in parser._actions if action.dest == "command").choices
-    for command in ("export", "generate"):
+    for command in ("export", "generate", "inspect"):
         mode = next(action for action in subcommands[command]._actions if action.dest == "mode")
         assert tuple(mode.choices) == WRITE_MODES
 

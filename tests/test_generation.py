@@ -198,9 +198,12 @@ def test_charts_that_exist_are_refused_before_the_song_is_read(generator, song, 
             generator(song, mode="stepmania", difficulty=difficulty, output_path=str(folder), progress=False)
     with pytest.raises(FileExistsError, match=r"click_120bpm\.sm already exists"):
         generator([song], mode="stepmania", output_path=[str(folder)], progress=False)
+    (folder / "mine.sm").write_text("kept")
     with pytest.raises(FileExistsError, match=r"mine\.sm already exists"):
-        (folder / "mine.sm").write_text("kept")
         generator(song, mode="stepmania", title="mine", output_path=str(folder), progress=False)
+    (folder / "Untitled.ssc").write_text("kept")  # samples carry no title: their charts are named so
+    with pytest.raises(FileExistsError, match=r"Untitled\.ssc already exists"):
+        generator(np.zeros(44100), sampling_rate=44100, mode="stepmania", output_path=str(folder), progress=False)
 
 
 def test_sampling_is_seeded(generator, song):

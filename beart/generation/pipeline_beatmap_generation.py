@@ -408,9 +408,9 @@ class BeatmapGenerationPipeline(Pipeline):
         beatmap_format = format_for_mode(self.resolve_tracks(kwargs.get("mode"), kwargs.get("tracks"))[0])
         for song, path in zip(songs, paths):
             if path is not None:
-                source = os.fspath(song) if isinstance(song, (str, os.PathLike)) else None
-                title = song_title(source, kwargs.get("title")) if source and os.path.isfile(source) else None
-                beatmap_format.check_outputs(path, title or kwargs.get("title"), bool(kwargs.get("overwrite")))
+                source = os.fspath(song) if isinstance(song, (str, os.PathLike)) and os.path.isfile(song) else None
+                title = song_title(source, kwargs.get("title"))
+                beatmap_format.check_outputs(path, title, bool(kwargs.get("overwrite")))
 
     def _mapsets(self, audio, difficulty, output_path=None, overwrite=None, sampling_rate=None, **kwargs):
         """A map per difficulty of each song (its analysis made once), written as one set per song: an `.osz` of

@@ -159,6 +159,26 @@ def check_audio_file(path) -> None:
         raise FileNotFoundError(f"Audio file not found: {os.fspath(path)}")
 
 
+def check_song_file(path) -> None:
+    """
+    Raises `AudioError` where the file at `path` is no audio libsndfile reads (WAV, FLAC, Ogg, MP3, AIFF): a song
+    written beside a map must play in its game, and a map that names any other file (an `.ibf` anyone can write
+    naming a document beside it) would pack that file into the set.
+
+    Args:
+        path (`str` or `os.PathLike`): the song's file.
+    """
+    check_audio_file(path)
+    try:
+        info = soundfile.info(os.fspath(path))
+    except Exception as error:
+        raise AudioError(
+            f"{os.fspath(path)} is no audio file a game plays (Ogg, MP3, WAV, FLAC): {_describe(error).rstrip('.')}."
+        ) from error
+    if info.frames <= 0 or info.samplerate <= 0:
+        raise AudioError(f"{os.fspath(path)} holds no audio samples.")
+
+
 def _decode_file(path: str, target_sampling_rate: int) -> np.ndarray:
     check_audio_file(path)
     _check_header(path, path)

@@ -540,6 +540,21 @@ def test_beart_check_refuses_a_chart_timed_past_any_song_or_at_no_tempo(tmp_path
     assert item == "hostile.tja [Oni]" and message in reason
 
 
+def test_an_ibf_naming_a_document_beside_it_does_not_pack_it_into_an_export(tmp_path, capsys):
+    # an .ibf dropped into a folder of documents named one of them as its audio, and `beart export` packed it into
+    # the .osz (or copied it into the song folder) that the user then shares
+    (tmp_path / "secrets.kdbx").write_bytes(b"KeePass database " * 100)
+    ibf = _ibf(tmp_path / "map.ibf", "secrets.kdbx")
+    for mode, output in (("mania", "out.osz"), ("stepmania", "sm"), ("tja", "tja"), ("fretsonfire", "fof")):
+        assert main(["export", str(ibf), str(tmp_path / output), "--mode", mode]) == 1
+        assert "secrets.kdbx is no audio file a game plays" in capsys.readouterr().err
+        assert not (tmp_path / output).exists()
+    with pytest.raises(AudioError, match="no audio file a game plays"):
+        export_intermediate(ibf, tmp_path / "out.osz", mode="mania")
+    (tmp_path / "song.wav").write_bytes(_wav_bytes())  # a song beside it is exported
+    assert main(["export", str(_ibf(tmp_path / "song.ibf", "song.wav")), str(tmp_path / "out.osz")]) == 0
+
+
 def test_an_ibf_with_an_absurd_tempo_or_length_is_refused(tmp_path):
     with pytest.raises(BeatmapError, match="TEMPO"):
         IntermediateBeatmap.load(_rewritten_ibf(tmp_path / "tempo.ibf", data=lambda table: table.assign(TEMPO=1e12)))

@@ -2,6 +2,7 @@
 
 import os
 
+from ..audio import check_song_file
 from .errors import BeatmapError
 from .formats import format_for_mode, mode_of_output, write_beatmaps
 from .intermediate import IntermediateBeatmap
@@ -105,6 +106,7 @@ def write_intermediate_set(
     paths, beatmaps = [path for path, _ in loaded], [beatmap for _, beatmap in loaded]
     if audio is None:
         audio = _shared_audio(beatmaps, paths)
+    check_song_file(audio)  # a map naming a document beside it does not pack the document into the set
     return write_beatmaps(beatmaps, output_path, audio, mode=mode, overwrite=overwrite, **metadata)
 
 

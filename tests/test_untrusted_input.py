@@ -555,6 +555,22 @@ def test_an_ibf_naming_a_document_beside_it_does_not_pack_it_into_an_export(tmp_
     assert main(["export", str(_ibf(tmp_path / "song.ibf", "song.wav")), str(tmp_path / "out.osz")]) == 0
 
 
+def test_a_set_whose_song_is_no_audio_is_skipped_and_the_others_converted(tmp_path):
+    # converted into a game, one such set stopped the whole batch (an AudioError from the song's check, or from the
+    # Ogg encoding Frets on Fire needs) instead of being skipped with its reason
+    (tmp_path / "sets").mkdir()
+    for name, audio in (("bad", b"not audio at all" * 100), ("good", _wav_bytes())):
+        with zipfile.ZipFile(tmp_path / "sets" / f"{name}.osz", "w") as archive:
+            archive.writestr("map.osu", OSU_MAP)
+            archive.writestr("audio.wav", audio)
+    for mode in ("mania", "stepmania", "fretsonfire"):
+        report = convert_beatmaps(tmp_path / "sets", tmp_path / f"out_{mode}", progress=False, mode=mode)
+        assert len(report.converted) == 1 and len(report.skipped) == 1
+        ((item, reason),) = report.skipped
+        assert item.endswith("bad.osz") and "bad/audio.wav is no audio file a game plays" in reason
+        assert "/tmp" not in reason.split("bad/audio.wav")[0]  # named in the set, not in the staging folder
+
+
 def test_an_ibf_with_an_absurd_tempo_or_length_is_refused(tmp_path):
     with pytest.raises(BeatmapError, match="TEMPO"):
         IntermediateBeatmap.load(_rewritten_ibf(tmp_path / "tempo.ibf", data=lambda table: table.assign(TEMPO=1e12)))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from tqdm.auto import tqdm
 from transformers.utils import logging
 
+from ..audio import AudioError
 from .errors import BeatmapError, BeatmapRefusedError
 from ..safety import UnsafePathError, check_folders_above, confined_path
 from .files import move_into_place, safe_filename, unique_filename, write_atomically
@@ -214,8 +215,9 @@ def _convert_set_to_mode(source, output_dir, name, report, mode, for_training, r
                 continue
             try:
                 written = export_intermediate(paths, target, mode=mode, overwrite=overwrite)
-            except (BeatmapError, OSError) as error:
-                report.skipped.append((source, f"unwritable as {mode}: {_describe(error)}"))
+            except (AudioError, BeatmapError, OSError) as error:  # a song that is no audio: the other sets go on
+                reason = _describe(error).replace(os.path.join(staging, ""), "")  # named in the set, not in staging
+                report.skipped.append((source, f"unwritable as {mode}: {reason}"))
                 continue
             report.converted += [written[0]] * len(paths)
 

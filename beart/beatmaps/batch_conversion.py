@@ -11,7 +11,6 @@ replaced unless asked (`overwrite`).
 
 import collections
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 
@@ -21,7 +20,7 @@ from transformers.utils import logging
 from ..audio import AudioError
 from .errors import BeatmapError, BeatmapRefusedError
 from ..safety import UnsafePathError, check_folders_above, confined_path
-from .files import move_into_place, safe_filename, unique_filename, write_atomically
+from .files import move_into_place, safe_filename, staging_folder, unique_filename, write_atomically
 from .beatmap_set import BeatmapSet
 from .playability import check_beatmap_set
 from .export import export_intermediate
@@ -161,10 +160,7 @@ def convert_beatmap_set(
     target = os.path.join(output_dir, name)
     if _kept(target, overwrite, source, report):
         return
-    made_output_dir = not os.path.lexists(output_dir)
-    os.makedirs(output_dir, exist_ok=True)
-    staging = tempfile.mkdtemp(dir=output_dir, prefix=".beart-set-", suffix=".partial")  # hidden until complete
-    try:
+    with staging_folder(output_dir, ".beart-set-") as staging:  # hidden until complete
         file_names, written_audio, converted = set(), {}, []
         for item, beatmap_set, member, beatmap in read_difficulties(source, report.skipped, for_training=for_training):
             try:
@@ -180,10 +176,6 @@ def convert_beatmap_set(
         if converted:
             move_into_place(staging, target)
             report.converted += [os.path.join(target, file_name) for file_name in converted]
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if made_output_dir and not os.listdir(output_dir):  # nothing converted: no output folder made for nothing
-            os.rmdir(output_dir)
 
 
 def _kept(target: str, overwrite: bool, source: str, report: ConversionReport) -> bool:

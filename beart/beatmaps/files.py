@@ -1,6 +1,7 @@
 """Writing output files safely: complete or not at all, under names every file system accepts, never replacing a file
 the user did not ask to replace."""
 
+import contextlib
 import filecmp
 import os
 import re
@@ -97,6 +98,31 @@ def write_atomically(path, content, *, overwrite: bool = True) -> str:
             os.remove(staging)
         raise
     return path
+
+
+@contextlib.contextmanager
+def staging_folder(folder, prefix: str):
+    """
+    A new hidden folder inside `folder` (made if missing) to write into before what is finished is moved into place
+    (`move_into_place`), so that an interrupted run leaves nothing half-written. It is removed on leaving, and `folder`
+    with it where this made `folder` and it stayed empty.
+
+    Args:
+        folder (`str`): where the staged files end up.
+        prefix (`str`): the start of the hidden folder's name (`.beart-set-`).
+
+    Yields:
+        `str`: the staging folder.
+    """
+    made_folder = not os.path.lexists(folder)
+    os.makedirs(folder, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=folder, prefix=prefix, suffix=".partial")
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if made_folder and not os.listdir(folder):  # nothing moved in: no folder made for nothing
+            os.rmdir(folder)
 
 
 def move_into_place(staging, folder) -> None:

@@ -3,8 +3,6 @@ PNG plots."""
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +15,7 @@ from ..audio import AudioError, load_audio
 from ..beatmaps import BeatmapError, IntermediateBeatmap
 from ..beatmaps.batch_conversion import find_audio, find_beatmap_sets, read_difficulties
 from ..beatmaps.beatmap_set import BeatmapSet
-from ..beatmaps.files import move_into_place, safe_filename, write_atomically
+from ..beatmaps.files import move_into_place, safe_filename, staging_folder, write_atomically
 from ..beatmaps.formats import mode_of_beatmap
 from ..beatmaps.intermediate import TRACK_COUNTS
 from ..beatmaps.provenance import is_ai_generated
@@ -311,12 +309,9 @@ class BeatmapEvaluator:
             logger.warning(f"skipped {item}: {reason}")
         if not songs:
             raise BeatmapError(f"No human maps with their audio found under {references}; nothing to evaluate.")
-        made_output_dir = not os.path.lexists(output_dir)
-        os.makedirs(output_dir, exist_ok=True)
         # the plots are drawn into a hidden folder and moved into `plots` with the report: an evaluation stopped
         # half-way leaves no plots without their report (which a second run refused without --overwrite)
-        staging = tempfile.mkdtemp(dir=output_dir, prefix=".beart-plots-", suffix=".partial")
-        try:
+        with staging_folder(output_dir, ".beart-plots-") as staging:
             rows = _ReportRows()
             total = sum(len(song.maps) + len(self.sweep_difficulties) for song in songs)
             bar = tqdm(total=total * len(self.systems), desc="evaluating", unit="map", disable=not progress)
@@ -336,10 +331,6 @@ class BeatmapEvaluator:
                 }
             move_into_place(staging, plots_dir)
             write_report(report, output_dir)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-            if made_output_dir and not os.listdir(output_dir):
-                os.rmdir(output_dir)
         return report
 
     def _evaluate_song(self, song: ReferenceSong, rows: _ReportRows, skipped: list, bar, plots_dir, plot_seconds):

@@ -9,8 +9,7 @@ from .beatmaps.errors import BeatmapError
 from .beatmaps.intermediate import QUANTUM_MS
 from .evaluation.plots import load_pyplot, save_figure
 from .modeling import BeartModel
-from .decoding_options import DecodingOptions
-from .modeling.generation_beart import GENERATION_KEYS, decoding_settings
+from .modeling.generation_beart import GENERATION_KEYS
 from .processing import BeartProcessor
 from .safety import check_writable
 from .beat_vocabulary import RESERVED_TOKENS
@@ -169,8 +168,7 @@ def inspect_generation(
     # the map in the layout the model decodes it with (`decode_tracks`: a one-track map is decoded with more tracks)
     _, tracks = generator.resolve_tracks(generation_options.pop("mode", None), generation_options.pop("tracks", None))
     call = {key: value for key, value in generation_options.items() if key in GENERATION_KEYS}
-    settings = decoding_settings(model.generation_config, **call)
-    decoded = generator.decoded_tracks(tracks, settings.get("strategy", "fast"), settings.get("decode_tracks"))
+    _, options, decoded = generator.decoding_options(tracks, call.pop("strategy", "fast"), **call)
     try:
         beatmap = generator(
             analysis,
@@ -183,7 +181,7 @@ def inspect_generation(
         difficulty = beatmap.difficulty
     except BeatmapError:  # nothing placed up to the step (a quiet intro, the first step): the history is empty
         beat_tokens = np.full((step + 1, len(decoded)), processor.tokenizer.empty_token_id)
-        difficulty = DecodingOptions(**{key: value for key, value in settings.items() if key != "strategy"}).difficulty
+        difficulty = options.difficulty
     num_tracks = beat_tokens.shape[1]
     attentions = step_attentions(model, processor, analysis.mel_slices, beat_tokens, step, difficulty, scored_track=0)
     window, _ = processor.track_layout(num_tracks)

@@ -144,7 +144,7 @@ class BeatmapFormat:
             title (`str`, *optional*): the song's title, which names a song folder's charts.
             overwrite (`bool`): whether existing files are to be replaced.
         """
-        for path in self.chart_paths(output_path, title or "beatmap"):
+        for path in self.chart_paths(output_path, title):
             check_writable(path, overwrite)
 
     def sustain_rests(self, mode: str) -> tuple[float, float]:

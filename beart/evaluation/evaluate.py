@@ -434,13 +434,13 @@ class BeatmapEvaluator:
                 bar.update(1)
         return rows
 
-    def _report(self, rows: _ReportRows, staging, skipped, plots_dir) -> dict:
+    def _report(self, song_rows: _ReportRows, staging, skipped, plots_dir) -> dict:
         """The report of the songs' rows; the plots are drawn into `staging` and named as they will lie in
         `plots_dir`, relative to its output folder."""
-        per_map = pd.concat(rows.per_map, ignore_index=True)
-        audio_rows = pd.concat(rows.audio, ignore_index=True)
-        statistics = pd.DataFrame(rows.statistics)
-        plots = rows.plots
+        per_map = pd.concat(song_rows.per_map, ignore_index=True)
+        audio_rows = pd.concat(song_rows.audio, ignore_index=True)
+        statistics = pd.DataFrame(song_rows.statistics)
+        plots = song_rows.plots
         micro = pd.concat(
             [micro_average(rows).assign(system=system) for system, rows in per_map.groupby("system", sort=False)]
         )
@@ -473,7 +473,7 @@ class BeatmapEvaluator:
         }
         lined_up = statistics[(statistics["system"] == REFERENCE) & (statistics["lined_up_ms"] != 0)]
         if len(lined_up):
-            as_written = pd.concat(rows.as_written, ignore_index=True)
+            as_written = pd.concat(song_rows.as_written, ignore_index=True)
             report["lined_up_maps"] = _records(lined_up[["song", "map", "offset_ms", "lined_up_ms"]])
             report["onsets_as_written"] = {
                 "micro": _records(

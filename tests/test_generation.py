@@ -188,6 +188,20 @@ def test_a_long_list_of_songs_is_decoded_a_batch_at_a_time_with_the_same_maps(ge
     assert analysed == []
 
 
+def test_a_songs_seeded_map_is_the_same_alone_and_in_any_batch(generator, song):
+    # the songs of a batch shared one generator: a song's map depended on the songs beside it, and the seed its map
+    # records did not remake it alone
+    other = str(CORPUS / "ppy-osu-tests" / "audio" / "test-sample.mp3")
+    settings = {"mode": "mania", "seed": 3, "end": 4.0, "hit_threshold": 0.3, "hold_threshold": 0.8, "progress": False}
+    alone = [generator(audio, **settings) for audio in (song, other)]
+    assert all(beatmap.meta["source"]["seed"] == 3 for beatmap in alone)
+    assert alone[0].hit_objects()["track"].nunique() > 1  # the drawn tracks
+    for batch in ([song, other], [other, song, song]):
+        for beatmap in generator(batch, **settings):
+            expected = alone[0] if beatmap.meta["audio"] == alone[0].meta["audio"] else alone[1]
+            pd.testing.assert_frame_equal(beatmap.data, expected.data)
+
+
 def test_charts_that_exist_are_refused_before_the_song_is_read(generator, song, tmp_path, monkeypatch):
     folder = tmp_path / "set"
     generator(song, mode="stepmania", end=3.0, seed=1, output_path=str(folder), progress=False)

@@ -260,6 +260,26 @@ def _generator(seed: int | None) -> torch.Generator:
     return generator
 
 
+def draw_per_song(draw, rows: torch.Tensor, generators: list[torch.Generator], active: list[int]):
+    """
+    Runs a seeded draw on each song's rows with the song's own generator, so that a song's map is the same in any batch
+    and the seed its map records remakes it alone.
+
+    Args:
+        draw (`Callable[[torch.Tensor, torch.Generator], torch.Tensor | tuple[torch.Tensor, ...]]`): the draw.
+        rows (`torch.Tensor` of shape `(batch_size, ...)`): one row per active song.
+        generators (`list[torch.Generator]`): one per song of the call.
+        active (`list[int]`): the song of each row.
+
+    Returns:
+        What `draw` returns, its rows joined again in the order of `rows`.
+    """
+    parts = [draw(rows[row : row + 1], generators[index]) for row, index in enumerate(active)]
+    if isinstance(parts[0], torch.Tensor):
+        return torch.cat(parts)
+    return tuple(torch.cat(part) for part in zip(*parts))
+
+
 def check_beam_widths(beams: list, max_beam_width: int | None, vocab_size: int, row_bytes: int) -> None:
     """
     Raises `ValueError` for beams the legacy search cannot run: a width above the vocabulary (torch's "selected index
@@ -411,7 +431,7 @@ def fast_decoding(
         Per song, `(beat_tokens, tempo, first_step)` as `legacy_beam_search` returns them.
     """
     scorer = ContextScorer(model, processor, options, num_tracks)
-    generator = _generator(options.seed)
+    generators = [_generator(options.seed) for _ in analyses]  # one per song: its map does not depend on the batch
     songs = [analysis.mel_slices for analysis in analyses]
     ahead = options.steps_per_forward(model.config)
     read_positions = processor.prediction_positions(num_tracks, ahead)
@@ -469,14 +489,18 @@ def fast_decoding(
             unguided = priors(None, unguided[0], songs=active, first_step=start_step + relative)
             probabilities = unguided.softmax(dim=-1)  # read by both
             going_on, held_after = holds.going_on(probabilities, held_before[active])
-            holds_outside, holds_inside = holds.draw_holds(probabilities, generator)
+            holds_outside, holds_inside = draw_per_song(holds.draw_holds, probabilities, generators, active)
         chosen = torch.empty(logits.shape[:-1], dtype=torch.long)
         if capped:
             quiet, scores = torch.empty_like(chosen), torch.empty((len(active), ahead))
         holding = in_hold[active]
         for step in range(ahead):  # in order: the hold grammar reads the steps before
             step_logits = hold_grammar(None, logits[:, :, step], holding)[:, :, None]
-            chosen[:, :, step] = choose_tokens(step_logits, options, starts_object, generator)[..., 0]
+            choice = draw_per_song(
+                lambda rows, generator: choose_tokens(rows, options, starts_object, generator),
+                step_logits, generators, active,
+            )  # fmt: skip
+            chosen[:, :, step] = choice[..., 0]
             if holds:  # the objects stay where they are; their kind and the holds' length follow the model
                 if holding.any():
                     chosen[:, :, step] = holds.go_on(

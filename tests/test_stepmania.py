@@ -410,6 +410,33 @@ def test_write_stepmania_without_notes_leaves_nothing(tmp_path):
     assert not (tmp_path / "song").exists()
 
 
+def test_an_interrupted_song_folder_write_leaves_nothing_and_a_second_run_writes_it(tmp_path, monkeypatch):
+    # the song and the .sm were written one by one before the .ssc: interrupted there, the folder held them, and a
+    # second run was refused ("song.sm already exists")
+    from beart.beatmaps import files
+
+    write_atomically = files.write_atomically
+
+    def interrupted(path, *arguments, **kwargs):
+        if str(path).endswith(".ssc"):
+            raise KeyboardInterrupt
+        return write_atomically(path, *arguments, **kwargs)
+
+    reader = StepManiaSimfile(SONG / "Goin' Under.ssc")
+    chart = reader.read(reader.difficulty_names[0])
+    monkeypatch.setattr(files, "write_atomically", interrupted)
+    for folder in (tmp_path / "new", tmp_path / "mine"):
+        (tmp_path / "mine").mkdir(exist_ok=True)
+        (tmp_path / "mine" / "notes.txt").write_text("mine")
+        with pytest.raises(KeyboardInterrupt):
+            write_stepmania(chart, folder / "song.sm", SONG / "Goin' Under.ogg")
+    assert not (tmp_path / "new").exists() and os.listdir(tmp_path / "mine") == ["notes.txt"]
+    monkeypatch.setattr(files, "write_atomically", write_atomically)
+    write_stepmania(chart, tmp_path / "mine" / "song.sm", SONG / "Goin' Under.ogg")
+    assert sorted(os.listdir(tmp_path / "mine")) == ["Goin' Under.ogg", "notes.txt", "song.sm", "song.ssc"]
+    assert len(simfile.open(str(tmp_path / "mine" / "song.ssc")).charts) == 1
+
+
 def test_dataset_build_takes_stepmania_songs(tmp_path, capsys):
     from beart.training import load_corpus
 

@@ -150,7 +150,8 @@ def write_song_files(
     Writes chart files and, beside them, the song they play (a StepMania, TJA or Frets on Fire song folder). Every
     output is checked before anything is written, so an existing file (or another audio file of the same name) stops
     the whole write unless `overwrite`; the same song already in the folder (the same bytes, as a second chart of the
-    song written beside the first finds it) is kept as it is.
+    song written beside the first finds it) is kept as it is. The files are written into a hidden folder inside
+    `folder` and moved into place together (`staging_folder`), so an interrupted write leaves none of them.
 
     Args:
         folder (`str`): the song folder (created if missing).
@@ -173,12 +174,18 @@ def write_song_files(
     paths = {os.path.join(folder, name): text for name, text in texts.items()}
     for path in [*paths, *([audio_target] if copy_audio else [])]:
         check_writable(path, overwrite)
-    if copy_audio:
-        write_atomically(audio_target, audio if isinstance(audio, bytes) else _copied(audio), overwrite=overwrite)
-    return [
-        write_atomically(path, text if isinstance(text, bytes) else text.encode("utf-8"), overwrite=overwrite)
-        for path, text in paths.items()
-    ]
+    with staging_folder(folder, ".beart-song-") as staging:  # all or nothing: no song without its charts
+        if copy_audio:
+            write_atomically(
+                os.path.join(staging, os.path.basename(audio_target)),
+                audio if isinstance(audio, bytes) else _copied(audio),
+            )
+        for path, text in paths.items():
+            write_atomically(
+                os.path.join(staging, os.path.basename(path)), text if isinstance(text, bytes) else text.encode("utf-8")
+            )
+        move_into_place(staging, folder)
+    return list(paths)
 
 
 def _copied(source: str):

@@ -422,6 +422,45 @@ def test_build_with_nothing_usable_writes_nothing(tmp_path, capsys):
     assert sorted(os.listdir(tmp_path)) == ["empty"]
 
 
+def test_a_trained_model_s_card_credits_the_songs_and_charts_it_learned_from(tmp_path, caplog):
+    # the card of a trained model said "Fill in: the maps and songs it was trained on (with the credits their licences
+    # ask for)", though the corpus had read every title, artist and charter
+    text = RENATUS.read_text(encoding="utf-8-sig")
+    audio = (CORPUS / "ppy-osu-tests" / "audio" / "test-sample.mp3").read_bytes()
+    titles = ["Renatus", "Pipe | <img src=x onerror=alert(1)> [link](javascript:x)", "Third", "Fourth"]
+    (tmp_path / "maps").mkdir()
+    for index, title in enumerate(titles):
+        credited = text.replace("Title:Renatus", f"Title:{title}").replace("TitleUnicode:Renatus", f"TitleUnicode:{title}")
+        credited = credited.replace("Creator:Gamu", f"Creator:Charter {index}")
+        osz_with_audio(tmp_path / "maps" / f"set{index}.osz", credited, audio)
+    build_corpus(tmp_path / "maps", tmp_path / "corpus", test_size=0.25, progress=False)
+    credits = json.loads((tmp_path / "corpus" / "beart_corpus.json").read_text())["credits"]
+    assert sorted(credit["title"] for credit in credits) == sorted(titles)
+    assert {credit["split"] for credit in credits} == {"train", "test"}
+    assert all(credit["artist"] == "Soleily" and credit["charts"] == ["Insane"] for credit in credits)
+
+    output = tmp_path / "run"
+    arguments = tiny_arguments(output, max_steps=2, report_to="none", save_strategy="no", eval_strategy="steps",
+                               eval_steps=2)  # fmt: skip
+    train_beart(tmp_path / "corpus", arguments, config_overrides=TINY_MODEL)
+    card = (output / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in card.splitlines() if "| Soleily |" in line]
+    assert len(rows) == 4
+    for credit in credits:
+        (row,) = [row for row in rows if f"Charter {titles.index(credit['title'])}" in row]
+        assert row.startswith(f"| {credit['split']} | ") and "| osu! |" in row and "| Insane |" in row
+    assert "Pipe \\| &lt;img src=x onerror=alert(1)&gt; \\[link\\](javascript:x)" in card and "<img" not in card
+    assert "6 charts of 3 songs" in card and "2 charts of 1 song held out" in card
+    assert "evaluation loss, held-out charts, step 2" in card and "Fine-tuned" not in card
+    # a second run into the folder writes its card again; a card of the user's own is kept
+    arguments = tiny_arguments(output, max_steps=3, report_to="none", save_strategy="no")
+    train_beart(tmp_path / "corpus", arguments, config_overrides=TINY_MODEL, overwrite=True)
+    assert "| steps | 3 (" in (output / "README.md").read_text(encoding="utf-8")
+    (output / "README.md").write_text("# My model\n")
+    train_beart(tmp_path / "corpus", arguments, config_overrides=TINY_MODEL, overwrite=True)
+    assert (output / "README.md").read_text() == "# My model\n" and "is a card of your own" in caplog.text
+
+
 def test_parameter_groups_leave_norms_biases_and_heads_undecayed():
     model = BeartModel(BeartConfig.from_preset("quaver", **TINY_MODEL))
     decay, no_decay = parameter_groups(model, 0.01)

@@ -18,13 +18,22 @@ metrics:
 """
 
 
-def model_card_text(config: BeartConfig) -> str:
+FILL_IN = """## Data, training and evaluation
+
+Fill in: the maps and songs it was trained on (with the credits their licences ask for), how it was trained, and
+its figures from `beart evaluate`, with the songs each figure comes from.
+"""
+
+
+def model_card_text(config: BeartConfig, details: str = FILL_IN, mark: str = "") -> str:
     """
-    A model card for a BEaRT model: the Hugging Face metadata header, what the model is, how to run it, and the
-    places to fill in (data, training, figures) that only its trainer knows.
+    A model card for a BEaRT model: the Hugging Face metadata header, what the model is, how to run it, and what only
+    its trainer knows (data, training, figures): `details`, by default places to fill in.
 
     Args:
         config (`BeartConfig`): the model's configuration.
+        details (`str`, *optional*): the card's sections after the usage (markdown, from `## ...`).
+        mark (`str`, *optional*): a line after the metadata header (an HTML comment: who wrote the card).
     """
     from ..beatmaps.formats import FORMATS  # the registry's games; imported here, when a card is written
 
@@ -33,7 +42,7 @@ def model_card_text(config: BeartConfig) -> str:
         f"context {config.max_position_embeddings}, foresight {config.audio_foresight}, "
         f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, {config.mel_bands} mel bands"
     )
-    return f"""{CARD_METADATA}
+    return f"""{CARD_METADATA}{mark and mark + chr(10)}
 # BEaRT model
 
 A [BEaRT](https://github.com/sedthh/BeatLearning) model saved by the `beart` package ({size}). It turns a song into a
@@ -50,8 +59,4 @@ beatmap = generator("song.mp3", mode="mania", difficulty=0.6, output_path="song.
 Without beart installed, the code saved beside the weights serves:
 `pipeline("beatmap-generation", model="THIS_FOLDER_OR_ID", trust_remote_code=True)`.
 
-## Data, training and evaluation
-
-Fill in: the maps and songs it was trained on (with the credits their licences ask for), how it was trained, and
-its figures from `beart evaluate`, with the songs each figure comes from.
-"""
+{details}"""

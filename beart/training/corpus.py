@@ -10,6 +10,9 @@ The corpus keeps each thing once and memory-mapped (Arrow), so it scales past me
 | `train` | training example       | `map_index`, `step` (the 100 ms token scored), `scored_track`             |
 | `test`  | evaluation example     | the same (absent when every song went to `train`)                         |
 
+`beart_corpus.json` beside the splits holds the counts, the charts' shifts where they were lined up, and each song's
+credit (title, artist, charts and charters: `credits.py`), which the model card of a model trained on the corpus lists.
+
 Mel features are computed once per song (10 ms frames, grouped into slices by the collator, which can shift them for
 time-offset augmentation); `BeartDataCollator` turns example rows into model inputs on the fly. Songs, not
 difficulties, are split between train and test, with a fixed seed.
@@ -45,6 +48,7 @@ from ..processing import BeartFeatureExtractor, BeartTokenizer, SongAnalysis
 from ..safety import LimitError, UnsafePathError, check_folders_above
 from .alignment import ALIGN_ON, alignment_shift_ms, shifted
 from .corpus_check import check_corpus
+from .credits import song_credit
 
 
 logger = logging.get_logger(__name__)
@@ -415,7 +419,7 @@ def _write_corpus(
     folded_tracks=(), align_on="frames",
 ):  # fmt: skip
     """Writes the corpus into `staging`; returns whether any example was built."""
-    kept_maps, examples, shifts = [], {split: [] for split in EXAMPLE_SPLITS}, {}
+    kept_maps, examples, shifts, credits = [], {split: [] for split in EXAMPLE_SPLITS}, {}, []
 
     def song_rows():
         for song in tqdm(songs, desc="Computing features", unit="song", disable=not progress):
@@ -451,14 +455,15 @@ def _write_corpus(
                                    f"({len(slices) * tokenizer.groups / 100:.1f} s) left out of training.")  # fmt: skip
                     steps = steps[~past_audio]
                 if len(steps):
-                    song_maps.append((item, read, steps, len(beatmap.tracks)))
+                    song_maps.append((item, read, steps, len(beatmap.tracks), beatmap.meta))
                 else:
                     report.skipped.append((item, "empty: no step with events to learn from"))
             if not song_maps:
                 continue
             song_index = sum(report.songs.values())
             report.songs[song.split] += 1
-            for item, read, steps, num_tracks in song_maps:
+            credits.append(song_credit(song.split, [meta for *_, meta in song_maps]))
+            for item, read, steps, num_tracks, _ in song_maps:
                 examples[song.split].append((len(kept_maps), steps, num_tracks))
                 kept_maps.append((song_index, item, read))
                 report.maps[song.split] += 1
@@ -515,6 +520,7 @@ def _write_corpus(
         "examples": report.examples,
         "skipped": len(report.skipped),
         **({"chart_shifts_ms": shifts} if align_to_onsets else {}),
+        "credits": credits,
     }
     with open(os.path.join(corpus_dir, CORPUS_INFO_NAME), "w", encoding="utf-8") as file:
         json.dump(info, file, indent=1)

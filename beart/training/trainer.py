@@ -21,6 +21,7 @@ from ..processing import BeartProcessor
 from ..safety import check_writable_folder
 from .collator import BeartDataCollator
 from .corpus import check_corpus_fits, load_corpus
+from .training_card import write_training_card
 
 
 logger = logging.get_logger(__name__)
@@ -193,7 +194,8 @@ def train_beart(
 ) -> BeartTrainer:
     """
     Trains a BEaRT model on a corpus built by `beart dataset build` and saves model and processor to
-    `args.output_dir` (what `beart train` and `examples/train.py` run).
+    `args.output_dir` (what `beart train` and `examples/train.py` run), with a model card listing the songs and
+    charts it learned from, their credits, and how it was trained (`training_card.py`).
 
     Args:
         corpus_dir (`str`): the corpus.
@@ -280,6 +282,9 @@ def train_beart(
     trainer.save_model(args.output_dir)
     if trainer.is_world_process_zero():
         processor.save_pretrained(args.output_dir)
+        write_training_card(
+            args.output_dir, model.config, corpus_dir, base_model=model_name_or_path, args=args, state=trainer.state
+        )
     return trainer
 
 

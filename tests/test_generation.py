@@ -40,6 +40,14 @@ def song(fixtures_dir):
     return str(fixtures_dir / "click_120bpm.wav")
 
 
+def test_the_pipeline_prints_as_transformers_pipelines_do(generator):
+    # printing the pipeline (a notebook shows it so) raised "'BeartModel' object has no attribute 'output_modalities'"
+    assert repr(generator) == (
+        "BeatmapGenerationPipeline: {'model': 'BeartModel', 'dtype': 'float32', 'device': 'cpu', "
+        "'input_modalities': ('audio', 'text'), 'output_modalities': ('text',)}"
+    )
+
+
 def test_legacy_strategy_reproduces_the_original_generation(generator, song, fixtures_dir):
     expected = pd.read_csv(fixtures_dir / "generated_left_seed7.csv")
     beatmap = generator(

@@ -285,6 +285,10 @@ class BeartPreTrainedModel(PreTrainedModel):
     config_class = BeartConfig
     base_model_prefix = "beart"
     main_input_name = "input_ids"
+    # mel slices and beat tokens in; beat tokens (token ids, as transformers' generating models give) out. The
+    # pipeline's repr reads both: without `output_modalities` printing it raised AttributeError.
+    input_modalities = ("audio", "text")
+    output_modalities = ("text",)
     _supports_sdpa = True
     _no_split_modules = ["BeartLayer"]
 

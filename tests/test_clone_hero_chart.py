@@ -199,6 +199,19 @@ def test_broken_charts_name_the_file_and_line(text, message):
     assert "broken.chart" in str(error.value)
 
 
+def test_a_chart_without_guitar_notes_is_named_by_its_sections(tmp_path):
+    # a .chart whose note lines were all skipped was refused with "no part holds guitar notes (pitches 60-100)": MIDI
+    # pitches, which a .chart does not have
+    folder = tmp_path / "song"
+    folder.mkdir()
+    (folder / "notes.chart").write_text(
+        "[Song]\n{\nResolution = 192\n}\n[SyncTrack]\n{\n0 = B 120000\n}\n[ExpertSingle]\n{\n-192 = N 0 0\n}\n"
+    )
+    soundfile.write(folder / "song.wav", np.zeros(RATE, np.float32), RATE)
+    with pytest.raises(BeatmapError, match=re.escape("notes.chart: no section ([ExpertSingle], [HardSingle], ...)")):
+        FretsOnFireSong(folder)
+
+
 @pytest.mark.parametrize(
     "tempo_line, note_line, message",
     [

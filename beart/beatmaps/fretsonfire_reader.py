@@ -93,7 +93,6 @@ def chart_member(names: list[str]) -> str | None:
     return (forced or charts or [None])[0]
 
 
-
 def guitar_part(chart: MidiChart, where: str) -> MidiPart:
     """The guitar part of a chart (see the module docstring)."""
     named = [part for part in chart.parts if part.name.lower() in GUITAR_PART_NAMES]
@@ -101,6 +100,8 @@ def guitar_part(chart: MidiChart, where: str) -> MidiPart:
         return named[0]
     with_frets = [part for part in chart.parts if part.notes["pitch"].isin(_fret_pitches()).any()]
     if not with_frets:
+        if where.lower().endswith(CHART_TEXT_EXTENSION):  # a .chart names its parts by sections, not pitches
+            raise BeatmapError(f"{where}: no section ([ExpertSingle], [HardSingle], ...) holds guitar notes.")
         pitches = f"{min(DIFFICULTIES)}-{max(DIFFICULTIES) + FRETS - 1}"
         raise BeatmapError(f"{where}: no part holds guitar notes (pitches {pitches}).")
     if len(with_frets) > 1:

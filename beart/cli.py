@@ -15,6 +15,7 @@ from .beatmaps.formats import (
     SONG_FOLDER_MODES, WRITE_MODES, format_for_mode, mode_of_output, readable_files, written_files,
 )  # fmt: skip
 from .decoding_options import STRATEGIES, DecodingOptions
+from .beatmaps.files import safe_filename, unique_filename
 from .beatmaps.intermediate import TRACK_COUNTS
 from .safety import limits
 
@@ -149,16 +150,29 @@ def _generate(arguments: argparse.Namespace) -> int:
     from .audio import check_audio_file
     from .generation.pipeline_beatmap_generation import song_title
 
+    songs = arguments.song
+    if len(songs) > 1 and (arguments.title or arguments.artist):
+        raise ValueError("--title and --artist name one song; with several songs, each map takes its song's own tags.")
     mode = arguments.mode
-    if mode is None and arguments.tracks is None and arguments.output is not None:
+    if mode is None and arguments.tracks is None and arguments.output is not None and len(songs) == 1:
         mode = mode_of_output(arguments.output)  # `-o song.sm`: a StepMania simfile
     beatmap_format = format_for_mode(mode or "osu")
-    output = arguments.output
-    if output is None:
-        output = os.path.splitext(os.path.basename(arguments.song))[0] + beatmap_format.archive
-    check_audio_file(arguments.song)  # before the model loads: a typo costs no wait
-    beatmap_format.check_output_path(output)
-    beatmap_format.check_outputs(output, song_title(arguments.song, arguments.title), arguments.overwrite)
+    outputs = _song_outputs(songs, arguments.output, beatmap_format.archive)
+    ready = []
+    for song, output in zip(songs, outputs):  # before the model loads: a typo costs no wait
+        try:
+            check_audio_file(song)
+            beatmap_format.check_output_path(output)
+            beatmap_format.check_outputs(output, song_title(song, arguments.title), arguments.overwrite)
+        except (OSError, ValueError) as error:
+            if len(songs) == 1:
+                raise
+            print(f"beart generate: skipped {song}: {error}", file=sys.stderr)
+            continue
+        ready.append((song, output))
+    if not ready:
+        print("beart generate: no song to map; nothing written", file=sys.stderr)
+        return 1
     generator = _generator(arguments.model)
     options = {
         "mode": mode,
@@ -178,16 +192,49 @@ def _generate(arguments: argparse.Namespace) -> int:
     options = {key: value for key, value in options.items() if value is not None}
     if options.get("difficulty") is not None and len(options["difficulty"]) == 1:
         options["difficulty"] = options["difficulty"][0]
-    beatmaps = generator(arguments.song, output_path=output, **options, **_decoding_options(arguments))
-    for beatmap in beatmaps if isinstance(beatmaps, list) else [beatmaps]:
-        objects = beatmap.hit_objects()
-        seconds = len(beatmap) * 10 / 1000
-        print(
-            f"beart generate: difficulty {beatmap.difficulty:g}: {len(objects)} objects "
-            f"({int((objects['end'] > objects['start']).sum())} holds) over {seconds:.1f} s on "
-            f"{len(beatmap.tracks)} track(s), seed {beatmap.meta['source']['seed']} -> {beatmap.meta['output_path']}"
-        )
-    return 0
+    failed = len(songs) - len(ready)
+    for song, output in ready:  # one song at a time: a song that fails is named, and the others are mapped
+        try:
+            beatmaps = generator(song, output_path=output, **options, **_decoding_options(arguments))
+        except (OSError, ValueError) as error:
+            if len(songs) == 1:
+                raise
+            print(f"beart generate: skipped {song}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        for beatmap in beatmaps if isinstance(beatmaps, list) else [beatmaps]:
+            _print_generated(beatmap)
+    if len(songs) > 1:
+        print(f"beart generate: mapped {len(songs) - failed} of {len(songs)} songs")
+    return 1 if failed else 0
+
+
+def _print_generated(beatmap) -> None:
+    objects = beatmap.hit_objects()
+    seconds = len(beatmap) * 10 / 1000
+    print(
+        f"beart generate: difficulty {beatmap.difficulty:g}: {len(objects)} objects "
+        f"({int((objects['end'] > objects['start']).sum())} holds) over {seconds:.1f} s on "
+        f"{len(beatmap.tracks)} track(s), seed {beatmap.meta['source']['seed']} -> {beatmap.meta['output_path']}"
+    )
+
+
+def _song_outputs(songs: list[str], output: str | None, archive: str) -> list[str]:
+    """
+    Where `beart generate` writes each song's map: one song to OUTPUT (default: the song's name and the format's
+    archive, here); several to a file each in the folder OUTPUT (default: here), named by the song (a number added
+    where two songs share a name).
+    """
+    if len(songs) == 1:
+        return [output if output is not None else os.path.splitext(os.path.basename(songs[0]))[0] + archive]
+    folder = output if output is not None else "."
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise NotADirectoryError(f"{folder}: several songs are written into a folder, and this is a file.")
+    taken = set()
+    names = [
+        unique_filename(safe_filename(os.path.splitext(os.path.basename(song))[0]) + archive, taken) for song in songs
+    ]
+    return [os.path.join(folder, name) for name in names]
 
 
 def _add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
@@ -357,6 +404,7 @@ EXAMPLES = {
         "beart generate song.mp3 -o song.osz --mode mania --difficulty 0.7",
         "beart generate song.ogg -o song_sm --mode stepmania --start 30 --end 90 --seed 1",
         "beart generate song.mp3 -o song.osz --mode mania --difficulty 0.2 0.4 0.6 0.8 1",
+        "beart generate album/*.mp3 -o maps/ --mode tja --difficulty 0.3 0.6 0.9",
     ],
     "evaluate": [
         "beart evaluate \"Songs/Goin' Under\" eval_out",
@@ -477,12 +525,17 @@ def build_parser() -> argparse.ArgumentParser:
         "generate",
         help="generate a playable beatmap for a song",
         description="Generate a beatmap for SONG with a BEaRT model (the bundled default one unless --model) and "
-        f"write it as an .osz, or as a song folder for the song-folder modes ({', '.join(SONG_FOLDER_MODES)}).",
+        f"write it as an .osz, or as a song folder for the song-folder modes ({', '.join(SONG_FOLDER_MODES)}). "
+        "Several songs are mapped in turn with the model loaded once; a song that cannot be mapped is named and "
+        "skipped, and the exit status is 1.",
     )
-    generate.add_argument("song", help="the song: a wav, ogg, mp3 or flac file")
     generate.add_argument(
-        "-o", "--output", help=f"what to write, by mode ({written_files()}); default: SONG's name in this folder"
+        "song", nargs="+", help="the song: a wav, ogg, mp3 or flac file; or several, each mapped in turn"
     )
+    generate.add_argument(
+        "-o", "--output", help=f"what to write, by mode ({written_files()}); default: SONG's name in this folder. "
+        "With several songs, the folder where each song's map goes, named by the song (default: this folder)",
+    )  # fmt: skip
     generate.add_argument(
         "--mode", choices=WRITE_MODES,
         help="default: the game whose file OUTPUT names (song.sm, song.tja, SONG/notes.chart), else osu",

@@ -2,6 +2,7 @@
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 import json
@@ -457,6 +458,39 @@ def test_command_line_generates_osz_and_stepmania(converted_dir, song, tmp_path,
     assert [chart.slot for chart in written.charts] == ["Easy", "Challenge"]
     assert main(["generate", str(tmp_path / "missing.mp3"), "--model", str(converted_dir)]) == 1
     assert "not found" in capsys.readouterr().err
+
+
+def test_command_line_maps_several_songs_with_the_model_loaded_once(converted_dir, song, tmp_path, capsys, monkeypatch):
+    # `beart generate` took one song: a folder of songs cost a model load each, in a shell loop that stopped at the
+    # first song it could not map
+    from beart import cli
+
+    other = str(CORPUS / "ppy-osu-tests" / "audio" / "test-sample.mp3")
+    (tmp_path / "again").mkdir()
+    again = shutil.copy(song, tmp_path / "again" / "click_120bpm.wav")  # the same name in another folder
+    (tmp_path / "notes.wav").write_text("no audio")
+    loads = []
+    load = cli._generator
+    monkeypatch.setattr(cli, "_generator", lambda model: loads.append(model) or load(model))
+    songs = [song, other, str(tmp_path / "missing.wav"), str(tmp_path / "notes.wav"), str(again)]
+    arguments = ["generate", *songs, "--model", str(converted_dir), "--end", "4", "--seed", "1", "--no-progress"]
+    assert main([*arguments, "--mode", "tja", "-o", str(tmp_path / "maps")]) == 1
+    out, err = capsys.readouterr()
+    assert len(loads) == 1 and "mapped 3 of 5 songs" in out
+    assert "skipped " + str(tmp_path / "missing.wav") in err and "skipped " + str(tmp_path / "notes.wav") in err
+    assert sorted(os.listdir(tmp_path / "maps")) == ["click_120bpm", "click_120bpm (2)", "test-sample"]
+    tja = pytest.importorskip("tja")
+    for folder in os.listdir(tmp_path / "maps"):
+        (chart,) = (tmp_path / "maps" / folder).glob("*.tja")
+        assert tja.parse_tja(chart.read_text(encoding="utf-8")).charts  # the independent parser
+    # the same again: every map exists, so nothing is mapped and the model is not loaded
+    assert main([*arguments[:3], "--model", str(converted_dir), "--mode", "tja", "-o", str(tmp_path / "maps")]) == 1
+    assert len(loads) == 1 and capsys.readouterr().err.count("already exists") == 2
+    # one title for several songs, and several songs into a file, are refused before anything loads
+    assert main([*arguments[:3], "--title", "One", "-o", str(tmp_path / "other")]) == 1
+    assert "--title and --artist name one song" in capsys.readouterr().err
+    assert main([*arguments[:3], "-o", str(tmp_path / "notes.wav")]) == 1
+    assert "is a file" in capsys.readouterr().err and len(loads) == 1
 
 
 def test_rendered_audio_carries_the_map_onsets():

@@ -189,6 +189,17 @@ def test_a_long_list_of_songs_is_decoded_a_batch_at_a_time_with_the_same_maps(ge
     assert analysed == [song, other, 2, song, 1]
     for one, expected in zip(batched, alone):
         pd.testing.assert_frame_equal(one.data, expected)
+    # transformers' `batch_size`, in the call or the pipeline's, sets the songs per batch ("Unknown generation options")
+    analysed.clear()
+    batched = generator([song, other, song], batch_size=3, **settings)
+    assert analysed == [song, other, song, 3]
+    monkeypatch.setattr(generator, "_batch_size", 1)
+    analysed.clear()
+    generator([song, other], **settings)
+    assert analysed == [song, 1, other, 1]
+    for size in (0, 1.5, "2"):
+        with pytest.raises(ValueError, match="batch_size must be a whole number of songs"):
+            generator([song], batch_size=size, **settings)
     # output paths that are not one per song: refused before any song is read
     analysed.clear()
     for paths in (str(tmp_path / "ab"), [str(tmp_path / "a.osz")]):

@@ -19,6 +19,7 @@ from ..beatmaps.playability import make_playable
 from ..beatmaps.sustains import release_before_silences, silence_starts_ms, sustain_into_rests
 from ..beatmaps.tracks import MODE_FOR_TRACK_COUNT, retrack, tracks_of_count
 from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
+from ..beatmaps.numbers import is_whole_number
 from ..processing import BeartProcessor, SongAnalysis
 from ..decoding_options import STRATEGIES, DecodingOptions, decoded_track_count
 from ..modeling.generation_beart import DECODING_KEYS, STRATEGY_OPTIONS, decoding_settings, silence_gate
@@ -98,7 +99,10 @@ class BeatmapGenerationPipeline(Pipeline):
             (`{"raw" or "array": samples, "sampling_rate": rate}`), what a `datasets` `Audio` column gives (a
             torchcodec `AudioDecoder`; undecoded, `{"bytes": ..., "path": ...}`), or an analysis made before (several
             maps of one song then share it). A list is generated together, one forward pass per step for the songs of a
-            batch (`SONGS_PER_BATCH`, 16), a batch at a time.
+            batch, a batch at a time.
+        batch_size (`int`, *optional*): the songs of a list decoded together (more take more memory: 16 three-minute
+            songs about 1.5 GB); by default the pipeline's `batch_size` (`pipeline(..., batch_size=N)`), else
+            `SONGS_PER_BATCH` (16). Each song's map is the same in any batch.
         mode (`str`): one of `GENERATION_MODES` (`osu`, `taiko`, `catch`, `mania`, `stepmania`, `tja`,
             `fretsonfire`); sets the tracks. Defaults to the mode whose file `output_path` names (`song.sm`,
             `song.tja`, `song/notes.chart`; `beart.beatmaps.formats.mode_of_output`), else `"osu"`.
@@ -447,8 +451,14 @@ class BeatmapGenerationPipeline(Pipeline):
                 beatmap.meta["output_path"] = path
         return beatmaps
 
-    def __call__(self, audio, **kwargs):
-        """Generates for one song, or for a list of songs together (see the class docstring)."""
+    def __call__(self, audio, batch_size=None, **kwargs):
+        """Generates for one song, or for a list of songs together, `batch_size` songs at a time (see the class
+        docstring)."""
+        songs_per_batch = self._batch_size if batch_size is None else batch_size
+        songs_per_batch = SONGS_PER_BATCH if songs_per_batch is None else songs_per_batch
+        if not (is_whole_number(songs_per_batch) and songs_per_batch >= 1):
+            raise ValueError(f"batch_size must be a whole number of songs, 1 or more; got {songs_per_batch!r}.")
+        songs_per_batch = int(songs_per_batch)
         output_path = kwargs.get("output_path")
         if kwargs.get("mode") is None and kwargs.get("tracks") is None and output_path is not None:
             paths = output_path if isinstance(output_path, (list, tuple)) else [output_path]
@@ -465,8 +475,8 @@ class BeatmapGenerationPipeline(Pipeline):
         if paths is not None and (isinstance(paths, (str, os.PathLike)) or len(paths) != len(audio)):
             raise ValueError("Give a list of output paths, one per song.")  # before any song is decoded
         beatmaps = []
-        for first in range(0, len(audio), SONGS_PER_BATCH):  # a long list is held and decoded a batch at a time
-            songs = [self.preprocess(song, **preprocess) for song in audio[first : first + SONGS_PER_BATCH]]
+        for first in range(0, len(audio), songs_per_batch):  # a long list is held and decoded a batch at a time
+            songs = [self.preprocess(song, **preprocess) for song in audio[first : first + songs_per_batch]]
             if forward.get("strategy", "fast") == "legacy":
                 outputs = [self._forward(song, **forward) for song in songs]
             else:

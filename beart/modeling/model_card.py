@@ -42,7 +42,8 @@ def model_card_text(config: BeartConfig, details: str = FILL_IN, mark: str = "")
         f"context {config.max_position_embeddings}, foresight {config.audio_foresight}, "
         f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, {config.mel_bands} mel bands"
     )
-    return f"""{CARD_METADATA}{mark and mark + chr(10)}
+    header = CARD_METADATA + (f"{mark}\n" if mark else "")
+    return f"""{header}
 # BEaRT model
 
 A [BEaRT](https://github.com/sedthh/BeatLearning) model saved by the `beart` package ({size}). It turns a song into a

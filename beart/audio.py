@@ -19,6 +19,9 @@ from .safety import LimitError, check_duration, limits
 logger = logging.get_logger(__name__)
 
 MAX_PEAK = 1000.0
+# The lowest sampling rate read as a song: telephone audio is 8 kHz; a file that says 1 Hz (or 100) holds no sound, and
+# its samples, read as seconds of audio, made a map of 1,000 s from 1,000 numbers.
+MIN_SAMPLING_RATE = 4000
 MAX_TAG_LENGTH = 256
 OGG_BLOCK_FRAMES = 65536
 DECODE_BLOCK_FRAMES = 2**20  # about 24 s at 44.1 kHz (`_decode_in_blocks`)
@@ -68,6 +71,7 @@ def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: in
             0 < sampling_rate < float("inf")
         ):  # fmt: skip
             raise AudioError(f"An audio array needs a positive `sampling_rate` in Hz, got {sampling_rate!r}.")
+        check_sampling_rate(sampling_rate, "The given audio array")
         samples = _float_samples(np.asarray(audio))
         num_samples = max(samples.shape) if samples.ndim else 0
         check_duration(num_samples / sampling_rate, "The given audio array")
@@ -135,8 +139,7 @@ def _check_header(source, name: str) -> None:
         info = soundfile.info(source)
     except Exception:
         return  # not a format soundfile reads: the decoder below is bounded by duration instead
-    if info.samplerate <= 0:
-        raise AudioError(f"{name} declares a sampling rate of {info.samplerate} Hz.")
+    check_sampling_rate(info.samplerate, name)
     check_duration(info.frames / info.samplerate, name)
     decoded = info.frames * info.channels * np.dtype(np.float32).itemsize
     if decoded > limits.max_decoded_bytes:
@@ -144,6 +147,15 @@ def _check_header(source, name: str) -> None:
             f"{name} holds {info.channels} channel(s) at {info.samplerate} Hz for {info.frames / info.samplerate:.0f} "
             f"s: {decoded / 2**30:.1f} GiB decoded, past the {limits.max_decoded_bytes / 2**30:g} GiB beart decodes "
             "(beart.safety.limits.max_decoded_bytes)."
+        )
+
+
+def check_sampling_rate(sampling_rate, name: str) -> None:
+    """Raises `AudioError` naming `name` where `sampling_rate` (Hz) is below `MIN_SAMPLING_RATE`: no song."""
+    if not sampling_rate >= MIN_SAMPLING_RATE:
+        raise AudioError(
+            f"{name} is sampled at {sampling_rate:g} Hz: no song; beart reads audio sampled at {MIN_SAMPLING_RATE} Hz "
+            "or more."
         )
 
 
@@ -177,6 +189,7 @@ def check_song_file(path) -> None:
         ) from error
     if info.frames <= 0 or info.samplerate <= 0:
         raise AudioError(f"{os.fspath(path)} holds no audio samples.")
+    check_sampling_rate(info.samplerate, os.fspath(path))
 
 
 def _decode_file(path: str, target_sampling_rate: int) -> np.ndarray:

@@ -195,6 +195,22 @@ def test_silent_and_unlabelled_arrays_are_refused(feature_extractor):
         feature_extractor.mel_slices(b"not audio at all")
 
 
+def test_audio_sampled_below_4_khz_is_no_song(feature_extractor, tmp_path):
+    # a file that said it held 1,000 samples a second at 1 Hz was read as 1,000 s of audio and mapped; 8 kHz (telephone
+    # audio) is read
+    noise = np.random.default_rng(0).uniform(-0.3, 0.3, 8000)
+    for rate in (1, 100, 3999):
+        soundfile.write(tmp_path / f"at{rate}.wav", noise[:1000], rate)
+        for audio in (tmp_path / f"at{rate}.wav", (tmp_path / f"at{rate}.wav").read_bytes()):
+            with pytest.raises(beart.AudioError, match=f"sampled at {rate} Hz: no song"):
+                feature_extractor.mel_slices(audio)
+        with pytest.raises(beart.AudioError, match=f"sampled at {rate} Hz: no song"):
+            feature_extractor(noise, sampling_rate=rate)
+        with pytest.raises(beart.AudioError, match=f"sampled at {rate} Hz: no song"):
+            beart.audio.check_song_file(tmp_path / f"at{rate}.wav")  # nor packed into an export as its song
+    assert feature_extractor.mel_slices(noise, sampling_rate=8000).shape[0] >= 10  # 1 s: ten steps of 100 ms
+
+
 def test_arrays_of_many_channels_are_mixed_and_what_holds_no_samples_is_named(feature_extractor, fixtures_dir,
                                                                               reference_slices):
     waveform, rate = soundfile.read(fixtures_dir / "click_120bpm.wav", dtype="float32")

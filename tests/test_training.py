@@ -430,7 +430,8 @@ def test_a_trained_model_s_card_credits_the_songs_and_charts_it_learned_from(tmp
     titles = ["Renatus", "Pipe | <img src=x onerror=alert(1)> [link](javascript:x)", "Third", "Fourth"]
     (tmp_path / "maps").mkdir()
     for index, title in enumerate(titles):
-        credited = text.replace("Title:Renatus", f"Title:{title}").replace("TitleUnicode:Renatus", f"TitleUnicode:{title}")
+        credited = text.replace("Title:Renatus", f"Title:{title}")
+        credited = credited.replace("TitleUnicode:Renatus", f"TitleUnicode:{title}")
         credited = credited.replace("Creator:Gamu", f"Creator:Charter {index}")
         osz_with_audio(tmp_path / "maps" / f"set{index}.osz", credited, audio)
     build_corpus(tmp_path / "maps", tmp_path / "corpus", test_size=0.25, progress=False)

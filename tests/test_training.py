@@ -462,6 +462,30 @@ def test_a_trained_model_s_card_credits_the_songs_and_charts_it_learned_from(tmp
     assert (output / "README.md").read_text() == "# My model\n" and "is a card of your own" in caplog.text
 
 
+def test_a_model_pushed_to_the_hub_goes_with_beart_s_card(fixture_corpus, tmp_path, monkeypatch):
+    # `--push_to_hub` uploaded transformers' draft card ("fine-tuned on an unknown dataset"), without the credits
+    import transformers.trainer
+
+    uploads = []
+
+    class Hub:  # the hub, offline: what each upload holds when it is sent
+        def create_repo(self, name, **kwargs):
+            return type("Repo", (), {"repo_id": name})()
+
+        def upload_folder(self, folder_path, **kwargs):
+            card = os.path.join(folder_path, "README.md")
+            uploads.append((kwargs["repo_id"], sorted(os.listdir(folder_path)), open(card, encoding="utf-8").read()))
+
+    monkeypatch.setattr(transformers.trainer, "hf_api", Hub)
+    arguments = tiny_arguments(tmp_path / "run", max_steps=2, report_to="none", save_strategy="no", push_to_hub=True,
+                               hub_model_id="me/my-beart", hub_strategy="end")  # fmt: skip
+    train_beart(fixture_corpus, arguments, config_overrides=TINY_MODEL)
+    ((repo, files, card),) = uploads
+    assert repo == "me/my-beart" and {"model.safetensors", "processor_config.json", "README.md"} <= set(files)
+    assert "beart train wrote this card" in card and "| split | song | artist |" in card and "| steps | 2 (" in card
+    assert card == (tmp_path / "run" / "README.md").read_text(encoding="utf-8")
+
+
 def test_parameter_groups_leave_norms_biases_and_heads_undecayed():
     model = BeartModel(BeartConfig.from_preset("quaver", **TINY_MODEL))
     decay, no_decay = parameter_groups(model, 0.01)

@@ -102,14 +102,30 @@ class BeartTrainer(Trainer):
     for evaluation (training batches are augmented, evaluation batches are not), and training steps that ask the model
     for the logits at the labelled positions only (`scored_logits_only`: the same loss, less compute).
 
+    Its model card is beart's (`create_model_card`, which `push_to_hub` writes before it uploads): the songs and
+    charts the model learned from with their credits, and the run, in place of transformers' draft.
+
     Args:
         eval_data_collator (*optional*): the collator of evaluation batches; `data_collator` when not given.
+        corpus_dir (`str`, *optional*): the corpus trained on, whose credits the card lists; without it the card is
+            transformers' draft.
+        base_model (`str`, *optional*): the model training started from, which the card names.
         *args, **kwargs: as for [`Trainer`].
     """
 
-    def __init__(self, *args, eval_data_collator=None, **kwargs):
+    def __init__(self, *args, eval_data_collator=None, corpus_dir=None, base_model=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.eval_data_collator = eval_data_collator or self.data_collator
+        self.corpus_dir, self.base_model = corpus_dir, base_model
+
+    def create_model_card(self, **kwargs) -> None:
+        if self.corpus_dir is None:
+            return super().create_model_card(**kwargs)
+        if self.is_world_process_zero():
+            write_training_card(
+                self.args.output_dir, self.model.config, self.corpus_dir, base_model=self.base_model, args=self.args,
+                state=self.state,
+            )  # fmt: skip
 
     def get_eval_dataloader(self, eval_dataset=None):
         train_collator = self.data_collator
@@ -272,6 +288,8 @@ def train_beart(
         compute_metrics=compute_metrics,
         preprocess_logits_for_metrics=scored_predictions,
         callbacks=callbacks,
+        corpus_dir=corpus_dir,
+        base_model=model_name_or_path,
     )
     logger.warning(
         f"Training on {args.world_size} process(es), device {args.device}, {len(corpus['train'])} examples"
@@ -279,12 +297,10 @@ def train_beart(
     )
     with flush_denormals():
         trainer.train(resume_from_checkpoint=resume_from_checkpoint)
-    trainer.save_model(args.output_dir)
+    trainer.save_model(args.output_dir)  # with `push_to_hub`, uploaded with its card
     if trainer.is_world_process_zero():
         processor.save_pretrained(args.output_dir)
-        write_training_card(
-            args.output_dir, model.config, corpus_dir, base_model=model_name_or_path, args=args, state=trainer.state
-        )
+        trainer.create_model_card()
     return trainer
 
 

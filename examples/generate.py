@@ -4,16 +4,18 @@ playable file, with what it holds.
     python examples/generate.py SONG OUT_DIR [--mode mania] [--difficulties 0.1 0.5 0.9] [--model DIR_OR_ID]
         [--seed 0] [--beat-prior 8] [--onset-prior 8] [--difficulty-guidance 5]
 
-Every difficulty goes through the `beatmap-generation` pipeline with the model's decoding defaults unless a prior or
-the guidance is given; osu! modes are written as `OUT_DIR/<song> [<difficulty>].osz`, `--mode stepmania` as StepMania
-song folders. The table printed at the end gives each map's objects, notes per second of drain time, hold share and
-star rating (`beart.evaluation.map_statistics`), so you can see the difficulty setting at work.
+Every difficulty goes through the `beatmap-generation` pipeline with the model's decoding defaults unless a prior or the
+guidance is given; osu! modes are written as `OUT_DIR/<song> [<difficulty>].osz`, the song-folder modes (`stepmania`,
+`tja`, `fretsonfire`) as song folders `OUT_DIR/<song> [<difficulty>]/`. The table printed at the end gives each map's
+objects, notes per second of drain time, hold share and star rating (`beart.evaluation.map_statistics`), so you can see
+the difficulty setting at work.
 """
 
 import argparse
 import os
 
 import beart
+from beart.beatmaps.formats import WRITE_MODES, format_for_mode
 from beart.evaluation.map_statistics import map_statistics
 
 
@@ -21,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("song", help="a wav, ogg, mp3 or flac file")
     parser.add_argument("output_dir", help="where the maps go")
-    parser.add_argument("--mode", default="osu", choices=["osu", "taiko", "catch", "mania", "stepmania"])
+    parser.add_argument("--mode", default="osu", choices=WRITE_MODES)
     parser.add_argument("--difficulties", type=float, nargs="+", default=[0.1, 0.5, 0.9])
     parser.add_argument("--model", help="a model id or folder (default: the bundled model)")
     parser.add_argument("--seed", type=int, default=0)
@@ -38,11 +40,12 @@ def main() -> None:
     }
     options = {name: value for name, value in chosen.items() if value is not None}
     stem = os.path.splitext(os.path.basename(arguments.song))[0]
+    archive = format_for_mode(arguments.mode).archive  # ".osz", or "" for a song folder
     os.makedirs(arguments.output_dir, exist_ok=True)
     print(f"{'difficulty':>10} {'objects':>8} {'notes/s':>8} {'holds':>6} {'stars':>6}  file")
     for difficulty in arguments.difficulties:
         name = f"{stem} [{difficulty:.2f}]"
-        output = os.path.join(arguments.output_dir, name if arguments.mode == "stepmania" else f"{name}.osz")
+        output = os.path.join(arguments.output_dir, name + archive)
         beatmap = generator(
             arguments.song,
             mode=arguments.mode,
@@ -53,7 +56,7 @@ def main() -> None:
             progress=False,
             **options,
         )
-        statistics = map_statistics(beatmap, mode=None if arguments.mode == "stepmania" else arguments.mode)
+        statistics = map_statistics(beatmap, mode=arguments.mode if archive else None)  # rated as osu! rates it
         stars = statistics["star_rating"]
         print(
             f"{difficulty:>10.2f} {statistics['objects']:>8} {statistics['notes_per_second']:>8.2f} "

@@ -11,13 +11,14 @@ import os
 import tempfile
 
 from beart.beatmaps import BeatmapError, BeatmapRefusedError, OsuArchive, write_osz
+from beart.beatmaps.formats import format_for_mode
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("archive", help="an .osz beatmap set")
     parser.add_argument("output_dir", help="where the re-written .osz goes")
-    parser.add_argument("--mode", default="mania", choices=["osu", "taiko", "catch", "mania"])
+    parser.add_argument("--mode", default="mania", choices=list(format_for_mode("osu").modes))
     arguments = parser.parse_args()
 
     archive = OsuArchive(arguments.archive)

@@ -572,6 +572,13 @@ def test_generate_example_writes_a_map_per_difficulty_and_reports_it(tmp_path, e
     for level, beatmap in maps.items():
         assert 0 < len(beatmap.hit_objects) <= int(rows[level][1]) <= 2 * len(beatmap.hit_objects)
     assert float(rows["0.10"][4]) < float(rows["0.90"][4]), "stars rise with the difficulty"
+    # a song-folder game (its modes were no choice of the example): a TJA song folder per difficulty
+    tja = pytest.importorskip("tja")
+    command = [sys.executable, str(script), example_song, str(tmp_path / "tja"), "--mode", "tja"]
+    command += ["--difficulties", "0.5"]
+    printed = subprocess.run(command, capture_output=True, text=True, check=True).stdout.splitlines()
+    assert printed[1].endswith(str(tmp_path / "tja" / "drums [0.50]" / "drums.tja"))
+    assert tja.parse_tja((tmp_path / "tja" / "drums [0.50]" / "drums.tja").read_text(encoding="utf-8")).charts
 
 
 def test_written_maps_follow_the_songs_beat_grid(tmp_path, example_song):

@@ -462,6 +462,28 @@ def test_a_trained_model_s_card_credits_the_songs_and_charts_it_learned_from(tmp
     assert (output / "README.md").read_text() == "# My model\n" and "is a card of your own" in caplog.text
 
 
+def test_a_corpus_s_credits_are_read_as_untrusted_text(tmp_path, caplog):
+    from beart.training.credits import read_credits
+
+    info = tmp_path / "beart_corpus.json"
+    songs = [
+        {"split": "train", "title": "A\nline | two\u2028three " + "x" * 1000, "artist": ["not", "text"],
+         "charters": ["Me", 3, None, {"a": 1}] + ["More"] * 100, "charts": "Hard", "format": "tja", "extra": "dropped"},
+    ]  # fmt: skip
+    info.write_text(json.dumps({"credits": songs}))
+    (credit,) = read_credits(info)
+    assert set(credit) == {"split", "title", "artist", "charters", "charts", "format"}
+    assert credit["title"].startswith("A line | two three x") and len(credit["title"]) <= 256
+    assert credit["artist"] == "" and credit["charts"] == [] and credit["charters"][:2] == ["Me", "3"]
+    assert len(credit["charters"]) == 62  # at most 64 names read; the None and the dict left out
+    for text in ('{"credits": "all of them"}', '{"credits": [1, 2]}', "[1, 2]", "{not json"):
+        info.write_text(text)
+        assert read_credits(info) is None
+    assert caplog.text.count("the model card lists none") == 4
+    info.write_text("{}")  # a corpus built before credits were kept
+    assert read_credits(info) is None
+
+
 def test_a_model_pushed_to_the_hub_goes_with_beart_s_card(fixture_corpus, tmp_path, monkeypatch):
     # `--push_to_hub` uploaded transformers' draft card ("fine-tuned on an unknown dataset"), without the credits
     import transformers.trainer

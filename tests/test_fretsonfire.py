@@ -269,6 +269,39 @@ def test_a_chart_written_as_clone_heros_chart_times_every_note_as_its_midi_twin(
     assert_same_maps(originals, rereads, difficulty_tolerance=0.25 / 6 + 1e-9)
 
 
+def test_a_chart_written_over_a_song_folder_keeps_its_song_ini(tmp_path, example_song, capsys):
+    # `beart generate Song/song.ogg -o Song --mode fretsonfire --overwrite` into a Clone Hero song (song.ini, stems)
+    # replaced its song.ini whole: its album, genre, year, icon and name were lost
+    from beart.cli import main
+
+    folder = tmp_path / "Song"
+    folder.mkdir()
+    song = shutil.copy(example_song, folder / "song.ogg")
+    ini = "[Song]\nname = My Song\nartist = My Band\nalbum = First\ngenre = Metal\nyear = 2020\nicon = me\n"
+    (folder / "song.ini").write_text(ini + "delay = 500\ncharter = Someone\ndiff_guitar = 2\n")
+    command = ["generate", str(song), "-o", str(folder), "--mode", "fretsonfire", "--end", "8", "--seed", "0"]
+    assert main([*command, "--no-progress"]) == 1 and "song.ini already exists" in capsys.readouterr().err
+    before = (folder / "song.ogg").read_bytes()
+    assert main([*command, "--no-progress", "--overwrite"]) == 0
+    values = SongIni.parse((folder / "song.ini").read_text(), "song.ini").values
+    assert {key: values[key] for key in ("name", "artist", "album", "genre", "year", "icon")} == {
+        "name": "My Song", "artist": "My Band", "album": "First", "genre": "Metal", "year": "2020", "icon": "me"
+    }  # fmt: skip
+    assert values["delay"] == "-5" and "AI-generated" in values["charter"] and values["diff_guitar"] != "2"
+    assert (folder / "song.ogg").read_bytes() == before and sorted(p.name for p in folder.iterdir()) == [
+        "notes.mid", "song.ini", "song.ogg"
+    ]  # fmt: skip
+    # the chart is timed by the delay written: the same notes as a chart written into a new folder
+    assert main([*command[:3], str(tmp_path / "new"), *command[4:], "--no-progress"]) == 0
+    (merged,) = read_fretsonfire(folder, for_training=False)
+    (new,) = read_fretsonfire(tmp_path / "new", for_training=False)
+    pd.testing.assert_frame_equal(merged.hit_objects(), new.hit_objects())
+    assert merged.meta["title"] == "My Song"
+    # a title given anew is written
+    assert main([*command, "--no-progress", "--overwrite", "--title", "Renamed"]) == 0
+    assert SongIni.parse((folder / "song.ini").read_text(), "song.ini").values["name"] == "Renamed"
+
+
 def test_export_and_generate_write_fretsonfire_songs(tmp_path, example_song, capsys):
     from beart.cli import main
 

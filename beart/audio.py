@@ -139,8 +139,9 @@ def _check_header(source, name: str) -> None:
         info = soundfile.info(source)
     except Exception:
         return  # not a format soundfile reads: the decoder below is bounded by duration instead
+    if info.samplerate > 0:  # a length first: a header that says hours is refused as such, whatever its rate
+        check_duration(info.frames / info.samplerate, name)
     check_sampling_rate(info.samplerate, name)
-    check_duration(info.frames / info.samplerate, name)
     decoded = info.frames * info.channels * np.dtype(np.float32).itemsize
     if decoded > limits.max_decoded_bytes:
         raise LimitError(

@@ -148,6 +148,7 @@ def _generator(model_name_or_path: str | None):
 
 def _generate(arguments: argparse.Namespace) -> int:
     from .audio import check_audio_file
+    from .beatmaps.fretsonfire_reader import song_folder_stems
     from .generation.pipeline_beatmap_generation import song_title
 
     songs = arguments.song
@@ -157,11 +158,11 @@ def _generate(arguments: argparse.Namespace) -> int:
     if mode is None and arguments.tracks is None and arguments.output is not None and len(songs) == 1:
         mode = mode_of_output(arguments.output)  # `-o song.sm`: a StepMania simfile
     beatmap_format = format_for_mode(mode or "osu")
-    outputs = _song_outputs(songs, arguments.output, beatmap_format.archive)
+    outputs = _song_outputs(songs, arguments.output, beatmap_format.archive, mode == "fretsonfire")
     ready = []
     for song, output in zip(songs, outputs):  # before the model loads: a typo costs no wait
         try:
-            check_audio_file(song)
+            song_folder_stems(song) if os.path.isdir(song) else check_audio_file(song)  # a file, or a folder of stems
             beatmap_format.check_output_path(output)
             beatmap_format.check_outputs(output, song_title(song, arguments.title), arguments.overwrite)
         except (OSError, ValueError) as error:
@@ -219,22 +220,29 @@ def _print_generated(beatmap) -> None:
     )
 
 
-def _song_outputs(songs: list[str], output: str | None, archive: str) -> list[str]:
+def _song_outputs(songs: list[str], output: str | None, archive: str, into_song_folder: bool = False) -> list[str]:
     """
     Where `beart generate` writes each song's map: one song to OUTPUT (default: the song's name and the format's
-    archive, here); several to a file each in the folder OUTPUT (default: here), named by the song (a number added
-    where two songs share a name).
+    archive, here; with `into_song_folder`, a song folder of stems itself: its chart joins them); several to a file
+    each in the folder OUTPUT (default: here), named by the song (a number added where two songs share a name).
     """
     if len(songs) == 1:
-        return [output if output is not None else os.path.splitext(os.path.basename(songs[0]))[0] + archive]
+        if output is None and into_song_folder and os.path.isdir(songs[0]):
+            return [songs[0]]
+        return [output if output is not None else _song_name(songs[0]) + archive]
     folder = output if output is not None else "."
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise NotADirectoryError(f"{folder}: several songs are written into a folder, and this is a file.")
     taken = set()
-    names = [
-        unique_filename(safe_filename(os.path.splitext(os.path.basename(song))[0]) + archive, taken) for song in songs
-    ]
+    names = [unique_filename(safe_filename(_song_name(song)) + archive, taken) for song in songs]
     return [os.path.join(folder, name) for name in names]
+
+
+def _song_name(song: str) -> str:
+    """A song's name for its output: its file's name without the extension, or a song folder's whole name."""
+    from .generation.pipeline_beatmap_generation import song_title
+
+    return song_title(song, tags={})  # the name, not the file's tags
 
 
 def _add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
@@ -530,7 +538,8 @@ def build_parser() -> argparse.ArgumentParser:
         "skipped, and the exit status is 1.",
     )
     generate.add_argument(
-        "song", nargs="+", help="the song: a wav, ogg, mp3 or flac file; or several, each mapped in turn"
+        "song", nargs="+", help="the song: a wav, ogg, mp3 or flac file, or a Frets on Fire / Clone Hero song folder "
+        "(its stems mixed); or several, each mapped in turn"
     )
     generate.add_argument(
         "-o", "--output", help=f"what to write, by mode ({written_files()}); default: SONG's name in this folder. "

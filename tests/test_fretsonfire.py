@@ -2,6 +2,7 @@
 difficulty a 4-track map, the stems mixed, and real charts surviving a round trip."""
 
 import io
+import os
 import shutil
 
 import mido
@@ -300,6 +301,45 @@ def test_a_chart_written_over_a_song_folder_keeps_its_song_ini(tmp_path, example
     # a title given anew is written
     assert main([*command, "--no-progress", "--overwrite", "--title", "Renamed"]) == 0
     assert SongIni.parse((folder / "song.ini").read_text(), "song.ini").values["name"] == "Renamed"
+
+
+def test_a_song_folder_of_stems_is_charted_as_its_mix(tmp_path, example_song, capsys):
+    # a Clone Hero song's folder (song.ogg the band, guitar.ogg the guitar) could not be the song: given its song.ogg,
+    # the model heard the band without the guitar it charts, and writing into the folder replaced nothing but refused
+    from beart import load_generator
+    from beart.audio import mix_stems
+    from beart.cli import main
+    from beart.processing import SongAnalysis
+
+    folder = tmp_path / "My Song"
+    folder.mkdir()
+    band, rate = soundfile.read(example_song, dtype="float32")
+    guitar = np.sin(2 * np.pi * 330 * np.arange(len(band)) / rate).astype(np.float32) * 0.3
+    guitar *= (np.arange(len(band)) // (rate // 4)) % 2  # on and off every quarter second
+    soundfile.write(folder / "song.ogg", band, rate)
+    soundfile.write(folder / "guitar.ogg", guitar, rate)
+    (folder / "song.ini").write_text("[song]\nname = Real Name\nartist = Real Band\nalbum = First\n")
+    stems = {name: (folder / name).read_bytes() for name in ("song.ogg", "guitar.ogg")}
+    generator = load_generator()
+    heard = generator.preprocess(str(folder))["analysis"]
+    np.testing.assert_allclose(
+        heard.mel_slices, SongAnalysis.from_audio(mix_stems(stems), generator.processor.feature_extractor).mel_slices,
+        atol=1e-5,
+    )  # the stems mixed as the games play them, not song.ogg alone
+    assert not np.allclose(heard.mel_slices, generator.preprocess(str(folder / "song.ogg"))["analysis"].mel_slices)
+    command = ["generate", str(folder), "--mode", "fretsonfire", "--end", "8", "--seed", "0", "--no-progress"]
+    assert main([*command, "--overwrite"]) == 0  # into the folder itself: its song.ini exists
+    assert sorted(path.name for path in folder.iterdir()) == ["guitar.ogg", "notes.mid", "song.ini", "song.ogg"]
+    assert {name: (folder / name).read_bytes() for name in stems} == stems  # the stems are the song: untouched
+    (charted,) = read_fretsonfire(folder, for_training=False)
+    assert charted.meta["title"] == "Real Name" and "First" in (folder / "song.ini").read_text()
+    # elsewhere, the mix is the written song; the maps are named after song.ini's name
+    assert main(["generate", str(folder), "-o", str(tmp_path / "sm"), "--mode", "stepmania", *command[4:]]) == 0
+    assert sorted(os.listdir(tmp_path / "sm")) == ["Real Name.sm", "Real Name.ssc", "audio.ogg"]
+    assert soundfile.info(tmp_path / "sm" / "audio.ogg").channels == 2  # the stereo mix, not the model's mono
+    (tmp_path / "empty").mkdir()
+    assert main(["generate", str(tmp_path / "empty"), "--no-progress"]) == 1
+    assert "is a folder without a song's stems" in capsys.readouterr().err
 
 
 def test_export_and_generate_write_fretsonfire_songs(tmp_path, example_song, capsys):

@@ -157,20 +157,23 @@ def write_song_files(
         folder (`str`): the song folder (created if missing).
         texts (`dict[str, str | bytes]`): file name -> text (or bytes) of each chart file.
         audio (`str`, `os.PathLike` or `bytes`): the song: a file, copied into the folder unless it already is that
-            file, or the bytes of one (then `audio_name` is required).
+            file, or the bytes of one (then `audio_name` is required); `None` where the folder holds its song already
+            (a Frets on Fire song's stems).
         audio_name (`str`, *optional*): the song's name in the folder; defaults to the file's own name.
         overwrite (`bool`, *optional*, defaults to `False`): replace existing files.
 
     Returns:
         `list[str]`: the chart files written.
     """
-    if isinstance(audio, bytes):
+    if audio is None:
+        audio_target = None
+    elif isinstance(audio, bytes):
         audio_target = os.path.join(folder, audio_name)
     else:
         audio = os.fspath(audio)
         check_audio_file(audio)
         audio_target = os.path.join(folder, audio_name or os.path.basename(audio))
-    copy_audio = not _holds(audio_target, audio)
+    copy_audio = audio is not None and not _holds(audio_target, audio)
     paths = {os.path.join(folder, name): text for name, text in texts.items()}
     for path in [*paths, *([audio_target] if copy_audio else [])]:
         check_writable(path, overwrite)

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from transformers.utils import logging
 
-from ..audio import mix_stems
+from ..audio import AudioError, mix_stems
 from .beatmap_set import BeatmapSet, TimedChart, read_confined
 from .difficulty_bands import difficulty_in_band
 from .errors import BeatmapError
@@ -91,6 +91,52 @@ def chart_member(names: list[str]) -> str | None:
     charts = sorted(name for name in names if name.lower().endswith(CHART_TEXT_EXTENSION))
     forced = [name for name in charts if name.lower()[: -len(CHART_TEXT_EXTENSION)].rstrip().endswith(FORCED_SUFFIXES)]
     return (forced or charts or [None])[0]
+
+
+def song_folder_stems(folder: str) -> list[str]:
+    """
+    The stems of a song folder given as a song (`song_folder_audio`), in `STEM_NAMES` order.
+
+    Raises:
+        `AudioError`: the folder holds none.
+    """
+    stems = stem_members(sorted(os.listdir(folder)))
+    if not stems:
+        examples = ", ".join(name + ".ogg" for name in STEM_NAMES[:3])
+        raise AudioError(
+            f"{folder} is a folder without a song's stems ({examples}, ...); give the song's audio file, or a Frets "
+            "on Fire / Clone Hero song folder."
+        )
+    return stems
+
+
+def song_folder_tags(folder: str) -> dict:
+    """The `title` and `artist` a song folder's `song.ini` names (`name`, `artist`), as an audio file's tags name
+    them; those it lacks, or all where it has none, are left out."""
+    ini_name = next((name for name in sorted(os.listdir(folder)) if name.lower() == INI_NAME), None)
+    if ini_name is None:
+        return {}
+    where = os.path.join(folder, ini_name)
+    ini = SongIni.parse(decode_text(read_confined(folder, ini_name, text=True), where)[0], where)
+    return {tag: ini.get(key) for tag, key in (("title", "name"), ("artist", "artist")) if ini.get(key)}
+
+
+def song_folder_audio(folder: str) -> bytes:
+    """
+    The song of a Frets on Fire / Clone Hero song folder, as a chart of it is made to: the file of its one stem, or its
+    stems (`song`, `guitar`, `rhythm`... of `STEM_NAMES`) mixed as the games play them (`mix_stems`, Ogg Vorbis), so
+    that the guitar a chart follows is heard beside the band.
+
+    Args:
+        folder (`str`): the song folder.
+
+    Raises:
+        `AudioError`: the folder holds no stem. `UnsafePathError`: a stem leads out of the folder.
+    """
+    stems = song_folder_stems(folder)
+    if len(stems) == 1:
+        return read_confined(folder, stems[0])
+    return mix_stems({stem: read_confined(folder, stem) for stem in stems})
 
 
 def guitar_part(chart: MidiChart, where: str) -> MidiPart:

@@ -186,7 +186,8 @@ def write_fretsonfire(
         beatmaps (`IntermediateBeatmap` or a list of them): the difficulties.
         output_path (`str` or `os.PathLike`): the song folder (or its `notes.mid`), or the folder's `notes.chart` to
             write Clone Hero's `.chart` in place of `notes.mid`.
-        audio (`str` or `os.PathLike`): the song.
+        audio (`str` or `os.PathLike`, *optional*): the song; `None` where the folder holds it already (its stems,
+            which a chart of the folder's song was made from).
         overwrite (`bool`, *optional*, defaults to `False`): replace existing files (else `FileExistsError` before
             anything is written).
         **metadata: `title`, `artist`, `model_name`, `creator` for `fretsonfire_files`.
@@ -202,7 +203,7 @@ def write_fretsonfire(
     if overwrite:  # a song folder's own song.ini keeps its values
         given = {"name": metadata.get("title"), "artist": metadata.get("artist")}
         files[INI_NAME] = _merged_ini(os.path.join(folder, INI_NAME), files[INI_NAME], given)
-    song = ogg_file_bytes(audio)
+    song = None if audio is None else ogg_file_bytes(audio)
     return write_song_files(folder, files, song, audio_name=SONG_NAME, overwrite=overwrite)
 
 

@@ -11,6 +11,7 @@ from transformers.utils import logging
 
 from ..audio import AudioError, audio_tags, encode_ogg
 from ..beatmaps import BeatmapError, IntermediateBeatmap
+from ..beatmaps.fretsonfire_reader import song_folder_audio, song_folder_tags
 from ..beatmaps.formats import (
     WRITE_MODES, format_for_mode, has_one_lane, has_two_hands, mode_of_output, tracks_of_mode, write_beatmaps,
 )  # fmt: skip
@@ -62,18 +63,28 @@ def load_generator(model_name_or_path=None) -> "BeatmapGenerationPipeline":
     return pipeline("beatmap-generation", model=model, processor=load_processor(model_name_or_path, model.config))
 
 
+def song_tags(source: str | None) -> dict:
+    """The `title` and `artist` a song names: its audio file's tags, or a song folder's `song.ini`."""
+    if not source:
+        return {}
+    return song_folder_tags(source) if os.path.isdir(source) else audio_tags(source)
+
+
 def song_title(source: str | None, title: str | None = None, tags: dict | None = None) -> str:
     """
     The title a map of a song is written under: `title` where given, else the audio file's own tag, else its file's
     name, else `"Untitled"`.
 
     Args:
-        source (`str`, *optional*): the song's file.
+        source (`str`, *optional*): the song's file, or its song folder (of stems).
         title (`str`, *optional*): the title asked for.
         tags (`dict`, *optional*): the file's `audio_tags`, if read already.
     """
-    tags = (audio_tags(source) if source else {}) if tags is None else tags
-    return title or tags.get("title") or (os.path.splitext(os.path.basename(source))[0] if source else "Untitled")
+    tags = song_tags(source) if tags is None else tags
+    if title or tags.get("title") or not source:
+        return title or tags.get("title") or "Untitled"
+    name = os.path.basename(os.path.normpath(source))
+    return name if os.path.isdir(source) else os.path.splitext(name)[0]  # a song folder: its whole name
 
 
 class BeatmapGenerationPipeline(Pipeline):
@@ -97,8 +108,9 @@ class BeatmapGenerationPipeline(Pipeline):
             song(s): a path, a file's bytes, an open file (`open(path, "rb")`, an upload), samples (then pass
             `sampling_rate`), samples with their rate as transformers' audio pipelines take them
             (`{"raw" or "array": samples, "sampling_rate": rate}`), what a `datasets` `Audio` column gives (a
-            torchcodec `AudioDecoder`; undecoded, `{"bytes": ..., "path": ...}`), or an analysis made before (several
-            maps of one song then share it). A list is generated together, one forward pass per step for the songs of a
+            torchcodec `AudioDecoder`; undecoded, `{"bytes": ..., "path": ...}`), a Frets on Fire / Clone Hero song
+            folder (its stems mixed as the games play them; a Frets on Fire chart written into it joins its stems), or
+            an analysis made before (several maps of one song then share it). A list is generated together, one forward pass per step for the songs of a
             batch, a batch at a time.
         batch_size (`int`, *optional*): the songs of a list decoded together (more take more memory: 16 three-minute
             songs about 1.5 GB); by default the pipeline's `batch_size` (`pipeline(..., batch_size=N)`), else
@@ -176,6 +188,11 @@ class BeatmapGenerationPipeline(Pipeline):
         made once per song; a `SongAnalysis` given as the audio is used as it is."""
         if hasattr(audio, "mel_slices"):  # an analysis (also one made by another copy of this code, see remote_code)
             return {"analysis": audio}
+        if isinstance(audio, (str, os.PathLike)) and os.path.isdir(audio):  # a Frets on Fire / Clone Hero song folder
+            song = song_folder_audio(os.fspath(audio))  # its stems mixed: the guitar heard beside the band
+            analysis = SongAnalysis.from_audio(song, self.processor.feature_extractor)
+            analysis.source = os.path.normpath(os.fspath(audio))  # the song: its maps are named after the folder
+            return {"analysis": analysis, "song_bytes": song}
         if hasattr(audio, "get_all_samples"):  # a torchcodec `AudioDecoder`, as a `datasets` Audio column decodes
             decoded = audio.get_all_samples()
             audio, sampling_rate = decoded.data, decoded.sample_rate
@@ -298,10 +315,11 @@ class BeatmapGenerationPipeline(Pipeline):
         tokens, tempo, first_step = model_outputs["result"]
         settings = model_outputs["settings"]
         analysis = model_outputs["analysis"]
-        source = analysis.source
-        tags = audio_tags(source) if source else {}  # the song's own title and artist, where its file names them
+        source = analysis.source  # a file, or a song folder of stems
+        in_file = bool(source) and os.path.isfile(source)
+        tags = song_tags(source)  # the song's own title and artist, where its file (or song.ini) names them
         meta = {
-            "audio": os.path.basename(source) if source else "audio.ogg",
+            "audio": os.path.basename(source) if in_file else "audio.ogg",
             "difficulty": float(settings["difficulty"]),
             "title": song_title(source, metadata.get("title"), tags),
             "artist": metadata.get("artist") or tags.get("artist") or "",
@@ -395,13 +413,30 @@ class BeatmapGenerationPipeline(Pipeline):
         analysis = model_outputs["analysis"]
         with tempfile.TemporaryDirectory() as folder:
             audio = analysis.source
-            if audio is None:
+            if audio is not None and os.path.isdir(audio):  # the stems' mix, or none where the map joins them
+                audio = self._song_folder_audio(model_outputs, output_path, mode, folder)
+            elif audio is None:
                 if analysis.waveform is None:
                     raise ValueError("The song's analysis holds no waveform to write beside the map; analyse the file.")
                 audio = os.path.join(folder, "audio.ogg")
                 with open(audio, "wb") as file:
                     file.write(encode_ogg(analysis.waveform, analysis.sampling_rate))
             return write_beatmaps(beatmaps, output_path, audio, mode=mode, overwrite=overwrite, **metadata)[0]
+
+    @staticmethod
+    def _song_folder_audio(model_outputs: dict, output_path, mode: str, folder: str) -> str | None:
+        """The song written beside a map of a song folder's stems: `None` where a Frets on Fire map goes into that
+        folder (its stems are the song: the mix would replace its `song.ogg`), else the stems' mix as a file in
+        `folder`."""
+        stems = model_outputs["analysis"].source
+        if mode == "fretsonfire":
+            written_into = os.path.dirname(format_for_mode(mode).chart_paths(output_path, None)[0])
+            if os.path.isdir(written_into) and os.path.samefile(written_into, stems):
+                return None
+        path = os.path.join(folder, "audio.ogg")
+        with open(path, "wb") as file:
+            file.write(model_outputs.get("song_bytes") or song_folder_audio(stems))  # an analysis given: mixed again
+        return path
 
     def _check_outputs(self, audio, output_path, kwargs: dict) -> None:
         """Refuses, before any song is read, chart files the call would write that exist (`overwrite` not set):
@@ -412,7 +447,8 @@ class BeatmapGenerationPipeline(Pipeline):
         beatmap_format = format_for_mode(self.resolve_tracks(kwargs.get("mode"), kwargs.get("tracks"))[0])
         for song, path in zip(songs, paths):
             if path is not None:
-                source = os.fspath(song) if isinstance(song, (str, os.PathLike)) and os.path.isfile(song) else None
+                named = isinstance(song, (str, os.PathLike)) and os.path.exists(song)  # a file, or a song folder
+                source = os.path.normpath(os.fspath(song)) if named else None
                 title = song_title(source, kwargs.get("title"))
                 beatmap_format.check_outputs(path, title, bool(kwargs.get("overwrite")))
 

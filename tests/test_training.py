@@ -484,6 +484,22 @@ def test_a_corpus_s_credits_are_read_as_untrusted_text(tmp_path, caplog):
     assert read_credits(info) is None
 
 
+def test_a_card_names_the_hub_model_it_was_fine_tuned_from_in_its_metadata(tmp_path):
+    from transformers import TrainerState
+
+    from beart.training.training_card import training_card_text
+
+    counts = {key: {"train": 1, "test": 0} for key in ("songs", "maps", "examples")}
+    config, arguments, state = BeartConfig(), tiny_arguments(tmp_path), TrainerState()
+    for base, metadata in (("sedthh/BeatLearning", "base_model: sedthh/BeatLearning\n---"), (None, None)):
+        card = training_card_text(config, [], counts, corpus_name="c", base_model=base, args=arguments, state=state)
+        assert (metadata in card) if metadata else "base_model:" not in card
+    (tmp_path / "local").mkdir()  # a folder is named in the text, never as the Hub's base model
+    local = str(tmp_path / "local")
+    card = training_card_text(config, [], counts, corpus_name="c", base_model=local, args=arguments, state=state)
+    assert "base_model:" not in card and "Fine-tuned from local:" in card
+
+
 def test_a_model_pushed_to_the_hub_goes_with_beart_s_card(fixture_corpus, tmp_path, monkeypatch):
     # `--push_to_hub` uploaded transformers' draft card ("fine-tuned on an unknown dataset"), without the credits
     import transformers.trainer

@@ -25,7 +25,7 @@ its figures from `beart evaluate`, with the songs each figure comes from.
 """
 
 
-def model_card_text(config: BeartConfig, details: str = FILL_IN, mark: str = "") -> str:
+def model_card_text(config: BeartConfig, details: str = FILL_IN, mark: str = "", base_model: str | None = None) -> str:
     """
     A model card for a BEaRT model: the Hugging Face metadata header, what the model is, how to run it, and what only
     its trainer knows (data, training, figures): `details`, by default places to fill in.
@@ -34,6 +34,8 @@ def model_card_text(config: BeartConfig, details: str = FILL_IN, mark: str = "")
         config (`BeartConfig`): the model's configuration.
         details (`str`, *optional*): the card's sections after the usage (markdown, from `## ...`).
         mark (`str`, *optional*): a line after the metadata header (an HTML comment: who wrote the card).
+        base_model (`str`, *optional*): the hub id of the model it was fine-tuned from (the metadata's `base_model`,
+            which the Hub links).
     """
     from ..beatmaps.formats import FORMATS  # the registry's games; imported here, when a card is written
 
@@ -42,7 +44,8 @@ def model_card_text(config: BeartConfig, details: str = FILL_IN, mark: str = "")
         f"context {config.max_position_embeddings}, foresight {config.audio_foresight}, "
         f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, {config.mel_bands} mel bands"
     )
-    header = CARD_METADATA + (f"{mark}\n" if mark else "")
+    metadata = CARD_METADATA.replace("\n---\n", f"\nbase_model: {base_model}\n---\n") if base_model else CARD_METADATA
+    header = metadata + (f"{mark}\n" if mark else "")
     return f"""{header}
 # BEaRT model
 

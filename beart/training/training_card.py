@@ -9,6 +9,7 @@ the same folder, which carries `TRAINING_CARD_MARK`. A card of the user's own (a
 
 import json
 import os
+import re
 
 from transformers.utils import logging
 
@@ -27,6 +28,7 @@ TRAINING_CARD_MARK = (
     "your edits. -->"
 )
 MAX_CARD_BYTES = 2**20  # read of an existing card to tell whether beart wrote it
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")  # `owner/name`: the metadata's `base_model`, not a local path
 GAMES = {beatmap_format.name: beatmap_format.game for beatmap_format in FORMATS}
 EVALUATION = """## Evaluation
 
@@ -54,7 +56,8 @@ def training_card_text(
         `str`: the card (markdown with the Hugging Face metadata header).
     """
     details = "\n".join([_data_section(credits, counts, corpus_name, base_model), _procedure_section(args, state)])
-    return model_card_text(config, details=details + "\n" + EVALUATION, mark=TRAINING_CARD_MARK)
+    hub_id = base_model if base_model and HUB_ID.fullmatch(base_model) and not os.path.exists(base_model) else None
+    return model_card_text(config, details=details + "\n" + EVALUATION, mark=TRAINING_CARD_MARK, base_model=hub_id)
 
 
 def write_training_card(output_dir, config, corpus_dir, *, base_model: str | None, args, state) -> bool:

@@ -340,6 +340,10 @@ def test_a_song_folder_of_stems_is_charted_as_its_mix(tmp_path, example_song, ca
     (tmp_path / "empty").mkdir()
     assert main(["generate", str(tmp_path / "empty"), "--no-progress"]) == 1
     assert "is a folder without a song's stems" in capsys.readouterr().err
+    (tmp_path / "album").mkdir()  # a folder of songs, not of one song's stems: what to give instead
+    shutil.copy(example_song, tmp_path / "album" / "first.ogg")
+    assert main(["generate", str(tmp_path / "album"), "--no-progress"]) == 1
+    assert f"To map each song it holds, give them: {tmp_path / 'album' / '*.ogg'}" in capsys.readouterr().err
 
 
 def test_export_and_generate_write_fretsonfire_songs(tmp_path, example_song, capsys):

@@ -100,12 +100,16 @@ def song_folder_stems(folder: str) -> list[str]:
     Raises:
         `AudioError`: the folder holds none.
     """
-    stems = stem_members(sorted(os.listdir(folder)))
+    names = sorted(os.listdir(folder))
+    stems = stem_members(names)
     if not stems:
         examples = ", ".join(name + ".ogg" for name in STEM_NAMES[:3])
+        songs = [name for name in names if name.lower().endswith(STEM_EXTENSIONS)]
+        pattern = os.path.join(folder, "*" + os.path.splitext(songs[0])[1]) if songs else ""
+        each = f" To map each song it holds, give them: {pattern}." if songs else ""
         raise AudioError(
             f"{folder} is a folder without a song's stems ({examples}, ...); give the song's audio file, or a Frets "
-            "on Fire / Clone Hero song folder."
+            f"on Fire / Clone Hero song folder.{each}"
         )
     return stems
 

@@ -110,8 +110,8 @@ class BeatmapGenerationPipeline(Pipeline):
             (`{"raw" or "array": samples, "sampling_rate": rate}`), what a `datasets` `Audio` column gives (a
             torchcodec `AudioDecoder`; undecoded, `{"bytes": ..., "path": ...}`), a Frets on Fire / Clone Hero song
             folder (its stems mixed as the games play them; a Frets on Fire chart written into it joins its stems), or
-            an analysis made before (several maps of one song then share it). A list is generated together, one forward pass per step for the songs of a
-            batch, a batch at a time.
+            an analysis made before (several maps of one song then share it). A list is generated together, one
+            forward pass per step for the songs of a batch, a batch at a time.
         batch_size (`int`, *optional*): the songs of a list decoded together (more take more memory: 16 three-minute
             songs about 1.5 GB); by default the pipeline's `batch_size` (`pipeline(..., batch_size=N)`), else
             `SONGS_PER_BATCH` (16). Each song's map is the same in any batch.

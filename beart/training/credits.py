@@ -4,7 +4,8 @@ Songs and charts come with licences, and many ask for credit (CC BY, CC BY-SA): 
 model card, should say whose work it learned from. `beart dataset build` keeps one credit per song in
 `beart_corpus.json` (`credits`): its split, title, artist, the charts' names and their charters, and the format they
 were read from. `beart train` lists them in the model card it writes (`training_card.py`). A corpus is data someone
-may share, so the credits are read as untrusted text: `read_credits` keeps only the fields it knows, as one line each.
+may share, so its file is read bounded (`read_corpus_info`) and the credits as untrusted text: `corpus_credits`
+keeps only the fields it knows, as one line each.
 """
 
 import json
@@ -53,32 +54,52 @@ def song_credit(split: str, metas: list[dict]) -> dict:
     }
 
 
-def read_credits(corpus_info_path) -> list[dict] | None:
+def read_corpus_info(corpus_info_path) -> dict:
     """
-    The credits `beart dataset build` kept in a corpus's `beart_corpus.json`.
+    A corpus's `beart_corpus.json` (its counts, chart shifts and credits), read as untrusted: its JSON object, or `{}`
+    with a warning naming it where it is larger than `MAX_CREDITS_BYTES`, no JSON, or no object.
 
     Args:
         corpus_info_path (`str` or `os.PathLike`): the file.
-
-    Returns:
-        `list[dict]` of the fields of `CREDIT_FIELDS` (text as one line, lists of such), or `None` where the corpus
-        keeps none (built before credits were kept) or the file is no JSON of that shape (a warning names it).
     """
     path = os.fspath(corpus_info_path)
     try:
         if os.path.getsize(path) > MAX_CREDITS_BYTES:
             raise ValueError(f"larger than {MAX_CREDITS_BYTES // 2**20} MiB")
         with open(path, encoding="utf-8") as file:
-            credits = json.load(file).get("credits")
-    except (OSError, ValueError, AttributeError) as error:
+            info = json.load(file)
+        if not isinstance(info, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as error:
         logger.warning(f"{path}: the corpus's credits could not be read ({error}); the model card lists none.")
-        return None
+        return {}
+    return info
+
+
+def corpus_credits(info: dict, where: str) -> list[dict] | None:
+    """
+    The credits `beart dataset build` kept in a corpus's `beart_corpus.json` (`read_corpus_info`).
+
+    Args:
+        info (`dict`): the file's object.
+        where (`str`): the file, named in the warning.
+
+    Returns:
+        `list[dict]` of the fields of `CREDIT_FIELDS` (text as one line, lists of such), or `None` where the corpus
+        keeps none (built before credits were kept) or they are no list of songs (a warning names the file).
+    """
+    credits = info.get("credits")
     if credits is None:
         return None
     if not isinstance(credits, list) or not all(isinstance(credit, dict) for credit in credits):
-        logger.warning(f"{path}: `credits` is not a list of songs; the model card lists none.")
+        logger.warning(f"{where}: `credits` is not a list of songs; the model card lists none.")
         return None
     return [_clean(credit) for credit in credits]
+
+
+def read_credits(corpus_info_path) -> list[dict] | None:
+    """The credits of the `beart_corpus.json` at `corpus_info_path` (`read_corpus_info`, then `corpus_credits`)."""
+    return corpus_credits(read_corpus_info(corpus_info_path), os.fspath(corpus_info_path))
 
 
 def _clean(credit: dict) -> dict:

@@ -7,7 +7,6 @@ the same folder, which carries `TRAINING_CARD_MARK`. A card of the user's own (a
 `--resume` or `--overwrite`) is kept.
 """
 
-import json
 import os
 import re
 
@@ -17,7 +16,7 @@ from ..beatmaps.files import write_atomically
 from ..beatmaps.formats import FORMATS
 from ..modeling.model_card import model_card_text
 from .corpus import CORPUS_INFO_NAME
-from .credits import read_credits
+from .credits import corpus_credits, read_corpus_info
 
 
 logger = logging.get_logger(__name__)
@@ -45,7 +44,7 @@ def training_card_text(
 
     Args:
         config (`BeartConfig`): the trained model's configuration.
-        credits (`list[dict]`, *optional*): the corpus's credits (`read_credits`); `None` where it keeps none.
+        credits (`list[dict]`, *optional*): the corpus's credits (`corpus_credits`); `None` where it keeps none.
         counts (`dict`): the corpus's `songs`, `maps` and `examples` per split, as `beart_corpus.json` holds them.
         corpus_name (`str`): the corpus, as the card names it.
         base_model (`str`, *optional*): the model training started from; `None` for a fresh one.
@@ -73,10 +72,11 @@ def write_training_card(output_dir, config, corpus_dir, *, base_model: str | Non
         return False
     corpus_dir = os.fspath(corpus_dir)
     info_path = os.path.join(corpus_dir, CORPUS_INFO_NAME)
-    counts = _counts(info_path)
+    info = read_corpus_info(info_path)  # read once, bounded: the counts and the credits
+    name = os.path.basename(os.path.abspath(corpus_dir))
     text = training_card_text(
-        config, read_credits(info_path), counts, corpus_name=os.path.basename(os.path.abspath(corpus_dir)),
-        base_model=base_model, args=args, state=state,
+        config, corpus_credits(info, info_path), _counts(info), corpus_name=name, base_model=base_model, args=args,
+        state=state,
     )  # fmt: skip
     write_atomically(path, text.encode("utf-8"))
     return True
@@ -90,13 +90,12 @@ def _written_by_beart(path: str, config) -> bool:
     return TRAINING_CARD_MARK in text or text == model_card_text(config)
 
 
-def _counts(info_path: str) -> dict:
+def _counts(info: dict) -> dict:
+    """The songs, maps and examples per split of a corpus's `beart_corpus.json` object (0 where it states none)."""
     try:
-        with open(info_path, encoding="utf-8") as file:
-            info = json.load(file)
         return {key: {split: int(info[key].get(split, 0)) for split in ("train", "test")} for key in
                 ("songs", "maps", "examples")}  # fmt: skip
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+    except (ValueError, AttributeError, KeyError, TypeError):
         return {key: {"train": 0, "test": 0} for key in ("songs", "maps", "examples")}
 
 

@@ -117,12 +117,25 @@ def song_folder_stems(folder: str) -> list[str]:
 def song_folder_tags(folder: str) -> dict:
     """The `title` and `artist` a song folder's `song.ini` names (`name`, `artist`), as an audio file's tags name
     them; those it lacks, or all where it has none, are left out."""
-    ini_name = next((name for name in sorted(os.listdir(folder)) if name.lower() == INI_NAME), None)
-    if ini_name is None:
-        return {}
-    where = os.path.join(folder, ini_name)
-    ini = SongIni.parse(decode_text(read_confined(folder, ini_name, text=True), where)[0], where)
+    ini, _ = read_song_ini(folder, sorted(os.listdir(folder)))
     return {tag: ini.get(key) for tag, key in (("title", "name"), ("artist", "artist")) if ini.get(key)}
+
+
+def read_song_ini(folder: str, names: list[str]) -> tuple[SongIni, str]:
+    """
+    A song folder's `song.ini` (named in any letter case), read confined to the folder.
+
+    Args:
+        folder (`str`): the song folder.
+        names (`list[str]`): the names of its files.
+
+    Returns:
+        `(SongIni, str)`: its values (none where the folder has no `song.ini`) and its path.
+    """
+    ini_name = next((name for name in names if name.lower() == INI_NAME), None)
+    where = os.path.join(folder, ini_name or INI_NAME)
+    text = decode_text(read_confined(folder, ini_name, text=True), where)[0] if ini_name else ""
+    return SongIni.parse(text, where), where
 
 
 def song_folder_audio(folder: str) -> bytes:
@@ -231,11 +244,7 @@ class FretsOnFireSong(BeatmapSet):
             self.chart, chart_song = parse_notes_chart(data, self.path)
         else:
             self.chart = parse_notes_mid(data, self.path)
-        ini_name = next((name for name in files if name.lower() == INI_NAME), None)
-        where = os.path.join(self.folder, ini_name or INI_NAME)
-        ini_text = decode_text(read_confined(self.folder, ini_name, text=True), where)[0] if ini_name else ""
-        self.ini = SongIni.parse(ini_text, where)
-        self.ini_path = where
+        self.ini, self.ini_path = read_song_ini(self.folder, files)
         for key, chart_key in (("name", "Name"), ("artist", "Artist"), ("charter", "Charter")):
             if not self.ini.get(key) and chart_song.get(chart_key):  # song.ini's metadata first, as the games read it
                 self.ini.values[key] = chart_song[chart_key]

@@ -49,7 +49,7 @@ def make_beatmap(generator, song: str, mode: str, difficulty: float, seed: int, 
     title = os.path.splitext(os.path.basename(song))[0]
     beatmap_format = format_for_mode(mode)
     name = safe_filename(title, f" ({mode})")
-    output = os.path.join(folder, name if beatmap_format.song_folder else f"{name}.osz")
+    output = os.path.join(folder, name + beatmap_format.archive)  # an .osz, or a song folder
     beatmap = generator(
         song, mode=mode, difficulty=float(difficulty), seed=int(seed), title=title, output_path=output, progress=False
     )

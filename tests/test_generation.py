@@ -9,6 +9,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import mir_eval
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,6 +23,7 @@ from beart.audio import AudioError
 from beart.beatmaps import BeatmapError, IntermediateBeatmap, parse_osu, parse_simfile
 from beart.beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
 from beart.beatmaps.osu_reader import osu_to_intermediate
+from beart.evaluation.onset_metrics import onset_times
 from beart.cli import main
 from beart.modeling.generation_beart import threshold_choice
 from beart.generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
@@ -538,6 +540,20 @@ def test_the_bundled_model_generates_without_naming_a_model(tmp_path, capsys, ex
     assert main(["generate", example_song, "-o", str(tmp_path / "cli.osz"), "--end", "6", "--no-progress"]) == 0
     assert "objects" in capsys.readouterr().out
 
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_a_model_loaded_in_half_precision_makes_the_float32_map(example_song, dtype):
+    # `pipeline(..., dtype=torch.float16)`, as a GPU user loads a model, failed at the first forward pass: "expected m1
+    # and m2 to have the same dtype" (the mel slices come from numpy as float32)
+    full = pipeline("beatmap-generation")
+    half = pipeline("beatmap-generation", dtype=dtype)
+    assert half.model.dtype == dtype
+    settings = {"mode": "mania", "seed": 1, "end": 10.0, "progress": False}
+    expected, beatmap = full(example_song, **settings), half(example_song, **settings)
+    assert beatmap.tracks == expected.tracks
+    reference, estimated = onset_times(expected), onset_times(beatmap)  # seconds
+    f_measure = mir_eval.onset.f_measure(reference, estimated, window=0.01)[0]
+    assert len(reference) > 10 and f_measure >= 0.9  # rounding may move a close call, not the map
 
 def test_options_of_the_other_strategy_are_named_as_ignored(generator, song, caplog):
     with caplog.at_level("WARNING"):

@@ -159,7 +159,8 @@ class BeartEmbeddings(nn.Module):
         position_ids: torch.LongTensor | None = None, onset_evidence: torch.FloatTensor | None = None,
     ) -> torch.FloatTensor:  # fmt: skip
         batch_size, sequence_length = input_ids.shape
-        mel_slices = input_features.reshape(batch_size, sequence_length, -1)
+        dtype = self.audio_projection.weight.dtype  # features come as float32 from numpy; a model may run in half
+        mel_slices = input_features.reshape(batch_size, sequence_length, -1).to(dtype)
         embeddings = self.token_embeddings(input_ids)
         if position_ids is None:
             embeddings = embeddings + self.position_table[:sequence_length]
@@ -168,7 +169,7 @@ class BeartEmbeddings(nn.Module):
         embeddings = embeddings + self.track_embeddings(token_type_ids)
         embeddings = embeddings + self.audio_projection(mel_slices)
         if self.onset_projection is not None:
-            embeddings = embeddings + self.onset_projection(onset_evidence)
+            embeddings = embeddings + self.onset_projection(onset_evidence.to(dtype))
         if self.difficulty_embeddings is not None:
             # The first position holds a difficulty token (ids 0-3) or, without a difficulty, another token.
             first_tokens = input_ids[:, 0]

@@ -15,8 +15,10 @@ from beart.beatmaps import (
     OsuArchive,
     RobotsDisallowedError,
     difficulty_from_stars,
+    intermediate_to_osu,
     parse_osu,
     read_osu,
+    read_simfile,
 )
 from beart.beatmaps.osu_file import SLIDER
 from beart.beatmaps.osu_reader import osu_to_intermediate
@@ -238,6 +240,20 @@ def test_reader_flags_breaks_intro_spinners_and_tempo():
 def test_difficulty_bands_follow_osu_difficulty_names():
     assert difficulty_from_stars(1.0) < 0.25 <= difficulty_from_stars(2.3) < 0.5 <= difficulty_from_stars(3.0)
     assert difficulty_from_stars(3.9) < 0.75 <= difficulty_from_stars(4.5) < difficulty_from_stars(12) == 1.0
+
+
+def test_mania_maps_read_at_the_difficulty_of_the_real_charts_written_in_them():
+    # rosu-pp-py rates osu!mania far below osu!standard: Goin' Under's Challenge chart (StepMania 10) written as mania
+    # is 2.04 stars, which osu!'s difficulty names put at 0.26, and `beart evaluate` asked the model for an easy map
+    # against it (the song's .osz scored 0.496 at +-50 ms, its .ssc 0.731)
+    own, written = [], []
+    for chart in read_simfile(CORPUS / "stepmania" / "Goin' Under" / "Goin' Under.ssc"):
+        text = intermediate_to_osu(chart, mode="mania", audio_filename="audio.ogg").encode("utf-8")
+        own.append(chart.difficulty)
+        written.append(osu_to_intermediate(parse_osu(text), text).difficulty)
+    own, written = np.array(own), np.array(written)
+    assert len(own) == 9 and np.mean(np.abs(written - own)) < 0.15  # 0.275 on the names' scale
+    assert pd.Series(written).corr(pd.Series(own), method="spearman") >= 0.9
 
 
 def mutated_map(tmp_path, find, replace, name="mutated.osu"):

@@ -12,9 +12,12 @@ folded onto 4 tracks by position: column `c` goes to the 4K column its centre fa
 are holds on every track with the `SPINNER` flag; the unmapped intro before the first object and the map's breaks
 are flagged `EMPTY`; uninherited timing points give TEMPO.
 
-Difficulty in [0, 1] comes from the star rating (`rosu-pp-py`), piecewise linear through the boundaries of osu!'s
-difficulty names, so that BEaRT's four difficulty tokens line up with them: 0 stars -> 0, Easy/Normal 2.0 -> 0.25,
-Normal/Hard 2.7 -> 0.5, Hard/Insane 4.0 -> 0.75, 8 stars and above -> 1. Without `rosu-pp-py` (or when it cannot rate
+Difficulty in [0, 1] comes from the star rating (`rosu-pp-py`), piecewise linear through the mode's star scale
+(`STAR_SCALES`). osu!standard, taiko and catch: the boundaries of osu!'s difficulty names, so that BEaRT's four
+difficulty tokens line up with them: 0 stars -> 0, Easy/Normal 2.0 -> 0.25, Normal/Hard 2.7 -> 0.5, Hard/Insane 4.0 ->
+0.75, 8 stars and above -> 1. osu!mania rates the same chart far lower (a StepMania Challenge chart written as mania:
+2.04 stars, which the names put at 0.26), so its scale is the stars where real charts of each difficulty sit, fitted on
+the training songs' Frets on Fire charts (`examples/fit_star_scale.py`). Without `rosu-pp-py` (or when it cannot rate
 the map) the original BeatLearning rule is used: `min(1, overall_difficulty / 7)`.
 """
 
@@ -38,15 +41,28 @@ from .text_fields import one_line
 logger = logging.get_logger(__name__)
 
 GAME_MODES = ("osu", "taiko", "catch", "mania")
-STAR_POINTS = (0.0, 2.0, 2.7, 4.0, 8.0)
 DIFFICULTY_POINTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+NAMED_STAR_POINTS = (0.0, 2.0, 2.7, 4.0, 8.0)  # osu!'s difficulty names change at 2.0, 2.7 and 4.0 stars
+# The star ratings at which a map of each mode reads as each of `DIFFICULTY_POINTS` (0 below the first). mania: fitted
+# by `python examples/fit_star_scale.py ../shared/corpus --check-split dev` on the training songs' 13 Frets on Fire
+# charts; on the development songs' 12 charts (Goin' Under's, War of freedom's) the mean difference from their own
+# difficulty falls from 0.240 to 0.121, and `beart evaluate` on the songs' charts as `.osz` sets reads 0.674 and 0.636
+# at +-50 ms against 0.496 and 0.617 on the names' scale. taiko keeps the names' scale: its fit (0.68, 1.19, 2.08,
+# 3.63, 6.36) read the development song's TJA courses closer (0.052 against 0.108) but its `.osz` lower (0.742 against
+# 0.766; docs/formats.md).
+STAR_SCALES = {
+    "osu": NAMED_STAR_POINTS,
+    "catch": NAMED_STAR_POINTS,
+    "taiko": NAMED_STAR_POINTS,
+    "mania": (0.63, 1.04, 1.73, 2.88, 4.78),
+}
 MAX_MANIA_KEYS = 18
 MAX_RATED_CONTROL_POINTS = 2000
 
 
-def difficulty_from_stars(stars: float) -> float:
-    """Star rating -> difficulty in [0, 1] (see the module docstring)."""
-    return float(np.interp(stars, STAR_POINTS, DIFFICULTY_POINTS))
+def difficulty_from_stars(stars: float, mode: str = "osu") -> float:
+    """A map's difficulty in [0, 1] from its star rating in its game mode (`STAR_SCALES`; see the module docstring)."""
+    return float(np.interp(stars, STAR_SCALES[mode], DIFFICULTY_POINTS))
 
 
 def star_rating(content: bytes) -> float | None:
@@ -161,7 +177,7 @@ def osu_to_intermediate(osu_file: OsuFile, content: bytes, *, for_training: bool
     if stars is None:
         difficulty = min(1.0, max(0.0, overall_difficulty / 7.0))
     else:
-        difficulty = difficulty_from_stars(stars)
+        difficulty = difficulty_from_stars(stars, mode)
 
     ends = objects["end"].to_numpy(np.float64)
     too_long = ~np.isfinite(ends) | (ends > limits.max_song_ms)

@@ -21,6 +21,7 @@ from beart.beatmaps import (
     write_osz,
 )
 from beart.beatmaps.osu_reader import osu_to_intermediate
+from beart.beatmaps.osu_writer import difficulty_name
 
 from shared_paths import CORPUS
 
@@ -224,6 +225,16 @@ def test_a_long_title_keeps_each_difficultys_own_file_in_the_archive(tmp_path):
         assert name.startswith("Unknown Artist - i dont want") and name.endswith(f" [{version}].osu")
         assert len(name) <= 120 + len(".osu")
     assert len(OsuArchive(path).difficulty_names) == 3
+
+
+def test_difficulty_names_follow_the_stars_on_the_modes_own_scale():
+    # osu!'s ranking criteria name osu!standard, taiko and catch maps by their stars as they are
+    names = [difficulty_name(stars, "osu") for stars in (1.99, 2.01, 2.71, 4.01, 5.31, 6.51, 12.0)]
+    assert names == ["Easy", "Normal", "Hard", "Insane", "Expert", "Expert+", "Expert+"]
+    assert [difficulty_name(stars, "taiko") for stars in (1.5, 3.0, 4.5)] == ["Kantan", "Muzukashii", "Oni"]
+    # mania rates maps far lower: a mania set made at difficulties 0.1 to 0.9 was named Easy, Easy 2, ... Easy 5
+    names = [difficulty_name(stars, "mania") for stars in (0.74, 1.23, 1.87, 3.0, 4.0, 5.0)]
+    assert names == ["Easy", "Normal", "Hard", "Insane", "Expert", "Expert+"]
 
 
 def test_failed_writes_leave_nothing_behind(tmp_path):

@@ -16,7 +16,9 @@ millisecond, so the editor shows them snapped (where no subdivision does, the st
 written again keeps every object); objects of one track that snap onto one time are written once, and every slider's
 pixel length is computed from its snapped duration at the beat length written for it. The difficulty name is the one
 players know for the map's star rating (`rosu-pp-py`) in its mode (osu!'s ranking criteria: Easy below 2 stars, Normal,
-Hard from 2.7, Insane from 4, Expert from 5.3, Expert+ from 6.5; taiko's Kantan ... Inner Oni, catch's Cup ... Deluge).
+Hard from 2.7, Insane from 4, Expert from 5.3, Expert+ from 6.5; taiko's Kantan ... Inner Oni, catch's Cup ... Deluge),
+an osu!mania map's stars read on mania's own scale first (`STAR_SCALES`: mania rates a chart far lower), as beart reads
+its difficulty back: a mania set made at difficulties 0.1 to 0.9 was named Easy, Easy 2, ... Easy 5.
 osu!standard objects walk the 512x384 playfield with spacing proportional to the time between them (a beat's gap 100 px
 times the slider multiplier, 1.0 for the easiest maps to 1.8 for the hardest: `slider_multiplier`), turning smoothly and
 bouncing off the edges (seeded, so reproducible); long sliders repeat instead of leaving the playfield. New combos
@@ -47,7 +49,7 @@ from .beat_grid import BEATS_PER_MEASURE, BeatGrid
 from .osu_file import (
     HIT_CIRCLE, HIT_OBJECT_COLUMNS, LATEST_FORMAT_VERSION, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile, hit_object_row,
 )  # fmt: skip
-from .osu_reader import GAME_MODES, star_rating
+from .osu_reader import DIFFICULTY_POINTS, GAME_MODES, NAMED_STAR_POINTS, difficulty_from_stars, star_rating
 from .tracks import retrack, tracks_for_mode
 
 
@@ -82,8 +84,10 @@ DIFFICULTY_NAMES = {
 
 
 def difficulty_name(stars: float, mode: str) -> str:
-    """The name players know for a map of `stars` in `mode` (see the module docstring)."""
-    return DIFFICULTY_NAMES[mode][int(np.searchsorted(STAR_BOUNDARIES, stars, side="right"))]
+    """The name players know for a map of `stars` in `mode` (see the module docstring): osu!'s name for the stars that
+    a map of its difficulty (`difficulty_from_stars`, on the mode's star scale) has on the names' scale."""
+    named_stars = np.interp(difficulty_from_stars(stars, mode), DIFFICULTY_POINTS, NAMED_STAR_POINTS)
+    return DIFFICULTY_NAMES[mode][int(np.searchsorted(STAR_BOUNDARIES, named_stars, side="right"))]
 
 
 def default_mode(beatmap: IntermediateBeatmap) -> str:

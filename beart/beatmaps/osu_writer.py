@@ -49,7 +49,9 @@ from .beat_grid import BEATS_PER_MEASURE, BeatGrid
 from .osu_file import (
     HIT_CIRCLE, HIT_OBJECT_COLUMNS, LATEST_FORMAT_VERSION, MANIA_HOLD, NEW_COMBO, SLIDER, SPINNER, OsuFile, hit_object_row,
 )  # fmt: skip
-from .osu_reader import DIFFICULTY_POINTS, GAME_MODES, NAMED_STAR_POINTS, difficulty_from_stars, star_rating
+from .osu_reader import (
+    DIFFICULTY_POINTS, GAME_MODES, NAMED_STAR_POINTS, difficulty_from_stars, star_rating,
+)  # fmt: skip
 from .tracks import retrack, tracks_for_mode
 
 

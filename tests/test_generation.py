@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -539,6 +540,48 @@ def test_the_bundled_model_generates_without_naming_a_model(tmp_path, capsys, ex
     assert (tmp_path / "d.osz").exists()
     assert main(["generate", example_song, "-o", str(tmp_path / "cli.osz"), "--end", "6", "--no-progress"]) == 0
     assert "objects" in capsys.readouterr().out
+
+
+def test_a_saved_pipeline_loads_back_as_the_same_pipeline(tmp_path, example_song):
+    # `generator.save_pretrained(folder)` failed copying the pipeline's module: "No such file or directory:
+    # '.../beart/generation/.beatmaps.intermediate.py'"
+    generator = pipeline("beatmap-generation")
+    generator.save_pretrained(tmp_path / "saved")
+    config = json.loads((tmp_path / "saved" / "config.json").read_text())
+    assert "beatmap-generation" in config["custom_pipelines"]
+    assert (tmp_path / "saved" / "processor_config.json").exists()
+    settings = {"mode": "taiko", "seed": 1, "end": 6.0, "progress": False}
+    reloaded = pipeline("beatmap-generation", model=str(tmp_path / "saved"))
+    pd.testing.assert_frame_equal(reloaded(example_song, **settings).data, generator(example_song, **settings).data)
+    (tmp_path / "file").write_text("kept")
+    with pytest.raises(NotADirectoryError, match="is a file"):
+        generator.save_pretrained(tmp_path / "file")
+    assert (tmp_path / "file").read_text() == "kept"
+
+
+def test_a_callers_generation_config_goes_over_the_models_as_transformers_layers_them(example_song):
+    # a GenerationConfig given to `model.generate` replaced the model's (its priors, threshold and cap were lost), and
+    # the pipeline refused one ("Unknown generation options ['generation_config']")
+    generator = pipeline("beatmap-generation")
+    settings = {"mode": "mania", "seed": 1, "end": 8.0, "progress": False}
+    expected = generator(example_song, hit_threshold=0.6, **settings).data
+    layered = generator(example_song, generation_config=GenerationConfig(hit_threshold=0.6), **settings).data
+    pd.testing.assert_frame_equal(layered, expected)
+    assert not expected.equals(generator(example_song, **settings).data)
+    over = GenerationConfig(hit_threshold=0.9)
+    called = generator(example_song, generation_config=over, hit_threshold=0.6, **settings)
+    pd.testing.assert_frame_equal(called.data, expected)  # the call's own option over the config's
+    every_call = pipeline("beatmap-generation", generation_config=GenerationConfig(hit_threshold=0.6))
+    pd.testing.assert_frame_equal(every_call(example_song, **settings).data, expected)
+
+    mel_slices = generator.processor.feature_extractor.mel_slices(example_song)
+    alone = generator.model.generate(mel_slices, 4, onset_prior=0, seed=0)[0]
+    configured = generator.model.generate(mel_slices, 4, generation_config=GenerationConfig(onset_prior=0), seed=0)[0]
+    np.testing.assert_array_equal(configured, alone)
+    with pytest.raises(TypeError, match=re.escape("Unknown generation options ['do_sample']")):
+        generator(example_song, generation_config=GenerationConfig(do_sample=True), **settings)
+    with pytest.raises(TypeError, match="must be a GenerationConfig"):
+        generator(example_song, generation_config={"hit_threshold": 0.6}, **settings)
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])

@@ -126,6 +126,8 @@ class BeatmapGenerationPipeline(Pipeline):
             difficulty_guidance, onset_prior, beat_prior, silence_db, history_steps, max_density, hold_threshold,
             decode_tracks, finest_subdivision: see [`DecodingOptions`]; `decode_tracks` decodes a map in a layout of
             more tracks and folds it onto its own (the bundled model decodes one-track maps with four).
+        generation_config (`GenerationConfig`): decoding options over the model's generation config, under the call's
+            own, as transformers' `generate` layers them; given to `pipeline(...)`, for every call.
         start, end (`float`): the part of the song to map, in seconds.
         strategy (`str`, defaults to `"fast"`): `"fast"` or `"legacy"` (the original beam search).
         output_path (`str`): also write a playable file there: an `.osz`, or for `stepmania` and `tja` a folder or a
@@ -153,10 +155,28 @@ class BeatmapGenerationPipeline(Pipeline):
         self.processor.check_fits(self.model.config, f"The processor of {source}" if source else "The processor")
         self.model.eval()
 
+    def save_pretrained(self, save_directory, **kwargs):
+        """
+        Saves the model (its weights, generation config, card and BEaRT's code, the pipeline named in
+        `custom_pipelines`: `BeartModel.save_pretrained`) and the processor into `save_directory`, so that
+        `pipeline("beatmap-generation", model=save_directory)` loads the same pipeline, with beart installed or with
+        `trust_remote_code=True`. transformers' own copy of a registered pipeline's module failed on the module's
+        imports from the rest of the package (`No such file or directory: '.../generation/.beatmaps.intermediate.py'`).
+
+        Args:
+            save_directory (`str` or `os.PathLike`): the folder (made if missing).
+            **kwargs: for `save_pretrained` of the model and the processor (`push_to_hub`, ...).
+        """
+        if os.path.isfile(save_directory):
+            raise NotADirectoryError(f"{save_directory} is a file; save a pipeline into a folder.")
+        os.makedirs(save_directory, exist_ok=True)
+        self.model.save_pretrained(save_directory, **kwargs)
+        self.processor.save_pretrained(save_directory, **kwargs)
+
     def _sanitize_parameters(
         self, sampling_rate=None, start=None, end=None, mode=None, tracks=None, strategy=None, output_path=None,
         progress=None, title=None, artist=None, creator=None, version=None, model_name=None, overwrite=None,
-        playable=None, sustain_rest_beats=None, **decoding,
+        playable=None, sustain_rest_beats=None, generation_config=None, **decoding,
     ):  # fmt: skip
         unknown = set(decoding) - set(DECODING_KEYS)
         if unknown:
@@ -168,7 +188,7 @@ class BeatmapGenerationPipeline(Pipeline):
             key: value
             for key, value in {
                 "start": start, "end": end, "mode": mode, "tracks": tracks, "strategy": strategy, "progress": progress,
-                **decoding,
+                "generation_config": generation_config, **decoding,
             }.items()
             if value is not None
         }  # fmt: skip
@@ -232,7 +252,9 @@ class BeatmapGenerationPipeline(Pipeline):
         count = decoded_track_count(decode_tracks, len(tracks)) if strategy == "fast" else len(tracks)
         return list(tracks) if count == len(tracks) else tracks_of_count(count)
 
-    def decoding_options(self, tracks: list, strategy: str = "fast", **decoding) -> tuple[dict, DecodingOptions, list]:
+    def decoding_options(
+        self, tracks: list, strategy: str = "fast", generation_config=None, **decoding
+    ) -> tuple[dict, DecodingOptions, list]:
         """
         The decoding options of a call, checked: what a call with them would refuse raises here, before any song is
         read (`BeatmapEvaluator` checks its options so before its first song).
@@ -240,6 +262,8 @@ class BeatmapGenerationPipeline(Pipeline):
         Args:
             tracks (`list[str]`): the map's tracks.
             strategy (`str`, *optional*, defaults to `"fast"`): the decoding strategy.
+            generation_config (`GenerationConfig`, *optional*): options over the model's generation config, under
+                the call's own.
             **decoding: the call's decoding options (`difficulty`, `hit_threshold`...).
 
         Returns:
@@ -249,7 +273,7 @@ class BeatmapGenerationPipeline(Pipeline):
         """
         if strategy not in STRATEGIES:
             raise ValueError(f"Unknown strategy {strategy!r}; choose one of {list(STRATEGIES)}.")
-        settings = decoding_settings(self.model.generation_config, strategy=strategy, **decoding)
+        settings = decoding_settings(self.model.generation_config, generation_config, strategy=strategy, **decoding)
         options = DecodingOptions(**{key: value for key, value in settings.items() if key != "strategy"})
         if options.seed is None:  # drawn here, so that the map records it (`meta["source"]["seed"]`) and can be remade
             options.seed = settings["seed"] = secrets.randbelow(2**32)
@@ -262,8 +286,9 @@ class BeatmapGenerationPipeline(Pipeline):
         return int(round(seconds * (1000 // (self.processor.tokenizer.groups * QUANTUM_MS))))
 
     def _decode(
-        self, songs: list, start=0.0, end=None, mode=None, tracks=None, strategy="fast", progress=True, **decoding
-    ):
+        self, songs: list, start=0.0, end=None, mode=None, tracks=None, strategy="fast", progress=True,
+        generation_config=None, **decoding,
+    ):  # fmt: skip
         mode, tracks = self.resolve_tracks(mode, tracks)
         if not 0 <= start < float("inf") or (end is not None and not start < end < float("inf")):
             raise ValueError(f"start and end must be seconds with 0 <= start < end, got start={start}, end={end}.")
@@ -271,7 +296,7 @@ class BeatmapGenerationPipeline(Pipeline):
             ignored = sorted(set(decoding) & set(names))
             if other_strategy != strategy and ignored:
                 logger.warning(f"The {strategy} strategy ignores {ignored}: they are {other_strategy} options.")
-        settings, options, decoded_tracks = self.decoding_options(tracks, strategy, **decoding)
+        settings, options, decoded_tracks = self.decoding_options(tracks, strategy, generation_config, **decoding)
         num_decoded = len(decoded_tracks)
         steps_per_second = 1000 // (self.processor.tokenizer.groups * QUANTUM_MS)
         start_step = self.step_of(start)

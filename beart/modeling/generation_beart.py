@@ -568,14 +568,29 @@ def generation_config_from_model_config(config) -> GenerationConfig:
     return GenerationConfig(**defaults)
 
 
-def decoding_settings(generation_config: GenerationConfig, **call) -> dict:
+def decoding_settings(
+    generation_config: GenerationConfig, caller_config: GenerationConfig | None = None, **call
+) -> dict:
     """
-    The decoding settings of a call: its own options over the generation config's (only the options that config
-    sets; a call that chooses `top_k` leaves out a configured `hit_threshold`, which would otherwise take its place).
+    The decoding settings of a call: its own options over those of the caller's generation config, over the model's
+    `generation_config`'s, as transformers' `generate` layers them (only the options each config sets; a call that
+    chooses `top_k` leaves out a configured `hit_threshold`, which would otherwise take its place).
+
+    Args:
+        generation_config (`GenerationConfig`): the model's.
+        caller_config (`GenerationConfig`, *optional*): a caller's (`generate(generation_config=...)`, the pipeline's
+            `generation_config`); its options count as the call's.
+        **call: the call's options.
 
     Raises:
-        `TypeError`: an option no strategy knows.
+        `TypeError`: an option no strategy knows, in the call or the caller's config.
     """
+    if caller_config is not None:
+        if not isinstance(caller_config, GenerationConfig):
+            raise TypeError(f"generation_config must be a GenerationConfig, got {type(caller_config).__name__}.")
+        configured = caller_config.to_diff_dict()
+        configured.pop("transformers_version", None)
+        call = {**configured, **{key: value for key, value in call.items() if value is not None}}
     unknown = set(call) - set(GENERATION_KEYS)
     if unknown:
         raise TypeError(f"Unknown generation options {sorted(unknown)}; known: {list(GENERATION_KEYS)}.")
@@ -634,7 +649,8 @@ class BeartGenerationMixin:
                 them): the songs, as `BeartFeatureExtractor.mel_slices` gives them, or their analyses (the audio
                 priors then come from the analysis, computed once per song).
             num_tracks (`int`, *optional*, defaults to 1): 1, 2 or 4.
-            generation_config (`GenerationConfig`, *optional*): defaults to the model's `generation_config`.
+            generation_config (`GenerationConfig`, *optional*): decoding options over the model's
+                `generation_config` (as transformers' `generate` layers them; the call's own options over both).
             processor (`BeartProcessor`, *optional*): defaults to the one the model's config implies.
             logits_processor (`LogitsProcessorList`, *optional*): `fast`: more processors, run after the built-in
                 ones (temperature, reserved tokens, `logit_bias`, the audio priors; see `logits_process.py`) on logits
@@ -649,7 +665,7 @@ class BeartGenerationMixin:
             `(beat_tokens, tempo, first_step)` for one song (`beat_tokens` of shape `(num_steps, num_tracks)`, the
             tempo head's BPM per step, the step of the first token), a list of them for a list of songs.
         """
-        settings = decoding_settings(generation_config or self.generation_config, **kwargs)
+        settings = decoding_settings(self.generation_config, generation_config, **kwargs)
         strategy = settings.pop("strategy", "fast")
         if strategy not in STRATEGIES:
             raise ValueError(f"Unknown strategy {strategy!r}; choose one of {list(STRATEGIES)}.")

@@ -559,6 +559,14 @@ def test_a_saved_pipeline_loads_back_as_the_same_pipeline(tmp_path, example_song
     assert (tmp_path / "file").read_text() == "kept"
 
 
+def test_num_workers_is_taken_as_transformers_pipelines_take_it(generator, song):
+    # it was refused: "Unknown generation options ['num_workers']"
+    settings = {"seed": 1, "end": 3.0, "progress": False}
+    expected = generator(song, **settings).data
+    pd.testing.assert_frame_equal(generator(song, num_workers=2, **settings).data, expected)
+    pd.testing.assert_frame_equal(generator([song], num_workers=2, **settings)[0].data, expected)
+
+
 def test_a_callers_generation_config_goes_over_the_models_as_transformers_layers_them(example_song):
     # a GenerationConfig given to `model.generate` replaced the model's (its priors, threshold and cap were lost), and
     # the pipeline refused one ("Unknown generation options ['generation_config']")

@@ -512,9 +512,10 @@ class BeatmapGenerationPipeline(Pipeline):
                 beatmap.meta["output_path"] = path
         return beatmaps
 
-    def __call__(self, audio, batch_size=None, **kwargs):
+    def __call__(self, audio, batch_size=None, num_workers=None, **kwargs):
         """Generates for one song, or for a list of songs together, `batch_size` songs at a time (see the class
-        docstring)."""
+        docstring). `num_workers`, which transformers' pipelines take for their data loader, is taken and not used:
+        the songs of a list are read one after another and decoded together."""
         songs_per_batch = self._batch_size if batch_size is None else batch_size
         songs_per_batch = SONGS_PER_BATCH if songs_per_batch is None else songs_per_batch
         if not (is_whole_number(songs_per_batch) and songs_per_batch >= 1):

@@ -47,6 +47,13 @@ def _convert_beatmaps(arguments: argparse.Namespace) -> int:
         mode=arguments.mode,
     )
     print(f"beart convert: {report.summary()} -> {arguments.output_dir}")
+    refused = sum(reason.startswith("refused") for _, reason in report.skipped)
+    if refused:
+        print(
+            f"beart convert: {refused} refused for training (robots: disallow, AI-generated); --include-refused "
+            "converts them too, to play, not for datasets",
+            file=sys.stderr,
+        )
     return 0 if report.converted else 1
 
 

@@ -41,9 +41,11 @@ def beatmap_folder(tmp_path):
 def test_convert_writes_one_file_per_difficulty_and_reports_the_rest(beatmap_folder, tmp_path, capsys):
     output = tmp_path / "ibf"
     assert main(["convert", str(beatmap_folder), str(output), "--no-progress"]) == 0
-    summary = capsys.readouterr().out
+    printed = capsys.readouterr()
+    summary = printed.out
     assert "converted 1 difficulties, skipped 3" in summary
     assert "1 refused" in summary and "2 unreadable" in summary
+    assert "1 refused for training (robots: disallow, AI-generated); --include-refused converts them" in printed.err
     assert sorted(os.listdir(output)) == ["Renatus"]
     assert sorted(os.listdir(output / "Renatus")) == sorted(
         [AUDIO_NAME.upper(), "Soleily - Renatus (Gamu) [Insane].ibf"]

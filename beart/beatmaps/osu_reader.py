@@ -46,10 +46,10 @@ NAMED_STAR_POINTS = (0.0, 2.0, 2.7, 4.0, 8.0)  # osu!'s difficulty names change 
 # The star ratings at which a map of each mode reads as each of `DIFFICULTY_POINTS` (0 below the first). mania: fitted
 # by `python examples/fit_star_scale.py ../shared/corpus --check-split dev` on the training songs' 13 Frets on Fire
 # charts; on the development songs' 12 charts (Goin' Under's, War of freedom's) the mean difference from their own
-# difficulty falls from 0.240 to 0.121, and `beart evaluate` on the songs' charts as `.osz` sets reads 0.674 and 0.636
-# at +-50 ms against 0.496 and 0.617 on the names' scale. taiko keeps the names' scale: its fit (0.68, 1.19, 2.08,
-# 3.63, 6.36) read the development song's TJA courses closer (0.052 against 0.108) but its `.osz` lower (0.742 against
-# 0.766; docs/formats.md).
+# difficulty falls from 0.240 to 0.121. Chosen by `python examples/choose_star_scale.py ../shared/corpus`: the songs'
+# charts as `.osz` sets read 0.674 and 0.636 at +-50 ms against 0.496 and 0.617 on the names' scale. taiko keeps the
+# names' scale: its fit (0.68, 1.19, 2.08, 3.63, 6.36) read the development song's TJA courses closer (0.052 against
+# 0.108) but its `.osz` lower (0.742 against 0.766; docs/formats.md).
 STAR_SCALES = {
     "osu": NAMED_STAR_POINTS,
     "catch": NAMED_STAR_POINTS,

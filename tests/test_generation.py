@@ -25,6 +25,7 @@ from beart.beatmaps import BeatmapError, IntermediateBeatmap, parse_osu, parse_s
 from beart.beat_vocabulary import EVENT_HIT, EVENT_HOLD, EVENT_NONE
 from beart.beatmaps.osu_reader import osu_to_intermediate
 from beart.evaluation.onset_metrics import onset_times
+from beart.modeling.model_card import CARRIED_CARD_MARK
 from beart.cli import main
 from beart.modeling.generation_beart import threshold_choice
 from beart.generation.pipeline_beatmap_generation import BeatmapGenerationPipeline
@@ -553,6 +554,11 @@ def test_a_saved_pipeline_loads_back_as_the_same_pipeline(tmp_path, example_song
     settings = {"mode": "taiko", "seed": 1, "end": 6.0, "progress": False}
     reloaded = pipeline("beatmap-generation", model=str(tmp_path / "saved"))
     pd.testing.assert_frame_equal(reloaded(example_song, **settings).data, generator(example_song, **settings).data)
+    # the bundled model's card goes with it, with the credits its data's licences ask to keep with the weights (the
+    # plain card said "Fill in: the maps and songs it was trained on"), marked as carried after its metadata
+    card = (tmp_path / "saved" / "README.md").read_text(encoding="utf-8")
+    assert "Training songs and their credits" in card and "Fill in" not in card
+    assert card.startswith("---\nlicense: apache-2.0\n") and f"---\n{CARRIED_CARD_MARK} (default_model)" in card
     (tmp_path / "file").write_text("kept")
     with pytest.raises(NotADirectoryError, match="is a file"):
         generator.save_pretrained(tmp_path / "file")

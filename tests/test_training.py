@@ -31,6 +31,7 @@ from beart.training import (
     training_steps,
 )
 from beart.loading import load_model
+from beart.training.training_card import TRAINING_CARD_MARK
 
 from shared_paths import CORPUS
 
@@ -460,6 +461,23 @@ def test_a_trained_model_s_card_credits_the_songs_and_charts_it_learned_from(tmp
     (output / "README.md").write_text("# My model\n")
     train_beart(tmp_path / "corpus", arguments, config_overrides=TINY_MODEL, overwrite=True)
     assert (output / "README.md").read_text() == "# My model\n" and "is a card of your own" in caplog.text
+
+
+def test_a_model_fine_tuned_from_a_folder_with_a_card_gets_its_own_card_not_the_bases(fixture_corpus, tmp_path):
+    # a model saved again carries the card of the folder it was loaded from; trained, its weights change, and neither
+    # its checkpoints nor the model trained take the base's card
+    base = tmp_path / "base"
+    train_beart(fixture_corpus, tiny_arguments(base, max_steps=1, report_to="none", save_strategy="no"),
+                config_overrides=TINY_MODEL)  # fmt: skip
+    (base / "README.md").write_text("---\nlicense: apache-2.0\n---\n# The base\nCredits: a song (CC BY)\n")
+    BeartModel.from_pretrained(base).save_pretrained(tmp_path / "copy")
+    assert "# The base" in (tmp_path / "copy" / "README.md").read_text()
+    output = tmp_path / "tuned"
+    train_beart(fixture_corpus, tiny_arguments(output, max_steps=2, report_to="none", save_steps=1),
+                model_name_or_path=str(base))  # fmt: skip
+    assert "# The base" not in (output / "checkpoint-1" / "README.md").read_text()
+    card = (output / "README.md").read_text()
+    assert "# The base" not in card and TRAINING_CARD_MARK in card
 
 
 def test_a_corpus_s_credits_are_read_as_untrusted_text(tmp_path, caplog):

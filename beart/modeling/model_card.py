@@ -1,6 +1,15 @@
-"""The model card (`README.md`) that `save_pretrained` writes beside a BEaRT model that has none."""
+"""The model card (`README.md`) that `save_pretrained` writes beside a BEaRT model that has none: the card of the
+folder the model was loaded from, where it has one, else a plain card with places to fill in."""
+
+import os
 
 from .configuration_beart import BeartConfig
+
+
+MAX_CARD_BYTES = 1 << 20  # a card is read whole up to this size; beyond it the plain card is written
+# The line that opens a card carried from the folder a model was loaded from (after its metadata header); the training
+# card replaces a card that has it, as it replaces the plain one: the weights it describes have changed.
+CARRIED_CARD_MARK = "<!-- beart: the card of the model these weights were loaded from"
 
 
 CARD_METADATA = """---
@@ -64,3 +73,26 @@ Without beart installed, the code saved beside the weights serves:
 `pipeline("beatmap-generation", model="THIS_FOLDER_OR_ID", trust_remote_code=True)`.
 
 {details}"""
+
+
+def carried_card_text(source) -> str | None:
+    """
+    The card of the folder a model was loaded from (`source`, its `name_or_path`), marked as carried, where that folder
+    holds one: a model saved again (a pipeline saved to share, a copy in half precision) keeps the data, the figures and
+    the credits its licences ask to travel with the weights; the plain card said "Fill in: the maps and songs it was
+    trained on". `None` for a hub id, a folder without a card or a card beyond `MAX_CARD_BYTES`.
+    """
+    if not source or not os.path.isdir(os.fspath(source)):
+        return None
+    path = os.path.join(os.fspath(source), "README.md")
+    if not os.path.isfile(path) or os.path.getsize(path) > MAX_CARD_BYTES:
+        return None
+    with open(path, "rb") as file:
+        text = file.read(MAX_CARD_BYTES).decode("utf-8", "replace")
+    mark = f"{CARRIED_CARD_MARK} ({os.path.basename(os.path.abspath(source))}); replace it where they changed -->\n"
+    if CARRIED_CARD_MARK in text:
+        return text
+    if text.startswith("---\n") and "\n---\n" in text[4:]:  # the Hub reads the metadata header first
+        end = text.index("\n---\n", 4) + len("\n---\n")
+        return text[:end] + mark + text[end:]
+    return mark + text

@@ -16,7 +16,7 @@ from ..beat_vocabulary import DIFFICULTY_TOKENS
 from ..remote_code import auto_map, custom_pipelines, save_remote_code
 from .configuration_beart import BeartConfig
 from .generation_beart import BeartGenerationMixin, generation_config_from_model_config
-from .model_card import model_card_text
+from .model_card import carried_card_text, model_card_text
 from .weight_shapes import check_finite_weights, check_weights_fit_config, weights_file
 
 
@@ -313,8 +313,10 @@ class BeartPreTrainedModel(PreTrainedModel):
         return model
 
     def save_pretrained(self, save_directory, *args, save_code: bool = True, **kwargs):
-        """`PreTrainedModel.save_pretrained`, plus a model card (`README.md`, see `model_card_text`) where the folder
-        has none yet (an existing card is kept), and with `save_code` BEaRT's code flattened beside the weights, named
+        """`PreTrainedModel.save_pretrained`, plus a model card (`README.md`) where the folder has none yet (an existing
+        card is kept): the card of the folder the model was loaded from, marked as carried (`carried_card_text`; a
+        model being trained carries none: `card_source` None), else the plain one (`model_card_text`); and with
+        `save_code` BEaRT's code flattened beside the weights, named
         in `config.json`'s `auto_map` and `custom_pipelines`, so that the folder loads with transformers alone
         (`trust_remote_code=True`, see `beart.remote_code`)."""
         if save_code:
@@ -326,8 +328,9 @@ class BeartPreTrainedModel(PreTrainedModel):
                 save_remote_code(save_directory)
             card = os.path.join(os.fspath(save_directory), "README.md")
             if not os.path.exists(card):
+                carried = carried_card_text(getattr(self, "card_source", self.name_or_path))
                 with open(card, "w", encoding="utf-8") as file:
-                    file.write(model_card_text(self.config))
+                    file.write(carried or model_card_text(self.config))
         return result
 
     @torch.no_grad()

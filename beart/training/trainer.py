@@ -117,6 +117,8 @@ class BeartTrainer(Trainer):
         super().__init__(*args, **kwargs)
         self.eval_data_collator = eval_data_collator or self.data_collator
         self.corpus_dir, self.base_model = corpus_dir, base_model
+        # the weights change: the card of the folder they were loaded from is not carried into what is saved
+        self.model.card_source = None
 
     def create_model_card(self, **kwargs) -> None:
         if self.corpus_dir is None:

@@ -2,8 +2,9 @@
 credits (`credits.py`), how it was trained, and its training figures, so that the credit the songs' licences ask for
 travels with the weights.
 
-The card replaces only a card that beart wrote: the plain one `save_pretrained` writes, or one of an earlier run into
-the same folder, which carries `TRAINING_CARD_MARK`. A card of the user's own (a folder trained into again with
+The card replaces only a card that beart wrote: the plain one `save_pretrained` writes, one it carried from the folder
+a model was loaded from (`CARRIED_CARD_MARK`: the weights it describes have changed), or one of an earlier run into the
+same folder, which carries `TRAINING_CARD_MARK`. A card of the user's own (a folder trained into again with
 `--resume` or `--overwrite`) is kept.
 """
 
@@ -14,7 +15,7 @@ from transformers.utils import logging
 
 from ..beatmaps.files import write_atomically
 from ..beatmaps.formats import FORMATS
-from ..modeling.model_card import model_card_text
+from ..modeling.model_card import CARRIED_CARD_MARK, MAX_CARD_BYTES, model_card_text
 from .corpus import CORPUS_INFO_NAME
 from .credits import corpus_credits, read_corpus_info
 
@@ -26,7 +27,6 @@ TRAINING_CARD_MARK = (
     "<!-- beart train wrote this card and rewrites it when it trains into this folder again: delete this line to keep "
     "your edits. -->"
 )
-MAX_CARD_BYTES = 2**20  # read of an existing card to tell whether beart wrote it
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")  # `owner/name`: the metadata's `base_model`, not a local path
 GAMES = {beatmap_format.name: beatmap_format.game for beatmap_format in FORMATS}
 EVALUATION = """## Evaluation
@@ -87,7 +87,7 @@ def _written_by_beart(path: str, config) -> bool:
         return False
     with open(path, "rb") as file:
         text = file.read(MAX_CARD_BYTES).decode("utf-8", "replace")
-    return TRAINING_CARD_MARK in text or text == model_card_text(config)
+    return TRAINING_CARD_MARK in text or CARRIED_CARD_MARK in text or text == model_card_text(config)
 
 
 def _counts(info: dict) -> dict:

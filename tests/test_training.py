@@ -31,6 +31,7 @@ from beart.training import (
     training_steps,
 )
 from beart.loading import load_model
+from beart.modeling.model_card import model_card_text
 from beart.training.training_card import TRAINING_CARD_MARK
 
 from shared_paths import CORPUS
@@ -469,6 +470,10 @@ def test_a_model_fine_tuned_from_a_folder_with_a_card_gets_its_own_card_not_the_
     base = tmp_path / "base"
     train_beart(fixture_corpus, tiny_arguments(base, max_steps=1, report_to="none", save_strategy="no"),
                 config_overrides=TINY_MODEL)  # fmt: skip
+    plain = BeartModel.from_pretrained(base)
+    (base / "README.md").write_text(model_card_text(plain.config))
+    plain.save_pretrained(tmp_path / "plain")  # a plain card is written again, not carried
+    assert (tmp_path / "plain" / "README.md").read_text() == model_card_text(plain.config)
     (base / "README.md").write_text("---\nlicense: apache-2.0\n---\n# The base\nCredits: a song (CC BY)\n")
     BeartModel.from_pretrained(base).save_pretrained(tmp_path / "copy")
     assert "# The base" in (tmp_path / "copy" / "README.md").read_text()

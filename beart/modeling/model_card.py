@@ -75,12 +75,13 @@ Without beart installed, the code saved beside the weights serves:
 {details}"""
 
 
-def carried_card_text(source) -> str | None:
+def carried_card_text(source, plain: str = "") -> str | None:
     """
     The card of the folder a model was loaded from (`source`, its `name_or_path`), marked as carried, where that folder
     holds one: a model saved again (a pipeline saved to share, a copy in half precision) keeps the data, the figures and
     the credits its licences ask to travel with the weights; the plain card said "Fill in: the maps and songs it was
-    trained on". `None` for a hub id, a folder without a card or a card beyond `MAX_CARD_BYTES`.
+    trained on". `None` for a hub id, a folder without a card, a card beyond `MAX_CARD_BYTES` or the `plain` card
+    (nothing to carry: the plain card is written again).
     """
     if not source or not os.path.isdir(os.fspath(source)):
         return None
@@ -90,6 +91,8 @@ def carried_card_text(source) -> str | None:
     with open(path, "rb") as file:
         text = file.read(MAX_CARD_BYTES).decode("utf-8", "replace")
     mark = f"{CARRIED_CARD_MARK} ({os.path.basename(os.path.abspath(source))}); replace it where they changed -->\n"
+    if text == plain:
+        return None
     if CARRIED_CARD_MARK in text:
         return text
     if text.startswith("---\n") and "\n---\n" in text[4:]:  # the Hub reads the metadata header first

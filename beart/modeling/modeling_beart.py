@@ -328,9 +328,10 @@ class BeartPreTrainedModel(PreTrainedModel):
                 save_remote_code(save_directory)
             card = os.path.join(os.fspath(save_directory), "README.md")
             if not os.path.exists(card):
-                carried = carried_card_text(getattr(self, "card_source", self.name_or_path))
+                plain = model_card_text(self.config)
+                carried = carried_card_text(getattr(self, "card_source", self.name_or_path), plain)
                 with open(card, "w", encoding="utf-8") as file:
-                    file.write(carried or model_card_text(self.config))
+                    file.write(carried or plain)
         return result
 
     @torch.no_grad()

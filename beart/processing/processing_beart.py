@@ -16,6 +16,9 @@ from .tokenization_beart import BeartTokenizer
 MAX_TEMPO_BPM = 400.0
 
 
+# `from_pretrained` settings of a model, not of its processor, which `pipeline(..., dtype=...)` passes to both
+MODEL_LOADING_KWARGS = ("dtype", "torch_dtype", "device_map", "attn_implementation", "quantization_config")
+
 class BeartProcessor(ProcessorMixin):
     r"""
     Constructs a BEaRT processor from a [`BeartTokenizer`] and a [`BeartFeatureExtractor`], and lays out the model
@@ -73,7 +76,11 @@ class BeartProcessor(ProcessorMixin):
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs) -> "BeartProcessor":
         """`ProcessorMixin.from_pretrained` (also what `AutoProcessor` and `pipeline` call); settings out of range in a
-        saved `processor_config.json` (untrusted input) raise a `ValueError` that names where it was saved."""
+        saved `processor_config.json` (untrusted input) raise a `ValueError` that names where it was saved. The model's
+        loading settings that `pipeline` hands the processor too (`dtype`, `device_map`, ...) are left out: kept in
+        the tokenizer's settings, a `torch.dtype` failed its `save_pretrained` ("Object of type dtype is not JSON
+        serializable")."""
+        kwargs = {key: value for key, value in kwargs.items() if key not in MODEL_LOADING_KWARGS}
         try:
             return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
         except ValueError as error:

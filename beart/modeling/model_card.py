@@ -75,6 +75,12 @@ Without beart installed, the code saved beside the weights serves:
 {details}"""
 
 
+def read_card(path) -> str:
+    """A card's text, at most `MAX_CARD_BYTES` of it (undecodable bytes replaced)."""
+    with open(path, "rb") as file:
+        return file.read(MAX_CARD_BYTES).decode("utf-8", "replace")
+
+
 def carried_card_text(source, plain: str = "") -> str | None:
     """
     The card of the folder a model was loaded from (`source`, its `name_or_path`), marked as carried, where that folder
@@ -88,8 +94,7 @@ def carried_card_text(source, plain: str = "") -> str | None:
     path = os.path.join(os.fspath(source), "README.md")
     if not os.path.isfile(path) or os.path.getsize(path) > MAX_CARD_BYTES:
         return None
-    with open(path, "rb") as file:
-        text = file.read(MAX_CARD_BYTES).decode("utf-8", "replace")
+    text = read_card(path)
     mark = f"{CARRIED_CARD_MARK} ({os.path.basename(os.path.abspath(source))}); replace it where they changed -->\n"
     if text == plain:
         return None

@@ -15,7 +15,7 @@ from transformers.utils import logging
 
 from ..beatmaps.files import write_atomically
 from ..beatmaps.formats import FORMATS
-from ..modeling.model_card import CARRIED_CARD_MARK, MAX_CARD_BYTES, model_card_text
+from ..modeling.model_card import CARRIED_CARD_MARK, model_card_text, read_card
 from .corpus import CORPUS_INFO_NAME
 from .credits import corpus_credits, read_corpus_info
 
@@ -85,8 +85,7 @@ def write_training_card(output_dir, config, corpus_dir, *, base_model: str | Non
 def _written_by_beart(path: str, config) -> bool:
     if os.path.islink(path) or not os.path.isfile(path):
         return False
-    with open(path, "rb") as file:
-        text = file.read(MAX_CARD_BYTES).decode("utf-8", "replace")
+    text = read_card(path)
     return TRAINING_CARD_MARK in text or CARRIED_CARD_MARK in text or text == model_card_text(config)
 
 

@@ -20,7 +20,6 @@ import os
 import sys
 import tempfile
 
-import numpy as np
 import pandas as pd
 
 from beart import BeartModel
@@ -31,14 +30,8 @@ from beart.generation.pipeline_beatmap_generation import default_model_path
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fit_star_scale import MODE_TRACKS, chart_rows  # noqa: E402
+from fit_star_scale import MODE_TRACKS, chart_rows, fit, scale_points  # noqa: E402
 from real_music_split import songs  # noqa: E402
-
-
-def fitted_scale(rows: pd.DataFrame) -> tuple[float, ...]:
-    """The stars at which `difficulty = a + b * log(stars)`, fitted on `rows`, reaches each of the reader's points."""
-    slope, intercept = np.polyfit(np.log(rows["stars"]), rows["difficulty"], 1)
-    return tuple(round(float(np.exp((point - intercept) / slope)), 2) for point in osu_reader.DIFFICULTY_POINTS)
 
 
 @contextlib.contextmanager
@@ -93,7 +86,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for mode in MODE_TRACKS:
             scales = {"names": osu_reader.NAMED_STAR_POINTS}
-            scales["fitted"] = fitted_scale(training_charts[training_charts["mode"] == mode])
+            scales["fitted"] = scale_points(*fit(training_charts[training_charts["mode"] == mode]))
             rows = []
             for osz in song_sets(arguments.corpus, arguments.split, mode, folder):
                 for name, points in scales.items():

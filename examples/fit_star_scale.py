@@ -54,6 +54,17 @@ def chart_rows(corpus: str, split: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def fit(rows: pd.DataFrame) -> tuple[float, float]:
+    """`(a, b)` of `difficulty = a + b * log(stars)`, fitted by least squares on `rows`."""
+    slope, intercept = np.polyfit(np.log(rows["stars"]), rows["difficulty"], 1)
+    return float(intercept), float(slope)
+
+
+def scale_points(intercept: float, slope: float) -> tuple[float, ...]:
+    """The stars at which the fit reaches each of the reader's `DIFFICULTY_POINTS` (a `STAR_SCALES` entry)."""
+    return tuple(round(float(np.exp((difficulty - intercept) / slope)), 2) for difficulty in DIFFICULTY_POINTS)
+
+
 def fitted_difficulty(stars, intercept: float, slope: float) -> np.ndarray:
     return np.clip(intercept + slope * np.log(stars), 0.0, 1.0)
 
@@ -80,9 +91,9 @@ def main() -> None:
     pd.set_option("display.width", 200)
     for mode in MODE_TRACKS:
         part = rows[rows["mode"] == mode]
-        slope, intercept = np.polyfit(np.log(part["stars"]), part["difficulty"], 1)
+        intercept, slope = fit(part)
         print(part.drop(columns="mode").to_string(index=False, float_format="%.3f"))
-        points = tuple(round(float(np.exp((difficulty - intercept) / slope)), 2) for difficulty in DIFFICULTY_POINTS)
+        points = scale_points(intercept, slope)
         print(
             f"\n{mode}: {len(part)} {arguments.split} charts; difficulty = {intercept:.3f} + {slope:.3f} * log(stars); "
             f"stars at difficulty 0, 0.25, 0.5, 0.75, 1: {points}; "

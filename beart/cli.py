@@ -47,7 +47,7 @@ def _convert_beatmaps(arguments: argparse.Namespace) -> int:
         mode=arguments.mode,
     )
     print(f"beart convert: {report.summary()} -> {arguments.output_dir}")
-    refused = sum(reason.startswith("refused") for _, reason in report.skipped)
+    refused = report.skipped_kinds()["refused"]
     if refused:
         print(
             f"beart convert: {refused} refused for training (robots: disallow, AI-generated); --include-refused "

@@ -43,10 +43,14 @@ class ConversionReport:
     converted: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
 
+    def skipped_kinds(self) -> collections.Counter:
+        """How many items were skipped for each kind of reason (`refused`, `unreadable`, ...: a reason's first word)."""
+        return collections.Counter(reason.split(":")[0] for _, reason in self.skipped)
+
     def summary(self) -> str:
         line = f"converted {len(self.converted)} difficulties, skipped {len(self.skipped)}"
         if self.skipped:
-            kinds = collections.Counter(reason.split(":")[0] for _, reason in self.skipped)
+            kinds = self.skipped_kinds()
             line += " (" + ", ".join(f"{count} {kind}" for kind, count in kinds.most_common()) + ")"
         return line
 

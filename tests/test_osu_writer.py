@@ -169,6 +169,32 @@ def test_easier_osu_standard_maps_move_slower_and_read_fewer_stars():
     assert "SliderMultiplier:1.4" in intermediate_to_osu(beatmap, mode="taiko")
 
 
+def test_catch_fruits_zigzag_across_the_playfield_further_on_harder_maps():
+    import rosu_pp_py as rosu
+
+    times = np.arange(6000) * 10  # 60 s at 120 BPM, a fruit every half beat
+    left = np.where(times % 250 == 0, 1, 0).astype(np.uint8)
+    stars, names = {}, {}
+    for difficulty in (0.1, 0.9):
+        meta = {"audio": "a.ogg", "difficulty": difficulty, "tracks": ["LEFT"]}
+        beatmap = IntermediateBeatmap({"TIME": times, "TEMPO": np.full(6000, 120.0), "LEFT": left}, meta)
+        text = intermediate_to_osu(beatmap, mode="catch")
+        stars[difficulty] = rosu.Difficulty().calculate(rosu.Beatmap(content=text)).stars
+        names[difficulty] = re.search(r"^Version:(.*?)\r?$", text, re.M).group(1)
+        multiplier = float(re.search(r"^SliderMultiplier:(.*?)\r?$", text, re.M).group(1))
+        fruits = np.array([line.split(",")[:3] for line in hit_object_lines(text)], dtype=float)
+        moves = np.diff(fruits[:, 0])
+        # only the horizontal position counts in catch: a half beat's gap moves the catcher 50 px times the multiplier
+        assert np.median(np.abs(moves)) == pytest.approx(50 * multiplier, abs=1.0)
+        assert np.all((fruits[:, 0] >= 24) & (fruits[:, 0] <= 488))
+        turns = np.mean(np.sign(moves[1:]) != np.sign(moves[:-1]))
+        assert 0.5 < turns < 0.85  # human catch maps zigzag: Deif's Renatus maps turn at 61-76% of their moves
+    # harder maps move further: a Cup at 0.1, past Salad at 0.9 (osu!'s names by the stars; 2.1-2.5 stars, every one
+    # a Salad, when the fruits walked the playfield as osu!standard's circles do)
+    assert names[0.1] == "Cup" and names[0.9] in ("Platter", "Rain", "Overdose")
+    assert stars[0.9] > 2 * stars[0.1]
+
+
 def test_taiko_and_mania_objects_are_written_as_the_game_expects():
     beatmap = IntermediateBeatmap.from_hit_objects(
         pd.DataFrame(

@@ -21,7 +21,9 @@ an osu!mania map's stars read on mania's own scale first (`STAR_SCALES`: mania r
 its difficulty back: a mania set made at difficulties 0.1 to 0.9 was named Easy, Easy 2, ... Easy 5.
 osu!standard objects walk the 512x384 playfield with spacing proportional to the time between them (a beat's gap 100 px
 times the slider multiplier, 1.0 for the easiest maps to 1.8 for the hardest: `slider_multiplier`), turning smoothly and
-bouncing off the edges (seeded, so reproducible); long sliders repeat instead of leaving the playfield. New combos
+bouncing off the edges (seeded, so reproducible); long sliders repeat instead of leaving the playfield. osu!catch fruits
+move the catcher across the playfield alone (only their horizontal position counts), the same spacing at catch's own
+multipliers (0.75 to 3.0), zigzagging as human catch maps do (`_CatcherWalk`). New combos
 start on the measures osu! draws from the first red line, which lies on a downbeat of the song where the map's tempo
 says where one is (`_new_combos`). The metadata credits the map's maker (`beart.beatmaps.provenance`): a map beart
 generated is `BEaRT`'s, its source and tags saying it is AI-generated and naming the model; a person's map keeps its
@@ -59,10 +61,16 @@ logger = logging.get_logger(__name__)
 
 DEFAULT_BPM = 120.0
 SLIDER_MULTIPLIER = 1.4  # taiko's scroll speed, catch's and every mode's but osu!standard's
-# osu!standard's slider velocity (and so its spacing, a beat's gap walking 100 px times it), spread linearly from
-# difficulty 0 to 1 over the slider multipliers of the Renatus set's three osu!standard difficulties by one mapper
-# (Gamu; ppy's test corpus, 182 BPM): Normal 1.0, Hard 1.4, Insane 1.8
-STANDARD_SLIDER_MULTIPLIERS = (1.0, 1.8)
+# The slider velocity of the modes whose objects move (and so their spacing, a beat's gap walking 100 px times it), from
+# difficulty 0 to 1 (linear). osu!standard: spread over the slider multipliers of the Renatus set's Normal, Hard and
+# Insane by one mapper (Gamu; ppy's test corpus, 182 BPM): 1.0, 1.4, 1.8. catch: the pair under which generated maps'
+# stars read back nearest the difficulty asked for on the development songs (mean distance 0.101; spread over Deif's
+# Salad, Platter and Rain of the same set, 1.5, 1.75, 2.0: 0.182), chosen by `python examples/star_ratings.py
+# ../shared/corpus --modes catch --multipliers ...`.
+SLIDER_MULTIPLIERS = {"osu": (1.0, 1.8), "catch": (0.75, 3.0)}
+# How often the catcher turns back: a catch map's fruits zigzag, Deif's Salad, Platter and Rain turning at 76%, 61% and
+# 61% of their moves.
+CATCH_TURN_CHANCE = 0.65
 PLAYFIELD = (512.0, 384.0)
 PLAYFIELD_MARGIN = 24.0
 MAX_SLIDER_SPAN = 260.0
@@ -146,12 +154,33 @@ class _PlayfieldWalk:
         return self.position.copy()
 
 
+class _CatcherWalk:
+    """Positions for osu!catch objects: a seeded walk across the playfield, where only the horizontal position counts
+    (the fruits fall to the catcher); it turns back at `CATCH_TURN_CHANCE` of its moves and at the edges."""
+
+    def __init__(self, seed: int):
+        self.random = np.random.default_rng(seed)
+        self.x = PLAYFIELD[0] / 2
+        self.direction = self.random.choice((-1.0, 1.0))
+
+    def next_object(self, spacing: float) -> np.ndarray:
+        low, high = PLAYFIELD_MARGIN, PLAYFIELD[0] - PLAYFIELD_MARGIN
+        if self.random.random() < CATCH_TURN_CHANCE:
+            self.direction = -self.direction
+        target = self.x + self.direction * spacing
+        if not low <= target <= high:  # turn back from the edge, or stop at it where the way back is as short
+            self.direction = -self.direction
+            target = float(np.clip(self.x + self.direction * spacing, low, high))
+        self.x = target
+        return np.array([self.x, PLAYFIELD[1] / 2])
+
+
 def slider_multiplier(difficulty: float, mode: str) -> float:
-    """The `SliderMultiplier` of a map: in osu!standard it grows with the difficulty (`STANDARD_SLIDER_MULTIPLIERS`),
+    """The `SliderMultiplier` of a map: in osu!standard and catch it grows with the difficulty (`SLIDER_MULTIPLIERS`),
     so that easy maps move slower and their objects lie nearer one another; elsewhere `SLIDER_MULTIPLIER`."""
-    if mode != "osu":
+    if mode not in SLIDER_MULTIPLIERS:
         return SLIDER_MULTIPLIER
-    low, high = STANDARD_SLIDER_MULTIPLIERS
+    low, high = SLIDER_MULTIPLIERS[mode]
     return round(low + (high - low) * float(np.clip(difficulty, 0.0, 1.0)), 2)
 
 
@@ -347,7 +376,7 @@ def _hit_object_rows(
     the map's own NEW_COMBO column says (a map read from an osu! file), else on the measures of `timing_points`
     (`_new_combos`), and after a spinner."""
     tracks = beatmap.tracks
-    walk = _PlayfieldWalk(seed)
+    walk = _CatcherWalk(seed) if mode == "catch" else _PlayfieldWalk(seed)
     new_combo_steps = set()
     if "NEW_COMBO" in beatmap.data.columns:
         new_combo_steps = set(beatmap.data["TIME"].to_numpy()[beatmap.data["NEW_COMBO"].to_numpy() == 1])

@@ -242,6 +242,21 @@ def test_difficulty_bands_follow_osu_difficulty_names():
     assert difficulty_from_stars(3.9) < 0.75 <= difficulty_from_stars(4.5) < difficulty_from_stars(12) == 1.0
 
 
+@pytest.mark.parametrize("stars", [float("nan"), float("inf"), -1.0])
+def test_a_rating_that_is_no_number_of_stars_reads_the_maps_overall_difficulty(monkeypatch, stars):
+    rosu = pytest.importorskip("rosu_pp_py")
+    path = TESTS / "conversion/osu/zero-length-sliders.osu"
+
+    class Rated:  # what a rosu-pp-py that rated the map so would give
+        def calculate(self, beatmap):
+            return type("Attributes", (), {"stars": stars})()
+
+    monkeypatch.setattr(rosu, "Difficulty", Rated)
+    overall = float(re.search(r"OverallDifficulty:\s*([\d.]+)", path.read_text()).group(1))
+    beatmap = read_osu(path)
+    assert beatmap.difficulty == pytest.approx(overall / 7.0)
+
+
 def test_mania_maps_read_at_the_difficulty_of_the_real_charts_written_in_them():
     # rosu-pp-py rates osu!mania far below osu!standard: Goin' Under's Challenge chart (StepMania 10) written as mania
     # is 2.04 stars, which osu!'s difficulty names put at 0.26, and `beart evaluate` asked the model for an easy map

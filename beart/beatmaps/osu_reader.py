@@ -66,16 +66,21 @@ def difficulty_from_stars(stars: float, mode: str = "osu") -> float:
 
 
 def star_rating(content: bytes) -> float | None:
-    """Star rating of a map by `rosu-pp-py`, or `None` when it is not installed or cannot rate the map."""
+    """Star rating of a map by `rosu-pp-py`, or `None` when it is not installed or cannot rate the map (a rating that
+    is not a finite number of 0 or more among them, which would read as no difficulty at all)."""
     try:
         import rosu_pp_py
     except ImportError:
         return None
     try:
-        return float(rosu_pp_py.Difficulty().calculate(rosu_pp_py.Beatmap(bytes=content)).stars)
+        stars = float(rosu_pp_py.Difficulty().calculate(rosu_pp_py.Beatmap(bytes=content)).stars)
     except (rosu_pp_py.ParseError, rosu_pp_py.ConvertError, ValueError) as error:
         logger.info(f"rosu-pp-py cannot rate the map ({error}); using its overall difficulty.")
         return None
+    if not 0.0 <= stars < float("inf"):
+        logger.info(f"rosu-pp-py rates the map {stars} stars; using its overall difficulty.")
+        return None
+    return stars
 
 
 def check_robots(osu_file: OsuFile) -> None:

@@ -631,11 +631,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check",
         help="list what a ranking reviewer would reject in maps: unsnapped objects, near-duplicates, density spikes, "
-        "short holds",
+        "short holds, objects before the song",
         description="Read every map under each MAP (any supported format, or an .ibf) and list, per difficulty, "
         "objects off the 1/1-1/16 beat grid of the map's own timing, objects closer than an eighth of a beat "
         "(30-50 ms) to the end of the previous one of their track (on osu!standard a slider on top of a circle), "
-        "holds shorter than an eighth of a beat, and seconds far denser than the rest of the map. osu!, StepMania "
+        "holds shorter than an eighth of a beat, seconds far denser than the rest of the map, and objects before the "
+        "song starts (where a chart's offset puts them). osu!, StepMania "
         "and TJA files are read on their own times and timing. The exit status is 1 when a map fails.",
     )
     check.add_argument(

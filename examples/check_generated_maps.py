@@ -60,7 +60,8 @@ def main() -> None:
                                  "objects": report.num_objects, "unsnapped": len(report.unsnapped),
                                  "near-duplicates": len(report.near_duplicates),
                                  "density spikes": len(report.density_spikes),
-                                 "short holds": len(report.short_holds), "passed": passed})  # fmt: skip
+                                 "short holds": len(report.short_holds),
+                                 "before the song": len(report.before_song), "passed": passed})  # fmt: skip
                     if arguments.audio:
                         offset = None if audio is None else audio.timing.offset_ms
                         rows[-1]["in silence"] = None if audio is None else len(audio.in_silence)

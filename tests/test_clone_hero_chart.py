@@ -169,6 +169,22 @@ def test_song_ini_comes_before_the_charts_own_metadata_and_delay_adds_to_the_off
     assert expert.hit_objects()["start"].min() == pytest.approx(600, abs=5)
 
 
+def test_beart_check_fails_a_chart_whose_offset_puts_notes_before_the_song(tmp_path, capsys):
+    from beart.cli import main
+
+    folder = tmp_path / "song"
+    folder.mkdir()
+    soundfile.write(folder / "backing.wav", np.zeros(5 * RATE, np.float32), RATE)
+    chart = HAND_WRITTEN.replace("2880 = N 2 10", "2880 = N 2 0")  # no hold too short to hold
+    for offset, before in (("0.5", 0), ("-1.2", 3), ("-100000", 5)):  # notes at 0, 0.5, 1, 2.25, 2.5 s without it
+        (folder / "notes.chart").write_text(chart.replace("Offset = 0.5", f"Offset = {offset}"), "utf-8")
+        assert main(["check", str(folder)]) == (1 if before else 0)
+        output = capsys.readouterr().out
+        assert f"{before} before the song" in output
+        if before:  # the reader leaves them out too, as no game plays them against the song
+            assert f"{before} object(s) before the song starts" in output
+
+
 def test_the_folder_chart_is_picked_as_the_game_picks_it(tmp_path):
     assert chart_member(["song.ogg", "notes.chart", "notes.mid"]) == "notes.mid"
     assert chart_member(["Song [N].chart", "Song [Y].chart", "notes.chart"]) == "notes.chart"

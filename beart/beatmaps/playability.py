@@ -32,9 +32,12 @@ the rules to a generated map before it is written; `check_playability` lists whe
   50 ms apart in turn).
 - **Density spike**: a second of the map holding more than three times the map's median density of busy seconds and
   more than 8 objects.
+- **In the song**: `check_playability` reports objects that start before the song does (before 0 ms, where a chart's
+  offset, a Frets on Fire `delay` or a `.chart`'s `Offset`, can put them), which no game plays against the song and
+  beart's readers leave out.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -155,6 +158,8 @@ class PlayabilityReport:
         density_spikes (`list[tuple[float, int]]`): `(window start, objects)` of the too-dense seconds.
         short_holds (`list[tuple[str, float, float]]`): `(track, start, end)` of holds shorter than an eighth of a
             beat (30-50 ms).
+        before_song (`list[float]`): start times (ms) before the song starts (before 0 ms, where a chart's offset
+            can put notes), which no game plays against the song (beart's readers leave them out).
     """
 
     name: str
@@ -163,16 +168,19 @@ class PlayabilityReport:
     near_duplicates: list
     density_spikes: list
     short_holds: list
+    before_song: list = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        return not (self.unsnapped or self.near_duplicates or self.density_spikes or self.short_holds)
+        return not (
+            self.unsnapped or self.near_duplicates or self.density_spikes or self.short_holds or self.before_song
+        )
 
     def summary(self) -> str:
         line = (
             f"{self.name}: {self.num_objects} objects, {len(self.unsnapped)} unsnapped, "
             f"{len(self.near_duplicates)} near-duplicates, {len(self.density_spikes)} density spikes, "
-            f"{len(self.short_holds)} short holds"
+            f"{len(self.short_holds)} short holds, {len(self.before_song)} before the song"
         )
         details = [f"  unsnapped at {time:.0f} ms" for time in self.unsnapped[:10]]
         details += [f"  {track}: {start:.0f} ms, {start - end:.0f} ms after {end:.0f} ms"
@@ -180,6 +188,9 @@ class PlayabilityReport:
         details += [f"  {count} objects in the second from {start:.0f} ms" for start, count in self.density_spikes[:10]]
         details += [f"  {track}: a hold of {end - start:.0f} ms at {start:.0f} ms"
                     for track, start, end in self.short_holds[:10]]  # fmt: skip
+        if self.before_song:
+            details.append(f"  {len(self.before_song)} object(s) before the song starts, the first at "
+                           f"{self.before_song[0]:.0f} ms")  # fmt: skip
         return "\n".join([line + (" - ok" if self.passed else ""), *details])
 
 
@@ -328,7 +339,11 @@ def check_objects(
         if start >= last + SPIKE_WINDOW_MS:  # one report per second
             spikes.append((float(start), int(count)))
             last = start
-    return PlayabilityReport(name, len(objects), unsnapped, sorted(near, key=lambda row: row[2]), spikes, short_holds)
+    read_starts = np.sort(objects["start"].to_numpy(np.float64))
+    before_song = read_starts[read_starts < -QUANTUM_MS / 2].tolist()  # as the readers tell notes before the song
+    return PlayabilityReport(
+        name, len(objects), unsnapped, sorted(near, key=lambda row: row[2]), spikes, short_holds, before_song
+    )
 
 
 def check_playability(beatmap: IntermediateBeatmap, name: str = "") -> PlayabilityReport:

@@ -5,7 +5,8 @@ Every reader and writer of the package calls these helpers (this module imports 
 
 - `limits`: the longest song or map (`max_song_seconds`, one hour by default), the largest archive member read
   (`max_member_bytes`) and the largest compression ratio of a member (a zip bomb), checked before anything is
-  allocated. `beart --max-song-minutes` or `limits.max_song_seconds = ...` raises them.
+  allocated, and the most notes a chart holds (`max_chart_notes`: a note on every lane every 10 ms of the longest
+  song), checked as a chart's notes are read. `beart --max-song-minutes` or `limits.max_song_seconds = ...` raises them.
 - `confined_path`: a file named inside a map (an `.osu`'s `AudioFilename`, a simfile's `#MUSIC`, an `.ibf`'s
   `audio`, a TJA's `WAVE`) resolves inside the map's own folder, or is refused.
 - `check_writable`: an existing output is refused unless the user asked for `overwrite`.
@@ -56,6 +57,11 @@ class Limits:
     def max_song_ms(self) -> float:
         return self.max_song_seconds * 1000.0
 
+    def max_chart_notes(self, lanes: int) -> int:
+        """The most notes a chart of `lanes` lanes may hold: one on every lane at every 10 ms step (beart's grid) of
+        the longest song; a chart holding more is no chart a player could play, only a way to fill memory."""
+        return int(lanes * self.max_song_seconds * 100)
+
     def describe_song_limit(self) -> str:
         return f"{self.max_song_seconds / 60:g} minutes (raise it with --max-song-minutes)"
 
@@ -87,6 +93,16 @@ def check_member_size(size: int, compressed_size: int, member: str, archive: str
         raise LimitError(
             f"{archive}: {member} unpacks {size / max(compressed_size, 1):.0f} times larger than it is stored "
             "(a zip bomb?); refused."
+        )
+
+
+def check_note_count(count: int, lanes: int, where: str) -> None:
+    """Raises `LimitError` naming `where` (the file and line) when a chart's `count` notes pass
+    `limits.max_chart_notes(lanes)`."""
+    if count > limits.max_chart_notes(lanes):
+        raise LimitError(
+            f"{where}: more than {limits.max_chart_notes(lanes):,} notes, one on each of {lanes} lane(s) every 10 ms "
+            f"of the longest song beart reads, {limits.describe_song_limit()}."
         )
 
 

@@ -520,6 +520,18 @@ def test_the_one_number_parser_reads_the_number_written():
     assert finite_number("1e308") == pytest.approx(1e308)
 
 
+def test_a_tja_chart_of_more_notes_than_any_song_holds_is_refused_as_they_are_read(monkeypatch):
+    # a 6 MB course of notes packed into one measure took 3 GB and 26 s to read, so a 64 MiB one (the largest beatmap
+    # file read) ran out of memory: a chart is refused past a note on each lane every 10 ms of the longest song
+    monkeypatch.setattr(limits, "max_song_seconds", 10.0)  # 2,000 notes on taiko's two lanes
+    assert limits.max_chart_notes(2) == 2000
+    chart = "BPM:120\nCOURSE:Oni\nLEVEL:8\n#START\n#MEASURE 4/1\n{notes},\n#END\n"
+    (course,) = parse_tja(chart.format(notes="1" * 2000), "dense.tja").courses
+    assert len(course.notes) == 2000
+    with pytest.raises(LimitError, match=r"dense.tja \[Oni\], line 6: more than 2,000 notes.*--max-song-minutes"):
+        parse_tja(chart.format(notes="1" * 2001), "dense.tja")
+
+
 def test_tiny_bpm_is_refused_not_stretched():
     text = SIMFILE.format(extra="", steps_type="dance-single", rows="1000\n0100\n0010\n0001")
     simfile = parse_simfile(text.replace("#BPMS:0=120;", "#BPMS:0=120,1=1e-300;"))

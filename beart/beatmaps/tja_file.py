@@ -33,7 +33,9 @@ from transformers.utils import logging
 
 from .difficulty_bands import read_number
 from .errors import BeatmapError
+from ..safety import check_note_count
 from .skipped_lines import SkippedLines
+from .tracks import GAME_MODE_TRACKS
 from .text_decoding import decode_text
 from .text_fields import one_line
 
@@ -220,6 +222,7 @@ class _CourseTiming:
             self.extended.add(self.measure)
         note_kind = NOTE_KINDS.get(letter)
         if note_kind is not None:
+            check_note_count(len(self.notes) + 1, len(GAME_MODE_TRACKS["taiko"]), f"{self.where}, line {number}")
             self.notes.append(
                 TjaNote(self.seconds * 1000.0, note_kind, letter in BIG_NOTES, number, self.measure, letter, self.beat)
             )

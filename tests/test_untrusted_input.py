@@ -1095,7 +1095,31 @@ def test_a_song_ini_larger_than_a_beatmap_file_is_refused_before_it_is_read(tmp_
     midi.save(str(tmp_path / "notes.mid"))
     (tmp_path / "song.ini").write_text("[song]\nname = Big\nscores = " + "a" * 4096 + "\n")
     monkeypatch.setattr(limits, "max_text_bytes", 4096)
-    with pytest.raises(LimitError, match=r"song\.ini is 0 MiB; the largest beatmap file"):
+    with pytest.raises(LimitError, match=r"song\.ini is 0\.0 MiB; the largest beatmap file"):
         FretsOnFireSong(tmp_path)
     monkeypatch.setattr(limits, "max_text_bytes", 8192)
     assert FretsOnFireSong(tmp_path).ini.get("name") == "Big"
+
+
+def test_a_notes_mid_larger_than_any_chart_is_refused_before_mido_reads_it(tmp_path, monkeypatch):
+    # mido holds every message of a MIDI file at once, about 470 bytes each: an 8 MB notes.mid of a million notes took
+    # 0.9 GB, so a 64 MiB one (the largest beatmap text) would take 7 GB; a real one takes 1-53 kB here
+    import mido
+    from beart.beatmaps import FretsOnFireSong
+
+    messages = [mido.MetaMessage("track_name", name="PART GUITAR")]
+    for _ in range(400):
+        messages += [mido.Message("note_on", note=96, velocity=100, time=120), mido.Message("note_off", note=96)]
+    midi = mido.MidiFile(type=1, ticks_per_beat=480)
+    midi.tracks.append(mido.MidiTrack(messages))
+    midi.save(str(tmp_path / "notes.mid"))
+    size = (tmp_path / "notes.mid").stat().st_size
+    assert limits.max_midi_bytes == 4 * 2**20  # the default
+    monkeypatch.setattr(limits, "max_midi_bytes", size - 1)
+    monkeypatch.setattr(mido, "MidiFile", None)  # refused before mido reads a byte
+    with pytest.raises(LimitError, match=r"notes\.mid is 0\.0 MiB; the largest MIDI file beart reads is 0 MiB"):
+        FretsOnFireSong(tmp_path)
+    monkeypatch.undo()
+    monkeypatch.setattr(limits, "max_midi_bytes", size)
+    (expert,) = FretsOnFireSong(tmp_path).read_all(for_training=False)
+    assert len(expert.hit_objects()) == 400

@@ -24,6 +24,7 @@ import pandas as pd
 from transformers.utils import logging
 
 from .errors import BeatmapError
+from ..safety import check_text_size
 from .numbers import finite_number
 from .text_fields import one_line
 
@@ -126,7 +127,9 @@ def parse_notes_mid(data: bytes, where: str) -> MidiChart:
 
     Raises:
         `BeatmapError`: not a MIDI file mido reads, an SMPTE or zero resolution, or a zero tempo.
+        `LimitError`: a file larger than `limits.max_midi_bytes`, refused before mido reads it.
     """
+    check_text_size(len(data), where, midi=True)
     try:
         midi = mido.MidiFile(file=io.BytesIO(data))
     except Exception as error:  # mido raises OSError, EOFError, ValueError, KeyError... on broken files

@@ -62,7 +62,8 @@ def main() -> None:
                          for difficulty, value, name, back in zip(difficulties, stars, names, read_back)]
                 summary.append({
                     "song": title, "mode": mode, "multipliers": multipliers,
-                    "stars": f"{stars.min():.2f}-{stars.max():.2f}", "names": ", ".join(names), "spearman": float(stats.spearmanr(difficulties, stars).statistic),
+                    "stars": f"{stars.min():.2f}-{stars.max():.2f}", "names": ", ".join(names),
+                    "spearman": float(stats.spearmanr(difficulties, stars).statistic),
                     "mean |read back - asked|": float(np.mean(np.abs(read_back - difficulties))),
                 })  # fmt: skip
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 80):

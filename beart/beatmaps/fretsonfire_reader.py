@@ -80,14 +80,19 @@ def sustain_cutoff_ticks(ini: SongIni, ticks_per_beat: int, where: str, text_cha
     return ini.number("sustain_cutoff_threshold", where, 0.0 if text_chart else ticks_per_beat / 3)
 
 
+def member_named(names: list[str], name: str) -> str | None:
+    """The file of `names` that is `name` (lower case) in any letter case, as the games take `Song.ini` or
+    `NOTES.MID`: where several are, the first by name; `None` where none is."""
+    return min((member for member in names if member.lower() == name), default=None)
+
+
 def chart_member(names: list[str]) -> str | None:
     """The chart of a song folder holding the files `names`, as Clone Hero picks it: `notes.mid`, else `notes.chart`,
     else a `.chart` whose name ends in `[Y]`/`[F]` (forced notes; or in parentheses), else the first `.chart` by name;
     `None` without any."""
-    lower = {name.lower(): name for name in sorted(names, reverse=True)}
     for preferred in (CHART_NAME, CHART_TEXT_NAME):
-        if preferred in lower:
-            return lower[preferred]
+        if found := member_named(names, preferred):
+            return found
     charts = sorted(name for name in names if name.lower().endswith(CHART_TEXT_EXTENSION))
     forced = [name for name in charts if name.lower()[: -len(CHART_TEXT_EXTENSION)].rstrip().endswith(FORCED_SUFFIXES)]
     return (forced or charts or [None])[0]
@@ -132,7 +137,7 @@ def read_song_ini(folder: str, names: list[str]) -> tuple[SongIni, str]:
     Returns:
         `(SongIni, str)`: its values (none where the folder has no `song.ini`) and its path.
     """
-    ini_name = next((name for name in names if name.lower() == INI_NAME), None)
+    ini_name = member_named(names, INI_NAME)
     where = os.path.join(folder, ini_name or INI_NAME)
     text = decode_text(read_confined(folder, ini_name, text=True), where)[0] if ini_name else ""
     return SongIni.parse(text, where), where

@@ -39,6 +39,7 @@ from .fretsonfire_reader import (
     FRETS,
     INI_NAME,
     MANIA_TRACKS,
+    member_named,
 )
 from .intermediate import IntermediateBeatmap
 from .provenance import DEFAULT_MODEL_NAME, set_credit
@@ -209,18 +210,19 @@ def write_fretsonfire(
         given = {"name": metadata.get("title"), "artist": metadata.get("artist")}
         files[os.path.basename(ini_path)] = _merged_ini(ini_path, texts[INI_NAME], given)
     song = None if audio is None else ogg_file_bytes(audio)
-    audio_name = _as_named_in(folder, SONG_NAME)
+    audio_name = _as_named_in(_folder_names(folder), SONG_NAME)
     return write_song_files(folder, files, song, audio_name=audio_name, overwrite=overwrite)
 
 
-def _as_named_in(folder: str, name: str) -> str:
-    """`name` as the song folder already names that file in any letter case (the games and `FretsOnFireSong` read
-    `Song.ini` or `NOTES.MID` as they read `song.ini` and `notes.mid`; where several do, the one they read, the first
-    by name), else `name`: a file written under its own name beside it would be a second one, and the first read."""
-    if not os.path.isdir(folder):
-        return name
-    same = sorted(entry for entry in os.listdir(folder) if entry.lower() == name.lower())
-    return same[0] if same else name
+def _as_named_in(names: list[str], name: str) -> str:
+    """`name` as a song folder holding the files `names` already names that file in any letter case, the one the
+    games and `FretsOnFireSong` read (`member_named`), else `name`: a file written under its own name beside it would
+    be a second one, and the first read."""
+    return member_named(names, name) or name
+
+
+def _folder_names(folder: str) -> list[str]:
+    return os.listdir(folder) if os.path.isdir(folder) else []
 
 
 def _merged_ini(path: str, ini_text: str, given: dict) -> str:
@@ -248,11 +250,12 @@ def fretsonfire_chart_paths(output_path, title: str | None = None) -> list[str]:
     chart_name = CHART_TEXT_NAME if output_path.lower().endswith(CHART_TEXT_EXTENSION) else CHART_NAME
     names_a_chart = output_path.lower().endswith((".mid", CHART_TEXT_EXTENSION))
     folder = os.path.abspath(os.path.dirname(output_path) if names_a_chart else output_path)
-    midi_name = _as_named_in(folder, CHART_NAME)
-    if chart_name == CHART_TEXT_NAME and os.path.exists(os.path.join(folder, midi_name)):
+    names = _folder_names(folder)  # listed once for the three names
+    midi_name = member_named(names, CHART_NAME)
+    if chart_name == CHART_TEXT_NAME and midi_name:
         raise BeatmapError(
             f"{os.path.join(folder, midi_name)} is the chart the games read in that folder, before a notes.chart: the "
             f"{CHART_TEXT_NAME} would never be played; write {CHART_NAME} (the folder as the output), or another "
             "folder."
         )
-    return [os.path.join(folder, _as_named_in(folder, name)) for name in (chart_name, INI_NAME)]
+    return [os.path.join(folder, _as_named_in(names, name)) for name in (chart_name, INI_NAME)]

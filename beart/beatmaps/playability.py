@@ -339,7 +339,7 @@ def check_objects(
         if start >= last + SPIKE_WINDOW_MS:  # one report per second
             spikes.append((float(start), int(count)))
             last = start
-    read_starts = np.sort(objects["start"].to_numpy(np.float64))
+    read_starts = objects["start"].to_numpy(np.float64)  # in time order (sorted above)
     before_song = read_starts[read_starts < -QUANTUM_MS / 2].tolist()  # as the readers tell notes before the song
     return PlayabilityReport(
         name, len(objects), unsnapped, sorted(near, key=lambda row: row[2]), spikes, short_holds, before_song

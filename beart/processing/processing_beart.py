@@ -19,6 +19,7 @@ MAX_TEMPO_BPM = 400.0
 # `from_pretrained` settings of a model, not of its processor, which `pipeline(..., dtype=...)` passes to both
 MODEL_LOADING_KWARGS = ("dtype", "torch_dtype", "device_map", "attn_implementation", "quantization_config")
 
+
 class BeartProcessor(ProcessorMixin):
     r"""
     Constructs a BEaRT processor from a [`BeartTokenizer`] and a [`BeartFeatureExtractor`], and lays out the model

@@ -171,7 +171,7 @@ def _generate(arguments: argparse.Namespace) -> int:
         try:
             song_folder_stems(song) if os.path.isdir(song) else check_audio_file(song)  # a file, or a folder of stems
             beatmap_format.check_output_path(output)
-            beatmap_format.check_outputs(output, song_title(song, arguments.title), arguments.overwrite)
+            beatmap_format.check_outputs(output, song_title(song, arguments.title), arguments.overwrite, song)
         except (OSError, ValueError) as error:
             if len(songs) == 1:
                 raise

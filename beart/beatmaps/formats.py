@@ -22,7 +22,7 @@ from typing import Callable
 from .beatmap_set import BeatmapSet
 from .errors import BeatmapError
 from .fretsonfire_reader import CHART_NAME, CHART_TEXT_EXTENSION, DIFFICULTIES, FretsOnFireSong, chart_member
-from .fretsonfire_writer import fretsonfire_chart_paths, write_fretsonfire
+from .fretsonfire_writer import check_fretsonfire_song, fretsonfire_chart_paths, write_fretsonfire
 from .intermediate import IntermediateBeatmap
 from .osu_reader import OsuArchive, OsuFolder
 from .osu_writer import write_osz
@@ -67,6 +67,9 @@ class BeatmapFormat:
             pitch ranges); `None`: no limit.
         chart_paths (`Callable[[str, str | None], list[str]]`): the chart files `write` makes for an output path and
             the song's title (an `.osz`: the archive; a song folder: its charts, the song beside them left out).
+        check_song (`Callable[[str, str], None]`, *optional*): raises `BeatmapError` where the song (a file or a song
+            folder) cannot be written beside the charts of an output path (a Frets on Fire folder holding another
+            song's stems); `None`: any song can.
     """
 
     name: str
@@ -83,6 +86,7 @@ class BeatmapFormat:
     written_as: str = ""
     max_difficulties: int | None = None
     chart_paths: Callable = lambda output_path, title: [os.fspath(output_path)]
+    check_song: Callable | None = None
 
     @property
     def song_folder(self) -> bool:
@@ -133,19 +137,22 @@ class BeatmapFormat:
                 "is never written over a folder: name another path."
             )
 
-    def check_outputs(self, output_path, title: str | None, overwrite: bool) -> None:
+    def check_outputs(self, output_path, title: str | None, overwrite: bool, song=None) -> None:
         """
         Raises `FileExistsError` where a chart file this format would write for `output_path` exists and `overwrite`
-        is not set (`chart_paths`), before anything is generated: a song folder's chart was refused only once the
-        map was made.
+        is not set (`chart_paths`), and `BeatmapError` where `song` cannot go beside them (`check_song`), before
+        anything is generated: a song folder's chart was refused only once the map was made.
 
         Args:
             output_path (`str` or `os.PathLike`): the file or folder to write.
             title (`str`, *optional*): the song's title, which names a song folder's charts.
             overwrite (`bool`): whether existing files are to be replaced.
+            song (`str` or `os.PathLike`, *optional*): the song's file (or song folder) the maps are made of.
         """
         for path in self.chart_paths(output_path, title):
             check_writable(path, overwrite)
+        if song is not None and self.check_song is not None:
+            self.check_song(output_path, song)
 
     def sustain_rests(self, mode: str) -> tuple[float, float]:
         """`(rest_beats, share)` of a `mode` map's sustains (`sustain_rest_beats`, `sustain_share`; a mode a mapping
@@ -222,6 +229,7 @@ FORMATS = (
         open_set=FretsOnFireSong,
         write=_without_mode(write_fretsonfire),
         chart_paths=fretsonfire_chart_paths,
+        check_song=check_fretsonfire_song,
         sustain_rest_beats=0.5,
         max_difficulties=len(DIFFICULTIES),
         written_as="a song folder of notes.mid, song.ini and song.ogg (OUTPUT a folder; OUTPUT/notes.chart writes "

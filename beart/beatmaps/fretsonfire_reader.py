@@ -192,13 +192,18 @@ def difficulty_name(base: int, part: MidiPart) -> str:
     return DIFFICULTIES[base][1 if part.name.lower().startswith(("part ", "t1 ")) else 0]
 
 
+def is_stem(name: str) -> bool:
+    """Whether a song folder's file `name` is a stem of its song (`STEM_NAMES` and `STEM_EXTENSIONS`, any letter
+    case), which the games play with the chart."""
+    stem, extension = os.path.splitext(name)
+    return stem.lower() in STEM_NAMES and extension.lower() in STEM_EXTENSIONS
+
+
 def stem_members(members: list) -> list[str]:
-    """The folder's files that are stems of the song, in `STEM_NAMES` order."""
+    """The folder's files that are stems of the song, in `STEM_NAMES` order (of two of one name, the first)."""
     by_stem = {}
-    for member in members:
-        stem, extension = os.path.splitext(member)
-        if stem.lower() in STEM_NAMES and extension.lower() in STEM_EXTENSIONS:
-            by_stem.setdefault(stem.lower(), member)
+    for member in filter(is_stem, members):
+        by_stem.setdefault(os.path.splitext(member)[0].lower(), member)
     return [by_stem[stem] for stem in STEM_NAMES if stem in by_stem]
 
 

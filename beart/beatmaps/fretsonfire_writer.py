@@ -15,13 +15,15 @@ Frets on Fire reads as its only part. `charter` names every difficulty's maker (
 
 Written with `overwrite` into a song folder that holds a `song.ini` (a Clone Hero song charted anew), the file keeps
 its own values (album, genre, year, icon, loading phrase, and its name, artist and preview unless `title` or `artist`
-is given) and takes the chart's: `delay`, `diff_guitar`, `sustain_cutoff_threshold`, `song_length` and `charter`.
+is given) and takes the chart's: `delay`, `diff_guitar`, `sustain_cutoff_threshold`, `song_length` and `charter`. A
+folder holding the stems of another song is refused (`song_to_write`); a chart of one of its own stems writes no audio.
 """
 
 import os
 
 import numpy as np
 import pandas as pd
+from transformers.utils import logging
 
 from ..audio import ogg_file_bytes
 from .beat_grid import ROWS_PER_BEAT, BeatGrid
@@ -39,6 +41,7 @@ from .fretsonfire_reader import (
     FRETS,
     INI_NAME,
     MANIA_TRACKS,
+    is_stem,
     member_named,
 )
 from .intermediate import IntermediateBeatmap
@@ -46,6 +49,8 @@ from .provenance import DEFAULT_MODEL_NAME, set_credit
 from .text_decoding import decode_text
 from .tracks import retrack
 
+
+logger = logging.get_logger(__name__)
 
 TICKS_PER_ROW = 10
 TICKS_PER_BEAT = ROWS_PER_BEAT * TICKS_PER_ROW
@@ -113,6 +118,7 @@ def fretsonfire_files(
     model_name: str = DEFAULT_MODEL_NAME,
     chart_format: str = "mid",
     creator: str | None = None,
+    song_name: str = SONG_NAME,
 ) -> dict:
     """
     The chart files of a song folder with one difficulty per beatmap.
@@ -127,6 +133,8 @@ def fretsonfire_files(
             `delay` 0.
         creator (`str`, *optional*): who made the charts, credited in place of each chart's own
             (`beart.beatmaps.provenance.map_credit`).
+        song_name (`str`, *optional*, defaults to `"song.ogg"`): the song's file in the folder, which a
+            `notes.chart` names as its `MusicStream`.
 
     Returns:
         `dict[str, bytes | str]`: `notes.mid` (bytes) or `notes.chart` (text), and `song.ini` (text).
@@ -150,7 +158,7 @@ def fretsonfire_files(
     tempo = (grid.rows * TICKS_PER_ROW, 60e6 / grid.bpms)
     if chart_format == "chart":
         song = {"Name": title, "Artist": artist, "Charter": charter, "Offset": round(grid.offset_ms) / 1000.0,
-                "MusicStream": SONG_NAME}  # fmt: skip
+                "MusicStream": song_name}  # fmt: skip
         chart = {CHART_TEXT_NAME: notes_chart_text(TICKS_PER_BEAT, *tempo, notes, song, sustain_cutoff=HIT_TICKS)}
     else:
         chart = {CHART_NAME: notes_mid_bytes(TICKS_PER_BEAT, *tempo, PART_NAME, notes, title=title)}
@@ -201,8 +209,12 @@ def write_fretsonfire(
     beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
     chart_path, ini_path = fretsonfire_chart_paths(output_path)
     chart_format = "chart" if chart_path.lower().endswith(CHART_TEXT_EXTENSION) else "mid"
-    texts = fretsonfire_files(beatmaps, chart_format=chart_format, **metadata)
     folder = os.path.dirname(chart_path)
+    names = _folder_names(folder)
+    audio = song_to_write(folder, audio, names)
+    audio_name = _as_named_in(names, SONG_NAME)
+    song_name = audio_name if audio is not None else next(filter(is_stem, sorted(names)), SONG_NAME)
+    texts = fretsonfire_files(beatmaps, chart_format=chart_format, song_name=song_name, **metadata)
     # each file under the name the folder already gives it, in any letter case
     files = {os.path.basename(chart_path): texts[CHART_TEXT_NAME if chart_format == "chart" else CHART_NAME],
              os.path.basename(ini_path): texts[INI_NAME]}  # fmt: skip
@@ -210,8 +222,47 @@ def write_fretsonfire(
         given = {"name": metadata.get("title"), "artist": metadata.get("artist")}
         files[os.path.basename(ini_path)] = _merged_ini(ini_path, texts[INI_NAME], given)
     song = None if audio is None else ogg_file_bytes(audio)
-    audio_name = _as_named_in(_folder_names(folder), SONG_NAME)
     return write_song_files(folder, files, song, audio_name=audio_name, overwrite=overwrite)
+
+
+def song_to_write(folder, audio, names: list[str] | None = None):
+    """
+    The song to write into the song folder `folder` beside a chart of `audio`: `None` where `audio` is the folder's
+    own song (one of its stems, or the folder itself: the games play its stems already, and a `song.ogg` made of one
+    of them would sound beside the others), else `audio`.
+
+    Args:
+        folder (`str` or `os.PathLike`): the song folder written into (it may not exist yet).
+        audio (`str`, `os.PathLike` or `None`): the song the chart was made of: a file, a song folder of stems, or
+            `None` for none to write.
+        names (`list[str]`, *optional*): the files of `folder`, if listed already.
+
+    Raises:
+        `BeatmapError`: `folder` holds stems of another song than `audio` (other than its `song.ogg`, which
+            `overwrite` replaces): a `song.mp3`, which the games (and `FretsOnFireSong`) would play in place of the
+            `song.ogg` written, or a `guitar.ogg`, which they would play beside it.
+    """
+    folder = os.fspath(folder)
+    names = _folder_names(folder) if names is None else names
+    stems = sorted(filter(is_stem, names))
+    if audio is None:
+        return None
+    audio = os.fspath(audio)
+    if os.path.isdir(audio) and os.path.isdir(folder) and os.path.samefile(audio, folder):
+        return None
+    for stem in stems:
+        path = os.path.join(folder, stem)
+        if os.path.exists(audio) and os.path.exists(path) and os.path.samefile(path, audio):
+            logger.info(f"{audio} is a stem of {folder}: the folder keeps its stems as its song.")
+            return None
+    others = [stem for stem in stems if stem.lower() != SONG_NAME]
+    if others:
+        raise BeatmapError(
+            f"{folder} holds the stems of another song ({', '.join(others)}), which the games would play beside (or "
+            f"in place of) the {SONG_NAME} written for {audio}: write into another folder, or give the folder (or one "
+            "of its stems) as the song."
+        )
+    return audio
 
 
 def _as_named_in(names: list[str], name: str) -> str:
@@ -235,6 +286,12 @@ def _merged_ini(path: str, ini_text: str, given: dict) -> str:
     ours = SongIni.parse(ini_text, path).values
     kept = {key for key in KEPT_INI_VALUES if theirs.get(key, "").strip() and not given.get(key)}
     return SongIni({**theirs, **{key: value for key, value in ours.items() if key not in kept}}).text()
+
+
+def check_fretsonfire_song(output_path, song) -> None:
+    """Raises `BeatmapError` where the song folder `write_fretsonfire` would write for `output_path` holds the stems of
+    another song than `song` (`song_to_write`), before anything is generated."""
+    song_to_write(os.path.dirname(fretsonfire_chart_paths(output_path)[0]), song)
 
 
 def fretsonfire_chart_paths(output_path, title: str | None = None) -> list[str]:

@@ -475,7 +475,7 @@ class BeatmapGenerationPipeline(Pipeline):
                 named = isinstance(song, (str, os.PathLike)) and os.path.exists(song)  # a file, or a song folder
                 source = os.path.normpath(os.fspath(song)) if named else None
                 title = song_title(source, kwargs.get("title"))
-                beatmap_format.check_outputs(path, title, bool(kwargs.get("overwrite")))
+                beatmap_format.check_outputs(path, title, bool(kwargs.get("overwrite")), source)
 
     def _mapsets(self, audio, difficulty, output_path=None, overwrite=None, sampling_rate=None, **kwargs):
         """A map per difficulty of each song (its analysis made once), written as one set per song: an `.osz` of

@@ -1,3 +1,8 @@
+import json
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
@@ -308,3 +313,42 @@ def test_save_pretrained_writes_a_model_card_with_hub_metadata(tmp_path):
     (tmp_path / "model" / "README.md").write_text("my own card")
     model.save_pretrained(tmp_path / "model")
     assert (tmp_path / "model" / "README.md").read_text() == "my own card"
+
+
+def test_a_model_or_pipeline_pushed_to_the_hub_goes_up_whole_in_one_commit_with_beart_s_card(tmp_path, monkeypatch):
+    # transformers' push uploaded before beart wrote its code and card: the Hub got a config naming code files it never
+    # got and transformers' empty card (`push_to_hub` put that card over beart's), and a pipeline went up in two commits
+    import huggingface_hub
+    from transformers import pipeline
+
+    commits = []
+
+    def upload_folder(api, repo_id, folder_path, allow_patterns=None, **kwargs):  # the Hub, offline
+        names = sorted(name for name in os.listdir(folder_path) if allow_patterns is None or name in allow_patterns)
+        card = (Path(folder_path) / "README.md").read_text(encoding="utf-8")
+        commits.append((repo_id, names, card, kwargs.get("commit_message")))
+
+    monkeypatch.setattr(huggingface_hub.HfApi, "create_repo", lambda api, name, **kwargs: SimpleNamespace(repo_id=name))
+    monkeypatch.setattr(huggingface_hub.HfApi, "upload_folder", upload_folder)
+    monkeypatch.setattr(huggingface_hub.HfApi, "create_commit", None)  # nothing else reaches the Hub
+    model = beart.BeartModel(beart.BeartConfig(num_hidden_layers=1, hidden_size=16, intermediate_size=32))
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "notes.txt").write_text("the user's own file, not the save's")
+    model.save_pretrained(tmp_path / "model", push_to_hub=True, repo_id="me/model", commit_message="first")
+    model.push_to_hub("me/pushed", tags=["mine"])
+    processor = beart.BeartProcessor.from_model_config(model.config)
+    generator = pipeline("beatmap-generation", model=model, processor=processor)
+    generator.save_pretrained(tmp_path / "pipeline", push_to_hub=True, repo_id="me/pipeline")
+    generator.push_to_hub("me/pushed-pipeline")
+    assert [commit[0] for commit in commits] == ["me/model", "me/pushed", "me/pipeline", "me/pushed-pipeline"]
+    auto_map = json.loads((tmp_path / "model" / "config.json").read_text())["auto_map"]
+    named = [name for value in auto_map.values() for name in (value if isinstance(value, list) else [value]) if name]
+    code = {name.split("--")[-1].split(".")[0] + ".py" for name in named}  # the files `auto_map` names
+    assert "modeling_beart.py" in code
+    for repo, names, card, message in commits:
+        assert {"config.json", "model.safetensors", "generation_config.json", "README.md"} <= set(names)
+        assert code <= set(names) and "notes.txt" not in names
+        assert "1 layers, hidden 16" in card  # beart's card, not transformers' empty one
+        assert ("processor_config.json" in names) == ("pipeline" in repo)
+    assert commits[0][3] == "first" and "- mine" in commits[1][2]
+    assert commits[0][2] == (tmp_path / "model" / "README.md").read_text(encoding="utf-8")

@@ -23,6 +23,7 @@ from ..beatmaps.intermediate import QUANTUM_MS, TRACK_COUNTS, TRACK_NAMES
 from ..beatmaps.numbers import is_whole_number
 from ..processing import BeartProcessor, SongAnalysis
 from ..decoding_options import STRATEGIES, DecodingOptions, decoded_track_count
+from ..modeling.hub_upload import file_times, pop_hub_arguments, push_saved, upload_saved_folder
 from ..modeling.generation_beart import DECODING_KEYS, STRATEGY_OPTIONS, decoding_settings, silence_gate
 
 
@@ -155,7 +156,7 @@ class BeatmapGenerationPipeline(Pipeline):
         self.processor.check_fits(self.model.config, f"The processor of {source}" if source else "The processor")
         self.model.eval()
 
-    def save_pretrained(self, save_directory, **kwargs):
+    def save_pretrained(self, save_directory, push_to_hub: bool = False, **kwargs):
         """
         Saves the model (its weights, generation config, card and BEaRT's code, the pipeline named in
         `custom_pipelines`: `BeartModel.save_pretrained`) and the processor into `save_directory`, so that
@@ -165,13 +166,25 @@ class BeatmapGenerationPipeline(Pipeline):
 
         Args:
             save_directory (`str` or `os.PathLike`): the folder (made if missing).
-            **kwargs: for `save_pretrained` of the model and the processor (`push_to_hub`, ...).
+            push_to_hub (`bool`, *optional*, defaults to `False`): upload the folder, once every file is written, in
+                one commit (`repo_id`, `commit_message`, `token`, ...: `beart.modeling.hub_upload.HUB_ARGUMENTS`); the
+                model's files went up before the processor's, in two.
+            **kwargs: for `save_pretrained` of the model and the processor.
         """
         if os.path.isfile(save_directory):
             raise NotADirectoryError(f"{save_directory} is a file; save a pipeline into a folder.")
+        hub = pop_hub_arguments(kwargs)
+        before = file_times(save_directory)
         os.makedirs(save_directory, exist_ok=True)
         self.model.save_pretrained(save_directory, **kwargs)
         self.processor.save_pretrained(save_directory, **kwargs)
+        if push_to_hub:
+            upload_saved_folder(save_directory, before, **hub)
+
+    def push_to_hub(self, repo_id: str, **hub):
+        """Uploads the pipeline (model and processor, as `save_pretrained` writes them) to the Hub in one commit;
+        `hub`: `commit_message`, `token`, `private`, ... (`HUB_ARGUMENTS`). Returns the commit."""
+        return push_saved(self.save_pretrained, repo_id, **hub)
 
     def _sanitize_parameters(
         self, sampling_rate=None, start=None, end=None, mode=None, tracks=None, strategy=None, output_path=None,

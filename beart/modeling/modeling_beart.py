@@ -16,6 +16,7 @@ from ..beat_vocabulary import DIFFICULTY_TOKENS
 from ..remote_code import auto_map, custom_pipelines, save_remote_code
 from .configuration_beart import BeartConfig
 from .generation_beart import BeartGenerationMixin, generation_config_from_model_config
+from .hub_upload import file_times, pop_hub_arguments, push_saved, upload_saved_folder
 from .model_card import carried_card_text, model_card_text
 from .weight_shapes import check_finite_weights, check_weights_fit_config, weights_file
 
@@ -312,13 +313,17 @@ class BeartPreTrainedModel(PreTrainedModel):
         check_finite_weights(model, os.fspath(path or pretrained_model_name_or_path))
         return model
 
-    def save_pretrained(self, save_directory, *args, save_code: bool = True, **kwargs):
+    def save_pretrained(self, save_directory, *args, save_code: bool = True, push_to_hub: bool = False, **kwargs):
         """`PreTrainedModel.save_pretrained`, plus a model card (`README.md`) where the folder has none yet (an existing
         card is kept): the card of the folder the model was loaded from, marked as carried (`carried_card_text`; a
         model being trained carries none: `card_source` None), else the plain one (`model_card_text`); and with
         `save_code` BEaRT's code flattened beside the weights, named
         in `config.json`'s `auto_map` and `custom_pipelines`, so that the folder loads with transformers alone
-        (`trust_remote_code=True`, see `beart.remote_code`)."""
+        (`trust_remote_code=True`, see `beart.remote_code`). With `push_to_hub` (and `repo_id`, `commit_message`,
+        `token`, ... of `beart.modeling.hub_upload.HUB_ARGUMENTS`), every file saved goes up in one commit once all
+        are written (`upload_saved_folder`)."""
+        hub = pop_hub_arguments(kwargs)
+        before = file_times(save_directory)
         if save_code:
             self.config.auto_map = auto_map()
             self.config.custom_pipelines = custom_pipelines()
@@ -332,7 +337,24 @@ class BeartPreTrainedModel(PreTrainedModel):
                 carried = carried_card_text(getattr(self, "card_source", self.name_or_path), plain)
                 with open(card, "w", encoding="utf-8") as file:
                     file.write(carried or plain)
+            if push_to_hub:
+                upload_saved_folder(save_directory, before, **hub)
         return result
+
+    def push_to_hub(self, repo_id: str, *, max_shard_size: int | str = "50GB", **hub):
+        """
+        Uploads the model to the Hub in one commit, as `save_pretrained` writes it (weights, generation config, code
+        and beart's card, where transformers' own push put its empty card over beart's).
+
+        Args:
+            repo_id (`str`): the repository (created if missing).
+            max_shard_size (`int` or `str`, *optional*): as for `save_pretrained`.
+            **hub: `commit_message`, `token`, `private`, `create_pr`, `revision`, `tags`, ... (`HUB_ARGUMENTS`).
+
+        Returns:
+            `huggingface_hub.CommitInfo`: the commit.
+        """
+        return push_saved(lambda folder: self.save_pretrained(folder, max_shard_size=max_shard_size), repo_id, **hub)
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module):

@@ -3,8 +3,11 @@ note's depth below the song's loud level as the `silence_db` gate reads it (`aud
 loudest 10 ms frame from 20 ms before the note to 50 ms after it, against the 95th percentile of the song's frames),
 the quietest note and the 0.1% quantile, the notes the gate would keep off at `--silence-db`, and the share of the song
 where it keeps every object off (its silence); and the song's typical attack as the onset prior reads it
-(`audio_priors.onset_evidence`: the median over its 100 ms steps of a step's strongest frame of spectral flux). The
-ground for the bundled model's `silence_db` (docs/generation.md, "Silence") and for `MIN_TYPICAL_FLUX`.
+(`audio_priors.onset_evidence`: the median over its 100 ms steps of a step's strongest frame of spectral flux); and how
+flat the song's spectrum is where it sounds and at its notes, as the hiss gate reads it (`audio_priors.hiss_frames`:
+the flatness of the mel bands below 11 kHz over 250 ms), with the frames within `--silence-db` it would gate as hiss.
+The ground for the bundled model's `silence_db` (docs/generation.md, "Silence"), for `MIN_TYPICAL_FLUX` and for
+`HISS_FLATNESS`.
 
     python examples/note_loudness.py ../shared/corpus [--splits train dev test] [--silence-db 50]
 """
@@ -18,7 +21,7 @@ import numpy as np
 from beart.evaluation.evaluate import find_reference_songs
 from beart.evaluation.onset_metrics import onset_times
 from beart.processing import BeartFeatureExtractor, SongAnalysis
-from beart.processing.audio_priors import FRAMES_PER_SECOND, SILENCE_DB
+from beart.processing.audio_priors import FRAMES_PER_SECOND, HISS_FLATNESS, SILENCE_DB, spectral_flatness
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -33,8 +36,9 @@ def main() -> None:
     arguments = parser.parse_args()
     feature_extractor = BeartFeatureExtractor()
     print(f"| split | game | song | notes | quietest note (dB below loud) | 0.1% quantile | notes kept off at "
-          f"{arguments.silence_db:g} dB | song silent at {arguments.silence_db:g} dB | typical attack |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          f"{arguments.silence_db:g} dB | song silent at {arguments.silence_db:g} dB | typical attack | "
+          "flattest note | flattest frame that sounds | frames that sound gated as hiss |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     depths = []
     for split in arguments.splits:
         for folder in songs(arguments.corpus, split):
@@ -44,11 +48,15 @@ def main() -> None:
                 notes = np.concatenate([onset_times(chart) for chart in song.maps]) * FRAMES_PER_SECOND
                 note_depth = depth[np.clip(np.round(notes).astype(np.int64), 0, len(depth) - 1)]
                 depths.append(note_depth)
+                flatness = spectral_flatness(analysis.mel_slices, analysis.sampling_rate).reshape(-1)
+                sounds = depth <= arguments.silence_db
+                note_flatness = flatness[np.clip(np.round(notes).astype(np.int64), 0, len(depth) - 1)]
                 print(
                     f"| {split} | {game(folder)} | {os.path.basename(folder)} | {len(note_depth)} | "
                     f"{note_depth.max():.1f} | {np.percentile(note_depth, 99.9):.1f} | "
                     f"{int((note_depth > arguments.silence_db).sum())} | {np.mean(depth > arguments.silence_db):.3f} | "
-                    f"{np.median(analysis.flux.max(axis=1)):.3f} |"
+                    f"{np.median(analysis.flux.max(axis=1)):.3f} | {note_flatness.max():.3f} | "
+                    f"{flatness[sounds].max():.3f} | {int((flatness[sounds] > HISS_FLATNESS).sum())} |"
                 )
     depths = np.concatenate(depths)
     print(f"\nall {len(depths)} notes: quietest {depths.max():.1f} dB below the loud level; "

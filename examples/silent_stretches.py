@@ -1,11 +1,13 @@
 """Objects a map places in a song's silence, with and without the `silence_db` gate (docs/generation.md, "silence_db"):
-the example drums (`examples/drums.ogg`) alone, with 6 s of digital silence before them, in their middle and after
-them, and after 30 s of silence, one click in 10 s of silence, and 20 s of a steady buzz (a 100 Hz pulse train: sound
-without an attack after its start, which the gate leaves to the onset prior); each in mania, taiko and osu! at
-difficulties 0.2 and 0.8, with the model's defaults without the gate, with them (the gate at its default), and the
-model alone (priors, guidance and gate off). A cell is "objects in the silence / objects" (an object counts as in the
-silence from 20 ms after a sound to 50 ms before the next, where the gate reads no sound; in the buzz, from 100 ms on),
-or "no map" where the pipeline placed no object at all.
+the example drums (`examples/drums.ogg`, whose first 1.9 s are the quiet noise beneath them: hiss) alone, with 6 s of digital silence before them, in their middle and after
+them, and after 30 s of silence, one click in 10 s of silence, 20 s of a steady buzz (a 100 Hz pulse train: sound
+without an attack after its start, which the gate leaves to the onset prior), the drums after 6 s of white noise
+(hiss) 30 and 50 dB below their peak, and the drums over such hiss 30 dB down all through (none of it silence); each
+in mania, taiko and osu! at difficulties 0.2 and 0.8, with the model's defaults without the gate, with them (the gate
+at its default), and the model alone (priors, guidance and gate off). A cell is "objects in the silence / objects" (an
+object counts as in the silence from 20 ms after a sound to 50 ms before the next, where the gate reads no sound; in
+the buzz, from 100 ms on; in the hiss, up to 50 ms before the drums), or "no map" where the pipeline placed no object
+at all.
 
     python examples/silent_stretches.py [--model beart/default_model]
 """
@@ -24,6 +26,7 @@ from beart.processing import SongAnalysis
 
 SAMPLING_RATE = 44100
 EXAMPLE_SONG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "drums.ogg")
+FIRST_KICK_MS = 1875  # four beats at 128 BPM (examples/make_example_song.py): before it, the noise beneath the drums
 SYSTEMS = {
     "defaults without the gate": {"silence_db": 0.0},
     "defaults": {},
@@ -43,14 +46,23 @@ def songs() -> dict:
     click[3 * SAMPLING_RATE] = 1.0
     buzz = np.zeros(20 * SAMPLING_RATE, np.float32)
     buzz[:: SAMPLING_RATE // 100] = 0.5
+    noise = np.random.default_rng(0).standard_normal(len(drums)).astype(np.float32)
+    noise *= np.abs(drums).max() / np.abs(noise).max()
+
+    def hiss(seconds: float, below_db: float) -> np.ndarray:
+        return noise[: int(seconds * SAMPLING_RATE)] * np.float32(10 ** (-below_db / 20))
+
     return {
-        "the drums alone": (drums, []),
+        "the drums alone": (drums, [(0, FIRST_KICK_MS)]),  # they open on the quiet noise beneath them
         "drums, 6 s silences": (
             broken, [(0, 6000), (16000, 22000), (second_part_ends, 1000 * len(broken) // SAMPLING_RATE)]
         ),
         "drums after 30 s of silence": (late, [(0, 30000)]),
         "one click in 10 s": (click, [(0, 3000), (3000, 10000)]),
         "a steady buzz, 20 s": (buzz, [(80, 20000)]),
+        "the drums after 6 s of hiss 30 dB down": (np.concatenate([hiss(6, 30), drums]), [(0, 6000)]),
+        "the drums after 6 s of hiss 50 dB down": (np.concatenate([hiss(6, 50), drums]), [(0, 6000)]),
+        "the drums over hiss 30 dB down": (drums + hiss(len(drums) / SAMPLING_RATE, 30), []),
     }
 
 

@@ -58,8 +58,9 @@ def test_guided_logits_extrapolate_from_the_mirrored_band():
 def test_guidance_widens_what_the_difficulty_changes_in_the_bundled_model(example_song):
     generator = pipeline("beatmap-generation")
     # at the threshold the factor below was first measured at (the default is 0.3 since), without the density cap
-    # (a default since stage 8's second release, which would bound both spreads); stage 8 widens it 2.8x here,
-    # stage 7 more than 3x
+    # (a default since stage 8's second release, which would bound both spreads); stage 8 widens it 1.75x here (2.8x
+    # while the 1.9 s of quiet noise before the first kick was mapped, more on harder maps; now hiss to the silence
+    # gate), stage 7 more than 3x
     settings = {"mode": "mania", "seed": 1, "progress": False, "hit_threshold": 0.4, "max_density": 0.0}
 
     def objects(difficulty, guidance):
@@ -68,7 +69,7 @@ def test_guidance_widens_what_the_difficulty_changes_in_the_bundled_model(exampl
 
     spread_alone = objects(0.9, 0.0) - objects(0.1, 0.0)
     guided = {difficulty: objects(difficulty, 5.0) for difficulty in (0.1, 0.9)}
-    assert spread_alone > 0 and guided[0.9] - guided[0.1] > 2 * spread_alone
+    assert spread_alone > 0 and guided[0.9] - guided[0.1] > 1.5 * spread_alone
     # 5 is the bundled model's default.
     assert objects(0.9, None) == guided[0.9]
 

@@ -578,14 +578,15 @@ def test_a_callers_generation_config_goes_over_the_models_as_transformers_layers
     # the pipeline refused one ("Unknown generation options ['generation_config']")
     generator = pipeline("beatmap-generation")
     settings = {"mode": "mania", "seed": 1, "end": 8.0, "progress": False}
-    expected = generator(example_song, hit_threshold=0.6, **settings).data
-    layered = generator(example_song, generation_config=GenerationConfig(hit_threshold=0.6), **settings).data
+    expected = generator(example_song, onset_prior=4.0, **settings).data
+    layered = generator(example_song, generation_config=GenerationConfig(onset_prior=4.0), **settings).data
     pd.testing.assert_frame_equal(layered, expected)
     assert not expected.equals(generator(example_song, **settings).data)
-    over = GenerationConfig(hit_threshold=0.9)
-    called = generator(example_song, generation_config=over, hit_threshold=0.6, **settings)
+    over = GenerationConfig(onset_prior=1.0)
+    assert not expected.equals(generator(example_song, generation_config=over, **settings).data)
+    called = generator(example_song, generation_config=over, onset_prior=4.0, **settings)
     pd.testing.assert_frame_equal(called.data, expected)  # the call's own option over the config's
-    every_call = pipeline("beatmap-generation", generation_config=GenerationConfig(hit_threshold=0.6))
+    every_call = pipeline("beatmap-generation", generation_config=GenerationConfig(onset_prior=4.0))
     pd.testing.assert_frame_equal(every_call(example_song, **settings).data, expected)
 
     mel_slices = generator.processor.feature_extractor.mel_slices(example_song)

@@ -15,16 +15,29 @@ from beart.evaluation.evaluate import find_reference_songs
 from beart.evaluation.onset_metrics import onset_times
 from beart.modeling.logits_process import SilenceLogitsProcessor
 from beart.processing import SongAnalysis
-from beart.processing.audio_priors import depth_below_loud, frame_levels, sounding_frames
+from beart.processing.audio_priors import (
+    HISS_FLATNESS,
+    depth_below_loud,
+    frame_levels,
+    hiss_frames,
+    sounding_frames,
+    spectral_flatness,
+)
 
 
 SAMPLING_RATE = 44100
 MEL_BANDS = 32
 
 
+# A spectrum falling 16 dB from the lowest band to the highest, as music's falls: a flat one is hiss to the gate.
+TILT = np.linspace(0.0, 0.2, MEL_BANDS, dtype=np.float32)
+
+
 def slices_of(frame_values: np.ndarray) -> np.ndarray:
-    """Mel slices (10 frames a slice) whose every band holds each frame's value (`1 + dB / 80`)."""
-    return np.repeat(frame_values.astype(np.float32)[:, None], MEL_BANDS, axis=1).reshape(-1, 10, MEL_BANDS)
+    """Mel slices (10 frames a slice) whose lowest band holds each frame's value (`1 + dB / 80`) and the others less
+    by `TILT`, a frame of value 0 (the mel floor) in every band."""
+    values = frame_values.astype(np.float32)[:, None]
+    return np.where(values > 0, values - TILT, 0.0).astype(np.float32).reshape(-1, 10, MEL_BANDS)
 
 
 def test_frame_levels_sum_the_power_of_the_bands():
@@ -135,13 +148,58 @@ def test_no_object_in_a_song_s_silence(song_with_a_break, mode):
 def test_the_gate_keeps_every_note_of_human_charts(corpus_dir, song):
     """Every note of these songs' human charts (one per game) sounds at the bundled model's 50 dB, 30 dB short of it
     too: the quietest of the 32,239 notes of the 14 real songs lies 15.2 dB below its song's loud level
-    (examples/note_loudness.py)."""
+    (examples/note_loudness.py). And no frame of theirs that sounds is hiss: music's spectrum is not flat (the
+    flattest frame that sounds of the 14 songs reads 0.71)."""
     (reference,) = find_reference_songs(str(corpus_dir / song), [])
     analysis = SongAnalysis.from_audio(reference.audio, BeartFeatureExtractor())
     depth = analysis.depth_below_loud.reshape(-1)
     notes = np.concatenate([onset_times(chart) for chart in reference.maps]) * 100.0
     note_depth = depth[np.clip(np.round(notes).astype(np.int64), 0, len(depth) - 1)]
     assert len(note_depth) > 1000 and note_depth.max() < 20.0
+    flatness = spectral_flatness(analysis.mel_slices, analysis.sampling_rate).reshape(-1)
+    assert flatness[depth <= 50.0].max() < HISS_FLATNESS - 0.15
+    np.testing.assert_array_equal(analysis.sounding(50.0).reshape(-1), depth <= 50.0)
+
+
+def white_noise(seconds: float, below_db: float, peak: float, lowpass_hz: float | None = None) -> np.ndarray:
+    """White noise `below_db` below `peak` (lowpassed, as an MP3 is, with `lowpass_hz`)."""
+    from scipy import signal
+
+    noise = np.random.default_rng(0).standard_normal(int(seconds * SAMPLING_RATE))
+    if lowpass_hz is not None:
+        noise = signal.sosfilt(signal.butter(8, lowpass_hz, fs=SAMPLING_RATE, output="sos"), noise)
+    return (noise * peak * 10 ** (-below_db / 20) / np.abs(noise).max()).astype(np.float32)
+
+
+def test_hiss_reads_flat_and_music_does_not(example_song):
+    # the flux hears white noise's random rises in every band as attacks at any level; its flat spectrum tells it
+    drums = load_audio(example_song, target_sampling_rate=SAMPLING_RATE)
+    peak = float(np.abs(drums).max())
+    extractor = BeartFeatureExtractor()
+    for below_db, lowpass_hz in [(30.0, None), (50.0, None), (40.0, 11000.0)]:
+        hiss = extractor.mel_slices(white_noise(3.0, below_db, peak, lowpass_hz), sampling_rate=SAMPLING_RATE)
+        assert spectral_flatness(hiss, SAMPLING_RATE).min() > 0.97 and hiss_frames(hiss).all()
+    pink = np.fft.irfft(np.fft.rfft(white_noise(3.0, 30.0, peak)) / np.sqrt(np.arange(1, 3 * SAMPLING_RATE // 2 + 2)))
+    assert not hiss_frames(extractor.mel_slices(pink.astype(np.float32), sampling_rate=SAMPLING_RATE)).any()
+    # the example drums lie over quiet noise, alone before their first kick (1,875 ms)
+    analysis = SongAnalysis.from_audio(drums, extractor, sampling_rate=SAMPLING_RATE)
+    hiss = analysis.hiss.reshape(-1)
+    assert hiss[:170].all() and not hiss[200:1900].any()
+    assert not analysis.sounding(50.0).reshape(-1)[:170].any()
+    assert not hiss_frames(slices_of(np.full(30, 0.5))).any()  # the tilt of the slices made here is no hiss
+
+
+@pytest.mark.parametrize("mode", ["mania", "taiko", "osu"])
+def test_no_object_in_hiss_before_a_song(example_song, mode):
+    drums = load_audio(example_song, target_sampling_rate=SAMPLING_RATE)
+    song = np.concatenate([white_noise(6.0, 30.0, float(np.abs(drums).max())), drums])
+    analysis = SongAnalysis.from_audio(song, BeartFeatureExtractor(), sampling_rate=SAMPLING_RATE)
+    hiss_ms = [(0, 6000 + 1875)]  # the drums' own noise goes on to their first kick
+    generator = pipeline("beatmap-generation")
+    settings = {"mode": mode, "difficulty": 0.8, "seed": 1, "progress": False}
+    assert objects_in_silence(generator(analysis, silence_db=0.0, **settings), hiss_ms) > 10
+    defaults = generator(analysis, **settings)
+    assert objects_in_silence(defaults, hiss_ms, snap_ms=60.0) == 0 and len(defaults.hit_objects()) > 60
 
 
 def test_a_silent_intro_lends_the_density_cap_no_notes(example_song):

@@ -19,7 +19,7 @@ hears, so no second pass over the audio is needed:
   between two beats, 0 elsewhere; for the easiest maps, 1 on the beats and 0 elsewhere, halfway included.
 
 Beside the priors, a gate (the `silence_db` option): `sounding_frames` tells the frames where the song sounds from its
-silence (an intro's or an outro's, a break), and no object starts on a silent one.
+silence (an intro's or an outro's, a break) and from hiss (`hiss_frames`), and no object starts on the others.
 
 The same tracked beats give the steady beat grid (`beat_grid`) that the pipeline writes into playable files. Each
 function computes what it needs from the mel slices, or takes it precomputed: a song's `SongAnalysis` computes
@@ -29,7 +29,7 @@ every piece once and shares it.
 import librosa
 import numpy as np
 import torch
-from scipy.ndimage import gaussian_filter1d
+from scipy.ndimage import gaussian_filter1d, uniform_filter1d
 
 
 FRAMES_PER_SECOND = 100  # the 10 ms frames of the mel slices
@@ -78,6 +78,17 @@ MEL_FLOOR_DB = -80.0  # a mel bin's level at 0 in the slices (`BeartFeatureExtra
 # times the floor or more, so it leaves every one of them as it was (`python examples/note_loudness.py
 # ../shared/corpus`).
 MIN_TYPICAL_FLUX = 0.05
+# Hiss (`hiss_frames`): white noise rises and falls at random in every mel band, and the flux reads those rises as
+# attacks at any level; but its spectrum is flat, which no music's is. A frame is hiss where the mel spectrum of the
+# `HISS_WINDOW_FRAMES` around it (power averaged), in the bands centred below `HISS_HIGHEST_HZ` (an MP3's or a 22 kHz
+# file's lowpass leaves the bands above it empty), has a spectral flatness (geometric over arithmetic mean) above
+# `HISS_FLATNESS`. White noise reads 0.98-1.00, lowpassed at 11 kHz too; no frame that sounds of the 14 real songs of
+# examples/real_music_split.py reads above 0.71, nor any of their human notes above 0.66 (`python
+# examples/note_loudness.py ../shared/corpus`), so no figure measured on them changes. Noise whose spectrum falls
+# (pink noise 0.3-0.45, hiss lowpassed at 6 kHz 0.4-0.6) reads as music does and is not told apart.
+HISS_FLATNESS = 0.9
+HISS_WINDOW_FRAMES = 25
+HISS_HIGHEST_HZ = 11000.0
 
 
 def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
@@ -486,19 +497,60 @@ def depth_below_loud(mel_slices: np.ndarray) -> np.ndarray:
     return (np.percentile(flat[above_floor], LOUD_PERCENTILE) - nearby).reshape(num_slices, groups)
 
 
-def sounding_frames(mel_slices: np.ndarray, silence_db: float, depth: np.ndarray | None = None) -> np.ndarray:
+def spectral_flatness(mel_slices: np.ndarray, sampling_rate: int | None = None) -> np.ndarray:
     """
-    The frames where the song sounds: `depth_below_loud` at most `silence_db`.
+    How flat the song's spectrum is around every frame: the spectral flatness (geometric over arithmetic mean, 1 for
+    white noise) of the power-averaged mel spectrum of the `HISS_WINDOW_FRAMES` around it, in the bands centred below
+    `HISS_HIGHEST_HZ`. Digital silence reads 1 (every band at the mel floor).
+
+    Args:
+        mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices (levels, not
+            `mel_gradient`).
+        sampling_rate (`int`, *optional*): the rate the slices were computed at, whose half is the top of the mel
+            bands; `None`: the feature extractor's default, 44.1 kHz.
+
+    Returns:
+        `np.ndarray` of shape `(num_slices, groups)`, float64.
+    """
+    num_slices, groups, mel_bands = mel_slices.shape
+    centres = librosa.mel_frequencies(mel_bands + 2, fmax=(sampling_rate or 44100) / 2)[1:-1]
+    bands = max(int(np.sum(centres < HISS_HIGHEST_HZ)), 2)
+    decibels = -MEL_FLOOR_DB * (mel_slices.reshape(num_slices * groups, mel_bands)[:, :bands].astype(np.float64) - 1.0)
+    power = uniform_filter1d(10.0 ** (decibels / 10.0), HISS_WINDOW_FRAMES, axis=0, mode="nearest")
+    return (np.exp(np.log(power).mean(axis=1)) / power.mean(axis=1)).reshape(num_slices, groups)
+
+
+def hiss_frames(mel_slices: np.ndarray, sampling_rate: int | None = None) -> np.ndarray:
+    """
+    The frames that are hiss: their `spectral_flatness` above `HISS_FLATNESS` (see there).
+
+    Args:
+        mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
+        sampling_rate (`int`, *optional*): the rate they were computed at (`spectral_flatness`).
+
+    Returns:
+        `np.ndarray` of shape `(num_slices, groups)`, bool.
+    """
+    return spectral_flatness(mel_slices, sampling_rate) > HISS_FLATNESS
+
+
+def sounding_frames(
+    mel_slices: np.ndarray, silence_db: float, depth: np.ndarray | None = None, hiss: np.ndarray | None = None
+) -> np.ndarray:
+    """
+    The frames where the song sounds: `depth_below_loud` at most `silence_db`, and no hiss (`hiss_frames`).
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
         silence_db (`float`): how far below the loud level a frame still sounds, in dB.
         depth (`np.ndarray` of shape `(num_slices, groups)`, *optional*): their `depth_below_loud`, if computed already.
+        hiss (`np.ndarray` of shape `(num_slices, groups)`, *optional*): their `hiss_frames`, if computed already.
 
     Returns:
         `np.ndarray` of shape `(num_slices, groups)`, bool.
     """
-    return (depth_below_loud(mel_slices) if depth is None else depth) <= silence_db
+    depth = depth_below_loud(mel_slices) if depth is None else depth
+    return (depth <= silence_db) & ~(hiss_frames(mel_slices) if hiss is None else hiss)
 
 
 def audio_prior_bias(evidence: torch.Tensor, onset_slots: torch.Tensor, weight: float) -> torch.Tensor:

@@ -17,6 +17,7 @@ from .audio_priors import (
     beat_evidence,
     beat_grid,
     depth_below_loud,
+    hiss_frames,
     onset_evidence,
     sounding_frames,
     spectral_flux,
@@ -115,10 +116,15 @@ class SongAnalysis:
         (`depth_below_loud`); computed once, whatever `silence_db` reads it."""
         return depth_below_loud(self.mel_slices)
 
+    @cached_property
+    def hiss(self) -> np.ndarray:
+        """`(num_slices, groups)`, bool: the frames that are hiss, whose spectrum is flat (`hiss_frames`)."""
+        return hiss_frames(self.mel_slices, self.sampling_rate)
+
     def sounding(self, silence_db: float) -> np.ndarray:
-        """`(num_slices, groups)`, bool: the frames where the song sounds, within `silence_db` of its loud level
-        (`sounding_frames`); the `silence_db` gate keeps objects off the others."""
-        return sounding_frames(self.mel_slices, silence_db, depth=self.depth_below_loud)
+        """`(num_slices, groups)`, bool: the frames where the song sounds, within `silence_db` of its loud level and
+        no hiss (`sounding_frames`); the `silence_db` gate keeps objects off the others."""
+        return sounding_frames(self.mel_slices, silence_db, depth=self.depth_below_loud, hiss=self.hiss)
 
     @cached_property
     def onsets_ms(self) -> np.ndarray:

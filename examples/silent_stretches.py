@@ -1,13 +1,13 @@
 """Objects a map places in a song's silence, with and without the `silence_db` gate (docs/generation.md, "silence_db"):
-the example drums (`examples/drums.ogg`, whose first 1.9 s are the quiet noise beneath them: hiss) alone, with 6 s of digital silence before them, in their middle and after
-them, and after 30 s of silence, one click in 10 s of silence, 20 s of a steady buzz (a 100 Hz pulse train: sound
-without an attack after its start, which the gate leaves to the onset prior), the drums after 6 s of white noise
-(hiss) 30 and 50 dB below their peak, and the drums over such hiss 30 dB down all through (none of it silence); each
-in mania, taiko and osu! at difficulties 0.2 and 0.8, with the model's defaults without the gate, with them (the gate
-at its default), and the model alone (priors, guidance and gate off). A cell is "objects in the silence / objects" (an
-object counts as in the silence from 20 ms after a sound to 50 ms before the next, where the gate reads no sound; in
-the buzz, from 100 ms on; in the hiss, up to 50 ms before the drums), or "no map" where the pipeline placed no object
-at all.
+the example drums (`examples/drums.ogg`, whose first 1.9 s are the quiet noise beneath them: hiss) alone, with 6 s of
+digital silence before them, in their middle and after them, and after 30 s of silence, one click in 10 s of silence,
+20 s of a steady buzz (a 100 Hz pulse train: sound without an attack after its start, which the gate leaves to the
+onset prior), the drums after 6 s of white noise (hiss) 30 and 50 dB below their peak, and the drums over such hiss 30
+dB down all through (none of it silence); each in mania, taiko and osu! at difficulties 0.2 and 0.8, with the model's
+defaults without the gate, with them (the gate at its default), and the model alone (priors, guidance and gate off). A
+cell is "objects in the silence / objects" (an object counts as in the silence from 20 ms after a sound to 50 ms
+before the next, where the gate reads no sound; in the buzz, from 100 ms on; in the hiss, up to 50 ms before the
+drums), or "no map" where the pipeline placed no object at all.
 
     python examples/silent_stretches.py [--model beart/default_model]
 """

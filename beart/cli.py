@@ -645,7 +645,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--audio",
         action="store_true",
-        help="also check every map against the song it names: objects where the song is silent or after it ends, "
+        help="also check every map against the song it names: objects where the song is silent (or hiss) or after "
+        "it ends, "
         "and notes sitting 20 ms or more early or late on the song's attacks, over the map or a third of it (decodes "
         "each song; slower)",
     )

@@ -4,9 +4,10 @@ files alone.
 Two faults a player hears and the files cannot tell:
 
 - **objects in silence**: an object starting where the song is silent, more than `silence_db` (`SILENCE_DB`, 50 dB)
-  below its loud level with nothing louder from 20 ms before it to 50 ms after it (`SongAnalysis.sounding`, what the
-  bundled model's `silence_db` gate reads), or after the song has ended. Every note of the human charts of the shared
-  corpus's 14 real songs lies within 15.2 dB of its song's loud level;
+  below its loud level with nothing louder from 20 ms before it to 50 ms after it, or where it is hiss (a flat
+  spectrum: `audio_priors.hiss_frames`), as the bundled model's `silence_db` gate reads it (`SongAnalysis.sounding`),
+  or after the song has ended. Every note of the human charts of the shared corpus's 14 real songs lies within 15.2 dB
+  of its song's loud level, and none on hiss;
 - **a map off its song**: the median distance of its notes from the attacks they mark (`chart_timing`) at
   `MAX_OFFSET_MS` or more, early or late, over the map or over a third of its notes, or thirds as far apart (a wrong
   offset in the file, a chart timed against a game's latency, a tempo that drifts: `ChartTiming.off`). Where a

@@ -242,14 +242,12 @@ def song_to_write(folder, audio, names: list[str] | None = None):
             `overwrite` replaces): a `song.mp3`, which the games (and `FretsOnFireSong`) would play in place of the
             `song.ogg` written, or a `guitar.ogg`, which they would play beside it.
     """
-    folder = os.fspath(folder)
-    names = _folder_names(folder) if names is None else names
-    stems = sorted(filter(is_stem, names))
     if audio is None:
         return None
-    audio = os.fspath(audio)
+    folder, audio = os.fspath(folder), os.fspath(audio)
     if os.path.isdir(audio) and os.path.isdir(folder) and os.path.samefile(audio, folder):
         return None
+    stems = sorted(filter(is_stem, _folder_names(folder) if names is None else names))
     for stem in stems:
         path = os.path.join(folder, stem)
         if os.path.exists(audio) and os.path.exists(path) and os.path.samefile(path, audio):

@@ -21,7 +21,7 @@ import numpy as np
 from beart.evaluation.evaluate import find_reference_songs
 from beart.evaluation.onset_metrics import onset_times
 from beart.processing import BeartFeatureExtractor, SongAnalysis
-from beart.processing.audio_priors import FRAMES_PER_SECOND, HISS_FLATNESS, SILENCE_DB, spectral_flatness
+from beart.processing.audio_priors import FRAMES_PER_SECOND, SILENCE_DB, spectral_flatness
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -56,7 +56,7 @@ def main() -> None:
                     f"{note_depth.max():.1f} | {np.percentile(note_depth, 99.9):.1f} | "
                     f"{int((note_depth > arguments.silence_db).sum())} | {np.mean(depth > arguments.silence_db):.3f} | "
                     f"{np.median(analysis.flux.max(axis=1)):.3f} | {note_flatness.max():.3f} | "
-                    f"{flatness[sounds].max():.3f} | {int((flatness[sounds] > HISS_FLATNESS).sum())} |"
+                    f"{flatness[sounds].max():.3f} | {int(analysis.hiss.reshape(-1)[sounds].sum())} |"
                 )
     depths = np.concatenate(depths)
     print(f"\nall {len(depths)} notes: quietest {depths.max():.1f} dB below the loud level; "

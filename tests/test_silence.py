@@ -9,6 +9,7 @@ from transformers import pipeline
 import beart  # noqa: F401  (registers the pipeline)
 from beart import BeartConfig, BeartFeatureExtractor, BeartModel, BeartProcessor, BeartTokenizer
 from beart.audio import load_audio
+from beart.beatmaps import BeatmapError
 from beart.cli import build_parser
 from beart.decoding_options import DecodingOptions
 from beart.evaluation.evaluate import find_reference_songs
@@ -179,6 +180,13 @@ def test_hiss_reads_flat_and_music_does_not(example_song):
     for below_db, lowpass_hz in [(30.0, None), (50.0, None), (40.0, 11000.0)]:
         hiss = extractor.mel_slices(white_noise(3.0, below_db, peak, lowpass_hz), sampling_rate=SAMPLING_RATE)
         assert spectral_flatness(hiss, SAMPLING_RATE).min() > 0.97 and hiss_frames(hiss).all()
+    # a lone click is as flat, but stands far above the silence around it: an attack, not hiss
+    click = np.zeros(2 * SAMPLING_RATE, np.float32)
+    click[SAMPLING_RATE] = 0.9
+    clicked = SongAnalysis.from_audio(click, extractor, sampling_rate=SAMPLING_RATE)
+    peak = int(np.argmax(frame_levels(clicked.mel_slices)))  # the click's loudest frame
+    assert spectral_flatness(clicked.mel_slices).reshape(-1)[peak] > 0.97
+    assert not clicked.hiss.reshape(-1)[peak] and clicked.sounding(50.0).reshape(-1)[peak]
     pink = np.fft.irfft(np.fft.rfft(white_noise(3.0, 30.0, peak)) / np.sqrt(np.arange(1, 3 * SAMPLING_RATE // 2 + 2)))
     assert not hiss_frames(extractor.mel_slices(pink.astype(np.float32), sampling_rate=SAMPLING_RATE)).any()
     # the example drums lie over quiet noise, alone before their first kick (1,875 ms)
@@ -187,6 +195,16 @@ def test_hiss_reads_flat_and_music_does_not(example_song):
     assert hiss[:170].all() and not hiss[200:1900].any()
     assert not analysis.sounding(50.0).reshape(-1)[:170].any()
     assert not hiss_frames(slices_of(np.full(30, 0.5))).any()  # the tilt of the slices made here is no hiss
+
+
+def test_a_song_of_hiss_alone_says_there_is_nothing_to_map():
+    # it was told to lower hit_threshold or raise the difficulty, which maps nothing either
+    hiss = white_noise(6.0, 10.0, 0.5)
+    generator = pipeline("beatmap-generation")
+    settings = {"sampling_rate": SAMPLING_RATE, "mode": "mania", "seed": 1, "progress": False}
+    with pytest.raises(BeatmapError, match=r"Nothing to map: the song is silent or hiss nearly all through \(\d+%"):
+        generator(hiss, **settings)
+    assert len(generator(hiss, silence_db=0.0, **settings).hit_objects()) > 5  # as the message says
 
 
 @pytest.mark.parametrize("mode", ["mania", "taiko", "osu"])

@@ -371,6 +371,15 @@ class BeatmapGenerationPipeline(Pipeline):
         if settings["decoded_tracks"] != settings["tracks"]:
             beatmap = retrack(beatmap, settings["tracks"])
         if beatmap.hit_objects().empty:
+            silence_db = silence_gate(self.model.config, settings.get("silence_db"))
+            sounds = analysis.sounding(silence_db)[first_step : first_step + len(tokens)].mean() if silence_db else 1
+            if sounds < 0.1:
+                raise BeatmapError(
+                    f"Nothing to map: the song is silent or hiss nearly all through ({sounds:.0%} of it sounds; the "
+                    f"rest is more than {silence_db:g} dB below its loud level, or of a flat spectrum, as white "
+                    "noise), and no object starts there (the silence_db gate); silence_db=0 (--silence-db 0) maps it "
+                    "anyway."
+                )
             raise BeatmapError(
                 "The model generated no hits or holds for this song with these settings. Try a lower hit_threshold "
                 "(e.g. 0.3), top_k above 1 with a higher temperature (e.g. 1.0), a higher difficulty, or a logit_bias "

@@ -89,6 +89,9 @@ MIN_TYPICAL_FLUX = 0.05
 HISS_FLATNESS = 0.9
 HISS_WINDOW_FRAMES = 25
 HISS_HIGHEST_HZ = 11000.0
+# A lone click is as flat, but no hiss: a frame more than this many dB above the mean level of the frames around it is
+# an attack (a click in silence stands 14 dB above it; noise beside silence, 3 dB at most).
+HISS_TRANSIENT_DB = 6.0
 
 
 def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
@@ -522,7 +525,9 @@ def spectral_flatness(mel_slices: np.ndarray, sampling_rate: int | None = None) 
 
 def hiss_frames(mel_slices: np.ndarray, sampling_rate: int | None = None) -> np.ndarray:
     """
-    The frames that are hiss: their `spectral_flatness` above `HISS_FLATNESS` (see there).
+    The frames that are hiss: their `spectral_flatness` above `HISS_FLATNESS` (see there), and their level no more
+    than `HISS_TRANSIENT_DB` above the mean level of the `HISS_WINDOW_FRAMES` around them. Noise holds its level; a
+    lone click stands far above the silence around it, and its spectrum is as flat as white noise's: it is an attack.
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
@@ -531,7 +536,11 @@ def hiss_frames(mel_slices: np.ndarray, sampling_rate: int | None = None) -> np.
     Returns:
         `np.ndarray` of shape `(num_slices, groups)`, bool.
     """
-    return spectral_flatness(mel_slices, sampling_rate) > HISS_FLATNESS
+    levels = frame_levels(mel_slices)
+    power = 10.0 ** (levels.reshape(-1) / 10.0)
+    around = 10.0 * np.log10(uniform_filter1d(power, HISS_WINDOW_FRAMES, mode="nearest")).reshape(levels.shape)
+    steady = levels <= around + HISS_TRANSIENT_DB
+    return (spectral_flatness(mel_slices, sampling_rate) > HISS_FLATNESS) & steady
 
 
 def sounding_frames(

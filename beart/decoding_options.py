@@ -218,8 +218,8 @@ class DecodingOptions:
             50 ms after one that is not, nor where the song is hiss, its spectrum flat ([`sounding_frames`],
             [`hiss_frames`]): no notes in an intro's or an outro's silence or in a break, where the model alone goes
             on with the pattern it was playing, nor in hiss, whose random rises the flux hears as attacks. A hold
-            going on is left alone (the pipeline releases it before the silence). A model that hears the mel gradient (`config.mel_gradient`),
-            whose slices hold no levels, has no gate. 0 or `None` for no gate.
+            going on is left alone (the pipeline releases it before the silence). A model that hears the mel
+            gradient (`config.mel_gradient`), whose slices hold no levels, has no gate. 0 or `None` for no gate.
         max_density (`float` or `dict[float, float]`, *optional*): `fast`: the most notes a map may hold, as a
             multiple of human charts' typical notes per beat at its difficulty (`typical_notes_per_beat`) times the
             beats it spans (its length over the median time between the song's tracked beats; with `silence_db`, the

@@ -471,8 +471,13 @@ def frame_levels(mel_slices: np.ndarray) -> np.ndarray:
     Returns:
         `np.ndarray` of shape `(num_slices, groups)`, float64.
     """
-    decibels = -MEL_FLOOR_DB * (mel_slices.astype(np.float64) - 1.0)
-    return 10.0 * np.log10(np.sum(10.0 ** (decibels / 10.0), axis=-1))
+    return 10.0 * np.log10(np.sum(band_power(mel_slices), axis=-1))
+
+
+def band_power(mel_slices: np.ndarray) -> np.ndarray:
+    """The power of every mel band of every frame against the song's loudest mel bin (the slices hold `1 + dB / 80`),
+    float64, of the slices' shape."""
+    return 10.0 ** (-MEL_FLOOR_DB * (mel_slices.astype(np.float64) - 1.0) / 10.0)
 
 
 def depth_below_loud(mel_slices: np.ndarray) -> np.ndarray:
@@ -518,8 +523,8 @@ def spectral_flatness(mel_slices: np.ndarray, sampling_rate: int | None = None) 
     num_slices, groups, mel_bands = mel_slices.shape
     centres = librosa.mel_frequencies(mel_bands + 2, fmax=(sampling_rate or 44100) / 2)[1:-1]
     bands = max(int(np.sum(centres < HISS_HIGHEST_HZ)), 2)
-    decibels = -MEL_FLOOR_DB * (mel_slices.reshape(num_slices * groups, mel_bands)[:, :bands].astype(np.float64) - 1.0)
-    power = uniform_filter1d(10.0 ** (decibels / 10.0), HISS_WINDOW_FRAMES, axis=0, mode="nearest")
+    power = band_power(mel_slices.reshape(num_slices * groups, mel_bands)[:, :bands])
+    power = uniform_filter1d(power, HISS_WINDOW_FRAMES, axis=0, mode="nearest")
     return (np.exp(np.log(power).mean(axis=1)) / power.mean(axis=1)).reshape(num_slices, groups)
 
 

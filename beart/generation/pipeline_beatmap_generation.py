@@ -174,7 +174,7 @@ class BeatmapGenerationPipeline(Pipeline):
         if os.path.isfile(save_directory):
             raise NotADirectoryError(f"{save_directory} is a file; save a pipeline into a folder.")
         hub = pop_hub_arguments(kwargs)
-        before = file_times(save_directory)
+        before = file_times(save_directory) if push_to_hub else {}
         os.makedirs(save_directory, exist_ok=True)
         self.model.save_pretrained(save_directory, **kwargs)
         self.processor.save_pretrained(save_directory, **kwargs)

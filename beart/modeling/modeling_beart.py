@@ -323,7 +323,7 @@ class BeartPreTrainedModel(PreTrainedModel):
         `token`, ... of `beart.modeling.hub_upload.HUB_ARGUMENTS`), every file saved goes up in one commit once all
         are written (`upload_saved_folder`)."""
         hub = pop_hub_arguments(kwargs)
-        before = file_times(save_directory)
+        before = file_times(save_directory) if push_to_hub else {}
         if save_code:
             self.config.auto_map = auto_map()
             self.config.custom_pipelines = custom_pipelines()

@@ -369,8 +369,10 @@ def test_a_song_is_not_written_beside_another_songs_stems_nor_a_folders_stem_cop
     assert sorted(path.name for path in folder.iterdir()) == ["notes.mid", "song.flac", "song.ini"]
     assert main([*command[:3], str(folder / "notes.chart"), *command[4:], "--no-progress"]) == 1  # notes.mid hides it
     (folder / "notes.mid").unlink()
+    (folder / "guitar.ogg").write_bytes(b"")  # a stem of its own song now: the chart of its song.flac is written
     assert main([*command[:3], str(folder / "notes.chart"), *command[4:], "--no-progress", "--overwrite"]) == 0
     assert 'MusicStream = "song.flac"' in (folder / "notes.chart").read_text()  # the song it plays, by its name
+    (folder / "guitar.ogg").unlink()
     assert FretsOnFireSong(folder).audio_member == "song.flac"
     written = write_fretsonfire([beatmap], tmp_path / "new" / "notes.chart", tmp_path / "other.wav")
     assert 'MusicStream = "song.ogg"' in (tmp_path / "new" / "notes.chart").read_text()

@@ -43,6 +43,7 @@ from .fretsonfire_reader import (
     MANIA_TRACKS,
     is_stem,
     member_named,
+    stem_members,
 )
 from .intermediate import IntermediateBeatmap
 from .provenance import DEFAULT_MODEL_NAME, set_credit
@@ -207,13 +208,11 @@ def write_fretsonfire(
         gives them in any letter case (`_as_named_in`).
     """
     beatmaps = [beatmaps] if isinstance(beatmaps, IntermediateBeatmap) else list(beatmaps)
-    chart_path, ini_path = fretsonfire_chart_paths(output_path)
+    folder, names, (chart_path, ini_path) = _chart_paths(output_path)
     chart_format = "chart" if chart_path.lower().endswith(CHART_TEXT_EXTENSION) else "mid"
-    folder = os.path.dirname(chart_path)
-    names = _folder_names(folder)
     audio = song_to_write(folder, audio, names)
     audio_name = _as_named_in(names, SONG_NAME)
-    song_name = audio_name if audio is not None else next(filter(is_stem, sorted(names)), SONG_NAME)
+    song_name = audio_name if audio is not None else next(iter(stem_members(sorted(names))), SONG_NAME)
     texts = fretsonfire_files(beatmaps, chart_format=chart_format, song_name=song_name, **metadata)
     # each file under the name the folder already gives it, in any letter case
     files = {os.path.basename(chart_path): texts[CHART_TEXT_NAME if chart_format == "chart" else CHART_NAME],
@@ -289,7 +288,8 @@ def _merged_ini(path: str, ini_text: str, given: dict) -> str:
 def check_fretsonfire_song(output_path, song) -> None:
     """Raises `BeatmapError` where the song folder `write_fretsonfire` would write for `output_path` holds the stems of
     another song than `song` (`song_to_write`), before anything is generated."""
-    song_to_write(os.path.dirname(fretsonfire_chart_paths(output_path)[0]), song)
+    folder, names, _ = _chart_paths(output_path)
+    song_to_write(folder, song, names)
 
 
 def fretsonfire_chart_paths(output_path, title: str | None = None) -> list[str]:
@@ -301,6 +301,11 @@ def fretsonfire_chart_paths(output_path, title: str | None = None) -> list[str]:
         `BeatmapError`: a `notes.chart` asked for a folder that holds a `notes.mid`, which the games (and
             `FretsOnFireSong`) read before it: the chart written would never be played.
     """
+    return _chart_paths(output_path)[2]
+
+
+def _chart_paths(output_path) -> tuple[str, list[str], list[str]]:
+    """`fretsonfire_chart_paths`, with the song folder and its files as listed for them."""
     output_path = os.fspath(output_path)
     chart_name = CHART_TEXT_NAME if output_path.lower().endswith(CHART_TEXT_EXTENSION) else CHART_NAME
     names_a_chart = output_path.lower().endswith((".mid", CHART_TEXT_EXTENSION))
@@ -313,4 +318,4 @@ def fretsonfire_chart_paths(output_path, title: str | None = None) -> list[str]:
             f"{CHART_TEXT_NAME} would never be played; write {CHART_NAME} (the folder as the output), or another "
             "folder."
         )
-    return [os.path.join(folder, _as_named_in(names, name)) for name in (chart_name, INI_NAME)]
+    return folder, names, [os.path.join(folder, _as_named_in(names, name)) for name in (chart_name, INI_NAME)]

@@ -14,7 +14,7 @@ MAX_LOGIT_BIAS = 1e6  # enough to force or forbid a token, short of overflowing 
 # write them as text or lists).
 NUMBER_OPTIONS = (
     "difficulty", "temperature", "hit_threshold", "difficulty_guidance", "onset_prior", "beat_prior", "silence_db",
-    "hold_threshold",
+    "hold_threshold", "lead_weight",
 )  # fmt: skip
 WHOLE_OPTIONS = ("top_k", "max_beam_width", "seed", "prediction_steps", "finest_subdivision")
 # Below this difficulty the beat prior marks the beats only, not the points halfway: chosen on the development songs of
@@ -213,6 +213,14 @@ class DecodingOptions:
             from 0.5 (the hard band) on, where maps use the finer subdivisions. Below difficulty
             `WHOLE_BEATS_BELOW` (0.25), where charts keep off the half beats, `evidence` is 0 halfway too
             (`beat_prior_signal`). 0 or `None` for no such prior.
+        lead_stem (`str`, *optional*): `fast`: the stem of the song that the chart follows (`"guitar"`: a guitar
+            chart follows the guitar), where the song comes with its stems (a Frets on Fire / Clone Hero song folder:
+            `guitar.ogg`, `rhythm.ogg`, ...; `SongAnalysis.stems`): the onset prior then hears its attacks beside the
+            whole song's, `lead_weight` of the evidence from the stem ([`SongAnalysis.onset_prior_evidence`]). The
+            pipeline sets the format's own (`BeatmapFormat.lead_stem`: the guitar for a Frets on Fire chart); a song
+            without that stem is heard whole. `None` for the whole song alone.
+        lead_weight (`float`, *optional*): `fast`: the share, from 0 to 1, of the onset prior's evidence read from
+            `lead_stem`, the rest from the whole song. 0 or `None` for the whole song alone.
         silence_db (`float`, *optional*): `fast`: no object starts where the song is silent, on a frame more than
             this many dB below the song's loud level (the 95th percentile of its frames' levels), nor 20 ms before or
             50 ms after one that is not, nor where the song is hiss, its spectrum flat ([`sounding_frames`],
@@ -281,6 +289,15 @@ class DecodingOptions:
         None, "fast strategy: weight of the song's beats on easy maps (full at difficulty 0, none from 0.5; 0: off)",
         float, "fast",
     )  # fmt: skip
+    lead_stem: str | None = _option(
+        None, "fast strategy: the stem of a song folder the chart follows (guitar, rhythm, drums, ...), whose "
+        "attacks the onset prior hears beside the whole song's (default: the format's own, guitar for fretsonfire)",
+        str, "fast",
+    )  # fmt: skip
+    lead_weight: float | None = _option(
+        None, "fast strategy: share of the onset prior read from --lead-stem, 0 to 1 (0: the whole song alone)", float,
+        "fast",
+    )  # fmt: skip
     history_steps: int | dict | None = _option(
         None,
         "past beat tokens each track's context keeps: N, or TRACKS:N pairs such as 1:64,4:16 (0: all the context "
@@ -342,6 +359,10 @@ class DecodingOptions:
             read_history_steps(self.history_steps)
         if self.decode_tracks is not None:
             read_decode_tracks(self.decode_tracks)
+        if self.lead_weight is not None and not 0.0 <= self.lead_weight <= 1.0:
+            raise ValueError(f"lead_weight must lie in [0, 1], got {self.lead_weight}.")
+        if self.lead_stem is not None and not isinstance(self.lead_stem, str):
+            raise ValueError(f"lead_stem must name a stem (guitar, rhythm, drums, ...), got {self.lead_stem!r}.")
         if self.hold_threshold is not None and not 0.0 <= self.hold_threshold < float("inf"):
             raise ValueError(f"hold_threshold must be 0 (off) or a positive number, got {self.hold_threshold}.")
         if self.max_density is not None:

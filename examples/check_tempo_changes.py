@@ -47,7 +47,7 @@ def main() -> None:
 
     evaluator = evaluator_for(arguments.model, {}, None, None, baselines=True)
     rows = []
-    for name, _, waveform, references in load_songs(arguments.corpus, arguments.split):
+    for name, _, waveform, references, _ in load_songs(arguments.corpus, arguments.split):
         cut_s = 0.5 * len(waveform) / SAMPLING_RATE
         bpm = evaluator.analyse(waveform).beat_grid[0]
         rate = round(bpm * arguments.rate) / bpm

@@ -89,8 +89,10 @@ GRID = {
 
 
 def load_songs(corpus: str, split: str, line_up_charts: bool = False) -> list:
-    """`(name, game, waveform, human maps)` of every song of the split; with `line_up_charts` each map that sits 20 ms
-    or more off its song's attacks moved onto them (as `beart evaluate` scores it by default)."""
+    """`(name, game, waveform, human maps, stems)` of every song of the split (`stems`: the files of the stems a Frets on
+    Fire song is mixed from, by name, which the guitar charts' onset prior hears, `lead_stem`); with `line_up_charts`
+    each map that sits 20 ms or more off its song's attacks moved onto them (as `beart evaluate` scores it by
+    default)."""
     loaded = []
     for folder in songs(corpus, split):
         for song in find_reference_songs(folder, []):
@@ -99,7 +101,7 @@ def load_songs(corpus: str, split: str, line_up_charts: bool = False) -> list:
             if line_up_charts:
                 attacks_ms = SongAnalysis.from_audio(waveform, BeartFeatureExtractor(), SAMPLING_RATE).attacks_ms
                 maps = [onto_attacks(chart, offset_on_attacks(chart, attacks_ms)) for chart in maps]
-            loaded.append((os.path.basename(folder), game(folder), waveform, maps))
+            loaded.append((os.path.basename(folder), game(folder), waveform, maps, song.stems))
     return loaded
 
 
@@ -112,10 +114,10 @@ def score_system(
     and F1 at the first two tolerances. With `num_tracks`, every map is generated with that many tracks instead of its
     chart's (F1 pools the tracks either way)."""
     rows = []
-    for name, game_name, waveform, references in loaded:
+    for name, game_name, waveform, references, stems in loaded:
         scores, generated, human, share_errors = [], 0, 0, []
         holds, held = np.zeros(4, dtype=int), np.zeros(3, dtype=int)
-        analysis = evaluator.analyse(waveform)  # one analysis for all the song's charts
+        analysis = evaluator.analyse(waveform, stems)  # one analysis for all the song's charts
         for reference in references:
             if num_tracks is None:
                 tracks, mode = reference.tracks, mode_of_beatmap(reference)

@@ -133,7 +133,7 @@ def main() -> None:
         processor.tokenizer.vocabulary.windows, processor.tokenizer.onset_slots
     ).ends_holding.numpy()
     rows, start_rows = [], []
-    for name, game, waveform, charts in load_songs(arguments.corpus, arguments.split):
+    for name, game, waveform, charts, _ in load_songs(arguments.corpus, arguments.split):
         analysis = SongAnalysis.from_audio(waveform, processor.feature_extractor, sampling_rate=SAMPLING_RATE)
         for chart in charts:
             row = chart_rows(model, processor, options, analysis, chart, groups, holding, arguments.per_chart)

@@ -61,7 +61,7 @@ def main() -> None:
     print("| split | game | song | notes | held | rest AUC | decay to 1/2 beat AUC | decay to 1 beat AUC |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for split in arguments.splits:
-        for name, game, waveform, references in load_songs(arguments.corpus, split):
+        for name, game, waveform, references, _ in load_songs(arguments.corpus, split):
             analysis = SongAnalysis.from_audio(waveform, feature_extractor, feature_extractor.sampling_rate)
             frames_db = analysis.mel_slices.reshape(-1, analysis.mel_slices.shape[-1]) * DECIBELS
             cues = {key: [] for key in ("rest", "decay_half", "decay_beat", "held")}

@@ -46,8 +46,8 @@ def generated_notes(corpus: str, model: str, splits: list) -> pd.DataFrame:
         evaluator = evaluator_for(model, {"max_density": 1000.0}, None, None)  # a cap that never binds
         rows = []
         for split in splits:
-            for name, _, waveform, charts in load_songs(corpus, split):
-                analysis = evaluator.analyse(waveform)
+            for name, _, waveform, charts, stems in load_songs(corpus, split):
+                analysis = evaluator.analyse(waveform, stems)
                 for chart in charts:
                     mode = mode_of_beatmap(chart)
                     beatmap = evaluator.generate(MODEL, analysis, chart.tracks, chart.difficulty, mode)

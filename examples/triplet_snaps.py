@@ -56,7 +56,7 @@ def main() -> None:
     evaluator = evaluator_for(arguments.model, {}, None, None)
     rows = []
     for split in arguments.split:
-        for name, _, waveform, references in load_songs(arguments.corpus, split):
+        for name, _, waveform, references, _ in load_songs(arguments.corpus, split):
             analysis = evaluator.analyse(waveform)
             feel, takes = analysis.triplet_feel, analysis.subdivisions == PLAYABLE_SUBDIVISIONS
             if arguments.always_triplets:

@@ -463,8 +463,8 @@ def test_songs_are_read_one_at_a_time_and_their_onsets_detected_once(reference_s
         events.append(("decode", len(audio)))
         return load_audio(audio, **kwargs)
 
-    def logged_analyse(self, waveform):
-        analysis = analyse(self, waveform)
+    def logged_analyse(self, waveform, stems=None):
+        analysis = analyse(self, waveform, stems)
         analyses.append(weakref.ref(analysis))
         gc.collect()
         assert sum(reference() is not None for reference in analyses) == 1  # the song before is let go
@@ -496,11 +496,11 @@ def test_an_interrupted_evaluation_leaves_no_plots_without_their_report(referenc
     # refused: "plots already holds files; pass --overwrite"
     analyse, calls = BeatmapEvaluator.analyse, []
 
-    def interrupted(self, waveform):
+    def interrupted(self, waveform, stems=None):
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return analyse(self, waveform)
+        return analyse(self, waveform, stems)
 
     evaluator = BeatmapEvaluator(BeartModel.from_pretrained(tiny_model_dir), sweep_difficulties=(), baselines=False)
     (tmp_path / "report").mkdir()

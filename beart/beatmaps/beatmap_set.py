@@ -75,6 +75,11 @@ class BeatmapSet:
         """One difficulty as an intermediate beatmap; refused maps raise `BeatmapRefusedError` when `for_training`."""
         raise NotImplementedError
 
+    def stems_of(self, member: str) -> dict[str, str]:
+        """The stems mixed into the audio member `member`, by stem name (`{"guitar": "guitar.ogg", ...}`); none where
+        the song is one file."""
+        return {}
+
     def timed(self, difficulty_name: str) -> TimedChart | None:
         """One difficulty as its file times it (see `TimedChart`); `None` where the set checks on the intermediate
         map."""

@@ -21,7 +21,9 @@ from typing import Callable
 
 from .beatmap_set import BeatmapSet
 from .errors import BeatmapError
-from .fretsonfire_reader import CHART_NAME, CHART_TEXT_EXTENSION, DIFFICULTIES, FretsOnFireSong, chart_member
+from .fretsonfire_reader import (
+    CHART_NAME, CHART_TEXT_EXTENSION, DIFFICULTIES, GUITAR_STEM, FretsOnFireSong, chart_member,
+)  # fmt: skip
 from .fretsonfire_writer import check_fretsonfire_song, fretsonfire_chart_paths, write_fretsonfire
 from .intermediate import IntermediateBeatmap
 from .osu_reader import OsuArchive, OsuFolder
@@ -70,6 +72,9 @@ class BeatmapFormat:
         check_song (`Callable[[str, str], None]`, *optional*): raises `BeatmapError` where the song (a file or a song
             folder) cannot be written beside the charts of an output path (a Frets on Fire folder holding another
             song's stems); `None`: any song can.
+        lead_stem (`str`, *optional*): the stem of a song folder its charts follow (`"guitar"`: a guitar chart follows
+            the guitar), whose onsets the onset prior hears beside the whole song's (`DecodingOptions.lead_stem`);
+            `None`: the whole song alone.
     """
 
     name: str
@@ -87,6 +92,7 @@ class BeatmapFormat:
     max_difficulties: int | None = None
     chart_paths: Callable = lambda output_path, title: [os.fspath(output_path)]
     check_song: Callable | None = None
+    lead_stem: str | None = None
 
     @property
     def song_folder(self) -> bool:
@@ -230,6 +236,7 @@ FORMATS = (
         write=_without_mode(write_fretsonfire),
         chart_paths=fretsonfire_chart_paths,
         check_song=check_fretsonfire_song,
+        lead_stem=GUITAR_STEM,
         sustain_rest_beats=0.5,
         max_difficulties=len(DIFFICULTIES),
         written_as="a song folder of notes.mid, song.ini and song.ogg (OUTPUT a folder; OUTPUT/notes.chart writes "

@@ -55,7 +55,11 @@ CHART_NAME = "notes.mid"
 CHART_TEXT_NAME = "notes.chart"
 CHART_TEXT_EXTENSION = ".chart"
 FORCED_SUFFIXES = ("[y]", "[f]", "(y)", "(f)")  # a .chart's name ending so has forced notes, which Clone Hero prefers
-CHART_STREAMS = ("MusicStream", "GuitarStream", "RhythmStream", "BassStream", "KeysStream", "DrumStream", "VocalStream")
+# a .chart's [Song] entries naming its audio files -> the stem each is (`STEM_NAMES`)
+CHART_STREAMS = {
+    "MusicStream": "song", "GuitarStream": "guitar", "RhythmStream": "rhythm", "BassStream": "bass",
+    "KeysStream": "keys", "DrumStream": "drums", "VocalStream": "vocals",
+}  # fmt: skip
 INI_NAME = "song.ini"
 GUITAR_PART_NAMES = ("part guitar", "t1 gems")
 FRETS = 5
@@ -71,6 +75,7 @@ DIFFICULTY_BANDS = {
 STEM_NAMES = ("song", "guitar", "rhythm", "bass", "keys", "drums", "drums_1", "drums_2", "drums_3", "drums_4",
               "vocals", "vocals_1", "vocals_2")  # fmt: skip
 STEM_EXTENSIONS = (".ogg", ".opus", ".mp3", ".wav", ".flac")
+GUITAR_STEM = "guitar"  # the stem a guitar chart follows (`BeatmapFormat.lead_stem`)
 MANIA_TRACKS = GAME_MODE_TRACKS["mania"]
 
 
@@ -143,7 +148,7 @@ def read_song_ini(folder: str, names: list[str]) -> tuple[SongIni, str]:
     return SongIni.parse(text, where), where
 
 
-def song_folder_audio(folder: str) -> bytes:
+def song_folder_audio(folder: str, stems: dict[str, bytes] | None = None) -> bytes:
     """
     The song of a Frets on Fire / Clone Hero song folder, as a chart of it is made to: the file of its one stem, or its
     stems (`song`, `guitar`, `rhythm`... of `STEM_NAMES`) mixed as the games play them (`mix_stems`, Ogg Vorbis), so
@@ -151,14 +156,32 @@ def song_folder_audio(folder: str) -> bytes:
 
     Args:
         folder (`str`): the song folder.
+        stems (`dict[str, bytes]`, *optional*): its stems' files by name, as `song_folder_stem_files` reads them, if
+            read already.
 
     Raises:
         `AudioError`: the folder holds no stem. `UnsafePathError`: a stem leads out of the folder.
     """
-    stems = song_folder_stems(folder)
+    stems = song_folder_stem_files(folder) if stems is None else stems
     if len(stems) == 1:
-        return read_confined(folder, stems[0])
-    return mix_stems({stem: read_confined(folder, stem) for stem in stems})
+        return next(iter(stems.values()))
+    return mix_stems(stems)
+
+
+def song_folder_stem_files(folder: str) -> dict[str, bytes]:
+    """
+    The files of a song folder's stems, by file name in `STEM_NAMES` order (`{"song.ogg": ..., "guitar.ogg": ...}`),
+    each read confined to the folder.
+
+    Raises:
+        `AudioError`: the folder holds no stem. `UnsafePathError`: a stem leads out of the folder.
+    """
+    return {stem: read_confined(folder, stem) for stem in song_folder_stems(folder)}
+
+
+def stem_name(member: str) -> str:
+    """The stem a file is (`"guitar"` for `Guitar.ogg`), as `DecodingOptions.lead_stem` names it."""
+    return os.path.splitext(member)[0].lower()
 
 
 def guitar_part(chart: MidiChart, where: str) -> MidiPart:
@@ -203,7 +226,7 @@ def stem_members(members: list) -> list[str]:
     """The folder's files that are stems of the song, in `STEM_NAMES` order (of two of one name, the first)."""
     by_stem = {}
     for member in filter(is_stem, members):
-        by_stem.setdefault(os.path.splitext(member)[0].lower(), member)
+        by_stem.setdefault(stem_name(member), member)
     return [by_stem[stem] for stem in STEM_NAMES if stem in by_stem]
 
 
@@ -262,9 +285,9 @@ class FretsOnFireSong(BeatmapSet):
         if self.text_chart:  # the chart's [Song] entries read as song.ini's values are
             self.offset_ms += 1000.0 * SongIni(chart_song).number("Offset", self.path, 0.0)
         self.part = guitar_part(self.chart, self.path)
-        self.stems = stem_members(files) or [
-            chart_song[key] for key in CHART_STREAMS if chart_song.get(key) in files
-        ]
+        streams = {chart_song[key]: stem for key, stem in CHART_STREAMS.items() if chart_song.get(key) in files}
+        self.stems = stem_members(files) or list(streams)
+        self.stem_names = {member: streams.get(member) or stem_name(member) for member in self.stems}
         self.stem_gains = stem_gains
         self._mix = None
         self.audio_member = self.stems[0] if len(self.stems) == 1 else ""
@@ -279,6 +302,10 @@ class FretsOnFireSong(BeatmapSet):
     def remixed(self, stem_gains: dict) -> "FretsOnFireSong":
         """The same song with its stems mixed at other levels (`stem_gains`, a gain per stem file name)."""
         return type(self)(self.path, stem_gains=stem_gains)
+
+    def stems_of(self, member: str) -> dict[str, str]:
+        """The stems the song's audio member is, by stem name (`{"song": "song.ogg", "guitar": "guitar.ogg"}`)."""
+        return {self.stem_names[stem]: stem for stem in self.stems} if member == self.audio_member else {}
 
     def read_bytes(self, member: str) -> bytes:
         """A file of the folder; the mixed member is mixed once and kept (every difficulty asks for it)."""

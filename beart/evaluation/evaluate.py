@@ -61,6 +61,13 @@ class ReferenceSong:
         `OSError` where it cannot be)."""
         return self.beatmap_set.read_bytes(self.audio_name)
 
+    @property
+    def stems(self) -> dict[str, bytes]:
+        """The files of the stems the audio was mixed from, by stem name (a Frets on Fire song's `guitar`...), read
+        from the set; none where the audio is one file."""
+        return {name: self.beatmap_set.read_bytes(member) for name, member in
+                self.beatmap_set.stems_of(self.audio_name).items()}  # fmt: skip
+
 
 @dataclass
 class _ReportRows:
@@ -223,10 +230,11 @@ class BeatmapEvaluator:
     def systems(self) -> list[str]:
         return [*self.generators, *([HEURISTIC] if self.heuristic else [])]
 
-    def analyse(self, waveform: np.ndarray) -> SongAnalysis:
-        """The song's analysis (samples at `SAMPLING_RATE`), shared by every map and system of the song."""
+    def analyse(self, waveform: np.ndarray, stems: dict | None = None) -> SongAnalysis:
+        """The song's analysis (samples at `SAMPLING_RATE`), shared by every map and system of the song; `stems` (by
+        name, as `ReferenceSong.stems` gives them) lets a chart that follows one of them hear it (`lead_stem`)."""
         feature_extractor = self.generators[MODEL].processor.feature_extractor
-        return SongAnalysis.from_audio(waveform, feature_extractor, sampling_rate=SAMPLING_RATE)
+        return SongAnalysis.from_audio(waveform, feature_extractor, sampling_rate=SAMPLING_RATE, stems=stems)
 
     def generate(
         self, system: str, analysis: SongAnalysis, tracks: list[str], difficulty: float, mode: str | None = None
@@ -339,7 +347,7 @@ class BeatmapEvaluator:
         song_maps = (len(song.maps) + len(self.sweep_difficulties)) * len(self.systems)
         try:
             waveform = load_audio(song.audio, target_sampling_rate=SAMPLING_RATE)
-            analysis = self.analyse(waveform)
+            analysis = self.analyse(waveform, song.stems)
         except (AudioError, BeatmapError, LimitError, UnsafePathError, OSError) as error:  # the other songs go on
             skipped.append((f"{song.source} [{song.audio_name}]", f"unreadable audio: {error}"))
             logger.warning(f"skipped {song.source}: unreadable audio {song.audio_name} ({error})")

@@ -11,7 +11,7 @@ from transformers.utils import logging
 
 from ..audio import AudioError, audio_tags, encode_ogg
 from ..beatmaps import BeatmapError, IntermediateBeatmap
-from ..beatmaps.fretsonfire_reader import song_folder_audio, song_folder_tags
+from ..beatmaps.fretsonfire_reader import song_folder_audio, song_folder_stem_files, song_folder_tags, stem_name
 from ..beatmaps.formats import (
     WRITE_MODES, format_for_mode, has_one_lane, has_two_hands, mode_of_output, tracks_of_mode, write_beatmaps,
 )  # fmt: skip
@@ -222,8 +222,10 @@ class BeatmapGenerationPipeline(Pipeline):
         if hasattr(audio, "mel_slices"):  # an analysis (also one made by another copy of this code, see remote_code)
             return {"analysis": audio}
         if isinstance(audio, (str, os.PathLike)) and os.path.isdir(audio):  # a Frets on Fire / Clone Hero song folder
-            song = song_folder_audio(os.fspath(audio))  # its stems mixed: the guitar heard beside the band
-            analysis = SongAnalysis.from_audio(song, self.processor.feature_extractor)
+            stems = song_folder_stem_files(os.fspath(audio))
+            song = song_folder_audio(os.fspath(audio), stems)  # its stems mixed: the guitar heard beside the band
+            by_name = {stem_name(member): data for member, data in stems.items()}  # what `lead_stem` names
+            analysis = SongAnalysis.from_audio(song, self.processor.feature_extractor, stems=by_name)
             analysis.source = os.path.normpath(os.fspath(audio))  # the song: its maps are named after the folder
             return {"analysis": analysis, "song_bytes": song}
         if hasattr(audio, "get_all_samples"):  # a torchcodec `AudioDecoder`, as a `datasets` Audio column decodes
@@ -310,6 +312,15 @@ class BeatmapGenerationPipeline(Pipeline):
             if other_strategy != strategy and ignored:
                 logger.warning(f"The {strategy} strategy ignores {ignored}: they are {other_strategy} options.")
         settings, options, decoded_tracks = self.decoding_options(tracks, strategy, generation_config, **decoding)
+        if strategy == "fast" and options.lead_stem is None:  # the stem the format's charts follow, if the song has it
+            options.lead_stem = settings["lead_stem"] = format_for_mode(mode).lead_stem
+        elif options.lead_stem and options.lead_weight:  # asked for: say where a song does not have it
+            for song in songs:
+                if song["analysis"].stem(options.lead_stem) is None:
+                    logger.warning(
+                        f"{song['analysis'].source or 'The song'} has no {options.lead_stem!r} stem (stems: "
+                        f"{', '.join(sorted(song['analysis'].stems)) or 'none'}): the onset prior hears the whole song."
+                    )
         num_decoded = len(decoded_tracks)
         steps_per_second = 1000 // (self.processor.tokenizer.groups * QUANTUM_MS)
         start_step = self.step_of(start)

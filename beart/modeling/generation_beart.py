@@ -452,11 +452,13 @@ def fast_decoding(
         holds = HoldDecisions(processor.tokenizer, options.hold_threshold)
         held_before = torch.zeros((len(songs), num_tracks))
         shown = [np.full((count, num_tracks), processor.tokenizer.pad_token_id) for count in counts]
+    signals = (  # the onset prior hears the stem the chart follows beside the whole song (`lead_stem`)
+        (options.onset_prior, lambda analysis: analysis.onset_prior_evidence(options.lead_stem, options.lead_weight)),
+        (options.beat_prior_weight(), lambda analysis: getattr(analysis, options.beat_prior_signal())),
+    )
     priors = [
-        AudioPriorLogitsProcessor(weight, [getattr(analysis, signal) for analysis in analyses], onset_slots)
-        for weight, signal in (
-            (options.onset_prior, "onset_evidence"), (options.beat_prior_weight(), options.beat_prior_signal())
-        )
+        AudioPriorLogitsProcessor(weight, [signal(analysis) for analysis in analyses], onset_slots)
+        for weight, signal in signals
         if weight
     ]
     silence_db = silence_gate(model.config, options.silence_db)

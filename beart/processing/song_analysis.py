@@ -6,6 +6,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 from scipy.ndimage import gaussian_filter1d
+from transformers.utils import logging
 
 from ..audio import AudioError, load_audio
 from ..beatmaps.beat_grid import ROWS_PER_BEAT, BeatGrid
@@ -26,6 +27,9 @@ from .audio_priors import (
 from .feature_extraction_beart import BeartFeatureExtractor
 from .onset_alignment import audio_onsets_ms
 from .tempo_map import tempo_sections
+
+
+logger = logging.get_logger(__name__)
 
 
 # How far (ms) a time may lie from a subdivision of the beat grid and still stand on it (`metrical_levels`):
@@ -52,6 +56,8 @@ class SongAnalysis:
     >>> analysis.tempo_map          # the written timing, or None
     >>> model.generate(analysis, num_tracks=4)
     >>> generator(analysis, mode="mania", difficulty=0.3)  # the pipeline reuses it: no second analysis per map
+    >>> with_stems = SongAnalysis.from_audio("mix.ogg", processor.feature_extractor, stems={"guitar": "guitar.ogg"})
+    >>> generator(with_stems, mode="fretsonfire")  # the guitar chart's onset prior hears the guitar (`lead_stem`)
     ```
 
     Args:
@@ -60,23 +66,38 @@ class SongAnalysis:
             write the song beside a map when it has no file.
         sampling_rate (`int`, *optional*): the waveform's.
         source (`str`, *optional*): the song's file, if it came from one.
+        stems (`dict[str, Any]`, *optional*): the song's stems by name (`{"guitar": "guitar.ogg", "song": ...}`), each
+            a path, a file's bytes or samples at `stem_sampling_rate`: the parts it was mixed from, of which the one a
+            chart follows (`DecodingOptions.lead_stem`) is heard by the onset prior beside the whole song. Each is
+            read on first use (`stem`).
+        feature_extractor (`BeartFeatureExtractor`, *optional*): what made the slices, to make the stems' (needed
+            with `stems`; `from_audio` passes it).
+        stem_sampling_rate (`int`, *optional*): the rate of stems given as samples.
     """
 
     def __init__(
         self, mel_slices: np.ndarray, waveform: np.ndarray | None = None, sampling_rate: int | None = None,
-        source: str | None = None,
+        source: str | None = None, stems: dict | None = None, feature_extractor: BeartFeatureExtractor | None = None,
+        stem_sampling_rate: int | None = None,
     ):  # fmt: skip
         if np.ndim(mel_slices) != 3:
             raise ValueError(f"mel_slices must have shape (num_slices, groups, mel_bands); got {np.shape(mel_slices)}.")
+        if stems and feature_extractor is None:
+            raise ValueError("A SongAnalysis given stems needs the feature_extractor to hear them.")
         self.mel_slices = np.asarray(mel_slices)
         self.waveform = waveform
         self.sampling_rate = sampling_rate
         self.source = source
+        self.stems = {str(name).lower(): audio for name, audio in (stems or {}).items()}
+        self.feature_extractor = feature_extractor
+        self.stem_sampling_rate = stem_sampling_rate
+        self._stem_analyses = {}
 
     @classmethod
     def from_audio(
-        cls, audio, feature_extractor: BeartFeatureExtractor, sampling_rate: int | None = None
-    ) -> "SongAnalysis":
+        cls, audio, feature_extractor: BeartFeatureExtractor, sampling_rate: int | None = None,
+        stems: dict | None = None,
+    ) -> "SongAnalysis":  # fmt: skip
         """
         Decodes a song and computes its mel slices.
 
@@ -85,6 +106,8 @@ class SongAnalysis:
                 `sampling_rate`).
             feature_extractor (`BeartFeatureExtractor`): the model's.
             sampling_rate (`int`, *optional*): the rate of `audio` given as samples.
+            stems (`dict[str, Any]`, *optional*): the stems it was mixed from, by name, as paths, files' bytes or
+                samples at `sampling_rate` (see the class); decoded only where a chart follows one.
 
         Raises:
             `AudioError`: unreadable, silent or shorter than one beat token (100 ms).
@@ -95,7 +118,10 @@ class SongAnalysis:
             raise AudioError("The audio is shorter than one beat token (100 ms); there is nothing to map.")
         slices = feature_extractor.mel_slices(waveform, sampling_rate=rate)
         source = os.fspath(audio) if isinstance(audio, (str, os.PathLike)) else None
-        return cls(slices, waveform=waveform, sampling_rate=rate, source=source)
+        return cls(
+            slices, waveform=waveform, sampling_rate=rate, source=source, stems=stems,
+            feature_extractor=feature_extractor, stem_sampling_rate=sampling_rate,
+        )  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.mel_slices)
@@ -109,6 +135,43 @@ class SongAnalysis:
     def onset_evidence(self) -> np.ndarray:
         """`(num_slices, groups)`: the onset prior's signal (`onset_evidence`)."""
         return onset_evidence(self.mel_slices, flux=self.flux)
+
+    def stem(self, name: str) -> "SongAnalysis | None":
+        """
+        The analysis of the song's stem `name` (any letter case), its slices cut or padded with silence to the song's
+        length; `None` where the song has no such stem. Decoded on first use and kept.
+
+        Raises:
+            `AudioError`: the stem cannot be read or is shorter than one beat token.
+        """
+        name = name.lower()
+        if name not in self.stems:
+            return None
+        if name not in self._stem_analyses:
+            stem = SongAnalysis.from_audio(self.stems[name], self.feature_extractor, self.stem_sampling_rate)
+            slices = np.full_like(self.mel_slices, stem.mel_slices.min())
+            kept = min(len(slices), len(stem.mel_slices))
+            slices[:kept] = stem.mel_slices[:kept]
+            self._stem_analyses[name] = SongAnalysis(slices, sampling_rate=stem.sampling_rate, source=stem.source)
+        return self._stem_analyses[name]
+
+    def onset_prior_evidence(self, lead_stem: str | None = None, lead_weight: float | None = None) -> np.ndarray:
+        """
+        `(num_slices, groups)`: what the onset prior reads: the song's `onset_evidence`, and where `lead_stem` names one
+        of its `stems`, `1 - lead_weight` of it plus `lead_weight` of the stem's (each against its own typical attack),
+        so that a chart that follows one part (a guitar chart, the guitar) hears that part's attacks over the band's.
+
+        Args:
+            lead_stem (`str`, *optional*): the stem the chart follows (`DecodingOptions.lead_stem`).
+            lead_weight (`float`, *optional*): its share, 0 to 1 (`DecodingOptions.lead_weight`).
+        """
+        if not lead_stem or not lead_weight:
+            return self.onset_evidence
+        stem = self.stem(lead_stem)
+        if stem is None:
+            logger.info(f"The song has no {lead_stem!r} stem (it has {sorted(self.stems) or 'none'}): heard whole.")
+            return self.onset_evidence
+        return ((1.0 - lead_weight) * self.onset_evidence + lead_weight * stem.onset_evidence).astype(np.float32)
 
     @cached_property
     def depth_below_loud(self) -> np.ndarray:

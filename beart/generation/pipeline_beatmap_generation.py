@@ -316,10 +316,11 @@ class BeatmapGenerationPipeline(Pipeline):
             options.lead_stem = settings["lead_stem"] = format_for_mode(mode).lead_stem
         elif options.lead_stem and options.lead_weight:  # asked for: say where a song does not have it
             for song in songs:
-                if song["analysis"].stem(options.lead_stem) is None:
+                stems = getattr(song["analysis"], "stems", {})  # an analysis made by an older copy of this code: none
+                if options.lead_stem.lower() not in stems:
                     logger.warning(
                         f"{song['analysis'].source or 'The song'} has no {options.lead_stem!r} stem (stems: "
-                        f"{', '.join(sorted(song['analysis'].stems)) or 'none'}): the onset prior hears the whole song."
+                        f"{', '.join(sorted(stems)) or 'none'}): the onset prior hears the whole song."
                     )
         num_decoded = len(decoded_tracks)
         steps_per_second = 1000 // (self.processor.tokenizer.groups * QUANTUM_MS)

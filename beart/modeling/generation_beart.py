@@ -418,6 +418,13 @@ def silence_gate(config, silence_db: float | None) -> float | None:
     return silence_db
 
 
+def _onset_prior_evidence(analysis: SongAnalysis, options: DecodingOptions) -> np.ndarray:
+    """What the onset prior reads of a song (`SongAnalysis.onset_prior_evidence`); an analysis made by an older copy of
+    this code (a model loaded as remote code beside an installed beart) has no stems: its `onset_evidence`."""
+    read = getattr(analysis, "onset_prior_evidence", None)
+    return read(options.lead_stem, options.lead_weight) if read else analysis.onset_evidence
+
+
 def fast_decoding(
     model, processor: BeartProcessor, analyses: list[SongAnalysis], num_tracks: int, options: DecodingOptions,
     start_step: int = 0, end_step: int | None = None, progress: bool = True,
@@ -453,7 +460,7 @@ def fast_decoding(
         held_before = torch.zeros((len(songs), num_tracks))
         shown = [np.full((count, num_tracks), processor.tokenizer.pad_token_id) for count in counts]
     signals = (  # the onset prior hears the stem the chart follows beside the whole song (`lead_stem`)
-        (options.onset_prior, lambda analysis: analysis.onset_prior_evidence(options.lead_stem, options.lead_weight)),
+        (options.onset_prior, lambda analysis: _onset_prior_evidence(analysis, options)),
         (options.beat_prior_weight(), lambda analysis: getattr(analysis, options.beat_prior_signal())),
     )
     priors = [

@@ -143,3 +143,23 @@ def test_a_clone_hero_chart_names_its_stems_by_the_streams_that_name_them(tmp_pa
     assert song.stems_of("backing.wav") == {}  # a file of the folder on its own is no mix
     (reference,) = find_reference_songs(folder, [])
     assert sorted(reference.stems) == ["guitar", "song"]
+
+
+def test_a_silent_guitar_stem_is_not_heard_and_the_chart_is_made(tmp_path):
+    # a placeholder guitar.ogg of silence (a song folder without a guitar part of its own) failed the whole chart:
+    # "The audio is silent", from the stem the onset prior was to hear
+    from beart import load_generator
+
+    parts = stems()
+    folder = tmp_path / "Song"
+    folder.mkdir()
+    soundfile.write(folder / "song.ogg", parts["song"] + parts["guitar"], RATE)
+    soundfile.write(folder / "guitar.ogg", np.zeros_like(parts["guitar"]), RATE)
+    generator = load_generator()
+    analysis = generator.preprocess(str(folder))["analysis"]
+    assert analysis.stem("guitar") is None
+    assert analysis.onset_prior_evidence("guitar", 0.5) is analysis.onset_evidence  # the mix alone
+    beatmap = generator(analysis, mode="fretsonfire", difficulty=0.7, seed=0, progress=False)
+    alone = generator(analysis, mode="fretsonfire", difficulty=0.7, seed=0, lead_weight=0.0, progress=False)
+    assert len(beatmap.hit_objects()) > 10
+    np.testing.assert_array_equal(beatmap.hit_objects()["start"].to_numpy(), alone.hit_objects()["start"].to_numpy())

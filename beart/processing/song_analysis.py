@@ -8,7 +8,7 @@ import pandas as pd
 from scipy.ndimage import gaussian_filter1d
 from transformers.utils import logging
 
-from ..audio import AudioError, load_audio
+from ..audio import AudioError, load_audio, peak_amplitude
 from ..beatmaps.beat_grid import ROWS_PER_BEAT, BeatGrid
 from ..beatmaps.playability import BINARY_SUBDIVISIONS, PLAYABLE_SUBDIVISIONS
 from .audio_priors import (
@@ -139,20 +139,28 @@ class SongAnalysis:
     def stem(self, name: str) -> "SongAnalysis | None":
         """
         The analysis of the song's stem `name` (any letter case), its slices cut or padded with silence to the song's
-        length; `None` where the song has no such stem. Decoded on first use and kept.
+        length; `None` where the song has no such stem, or it is silent or shorter than one beat token (a placeholder
+        `guitar.ogg` of a song without a guitar part). Decoded on first use and kept.
 
         Raises:
-            `AudioError`: the stem cannot be read or is shorter than one beat token.
+            `AudioError`: the stem cannot be read.
         """
         name = name.lower()
         if name not in self.stems:
             return None
         if name not in self._stem_analyses:
-            stem = SongAnalysis.from_audio(self.stems[name], self.feature_extractor, self.stem_sampling_rate)
+            rate = self.feature_extractor.sampling_rate
+            waveform = load_audio(self.stems[name], sampling_rate=self.stem_sampling_rate, target_sampling_rate=rate)
+            shortest = self.feature_extractor.groups * self.feature_extractor.hop_length
+            if len(waveform) < shortest or peak_amplitude(waveform) < self.feature_extractor.silence_threshold:
+                logger.info(f"The song's {name!r} stem is silent: nothing of it to hear.")
+                self._stem_analyses[name] = None
+                return None
+            stem = SongAnalysis.from_audio(waveform, self.feature_extractor, rate)
             slices = np.full_like(self.mel_slices, stem.mel_slices.min())
             kept = min(len(slices), len(stem.mel_slices))
             slices[:kept] = stem.mel_slices[:kept]
-            self._stem_analyses[name] = SongAnalysis(slices, sampling_rate=stem.sampling_rate, source=stem.source)
+            self._stem_analyses[name] = SongAnalysis(slices, sampling_rate=rate, source=stem.source)
         return self._stem_analyses[name]
 
     def onset_prior_evidence(self, lead_stem: str | None = None, lead_weight: float | None = None) -> np.ndarray:
@@ -169,7 +177,7 @@ class SongAnalysis:
             return self.onset_evidence
         stem = self.stem(lead_stem)
         if stem is None:
-            logger.info(f"The song has no {lead_stem!r} stem (it has {sorted(self.stems) or 'none'}): heard whole.")
+            logger.info(f"No {lead_stem!r} stem to hear (the song's stems: {sorted(self.stems) or 'none'}): whole.")
             return self.onset_evidence
         return ((1.0 - lead_weight) * self.onset_evidence + lead_weight * stem.onset_evidence).astype(np.float32)
 

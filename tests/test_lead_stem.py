@@ -68,18 +68,19 @@ def test_a_guitar_chart_of_a_song_folder_follows_its_guitar_and_other_modes_the_
     assert share_on(starts["fretsonfire", 0.5], BEATS) < share_on(starts["fretsonfire", 0.0], BEATS) - 0.08
     assert maps["fretsonfire", 0.5].meta["source"]["lead_stem"] == "guitar"  # the map records what it heard
     # an osu!mania map of the same folder follows no stem: the weight changes nothing
-    np.testing.assert_array_equal(starts["mania", 0.5], starts["mania", 0.0])
+    np.testing.assert_allclose(starts["mania", 0.5], starts["mania", 0.0], atol=1e-6)
     assert maps["mania", 0.5].meta["source"]["lead_stem"] is None
     with caplog.at_level("WARNING"):  # a stem asked for that the song does not have: said, and the song heard whole
         drums = generator(analysis, mode="mania", difficulty=0.7, seed=0, lead_stem="drums", lead_weight=0.5,
                           progress=False)  # fmt: skip
     assert "has no 'drums' stem (stems: guitar, song): the onset prior hears the whole song" in caplog.text
-    np.testing.assert_array_equal(np.unique(drums.hit_objects()["start"].to_numpy()) / 1000.0, starts["mania", 0.0])
+    np.testing.assert_allclose(np.unique(drums.hit_objects()["start"].to_numpy()) / 1000.0, starts["mania", 0.0],
+                               atol=1e-6)  # fmt: skip
     # the default weight is the bundled model's (0.5): a chart of the folder follows the guitar unasked
     assert generator.model.generation_config.lead_weight == 0.5
     default = generator(str(song_folder), mode="fretsonfire", difficulty=0.7, seed=0, progress=False)
-    np.testing.assert_array_equal(np.unique(default.hit_objects()["start"].to_numpy()) / 1000.0,
-                                  starts["fretsonfire", 0.5])  # fmt: skip
+    np.testing.assert_allclose(np.unique(default.hit_objects()["start"].to_numpy()) / 1000.0,
+                               starts["fretsonfire", 0.5], atol=1e-6)  # fmt: skip
 
 
 def test_the_onset_prior_hears_the_stem_beside_the_whole_song():
@@ -162,4 +163,5 @@ def test_a_silent_guitar_stem_is_not_heard_and_the_chart_is_made(tmp_path):
     beatmap = generator(analysis, mode="fretsonfire", difficulty=0.7, seed=0, progress=False)
     alone = generator(analysis, mode="fretsonfire", difficulty=0.7, seed=0, lead_weight=0.0, progress=False)
     assert len(beatmap.hit_objects()) > 10
-    np.testing.assert_array_equal(beatmap.hit_objects()["start"].to_numpy(), alone.hit_objects()["start"].to_numpy())
+    np.testing.assert_allclose(beatmap.hit_objects()["start"].to_numpy(), alone.hit_objects()["start"].to_numpy(),
+                               atol=1e-3)  # times in ms

@@ -347,7 +347,8 @@ def mix_stems(stems: dict, gains: dict | None = None, sampling_rate: int = 44100
         `bytes`: the mix, stereo Ogg Vorbis.
 
     Raises:
-        `AudioError`: no stem, or one cannot be decoded. `LimitError`: a stem is longer than the longest song.
+        `AudioError`: no stem, or one cannot be decoded or holds NaN or infinite samples. `LimitError`: a stem is longer
+        than the longest song.
     """
     if not stems:
         raise AudioError("No stem to mix.")
@@ -386,6 +387,8 @@ def _stereo_blocks(data: bytes, name: str, sampling_rate: int, gain: float):
                 for block in _within_limit(blocks, stem.samplerate, f"The stem {name}")
             )
             for block in _resampled(stereo, stem.samplerate, sampling_rate):
+                if not np.isfinite(peak_amplitude(block)):  # mixed in, it would be heard as silence
+                    raise AudioError(f"The stem {name} holds NaN or infinite samples.")
                 yield block * np.float32(gain)
     except (AudioError, LimitError):
         raise

@@ -13,7 +13,9 @@ import soundfile
 
 from beart.beatmaps import AIGeneratedError, BeatmapError, FretsOnFireSong, convert_beatmaps, read_fretsonfire
 from beart.beatmaps.fretsonfire_file import SongIni, parse_notes_mid
+from beart.audio import AudioError
 from beart.beatmaps.fretsonfire_reader import DIFFICULTIES, FRET_TRACKS, MANIA_TRACKS
+from beart.beatmaps.fretsonfire_reader import song_folder_audio, song_folder_stems
 from beart.beatmaps.fretsonfire_writer import fretsonfire_files, write_fretsonfire
 from beart.beatmaps.playability import check_beatmap_set, check_playability
 from beart.safety import UnsafePathError
@@ -198,6 +200,20 @@ def test_the_stems_are_mixed_as_the_game_plays_them(tmp_path):
     louder = FretsOnFireSong(folder, stem_gains={"guitar.wav": 0.0})
     quiet, _ = soundfile.read(io.BytesIO(louder.read_bytes(louder.audio_member)), dtype="float32")
     assert np.abs(quiet[: 44100]).max() < np.abs(mixed[: 44100]).max()
+
+    # a stem of NaN samples is named; mixed in, it made the whole song silent ("The audio is silent")
+    soundfile.write(folder / "guitar.wav", np.full(RATE, np.nan, np.float32), RATE, subtype="FLOAT")
+    with pytest.raises(AudioError, match="The stem guitar.wav holds NaN or infinite samples"):
+        FretsOnFireSong(folder).read_bytes("song+guitar+rhythm.ogg")
+
+
+def test_a_folder_named_like_a_stem_is_not_a_stem(tmp_path):
+    # a folder `guitar.ogg/` inside a song folder failed the song with "[Errno 21] Is a directory"
+    folder = song_folder(tmp_path / "song", midi_bytes([("", note(96, 0, 10))]), stems=("song",))
+    (folder / "guitar.ogg").mkdir()
+    (folder / "rhythm.wav").mkdir()
+    assert FretsOnFireSong(folder).stems == ["song.wav"] and song_folder_stems(str(folder)) == ["song.wav"]
+    assert song_folder_audio(str(folder)) == (folder / "song.wav").read_bytes()
 
 
 @pytest.mark.parametrize(

@@ -110,7 +110,7 @@ def song_folder_stems(folder: str) -> list[str]:
     Raises:
         `AudioError`: the folder holds none.
     """
-    names = sorted(os.listdir(folder))
+    names = folder_files(folder)
     stems = stem_members(names)
     if not stems:
         examples = ", ".join(name + ".ogg" for name in STEM_NAMES[:3])
@@ -124,10 +124,15 @@ def song_folder_stems(folder: str) -> list[str]:
     return stems
 
 
+def folder_files(folder: str) -> list[str]:
+    """The names of a song folder's files, sorted: a folder inside it named like a stem or a chart is neither."""
+    return sorted(name for name in os.listdir(folder) if os.path.isfile(os.path.join(folder, name)))
+
+
 def song_folder_tags(folder: str) -> dict:
     """The `title` and `artist` a song folder's `song.ini` names (`name`, `artist`), as an audio file's tags name
     them; those it lacks, or all where it has none, are left out."""
-    ini, _ = read_song_ini(folder, sorted(os.listdir(folder)))
+    ini, _ = read_song_ini(folder, folder_files(folder))
     return {tag: ini.get(key) for tag, key in (("title", "name"), ("artist", "artist")) if ini.get(key)}
 
 
@@ -259,7 +264,7 @@ class FretsOnFireSong(BeatmapSet):
     def __init__(self, path, stem_gains: dict | None = None):
         path = os.fspath(path)
         folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
-        files = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+        files = folder_files(folder) if os.path.isdir(folder) else []
         if os.path.isdir(path):  # the folder's chart, not a link out of the folder
             self.path = confined_path(path, chart_member(files) or CHART_NAME, path)
         else:

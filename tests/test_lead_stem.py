@@ -51,9 +51,8 @@ def song_folder(tmp_path_factory):
 def test_a_guitar_chart_of_a_song_folder_follows_its_guitar_and_other_modes_the_whole_song(song_folder, caplog):
     from beart import load_generator
 
-    assert {beatmap_format.name: beatmap_format.lead_stem for beatmap_format in FORMATS if beatmap_format.lead_stem} == {
-        "fretsonfire": "guitar"
-    }  # fmt: skip
+    lead_stems = {beatmap_format.name: beatmap_format.lead_stem for beatmap_format in FORMATS}
+    assert {name: stem for name, stem in lead_stems.items() if stem} == {"fretsonfire": "guitar"}
     generator = load_generator()
     analysis = generator.preprocess(str(song_folder))["analysis"]
     assert sorted(analysis.stems) == ["guitar", "song"]
@@ -105,6 +104,8 @@ def test_the_onset_prior_hears_the_stem_beside_the_whole_song():
     assert peak_near(plucks, frames) > 0.5 > peak_near(beats, frames)  # the guitar's attacks, not the kicks'
     assert peak_near(beats, whole.reshape(-1)) > 0.5  # the whole song hears the kicks
     assert frames[int(8.1 * 100) :].max() < 0.05  # past the stem's end: silence
+    short = SongAnalysis.from_audio(mix, feature_extractor, sampling_rate=RATE, stems={"guitar": parts["guitar"][:500]})
+    assert short.stem("guitar") is None and short.onset_prior_evidence("guitar", 0.5) is short.onset_evidence
     with pytest.raises(ValueError, match="needs the feature_extractor"):
         SongAnalysis(analysis.mel_slices, stems={"guitar": parts["guitar"]})
 

@@ -8,7 +8,7 @@ import pandas as pd
 from scipy.ndimage import gaussian_filter1d
 from transformers.utils import logging
 
-from ..audio import AudioError, load_audio, peak_amplitude
+from ..audio import AudioError, load_audio
 from ..beatmaps.beat_grid import ROWS_PER_BEAT, BeatGrid
 from ..beatmaps.playability import BINARY_SUBDIVISIONS, PLAYABLE_SUBDIVISIONS
 from .audio_priors import (
@@ -151,12 +151,12 @@ class SongAnalysis:
         if name not in self._stem_analyses:
             rate = self.feature_extractor.sampling_rate
             waveform = load_audio(self.stems[name], sampling_rate=self.stem_sampling_rate, target_sampling_rate=rate)
-            shortest = self.feature_extractor.groups * self.feature_extractor.hop_length
-            if len(waveform) < shortest or peak_amplitude(waveform) < self.feature_extractor.silence_threshold:
-                logger.info(f"The song's {name!r} stem is silent: nothing of it to hear.")
+            try:  # a song's own audio that is silent or too short is refused; a stem of it is only not heard
+                stem = SongAnalysis.from_audio(waveform, self.feature_extractor, rate)
+            except AudioError as error:
+                logger.info(f"The song's {name!r} stem is not heard: {error}")
                 self._stem_analyses[name] = None
                 return None
-            stem = SongAnalysis.from_audio(waveform, self.feature_extractor, rate)
             slices = np.full_like(self.mel_slices, stem.mel_slices.min())
             kept = min(len(slices), len(stem.mel_slices))
             slices[:kept] = stem.mel_slices[:kept]

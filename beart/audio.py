@@ -79,9 +79,7 @@ def load_audio(audio, sampling_rate: int | None = None, target_sampling_rate: in
         name = "the given audio array"
     if waveform.size == 0:
         raise AudioError(f"No audio samples in {name}.")
-    peak = peak_amplitude(waveform)
-    if not np.isfinite(peak):
-        raise AudioError(f"The audio in {name} holds NaN or infinite samples.")
+    peak = _finite_peak(waveform, f"The audio in {name}")
     if peak > MAX_PEAK:
         logger.warning(f"The audio in {name} peaks at {peak:.3g}, far outside [-1, 1]; it is scaled to a peak of 1.")
         waveform = waveform / np.float32(peak)
@@ -95,6 +93,15 @@ def peak_amplitude(samples: np.ndarray) -> float:
         return 0.0
     highest, lowest = float(samples.max()), float(samples.min())  # NaN propagates through both
     return max(highest, -lowest) if not (np.isnan(highest) or np.isnan(lowest)) else float("nan")
+
+
+def _finite_peak(samples: np.ndarray, what: str) -> float:
+    """`peak_amplitude` of `samples`; `AudioError` where one is NaN or infinite (`what` names them: "The stem
+    guitar.ogg")."""
+    peak = peak_amplitude(samples)
+    if not np.isfinite(peak):
+        raise AudioError(f"{what} holds NaN or infinite samples.")
+    return peak
 
 
 def _float_samples(samples: np.ndarray) -> np.ndarray:
@@ -300,8 +307,7 @@ def _appended(buffer: np.ndarray, filled: int, samples: np.ndarray) -> tuple[np.
 
 
 def _to_mono_at_rate(samples: np.ndarray, sampling_rate: int, target_sampling_rate: int) -> np.ndarray:
-    if not np.isfinite(peak_amplitude(samples)):
-        raise AudioError("The given audio holds NaN or infinite samples.")
+    _finite_peak(samples, "The given audio")
     if samples.ndim == 2:
         if samples.shape[0] > samples.shape[1]:  # (num_samples, channels) as soundfile gives them
             samples = samples.T
@@ -387,8 +393,7 @@ def _stereo_blocks(data: bytes, name: str, sampling_rate: int, gain: float):
                 for block in _within_limit(blocks, stem.samplerate, f"The stem {name}")
             )
             for block in _resampled(stereo, stem.samplerate, sampling_rate):
-                if not np.isfinite(peak_amplitude(block)):  # mixed in, it would be heard as silence
-                    raise AudioError(f"The stem {name} holds NaN or infinite samples.")
+                _finite_peak(block, f"The stem {name}")  # mixed in, NaN would be heard as silence
                 yield block * np.float32(gain)
     except (AudioError, LimitError):
         raise

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import soundfile
 
+from beart.audio import AudioError
 from beart.beatmaps import AIGeneratedError, BeatmapError, FretsOnFireSong, convert_beatmaps, read_fretsonfire
 from beart.beatmaps.fretsonfire_file import SongIni, parse_notes_mid
-from beart.audio import AudioError
 from beart.beatmaps.fretsonfire_reader import DIFFICULTIES, FRET_TRACKS, MANIA_TRACKS
 from beart.beatmaps.fretsonfire_reader import song_folder_audio, song_folder_stems
 from beart.beatmaps.fretsonfire_writer import fretsonfire_files, write_fretsonfire

@@ -224,8 +224,9 @@ class DecodingOptions:
         silence_db (`float`, *optional*): `fast`: no object starts where the song is silent, on a frame more than
             this many dB below the song's loud level (the 95th percentile of its frames' levels), nor 20 ms before or
             50 ms after one that is not, nor where the song is hiss, its spectrum flat ([`sounding_frames`],
-            [`hiss_frames`]): no notes in an intro's or an outro's silence or in a break, where the model alone goes
-            on with the pattern it was playing, nor in hiss, whose random rises the flux hears as attacks. A hold
+            [`hiss_frames`]), nor in steady sound, no attack within 50 ms ([`steady_frames`]): no notes in an intro's
+            or an outro's silence or in a break, where the model alone goes on with the pattern it was playing, nor
+            in hiss, whose random rises the flux hears as attacks, nor in a drone or a hum. A hold
             going on is left alone (the pipeline releases it before the silence). A model that hears the mel
             gradient (`config.mel_gradient`), whose slices hold no levels, has no gate. 0 or `None` for no gate.
         max_density (`float` or `dict[float, float]`, *optional*): `fast`: the most notes a map may hold, as a

@@ -5,9 +5,10 @@ the quietest note and the 0.1% quantile, the notes the gate would keep off at `-
 where it keeps every object off (its silence); and the song's typical attack as the onset prior reads it
 (`audio_priors.onset_evidence`: the median over its 100 ms steps of a step's strongest frame of spectral flux); and how
 flat the song's spectrum is where it sounds and at its notes, as the hiss gate reads it (`audio_priors.hiss_frames`:
-the flatness of the mel bands below 11 kHz over 250 ms), with the frames within `--silence-db` it would gate as hiss.
-The ground for the bundled model's `silence_db` (docs/generation.md, "Silence"), for `MIN_TYPICAL_FLUX` and for
-`HISS_FLATNESS`.
+the flatness of the mel bands below 11 kHz over 250 ms), with the frames within `--silence-db` it would gate as hiss;
+and the notes in steady sound, where the gate starts no object (`audio_priors.steady_frames`: no attack within 50 ms).
+The ground for the bundled model's `silence_db` (docs/generation.md, "Silence"), for `MIN_TYPICAL_FLUX`, for
+`HISS_FLATNESS` and for `STEADY_RISE`.
 
     python examples/note_loudness.py ../shared/corpus [--splits train dev test] [--silence-db 50]
 """
@@ -37,8 +38,8 @@ def main() -> None:
     feature_extractor = BeartFeatureExtractor()
     print(f"| split | game | song | notes | quietest note (dB below loud) | 0.1% quantile | notes kept off at "
           f"{arguments.silence_db:g} dB | song silent at {arguments.silence_db:g} dB | typical attack | "
-          "flattest note | flattest frame that sounds | frames that sound gated as hiss |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "flattest note | flattest frame that sounds | frames that sound gated as hiss | notes in steady sound |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     depths = []
     for split in arguments.splits:
         for folder in songs(arguments.corpus, split):
@@ -46,17 +47,19 @@ def main() -> None:
                 analysis = SongAnalysis.from_audio(song.audio, feature_extractor)
                 depth = analysis.depth_below_loud.reshape(-1)
                 notes = np.concatenate([onset_times(chart) for chart in song.maps]) * FRAMES_PER_SECOND
-                note_depth = depth[np.clip(np.round(notes).astype(np.int64), 0, len(depth) - 1)]
+                note_frames = np.clip(np.round(notes).astype(np.int64), 0, len(depth) - 1)
+                note_depth = depth[note_frames]
                 depths.append(note_depth)
                 flatness = spectral_flatness(analysis.mel_slices, analysis.sampling_rate).reshape(-1)
                 sounds = depth <= arguments.silence_db
-                note_flatness = flatness[np.clip(np.round(notes).astype(np.int64), 0, len(depth) - 1)]
+                note_flatness = flatness[note_frames]
                 print(
                     f"| {split} | {game(folder)} | {os.path.basename(folder)} | {len(note_depth)} | "
                     f"{note_depth.max():.1f} | {np.percentile(note_depth, 99.9):.1f} | "
                     f"{int((note_depth > arguments.silence_db).sum())} | {np.mean(depth > arguments.silence_db):.3f} | "
                     f"{np.median(analysis.flux.max(axis=1)):.3f} | {note_flatness.max():.3f} | "
-                    f"{flatness[sounds].max():.3f} | {int(analysis.hiss.reshape(-1)[sounds].sum())} |"
+                    f"{flatness[sounds].max():.3f} | {int(analysis.hiss.reshape(-1)[sounds].sum())} | "
+                    f"{int(analysis.steady.reshape(-1)[note_frames].sum())} |"
                 )
     depths = np.concatenate(depths)
     print(f"\nall {len(depths)} notes: quietest {depths.max():.1f} dB below the loud level; "

@@ -384,13 +384,13 @@ class BeatmapGenerationPipeline(Pipeline):
             beatmap = retrack(beatmap, settings["tracks"])
         if beatmap.hit_objects().empty:
             silence_db = silence_gate(self.model.config, settings.get("silence_db"))
-            sounds = analysis.sounding(silence_db)[first_step : first_step + len(tokens)].mean() if silence_db else 1
+            sounds = analysis.may_start(silence_db)[first_step : first_step + len(tokens)].mean() if silence_db else 1
             if sounds < 0.1:
                 raise BeatmapError(
-                    f"Nothing to map: the song is silent or hiss nearly all through ({sounds:.0%} of it sounds; the "
-                    f"rest is more than {silence_db:g} dB below its loud level, or of a flat spectrum, as white "
-                    "noise), and no object starts there (the silence_db gate); silence_db=0 (--silence-db 0) maps it "
-                    "anyway."
+                    f"Nothing to map: the song is silent, hiss or steady sound nearly all through ({sounds:.0%} of it "
+                    f"has attacks; the rest is more than {silence_db:g} dB below its loud level, of a flat spectrum "
+                    "as white noise, or steady as a drone without attacks), and no object starts there (the "
+                    "silence_db gate); silence_db=0 (--silence-db 0) maps it anyway."
                 )
             raise BeatmapError(
                 "The model generated no hits or holds for this song with these settings. Try a lower hit_threshold "

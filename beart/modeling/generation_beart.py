@@ -470,8 +470,8 @@ def fast_decoding(
     ]
     silence_db = silence_gate(model.config, options.silence_db)
     if silence_db:
-        sounding = [analysis.sounding(silence_db) for analysis in analyses]
-        priors.append(SilenceLogitsProcessor(sounding, onset_slots))
+        starts = [analysis.may_start(silence_db) for analysis in analyses]
+        priors.append(SilenceLogitsProcessor(starts, onset_slots))
     priors = LogitsProcessorList(priors + list(logits_processor or []))
     in_hold = torch.zeros((len(songs), num_tracks), dtype=torch.bool)
     total = max(counts, default=0)

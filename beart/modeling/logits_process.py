@@ -107,12 +107,14 @@ class AudioPriorLogitsProcessor(LogitsProcessor):
 class SilenceLogitsProcessor(LogitsProcessor):
     """
     Keeps objects off the song's silence (the `silence_db` option): a token that starts an object on a frame where the
-    song does not sound (`SongAnalysis.sounding`: an intro's or an outro's silence, a break, past the song's end) gets
-    `-inf`. A hold going on is left alone. The model, trained on songs that rarely fall silent, goes on with the
-    pattern it was playing through a silence; no human chart puts a note there.
+    song does not sound (`SongAnalysis.sounding`: an intro's or an outro's silence, a break, past the song's end) or
+    sounds steadily (`SongAnalysis.steady`: a drone, a hum, no attack near) gets `-inf`. A hold going on is left
+    alone. The model, trained on songs that rarely fall silent, goes on with the pattern it was playing through a
+    silence; no human chart puts a note there.
 
     Args:
-        sounding (`list[np.ndarray]`): per song, `(num_slices, groups)` bool, the frames where it sounds.
+        sounding (`list[np.ndarray]`): per song, `(num_slices, groups)` bool, the frames where an object may start
+            (`SongAnalysis.may_start`).
         onset_slots (`torch.Tensor` of shape `(vocab_size, groups)`): bool, where each token starts objects.
     """
 

@@ -19,7 +19,8 @@ hears, so no second pass over the audio is needed:
   between two beats, 0 elsewhere; for the easiest maps, 1 on the beats and 0 elsewhere, halfway included.
 
 Beside the priors, a gate (the `silence_db` option): `sounding_frames` tells the frames where the song sounds from its
-silence (an intro's or an outro's, a break) and from hiss (`hiss_frames`), and no object starts on the others.
+silence (an intro's or an outro's, a break) and from hiss (`hiss_frames`), and no object starts on the others, nor in
+steady sound, a drone or a hum without attacks (`steady_frames`).
 
 The same tracked beats give the steady beat grid (`beat_grid`) that the pipeline writes into playable files. Each
 function computes what it needs from the mel slices, or takes it precomputed: a song's `SongAnalysis` computes
@@ -78,6 +79,14 @@ MEL_FLOOR_DB = -80.0  # a mel bin's level at 0 in the slices (`BeartFeatureExtra
 # times the floor or more, so it leaves every one of them as it was (`python examples/note_loudness.py
 # ../shared/corpus`).
 MIN_TYPICAL_FLUX = 0.05
+# Masked bands (`spectral_flux`): a band more than `MASKING_DB` below one of the `MASKING_REACH_BANDS` bands beneath it
+# is not heard (a loud low sound masks what lies just above it), and its rises are no attack. There the window's
+# leakage of a loud deep tone wobbles: a steady sine of 30-120 Hz (a mains hum, a sub-bass drone) rises and falls 50-75
+# dB below its own band every 20-50 ms, a flux of 0.05-0.27, which the beat tracker followed and the onset prior mapped
+# (20 s of a 40 Hz sine: 106 objects in mania at 0.5). Masked, its flux is 0.04 at most, below `MIN_TYPICAL_FLUX`.
+# The masking takes 0.00-0.34% of the flux of the 14 real songs of examples/real_music_split.py.
+MASKING_DB = 40.0
+MASKING_REACH_BANDS = 3
 # Hiss (`hiss_frames`): white noise rises and falls at random in every mel band, and the flux reads those rises as
 # attacks at any level; but its spectrum is flat, which no music's is. A frame is hiss where the mel spectrum of the
 # `HISS_WINDOW_FRAMES` around it (power averaged), in the bands centred below `HISS_HIGHEST_HZ` (an MP3's or a 22 kHz
@@ -92,12 +101,26 @@ HISS_HIGHEST_HZ = 11000.0
 # A lone click is as flat, but no hiss: a frame more than this many dB above the mean level of the frames around it is
 # an attack (a click in silence stands 14 dB above it; noise beside silence, 3 dB at most).
 HISS_TRANSIENT_DB = 6.0
+# Steady sound (`steady_frames`): a drone, a hum, a chord held without attacks. Its bands rise and fall a little from
+# frame to frame (the window's leakage of a deep tone, two partials beating in one band), and the flux, which measures
+# each rise against the frame before, reads those wobbles as attacks, the beat tracker follows them and the model goes
+# on with its pattern (20 s of a 50 Hz hum and its harmonics: 65-109 objects at 0.5 and 0.8 in mania, taiko and osu!).
+# Measured against the loudest of the `STEADY_LOOKBACK_FRAMES` frames before, a band of steady sound never rises: a
+# frame is steady where no frame from `STEADY_WINDOW_FRAMES[0]` before it to `STEADY_WINDOW_FRAMES[1]` after it rises
+# so, summed over the bands, by `STEADY_RISE` or more. Hums and deep sines rise by 0.009 at most, noise by 0.14-0.19;
+# 1 of the 26,072 notes of the human charts of the training and development songs of examples/real_music_split.py
+# stands in steady sound (`python examples/note_loudness.py ../shared/corpus`).
+STEADY_LOOKBACK_FRAMES = 5
+STEADY_RISE = 0.02
+STEADY_WINDOW_FRAMES = (5, 5)
 
 
 def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
     """
     Spectral flux of every 10 ms frame: the sum, over the mel bands, of how much each band rose since the frame
-    before (the first frame: 0), as `librosa.onset.onset_strength` computes it from the frames themselves.
+    before (the first frame: 0), as `librosa.onset.onset_strength` computes it from the frames themselves, less the
+    rises of a band masked in both frames: more than `MASKING_DB` below one of the `MASKING_REACH_BANDS` bands beneath
+    it (the leakage of a deep tone, which wobbles; see `MASKING_DB`).
 
     Args:
         mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices (scaled decibels).
@@ -107,9 +130,13 @@ def spectral_flux(mel_slices: np.ndarray) -> np.ndarray:
     """
     num_slices, groups, mel_bands = mel_slices.shape
     frames = mel_slices.reshape(num_slices * groups, mel_bands).astype(np.float64)
-    flux = librosa.onset.onset_strength(
-        S=frames.T, lag=1, max_size=1, detrend=False, center=False, aggregate=np.sum
-    )
+    beneath = np.full_like(frames, -np.inf)
+    for reach in range(1, min(MASKING_REACH_BANDS, mel_bands - 1) + 1):
+        np.maximum(beneath[:, reach:], frames[:, :-reach], out=beneath[:, reach:])
+    masked = (beneath - frames) * -MEL_FLOOR_DB > MASKING_DB  # the slices hold 1 + dB / 80
+    rises = np.clip(np.diff(frames, axis=0), 0.0, None)
+    rises[masked[1:] & masked[:-1]] = 0.0
+    flux = np.concatenate([np.zeros(min(len(frames), 1)), rises.sum(axis=1)])
     return flux.reshape(num_slices, groups)
 
 
@@ -546,6 +573,29 @@ def hiss_frames(mel_slices: np.ndarray, sampling_rate: int | None = None) -> np.
     around = 10.0 * np.log10(uniform_filter1d(power, HISS_WINDOW_FRAMES, mode="nearest")).reshape(levels.shape)
     steady = levels <= around + HISS_TRANSIENT_DB
     return (spectral_flatness(mel_slices, sampling_rate) > HISS_FLATNESS) & steady
+
+
+def steady_frames(mel_slices: np.ndarray) -> np.ndarray:
+    """
+    The frames of steady sound, where no object starts (see `STEADY_RISE`): no frame from `STEADY_WINDOW_FRAMES[0]`
+    before them to `STEADY_WINDOW_FRAMES[1]` after them has its mel bands rise, against the loudest of the
+    `STEADY_LOOKBACK_FRAMES` frames before (the song opening on silence), by `STEADY_RISE` or more, summed.
+
+    Args:
+        mel_slices (`np.ndarray` of shape `(num_slices, groups, mel_bands)`): a song's mel slices.
+
+    Returns:
+        `np.ndarray` of shape `(num_slices, groups)`, bool.
+    """
+    num_slices, groups, mel_bands = mel_slices.shape
+    frames = mel_slices.reshape(num_slices * groups, mel_bands).astype(np.float64)
+    padded = np.concatenate([np.zeros((STEADY_LOOKBACK_FRAMES, mel_bands)), frames])  # 0: the mel floor
+    before = np.lib.stride_tricks.sliding_window_view(padded[:-1], STEADY_LOOKBACK_FRAMES, axis=0).max(axis=-1)
+    rises = np.clip(frames - before, 0.0, None).sum(axis=1)
+    earlier, later = STEADY_WINDOW_FRAMES
+    attacked = np.concatenate([np.zeros(earlier), rises >= STEADY_RISE, np.zeros(later)])
+    near_attack = np.lib.stride_tricks.sliding_window_view(attacked, earlier + later + 1).max(axis=1)
+    return (near_attack == 0).reshape(num_slices, groups)
 
 
 def sounding_frames(

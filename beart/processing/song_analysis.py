@@ -22,6 +22,7 @@ from .audio_priors import (
     onset_evidence,
     sounding_frames,
     spectral_flux,
+    steady_frames,
     tracked_beats,
 )
 from .feature_extraction_beart import BeartFeatureExtractor
@@ -192,10 +193,20 @@ class SongAnalysis:
         """`(num_slices, groups)`, bool: the frames that are hiss, whose spectrum is flat (`hiss_frames`)."""
         return hiss_frames(self.mel_slices, self.sampling_rate)
 
+    @cached_property
+    def steady(self) -> np.ndarray:
+        """`(num_slices, groups)`, bool: the frames of steady sound, no attack near them (`steady_frames`)."""
+        return steady_frames(self.mel_slices)
+
     def sounding(self, silence_db: float) -> np.ndarray:
         """`(num_slices, groups)`, bool: the frames where the song sounds, within `silence_db` of its loud level and
         no hiss (`sounding_frames`); the `silence_db` gate keeps objects off the others."""
         return sounding_frames(self.mel_slices, silence_db, depth=self.depth_below_loud, hiss=self.hiss)
+
+    def may_start(self, silence_db: float) -> np.ndarray:
+        """`(num_slices, groups)`, bool: the frames where the `silence_db` gate lets an object start: the song sounds
+        there (`sounding`) and not steadily (`steady`: no attack near them). A hold goes on through steady sound."""
+        return self.sounding(silence_db) & ~self.steady
 
     @cached_property
     def onsets_ms(self) -> np.ndarray:

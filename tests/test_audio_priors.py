@@ -84,8 +84,8 @@ def test_onset_evidence_sets_each_frame_against_the_median_step():
     level = 0.0
     for frame, rise in zip((4, 13, 25, 31, 47), (1.0, 2.0, 3.0, 4.0, 12.0)):
         level += rise
-        frames[frame:, 0] = level
-    frames[28:, 1] = 0.5  # a smaller rise inside the third step
+        frames[frame:, 1] = level
+    frames[28:, 0] = 0.5  # a smaller rise inside the third step, in the band beneath (a band above would be masked)
     evidence = onset_evidence(frames.reshape(5, 10, 2))
     expected = np.zeros(50)
     for frame, rise in zip((4, 13, 25, 28, 31, 47), (1.0, 2.0, 3.0, 0.5, 4.0, 12.0)):

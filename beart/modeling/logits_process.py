@@ -113,18 +113,18 @@ class SilenceLogitsProcessor(LogitsProcessor):
     silence; no human chart puts a note there.
 
     Args:
-        sounding (`list[np.ndarray]`): per song, `(num_slices, groups)` bool, the frames where an object may start
+        may_start (`list[np.ndarray]`): per song, `(num_slices, groups)` bool, the frames where an object may start
             (`SongAnalysis.may_start`).
         onset_slots (`torch.Tensor` of shape `(vocab_size, groups)`): bool, where each token starts objects.
     """
 
-    def __init__(self, sounding: list, onset_slots: torch.Tensor):
-        self.sounding = sounding
+    def __init__(self, may_start: list, onset_slots: torch.Tensor):
+        self.may_start = may_start
         self.onset_slots = onset_slots.to(torch.float32)
 
     def __call__(self, input_ids, scores: torch.Tensor, songs: list, first_step: int) -> torch.Tensor:
         """`scores` of shape `(batch_size, num_tracks, steps, vocab_size)`, one row per song of `songs`."""
-        silent = ~torch.from_numpy(song_window(self.sounding, songs, first_step, scores.shape[2], False))
+        silent = ~torch.from_numpy(song_window(self.may_start, songs, first_step, scores.shape[2], False))
         starts_in_silence = torch.einsum("bsg,vg->bsv", silent.to(torch.float32), self.onset_slots) > 0
         return scores.masked_fill(starts_in_silence[:, None], -float("inf"))
 
